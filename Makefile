@@ -1,0 +1,33 @@
+# Rollcall: `make run` to try it, `make test` to check it.
+# The work is in scripts/; every target is idempotent and quiet when the
+# tools are already installed.
+
+# How `make run` starts the server (override: make run RUN_ARGS="...").
+RUN_ARGS ?= serve --demo --http 0.0.0.0:8080 --static-dir dist
+
+.PHONY: frontend backend run test e2e toolchain
+
+## frontend: the browser app in dist/ (installs the wasm toolchain first).
+frontend:
+	scripts/build-frontend.sh
+
+## backend: the `rollcall` binary in target/debug/.
+backend:
+	cargo build -p rollcall
+
+## run: build both, then serve the app with demo users on port 8080.
+run: frontend backend
+	target/debug/rollcall $(RUN_ARGS)
+
+## test: unit and integration tests, then the browser tests.
+test:
+	cargo test --workspace
+	$(MAKE) e2e
+
+## e2e: Playwright in Debian's Chromium against a freshly built server.
+e2e: frontend backend
+	scripts/e2e.sh
+
+## toolchain: only install the front-end build tools.
+toolchain:
+	scripts/wasm-toolchain.sh

@@ -1,0 +1,202 @@
+//! Status callbacks: the conference service's way back to the gateway
+//! (PROTOCOL.md §3). Every [`Notification`] is `POST`ed, signed, to the
+//! gateway's conference reporting web service.
+//!
+//! Order matters more than speed: a client that saw `connected` before
+//! `ringing` would show the wrong state, and `c:sequence` gaps make it
+//! re-fetch the conference. So each conference has its own queue, drained by
+//! one task that sends one callback at a time and only moves on once it was
+//! delivered or given up on. Conferences do not wait for each other: a
+//! conference whose callbacks are failing cannot delay another's.
+//!
+//! Failures: a network error, a timeout or a 5xx/408/429 answer is retried
+//! with exponential backoff a few times; any other answer (e.g. 401, the
+//! gateway disagreeing about the signing key) will not get better by
+//! retrying. A callback that cannot be delivered is logged and dropped; the
+//! next one carries a higher sequence number, and the gap tells the client
+//! to re-fetch the snapshot.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use reqwest::header::CONTENT_TYPE;
+use reqwest::StatusCode;
+use rollcall_shared::soap::bridge::Notification;
+use rollcall_shared::soap::CONTENT_TYPE as SOAP_CONTENT_TYPE;
+use tokio::runtime::Handle;
+use tokio::sync::mpsc;
+use tracing::Instrument;
+
+use crate::signing::{sign, SIGNATURE_HEADER};
+
+/// Where the conference service sends its events. [`CallbackDispatcher`] in
+/// production; tests may collect them directly.
+pub trait Reporter: Send + Sync {
+    /// Send `notification`, an event of `conference_id`, after every event
+    /// of that conference reported before it.
+    fn report(&self, conference_id: &str, notification: Notification);
+
+    /// `conference_id` will report nothing more (it has terminated): its
+    /// queue may go once it is drained.
+    fn conference_over(&self, conference_id: &str);
+}
+
+/// How often, and how patiently, a callback is retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included.
+    pub attempts: u32,
+    /// Wait before the second attempt; doubled before each further one.
+    pub first_backoff: Duration,
+    /// Per-request timeout.
+    pub timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 5 attempts over about 3 s (0.2 + 0.4 + 0.8 + 1.6), 5 s per request.
+    fn default() -> Self {
+        RetryPolicy { attempts: 5, first_backoff: Duration::from_millis(200), timeout: Duration::from_secs(5) }
+    }
+}
+
+/// Posts notifications to the gateway, in order per conference.
+pub struct CallbackDispatcher {
+    poster: Arc<Poster>,
+    runtime: Handle,
+    /// The open queue of every conference that has reported and not ended.
+    queues: Mutex<HashMap<String, mpsc::UnboundedSender<Notification>>>,
+}
+
+/// What each conference's queue task needs to deliver one callback.
+struct Poster {
+    client: reqwest::Client,
+    url: String,
+    key: Vec<u8>,
+    retry: RetryPolicy,
+}
+
+impl CallbackDispatcher {
+    /// A dispatcher posting to `url`, signing with `key`. Its queue tasks run
+    /// on `runtime`.
+    pub fn new(url: String, key: Vec<u8>, retry: RetryPolicy, runtime: Handle) -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder().timeout(retry.timeout).build()?;
+        Ok(CallbackDispatcher {
+            poster: Arc::new(Poster { client, url, key, retry }),
+            runtime,
+            queues: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn queues(&self) -> MutexGuard<'_, HashMap<String, mpsc::UnboundedSender<Notification>>> {
+        self.queues.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The queue of `conference_id`, started on first use.
+    fn spawn_queue(&self, conference_id: &str) -> mpsc::UnboundedSender<Notification> {
+        let (tx, mut rx) = mpsc::unbounded_channel::<Notification>();
+        let poster = Arc::clone(&self.poster);
+        let span = tracing::info_span!("callbacks", conference = %conference_id);
+        self.runtime.spawn(
+            async move {
+                while let Some(notification) = rx.recv().await {
+                    poster.deliver(&notification).await;
+                }
+                tracing::debug!("callback queue drained and closed");
+            }
+            .instrument(span),
+        );
+        tx
+    }
+}
+
+impl Reporter for CallbackDispatcher {
+    fn report(&self, conference_id: &str, notification: Notification) {
+        let mut queues = self.queues();
+        let queue = match queues.get(conference_id) {
+            Some(queue) => queue.clone(),
+            None => {
+                let queue = self.spawn_queue(conference_id);
+                queues.insert(conference_id.to_string(), queue.clone());
+                queue
+            }
+        };
+        if queue.send(notification).is_err() {
+            // Only if the runtime is shutting down and took the task with it.
+            tracing::warn!(conference = %conference_id, "callback queue gone; event dropped");
+        }
+    }
+
+    fn conference_over(&self, conference_id: &str) {
+        // Dropping the sender lets the task deliver what is queued, then end.
+        self.queues().remove(conference_id);
+    }
+}
+
+/// What one attempt came to.
+enum Attempt {
+    Delivered,
+    /// Worth trying again (network error, timeout, 5xx, 408, 429).
+    Retry(String),
+    /// Trying again will not help.
+    GiveUp(String),
+}
+
+impl Poster {
+    /// Delivers one callback, retrying as the policy says; logs and drops it
+    /// when it cannot be delivered.
+    async fn deliver(&self, notification: &Notification) {
+        let body = notification.encode();
+        let signature = sign(&self.key, body.as_bytes());
+        let mut backoff = self.retry.first_backoff;
+        for attempt in 1..=self.retry.attempts.max(1) {
+            match self.post(&body, &signature).await {
+                Attempt::Delivered => {
+                    tracing::debug!(attempt, "callback delivered");
+                    return;
+                }
+                Attempt::GiveUp(why) => {
+                    tracing::error!(%why, url = %self.url, "callback refused; dropped");
+                    return;
+                }
+                Attempt::Retry(why) if attempt < self.retry.attempts => {
+                    tracing::warn!(%why, attempt, retry_in = ?backoff, "callback failed; will retry");
+                    tokio::time::sleep(backoff).await;
+                    backoff = backoff.saturating_mul(2);
+                }
+                Attempt::Retry(why) => {
+                    tracing::error!(%why, attempts = attempt, url = %self.url, "callback undeliverable; dropped");
+                }
+            }
+        }
+    }
+
+    async fn post(&self, body: &str, signature: &str) -> Attempt {
+        let sent = self
+            .client
+            .post(&self.url)
+            .header(CONTENT_TYPE, SOAP_CONTENT_TYPE)
+            .header(SIGNATURE_HEADER, signature)
+            .body(body.to_string())
+            .send()
+            .await;
+        match sent {
+            Ok(response) if response.status().is_success() => Attempt::Delivered,
+            Ok(response) => {
+                let status = response.status();
+                let why = format!("HTTP {status}");
+                let transient = status.is_server_error()
+                    || status == StatusCode::REQUEST_TIMEOUT
+                    || status == StatusCode::TOO_MANY_REQUESTS;
+                if transient {
+                    Attempt::Retry(why)
+                } else if status == StatusCode::UNAUTHORIZED {
+                    Attempt::GiveUp(format!("{why}: the gateway rejects the signature (signing keys differ?)"))
+                } else {
+                    Attempt::GiveUp(why)
+                }
+            }
+            Err(error) => Attempt::Retry(error.to_string()),
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! The conference web service (box 8 of the seed's Figure 1): SOAP 1.2 over
+//! HTTP for the gateway (PROTOCOL.md §3), the conference and call-leg state
+//! machines, and signed status callbacks to the gateway's reporting web
+//! service. It reaches the telephone network through a
+//! [`BridgeDriver`](crate::bridge::BridgeDriver).
+//!
+//! ```text
+//! gateway ──POST /conference──▶ http ──▶ service ──dial/hang_up──▶ bridge driver
+//!    ▲                                      │  ▲                         │
+//!    └──POST /reporting (signed)── callbacks ◀─┘  └───── BridgeEvent ─────┘
+//! ```
+//!
+//! - [`state`]: the leg and conference state machines.
+//! - `record`: one conference as the service remembers it.
+//! - [`service`]: the operations and the reaction to bridge events.
+//! - [`callbacks`]: ordered, signed, retried delivery of events.
+//! - [`http`]: the axum routes, `POST /conference` and `GET /conference?wsdl`.
+//!
+//! Starting it:
+//!
+//! ```no_run
+//! # async fn run() -> anyhow::Result<()> {
+//! use rollcall::bridge::SimDelays;
+//! use rollcall::conference::{router, ConferenceConfig, ConferenceService};
+//!
+//! let service = ConferenceService::with_simulator(
+//!     ConferenceConfig {
+//!         token: "gateway-token".into(),
+//!         reporting_url: "http://127.0.0.1:8081/reporting".into(),
+//!         signing_key: b"shared callback key".to_vec(),
+//!         max_participants: ConferenceConfig::DEFAULT_MAX_PARTICIPANTS,
+//!     },
+//!     SimDelays::default(),
+//! )?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8082").await?;
+//! axum::serve(listener, router(service)).await?;
+//! # Ok(()) }
+//! ```
+
+pub mod callbacks;
+pub mod http;
+mod record;
+pub mod service;
+pub mod state;
+
+#[cfg(test)]
+mod testing;
+
+pub use callbacks::{CallbackDispatcher, Reporter, RetryPolicy};
+pub use http::{router, MAX_BODY, WSDL};
+pub use service::{ConferenceConfig, ConferenceService, StartError, TERMINATED_RETENTION};

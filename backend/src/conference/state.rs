@@ -1,0 +1,382 @@
+//! The two state machines of the conference service: one per call leg
+//! ([`LegState`]) and one per conference ([`ConfState`]).
+//!
+//! Both are plain enums with a `next` function that lists every allowed
+//! transition explicitly; anything else is an [`InvalidTransition`] error,
+//! never a panic, because the inputs come from the outside world (a bridge
+//! may report twice, or report on a leg the service already released) and the
+//! service must shrug those off.
+//!
+//! ```text
+//! leg:         Pending ──Dial──▶ Dialing ──Ringing──▶ Ringing ──Answered──▶ Connected
+//!                 │                 │  └──────Answered─────────────▲           │
+//!                 │                 ├─▶ Busy / NoAnswer / Failed ◀─┤           │
+//!                 └──Release──▶ Disconnected ◀── HungUp / Release ─┴───────────┘
+//!
+//! conference:  Creating ──InitiatorConnected──▶ Active
+//!                 │                               │
+//!                 └──▶ Terminated(reason) ◀───────┘
+//! ```
+
+use rollcall_shared::soap::{Cause, ConferenceState, ParticipantState, TerminationReason};
+
+use crate::bridge::BridgeEventKind;
+
+/// An input that is not allowed in the machine's current state.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {machine} transition: {input} in state {from}")]
+pub struct InvalidTransition {
+    /// `"leg"` or `"conference"`.
+    pub machine: &'static str,
+    /// The state the machine was in (it stays there).
+    pub from: String,
+    pub input: String,
+}
+
+/// State of one call leg. The wire knows the same states
+/// ([`ParticipantState`]) plus the cause of final ones; `Pending` is internal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LegState {
+    /// Accepted but not dialled yet: a participant of a conference whose
+    /// initiator has not answered (participants are only called once the
+    /// initiator is there to greet them). Shown as `dialing` on the wire.
+    Pending,
+    Dialing,
+    Ringing,
+    Connected,
+    Busy,
+    NoAnswer,
+    Failed(Cause),
+    Disconnected(Cause),
+}
+
+/// What can happen to a leg: the bridge's events, and the service's own
+/// `Dial` and `Release` commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LegInput {
+    /// The service handed the leg to the bridge.
+    Dial,
+    Ringing,
+    Answered,
+    Busy,
+    NoAnswer,
+    Failed(Cause),
+    /// The far end hung up, or the bridge confirms a release.
+    HungUp(Cause),
+    /// The service released the leg (remove, end, initiator gone). It takes
+    /// effect at once, with cause 16, without waiting for the bridge's
+    /// confirmation: the order of events the client is promised (PROTOCOL.md
+    /// §4, e.g. "the initiator last") must not depend on a driver's timing.
+    Release,
+}
+
+impl From<BridgeEventKind> for LegInput {
+    fn from(kind: BridgeEventKind) -> Self {
+        match kind {
+            BridgeEventKind::Ringing => LegInput::Ringing,
+            BridgeEventKind::Answered => LegInput::Answered,
+            BridgeEventKind::Busy => LegInput::Busy,
+            BridgeEventKind::NoAnswer => LegInput::NoAnswer,
+            BridgeEventKind::Failed(cause) => LegInput::Failed(cause),
+            BridgeEventKind::HungUp(cause) => LegInput::HungUp(cause),
+        }
+    }
+}
+
+impl LegState {
+    /// The state after `input`, or why there is none.
+    ///
+    /// Two transitions beyond the happy path are deliberate: `Dialing →
+    /// Connected` (networks need not signal alerting before an answer), and
+    /// `Dialing/Ringing → Disconnected` on `HungUp` (a call released while
+    /// being set up, reported by the network).
+    pub fn next(self, input: LegInput) -> Result<LegState, InvalidTransition> {
+        use LegInput as I;
+        use LegState as S;
+        let next = match (self, input) {
+            (S::Pending, I::Dial) => S::Dialing,
+            (S::Dialing, I::Ringing) => S::Ringing,
+            (S::Dialing | S::Ringing, I::Answered) => S::Connected,
+            (S::Dialing | S::Ringing, I::Busy) => S::Busy,
+            (S::Dialing | S::Ringing, I::NoAnswer) => S::NoAnswer,
+            (S::Dialing | S::Ringing, I::Failed(cause)) => S::Failed(cause),
+            (S::Dialing | S::Ringing | S::Connected, I::HungUp(cause)) => S::Disconnected(cause),
+            (S::Pending | S::Dialing | S::Ringing | S::Connected, I::Release) => {
+                S::Disconnected(Cause::NORMAL_CLEARING)
+            }
+            (from, input) => {
+                return Err(InvalidTransition {
+                    machine: "leg",
+                    from: format!("{from:?}"),
+                    input: format!("{input:?}"),
+                })
+            }
+        };
+        Ok(next)
+    }
+
+    /// The leg is over; nothing will change it again.
+    pub fn is_final(self) -> bool {
+        self.wire().0.is_final()
+    }
+
+    /// Has the leg been handed to the bridge and not ended? Only such legs
+    /// need hanging up.
+    pub fn on_bridge(self) -> bool {
+        matches!(self, LegState::Dialing | LegState::Ringing | LegState::Connected)
+    }
+
+    /// The state and cause as the wire shows them (`c:state`, `c:cause`).
+    pub fn wire(self) -> (ParticipantState, Option<Cause>) {
+        match self {
+            LegState::Pending | LegState::Dialing => (ParticipantState::Dialing, None),
+            LegState::Ringing => (ParticipantState::Ringing, None),
+            LegState::Connected => (ParticipantState::Connected, None),
+            LegState::Busy => (ParticipantState::Busy, Some(Cause::USER_BUSY)),
+            LegState::NoAnswer => (ParticipantState::NoAnswer, Some(Cause::NO_ANSWER)),
+            LegState::Failed(cause) => (ParticipantState::Failed, Some(cause)),
+            LegState::Disconnected(cause) => (ParticipantState::Disconnected, Some(cause)),
+        }
+    }
+}
+
+/// State of a conference.
+///
+/// `Terminated(None)` — no `c:reason` — is how a conference ends whose
+/// initiator never answered (busy, no answer, failed). None of the protocol's
+/// reasons fits: `initiator-hung-up` and `ended-by-initiator` would claim the
+/// initiator was there, `fatal-error` would blame the system for an ordinary
+/// busy signal, and `inactivity` is a timeout. The reason is optional on the
+/// wire, and the initiator's own status event, sent just before, already
+/// says what happened (e.g. `no-answer`, cause 19).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfState {
+    /// Calling the initiator.
+    Creating,
+    /// The initiator answered; participants are being called.
+    Active,
+    Terminated(Option<TerminationReason>),
+}
+
+/// What can happen to a conference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfInput {
+    /// The initiator's leg connected.
+    InitiatorConnected,
+    /// The initiator's leg ended before it connected (busy, no answer,
+    /// failed).
+    InitiatorUnreachable,
+    /// The connected initiator hung up.
+    InitiatorHungUp,
+    /// The initiator asked to end the conference (`EndConference`).
+    EndedByInitiator,
+    /// The bridge failed under the conference.
+    FatalError,
+    /// Nothing happened for too long.
+    Inactivity,
+}
+
+impl ConfState {
+    /// The state after `input`, or why there is none.
+    pub fn next(self, input: ConfInput) -> Result<ConfState, InvalidTransition> {
+        use ConfInput as I;
+        use ConfState as S;
+        let next = match (self, input) {
+            (S::Creating, I::InitiatorConnected) => S::Active,
+            (S::Creating, I::InitiatorUnreachable) => S::Terminated(None),
+            (S::Active, I::InitiatorHungUp) => S::Terminated(Some(TerminationReason::InitiatorHungUp)),
+            (S::Creating | S::Active, I::EndedByInitiator) => {
+                S::Terminated(Some(TerminationReason::EndedByInitiator))
+            }
+            (S::Creating | S::Active, I::FatalError) => S::Terminated(Some(TerminationReason::FatalError)),
+            (S::Creating | S::Active, I::Inactivity) => S::Terminated(Some(TerminationReason::Inactivity)),
+            (from, input) => {
+                return Err(InvalidTransition {
+                    machine: "conference",
+                    from: format!("{from:?}"),
+                    input: format!("{input:?}"),
+                })
+            }
+        };
+        Ok(next)
+    }
+
+    pub fn is_terminated(self) -> bool {
+        matches!(self, ConfState::Terminated(_))
+    }
+
+    /// The state and reason as the wire shows them (`c:state`, `c:reason`).
+    pub fn wire(self) -> (ConferenceState, Option<TerminationReason>) {
+        match self {
+            ConfState::Creating => (ConferenceState::Creating, None),
+            ConfState::Active => (ConferenceState::Active, None),
+            ConfState::Terminated(reason) => (ConferenceState::Terminated, reason),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ConfInput as CI;
+    use ConfState as CS;
+    use LegInput as I;
+    use LegState as S;
+
+    const ALL_LEG_STATES: [LegState; 8] = [
+        S::Pending,
+        S::Dialing,
+        S::Ringing,
+        S::Connected,
+        S::Busy,
+        S::NoAnswer,
+        S::Failed(Cause(1)),
+        S::Disconnected(Cause(16)),
+    ];
+    const ALL_LEG_INPUTS: [LegInput; 8] = [
+        I::Dial,
+        I::Ringing,
+        I::Answered,
+        I::Busy,
+        I::NoAnswer,
+        I::Failed(Cause(1)),
+        I::HungUp(Cause(16)),
+        I::Release,
+    ];
+
+    /// Every allowed leg transition; everything else must be refused.
+    fn allowed_leg(from: LegState, input: LegInput) -> Option<LegState> {
+        Some(match (from, input) {
+            (S::Pending, I::Dial) => S::Dialing,
+            (S::Dialing, I::Ringing) => S::Ringing,
+            (S::Dialing, I::Answered) | (S::Ringing, I::Answered) => S::Connected,
+            (S::Dialing, I::Busy) | (S::Ringing, I::Busy) => S::Busy,
+            (S::Dialing, I::NoAnswer) | (S::Ringing, I::NoAnswer) => S::NoAnswer,
+            (S::Dialing, I::Failed(c)) | (S::Ringing, I::Failed(c)) => S::Failed(c),
+            (S::Dialing, I::HungUp(c)) | (S::Ringing, I::HungUp(c)) | (S::Connected, I::HungUp(c)) => {
+                S::Disconnected(c)
+            }
+            (S::Pending, I::Release)
+            | (S::Dialing, I::Release)
+            | (S::Ringing, I::Release)
+            | (S::Connected, I::Release) => S::Disconnected(Cause(16)),
+            _ => return None,
+        })
+    }
+
+    #[test]
+    fn leg_happy_path() {
+        let mut leg = S::Pending;
+        for input in [I::Dial, I::Ringing, I::Answered, I::HungUp(Cause(16))] {
+            leg = leg.next(input).expect("allowed");
+        }
+        assert_eq!(leg, S::Disconnected(Cause(16)));
+        assert_eq!(leg.wire(), (ParticipantState::Disconnected, Some(Cause(16))));
+    }
+
+    #[test]
+    fn every_leg_transition_valid_and_invalid() {
+        let mut allowed = 0;
+        for from in ALL_LEG_STATES {
+            for input in ALL_LEG_INPUTS {
+                match (from.next(input), allowed_leg(from, input)) {
+                    (Ok(got), Some(want)) => {
+                        assert_eq!(got, want, "{from:?} + {input:?}");
+                        allowed += 1;
+                    }
+                    (Err(e), None) => {
+                        assert_eq!(e.machine, "leg");
+                        assert_eq!(e.from, format!("{from:?}"));
+                    }
+                    (got, want) => panic!("{from:?} + {input:?}: got {got:?}, want {want:?}"),
+                }
+            }
+        }
+        assert_eq!(allowed, 17);
+    }
+
+    #[test]
+    fn final_leg_states_accept_nothing() {
+        for from in ALL_LEG_STATES.into_iter().filter(|s| s.is_final()) {
+            for input in ALL_LEG_INPUTS {
+                assert!(from.next(input).is_err(), "{from:?} + {input:?}");
+            }
+        }
+        assert!(S::Connected.next(I::Ringing).is_err(), "no ringing after answer");
+        assert!(S::Pending.next(I::Ringing).is_err(), "the bridge knows nothing of a pending leg");
+    }
+
+    #[test]
+    fn leg_wire_view() {
+        assert_eq!(S::Pending.wire(), (ParticipantState::Dialing, None));
+        assert_eq!(S::Busy.wire(), (ParticipantState::Busy, Some(Cause(17))));
+        assert_eq!(S::NoAnswer.wire(), (ParticipantState::NoAnswer, Some(Cause(19))));
+        assert_eq!(S::Failed(Cause(1)).wire(), (ParticipantState::Failed, Some(Cause(1))));
+        assert!(!S::Pending.on_bridge() && S::Ringing.on_bridge() && !S::Busy.on_bridge());
+    }
+
+    #[test]
+    fn bridge_events_map_to_leg_inputs() {
+        assert_eq!(LegInput::from(BridgeEventKind::Busy), I::Busy);
+        assert_eq!(LegInput::from(BridgeEventKind::HungUp(Cause(16))), I::HungUp(Cause(16)));
+        assert_eq!(LegInput::from(BridgeEventKind::Failed(Cause(1))), I::Failed(Cause(1)));
+    }
+
+    const ALL_CONF_STATES: [ConfState; 3] =
+        [CS::Creating, CS::Active, CS::Terminated(Some(TerminationReason::FatalError))];
+    const ALL_CONF_INPUTS: [ConfInput; 6] = [
+        CI::InitiatorConnected,
+        CI::InitiatorUnreachable,
+        CI::InitiatorHungUp,
+        CI::EndedByInitiator,
+        CI::FatalError,
+        CI::Inactivity,
+    ];
+
+    fn allowed_conf(from: ConfState, input: ConfInput) -> Option<ConfState> {
+        use TerminationReason as R;
+        Some(match (from, input) {
+            (CS::Creating, CI::InitiatorConnected) => CS::Active,
+            (CS::Creating, CI::InitiatorUnreachable) => CS::Terminated(None),
+            (CS::Active, CI::InitiatorHungUp) => CS::Terminated(Some(R::InitiatorHungUp)),
+            (CS::Creating | CS::Active, CI::EndedByInitiator) => CS::Terminated(Some(R::EndedByInitiator)),
+            (CS::Creating | CS::Active, CI::FatalError) => CS::Terminated(Some(R::FatalError)),
+            (CS::Creating | CS::Active, CI::Inactivity) => CS::Terminated(Some(R::Inactivity)),
+            _ => return None,
+        })
+    }
+
+    #[test]
+    fn every_conference_transition_valid_and_invalid() {
+        let mut allowed = 0;
+        for from in ALL_CONF_STATES {
+            for input in ALL_CONF_INPUTS {
+                match (from.next(input), allowed_conf(from, input)) {
+                    (Ok(got), Some(want)) => {
+                        assert_eq!(got, want, "{from:?} + {input:?}");
+                        allowed += 1;
+                    }
+                    (Err(e), None) => assert_eq!(e.machine, "conference"),
+                    (got, want) => panic!("{from:?} + {input:?}: got {got:?}, want {want:?}"),
+                }
+            }
+        }
+        assert_eq!(allowed, 9);
+    }
+
+    #[test]
+    fn conference_specific_transitions() {
+        assert_eq!(CS::Creating.next(CI::InitiatorConnected), Ok(CS::Active));
+        assert_eq!(CS::Creating.next(CI::InitiatorUnreachable), Ok(CS::Terminated(None)));
+        assert!(CS::Active.next(CI::InitiatorConnected).is_err());
+        assert!(CS::Active.next(CI::InitiatorUnreachable).is_err());
+        assert!(CS::Creating.next(CI::InitiatorHungUp).is_err(), "cannot hang up before answering");
+        let ended = CS::Active.next(CI::EndedByInitiator).expect("allowed");
+        assert!(ended.is_terminated());
+        assert_eq!(ended.wire(), (ConferenceState::Terminated, Some(TerminationReason::EndedByInitiator)));
+        for input in ALL_CONF_INPUTS {
+            assert!(ended.next(input).is_err(), "terminated is final ({input:?})");
+        }
+        assert_eq!(CS::Terminated(None).wire(), (ConferenceState::Terminated, None));
+    }
+}

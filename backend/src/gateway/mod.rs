@@ -1,0 +1,115 @@
+//! The gateway (box 9 of the seed's Figure 1). It is an ordinary SIP user
+//! of the IM server (`sip:conference@<domain>`), connected over a real
+//! WebSocket. Each SOAP request that reaches it in a MESSAGE becomes a call
+//! on the conference web service over HTTP; each answer, and each status
+//! callback that the conference service posts to the gateway's conference
+//! reporting web service, goes back to the requester as a MESSAGE.
+//!
+//! - [`user_agent`]: the SIP UA — register, refresh, reconnect, send and
+//!   receive MESSAGEs in order.
+//! - [`web_service`]: the HTTP client of the conference web service.
+//! - [`reporting`]: the conference reporting web service (`POST /reporting`).
+//! - [`translate`]: client protocol ↔ conference web service protocol.
+
+pub mod reporting;
+mod translate;
+pub mod user_agent;
+pub mod web_service;
+
+use std::sync::Arc;
+
+use rollcall_shared::soap::conference::{Reply, Request};
+use rollcall_shared::soap::{FaultKind, Fault};
+use tracing::{info, warn};
+
+pub use reporting::Announced;
+use user_agent::{Inbound, Outgoing, UserAgent};
+use web_service::WebService;
+
+/// What a gateway needs to know.
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// The IM server's WebSocket, e.g. `ws://127.0.0.1:8080/sip`.
+    pub im_url: String,
+    pub domain: String,
+    /// The gateway's own SIP user name (default `conference`).
+    pub user: String,
+    pub password: String,
+    /// The conference web service, e.g. `http://127.0.0.1:8081/conference`.
+    pub conference_url: String,
+    /// Bearer token presented to the conference web service.
+    pub conference_token: String,
+    /// Key of the HMAC that signs the callbacks to `/reporting`.
+    pub signing_key: Vec<u8>,
+}
+
+impl GatewayConfig {
+    pub fn aor(&self) -> String {
+        format!("sip:{}@{}", self.user, self.domain)
+    }
+}
+
+/// A running gateway: its UA task and what the reporting service shares.
+pub struct Gateway {
+    pub user_agent: UserAgent,
+    pub announced: Arc<Announced>,
+}
+
+impl Gateway {
+    /// Starts the UA (it connects and registers in the background) and the
+    /// request processor. Serve [`reporting::router`] to receive callbacks.
+    pub fn start(config: GatewayConfig) -> anyhow::Result<Arc<Gateway>> {
+        let web_service = Arc::new(WebService::new(&config.conference_url, &config.conference_token)?);
+        let (user_agent, mut inbound) = UserAgent::start(config.clone());
+        let gateway = Arc::new(Gateway { user_agent, announced: Arc::new(Announced::default()) });
+        let worker = Arc::clone(&gateway);
+        tokio::spawn(async move {
+            while let Some(message) = inbound.recv().await {
+                let gateway = Arc::clone(&worker);
+                let web_service = Arc::clone(&web_service);
+                tokio::spawn(async move { gateway.process(&web_service, message).await });
+            }
+        });
+        info!(aor = %config.aor(), "gateway started");
+        Ok(gateway)
+    }
+
+    /// One request from a user: decode, call the web service, answer.
+    async fn process(&self, web_service: &WebService, message: Inbound) {
+        let owner = message.asserted_identity;
+        let request = match Request::decode(&message.body) {
+            Ok(r) => r,
+            Err(e) => {
+                warn!(%owner, error = %e, "undecodable request");
+                return self.send(&owner, Reply::Fault(e.to_fault()));
+            }
+        };
+        let span = tracing::info_span!("request", %owner, request_id = request.request_id());
+        let _guard = span.enter();
+        let request_id = request.request_id().to_string();
+        let reply = match web_service.call(&translate::to_bridge(&request, &owner)).await {
+            Ok(response) => translate::to_reply(response, &request_id),
+            Err(e) => {
+                warn!(error = %e, "conference web service unreachable");
+                Reply::Fault(
+                    Fault::new(FaultKind::BridgeUnavailable, "the conference service is unavailable; try again")
+                        .with_request_id(Some(request_id)),
+                )
+            }
+        };
+        let created = match &reply {
+            Reply::CreateConferenceResponse { conference_id, .. } => Some(conference_id.clone()),
+            _ => None,
+        };
+        self.send(&owner, reply);
+        // Only now may the conference's callbacks overtake nothing.
+        if let Some(id) = created {
+            self.announced.announce(&id);
+        }
+    }
+
+    /// Queues a reply for `owner`'s AOR.
+    pub fn send(&self, owner: &str, reply: Reply) {
+        self.user_agent.send(Outgoing { to: owner.to_string(), body: reply.encode() });
+    }
+}

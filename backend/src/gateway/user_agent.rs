@@ -1,0 +1,421 @@
+//! The gateway's SIP user agent over a tokio-tungstenite WebSocket.
+//!
+//! One task owns the connection. It registers (answering the 401 digest
+//! challenge), refreshes the registration at 80 % of its lifetime, answers
+//! incoming MESSAGEs with 200 OK and hands their bodies on, and sends
+//! outgoing MESSAGEs one at a time — each waits for its final response,
+//! answering a 407 when needed — so that a user sees events in the order
+//! they were sent. When the connection drops, it reconnects with
+//! exponential backoff, registers again and resends what was in flight.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use rollcall_shared::digest::Challenge;
+use rollcall_shared::sip::{self, rsip, RequestBuilder};
+use rollcall_shared::soap::CONTENT_TYPE;
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tracing::{debug, info, warn};
+
+use super::GatewayConfig;
+
+/// Requested registration lifetime, seconds.
+const REGISTER_EXPIRES: u32 = 300;
+/// How long a request waits for its final response (RFC 3261 Timer F).
+const TRANSACTION_TIMEOUT: Duration = Duration::from_secs(32);
+const BACKOFF_MIN: Duration = Duration::from_millis(100);
+const BACKOFF_MAX: Duration = Duration::from_secs(10);
+
+/// A SOAP request that reached the gateway, with the identity the IM
+/// server asserted for its sender.
+#[derive(Debug, Clone)]
+pub struct Inbound {
+    pub asserted_identity: String,
+    pub body: String,
+}
+
+/// A SOAP body to send to a user's AOR.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub to: String,
+    pub body: String,
+}
+
+/// Where the UA stands, for health checks and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UaState {
+    Connecting,
+    Registered,
+    Lost,
+}
+
+/// Handle of the running UA.
+#[derive(Clone)]
+pub struct UserAgent {
+    outbox: mpsc::UnboundedSender<Outgoing>,
+    state: watch::Receiver<UaState>,
+}
+
+impl UserAgent {
+    /// Starts the UA task; incoming requests arrive on the returned receiver.
+    pub fn start(config: GatewayConfig) -> (UserAgent, mpsc::UnboundedReceiver<Inbound>) {
+        let (outbox, outbox_rx) = mpsc::unbounded_channel();
+        let (inbound_tx, inbound_rx) = mpsc::unbounded_channel();
+        let (state_tx, state) = watch::channel(UaState::Connecting);
+        tokio::spawn(run(config, outbox_rx, inbound_tx, state_tx));
+        (UserAgent { outbox, state }, inbound_rx)
+    }
+
+    /// Queues a MESSAGE; it is sent once registered, in queue order.
+    pub fn send(&self, message: Outgoing) {
+        let _ = self.outbox.send(message);
+    }
+
+    pub fn state(&self) -> UaState {
+        *self.state.borrow()
+    }
+
+    /// Waits until registered; `false` after `limit`.
+    pub async fn wait_registered(&self, limit: Duration) -> bool {
+        let mut state = self.state.clone();
+        let registered = async { state.wait_for(|s| *s == UaState::Registered).await.is_ok() };
+        let result = tokio::time::timeout(limit, registered).await;
+        result.unwrap_or(false)
+    }
+}
+
+async fn run(
+    config: GatewayConfig,
+    mut outbox: mpsc::UnboundedReceiver<Outgoing>,
+    inbound: mpsc::UnboundedSender<Inbound>,
+    state: watch::Sender<UaState>,
+) {
+    let mut queue = VecDeque::new();
+    let mut backoff = BACKOFF_MIN;
+    loop {
+        let _ = state.send(UaState::Connecting);
+        match connect(&config.im_url).await {
+            Ok(ws) => {
+                info!(url = %config.im_url, "connected to the IM server");
+                let mut session = Session::new(&config, ws);
+                match session.run(&mut outbox, &mut queue, &inbound, &state, &mut backoff).await {
+                    Ok(()) => return, // the gateway is shutting down
+                    Err(e) => warn!(error = %e, "IM server connection lost"),
+                }
+            }
+            Err(e) => warn!(url = %config.im_url, error = %e, "cannot connect to the IM server"),
+        }
+        let _ = state.send(UaState::Lost);
+        if outbox.is_closed() && queue.is_empty() {
+            return;
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(BACKOFF_MAX);
+    }
+}
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+async fn connect(url: &str) -> anyhow::Result<Ws> {
+    let mut request = url.into_client_request()?;
+    request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static("sip"));
+    let (ws, _) = tokio_tungstenite::connect_async(request).await?;
+    Ok(ws)
+}
+
+/// A cached challenge: later requests answer it with a growing `nc`
+/// instead of waiting for a new challenge each time.
+struct DigestCache {
+    challenge: Challenge,
+    nc: u32,
+}
+
+impl DigestCache {
+    fn new(challenge: Challenge) -> Self {
+        DigestCache { challenge, nc: 0 }
+    }
+
+    fn credentials(&mut self, config: &GatewayConfig, method: &str, uri: &str) -> String {
+        self.nc += 1;
+        let cnonce = sip::random_hex(8);
+        self.challenge.answer(&config.user, &config.password, method, uri, &cnonce, self.nc).to_header_value()
+    }
+}
+
+struct InFlight {
+    message: Outgoing,
+    call_id: String,
+    cseq: u32,
+    deadline: Instant,
+    challenged: u32,
+}
+
+/// One connection's worth of UA state.
+struct Session<'a> {
+    config: &'a GatewayConfig,
+    ws: Ws,
+    aor: String,
+    contact: String,
+    register_call_id: String,
+    register_cseq: u32,
+    register_deadline: Option<Instant>,
+    register_auth: Option<DigestCache>,
+    /// Whether the last REGISTER carried credentials: a plain (not stale)
+    /// 401 to it means the password is wrong.
+    register_had_auth: bool,
+    proxy_auth: Option<DigestCache>,
+    registered: bool,
+    refresh_at: Instant,
+    in_flight: Option<InFlight>,
+}
+
+impl<'a> Session<'a> {
+    fn new(config: &'a GatewayConfig, ws: Ws) -> Self {
+        let instance = sip::random_hex(6);
+        Session {
+            aor: config.aor(),
+            contact: format!("<sip:{}@{instance}.invalid;transport=ws>", config.user),
+            config,
+            ws,
+            register_call_id: sip::new_call_id(),
+            register_cseq: 0,
+            register_deadline: None,
+            register_auth: None,
+            register_had_auth: false,
+            proxy_auth: None,
+            registered: false,
+            refresh_at: Instant::now(),
+            in_flight: None,
+        }
+    }
+
+    async fn run(
+        &mut self,
+        outbox: &mut mpsc::UnboundedReceiver<Outgoing>,
+        queue: &mut VecDeque<Outgoing>,
+        inbound: &mpsc::UnboundedSender<Inbound>,
+        state: &watch::Sender<UaState>,
+        backoff: &mut Duration,
+    ) -> anyhow::Result<()> {
+        let result = self.drive(outbox, queue, inbound, state, backoff).await;
+        if let Some(lost) = self.in_flight.take() {
+            queue.push_front(lost.message); // resent after reconnecting
+        }
+        result
+    }
+
+    async fn drive(
+        &mut self,
+        outbox: &mut mpsc::UnboundedReceiver<Outgoing>,
+        queue: &mut VecDeque<Outgoing>,
+        inbound: &mpsc::UnboundedSender<Inbound>,
+        state: &watch::Sender<UaState>,
+        backoff: &mut Duration,
+    ) -> anyhow::Result<()> {
+        self.send_register().await?;
+        loop {
+            let can_send = self.registered && self.in_flight.is_none();
+            if can_send {
+                if let Some(next) = queue.pop_front() {
+                    self.send_message(next).await?;
+                    continue;
+                }
+            }
+            let far = Instant::now() + Duration::from_secs(3600);
+            let message_deadline = self.in_flight.as_ref().map_or(far, |f| f.deadline);
+            let register_deadline = self.register_deadline.unwrap_or(far);
+            tokio::select! {
+                frame = self.ws.next() => match frame {
+                    Some(Ok(Message::Text(text))) => {
+                        let was_registered = self.registered;
+                        self.on_text(text.as_str(), inbound).await?;
+                        if self.registered && !was_registered {
+                            *backoff = BACKOFF_MIN;
+                            let _ = state.send(UaState::Registered);
+                        }
+                    }
+                    Some(Ok(Message::Close(_))) | None => anyhow::bail!("closed by the IM server"),
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => return Err(e.into()),
+                },
+                next = outbox.recv(), if can_send => match next {
+                    Some(message) => self.send_message(message).await?,
+                    None => return Ok(()),
+                },
+                _ = tokio::time::sleep_until(self.refresh_at), if self.registered && self.register_deadline.is_none() => {
+                    self.send_register().await?
+                }
+                _ = tokio::time::sleep_until(register_deadline) => anyhow::bail!("REGISTER timed out"),
+                _ = tokio::time::sleep_until(message_deadline) => {
+                    if let Some(lost) = self.in_flight.take() {
+                        warn!(to = %lost.message.to, "MESSAGE timed out; dropped");
+                    }
+                }
+            }
+        }
+    }
+
+    async fn send_text(&mut self, text: String) -> anyhow::Result<()> {
+        self.ws.send(Message::Text(text.into())).await?;
+        Ok(())
+    }
+
+    async fn send_register(&mut self) -> anyhow::Result<()> {
+        self.register_cseq += 1;
+        let uri = format!("sip:{}", self.config.domain);
+        let mut builder = RequestBuilder::new(rsip::Method::Register, &uri)
+            .via(&format!("{}.invalid", sip::random_hex(4)), &sip::new_branch())
+            .from(&self.aor, None, &sip::new_tag())
+            .to(&self.aor, None)
+            .call_id(&self.register_call_id)
+            .cseq(self.register_cseq)
+            .contact(&self.contact)
+            .expires(REGISTER_EXPIRES);
+        self.register_had_auth = self.register_auth.is_some();
+        if let Some(cache) = self.register_auth.as_mut() {
+            builder = builder.header("Authorization", &cache.credentials(self.config, "REGISTER", &uri));
+        }
+        let request = builder.build()?;
+        self.register_deadline = Some(Instant::now() + TRANSACTION_TIMEOUT);
+        self.send_text(request.to_string()).await
+    }
+
+    async fn send_message(&mut self, message: Outgoing) -> anyhow::Result<()> {
+        let call_id = sip::new_call_id();
+        self.transmit(message, call_id, 1, 0).await
+    }
+
+    async fn transmit(&mut self, message: Outgoing, call_id: String, cseq: u32, challenged: u32) -> anyhow::Result<()> {
+        let mut builder = RequestBuilder::new(rsip::Method::Message, &message.to)
+            .via(&format!("{}.invalid", sip::random_hex(4)), &sip::new_branch())
+            .from(&self.aor, None, &sip::new_tag())
+            .to(&message.to, None)
+            .call_id(&call_id)
+            .cseq(cseq)
+            .body(CONTENT_TYPE, message.body.clone());
+        if let Some(cache) = self.proxy_auth.as_mut() {
+            builder = builder.header("Proxy-Authorization", &cache.credentials(self.config, "MESSAGE", &message.to));
+        }
+        let request = builder.build()?;
+        self.in_flight =
+            Some(InFlight { message, call_id, cseq, deadline: Instant::now() + TRANSACTION_TIMEOUT, challenged });
+        self.send_text(request.to_string()).await
+    }
+
+    async fn on_text(&mut self, text: &str, inbound: &mpsc::UnboundedSender<Inbound>) -> anyhow::Result<()> {
+        match sip::parse(text) {
+            Ok(rsip::SipMessage::Request(req)) => self.on_request(req, inbound).await,
+            Ok(rsip::SipMessage::Response(resp)) => self.on_response(resp).await,
+            Err(e) => {
+                debug!(error = %e, "unparseable message from the IM server ignored");
+                Ok(())
+            }
+        }
+    }
+
+    async fn on_request(&mut self, req: rsip::Request, inbound: &mpsc::UnboundedSender<Inbound>) -> anyhow::Result<()> {
+        let (code, reason) = match req.method {
+            rsip::Method::Message => match asserted_identity(&req) {
+                // Only the IM server sets this header, and only on this connection.
+                Some(identity) => match sip::body_text(&rsip::SipMessage::Request(req.clone())) {
+                    Ok(body) => {
+                        let _ = inbound.send(Inbound { asserted_identity: identity, body: body.to_string() });
+                        (200, None)
+                    }
+                    Err(_) => (400, Some("Body is not UTF-8")),
+                },
+                None => (403, Some("No asserted identity")),
+            },
+            rsip::Method::Options => (200, None),
+            rsip::Method::Ack => return Ok(()),
+            _ => (405, None),
+        };
+        let response = sip::response(&req, code, reason, Some(&sip::new_tag()));
+        self.send_text(response.to_string()).await
+    }
+
+    async fn on_response(&mut self, resp: rsip::Response) -> anyhow::Result<()> {
+        let call_id = sip::header(&resp.headers, "Call-ID").unwrap_or_default();
+        let code = resp.status_code.code();
+        if code < 200 {
+            return Ok(());
+        }
+        if call_id == self.register_call_id {
+            return self.on_register_response(resp, code).await;
+        }
+        let Some(flight) = self.in_flight.take_if(|f| f.call_id == call_id) else { return Ok(()) };
+        match code {
+            407 if flight.challenged < 2 => {
+                let challenge = first_challenge(&resp, "Proxy-Authenticate")?;
+                self.proxy_auth = Some(DigestCache::new(challenge));
+                self.transmit(flight.message, flight.call_id, flight.cseq + 1, flight.challenged + 1).await
+            }
+            200..=299 => Ok(()),
+            _ => {
+                warn!(to = %flight.message.to, code, "MESSAGE refused; dropped");
+                Ok(())
+            }
+        }
+    }
+
+    async fn on_register_response(&mut self, resp: rsip::Response, code: u16) -> anyhow::Result<()> {
+        self.register_deadline = None;
+        match code {
+            401 => {
+                let challenge = first_challenge(&resp, "WWW-Authenticate")?;
+                if self.register_had_auth && !challenge.stale {
+                    anyhow::bail!("registration refused: wrong user name or password");
+                }
+                self.register_auth = Some(DigestCache::new(challenge));
+                self.send_register().await
+            }
+            200..=299 => {
+                let granted = granted_expires(&resp).unwrap_or(REGISTER_EXPIRES).max(10);
+                self.refresh_at = Instant::now() + Duration::from_secs(u64::from(granted) * 4 / 5);
+                if !self.registered {
+                    info!(aor = %self.aor, granted, "registered");
+                }
+                self.registered = true;
+                Ok(())
+            }
+            _ => anyhow::bail!("registration refused with {code}"),
+        }
+    }
+}
+
+/// The first challenge of this header we can answer.
+fn first_challenge(resp: &rsip::Response, name: &str) -> anyhow::Result<Challenge> {
+    sip::header_all(&resp.headers, name)
+        .iter()
+        .find_map(|v| Challenge::parse(v).ok())
+        .ok_or_else(|| anyhow::anyhow!("{name} missing or unusable"))
+}
+
+/// The AOR in `P-Asserted-Identity: <sip:alice@domain>`.
+fn asserted_identity(req: &rsip::Request) -> Option<String> {
+    let value = sip::header(&req.headers, "P-Asserted-Identity")?;
+    let uri = match (value.find('<'), value.find('>')) {
+        (Some(start), Some(end)) if start < end => &value[start + 1..end],
+        _ => value.trim(),
+    };
+    let parsed = rsip::Uri::try_from(uri).ok()?;
+    Some(sip::aor(&parsed))
+}
+
+/// The lifetime the registrar granted: the Contact's `expires` or `Expires`.
+fn granted_expires(resp: &rsip::Response) -> Option<u32> {
+    let from_contact = sip::header(&resp.headers, "Contact").and_then(|c| {
+        c.split(';')
+            .filter_map(|p| p.split_once('='))
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case("expires"))
+            .and_then(|(_, v)| v.trim().parse().ok())
+    });
+    from_contact.or_else(|| sip::header(&resp.headers, "Expires").and_then(|v| v.trim().parse().ok()))
+}

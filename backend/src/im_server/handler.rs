@@ -1,0 +1,207 @@
+//! Dispatch of one received SIP message by kind and method.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rollcall_shared::digest::Challenge;
+use rollcall_shared::sip::{self, rsip, MAX_MESSAGE_BYTES};
+use tracing::{debug, warn, Instrument};
+
+use super::auth::Verdict;
+use super::connection::Connection;
+use super::{malformed, relay, ImServer, Stats};
+
+/// Methods answered here; anything else gets 405 with this list.
+pub const ALLOW: &str = "REGISTER, MESSAGE, OPTIONS";
+
+/// Handles one message. Returns `false` for input that was not SIP.
+pub async fn handle(server: &Arc<ImServer>, conn: &Arc<Connection>, text: &str) -> bool {
+    if text.trim().is_empty() {
+        return true; // a CRLF keep-alive
+    }
+    if text.len() > MAX_MESSAGE_BYTES {
+        // 513 needs only the headers a response copies.
+        match malformed::response(text, 513, "Message Too Large") {
+            Some(answer) => conn.send(server, answer).await,
+            None => Stats::count(&server.stats.dropped),
+        }
+        return true;
+    }
+    match sip::parse(text) {
+        Ok(rsip::SipMessage::Request(req)) => {
+            if let Err(reason) = check_mandatory_headers(&req) {
+                reply(server, conn, &req, 400, Some(&reason), Vec::new()).await;
+                return true;
+            }
+            let span = tracing::debug_span!("sip", method = %req.method, call_id = sip::call_id(&req).unwrap_or_default());
+            handle_request(server, conn, req).instrument(span).await;
+            true
+        }
+        Ok(rsip::SipMessage::Response(resp)) => {
+            relay::on_response(server, resp).await;
+            true
+        }
+        Err(e) => {
+            debug!(error = %e, "unparseable SIP");
+            let answer = match malformed::request_method(text) {
+                Some(method) if !malformed::is_known_method(&method) => {
+                    malformed::response(text, 405, "Method Not Allowed").map(|r| malformed::with_header(r, "Allow", ALLOW))
+                }
+                Some(_) => malformed::response(text, 400, "Bad Request"),
+                None => None,
+            };
+            match answer {
+                Some(answer) => conn.send(server, answer).await,
+                None => Stats::count(&server.stats.dropped),
+            }
+            false
+        }
+    }
+}
+
+/// RFC 3261 §8.1.1: a request needs To, From, CSeq, Call-ID and Via that
+/// we can read; without them no sensible answer but 400 exists.
+fn check_mandatory_headers(req: &rsip::Request) -> Result<(), String> {
+    sip::from_aor(req).map_err(|e| format!("bad From: {e}"))?;
+    sip::to_aor(req).map_err(|e| format!("bad To: {e}"))?;
+    sip::cseq(req).map_err(|e| format!("bad CSeq: {e}"))?;
+    sip::call_id(req).map_err(|e| e.to_string())?;
+    sip::header(&req.headers, "Via").ok_or_else(|| "missing Via".to_string())?;
+    Ok(())
+}
+
+async fn handle_request(server: &Arc<ImServer>, conn: &Arc<Connection>, req: rsip::Request) {
+    match req.method {
+        rsip::Method::Register => register(server, conn, req).await,
+        rsip::Method::Message => message(server, conn, req).await,
+        rsip::Method::Options => {
+            let headers = vec![other("Allow", ALLOW), other("Accept", "application/soap+xml")];
+            reply(server, conn, &req, 200, None, headers).await
+        }
+        rsip::Method::Ack => {} // never answered
+        _ => reply(server, conn, &req, 405, None, vec![other("Allow", ALLOW)]).await,
+    }
+}
+
+/// REGISTER (RFC 3261 §10.3): authenticate, then bind, refresh or unbind.
+async fn register(server: &Arc<ImServer>, conn: &Arc<Connection>, req: rsip::Request) {
+    let credentials = sip::header_all(&req.headers, "Authorization");
+    let user = match authenticate(server, conn, &req, &credentials, 401).await {
+        Some(user) => user,
+        None => return,
+    };
+    let aor = server.config.aor(&user);
+    if sip::to_aor(&req).ok().as_deref() != Some(aor.as_str()) {
+        return reply(server, conn, &req, 403, Some("You may only register your own address"), Vec::new()).await;
+    }
+    let expires = sip::expires(&req).unwrap_or(3600).min(server.config.max_expires);
+    match sip::header(&req.headers, "Contact") {
+        Some(contact) if contact.trim() == "*" || expires == 0 => server.registrar.unbind(&aor, conn.id),
+        Some(contact) => {
+            let contact = strip_expires_param(&contact);
+            server.registrar.bind(&aor, conn, &contact, Duration::from_secs(u64::from(expires)))
+        }
+        None => {} // a query: just list the bindings
+    }
+    let contacts = server
+        .registrar
+        .contacts(&aor)
+        .into_iter()
+        .map(|(c, left)| other("Contact", &format!("{c};expires={left}")))
+        .collect();
+    reply(server, conn, &req, 200, None, contacts).await
+}
+
+/// MESSAGE (RFC 3428): authenticate, check the From, relay.
+async fn message(server: &Arc<ImServer>, conn: &Arc<Connection>, req: rsip::Request) {
+    let credentials = sip::header_all(&req.headers, "Proxy-Authorization");
+    let Some(user) = authenticate(server, conn, &req, &credentials, 407).await else { return };
+    if sip::from_aor(&req).ok().as_deref() != Some(server.config.aor(&user).as_str()) {
+        return reply(server, conn, &req, 403, Some("From is not your address"), Vec::new()).await;
+    }
+    relay::forward(server, conn, req, &user).await
+}
+
+/// Checks credentials; on failure answers the challenge (`401` or `407`)
+/// and returns `None`.
+async fn authenticate(
+    server: &Arc<ImServer>,
+    conn: &Arc<Connection>,
+    req: &rsip::Request,
+    credentials: &[String],
+    challenge_code: u16,
+) -> Option<String> {
+    let verdict = match server.auth.check(&server.store.users(), credentials, &req.method.to_string()).await {
+        Ok(v) => v,
+        Err(e) => {
+            warn!(error = %e, "user lookup failed");
+            reply(server, conn, req, 500, None, Vec::new()).await;
+            return None;
+        }
+    };
+    let stale = match verdict {
+        Verdict::Authenticated(user) => {
+            conn.set_user(&user);
+            return Some(user);
+        }
+        Verdict::Challenge => false,
+        Verdict::Stale => true,
+    };
+    let name = if challenge_code == 401 { "WWW-Authenticate" } else { "Proxy-Authenticate" };
+    let headers = server.auth.challenges(stale).iter().map(|c: &Challenge| other(name, &c.to_header_value())).collect();
+    reply(server, conn, req, challenge_code, None, headers).await;
+    None
+}
+
+/// Sends a response to `req` with extra headers.
+pub async fn reply(
+    server: &ImServer,
+    conn: &Connection,
+    req: &rsip::Request,
+    code: u16,
+    reason: Option<&str>,
+    extra: Vec<rsip::Header>,
+) {
+    let tag = (code > 100).then(sip::new_tag);
+    let mut resp = sip::response(req, code, reason, tag.as_deref());
+    for h in extra {
+        resp.headers.push(h);
+    }
+    conn.send(server, resp.to_string()).await
+}
+
+pub fn other(name: &str, value: &str) -> rsip::Header {
+    rsip::Header::Other(name.to_string(), value.to_string())
+}
+
+/// Removes `;expires=N` from a Contact value so that the 200 OK can state
+/// the lifetime the registrar granted.
+fn strip_expires_param(contact: &str) -> String {
+    let (head, params) = match contact.rfind('>') {
+        Some(end) => contact.split_at(end + 1),
+        None => (contact, ""),
+    };
+    let kept: String = params
+        .split(';')
+        .filter(|p| !p.trim().to_ascii_lowercase().starts_with("expires"))
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| format!(";{}", p.trim()))
+        .collect();
+    if head == contact {
+        // No angle brackets: parameters belong to the URI; keep as is.
+        return contact.trim().to_string();
+    }
+    format!("{}{kept}", head.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_expires_param;
+
+    #[test]
+    fn contact_expires_is_replaced() {
+        assert_eq!(strip_expires_param("<sip:a@x.invalid;transport=ws>;expires=300"), "<sip:a@x.invalid;transport=ws>");
+        assert_eq!(strip_expires_param("<sip:a@x.invalid>;q=0.5;expires=60"), "<sip:a@x.invalid>;q=0.5");
+        assert_eq!(strip_expires_param("sip:a@x.invalid"), "sip:a@x.invalid");
+    }
+}

@@ -1,0 +1,136 @@
+//! The IM server (box 6 of the seed's Figure 1): a SIP registrar, digest
+//! authenticator and MESSAGE relay over WebSocket (RFC 7118), which logs
+//! every message it receives or sends before acting on it.
+//!
+//! - [`connection`]: one task pair per WebSocket; framing, logging, limits.
+//! - [`auth`]: nonces, challenges and credential checks (RFC 3261 §22, RFC 8760).
+//! - [`registrar`]: AOR → connection bindings (RFC 3261 §10).
+//! - [`relay`]: RFC 3428 MESSAGE relay with parallel forking.
+//! - [`malformed`]: best-effort answers to what `rsip` cannot parse.
+//! - [`handler`]: dispatch by method.
+
+pub mod auth;
+pub mod connection;
+mod handler;
+mod malformed;
+pub mod registrar;
+pub mod relay;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use rollcall_shared::digest::Algorithm;
+
+use crate::store::Store;
+
+/// What an IM server is configured with.
+#[derive(Debug, Clone)]
+pub struct ImConfig {
+    /// SIP domain and digest realm, e.g. `rollcall.local`.
+    pub domain: String,
+    /// How long a nonce is accepted (then `stale=true`).
+    pub nonce_ttl: Duration,
+    /// Challenge order: one header per algorithm, in this order.
+    pub algorithms: Vec<Algorithm>,
+    /// How long a relayed request waits for a final response (Timer F).
+    pub transaction_timeout: Duration,
+    /// Upper bound of a registration's lifetime in seconds.
+    pub max_expires: u32,
+}
+
+impl ImConfig {
+    pub fn new(domain: impl Into<String>) -> Self {
+        ImConfig {
+            domain: domain.into(),
+            nonce_ttl: Duration::from_secs(300),
+            algorithms: vec![Algorithm::Sha256, Algorithm::Md5],
+            transaction_timeout: Duration::from_secs(32),
+            max_expires: 3600,
+        }
+    }
+
+    /// `sip:<user>@<domain>`.
+    pub fn aor(&self, user: &str) -> String {
+        format!("sip:{user}@{}", self.domain)
+    }
+}
+
+/// Counters an operator wants to see.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Messages neither parsed nor answered (unparseable, stray responses).
+    pub dropped: AtomicU64,
+    pub received: AtomicU64,
+    pub sent: AtomicU64,
+}
+
+impl Stats {
+    pub fn count(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The IM server's shared state.
+pub struct ImServer {
+    pub config: ImConfig,
+    pub store: Store,
+    pub auth: auth::Authenticator,
+    pub registrar: registrar::Registrar,
+    pub relay: relay::Relay,
+    pub stats: Stats,
+    next_connection: AtomicU64,
+}
+
+impl ImServer {
+    pub fn new(config: ImConfig, store: Store) -> Arc<ImServer> {
+        Arc::new(ImServer {
+            auth: auth::Authenticator::new(&config),
+            registrar: registrar::Registrar::default(),
+            relay: relay::Relay::default(),
+            stats: Stats::default(),
+            next_connection: AtomicU64::new(1),
+            config,
+            store,
+        })
+    }
+
+    fn next_connection_id(&self) -> u64 {
+        self.next_connection.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+/// `GET /sip`: the SIP-over-WebSocket endpoint.
+pub fn router(server: Arc<ImServer>) -> Router {
+    Router::new().route("/sip", get(upgrade)).with_state(server)
+}
+
+/// Accepts the upgrade only when the client offers the `sip` subprotocol
+/// (RFC 7118 §4.1); answers 400 otherwise.
+async fn upgrade(
+    State(server): State<Arc<ImServer>>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let offers_sip = headers
+        .get_all("sec-websocket-protocol")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim().eq_ignore_ascii_case("sip"));
+    if !offers_sip {
+        return (StatusCode::BAD_REQUEST, "the WebSocket subprotocol `sip` is required (RFC 7118)\n").into_response();
+    }
+    let limit = connection::MAX_FRAME_BYTES;
+    ws.protocols(["sip"])
+        .max_message_size(limit)
+        .max_frame_size(limit)
+        .on_upgrade(move |socket| connection::serve(server, socket, peer))
+}

@@ -1,0 +1,84 @@
+//! The registrar (RFC 3261 §10): binds an address-of-record to the
+//! connection its REGISTER arrived on. Requests are routed by connection,
+//! never by resolving the Contact (RFC 7118 §5.2). One binding per
+//! connection and AOR; a closed connection loses its bindings at once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::connection::Connection;
+
+struct Binding {
+    connection: Arc<Connection>,
+    contact: String,
+    expires_at: Instant,
+}
+
+#[derive(Default)]
+pub struct Registrar {
+    bindings: Mutex<HashMap<String, Vec<Binding>>>,
+}
+
+impl Registrar {
+    /// Binds `aor` to `connection` for `expires`, replacing this
+    /// connection's earlier binding of the same AOR.
+    pub fn bind(&self, aor: &str, connection: &Arc<Connection>, contact: &str, expires: Duration) {
+        let Ok(mut all) = self.bindings.lock() else { return };
+        let list = all.entry(aor.to_string()).or_default();
+        list.retain(|b| b.connection.id != connection.id);
+        list.push(Binding {
+            connection: Arc::clone(connection),
+            contact: contact.to_string(),
+            expires_at: Instant::now() + expires,
+        });
+    }
+
+    /// Removes this connection's binding of `aor`.
+    pub fn unbind(&self, aor: &str, connection_id: u64) {
+        let Ok(mut all) = self.bindings.lock() else { return };
+        if let Some(list) = all.get_mut(aor) {
+            list.retain(|b| b.connection.id != connection_id);
+            if list.is_empty() {
+                all.remove(aor);
+            }
+        }
+    }
+
+    /// Drops every binding made over a connection that has closed.
+    pub fn remove_connection(&self, connection_id: u64) {
+        let Ok(mut all) = self.bindings.lock() else { return };
+        all.retain(|_, list| {
+            list.retain(|b| b.connection.id != connection_id);
+            !list.is_empty()
+        });
+    }
+
+    /// The live connections of `aor`; expired bindings are dropped on the way.
+    pub fn lookup(&self, aor: &str) -> Vec<Arc<Connection>> {
+        let Ok(mut all) = self.bindings.lock() else { return Vec::new() };
+        let Some(list) = all.get_mut(aor) else { return Vec::new() };
+        let now = Instant::now();
+        list.retain(|b| b.expires_at > now);
+        let found: Vec<_> = list.iter().map(|b| Arc::clone(&b.connection)).collect();
+        if list.is_empty() {
+            all.remove(aor);
+        }
+        found
+    }
+
+    /// The Contact values currently bound to `aor` with their remaining
+    /// lifetime in seconds (for the 200 OK to a REGISTER).
+    pub fn contacts(&self, aor: &str) -> Vec<(String, u64)> {
+        let Ok(all) = self.bindings.lock() else { return Vec::new() };
+        let now = Instant::now();
+        all.get(aor)
+            .map(|list| {
+                list.iter()
+                    .filter(|b| b.expires_at > now)
+                    .map(|b| (b.contact.clone(), b.expires_at.duration_since(now).as_secs()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}

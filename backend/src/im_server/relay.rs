@@ -1,0 +1,203 @@
+//! MESSAGE relay (RFC 3428 through an RFC 3261 proxy core): the request is
+//! forked in parallel to every connection bound to the Request-URI's AOR,
+//! with the server's own Via on top and the authenticated identity asserted
+//! in `P-Asserted-Identity` (RFC 3325); the best final response goes back.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use rollcall_shared::sip::rsip::headers::UntypedHeader;
+use rollcall_shared::sip::{self, rsip};
+use tokio::sync::mpsc;
+use tracing::debug;
+
+use super::connection::Connection;
+use super::handler::{other, reply};
+use super::{ImServer, Stats};
+
+/// Relayed requests waiting for responses, by the branch of our Via.
+#[derive(Default)]
+pub struct Relay {
+    pending: Mutex<HashMap<String, mpsc::UnboundedSender<rsip::Response>>>,
+}
+
+impl Relay {
+    fn register(&self, branch: &str, tx: &mpsc::UnboundedSender<rsip::Response>) {
+        if let Ok(mut p) = self.pending.lock() {
+            p.insert(branch.to_string(), tx.clone());
+        }
+    }
+
+    fn forget(&self, branches: &[String]) {
+        if let Ok(mut p) = self.pending.lock() {
+            for b in branches {
+                p.remove(b);
+            }
+        }
+    }
+
+    fn waiting(&self, branch: &str) -> Option<mpsc::UnboundedSender<rsip::Response>> {
+        self.pending.lock().ok().and_then(|p| p.get(branch).cloned())
+    }
+}
+
+/// Forwards an authenticated `req` of `user` to every binding of its target.
+/// The forks are queued in order before this returns (so that a sender's
+/// MESSAGEs reach the recipient in the order sent); waiting for the answers
+/// happens in a task of its own.
+pub async fn forward(server: &Arc<ImServer>, from: &Arc<Connection>, mut req: rsip::Request, user: &str) {
+    let target = sip::aor(&req.uri);
+    let known = match target_user(&target, &server.config.domain) {
+        Some(name) => server.store.users().get(name).await.ok().flatten().is_some(),
+        None => false,
+    };
+    if !known {
+        return reply(server, from, &req, 404, None, Vec::new()).await;
+    }
+    let max_forwards = match sip::header(&req.headers, "Max-Forwards").map(|v| v.trim().parse::<u32>()) {
+        None => 70,
+        Some(Ok(n)) => n,
+        Some(Err(_)) => return reply(server, from, &req, 400, Some("Bad Max-Forwards"), Vec::new()).await,
+    };
+    if max_forwards == 0 {
+        return reply(server, from, &req, 483, None, Vec::new()).await;
+    }
+    let targets = server.registrar.lookup(&target);
+    if targets.is_empty() {
+        return reply(server, from, &req, 480, None, Vec::new()).await;
+    }
+
+    let original = req.clone();
+    for name in ["Max-Forwards", "P-Asserted-Identity", "Proxy-Authorization"] {
+        sip::without_header(&mut req.headers, name);
+    }
+    req.headers.push(other("Max-Forwards", &(max_forwards - 1).to_string()));
+    req.headers.push(other("P-Asserted-Identity", &format!("<{}>", server.config.aor(user))));
+
+    let (tx, rx) = mpsc::unbounded_channel();
+    let mut branches = Vec::with_capacity(targets.len());
+    for target in &targets {
+        let branch = sip::new_branch();
+        let fork = with_top_via(&req, &format!("SIP/2.0/WS {};branch={branch}", server.config.domain));
+        server.relay.register(&branch, &tx);
+        target.send(server, fork.to_string()).await;
+        branches.push(branch);
+    }
+    drop(tx);
+
+    let server = Arc::clone(server);
+    let from = Arc::clone(from);
+    tokio::spawn(async move {
+        let best = collect_best_response(rx, targets.len(), server.config.transaction_timeout).await;
+        server.relay.forget(&branches);
+        match best {
+            Some(resp) => from.send(&server, without_top_via(resp).to_string()).await,
+            None => reply(&server, &from, &original, 408, None, Vec::new()).await,
+        }
+    });
+}
+
+/// A response arrived: hand it to the relayed request it answers.
+pub async fn on_response(server: &ImServer, resp: rsip::Response) {
+    let branch = sip::header(&resp.headers, "Via").as_deref().and_then(branch_param);
+    match branch.and_then(|b| server.relay.waiting(&b)) {
+        Some(tx) => {
+            let _ = tx.send(resp);
+        }
+        None => {
+            debug!("stray response dropped");
+            Stats::count(&server.stats.dropped);
+        }
+    }
+}
+
+/// Waits for the final responses of `forks` forks: the first 2xx wins at
+/// once; otherwise the lowest final code once all have answered or the
+/// timer fires (RFC 3261 §16.7, simplified: no 6xx special case needed for
+/// MESSAGE).
+async fn collect_best_response(
+    mut rx: mpsc::UnboundedReceiver<rsip::Response>,
+    forks: usize,
+    timeout: std::time::Duration,
+) -> Option<rsip::Response> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut best: Option<rsip::Response> = None;
+    let mut finals = 0;
+    while finals < forks {
+        let Ok(Some(resp)) = tokio::time::timeout_at(deadline, rx.recv()).await else { break };
+        let code = resp.status_code.code();
+        if code < 200 {
+            continue;
+        }
+        finals += 1;
+        if (200..300).contains(&code) {
+            return Some(resp);
+        }
+        if best.as_ref().is_none_or(|b| code < b.status_code.code()) {
+            best = Some(resp);
+        }
+    }
+    best
+}
+
+/// The user part of `sip:user@domain` when the domain is ours.
+fn target_user<'a>(aor: &'a str, domain: &str) -> Option<&'a str> {
+    let rest = aor.strip_prefix("sip:")?;
+    let (user, host) = rest.split_once('@')?;
+    host.eq_ignore_ascii_case(domain).then_some(user)
+}
+
+/// `branch=` of a Via value.
+fn branch_param(via: &str) -> Option<String> {
+    let first = via.split(',').next()?;
+    first
+        .split(';')
+        .skip(1)
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("branch"))
+        .map(|(_, v)| v.trim().to_string())
+}
+
+/// `req` with `via` as its topmost Via.
+fn with_top_via(req: &rsip::Request, via: &str) -> rsip::Request {
+    let mut out = req.clone();
+    let mut headers: Vec<rsip::Header> = out.headers.into();
+    let at = headers.iter().position(|h| matches!(h, rsip::Header::Via(_))).unwrap_or(0);
+    headers.insert(at, rsip::Header::Via(rsip::headers::Via::new(via)));
+    out.headers = headers.into();
+    out
+}
+
+/// `resp` without its topmost Via value (ours), whether the peer sent the
+/// Vias as separate headers or folded into one.
+fn without_top_via(mut resp: rsip::Response) -> rsip::Response {
+    let mut headers: Vec<rsip::Header> = resp.headers.into();
+    if let Some(at) = headers.iter().position(|h| matches!(h, rsip::Header::Via(_))) {
+        let value = match &headers[at] {
+            rsip::Header::Via(v) => v.value().to_string(),
+            _ => String::new(),
+        };
+        match value.split_once(',') {
+            Some((_, rest)) => headers[at] = rsip::Header::Via(rsip::headers::Via::new(rest.trim())),
+            None => {
+                headers.remove(at);
+            }
+        }
+    }
+    resp.headers = headers.into();
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn branches_and_targets() {
+        assert_eq!(branch_param("SIP/2.0/WS rollcall.local;branch=z9hG4bKabc;rport").as_deref(), Some("z9hG4bKabc"));
+        assert_eq!(branch_param("SIP/2.0/WS a;BRANCH = z9hG4bKx , SIP/2.0/WS b;branch=y").as_deref(), Some("z9hG4bKx"));
+        assert_eq!(branch_param("SIP/2.0/WS a"), None);
+        assert_eq!(target_user("sip:alice@Rollcall.local", "rollcall.local"), Some("alice"));
+        assert_eq!(target_user("sip:alice@elsewhere.org", "rollcall.local"), None);
+    }
+}

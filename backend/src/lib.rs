@@ -1,0 +1,22 @@
+//! Rollcall's server side, one module per box of the seed's Figure 1.
+//!
+//! - [`im_server`]: the IM server — SIP registrar, digest auth, MESSAGE relay
+//!   and message log, over WebSocket (`/sip`).
+//! - [`gateway`]: a registered SIP user that turns SOAP requests into calls on
+//!   the conference web service, and hosts the conference reporting web
+//!   service that turns callbacks back into SIP MESSAGEs.
+//! - [`conference`]: the conference web service (SOAP over HTTP) and the
+//!   conference state machines.
+//! - [`bridge`]: bridge drivers; the simulated telephone network first.
+//! - [`store`]: SQLite through sqlx: users (HA1 only) and the message log.
+//!
+//! The boxes talk only over real sockets, even inside `rollcall serve`.
+
+pub mod bridge;
+pub mod conference;
+pub mod gateway;
+pub mod im_server;
+pub mod signing;
+pub mod serve;
+pub mod store;
+pub mod web;

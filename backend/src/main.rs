@@ -1,0 +1,276 @@
+//! `rollcall`: the command line. `serve` runs every part in one process;
+//! `im-server`, `gateway` and `conference-service` run one part each;
+//! `user` manages SIP users.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use rollcall::bridge::SimDelays;
+use rollcall::conference::{self, ConferenceConfig, ConferenceService};
+use rollcall::gateway::{self, Gateway, GatewayConfig};
+use rollcall::im_server::{self, ImConfig, ImServer};
+use rollcall::serve::{self, ServeOptions, DEMO_USERS};
+use rollcall::store::{Store, User};
+use rollcall::web::{self, ClientConfig};
+use rollcall_shared::sip::random_hex;
+use tokio::net::TcpListener;
+
+#[derive(Parser)]
+#[command(name = "rollcall", version, about = "Conference calls started from the browser, over SIP and SOAP")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run IM server, gateway, conference web service and bridge simulator together.
+    Serve(ServeArgs),
+    /// Run only the IM server (and the browser app).
+    ImServer(ImServerArgs),
+    /// Run only the gateway and its conference reporting web service.
+    Gateway(GatewayArgs),
+    /// Run only the conference web service with the simulated telephone network.
+    ConferenceService(ConferenceArgs),
+    /// Manage SIP users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Args)]
+struct Common {
+    /// SQLite database file.
+    #[arg(long, default_value = "rollcall.db", env = "ROLLCALL_DB")]
+    db: String,
+    /// SIP domain (and digest realm).
+    #[arg(long, default_value = "rollcall.local", env = "ROLLCALL_DOMAIN")]
+    domain: String,
+}
+
+#[derive(Args)]
+struct Timing {
+    /// Simulated telephone network at test speed (milliseconds, not seconds).
+    #[arg(long)]
+    fast: bool,
+    /// Largest number of participants in a conference, initiator included.
+    #[arg(long, default_value_t = 16)]
+    max_participants: usize,
+}
+
+impl Timing {
+    fn delays(&self) -> SimDelays {
+        if self.fast { SimDelays::fast() } else { SimDelays::default() }
+    }
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address of the HTTP port: the browser app and SIP over WebSocket at /sip.
+    #[arg(long, default_value = "0.0.0.0:8080", env = "ROLLCALL_HTTP")]
+    http: SocketAddr,
+    #[command(flatten)]
+    common: Common,
+    /// Where the built browser app is.
+    #[arg(long, default_value = "dist")]
+    static_dir: PathBuf,
+    /// Seed demo users (alice, bob, carol) and print their passwords.
+    #[arg(long)]
+    demo: bool,
+    /// One password for every demo user (default: a random one each).
+    #[arg(long, env = "ROLLCALL_DEMO_PASSWORD", requires = "demo")]
+    demo_password: Option<String>,
+    #[command(flatten)]
+    timing: Timing,
+}
+
+#[derive(Args)]
+struct ImServerArgs {
+    #[arg(long, default_value = "0.0.0.0:8080", env = "ROLLCALL_HTTP")]
+    http: SocketAddr,
+    #[command(flatten)]
+    common: Common,
+    #[arg(long, default_value = "dist")]
+    static_dir: PathBuf,
+    /// The gateway's AOR, told to browsers (default sip:conference@DOMAIN).
+    #[arg(long)]
+    gateway_aor: Option<String>,
+}
+
+#[derive(Args)]
+struct GatewayArgs {
+    /// The IM server's SIP WebSocket.
+    #[arg(long, default_value = "ws://127.0.0.1:8080/sip", env = "ROLLCALL_IM_URL")]
+    im_url: String,
+    #[arg(long, default_value = "rollcall.local", env = "ROLLCALL_DOMAIN")]
+    domain: String,
+    /// The gateway's SIP user.
+    #[arg(long, default_value = "conference", env = "ROLLCALL_GATEWAY_USER")]
+    user: String,
+    #[arg(long, env = "ROLLCALL_GATEWAY_PASSWORD")]
+    password: String,
+    /// The conference web service's SOAP endpoint.
+    #[arg(long, default_value = "http://127.0.0.1:8081/conference", env = "ROLLCALL_CONFERENCE_URL")]
+    conference_url: String,
+    #[arg(long, env = "ROLLCALL_CONFERENCE_TOKEN")]
+    conference_token: String,
+    /// Where the conference reporting web service listens.
+    #[arg(long, default_value = "127.0.0.1:8082", env = "ROLLCALL_REPORTING")]
+    reporting: SocketAddr,
+    #[arg(long, env = "ROLLCALL_SIGNING_KEY")]
+    signing_key: String,
+}
+
+#[derive(Args)]
+struct ConferenceArgs {
+    #[arg(long, default_value = "127.0.0.1:8081", env = "ROLLCALL_CONFERENCE_LISTEN")]
+    listen: SocketAddr,
+    /// Bearer token the gateway must present.
+    #[arg(long, env = "ROLLCALL_CONFERENCE_TOKEN")]
+    token: String,
+    /// The gateway's conference reporting web service.
+    #[arg(long, default_value = "http://127.0.0.1:8082/reporting", env = "ROLLCALL_REPORTING_URL")]
+    reporting_url: String,
+    #[arg(long, env = "ROLLCALL_SIGNING_KEY")]
+    signing_key: String,
+    #[command(flatten)]
+    timing: Timing,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user, or set a new password for an existing one.
+    Add {
+        name: String,
+        /// Asked for when not given.
+        #[arg(long)]
+        password: Option<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// List users.
+    List {
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve(args) => run_serve(args).await,
+        Command::ImServer(args) => run_im_server(args).await,
+        Command::Gateway(args) => run_gateway(args).await,
+        Command::ConferenceService(args) => run_conference_service(args).await,
+        Command::User(command) => run_user(command).await,
+    }
+}
+
+async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
+    let demo_users: Vec<(String, String)> = if args.demo {
+        DEMO_USERS
+            .iter()
+            .map(|name| (name.to_string(), args.demo_password.clone().unwrap_or_else(|| random_hex(6))))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let running = serve::start(ServeOptions {
+        http: args.http,
+        db: args.common.db,
+        domain: args.common.domain.clone(),
+        static_dir: args.static_dir,
+        delays: args.timing.delays(),
+        max_participants: args.timing.max_participants,
+        demo_users: demo_users.clone(),
+    })
+    .await?;
+    println!("Rollcall is running at http://localhost:{}/", running.http.port());
+    for (name, password) in &demo_users {
+        println!("  demo user {name:<6} password {password}   (sip:{name}@{})", args.common.domain);
+    }
+    wait_for_shutdown().await
+}
+
+async fn run_im_server(args: ImServerArgs) -> anyhow::Result<()> {
+    let store = Store::open(&args.common.db).await?;
+    let im = ImServer::new(ImConfig::new(&args.common.domain), store);
+    let client = ClientConfig {
+        gateway_aor: args.gateway_aor.unwrap_or_else(|| format!("sip:conference@{}", args.common.domain)),
+        domain: args.common.domain,
+    };
+    let listener = TcpListener::bind(args.http).await.with_context(|| format!("binding {}", args.http))?;
+    serve::spawn_http(listener, im_server::router(im).merge(web::router(&args.static_dir, client)));
+    println!("IM server listening on {}", args.http);
+    wait_for_shutdown().await
+}
+
+async fn run_gateway(args: GatewayArgs) -> anyhow::Result<()> {
+    let signing_key = args.signing_key.into_bytes();
+    let gateway = Gateway::start(GatewayConfig {
+        im_url: args.im_url,
+        domain: args.domain,
+        user: args.user,
+        password: args.password,
+        conference_url: args.conference_url,
+        conference_token: args.conference_token,
+        signing_key: signing_key.clone(),
+    })?;
+    let listener = TcpListener::bind(args.reporting).await.with_context(|| format!("binding {}", args.reporting))?;
+    serve::spawn_http(listener, gateway::reporting::router(gateway, signing_key));
+    println!("gateway started; reporting web service on {}", args.reporting);
+    wait_for_shutdown().await
+}
+
+async fn run_conference_service(args: ConferenceArgs) -> anyhow::Result<()> {
+    let service = ConferenceService::with_simulator(
+        ConferenceConfig {
+            token: args.token,
+            reporting_url: args.reporting_url,
+            signing_key: args.signing_key.into_bytes(),
+            max_participants: args.timing.max_participants,
+        },
+        args.timing.delays(),
+    )?;
+    let listener = TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+    serve::spawn_http(listener, conference::router(service));
+    println!("conference web service on http://{}/conference (WSDL at ?wsdl)", args.listen);
+    wait_for_shutdown().await
+}
+
+async fn run_user(command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Add { name, password, common } => {
+            let password = match password {
+                Some(p) => p,
+                None => rpassword::prompt_password(format!("Password for {name}: ")).context("reading the password")?,
+            };
+            anyhow::ensure!(!password.is_empty(), "the password must not be empty");
+            let store = Store::open(&common.db).await?;
+            store.users().upsert(&User::with_password(&name, &common.domain, &password)).await?;
+            println!("user sip:{name}@{} saved (HA1 only)", common.domain);
+        }
+        UserCommand::List { common } => {
+            let store = Store::open(&common.db).await?;
+            for (name, realm) in store.users().list().await? {
+                println!("sip:{name}@{realm}");
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn wait_for_shutdown() -> anyhow::Result<()> {
+    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+    // Give in-flight responses a moment; everything else ends with the runtime.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    Ok(())
+}

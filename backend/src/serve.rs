@@ -1,0 +1,113 @@
+//! `rollcall serve`: every box of Figure 1 in one process, each on its own
+//! socket and talking to the others only through them — the IM server (and
+//! the browser app) on the public HTTP port, the conference web service and
+//! the gateway's reporting web service on loopback ports of their own.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use rollcall_shared::sip::random_hex;
+use tokio::net::TcpListener;
+use tracing::info;
+
+use crate::bridge::SimDelays;
+use crate::conference::{self, ConferenceConfig, ConferenceService};
+use crate::gateway::{self, Gateway, GatewayConfig};
+use crate::im_server::{self, ImConfig, ImServer};
+use crate::store::{Store, User};
+use crate::web::{self, ClientConfig};
+
+/// The gateway's SIP user name.
+pub const GATEWAY_USER: &str = "conference";
+/// Users seeded by `--demo`.
+pub const DEMO_USERS: &[&str] = &["alice", "bob", "carol"];
+
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub http: SocketAddr,
+    pub db: String,
+    pub domain: String,
+    pub static_dir: PathBuf,
+    pub delays: SimDelays,
+    pub max_participants: usize,
+    /// Demo users to seed, with their passwords.
+    pub demo_users: Vec<(String, String)>,
+}
+
+/// A running system; dropping it does not stop it (the tasks run until the
+/// runtime ends).
+pub struct Running {
+    pub http: SocketAddr,
+    pub conference_url: String,
+    pub reporting_url: String,
+    pub im: Arc<ImServer>,
+    pub gateway: Arc<Gateway>,
+    pub store: Store,
+}
+
+/// Binds every socket, seeds users, starts every part.
+pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
+    let store = Store::open(&options.db).await?;
+    let users = store.users();
+    for (name, password) in &options.demo_users {
+        users.upsert(&User::with_password(name, &options.domain, password)).await?;
+    }
+    // The gateway is a SIP user like any other, with a fresh password each start.
+    let gateway_password = random_hex(16);
+    users.upsert(&User::with_password(GATEWAY_USER, &options.domain, &gateway_password)).await?;
+
+    let http_listener = TcpListener::bind(options.http).await.with_context(|| format!("binding {}", options.http))?;
+    let http = http_listener.local_addr()?;
+    let conference_listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+    let reporting_listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+    let conference_url = format!("http://{}/conference", conference_listener.local_addr()?);
+    let reporting_url = format!("http://{}/reporting", reporting_listener.local_addr()?);
+    let token = random_hex(16);
+    let signing_key = random_hex(32).into_bytes();
+
+    // Conference web service + simulated PSTN.
+    let service = ConferenceService::with_simulator(
+        ConferenceConfig {
+            token: token.clone(),
+            reporting_url: reporting_url.clone(),
+            signing_key: signing_key.clone(),
+            max_participants: options.max_participants,
+        },
+        options.delays,
+    )?;
+    spawn_http(conference_listener, conference::router(service));
+
+    // IM server and the browser app.
+    let im = ImServer::new(ImConfig::new(&options.domain), store.clone());
+    let client = ClientConfig { domain: options.domain.clone(), gateway_aor: format!("sip:{GATEWAY_USER}@{}", options.domain) };
+    spawn_http(http_listener, im_server::router(Arc::clone(&im)).merge(web::router(&options.static_dir, client)));
+
+    // Gateway: a SIP user of the IM server, a client of the conference service.
+    let loopback = if http.ip().is_unspecified() { IpAddr::V4(Ipv4Addr::LOCALHOST) } else { http.ip() };
+    let gateway = Gateway::start(GatewayConfig {
+        im_url: format!("ws://{}/sip", SocketAddr::new(loopback, http.port())),
+        domain: options.domain.clone(),
+        user: GATEWAY_USER.to_string(),
+        password: gateway_password,
+        conference_url: conference_url.clone(),
+        conference_token: token,
+        signing_key: signing_key.clone(),
+    })?;
+    spawn_http(reporting_listener, gateway::reporting::router(Arc::clone(&gateway), signing_key));
+
+    info!(%http, %conference_url, %reporting_url, "rollcall is up");
+    Ok(Running { http, conference_url, reporting_url, im, gateway, store })
+}
+
+/// Serves `router` on `listener` in the background, with peer addresses.
+pub fn spawn_http(listener: TcpListener, router: Router) {
+    tokio::spawn(async move {
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        if let Err(e) = axum::serve(listener, service).await {
+            tracing::error!(error = %e, "HTTP server stopped");
+        }
+    });
+}

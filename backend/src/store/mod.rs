@@ -1,0 +1,56 @@
+//! SQLite through sqlx, with migrations (`backend/migrations/`). One
+//! repository type per table group: [`Users`] and [`MessageLog`].
+
+mod message_log;
+mod users;
+
+pub use message_log::{Direction, LogEntry, MessageLog};
+pub use users::{User, Users};
+
+use std::str::FromStr;
+
+use anyhow::Context;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+
+/// The database: a pool plus the repositories built on it.
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating if needed) the SQLite file at `path` and runs pending
+    /// migrations. `:memory:` gives a private in-memory database.
+    pub async fn open(path: &str) -> anyhow::Result<Store> {
+        let url = if path == ":memory:" { "sqlite::memory:".to_string() } else { format!("sqlite://{path}") };
+        let options = SqliteConnectOptions::from_str(&url)
+            .with_context(|| format!("database path {path}"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(std::time::Duration::from_secs(5));
+        // An in-memory database exists once per connection: keep exactly one.
+        let max = if path == ":memory:" { 1 } else { 4 };
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max)
+            .connect_with(options)
+            .await
+            .with_context(|| format!("opening database {path}"))?;
+        sqlx::migrate!("./migrations").run(&pool).await.context("running migrations")?;
+        Ok(Store { pool })
+    }
+
+    pub fn users(&self) -> Users {
+        Users::new(self.pool.clone())
+    }
+
+    pub fn message_log(&self) -> MessageLog {
+        MessageLog::new(self.pool.clone())
+    }
+}
+
+/// Now, as RFC 3339 UTC with milliseconds.
+pub fn now_rfc3339() -> String {
+    humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()
+}

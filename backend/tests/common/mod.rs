@@ -1,0 +1,204 @@
+//! A SIP-over-WebSocket test client and a whole Rollcall started on
+//! loopback ports, for black-box tests over real sockets.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use rollcall::bridge::SimDelays;
+use rollcall::serve::{self, Running, ServeOptions};
+use rollcall_shared::digest::Challenge;
+use rollcall_shared::sip::{self, rsip, RequestBuilder};
+use rollcall_shared::soap::conference::{Reply, Request};
+use rollcall_shared::soap::CONTENT_TYPE;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub const DOMAIN: &str = "rollcall.local";
+pub const GATEWAY: &str = "sip:conference@rollcall.local";
+/// How long a test waits for anything before failing.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+pub struct TestServer {
+    pub running: Running,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// Every part on 127.0.0.1 ports, users alice/bob/carol with password
+    /// `<name>-pw`, the telephone network at test speed.
+    pub async fn start() -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let running = serve::start(ServeOptions {
+            http: "127.0.0.1:0".parse().expect("addr"),
+            db: dir.path().join("test.db").to_string_lossy().into_owned(),
+            domain: DOMAIN.into(),
+            static_dir: dir.path().join("no-dist"),
+            delays: SimDelays::fast(),
+            max_participants: 8,
+            demo_users: ["alice", "bob", "carol"].iter().map(|u| (u.to_string(), format!("{u}-pw"))).collect(),
+        })
+        .await
+        .expect("rollcall starts");
+        assert!(running.gateway.user_agent.wait_registered(PATIENCE).await, "the gateway registers");
+        TestServer { running, _dir: dir }
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/sip", self.running.http)
+    }
+
+    pub async fn client(&self, user: &str) -> Client {
+        Client::connect(&self.ws_url(), user).await
+    }
+}
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+pub struct Client {
+    ws: Ws,
+    pub user: String,
+    pub aor: String,
+    contact: String,
+    cseq: u32,
+    proxy_challenge: Option<(Challenge, u32)>,
+}
+
+impl Client {
+    pub async fn connect(url: &str, user: &str) -> Client {
+        let mut request = url.into_client_request().expect("url");
+        request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static("sip"));
+        let (ws, response) = tokio_tungstenite::connect_async(request).await.expect("connects");
+        assert_eq!(response.headers().get("sec-websocket-protocol").map(|v| v.as_bytes()), Some(&b"sip"[..]));
+        Client {
+            ws,
+            user: user.to_string(),
+            aor: format!("sip:{user}@{DOMAIN}"),
+            contact: format!("<sip:{user}@{}.invalid;transport=ws>", sip::random_hex(4)),
+            cseq: 0,
+            proxy_challenge: None,
+        }
+    }
+
+    pub async fn send_raw(&mut self, text: &str) {
+        self.ws.send(Message::Text(text.to_string().into())).await.expect("sends");
+    }
+
+    /// The next SIP message, whatever it is.
+    pub async fn recv(&mut self) -> rsip::SipMessage {
+        let text = self.recv_text().await;
+        sip::parse(&text).unwrap_or_else(|e| panic!("server sent unparseable SIP ({e}):\n{text}"))
+    }
+
+    pub async fn recv_text(&mut self) -> String {
+        loop {
+            let frame = tokio::time::timeout(PATIENCE, self.ws.next()).await.expect("a message in time");
+            match frame.expect("connection open").expect("frame") {
+                Message::Text(t) => return t.to_string(),
+                Message::Close(_) => panic!("connection closed"),
+                _ => continue,
+            }
+        }
+    }
+
+    /// The next response; incoming requests on the way are answered 200.
+    pub async fn recv_response(&mut self) -> rsip::Response {
+        loop {
+            match self.recv().await {
+                rsip::SipMessage::Response(r) => return r,
+                rsip::SipMessage::Request(req) => self.answer(&req, 200).await,
+            }
+        }
+    }
+
+    pub async fn answer(&mut self, req: &rsip::Request, code: u16) {
+        let resp = sip::response(req, code, None, Some(&sip::new_tag()));
+        self.send_raw(&resp.to_string()).await;
+    }
+
+    fn request(&mut self, method: rsip::Method, uri: &str, to: &str, call_id: &str) -> RequestBuilder {
+        self.cseq += 1;
+        RequestBuilder::new(method, uri)
+            .via("client.invalid", &sip::new_branch())
+            .from(&self.aor, None, &sip::new_tag())
+            .to(to, None)
+            .call_id(call_id)
+            .cseq(self.cseq)
+    }
+
+    /// REGISTER, answering the challenge with `password`; the final code.
+    pub async fn register_with(&mut self, password: &str, expires: u32) -> rsip::Response {
+        let uri = format!("sip:{DOMAIN}");
+        let call_id = sip::new_call_id();
+        let aor = self.aor.clone();
+        let contact = self.contact.clone();
+        let first = self.request(rsip::Method::Register, &uri, &aor, &call_id).contact(&contact).expires(expires);
+        self.send_raw(&first.build().expect("builds").to_string()).await;
+        let challenge = self.recv_response().await;
+        assert_eq!(challenge.status_code.code(), 401, "REGISTER is challenged first");
+        let offered = sip::header_all(&challenge.headers, "WWW-Authenticate");
+        let c = Challenge::parse(&offered[0]).expect("challenge parses");
+        let credentials = c.answer(&self.user, password, "REGISTER", &uri, "0a4f113b", 1);
+        let second = self
+            .request(rsip::Method::Register, &uri, &aor, &call_id)
+            .contact(&contact)
+            .expires(expires)
+            .header("Authorization", &credentials.to_header_value());
+        self.send_raw(&second.build().expect("builds").to_string()).await;
+        self.recv_response().await
+    }
+
+    pub async fn register(&mut self) {
+        let password = format!("{}-pw", self.user);
+        let r = self.register_with(&password, 300).await;
+        assert_eq!(r.status_code.code(), 200, "registration succeeds");
+    }
+
+    /// Sends a MESSAGE with a SOAP body to `to`, answering a 407 once;
+    /// returns the final response.
+    pub async fn message_to(&mut self, to: &str, body: &str) -> rsip::Response {
+        let call_id = sip::new_call_id();
+        for _ in 0..2 {
+            let mut builder = self.request(rsip::Method::Message, to, to, &call_id).body(CONTENT_TYPE, body.to_string());
+            if let Some((challenge, nc)) = self.proxy_challenge.as_mut() {
+                *nc += 1;
+                let creds = challenge.answer(&self.user, &format!("{}-pw", self.user), "MESSAGE", to, "c0ffee", *nc);
+                builder = builder.header("Proxy-Authorization", &creds.to_header_value());
+            }
+            self.send_raw(&builder.build().expect("builds").to_string()).await;
+            let response = self.recv_response().await;
+            if response.status_code.code() != 407 {
+                return response;
+            }
+            let offered = sip::header_all(&response.headers, "Proxy-Authenticate");
+            self.proxy_challenge = Some((Challenge::parse(&offered[0]).expect("challenge parses"), 0));
+        }
+        panic!("still challenged after answering");
+    }
+
+    /// Sends a request to the gateway; asserts the 200.
+    pub async fn send_request(&mut self, request: &Request) {
+        let r = self.message_to(GATEWAY, &request.encode()).await;
+        assert_eq!(r.status_code.code(), 200, "the gateway accepts the MESSAGE");
+    }
+
+    /// The next MESSAGE from the gateway, answered 200 and decoded.
+    pub async fn next_reply(&mut self) -> Reply {
+        loop {
+            match self.recv().await {
+                rsip::SipMessage::Request(req) if req.method == rsip::Method::Message => {
+                    self.answer(&req, 200).await;
+                    let pai = sip::header(&req.headers, "P-Asserted-Identity").unwrap_or_default();
+                    assert!(pai.contains(GATEWAY), "replies come from the gateway, asserted by the IM server: {pai}");
+                    let body = String::from_utf8(req.body.clone()).expect("utf-8 body");
+                    return Reply::decode(&body).unwrap_or_else(|e| panic!("bad reply ({e}): {body}"));
+                }
+                rsip::SipMessage::Request(req) => self.answer(&req, 200).await,
+                rsip::SipMessage::Response(_) => continue,
+            }
+        }
+    }
+}

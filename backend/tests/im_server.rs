@@ -1,0 +1,176 @@
+//! The IM server over a real WebSocket: registration, challenges, relay
+//! rules, bad input. PROTOCOL.md §1.
+
+mod common;
+
+use common::{TestServer, DOMAIN, GATEWAY};
+use rollcall_shared::sip::{self, rsip, RequestBuilder};
+
+#[tokio::test]
+async fn register_with_good_and_bad_password() {
+    let server = TestServer::start().await;
+    let mut bad = server.client("alice").await;
+    let refused = bad.register_with("not-the-password", 300).await;
+    assert_eq!(refused.status_code.code(), 401, "a wrong password is challenged again");
+    let challenges = sip::header_all(&refused.headers, "WWW-Authenticate");
+    assert_eq!(challenges.len(), 2, "one challenge per algorithm");
+    assert!(challenges[0].contains("SHA-256") && challenges[1].contains("MD5"), "SHA-256 first: {challenges:?}");
+    assert!(challenges.iter().all(|c| c.contains("qop=\"auth\"")));
+
+    let mut good = server.client("alice").await;
+    let ok = good.register_with("alice-pw", 300).await;
+    assert_eq!(ok.status_code.code(), 200);
+    let contact = sip::header(&ok.headers, "Contact").expect("200 lists the binding");
+    assert!(contact.contains("expires=300"), "{contact}");
+}
+
+#[tokio::test]
+async fn message_is_challenged_then_relayed_with_asserted_identity() {
+    let server = TestServer::start().await;
+    let mut alice = server.client("alice").await;
+    alice.register().await;
+    let mut bob = server.client("bob").await;
+    bob.register().await;
+
+    // Without credentials: 407 with a Proxy-Authenticate per algorithm.
+    let unauthenticated = RequestBuilder::new(rsip::Method::Message, "sip:bob@rollcall.local")
+        .via("x.invalid", &sip::new_branch())
+        .from(&alice.aor, None, &sip::new_tag())
+        .to("sip:bob@rollcall.local", None)
+        .call_id(&sip::new_call_id())
+        .cseq(1)
+        .header("P-Asserted-Identity", "<sip:carol@rollcall.local>")
+        .body("text/plain", "hi".into())
+        .build()
+        .expect("builds");
+    alice.send_raw(&unauthenticated.to_string()).await;
+    let challenge = alice.recv_response().await;
+    assert_eq!(challenge.status_code.code(), 407);
+    assert_eq!(sip::header_all(&challenge.headers, "Proxy-Authenticate").len(), 2);
+
+    // With credentials: bob gets it, with alice's identity asserted by the server.
+    let sender = tokio::spawn(async move {
+        let r = alice.message_to("sip:bob@rollcall.local", "hello bob").await;
+        r.status_code.code()
+    });
+    let rsip::SipMessage::Request(relayed) = bob.recv().await else { panic!("bob receives a request") };
+    assert_eq!(relayed.method, rsip::Method::Message);
+    assert_eq!(sip::header(&relayed.headers, "P-Asserted-Identity").as_deref(), Some("<sip:alice@rollcall.local>"));
+    assert!(sip::header(&relayed.headers, "Proxy-Authorization").is_none(), "credentials are not passed on");
+    assert_eq!(relayed.body, b"hello bob");
+    bob.answer(&relayed, 200).await;
+    assert_eq!(sender.await.expect("sender"), 200, "bob's 200 travels back to alice");
+}
+
+#[tokio::test]
+async fn relay_refusals() {
+    let server = TestServer::start().await;
+    let mut alice = server.client("alice").await;
+    alice.register().await;
+    assert_eq!(alice.message_to("sip:nobody@rollcall.local", "x").await.status_code.code(), 404);
+    assert_eq!(alice.message_to("sip:carol@rollcall.local", "x").await.status_code.code(), 480, "carol is offline");
+}
+
+#[tokio::test]
+async fn from_must_be_the_authenticated_user() {
+    let server = TestServer::start().await;
+    let mut alice = server.client("alice").await;
+    alice.register().await;
+    // Authenticate as alice but claim to be bob in From.
+    alice.aor = "sip:bob@rollcall.local".into();
+    let r = alice.message_to(GATEWAY, "x").await;
+    assert_eq!(r.status_code.code(), 403);
+}
+
+#[tokio::test]
+async fn malformed_sip_gets_400_and_the_connection_lives_on() {
+    let server = TestServer::start().await;
+    let mut client = server.client("alice").await;
+    // A request line and the headers a response needs, but a CSeq that is not one.
+    client
+        .send_raw(
+            "MESSAGE sip:bob@rollcall.local SIP/2.0\r\nVia: SIP/2.0/WS x.invalid;branch=z9hG4bKbad\r\n\
+             From: <sip:alice@rollcall.local>;tag=1\r\nTo: <sip:bob@rollcall.local>\r\nCall-ID: bad1\r\n\
+             CSeq: banana\r\nContent-Length: 0\r\n\r\n",
+        )
+        .await;
+    let r = client.recv_response().await;
+    assert_eq!(r.status_code.code(), 400);
+    // Garbage that cannot be answered is dropped; the connection survives.
+    client.send_raw("\u{1}\u{2} this is not SIP").await;
+    let options = RequestBuilder::new(rsip::Method::Options, &format!("sip:{DOMAIN}"))
+        .via("x.invalid", &sip::new_branch())
+        .from("sip:alice@rollcall.local", None, &sip::new_tag())
+        .to(&format!("sip:{DOMAIN}"), None)
+        .call_id(&sip::new_call_id())
+        .cseq(1)
+        .build()
+        .expect("builds");
+    client.send_raw(&options.to_string()).await;
+    assert_eq!(client.recv_response().await.status_code.code(), 200, "still served after garbage");
+    assert!(server.running.im.stats.dropped.load(std::sync::atomic::Ordering::Relaxed) >= 1, "the drop is counted");
+}
+
+#[tokio::test]
+async fn unknown_method_gets_405_with_allow() {
+    let server = TestServer::start().await;
+    let mut client = server.client("alice").await;
+    let info = RequestBuilder::new(rsip::Method::Info, &format!("sip:{DOMAIN}"))
+        .via("x.invalid", &sip::new_branch())
+        .from("sip:alice@rollcall.local", None, &sip::new_tag())
+        .to(&format!("sip:{DOMAIN}"), None)
+        .call_id(&sip::new_call_id())
+        .cseq(1)
+        .build()
+        .expect("builds");
+    client.send_raw(&info.to_string()).await;
+    let r = client.recv_response().await;
+    assert_eq!(r.status_code.code(), 405);
+    assert!(sip::header(&r.headers, "Allow").expect("Allow").contains("MESSAGE"));
+}
+
+#[tokio::test]
+async fn oversized_message_gets_513() {
+    let server = TestServer::start().await;
+    let mut client = server.client("alice").await;
+    client.register().await;
+    let huge = "x".repeat(70 * 1024);
+    let r = client.message_to(GATEWAY, &huge).await;
+    assert_eq!(r.status_code.code(), 513);
+}
+
+#[tokio::test]
+async fn websocket_without_sip_subprotocol_is_refused() {
+    let server = TestServer::start().await;
+    let response = reqwest_get_upgrade(&server.running.http.to_string()).await;
+    assert!(response.starts_with("HTTP/1.1 400"), "{response}");
+}
+
+/// A raw upgrade request without `Sec-WebSocket-Protocol`.
+async fn reqwest_get_upgrade(addr: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connects");
+    let request = format!(
+        "GET /sip HTTP/1.1\r\nHost: {addr}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.expect("writes");
+    let mut buf = vec![0u8; 1024];
+    let n = stream.read(&mut buf).await.expect("reads");
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}
+
+#[tokio::test]
+async fn every_message_is_logged_in_both_directions() {
+    let server = TestServer::start().await;
+    let mut alice = server.client("alice").await;
+    alice.register().await;
+    let log = server.running.store.message_log().recent(200).await.expect("log");
+    let alice_lines: Vec<_> = log.iter().filter(|e| e.message.contains("sip:alice@rollcall.local")).collect();
+    // REGISTER, 401, REGISTER with credentials, 200.
+    assert!(alice_lines.iter().filter(|e| e.direction == "in" && e.first_line.starts_with("REGISTER")).count() >= 2);
+    assert!(alice_lines.iter().any(|e| e.direction == "out" && e.first_line.starts_with("SIP/2.0 401")));
+    assert!(alice_lines
+        .iter()
+        .any(|e| e.direction == "out" && e.first_line.starts_with("SIP/2.0 200") && e.auth_user.as_deref() == Some("alice")));
+}

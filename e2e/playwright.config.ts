@@ -1,0 +1,50 @@
+// Playwright drives Debian's Chromium (/usr/bin/chromium; no browser
+// download) against a real `rollcall serve` that this config starts: demo
+// users alice/bob/carol with password `demo-pass`, a throw-away SQLite file,
+// the built front end from ../dist, and `--fast` simulator delays (a few
+// hundred ms) so that every state is visible yet the suite stays quick.
+import { defineConfig } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const PORT = 18080;
+const db = join(mkdtempSync(join(tmpdir(), 'rollcall-e2e-')), 'rollcall.db');
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  forbidOnly: !!process.env.CI,
+  reporter: process.env.CI ? 'list' : [['list'], ['html', { open: 'never' }]],
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      // Without the networking flags Chromium keeps dialling Google's hosts,
+      // which this machine's closed network refuses (DESIGN.md).
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  webServer: {
+    command:
+      `../target/debug/rollcall serve --demo --demo-password demo-pass ` +
+      `--http 127.0.0.1:${PORT} --db ${db} --static-dir ../dist --fast`,
+    url: `http://127.0.0.1:${PORT}/config.json`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'pipe',
+    stderr: 'pipe',
+  },
+});

@@ -1,0 +1,42 @@
+// The seed's main flow (Figure 4) as a person sees it: sign in, ask to be
+// called, watch the call come up in the roster.
+import { test, expect, type Page } from '@playwright/test';
+
+async function signIn(page: Page, user: string, password: string) {
+  await page.goto('/');
+  await page.getByTestId('sign-in-user').fill(user);
+  await page.getByTestId('sign-in-password').fill(password);
+  await page.getByTestId('sign-in-submit').click();
+}
+
+test('start a conference and see the initiator ring, answer and the conference go active', async ({ page }) => {
+  await signIn(page, 'alice', 'demo-pass');
+  await expect(page.getByTestId('connection-state')).toHaveText('registered');
+
+  await page.getByTestId('phone').fill('+14255550100');
+  await page.getByTestId('location').selectOption('work');
+  await page.getByTestId('start-conference').click();
+
+  const conference = page.getByTestId('conference').first();
+  await expect(conference.getByTestId('conference-id')).not.toBeEmpty();
+
+  // The initiator is participant one: its row appears with the number we typed.
+  const initiator = conference.getByTestId('participant-row').first();
+  await expect(initiator.getByTestId('participant-name')).toHaveText('alice');
+  await expect(initiator.getByTestId('participant-phone')).toHaveText('+14255550100');
+
+  // States in order: each expect waits for the next one to show up.
+  const state = initiator.getByTestId('participant-state');
+  await expect(state).toHaveText(/ringing/);
+  await expect(state).toHaveText(/connected/);
+  await expect(conference.getByTestId('conference-state')).toHaveText(/active/);
+  await expect(page.getByTestId('fault')).toHaveCount(0);
+});
+
+test('a wrong password shows an error and stays signed out', async ({ page }) => {
+  await signIn(page, 'alice', 'not-the-password');
+  await expect(page.getByTestId('sign-in-error')).toBeVisible();
+  await expect(page.getByTestId('sign-in-error')).toContainText(/password|refused|denied/i);
+  await expect(page.getByTestId('sign-in-submit')).toBeVisible();
+  await expect(page.getByTestId('start-conference')).toHaveCount(0);
+});

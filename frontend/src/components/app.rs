@@ -1,0 +1,62 @@
+//! The page frame: a header, then either the sign-in form or, once the
+//! browser has registered, the workspace.
+
+use leptos::prelude::*;
+
+use super::connection_badge::ConnectionBadge;
+use super::sign_in::SignIn;
+use super::workspace::Workspace;
+use crate::client::{Client, Connection};
+
+#[component]
+pub fn App() -> impl IntoView {
+    // The signed-in session, if any. Dropped again when registration is
+    // refused (wrong password) or the person signs out.
+    let session = RwSignal::new(None::<Client>);
+    let sign_in_error = RwSignal::new(None::<String>);
+
+    // A refused registration ends the session and says why on the form.
+    Effect::new(move |_| {
+        if let Some(client) = session.get() {
+            if let Connection::Refused(why) = client.connection.get() {
+                client.stop();
+                session.set(None);
+                sign_in_error.set(Some(why));
+            }
+        }
+    });
+
+    let sign_in = move |(user, password): (String, String)| {
+        sign_in_error.set(None);
+        session.set(Some(Client::start(user, password)));
+    };
+    let sign_out = move |_| {
+        if let Some(client) = session.get_untracked() {
+            client.stop();
+        }
+        session.set(None);
+    };
+
+    view! {
+        <header class="topbar">
+            <h1>"Rollcall"</h1>
+            {move || session.get().map(|client| view! {
+                <span class="who">{client.user.get_value()}</span>
+                <ConnectionBadge connection=client.connection />
+                <button class="link" data-testid="sign-out" on:click=sign_out>"Sign out"</button>
+            })}
+        </header>
+        <main>
+            {move || match session.get() {
+                Some(client) if client.signed_in.get() => view! { <Workspace client /> }.into_any(),
+                busy => view! {
+                    <SignIn
+                        on_submit=Callback::new(sign_in)
+                        busy=busy.is_some()
+                        error=sign_in_error
+                    />
+                }.into_any(),
+            }}
+        </main>
+    }
+}

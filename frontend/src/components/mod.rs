@@ -1,0 +1,15 @@
+//! The page, one component per file. State lives in signals next to the
+//! component that uses it; what several share (connection, roster, notices)
+//! lives in the [`crate::client::Client`] handed down from [`App`].
+
+mod app;
+mod conference_card;
+mod conference_list;
+mod connection_badge;
+mod notices;
+mod participant_row;
+mod sign_in;
+mod start_form;
+mod workspace;
+
+pub use app::App;

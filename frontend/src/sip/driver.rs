@@ -1,0 +1,170 @@
+//! The user agent's loop in the browser (wasm32 only): fetch
+//! `/config.json`, open the `/sip` WebSocket, feed [`UserAgent`] the frames,
+//! the UI's commands and a one-second clock, and carry out what it returns.
+//! When the connection drops it reconnects with backoff and registers
+//! again; a refused registration or the UI's Stop ends it.
+
+use futures::channel::mpsc::UnboundedReceiver;
+use futures::{select, FutureExt, SinkExt, StreamExt};
+use gloo_net::websocket::{futures::WebSocket, Message};
+use gloo_timers::future::{IntervalStream, TimeoutFuture};
+
+use super::transport::{backoff_ms, sip_url, ServerConfig, SUBPROTOCOL};
+use super::ua::{Config, Event, Output, UserAgent};
+use crate::client::{Client, Command};
+
+/// How a connection ended.
+enum End {
+    /// Dropped (or never opened); `registered` if it got as far as that.
+    Lost { registered: bool },
+    /// Stopped by the UI, or refused by the registrar: don't reconnect.
+    Done,
+}
+
+pub fn spawn(client: Client, user: String, password: String, commands: UnboundedReceiver<Command>) {
+    wasm_bindgen_futures::spawn_local(run(client, user, password, commands));
+}
+
+fn now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+async fn run(client: Client, user: String, password: String, mut commands: UnboundedReceiver<Command>) {
+    let location = web_sys::window().map(|w| w.location());
+    let protocol = location.as_ref().and_then(|l| l.protocol().ok()).unwrap_or_default();
+    let host = location.as_ref().and_then(|l| l.host().ok()).unwrap_or_default();
+    let url = sip_url(&protocol, &host);
+
+    let mut attempt = 0;
+    let server = loop {
+        match fetch_config().await {
+            Ok(server) => break server,
+            Err(e) => {
+                leptos::logging::warn!("GET /config.json failed: {e}");
+                client.handle(Event::Lost);
+                if !wait(&mut attempt, &mut commands, None).await {
+                    return;
+                }
+            }
+        }
+    };
+    let config = Config { user, domain: server.domain, gateway: server.gateway, secure: protocol == "https:" };
+    let mut ua = UserAgent::new(config, password);
+
+    loop {
+        client.handle(Event::Connecting);
+        match connection(&url, &mut ua, client, &mut commands).await {
+            End::Done => return,
+            End::Lost { registered } => {
+                if registered {
+                    attempt = 0;
+                }
+                if !wait(&mut attempt, &mut commands, Some(&mut ua)).await {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+async fn fetch_config() -> Result<ServerConfig, gloo_net::Error> {
+    gloo_net::http::Request::get("/config.json").send().await?.json().await
+}
+
+/// Waits out the backoff for `attempt` (then counts it), still taking the
+/// UI's commands: requests queue in the user agent, Stop ends the wait.
+/// Returns false on Stop.
+async fn wait(attempt: &mut u32, commands: &mut UnboundedReceiver<Command>, mut ua: Option<&mut UserAgent>) -> bool {
+    let delay = backoff_ms(*attempt, js_sys::Math::random());
+    *attempt += 1;
+    let mut timer = TimeoutFuture::new(delay as u32).fuse();
+    loop {
+        select! {
+            _ = timer => return true,
+            command = commands.next() => match command {
+                Some(Command::Send(request)) => {
+                    if let Some(ua) = ua.as_deref_mut() {
+                        // Not registered: this only queues it.
+                        let _ = ua.send(request, now());
+                    }
+                }
+                Some(Command::Stop) | None => return false,
+            },
+        }
+    }
+}
+
+/// One WebSocket connection, from open to close.
+async fn connection(url: &str, ua: &mut UserAgent, client: Client, commands: &mut UnboundedReceiver<Command>) -> End {
+    let socket = match WebSocket::open_with_protocol(url, SUBPROTOCOL) {
+        Ok(socket) => socket,
+        Err(e) => {
+            leptos::logging::warn!("cannot open {url}: {e}");
+            client.handle(Event::Lost);
+            return End::Lost { registered: false };
+        }
+    };
+    let (mut sink, stream) = socket.split();
+    let mut stream = stream.fuse();
+    let mut clock = IntervalStream::new(1_000).fuse();
+    let mut registered = false;
+    // The first send waits for the socket to open.
+    let mut outputs = ua.connected(now());
+    loop {
+        for output in outputs {
+            match output {
+                Output::Send(text) => {
+                    if sink.send(Message::Text(text)).await.is_err() {
+                        return lost(ua, client, registered);
+                    }
+                }
+                Output::Event(event) => {
+                    registered |= matches!(event, Event::Registered { .. });
+                    client.handle(event);
+                }
+                Output::Reconnect => {
+                    let _ = sink.close().await;
+                    return lost(ua, client, registered);
+                }
+            }
+        }
+        if ua.is_refused() {
+            let _ = sink.close().await;
+            return End::Done;
+        }
+        let mut stop = false;
+        outputs = select! {
+            frame = stream.next() => match frame {
+                Some(Ok(Message::Text(text))) => ua.received(&text, now()),
+                Some(Ok(Message::Bytes(_))) => Vec::new(), // RFC 7118: SIP goes in text frames here
+                Some(Err(_)) | None => return lost(ua, client, registered),
+            },
+            command = commands.next() => match command {
+                Some(Command::Send(request)) => ua.send(request, now()),
+                Some(Command::Stop) | None => {
+                    stop = true;
+                    ua.unregister(now())
+                }
+            },
+            _ = clock.next() => ua.tick(now()),
+        };
+        if stop {
+            for output in outputs.drain(..) {
+                if let Output::Send(text) = output {
+                    let _ = sink.send(Message::Text(text)).await;
+                }
+            }
+            let _ = sink.close().await;
+            return End::Done;
+        }
+    }
+}
+
+fn lost(ua: &mut UserAgent, client: Client, registered: bool) -> End {
+    for output in ua.disconnected() {
+        if let Output::Event(event) = output {
+            client.handle(event);
+        }
+    }
+    End::Lost { registered }
+}

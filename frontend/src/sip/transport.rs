@@ -1,0 +1,58 @@
+//! Where the SIP WebSocket is and what the server tells us at start-up.
+//! PROTOCOL.md §1: `GET /sip` on the page's own host and port, `ws://` or
+//! `wss://` like the page, subprotocol `sip` (the server refuses the
+//! upgrade without it).
+
+use serde::Deserialize;
+
+/// The WebSocket subprotocol (RFC 7118 §4).
+pub const SUBPROTOCOL: &str = "sip";
+
+/// `GET /config.json`: the SIP domain and the gateway's AOR.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ServerConfig {
+    pub domain: String,
+    pub gateway: String,
+}
+
+/// The `/sip` URL for a page loaded with `protocol` (`http:`/`https:`)
+/// from `host` (`host[:port]`).
+pub fn sip_url(protocol: &str, host: &str) -> String {
+    let scheme = if protocol == "https:" { "wss" } else { "ws" };
+    format!("{scheme}://{host}/sip")
+}
+
+/// Reconnect delays: 1 s doubling to 30 s, with ±20 % jitter (`jitter`
+/// in 0..1) so that many tabs don't come back at the same instant.
+pub fn backoff_ms(attempt: u32, jitter: f64) -> u64 {
+    let base = 1_000u64.saturating_mul(1 << attempt.min(5)).min(30_000) as f64;
+    (base * (0.8 + 0.4 * jitter.clamp(0.0, 1.0))) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_follows_the_page() {
+        assert_eq!(sip_url("http:", "127.0.0.1:18080"), "ws://127.0.0.1:18080/sip");
+        assert_eq!(sip_url("https:", "rollcall.example"), "wss://rollcall.example/sip");
+    }
+
+    #[test]
+    fn config_json_parses() {
+        let c: ServerConfig =
+            serde_json::from_str(r#"{"domain":"rollcall.local","gateway":"sip:conference@rollcall.local"}"#).unwrap();
+        assert_eq!(c.domain, "rollcall.local");
+        assert_eq!(c.gateway, "sip:conference@rollcall.local");
+    }
+
+    #[test]
+    fn backoff_grows_to_thirty_seconds() {
+        assert_eq!(backoff_ms(0, 0.5), 1_000);
+        assert_eq!(backoff_ms(1, 0.5), 2_000);
+        assert_eq!(backoff_ms(10, 0.5), 30_000);
+        assert_eq!(backoff_ms(0, 0.0), 800);
+        assert_eq!(backoff_ms(0, 1.0), 1_200);
+    }
+}

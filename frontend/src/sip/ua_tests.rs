@@ -1,0 +1,280 @@
+//! The user agent against a scripted registrar/relay: what a server would
+//! answer, frame by frame, checked with the same digest code the IM server
+//! uses to verify.
+
+use rollcall_shared::digest::{self, Algorithm, Challenge, Credentials};
+use rollcall_shared::sip::{self, rsip};
+use rollcall_shared::soap::conference::{ListConferences, Reply, Request};
+use rollcall_shared::soap::{ConferenceState, ConferenceStatus, CONTENT_TYPE};
+
+use super::ua::{Config, Event, Output, UserAgent};
+
+const GATEWAY: &str = "sip:conference@rollcall.local";
+const REALM: &str = "rollcall.local";
+
+fn new_ua() -> UserAgent {
+    let config = Config {
+        user: "alice".into(),
+        domain: "rollcall.local".into(),
+        gateway: GATEWAY.into(),
+        secure: false,
+    };
+    UserAgent::new(config, "demo-pass".into())
+}
+
+/// The one request among `outputs`.
+fn sent_request(outputs: &[Output]) -> rsip::Request {
+    let requests: Vec<_> = outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Send(text) => match sip::parse(text) {
+                Ok(rsip::SipMessage::Request(r)) => Some(r),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    assert_eq!(requests.len(), 1, "expected one request in {outputs:#?}");
+    requests.into_iter().next().unwrap()
+}
+
+fn sent_response(outputs: &[Output]) -> rsip::Response {
+    outputs
+        .iter()
+        .find_map(|o| match o {
+            Output::Send(text) => match sip::parse(text) {
+                Ok(rsip::SipMessage::Response(r)) => Some(r),
+                _ => None,
+            },
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no response in {outputs:#?}"))
+}
+
+fn events(outputs: &[Output]) -> Vec<Event> {
+    outputs.iter().filter_map(|o| if let Output::Event(e) = o { Some(e.clone()) } else { None }).collect()
+}
+
+fn challenge(algorithm: Algorithm, nonce: &str, stale: bool) -> Challenge {
+    Challenge { realm: REALM.into(), nonce: nonce.into(), opaque: None, algorithm, qop_auth: true, stale }
+}
+
+/// A 401/407 to `request` with these challenges, in order.
+fn challenged(request: &rsip::Request, code: u16, challenges: &[Challenge]) -> String {
+    let name = if code == 401 { "WWW-Authenticate" } else { "Proxy-Authenticate" };
+    let mut response = sip::response(request, code, None, Some("srv"));
+    for c in challenges {
+        response.headers.push(sip::make_header(name, c.to_header_value()));
+    }
+    response.to_string()
+}
+
+fn answer(request: &rsip::Request, code: u16) -> String {
+    sip::response(request, code, None, Some("srv")).to_string()
+}
+
+fn credentials(request: &rsip::Request, header: &str) -> Credentials {
+    let value = sip::header(&request.headers, header).unwrap_or_else(|| panic!("no {header}"));
+    Credentials::parse(&value).expect("credentials parse")
+}
+
+fn ha1(algorithm: Algorithm) -> String {
+    digest::ha1(algorithm, "alice", REALM, "demo-pass")
+}
+
+/// Connects and completes registration (401 SHA-256 + MD5, then 200).
+fn registered_ua() -> UserAgent {
+    let mut ua = new_ua();
+    let register = sent_request(&ua.connected(0));
+    let out = ua.received(
+        &challenged(&register, 401, &[challenge(Algorithm::Sha256, "n1", false), challenge(Algorithm::Md5, "n2", false)]),
+        10,
+    );
+    let register = sent_request(&out);
+    let out = ua.received(&answer(&register, 200), 20);
+    assert_eq!(events(&out), vec![Event::Registered { again: false }]);
+    ua
+}
+
+fn list_request(id: &str) -> Request {
+    Request::ListConferences(ListConferences { request_id: id.into() })
+}
+
+#[test]
+fn registers_answering_the_first_challenge_and_refreshes_at_80_percent() {
+    let mut ua = new_ua();
+    let first = sent_request(&ua.connected(0));
+    assert_eq!(first.method, rsip::Method::Register);
+    assert!(sip::header(&first.headers, "Authorization").is_none());
+    assert_eq!(sip::from_aor(&first).unwrap(), "sip:alice@rollcall.local");
+
+    // MD5 offered first: MD5 answered.
+    let out = ua.received(
+        &challenged(&first, 401, &[challenge(Algorithm::Md5, "n1", false), challenge(Algorithm::Sha256, "n2", false)]),
+        10,
+    );
+    let second = sent_request(&out);
+    let creds = credentials(&second, "Authorization");
+    assert_eq!(creds.algorithm, Algorithm::Md5);
+    assert_eq!(creds.uri, "sip:rollcall.local");
+    assert_eq!(creds.nc, Some(1));
+    assert!(creds.verify(&ha1(Algorithm::Md5), "REGISTER"));
+    assert_eq!(sip::call_id(&first), sip::call_id(&second));
+    assert_eq!(sip::cseq(&second).unwrap().0, 2);
+
+    let out = ua.received(&answer(&second, 200), 1_000);
+    assert_eq!(events(&out), vec![Event::Registered { again: false }]);
+    assert!(ua.tick(1_000 + 239_000).is_empty());
+
+    // Refresh at 240 s, credentials sent at once, same nonce, next nc.
+    let refresh = sent_request(&ua.tick(1_000 + 240_000));
+    let creds = credentials(&refresh, "Authorization");
+    assert_eq!((creds.nonce.as_str(), creds.nc), ("n1", Some(2)));
+    assert!(creds.verify(&ha1(Algorithm::Md5), "REGISTER"));
+    let out = ua.received(&answer(&refresh, 200), 241_500);
+    assert!(events(&out).is_empty(), "a refresh is not news: {out:?}");
+}
+
+#[test]
+fn wrong_password_is_refused_after_the_second_challenge() {
+    let mut ua = new_ua();
+    let first = sent_request(&ua.connected(0));
+    let second = sent_request(&ua.received(&challenged(&first, 401, &[challenge(Algorithm::Sha256, "n1", false)]), 1));
+    let out = ua.received(&challenged(&second, 401, &[challenge(Algorithm::Sha256, "n2", false)]), 2);
+    assert!(matches!(events(&out).as_slice(), [Event::Refused(_)]), "{out:?}");
+    assert!(ua.is_refused());
+}
+
+#[test]
+fn forbidden_is_refused() {
+    let mut ua = new_ua();
+    let first = sent_request(&ua.connected(0));
+    let out = ua.received(&answer(&first, 403), 1);
+    assert!(matches!(events(&out).as_slice(), [Event::Refused(_)]));
+}
+
+#[test]
+fn stale_nonce_is_answered_again_with_the_new_nonce() {
+    let mut ua = registered_ua();
+    let refresh = sent_request(&ua.tick(10_000_000));
+    let out = ua.received(&challenged(&refresh, 401, &[challenge(Algorithm::Sha256, "fresh", true)]), 10_000_001);
+    let again = sent_request(&out);
+    let creds = credentials(&again, "Authorization");
+    assert_eq!((creds.nonce.as_str(), creds.nc), ("fresh", Some(1)));
+    assert!(creds.verify(&ha1(Algorithm::Sha256), "REGISTER"));
+    assert!(events(&ua.received(&answer(&again, 200), 10_000_002)).is_empty());
+}
+
+#[test]
+fn message_answers_407_then_reuses_the_nonce() {
+    let mut ua = registered_ua();
+    let message = sent_request(&ua.send(list_request("r1"), 100));
+    assert_eq!(message.method, rsip::Method::Message);
+    assert_eq!(message.uri.to_string(), GATEWAY);
+    assert_eq!(sip::header(&message.headers, "Content-Type").as_deref(), Some(CONTENT_TYPE));
+    assert!(matches!(Request::decode(sip::body_text(&message).unwrap()), Ok(Request::ListConferences(_))));
+    assert!(sip::header(&message.headers, "Proxy-Authorization").is_none());
+
+    let out = ua.received(&challenged(&message, 407, &[challenge(Algorithm::Sha256, "p1", false)]), 110);
+    let retry = sent_request(&out);
+    let creds = credentials(&retry, "Proxy-Authorization");
+    assert_eq!((creds.nonce.as_str(), creds.nc), ("p1", Some(1)));
+    assert_eq!(creds.uri, GATEWAY);
+    assert!(creds.verify(&ha1(Algorithm::Sha256), "MESSAGE"));
+    assert_eq!(sip::call_id(&retry), sip::call_id(&message));
+    assert_eq!(sip::cseq(&retry).unwrap().0, sip::cseq(&message).unwrap().0 + 1);
+    assert_eq!(sip::body_text(&retry).unwrap(), sip::body_text(&message).unwrap());
+    assert!(events(&ua.received(&answer(&retry, 200), 120)).is_empty());
+
+    // The next MESSAGE carries credentials at once: same nonce, nc 2.
+    let next = sent_request(&ua.send(list_request("r2"), 200));
+    let creds = credentials(&next, "Proxy-Authorization");
+    assert_eq!((creds.nonce.as_str(), creds.nc), ("p1", Some(2)));
+    assert!(creds.verify(&ha1(Algorithm::Sha256), "MESSAGE"));
+}
+
+#[test]
+fn requests_wait_for_registration() {
+    let mut ua = new_ua();
+    let register = sent_request(&ua.connected(0));
+    assert!(ua.send(list_request("early"), 1).is_empty());
+    let out = ua.received(&answer(&register, 200), 2);
+    assert_eq!(events(&out), vec![Event::Registered { again: false }]);
+    let message = sent_request(&out);
+    assert_eq!(message.method, rsip::Method::Message);
+}
+
+#[test]
+fn failed_message_is_undeliverable() {
+    let mut ua = registered_ua();
+    let message = sent_request(&ua.send(list_request("r1"), 100));
+    let out = ua.received(&answer(&message, 480), 110);
+    assert!(matches!(events(&out).as_slice(), [Event::Undeliverable(why)] if why.contains("480")), "{out:?}");
+}
+
+#[test]
+fn register_without_answer_reconnects_and_registers_again() {
+    let mut ua = registered_ua();
+    let _refresh = sent_request(&ua.tick(300_000));
+    assert!(ua.tick(300_000 + 31_000).is_empty());
+    assert!(ua.tick(300_000 + 32_000).contains(&Output::Reconnect));
+    assert_eq!(events(&ua.disconnected()), vec![Event::Lost]);
+    let register = sent_request(&ua.connected(400_000));
+    // Cached challenge: credentials at once.
+    assert!(sip::header(&register.headers, "Authorization").is_some());
+    let out = ua.received(&answer(&register, 200), 400_001);
+    assert_eq!(events(&out), vec![Event::Registered { again: true }]);
+}
+
+/// A MESSAGE as the IM server relays it from the gateway.
+fn gateway_message(body: String, asserted: &str) -> String {
+    sip::RequestBuilder::new(rsip::Method::Message, "sip:alice@abc.invalid;transport=ws")
+        .via("im.invalid", &sip::new_branch())
+        .from(GATEWAY, None, "gw")
+        .to("sip:alice@rollcall.local", None)
+        .call_id("c1")
+        .cseq(1)
+        .header("P-Asserted-Identity", &format!("<{asserted}>"))
+        .body(CONTENT_TYPE, body)
+        .build()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn gateway_messages_are_answered_and_their_replies_delivered() {
+    let mut ua = registered_ua();
+    let reply = Reply::ConferenceStatus(ConferenceStatus {
+        conference_id: "c1".into(),
+        sequence: 4,
+        state: ConferenceState::Active,
+        reason: None,
+        time: "2026-11-26T12:00:00Z".into(),
+    });
+    let out = ua.received(&gateway_message(reply.encode(), GATEWAY), 5);
+    assert_eq!(sent_response(&out).status_code.code(), 200);
+    assert_eq!(events(&out), vec![Event::Reply(reply.clone())]);
+
+    // Anyone else's MESSAGE is answered but changes nothing.
+    let out = ua.received(&gateway_message(reply.encode(), "sip:mallory@rollcall.local"), 6);
+    assert_eq!(sent_response(&out).status_code.code(), 200);
+    assert!(events(&out).is_empty());
+}
+
+#[test]
+fn options_get_200_and_other_methods_405() {
+    let mut ua = registered_ua();
+    let options = sip::RequestBuilder::new(rsip::Method::Options, "sip:alice@abc.invalid")
+        .via("im.invalid", &sip::new_branch())
+        .from("sip:rollcall.local", None, "x")
+        .to("sip:alice@rollcall.local", None)
+        .call_id("o1")
+        .cseq(1)
+        .build()
+        .unwrap();
+    assert_eq!(sent_response(&ua.received(&options.to_string(), 1)).status_code.code(), 200);
+    let invite = options.to_string().replacen("OPTIONS", "INVITE", 1).replace("1 OPTIONS", "1 INVITE");
+    let response = sent_response(&ua.received(&invite, 2));
+    assert_eq!(response.status_code.code(), 405);
+    assert!(sip::header(&response.headers, "Allow").is_some());
+}

@@ -1,0 +1,742 @@
+//! SIP digest authentication: RFC 2617 as used by RFC 3261 §22, with the
+//! SHA-256 algorithm of RFC 8760 (RFC 7616 hashing). Used by the IM server
+//! (challenge, verify against a stored HA1), the gateway and the browser
+//! (answer a challenge; the password never leaves the client).
+
+use md5::Md5;
+use sha2::{Digest as _, Sha256};
+use std::fmt::Write as _;
+
+/// `algorithm=` of a challenge or credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Algorithm {
+    Md5,
+    Sha256,
+}
+
+impl Algorithm {
+    /// Wire name: `MD5` or `SHA-256`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::Md5 => "MD5",
+            Algorithm::Sha256 => "SHA-256",
+        }
+    }
+    /// Case-insensitive; `None` for anything else (including `-sess` variants).
+    pub fn parse(s: &str) -> Option<Algorithm> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("MD5") {
+            Some(Algorithm::Md5)
+        } else if s.eq_ignore_ascii_case("SHA-256") {
+            Some(Algorithm::Sha256)
+        } else {
+            None
+        }
+    }
+    /// Lower-case hex of the hash of `data`.
+    pub fn hex_hash(self, data: &[u8]) -> String {
+        match self {
+            Algorithm::Md5 => to_hex(&Md5::digest(data)),
+            Algorithm::Sha256 => to_hex(&Sha256::digest(data)),
+        }
+    }
+}
+
+impl std::fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DigestError {
+    #[error("not a Digest header")]
+    NotDigest,
+    #[error("malformed Digest header: {0}")]
+    Malformed(String),
+    #[error("missing `{0}` parameter")]
+    Missing(&'static str),
+    #[error("unsupported algorithm `{0}`")]
+    UnsupportedAlgorithm(String),
+}
+
+/// `WWW-Authenticate` / `Proxy-Authenticate: Digest ...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Challenge {
+    pub realm: String,
+    pub nonce: String,
+    pub opaque: Option<String>,
+    pub algorithm: Algorithm,
+    /// `qop="auth"` offered.
+    pub qop_auth: bool,
+    pub stale: bool,
+}
+
+/// `Authorization` / `Proxy-Authorization: Digest ...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub username: String,
+    pub realm: String,
+    pub nonce: String,
+    pub uri: String,
+    /// Hex digest.
+    pub response: String,
+    pub algorithm: Algorithm,
+    pub opaque: Option<String>,
+    /// Present with qop=auth.
+    pub cnonce: Option<String>,
+    /// Present with qop=auth (`nc=00000001` on the wire).
+    pub nc: Option<u32>,
+    /// `Some("auth")` or `None` (RFC 2069 compatibility).
+    pub qop: Option<String>,
+}
+
+/// HA1 = H(username ":" realm ":" password), lower-case hex.
+pub fn ha1(algorithm: Algorithm, username: &str, realm: &str, password: &str) -> String {
+    algorithm.hex_hash(format!("{username}:{realm}:{password}").as_bytes())
+}
+
+/// The `response` value from HA1 (RFC 2617 §3.2.2.1).
+/// With `qop = Some("auth")`, `nc` and `cnonce` are required.
+///
+/// (If they are missing anyway, they hash as `00000000` and the empty string,
+/// which no real client produces. HA2 is always `H(method ":" uri)`: `auth-int`
+/// is not supported.)
+#[allow(clippy::too_many_arguments)]
+pub fn response(
+    algorithm: Algorithm,
+    ha1: &str,
+    nonce: &str,
+    nc: Option<u32>,
+    cnonce: Option<&str>,
+    qop: Option<&str>,
+    method: &str,
+    uri: &str,
+) -> String {
+    let ha2 = algorithm.hex_hash(format!("{method}:{uri}").as_bytes());
+    let data = match qop {
+        Some(qop) => format!(
+            "{ha1}:{nonce}:{:08x}:{}:{qop}:{ha2}",
+            nc.unwrap_or(0),
+            cnonce.unwrap_or("")
+        ),
+        None => format!("{ha1}:{nonce}:{ha2}"),
+    };
+    algorithm.hex_hash(data.as_bytes())
+}
+
+// ---------------------------------------------------------------------------
+// Header parsing: `Digest` 1*SP #auth-param (RFC 7235 §2.1, RFC 3261 §25.1).
+
+/// Splits `Digest a=b, c="d"` into lower-cased names and unquoted values.
+fn parse_digest_params(value: &str) -> Result<Vec<(String, String)>, DigestError> {
+    let value = value.trim_matches(is_ws);
+    let scheme_end = value.find(is_ws).unwrap_or(value.len());
+    let (scheme, rest) = value.split_at(scheme_end);
+    if !scheme.eq_ignore_ascii_case("Digest") {
+        return Err(DigestError::NotDigest);
+    }
+    let chars: Vec<char> = rest.chars().collect();
+    let mut i = 0;
+    let mut params: Vec<(String, String)> = Vec::new();
+    let skip_ws = |i: &mut usize| {
+        while *i < chars.len() && is_ws(chars[*i]) {
+            *i += 1;
+        }
+    };
+    loop {
+        // Empty list elements (`,,`) are allowed by the #rule.
+        while i < chars.len() && (is_ws(chars[i]) || chars[i] == ',') {
+            i += 1;
+        }
+        if i >= chars.len() {
+            break;
+        }
+        let start = i;
+        while i < chars.len() && is_token_char(chars[i]) {
+            i += 1;
+        }
+        if i == start {
+            return Err(DigestError::Malformed(format!(
+                "unexpected `{}` where a parameter name was expected",
+                chars[i]
+            )));
+        }
+        let name: String = chars[start..i].iter().collect::<String>().to_ascii_lowercase();
+        skip_ws(&mut i);
+        if i >= chars.len() || chars[i] != '=' {
+            return Err(DigestError::Malformed(format!("parameter `{name}` has no value")));
+        }
+        i += 1;
+        skip_ws(&mut i);
+        let mut val = String::new();
+        if i < chars.len() && chars[i] == '"' {
+            i += 1;
+            let mut closed = false;
+            while i < chars.len() {
+                match chars[i] {
+                    '\\' if i + 1 < chars.len() => {
+                        val.push(chars[i + 1]);
+                        i += 2;
+                    }
+                    '"' => {
+                        closed = true;
+                        i += 1;
+                        break;
+                    }
+                    c => {
+                        val.push(c);
+                        i += 1;
+                    }
+                }
+            }
+            if !closed {
+                return Err(DigestError::Malformed(format!(
+                    "unterminated quoted string in `{name}`"
+                )));
+            }
+        } else {
+            let vstart = i;
+            while i < chars.len() && is_token_char(chars[i]) {
+                i += 1;
+            }
+            if i == vstart {
+                return Err(DigestError::Malformed(format!("parameter `{name}` has no value")));
+            }
+            val = chars[vstart..i].iter().collect();
+        }
+        skip_ws(&mut i);
+        if i < chars.len() && chars[i] != ',' {
+            return Err(DigestError::Malformed(format!(
+                "unexpected `{}` after parameter `{name}`",
+                chars[i]
+            )));
+        }
+        if params.iter().any(|(n, _)| *n == name) {
+            return Err(DigestError::Malformed(format!("duplicate parameter `{name}`")));
+        }
+        params.push((name, val));
+    }
+    Ok(params)
+}
+
+fn is_ws(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n')
+}
+
+/// RFC 7230 `tchar`.
+fn is_token_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)
+}
+
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+}
+
+fn required<'a>(params: &'a [(String, String)], name: &'static str) -> Result<&'a str, DigestError> {
+    param(params, name).ok_or(DigestError::Missing(name))
+}
+
+fn algorithm_param(params: &[(String, String)]) -> Result<Algorithm, DigestError> {
+    match param(params, "algorithm") {
+        None => Ok(Algorithm::Md5),
+        Some(a) => Algorithm::parse(a).ok_or_else(|| DigestError::UnsupportedAlgorithm(a.to_owned())),
+    }
+}
+
+/// Writes `s` as a quoted-string, escaping `"` and `\`.
+fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// Constant-time (for equal lengths) byte comparison.
+fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(diff) == 0
+}
+
+impl Challenge {
+    /// Parse a header value (`Digest realm="…", nonce="…", …`).
+    ///
+    /// Parameter names and the scheme are case-insensitive, values may be
+    /// quoted or tokens, unknown parameters (`domain`, `charset`, …) are
+    /// ignored. A missing `algorithm` means MD5; `qop` is a list and
+    /// `qop_auth` is set when it contains `auth`.
+    pub fn parse(value: &str) -> Result<Challenge, DigestError> {
+        let params = parse_digest_params(value)?;
+        let realm = required(&params, "realm")?.to_owned();
+        let nonce = required(&params, "nonce")?.to_owned();
+        let algorithm = algorithm_param(&params)?;
+        let qop_auth = param(&params, "qop")
+            .map(|q| q.split(',').any(|t| t.trim().eq_ignore_ascii_case("auth")))
+            .unwrap_or(false);
+        let stale = param(&params, "stale").is_some_and(|s| s.trim().eq_ignore_ascii_case("true"));
+        Ok(Challenge {
+            realm,
+            nonce,
+            opaque: param(&params, "opaque").map(str::to_owned),
+            algorithm,
+            qop_auth,
+            stale,
+        })
+    }
+    /// The header value.
+    pub fn to_header_value(&self) -> String {
+        let mut out = format!("Digest realm={}, nonce={}", quote(&self.realm), quote(&self.nonce));
+        if let Some(opaque) = &self.opaque {
+            let _ = write!(out, ", opaque={}", quote(opaque));
+        }
+        let _ = write!(out, ", algorithm={}", self.algorithm.as_str());
+        if self.qop_auth {
+            out.push_str(", qop=\"auth\"");
+        }
+        if self.stale {
+            out.push_str(", stale=true");
+        }
+        out
+    }
+    /// Client side: answer this challenge with a password.
+    /// `nc` counts the uses of this nonce by this client, from 1.
+    ///
+    /// With `qop_auth` the answer uses `qop=auth`, `nc` and `cnonce`;
+    /// otherwise it is an RFC 2069 answer and `nc`/`cnonce` are not used.
+    pub fn answer(&self, username: &str, password: &str, method: &str, uri: &str, cnonce: &str, nc: u32) -> Credentials {
+        let ha1 = ha1(self.algorithm, username, &self.realm, password);
+        let (qop, nc, cnonce) = if self.qop_auth {
+            (Some("auth".to_owned()), Some(nc), Some(cnonce.to_owned()))
+        } else {
+            (None, None, None)
+        };
+        let response = response(
+            self.algorithm,
+            &ha1,
+            &self.nonce,
+            nc,
+            cnonce.as_deref(),
+            qop.as_deref(),
+            method,
+            uri,
+        );
+        Credentials {
+            username: username.to_owned(),
+            realm: self.realm.clone(),
+            nonce: self.nonce.clone(),
+            uri: uri.to_owned(),
+            response,
+            algorithm: self.algorithm,
+            opaque: self.opaque.clone(),
+            cnonce,
+            nc,
+            qop,
+        }
+    }
+}
+
+impl Credentials {
+    /// Parse an `Authorization` / `Proxy-Authorization` value.
+    ///
+    /// `username`, `realm`, `nonce`, `uri` and `response` are required; with
+    /// `qop`, `nc` (exactly 8 hex digits) and `cnonce` are required too. The
+    /// `qop` value is stored lower-cased; anything but `auth` parses but never
+    /// verifies.
+    pub fn parse(value: &str) -> Result<Credentials, DigestError> {
+        let params = parse_digest_params(value)?;
+        let username = required(&params, "username")?.to_owned();
+        let realm = required(&params, "realm")?.to_owned();
+        let nonce = required(&params, "nonce")?.to_owned();
+        let uri = required(&params, "uri")?.to_owned();
+        let response = required(&params, "response")?.to_owned();
+        let algorithm = algorithm_param(&params)?;
+        let qop = param(&params, "qop").map(|q| q.trim().to_ascii_lowercase());
+        let (nc, cnonce) = if qop.is_some() {
+            let nc = required(&params, "nc")?;
+            if nc.len() != 8 || !nc.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(DigestError::Malformed(format!("nc `{nc}` is not 8 hex digits")));
+            }
+            let nc = u32::from_str_radix(nc, 16)
+                .map_err(|_| DigestError::Malformed(format!("nc `{nc}` is not 8 hex digits")))?;
+            (Some(nc), Some(required(&params, "cnonce")?.to_owned()))
+        } else {
+            (None, None)
+        };
+        Ok(Credentials {
+            username,
+            realm,
+            nonce,
+            uri,
+            response,
+            algorithm,
+            opaque: param(&params, "opaque").map(str::to_owned),
+            cnonce,
+            nc,
+            qop,
+        })
+    }
+    /// The header value (`Digest username="…", realm="…", …`).
+    pub fn to_header_value(&self) -> String {
+        let mut out = format!(
+            "Digest username={}, realm={}, nonce={}, uri={}, response={}, algorithm={}",
+            quote(&self.username),
+            quote(&self.realm),
+            quote(&self.nonce),
+            quote(&self.uri),
+            quote(&self.response),
+            self.algorithm.as_str()
+        );
+        if let Some(opaque) = &self.opaque {
+            let _ = write!(out, ", opaque={}", quote(opaque));
+        }
+        if let Some(qop) = &self.qop {
+            let _ = write!(out, ", qop={qop}");
+            if let Some(nc) = self.nc {
+                let _ = write!(out, ", nc={nc:08x}");
+            }
+            if let Some(cnonce) = &self.cnonce {
+                let _ = write!(out, ", cnonce={}", quote(cnonce));
+            }
+        }
+        out
+    }
+    /// Server side: is `response` right for this stored HA1 and method?
+    /// Compares in constant time. Nonce freshness and nc ordering are the
+    /// caller's business.
+    ///
+    /// `ha1` must be the HA1 for `self.algorithm`, `self.username` and
+    /// `self.realm`; checking that `uri` matches the Request-URI and `realm`
+    /// is the server's realm is the caller's business too. Only `qop=auth`
+    /// (with `nc` and `cnonce`) and no-qop answers can verify.
+    pub fn verify(&self, ha1: &str, method: &str) -> bool {
+        match self.qop.as_deref() {
+            None => {}
+            Some("auth") if self.nc.is_some() && self.cnonce.is_some() => {}
+            Some(_) => return false,
+        }
+        let expected = response(
+            self.algorithm,
+            &ha1.to_ascii_lowercase(),
+            &self.nonce,
+            self.nc,
+            self.cnonce.as_deref(),
+            self.qop.as_deref(),
+            method,
+            &self.uri,
+        );
+        ct_eq(expected.as_bytes(), self.response.to_ascii_lowercase().as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RFC7616_NONCE: &str = "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v";
+    const RFC7616_CNONCE: &str = "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ";
+    const RFC7616_OPAQUE: &str = "FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS";
+
+    #[test]
+    fn algorithm_names() {
+        assert_eq!(Algorithm::parse("md5"), Some(Algorithm::Md5));
+        assert_eq!(Algorithm::parse("SHA-256"), Some(Algorithm::Sha256));
+        assert_eq!(Algorithm::parse("sha-256"), Some(Algorithm::Sha256));
+        assert_eq!(Algorithm::parse("MD5-sess"), None);
+        assert_eq!(Algorithm::parse("SHA-256-sess"), None);
+        assert_eq!(Algorithm::parse("SHA-512-256"), None);
+        assert_eq!(Algorithm::Md5.as_str(), "MD5");
+        assert_eq!(Algorithm::Sha256.as_str(), "SHA-256");
+        assert_eq!(Algorithm::Md5.hex_hash(b""), "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(
+            Algorithm::Sha256.hex_hash(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn rfc2617_example() {
+        // RFC 2617 §3.5.
+        let challenge = Challenge::parse(
+            "Digest\r\n realm=\"testrealm@host.com\",\r\n qop=\"auth,auth-int\",\r\n \
+             nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\",\r\n \
+             opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"",
+        )
+        .unwrap();
+        assert_eq!(challenge.realm, "testrealm@host.com");
+        assert_eq!(challenge.algorithm, Algorithm::Md5);
+        assert!(challenge.qop_auth);
+        assert!(!challenge.stale);
+        let creds = challenge.answer("Mufasa", "Circle Of Life", "GET", "/dir/index.html", "0a4f113b", 1);
+        assert_eq!(creds.response, "6629fae49393a05397450978507c4ef1");
+        let h = ha1(Algorithm::Md5, "Mufasa", "testrealm@host.com", "Circle Of Life");
+        assert_eq!(
+            response(
+                Algorithm::Md5,
+                &h,
+                "dcd98b7102dd2f0e8b11d0f600bfb0c093",
+                Some(1),
+                Some("0a4f113b"),
+                Some("auth"),
+                "GET",
+                "/dir/index.html"
+            ),
+            "6629fae49393a05397450978507c4ef1"
+        );
+        // The RFC's own Authorization header parses and verifies.
+        let creds = Credentials::parse(
+            "Digest username=\"Mufasa\",\r\n realm=\"testrealm@host.com\",\r\n \
+             nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\",\r\n uri=\"/dir/index.html\",\r\n \
+             qop=auth,\r\n nc=00000001,\r\n cnonce=\"0a4f113b\",\r\n \
+             response=\"6629fae49393a05397450978507c4ef1\",\r\n \
+             opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"",
+        )
+        .unwrap();
+        assert_eq!(creds.nc, Some(1));
+        assert_eq!(creds.qop.as_deref(), Some("auth"));
+        assert_eq!(creds.algorithm, Algorithm::Md5);
+        assert!(creds.verify(&h, "GET"));
+        assert!(!creds.verify(&h, "POST"));
+    }
+
+    fn rfc7616(algorithm: &str, expected: &str) {
+        let challenge = Challenge::parse(&format!(
+            "Digest realm=\"http-auth@example.org\", qop=\"auth, auth-int\", \
+             algorithm={algorithm}, nonce=\"{RFC7616_NONCE}\", opaque=\"{RFC7616_OPAQUE}\""
+        ))
+        .unwrap();
+        assert!(challenge.qop_auth);
+        assert_eq!(challenge.opaque.as_deref(), Some(RFC7616_OPAQUE));
+        let creds = challenge.answer("Mufasa", "Circle of Life", "GET", "/dir/index.html", RFC7616_CNONCE, 1);
+        assert_eq!(creds.response, expected);
+        let header = creds.to_header_value();
+        assert!(header.contains("nc=00000001"), "{header}");
+        assert!(header.contains(&format!("algorithm={algorithm}")), "{header}");
+        let parsed = Credentials::parse(&header).unwrap();
+        assert_eq!(parsed, creds);
+        let h = ha1(challenge.algorithm, "Mufasa", "http-auth@example.org", "Circle of Life");
+        assert!(parsed.verify(&h, "GET"));
+        let wrong = ha1(challenge.algorithm, "Mufasa", "http-auth@example.org", "Circle Of Life");
+        assert!(!parsed.verify(&wrong, "GET"));
+    }
+
+    #[test]
+    fn rfc7616_md5_example() {
+        rfc7616("MD5", "8ca523f5e9506fed4657c9700eebdbec");
+    }
+
+    #[test]
+    fn rfc7616_sha256_example() {
+        rfc7616("SHA-256", "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1");
+    }
+
+    #[test]
+    fn challenge_round_trip() {
+        let c = Challenge {
+            realm: "rollcall.local".into(),
+            nonce: "abc/def+123=".into(),
+            opaque: Some("op\"aque\\x".into()),
+            algorithm: Algorithm::Sha256,
+            qop_auth: true,
+            stale: false,
+        };
+        let v = c.to_header_value();
+        assert_eq!(
+            v,
+            "Digest realm=\"rollcall.local\", nonce=\"abc/def+123=\", opaque=\"op\\\"aque\\\\x\", \
+             algorithm=SHA-256, qop=\"auth\""
+        );
+        assert_eq!(Challenge::parse(&v).unwrap(), c);
+        let stale = Challenge { stale: true, opaque: None, algorithm: Algorithm::Md5, ..c };
+        let v = stale.to_header_value();
+        assert_eq!(v, "Digest realm=\"rollcall.local\", nonce=\"abc/def+123=\", algorithm=MD5, qop=\"auth\", stale=true");
+        assert_eq!(Challenge::parse(&v).unwrap(), stale);
+        let no_qop = Challenge { qop_auth: false, stale: false, ..stale };
+        assert_eq!(Challenge::parse(&no_qop.to_header_value()).unwrap(), no_qop);
+    }
+
+    #[test]
+    fn lenient_syntax() {
+        let c = Challenge::parse(
+            "  dIgEsT\tNONCE = xyz ,REALM=\"a, \\\"quoted\\\" realm\",, Domain=\"sip:x\" ,\
+             Stale=TRUE,QOP=auth , Algorithm = sha-256, foo=\"bar\"  ",
+        )
+        .unwrap();
+        assert_eq!(c.nonce, "xyz");
+        assert_eq!(c.realm, "a, \"quoted\" realm");
+        assert!(c.stale);
+        assert!(c.qop_auth);
+        assert_eq!(c.algorithm, Algorithm::Sha256);
+        assert_eq!(c.opaque, None);
+        assert!(!Challenge::parse("Digest realm=r, nonce=n, stale=false").unwrap().stale);
+        assert!(!Challenge::parse("Digest realm=r, nonce=n, qop=\"auth-int\"").unwrap().qop_auth);
+        // Credentials: any order, tokens or quoted strings, upper-case nc hex.
+        let creds = Credentials::parse(
+            "DIGEST cnonce=\"c\", NC=0000000A, qop=\"auth\", response=ABCDEF, uri=\"sip:rollcall.local\", \
+             nonce=n, realm=r, username=\"alice\", extra=1",
+        )
+        .unwrap();
+        assert_eq!(creds.nc, Some(10));
+        assert_eq!(creds.qop.as_deref(), Some("auth"));
+        assert_eq!(creds.cnonce.as_deref(), Some("c"));
+        assert_eq!(creds.response, "ABCDEF");
+        assert_eq!(creds.algorithm, Algorithm::Md5);
+    }
+
+    #[test]
+    fn sip_register_challenge_answered_and_verified() {
+        // Server side: a 401 for REGISTER, offering SHA-256.
+        let server = Challenge {
+            realm: "rollcall.local".into(),
+            nonce: "1700000000.0123456789abcdef".into(),
+            opaque: Some("0pq".into()),
+            algorithm: Algorithm::Sha256,
+            qop_auth: true,
+            stale: false,
+        };
+        let www_authenticate = server.to_header_value();
+        // Client side.
+        let seen = Challenge::parse(&www_authenticate).unwrap();
+        assert_eq!(seen, server);
+        let creds = seen.answer("alice", "s3cret pass", "REGISTER", "sip:rollcall.local", "deadbeef01", 1);
+        let authorization = creds.to_header_value();
+        // Server side again: only HA1 is stored.
+        let stored = ha1(Algorithm::Sha256, "alice", "rollcall.local", "s3cret pass");
+        let got = Credentials::parse(&authorization).unwrap();
+        assert_eq!(got.username, "alice");
+        assert_eq!(got.uri, "sip:rollcall.local");
+        assert_eq!(got.opaque.as_deref(), Some("0pq"));
+        assert_eq!(got.nc, Some(1));
+        assert!(got.verify(&stored, "REGISTER"));
+        assert!(!got.verify(&stored, "MESSAGE"));
+        // Wrong password.
+        let bad = seen.answer("alice", "wrong", "REGISTER", "sip:rollcall.local", "deadbeef01", 1);
+        assert!(!Credentials::parse(&bad.to_header_value()).unwrap().verify(&stored, "REGISTER"));
+        // HA1 for the other algorithm does not verify.
+        let md5 = ha1(Algorithm::Md5, "alice", "rollcall.local", "s3cret pass");
+        assert!(!got.verify(&md5, "REGISTER"));
+        // Tampered nc.
+        let mut tampered = got.clone();
+        tampered.nc = Some(2);
+        assert!(!tampered.verify(&stored, "REGISTER"));
+        // An auth-int answer never verifies.
+        let mut auth_int = got.clone();
+        auth_int.qop = Some("auth-int".into());
+        assert!(!auth_int.verify(&stored, "REGISTER"));
+    }
+
+    #[test]
+    fn rfc2069_answer() {
+        let c = Challenge::parse("Digest realm=\"testrealm@host.com\", nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\"").unwrap();
+        assert!(!c.qop_auth);
+        let creds = c.answer("Mufasa", "Circle Of Life", "GET", "/dir/index.html", "ignored", 1);
+        assert_eq!(creds.qop, None);
+        assert_eq!(creds.nc, None);
+        assert_eq!(creds.cnonce, None);
+        // MD5(HA1:nonce:HA2), computed independently.
+        let h = ha1(Algorithm::Md5, "Mufasa", "testrealm@host.com", "Circle Of Life");
+        let ha2 = Algorithm::Md5.hex_hash(b"GET:/dir/index.html");
+        let expected = Algorithm::Md5.hex_hash(format!("{h}:dcd98b7102dd2f0e8b11d0f600bfb0c093:{ha2}").as_bytes());
+        assert_eq!(creds.response, expected);
+        let header = creds.to_header_value();
+        assert!(!header.contains("qop"), "{header}");
+        assert!(!header.contains("nc="), "{header}");
+        let parsed = Credentials::parse(&header).unwrap();
+        assert_eq!(parsed, creds);
+        assert!(parsed.verify(&h, "GET"));
+    }
+
+    #[test]
+    fn errors_not_panics() {
+        use DigestError::*;
+        assert_eq!(Challenge::parse(""), Err(NotDigest));
+        assert_eq!(Challenge::parse("   "), Err(NotDigest));
+        assert_eq!(Challenge::parse("Basic realm=\"x\""), Err(NotDigest));
+        assert_eq!(Challenge::parse("Digestrealm=x"), Err(NotDigest));
+        assert_eq!(Challenge::parse("Digest"), Err(Missing("realm")));
+        assert_eq!(Challenge::parse("Digest realm=x"), Err(Missing("nonce")));
+        assert_eq!(
+            Challenge::parse("Digest realm=x, nonce=y, algorithm=MD5-sess"),
+            Err(UnsupportedAlgorithm("MD5-sess".into()))
+        );
+        assert_eq!(
+            Challenge::parse("Digest realm=x, nonce=y, algorithm=SHA-256-sess"),
+            Err(UnsupportedAlgorithm("SHA-256-sess".into()))
+        );
+        assert_eq!(
+            Credentials::parse("Digest username=u, realm=r, nonce=n, uri=u, response=r, qop=auth, cnonce=c"),
+            Err(Missing("nc"))
+        );
+        assert_eq!(
+            Credentials::parse("Digest username=u, realm=r, nonce=n, uri=u, response=r, qop=auth, nc=00000001"),
+            Err(Missing("cnonce"))
+        );
+        assert_eq!(Credentials::parse("Digest realm=r, nonce=n, uri=u, response=r"), Err(Missing("username")));
+        for bad in [
+            "Digest realm=\"unterminated",
+            "Digest realm=\"x\\",
+            "Digest realm",
+            "Digest realm=",
+            "Digest realm=, nonce=n",
+            "Digest =x",
+            "Digest realm=\"a\" nonce=\"b\"",
+            "Digest realm=a b, nonce=n",
+            "Digest realm=a, realm=b, nonce=n",
+            "Digest \"realm\"=x",
+            "Digest realm=x; nonce=y",
+            "Digest r\u{e9}alm=x, nonce=y",
+            "Digest ,,,\"",
+        ] {
+            assert!(matches!(Challenge::parse(bad), Err(Malformed(_))), "{bad}: {:?}", Challenge::parse(bad));
+        }
+        for bad_nc in ["1", "0000001", "000000001", "0000000g", "+0000001", "-0000001"] {
+            let v = format!("Digest username=u, realm=r, nonce=n, uri=u, response=r, qop=auth, nc={bad_nc}, cnonce=c");
+            assert!(matches!(Credentials::parse(&v), Err(Malformed(_))), "{bad_nc}");
+        }
+        // Every prefix of valid headers (char boundaries), and some byte soup.
+        let creds = Challenge::parse("Digest realm=r, nonce=n, qop=\"auth\", opaque=\"o\\\"p\"")
+            .unwrap()
+            .answer("ü", "p", "REGISTER", "sip:x", "c", 7)
+            .to_header_value();
+        let challenge = "Digest realm=\"rollcall.local\", nonce=\"n\\\"x\", algorithm=SHA-256, qop=\"auth\", stale=true";
+        for text in [creds.as_str(), challenge] {
+            for (i, _) in text.char_indices() {
+                let _ = Challenge::parse(&text[..i]);
+                let _ = Credentials::parse(&text[..i]);
+                let _ = Challenge::parse(&text[i..]);
+                let _ = Credentials::parse(&text[i..]);
+            }
+        }
+        let soup = "Digest \"\\=,\t \r\n=\"\",\\\"===,,\u{0}\u{7f}é\"";
+        for (i, _) in soup.char_indices() {
+            for (j, _) in soup.char_indices().skip(i) {
+                let _ = Challenge::parse(&soup[i..j]);
+                let _ = Credentials::parse(&soup[i..j]);
+            }
+        }
+    }
+
+    #[test]
+    fn constant_time_eq() {
+        assert!(ct_eq(b"abc", b"abc"));
+        assert!(!ct_eq(b"abc", b"abd"));
+        assert!(!ct_eq(b"abc", b"ab"));
+        assert!(ct_eq(b"", b""));
+    }
+}

@@ -1,0 +1,302 @@
+//! The data model of Rollcall's SOAP bodies. Plain Rust values; the XML
+//! encoding lives in `xml.rs`, `conference.rs` and `bridge.rs`.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Where a person is to be called (`c:location`), after the seed's Figure 3
+/// drop-down: work, home, mobile (cell) or other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Location {
+    #[default]
+    Work,
+    Home,
+    Mobile,
+    Other,
+}
+
+/// State of one call leg (`c:state` of a participant). The initiator is
+/// participant number one and moves through the same states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ParticipantState {
+    Dialing,
+    Ringing,
+    Connected,
+    Busy,
+    NoAnswer,
+    Failed,
+    Disconnected,
+}
+
+/// State of a conference (`c:state` of a conference).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConferenceState {
+    Creating,
+    Active,
+    Terminated,
+}
+
+/// Why a conference ended (`c:reason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TerminationReason {
+    InitiatorHungUp,
+    EndedByInitiator,
+    FatalError,
+    Inactivity,
+}
+
+/// A Q.850 cause code (`c:cause`), e.g. 16 normal clearing, 17 user busy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Cause(pub u16);
+
+impl Cause {
+    pub const UNALLOCATED_NUMBER: Cause = Cause(1);
+    pub const NORMAL_CLEARING: Cause = Cause(16);
+    pub const USER_BUSY: Cause = Cause(17);
+    pub const NO_ANSWER: Cause = Cause(19);
+    pub const CALL_REJECTED: Cause = Cause(21);
+    pub const TEMPORARY_FAILURE: Cause = Cause(41);
+
+    /// The cause in words, for people.
+    pub fn describe(self) -> &'static str {
+        match self.0 {
+            1 => "number not in service",
+            16 => "normal clearing",
+            17 => "busy",
+            18 => "no response",
+            19 => "no answer",
+            21 => "call rejected",
+            27 => "destination out of order",
+            28 => "invalid number format",
+            34 => "no circuit available",
+            38 => "network out of order",
+            41 => "temporary failure",
+            _ => "other cause",
+        }
+    }
+}
+
+/// A person to call: `c:initiator` or `c:participant` in requests.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Party {
+    pub name: String,
+    /// E.164, e.g. `+14255550100`.
+    pub phone: String,
+    pub location: Location,
+    pub email: Option<String>,
+}
+
+/// One participant as the conference service knows it (snapshot entry).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Participant {
+    pub participant_id: String,
+    pub name: String,
+    pub phone: String,
+    pub location: Location,
+    pub state: ParticipantState,
+    pub cause: Option<Cause>,
+}
+
+/// `c:Conference`: a full snapshot of one conference. `participants` lists
+/// every call leg, the initiator first (it is participant number one);
+/// `initiator` repeats that first leg for readers that want it by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConferenceSnapshot {
+    /// Echoed when the snapshot answers a `GetConference`.
+    pub request_id: Option<String>,
+    pub conference_id: String,
+    pub sequence: u64,
+    pub state: ConferenceState,
+    pub reason: Option<TerminationReason>,
+    pub initiator: Participant,
+    pub participants: Vec<Participant>,
+}
+
+/// `c:ParticipantStatus` (also the payload of the bridge's
+/// `notifyParticipantStatus`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParticipantStatus {
+    pub conference_id: String,
+    pub participant_id: String,
+    pub sequence: u64,
+    pub state: ParticipantState,
+    pub cause: Option<Cause>,
+    /// RFC 3339.
+    pub time: String,
+}
+
+/// `c:ConferenceStatus` (also the payload of `notifyConferenceStatus`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConferenceStatus {
+    pub conference_id: String,
+    pub sequence: u64,
+    pub state: ConferenceState,
+    pub reason: Option<TerminationReason>,
+    /// RFC 3339.
+    pub time: String,
+}
+
+/// SOAP 1.2 `env:Code/env:Value`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultCode {
+    Sender,
+    Receiver,
+}
+
+/// `env:Subcode/env:Value`, in the `c:` namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    NotAuthorized,
+    NoSuchConference,
+    NoSuchParticipant,
+    InvalidNumber,
+    InvalidRequest,
+    ConferenceFull,
+    BridgeUnavailable,
+}
+
+impl FaultKind {
+    /// Whose fault it is: the bridge being down is the receiver's, every
+    /// other kind is the sender's.
+    pub fn code(self) -> FaultCode {
+        match self {
+            FaultKind::BridgeUnavailable => FaultCode::Receiver,
+            _ => FaultCode::Sender,
+        }
+    }
+}
+
+/// A SOAP 1.2 `env:Fault`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    pub code: FaultCode,
+    pub kind: FaultKind,
+    /// `env:Reason/env:Text`, for people.
+    pub reason: String,
+    /// `c:requestId` in `env:Detail`, when the request had one.
+    pub request_id: Option<String>,
+}
+
+impl Fault {
+    pub fn new(kind: FaultKind, reason: impl Into<String>) -> Self {
+        Fault { code: kind.code(), kind, reason: reason.into(), request_id: None }
+    }
+
+    pub fn with_request_id(mut self, request_id: Option<String>) -> Self {
+        self.request_id = request_id;
+        self
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind.as_str(), self.reason)
+    }
+}
+
+/// Error for a token that is not one of an enumeration's wire names.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} `{value}`")]
+pub struct UnknownToken {
+    pub what: &'static str,
+    pub value: String,
+}
+
+/// Wire names of the enumerations, in one table each.
+macro_rules! wire_names {
+    ($ty:ident, $what:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
+
+            /// The name used on the wire.
+            pub fn as_str(self) -> &'static str {
+                match self { $($ty::$variant => $name),+ }
+            }
+        }
+
+        impl FromStr for $ty {
+            type Err = UnknownToken;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s.trim() {
+                    $($name => Ok($ty::$variant),)+
+                    other => Err(UnknownToken { what: $what, value: other.to_string() }),
+                }
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+wire_names!(Location, "location", {
+    Work => "work", Home => "home", Mobile => "mobile", Other => "other",
+});
+wire_names!(ParticipantState, "participant state", {
+    Dialing => "dialing", Ringing => "ringing", Connected => "connected",
+    Busy => "busy", NoAnswer => "no-answer", Failed => "failed",
+    Disconnected => "disconnected",
+});
+wire_names!(ConferenceState, "conference state", {
+    Creating => "creating", Active => "active", Terminated => "terminated",
+});
+wire_names!(TerminationReason, "reason", {
+    InitiatorHungUp => "initiator-hung-up", EndedByInitiator => "ended-by-initiator",
+    FatalError => "fatal-error", Inactivity => "inactivity",
+});
+wire_names!(FaultKind, "fault subcode", {
+    NotAuthorized => "NotAuthorized", NoSuchConference => "NoSuchConference",
+    NoSuchParticipant => "NoSuchParticipant", InvalidNumber => "InvalidNumber",
+    InvalidRequest => "InvalidRequest", ConferenceFull => "ConferenceFull",
+    BridgeUnavailable => "BridgeUnavailable",
+});
+
+impl ParticipantState {
+    /// A final state: the leg is over and will not change again.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            ParticipantState::Busy
+                | ParticipantState::NoAnswer
+                | ParticipantState::Failed
+                | ParticipantState::Disconnected
+        )
+    }
+}
+
+/// Is `phone` an E.164 number: `+`, then 2 to 15 digits, the first not 0?
+pub fn is_e164(phone: &str) -> bool {
+    let Some(digits) = phone.strip_prefix('+') else { return false };
+    (2..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_round_trip() {
+        for s in ParticipantState::ALL {
+            assert_eq!(s.as_str().parse::<ParticipantState>(), Ok(*s));
+        }
+        for s in TerminationReason::ALL {
+            assert_eq!(s.as_str().parse::<TerminationReason>(), Ok(*s));
+        }
+        assert!("ringing ".parse::<ParticipantState>().is_ok());
+        assert!("Ringing".parse::<ParticipantState>().is_err());
+    }
+
+    #[test]
+    fn e164() {
+        assert!(is_e164("+14255550100"));
+        assert!(!is_e164("14255550100"));
+        assert!(!is_e164("+0425"));
+        assert!(!is_e164("+1425555010012345"));
+        assert!(!is_e164("+1 425"));
+    }
+}
