@@ -11,7 +11,9 @@
 # The choice is remembered in .tools/wasm-route so a machine where route 1
 # failed once doesn't wait for the rustup timeout on every build, and so the
 # build environment never flips between builds (a flip rebuilds every wasm
-# crate). Delete .tools/ to detect again.
+# crate). Delete .tools/ to detect again, or force a route with
+# ROLLCALL_WASM_ROUTE=1 or 2 (e.g. to try route 2 on a machine where
+# route 1 works).
 #
 # Tools, for both routes:
 #   trunk             any 0.21.x/0.22.x on PATH; else built from crates.io
@@ -66,7 +68,7 @@ setup_route2() {
     route2_ready || die "Debian's rustc-web route is not usable either"
 }
 
-route=$(cat "$TOOLS/wasm-route" 2>/dev/null || true)
+route=${ROLLCALL_WASM_ROUTE:-$(cat "$TOOLS/wasm-route" 2>/dev/null || true)}
 case "$route" in
     1) route1_ready || route="" ;;     # the toolchain changed under us: detect again
     2) setup_route2 ;;
@@ -79,6 +81,7 @@ if [ -z "$route" ]; then
     fi
     echo "$route" > "$TOOLS/wasm-route"
 fi
+[ "$route" = 1 ] && ! route1_ready && die "route 1 forced, but rustc has no wasm32 std"
 
 # The environment the build runs in. Kept here, not in .cargo/config.toml,
 # where it would break host `cargo test` (DESIGN.md).

@@ -120,8 +120,7 @@ impl Client {
             Event::Connecting => self.connection.set(Connection::Connecting),
             Event::Lost => {
                 self.connection.set(Connection::Lost);
-                // Their answers may never come; don't wait for them.
-                self.roster.update(|r| r.forget_pending());
+                self.roster.update(|r| r.connection_lost());
             }
             Event::Refused(why) => self.connection.set(Connection::Refused(why)),
             Event::Registered { again } => {

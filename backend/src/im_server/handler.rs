@@ -4,12 +4,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rollcall_shared::digest::Challenge;
-use rollcall_shared::sip::{self, rsip, MAX_MESSAGE_BYTES};
+use rollcall_shared::sip::{self, rsip, SipError, MAX_MESSAGE_BYTES};
 use tracing::{debug, warn, Instrument};
 
 use super::auth::Verdict;
 use super::connection::Connection;
-use super::{malformed, relay, ImServer, Stats};
+use super::{relay, ImServer, Stats};
 
 /// Methods answered here; anything else gets 405 with this list.
 pub const ALLOW: &str = "REGISTER, MESSAGE, OPTIONS";
@@ -20,17 +20,14 @@ pub async fn handle(server: &Arc<ImServer>, conn: &Arc<Connection>, text: &str) 
         return true; // a CRLF keep-alive
     }
     if text.len() > MAX_MESSAGE_BYTES {
-        // 513 needs only the headers a response copies.
-        match malformed::response(text, 513, "Message Too Large") {
-            Some(answer) => conn.send(server, answer).await,
-            None => Stats::count(&server.stats.dropped),
-        }
+        // 513 needs only the raw headers a response copies.
+        send_or_count(server, conn, sip::response_to_unparsed(text, 513, Some("Message Too Large"), None, &[])).await;
         return true;
     }
     match sip::parse(text) {
         Ok(rsip::SipMessage::Request(req)) => {
-            if let Err(reason) = check_mandatory_headers(&req) {
-                reply(server, conn, &req, 400, Some(&reason), Vec::new()).await;
+            if let Err(e) = sip::check_request(&req) {
+                reply(server, conn, &req, 400, Some(&format!("Bad Request ({e})")), Vec::new()).await;
                 return true;
             }
             let span = tracing::debug_span!("sip", method = %req.method, call_id = sip::call_id(&req).unwrap_or_default());
@@ -43,31 +40,22 @@ pub async fn handle(server: &Arc<ImServer>, conn: &Arc<Connection>, text: &str) 
         }
         Err(e) => {
             debug!(error = %e, "unparseable SIP");
-            let answer = match malformed::request_method(text) {
-                Some(method) if !malformed::is_known_method(&method) => {
-                    malformed::response(text, 405, "Method Not Allowed").map(|r| malformed::with_header(r, "Allow", ALLOW))
-                }
-                Some(_) => malformed::response(text, 400, "Bad Request"),
-                None => None,
+            let answer = match e {
+                SipError::UnknownMethod(_) => sip::response_to_unparsed(text, 405, None, None, &[("Allow", ALLOW)]),
+                _ => sip::response_to_unparsed(text, 400, None, None, &[]),
             };
-            match answer {
-                Some(answer) => conn.send(server, answer).await,
-                None => Stats::count(&server.stats.dropped),
-            }
+            send_or_count(server, conn, answer).await;
             false
         }
     }
 }
 
-/// RFC 3261 §8.1.1: a request needs To, From, CSeq, Call-ID and Via that
-/// we can read; without them no sensible answer but 400 exists.
-fn check_mandatory_headers(req: &rsip::Request) -> Result<(), String> {
-    sip::from_aor(req).map_err(|e| format!("bad From: {e}"))?;
-    sip::to_aor(req).map_err(|e| format!("bad To: {e}"))?;
-    sip::cseq(req).map_err(|e| format!("bad CSeq: {e}"))?;
-    sip::call_id(req).map_err(|e| e.to_string())?;
-    sip::header(&req.headers, "Via").ok_or_else(|| "missing Via".to_string())?;
-    Ok(())
+/// Sends a response formed from raw text, or counts the input as dropped.
+async fn send_or_count(server: &ImServer, conn: &Connection, answer: Option<String>) {
+    match answer {
+        Some(answer) => conn.send(server, answer).await,
+        None => Stats::count(&server.stats.dropped),
+    }
 }
 
 async fn handle_request(server: &Arc<ImServer>, conn: &Arc<Connection>, req: rsip::Request) {
@@ -75,11 +63,11 @@ async fn handle_request(server: &Arc<ImServer>, conn: &Arc<Connection>, req: rsi
         rsip::Method::Register => register(server, conn, req).await,
         rsip::Method::Message => message(server, conn, req).await,
         rsip::Method::Options => {
-            let headers = vec![other("Allow", ALLOW), other("Accept", "application/soap+xml")];
+            let headers = vec![sip::make_header("Allow", ALLOW), sip::make_header("Accept", "application/soap+xml")];
             reply(server, conn, &req, 200, None, headers).await
         }
         rsip::Method::Ack => {} // never answered
-        _ => reply(server, conn, &req, 405, None, vec![other("Allow", ALLOW)]).await,
+        _ => reply(server, conn, &req, 405, None, vec![sip::make_header("Allow", ALLOW)]).await,
     }
 }
 
@@ -107,7 +95,7 @@ async fn register(server: &Arc<ImServer>, conn: &Arc<Connection>, req: rsip::Req
         .registrar
         .contacts(&aor)
         .into_iter()
-        .map(|(c, left)| other("Contact", &format!("{c};expires={left}")))
+        .map(|(c, left)| sip::make_header("Contact", format!("{c};expires={left}")))
         .collect();
     reply(server, conn, &req, 200, None, contacts).await
 }
@@ -148,7 +136,7 @@ async fn authenticate(
         Verdict::Stale => true,
     };
     let name = if challenge_code == 401 { "WWW-Authenticate" } else { "Proxy-Authenticate" };
-    let headers = server.auth.challenges(stale).iter().map(|c: &Challenge| other(name, &c.to_header_value())).collect();
+    let headers = server.auth.challenges(stale).iter().map(|c: &Challenge| sip::make_header(name, c.to_header_value())).collect();
     reply(server, conn, req, challenge_code, None, headers).await;
     None
 }
@@ -168,10 +156,6 @@ pub async fn reply(
         resp.headers.push(h);
     }
     conn.send(server, resp.to_string()).await
-}
-
-pub fn other(name: &str, value: &str) -> rsip::Header {
-    rsip::Header::Other(name.to_string(), value.to_string())
 }
 
 /// Removes `;expires=N` from a Contact value so that the 200 OK can state

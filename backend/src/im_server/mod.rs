@@ -6,13 +6,11 @@
 //! - [`auth`]: nonces, challenges and credential checks (RFC 3261 §22, RFC 8760).
 //! - [`registrar`]: AOR → connection bindings (RFC 3261 §10).
 //! - [`relay`]: RFC 3428 MESSAGE relay with parallel forking.
-//! - [`malformed`]: best-effort answers to what `rsip` cannot parse.
 //! - [`handler`]: dispatch by method.
 
 pub mod auth;
 pub mod connection;
 mod handler;
-mod malformed;
 pub mod registrar;
 pub mod relay;
 

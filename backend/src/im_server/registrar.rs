@@ -76,9 +76,15 @@ impl Registrar {
             .map(|list| {
                 list.iter()
                     .filter(|b| b.expires_at > now)
-                    .map(|b| (b.contact.clone(), b.expires_at.duration_since(now).as_secs()))
+                    .map(|b| (b.contact.clone(), whole_seconds(b.expires_at.duration_since(now))))
                     .collect()
             })
             .unwrap_or_default()
     }
+}
+
+/// Seconds, rounded to the nearest: a binding granted 300 s reads 300,
+/// not 299, a few microseconds later.
+fn whole_seconds(d: Duration) -> u64 {
+    (d.as_millis() as u64 + 500) / 1000
 }

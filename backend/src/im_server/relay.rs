@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use tracing::debug;
 
 use super::connection::Connection;
-use super::handler::{other, reply};
+use super::handler::reply;
 use super::{ImServer, Stats};
 
 /// Relayed requests waiting for responses, by the branch of our Via.
@@ -71,8 +71,8 @@ pub async fn forward(server: &Arc<ImServer>, from: &Arc<Connection>, mut req: rs
     for name in ["Max-Forwards", "P-Asserted-Identity", "Proxy-Authorization"] {
         sip::without_header(&mut req.headers, name);
     }
-    req.headers.push(other("Max-Forwards", &(max_forwards - 1).to_string()));
-    req.headers.push(other("P-Asserted-Identity", &format!("<{}>", server.config.aor(user))));
+    req.headers.push(sip::make_header("Max-Forwards", (max_forwards - 1).to_string()));
+    req.headers.push(sip::make_header("P-Asserted-Identity", format!("<{}>", server.config.aor(user))));
 
     let (tx, rx) = mpsc::unbounded_channel();
     let mut branches = Vec::with_capacity(targets.len());
@@ -161,10 +161,7 @@ fn branch_param(via: &str) -> Option<String> {
 /// `req` with `via` as its topmost Via.
 fn with_top_via(req: &rsip::Request, via: &str) -> rsip::Request {
     let mut out = req.clone();
-    let mut headers: Vec<rsip::Header> = out.headers.into();
-    let at = headers.iter().position(|h| matches!(h, rsip::Header::Via(_))).unwrap_or(0);
-    headers.insert(at, rsip::Header::Via(rsip::headers::Via::new(via)));
-    out.headers = headers.into();
+    sip::prepend_header(&mut out.headers, sip::make_header("Via", via));
     out
 }
 

@@ -47,16 +47,20 @@ pub fn App() -> impl IntoView {
             })}
         </header>
         <main>
-            {move || match session.get() {
-                Some(client) if client.signed_in.get() => view! { <Workspace client /> }.into_any(),
-                busy => view! {
+            // The form stays put (keeping what was typed) from submit until
+            // the first registration, or until it is refused.
+            <Show
+                when=move || session.get().is_some_and(|client| client.signed_in.get())
+                fallback=move || view! {
                     <SignIn
                         on_submit=Callback::new(sign_in)
-                        busy=busy.is_some()
+                        busy=Signal::derive(move || session.get().is_some())
                         error=sign_in_error
                     />
-                }.into_any(),
-            }}
+                }
+            >
+                {move || session.get().map(|client| view! { <Workspace client /> })}
+            </Show>
         </main>
     }
 }

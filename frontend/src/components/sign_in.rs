@@ -10,7 +10,8 @@ pub fn SignIn(
     /// Called with (user name, password).
     on_submit: Callback<(String, String)>,
     /// A sign-in is under way: the form waits.
-    busy: bool,
+    #[prop(into)]
+    busy: Signal<bool>,
     /// Why the last sign-in failed.
     error: RwSignal<Option<String>>,
 ) -> impl IntoView {
@@ -42,8 +43,8 @@ pub fn SignIn(
             {move || error.get().map(|why| view! {
                 <p class="error" role="alert" data-testid="sign-in-error">{why}</p>
             })}
-            <button type="submit" data-testid="sign-in-submit" disabled=busy>
-                {if busy { "Signing in…" } else { "Sign in" }}
+            <button type="submit" data-testid="sign-in-submit" disabled=move || busy.get()>
+                {move || if busy.get() { "Signing in…" } else { "Sign in" }}
             </button>
         </form>
     }

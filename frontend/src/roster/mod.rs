@@ -70,10 +70,10 @@ impl Roster {
         self.conferences.iter().filter(|c| !c.is_over()).map(|c| c.id.clone()).collect()
     }
 
-    /// The requests whose answers never came — e.g. the connection dropped —
-    /// are forgotten so that they don't pile up.
-    pub fn forget_pending(&mut self) {
-        self.pending.clear();
+    /// The connection dropped: refreshes under way will get no answer, so
+    /// the next gap may ask again. (Other pending requests stay: those the
+    /// user agent queued go out after the reconnect.)
+    pub fn connection_lost(&mut self) {
         for c in &mut self.conferences {
             c.refreshing = false;
         }

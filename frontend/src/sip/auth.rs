@@ -92,21 +92,6 @@ impl Authenticator {
         Ok(())
     }
 
-    /// Forget a cached challenge (e.g. after the connection was lost).
-    pub fn forget_challenges(&mut self) {
-        self.challenges.clear();
-        self.nc.clear();
-    }
-
-    pub fn has_challenge(&self, kind: Kind) -> bool {
-        self.challenges.contains_key(&kind)
-    }
-
-    /// The nonce credentials of this kind would use now.
-    pub fn nonce(&self, kind: Kind) -> Option<&str> {
-        self.challenges.get(&kind).map(|c| c.nonce.as_str())
-    }
-
     /// The header value answering the cached challenge of `kind` for
     /// `method` on `uri`, with the next `nc` of its nonce; `None` when we
     /// have no challenge of that kind yet.

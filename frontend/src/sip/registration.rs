@@ -93,7 +93,7 @@ impl Registration {
             .contact(&id.contact)
             .expires(expires);
         if let Some(value) = authorization {
-            builder = builder.header("Authorization", value);
+            builder = builder.header(super::auth::Kind::Www.credentials_header(), value);
         }
         self.state = match self.state {
             _ if expires == 0 => State::Unregistering,

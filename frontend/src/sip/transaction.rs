@@ -13,7 +13,6 @@ const MAX_CHALLENGES: u8 = 3;
 /// credentials.
 #[derive(Debug, Clone)]
 pub struct OutgoingMessage {
-    pub request_id: String,
     /// The SOAP envelope.
     pub body: String,
     pub call_id: String,

@@ -124,13 +124,11 @@ impl UserAgent {
     /// answers would have come on it); queued requests wait for the next
     /// registration.
     pub fn disconnected(&mut self) -> Vec<Output> {
-        for (_, tx) in self.transactions.drain() {
-            if let Purpose::Message(m) = tx.purpose {
-                self.out.push(Output::Event(Event::Undeliverable(format!(
-                    "The connection dropped before request {} was confirmed.",
-                    m.request_id
-                ))));
-            }
+        let unconfirmed = self.transactions.drain().any(|(_, tx)| matches!(tx.purpose, Purpose::Message(_)));
+        if unconfirmed {
+            self.out.push(Output::Event(Event::Undeliverable(
+                "The connection dropped before a request was confirmed; it may not have arrived.".into(),
+            )));
         }
         if self.registration.state != State::Refused {
             self.registration.state = State::Idle;
@@ -169,7 +167,6 @@ impl UserAgent {
     pub fn send(&mut self, request: Request, now: u64) -> Vec<Output> {
         if self.is_registered() {
             let message = OutgoingMessage {
-                request_id: request.request_id().to_string(),
                 body: request.encode(),
                 call_id: sip::new_call_id(),
                 cseq: 0,
@@ -242,7 +239,7 @@ impl UserAgent {
             .call_id(&message.call_id)
             .cseq(message.cseq);
         if let Some(value) = &authorization {
-            builder = builder.header("Proxy-Authorization", value);
+            builder = builder.header(Kind::Proxy.credentials_header(), value);
         }
         match builder.body(CONTENT_TYPE, message.body.clone()).build() {
             Ok(request) => {

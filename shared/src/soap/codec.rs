@@ -213,8 +213,7 @@ pub(super) fn read_conference_status(f: Fields<'_>) -> Result<ConferenceStatus, 
 /// one, `xmlns:c` is declared on `env:Fault` itself.
 pub(super) fn write_fault(w: &mut Writer, fault: &Fault) {
     let xmlns_c = CONF.xmlns();
-    let declarations: &[(&str, &str)] =
-        if w.ns() == CONF { &[] } else { &[(&xmlns_c, CONF.uri)] };
+    let declarations: &[(&str, &str)] = if w.ns() == CONF { &[] } else { &[(&xmlns_c, CONF.uri)] };
     w.nest_with(ENV, "Fault", declarations, |w| {
         w.nest_in(ENV, "Code", |w| {
             w.leaf_in(ENV, "Value", &[], &format!("{}:{}", ENV.prefix, fault_code_name(fault.code)));

@@ -11,12 +11,7 @@ use super::*;
 // ---------------------------------------------------------------------------
 
 fn party(name: &str, phone: &str, email: Option<&str>) -> Party {
-    Party {
-        name: name.into(),
-        phone: phone.into(),
-        location: Location::Mobile,
-        email: email.map(Into::into),
-    }
+    Party { name: name.into(), phone: phone.into(), location: Location::Mobile, email: email.map(Into::into) }
 }
 
 fn participant(id: &str, state: ParticipantState, cause: Option<u16>) -> Participant {
@@ -363,7 +358,10 @@ fn fault_encoding_follows_soap_1_2() {
 #[test]
 fn bridge_snapshots_use_the_bridge_namespace() {
     let xml = BridgeResponse::ConferenceInfo(full_snapshot()).encode();
-    assert!(xml.contains("<b:getConferenceInfoResponse><b:conference><b:requestId>r-7</b:requestId>"), "{xml}");
+    assert!(
+        xml.contains("<b:getConferenceInfoResponse><b:conference><b:requestId>r-7</b:requestId>"),
+        "{xml}"
+    );
     assert!(xml.contains("<b:participants><b:participant><b:participantId>p1</b:participantId>"), "{xml}");
     assert!(!xml.contains("<c:"), "{xml}");
 }
@@ -376,7 +374,12 @@ fn expected_create() -> Request {
     Request::CreateConference(CreateConference {
         request_id: "r-1".into(),
         account: "acct".into(),
-        initiator: Party { name: "Ann".into(), phone: "+14255550100".into(), location: Location::Work, email: None },
+        initiator: Party {
+            name: "Ann".into(),
+            phone: "+14255550100".into(),
+            location: Location::Work,
+            email: None,
+        },
         participants: vec![Party {
             name: "Bob".into(),
             phone: "+14255550101".into(),
@@ -419,9 +422,8 @@ fn create_conference_decodes_with_any_prefix() {
 
 #[test]
 fn fault_decodes_with_any_prefix() {
-    let expected = Reply::Fault(
-        Fault::new(FaultKind::NotAuthorized, "not yours").with_request_id(Some("r-9".into())),
-    );
+    let expected =
+        Reply::Fault(Fault::new(FaultKind::NotAuthorized, "not yours").with_request_id(Some("r-9".into())));
     let other_prefixes = format!(
         r#"<s:Envelope xmlns:s="{ENVELOPE_NS}"><s:Body><s:Fault xmlns:rc="{CONFERENCE_NS}">
              <s:Code><s:Value>s:Sender</s:Value>
@@ -489,7 +491,11 @@ fn markup_and_non_ascii_characters_survive() {
         let request = Request::AddParticipant(AddParticipant {
             request_id: format!("id <{name}>"),
             conference_id: "conf&1".into(),
-            participant: Party { name: name.into(), email: Some(format!("{name}@x")), ..party("", "+1425", None) },
+            participant: Party {
+                name: name.into(),
+                email: Some(format!("{name}@x")),
+                ..party("", "+1425", None)
+            },
         });
         let xml = request.encode();
         assert!(!xml.contains(name) || !name.contains(['<', '&', '"', '\'']), "unescaped {name:?} in {xml}");
@@ -551,8 +557,10 @@ fn wrong_envelopes_are_rejected() {
     let soap_1_1 = format!(
         r#"<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/" xmlns:c="{CONFERENCE_NS}"><e:Body>{list}</e:Body></e:Envelope>"#
     );
-    let not_envelope = format!(r#"<env:Body xmlns:env="{ENVELOPE_NS}" xmlns:c="{CONFERENCE_NS}">{list}</env:Body>"#);
-    let no_body = format!(r#"<env:Envelope xmlns:env="{ENVELOPE_NS}" xmlns:c="{CONFERENCE_NS}">{list}</env:Envelope>"#);
+    let not_envelope =
+        format!(r#"<env:Body xmlns:env="{ENVELOPE_NS}" xmlns:c="{CONFERENCE_NS}">{list}</env:Body>"#);
+    let no_body =
+        format!(r#"<env:Envelope xmlns:env="{ENVELOPE_NS}" xmlns:c="{CONFERENCE_NS}">{list}</env:Envelope>"#);
     let empty_body = conference_envelope("");
     for xml in [soap_1_1, not_envelope, no_body, empty_body] {
         let error = assert_request_rejected(&xml, None);
@@ -581,27 +589,35 @@ fn unknown_body_elements_are_rejected() {
 
 #[test]
 fn missing_children_are_rejected_and_the_request_id_kept() {
-    let no_conference = conference_envelope("<c:AddParticipant><c:requestId>r-1</c:requestId>\
+    let no_conference = conference_envelope(
+        "<c:AddParticipant><c:requestId>r-1</c:requestId>\
          <c:participant><c:name>A</c:name><c:phone>+1</c:phone><c:location>work</c:location></c:participant>\
-         </c:AddParticipant>");
+         </c:AddParticipant>",
+    );
     let error = assert_request_rejected(&no_conference, Some("r-1"));
     assert_eq!(error.reason, "missing c:conferenceId in c:AddParticipant");
     assert_eq!(error.to_fault().request_id.as_deref(), Some("r-1"));
     assert_eq!(error.to_fault().kind, FaultKind::InvalidRequest);
 
-    let no_phone = conference_envelope("<c:AddParticipant><c:requestId>r-2</c:requestId><c:conferenceId>x</c:conferenceId>\
-         <c:participant><c:name>A</c:name><c:location>work</c:location></c:participant></c:AddParticipant>");
+    let no_phone = conference_envelope(
+        "<c:AddParticipant><c:requestId>r-2</c:requestId><c:conferenceId>x</c:conferenceId>\
+         <c:participant><c:name>A</c:name><c:location>work</c:location></c:participant></c:AddParticipant>",
+    );
     let error = assert_request_rejected(&no_phone, Some("r-2"));
     assert_eq!(error.reason, "missing c:phone in c:participant");
 
-    let no_request_id = conference_envelope("<c:GetConference><c:conferenceId>x</c:conferenceId></c:GetConference>");
+    let no_request_id =
+        conference_envelope("<c:GetConference><c:conferenceId>x</c:conferenceId></c:GetConference>");
     assert_request_rejected(&no_request_id, None);
 
-    let status = conference_envelope("<c:ConferenceStatus><c:conferenceId>x</c:conferenceId>\
-         <c:sequence>1</c:sequence><c:state>active</c:state></c:ConferenceStatus>");
+    let status = conference_envelope(
+        "<c:ConferenceStatus><c:conferenceId>x</c:conferenceId>\
+         <c:sequence>1</c:sequence><c:state>active</c:state></c:ConferenceStatus>",
+    );
     assert!(Reply::decode(&status).expect_err("no time").reason.contains("c:time"));
 
-    let snapshot = BridgeResponse::ConferenceInfo(bare_snapshot()).encode().replace("b:initiator", "b:initiatorX");
+    let snapshot =
+        BridgeResponse::ConferenceInfo(bare_snapshot()).encode().replace("b:initiator", "b:initiatorX");
     assert!(BridgeResponse::decode(&snapshot).is_err());
 }
 
@@ -697,7 +713,22 @@ fn mangled_envelopes_never_panic() {
         state ^= state << 17;
         (state % bound.max(1) as u64) as usize
     };
-    let junk = ["<", ">", "&", "&#0;", "&#xFFFFFFFF;", ":", "\"", "/", "]]>", "<!DOCTYPE x>", "\u{0}", "é", "<?pi?>", ""];
+    let junk = [
+        "<",
+        ">",
+        "&",
+        "&#0;",
+        "&#xFFFFFFFF;",
+        ":",
+        "\"",
+        "/",
+        "]]>",
+        "<!DOCTYPE x>",
+        "\u{0}",
+        "é",
+        "<?pi?>",
+        "",
+    ];
     for xml in all_encoded() {
         let boundaries: Vec<usize> = xml.char_indices().map(|(i, _)| i).collect();
         for _ in 0..50 {

@@ -251,9 +251,7 @@ fn resolve_reference(reference: &BytesRef<'_>) -> Result<String, String> {
         return Ok(ch.to_string());
     }
     let name = reference.decode().map_err(|e| e.to_string())?;
-    resolve_predefined_entity(&name)
-        .map(str::to_string)
-        .ok_or_else(|| format!("unknown entity `&{name};`"))
+    resolve_predefined_entity(&name).map(str::to_string).ok_or_else(|| format!("unknown entity `&{name};`"))
 }
 
 /// If `text` looks like a QName, the namespace its prefix (or, without a
@@ -319,9 +317,8 @@ impl<'a> Fields<'a> {
 
     /// The required child `name`.
     pub fn child(&self, name: &str) -> Result<Fields<'a>, DecodeError> {
-        self.opt_child(name).ok_or_else(|| {
-            invalid(format!("missing {} in {}", self.name(name), self.element.label()))
-        })
+        self.opt_child(name)
+            .ok_or_else(|| invalid(format!("missing {} in {}", self.name(name), self.element.label())))
     }
 
     /// The child `name`, if present.
@@ -479,8 +476,7 @@ impl Writer {
         if text.chars().all(is_xml_char) {
             self.out.push_str(&escape(text));
         } else {
-            let cleaned: String =
-                text.chars().map(|c| if is_xml_char(c) { c } else { '\u{FFFD}' }).collect();
+            let cleaned: String = text.chars().map(|c| if is_xml_char(c) { c } else { '\u{FFFD}' }).collect();
             self.out.push_str(&escape(cleaned));
         }
     }
