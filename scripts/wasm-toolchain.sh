@@ -81,7 +81,6 @@ if [ -z "$route" ]; then
     fi
     echo "$route" > "$TOOLS/wasm-route"
 fi
-[ "$route" = 1 ] && ! route1_ready && die "route 1 forced, but rustc has no wasm32 std"
 
 # The environment the build runs in. Kept here, not in .cargo/config.toml,
 # where it would break host `cargo test` (DESIGN.md).
