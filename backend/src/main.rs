@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+
+mod config_file;
 use rollcall::bridge::SimDelays;
 use rollcall::conference::{self, ConferenceConfig, ConferenceService};
 use rollcall::gateway::{self, Gateway, GatewayConfig};
@@ -21,6 +23,11 @@ use tokio::net::TcpListener;
 #[derive(Parser)]
 #[command(name = "rollcall", version, about = "Conference calls started from the browser, over SIP and SOAP")]
 struct Cli {
+    /// A file of `key = value` lines; each key is a flag's long name and
+    /// sets that flag unless it is given on the command line or in the
+    /// environment (see docs/operations.md).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -53,10 +60,10 @@ struct Common {
 #[derive(Args)]
 struct Timing {
     /// Simulated telephone network at test speed (milliseconds, not seconds).
-    #[arg(long)]
+    #[arg(long, env = "ROLLCALL_FAST")]
     fast: bool,
     /// Largest number of participants in a conference, initiator included.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 16, env = "ROLLCALL_MAX_PARTICIPANTS")]
     max_participants: usize,
 }
 
@@ -74,7 +81,7 @@ struct ServeArgs {
     #[command(flatten)]
     common: Common,
     /// Where the built browser app is.
-    #[arg(long, default_value = "dist")]
+    #[arg(long, default_value = "dist", env = "ROLLCALL_STATIC_DIR")]
     static_dir: PathBuf,
     /// Seed demo users (alice, bob, carol) and print their passwords.
     #[arg(long)]
@@ -92,10 +99,10 @@ struct ImServerArgs {
     http: SocketAddr,
     #[command(flatten)]
     common: Common,
-    #[arg(long, default_value = "dist")]
+    #[arg(long, default_value = "dist", env = "ROLLCALL_STATIC_DIR")]
     static_dir: PathBuf,
     /// The gateway's AOR, told to browsers (default sip:conference@DOMAIN).
-    #[arg(long)]
+    #[arg(long, env = "ROLLCALL_GATEWAY_AOR")]
     gateway_aor: Option<String>,
 }
 
@@ -157,15 +164,21 @@ enum UserCommand {
     },
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    // Before any thread exists: a config file only fills in ROLLCALL_* variables.
+    config_file::load_from_args(std::env::args())?;
+    let cli = Cli::parse();
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    match Cli::parse().command {
+    match cli.command {
         Command::Serve(args) => run_serve(args).await,
         Command::ImServer(args) => run_im_server(args).await,
         Command::Gateway(args) => run_gateway(args).await,

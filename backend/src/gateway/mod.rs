@@ -19,8 +19,8 @@ pub mod web_service;
 use std::sync::Arc;
 
 use rollcall_shared::soap::conference::{Reply, Request};
-use rollcall_shared::soap::{FaultKind, Fault};
-use tracing::{info, warn};
+use rollcall_shared::soap::{Fault, FaultKind};
+use tracing::{info, warn, Instrument};
 
 pub use reporting::Announced;
 use user_agent::{Inbound, Outgoing, UserAgent};
@@ -85,9 +85,24 @@ impl Gateway {
             }
         };
         let span = tracing::info_span!("request", %owner, request_id = request.request_id());
-        let _guard = span.enter();
+        let reply = self.call(web_service, &request, &owner).instrument(span).await;
+        let created = match &reply {
+            Reply::CreateConferenceResponse { conference_id, .. } => Some(conference_id.clone()),
+            _ => None,
+        };
+        self.send(&owner, reply);
+        // From now on this conference's callbacks can no longer overtake
+        // its create response (see `reporting`).
+        if let Some(id) = created {
+            self.announced.announce(&id);
+        }
+    }
+
+    /// The web service's answer as a reply to the client; a service that
+    /// cannot be reached is Fault `c:BridgeUnavailable`.
+    async fn call(&self, web_service: &WebService, request: &Request, owner: &str) -> Reply {
         let request_id = request.request_id().to_string();
-        let reply = match web_service.call(&translate::to_bridge(&request, &owner)).await {
+        match web_service.call(&translate::to_bridge(request, owner)).await {
             Ok(response) => translate::to_reply(response, &request_id),
             Err(e) => {
                 warn!(error = %e, "conference web service unreachable");
@@ -96,15 +111,6 @@ impl Gateway {
                         .with_request_id(Some(request_id)),
                 )
             }
-        };
-        let created = match &reply {
-            Reply::CreateConferenceResponse { conference_id, .. } => Some(conference_id.clone()),
-            _ => None,
-        };
-        self.send(&owner, reply);
-        // Only now may the conference's callbacks overtake nothing.
-        if let Some(id) = created {
-            self.announced.announce(&id);
         }
     }
 
