@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use axum::Router;
 use rollcall_shared::sip::random_hex;
 use tokio::net::TcpListener;
@@ -103,9 +104,14 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
 }
 
 /// Serves `router` on `listener` in the background, with peer addresses.
+/// Nagle's algorithm is off: SIP and SOAP exchanges are small writes in
+/// quick succession, which Nagle plus delayed ACKs would hold back ~40 ms.
 pub fn spawn_http(listener: TcpListener, router: Router) {
     tokio::spawn(async move {
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         if let Err(e) = axum::serve(listener, service).await {
             tracing::error!(error = %e, "HTTP server stopped");
         }

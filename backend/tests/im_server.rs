@@ -53,7 +53,7 @@ async fn message_is_challenged_then_relayed_with_asserted_identity() {
         let r = alice.message_to("sip:bob@rollcall.local", "hello bob").await;
         r.status_code.code()
     });
-    let rsip::SipMessage::Request(relayed) = bob.recv().await else { panic!("bob receives a request") };
+    let relayed = bob.next_request().await;
     assert_eq!(relayed.method, rsip::Method::Message);
     assert_eq!(sip::header(&relayed.headers, "P-Asserted-Identity").as_deref(), Some("<sip:alice@rollcall.local>"));
     assert!(sip::header(&relayed.headers, "Proxy-Authorization").is_none(), "credentials are not passed on");

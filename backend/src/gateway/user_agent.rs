@@ -126,7 +126,7 @@ type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 async fn connect(url: &str) -> anyhow::Result<Ws> {
     let mut request = url.into_client_request()?;
     request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static("sip"));
-    let (ws, _) = tokio_tungstenite::connect_async(request).await?;
+    let (ws, _) = tokio_tungstenite::connect_async_with_config(request, None, true).await?;
     Ok(ws)
 }
 

@@ -2,6 +2,7 @@
 //! loopback ports, for black-box tests over real sockets.
 #![allow(dead_code)]
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -65,13 +66,15 @@ pub struct Client {
     contact: String,
     cseq: u32,
     proxy_challenge: Option<(Challenge, u32)>,
+    /// Requests that arrived while waiting for a response, in order.
+    early: VecDeque<rsip::Request>,
 }
 
 impl Client {
     pub async fn connect(url: &str, user: &str) -> Client {
         let mut request = url.into_client_request().expect("url");
         request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static("sip"));
-        let (ws, response) = tokio_tungstenite::connect_async(request).await.expect("connects");
+        let (ws, response) = tokio_tungstenite::connect_async_with_config(request, None, true).await.expect("connects");
         assert_eq!(response.headers().get("sec-websocket-protocol").map(|v| v.as_bytes()), Some(&b"sip"[..]));
         Client {
             ws,
@@ -80,6 +83,7 @@ impl Client {
             contact: format!("<sip:{user}@{}.invalid;transport=ws>", sip::random_hex(4)),
             cseq: 0,
             proxy_challenge: None,
+            early: VecDeque::new(),
         }
     }
 
@@ -104,12 +108,25 @@ impl Client {
         }
     }
 
-    /// The next response; incoming requests on the way are answered 200.
+    /// The next response; requests arriving meanwhile are kept, in order,
+    /// for [`Client::next_request`].
     pub async fn recv_response(&mut self) -> rsip::Response {
         loop {
             match self.recv().await {
                 rsip::SipMessage::Response(r) => return r,
-                rsip::SipMessage::Request(req) => self.answer(&req, 200).await,
+                rsip::SipMessage::Request(req) => self.early.push_back(req),
+            }
+        }
+    }
+
+    /// The next request, kept or new; responses on the way are ignored.
+    pub async fn next_request(&mut self) -> rsip::Request {
+        if let Some(req) = self.early.pop_front() {
+            return req;
+        }
+        loop {
+            if let rsip::SipMessage::Request(req) = self.recv().await {
+                return req;
             }
         }
     }
@@ -188,17 +205,15 @@ impl Client {
     /// The next MESSAGE from the gateway, answered 200 and decoded.
     pub async fn next_reply(&mut self) -> Reply {
         loop {
-            match self.recv().await {
-                rsip::SipMessage::Request(req) if req.method == rsip::Method::Message => {
-                    self.answer(&req, 200).await;
-                    let pai = sip::header(&req.headers, "P-Asserted-Identity").unwrap_or_default();
-                    assert!(pai.contains(GATEWAY), "replies come from the gateway, asserted by the IM server: {pai}");
-                    let body = String::from_utf8(req.body.clone()).expect("utf-8 body");
-                    return Reply::decode(&body).unwrap_or_else(|e| panic!("bad reply ({e}): {body}"));
-                }
-                rsip::SipMessage::Request(req) => self.answer(&req, 200).await,
-                rsip::SipMessage::Response(_) => continue,
+            let req = self.next_request().await;
+            self.answer(&req, 200).await;
+            if req.method != rsip::Method::Message {
+                continue;
             }
+            let pai = sip::header(&req.headers, "P-Asserted-Identity").unwrap_or_default();
+            assert!(pai.contains(GATEWAY), "replies come from the gateway, asserted by the IM server: {pai}");
+            let body = String::from_utf8(req.body.clone()).expect("utf-8 body");
+            return Reply::decode(&body).unwrap_or_else(|e| panic!("bad reply ({e}): {body}"));
         }
     }
 }
