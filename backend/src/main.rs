@@ -62,14 +62,42 @@ struct Timing {
     /// Simulated telephone network at test speed (milliseconds, not seconds).
     #[arg(long, env = "ROLLCALL_FAST")]
     fast: bool,
+    /// Simulator: from dialing to ringing, in milliseconds.
+    #[arg(long, env = "ROLLCALL_RING_MS")]
+    ring_ms: Option<u64>,
+    /// Simulator: from ringing to answered, in milliseconds.
+    #[arg(long, env = "ROLLCALL_ANSWER_MS")]
+    answer_ms: Option<u64>,
+    /// Simulator: how long a phone rings before `no-answer`, in milliseconds.
+    #[arg(long, env = "ROLLCALL_NO_ANSWER_MS")]
+    no_answer_ms: Option<u64>,
+    /// Simulator: how long +15005550004 stays before hanging up, in milliseconds.
+    #[arg(long, env = "ROLLCALL_AUTO_HANGUP_MS")]
+    auto_hangup_ms: Option<u64>,
     /// Largest number of participants in a conference, initiator included.
     #[arg(long, default_value_t = 16, env = "ROLLCALL_MAX_PARTICIPANTS")]
     max_participants: usize,
 }
 
 impl Timing {
+    /// Human speed by default, test speed with `--fast`, and any single
+    /// delay set by its own flag on top of either.
     fn delays(&self) -> SimDelays {
-        if self.fast { SimDelays::fast() } else { SimDelays::default() }
+        let mut delays = if self.fast { SimDelays::fast() } else { SimDelays::default() };
+        let ms = Duration::from_millis;
+        if let Some(v) = self.ring_ms {
+            delays.ring = ms(v);
+        }
+        if let Some(v) = self.answer_ms {
+            delays.answer = ms(v);
+        }
+        if let Some(v) = self.no_answer_ms {
+            delays.no_answer_timeout = ms(v);
+        }
+        if let Some(v) = self.auto_hangup_ms {
+            delays.auto_hangup = ms(v);
+        }
+        delays
     }
 }
 
