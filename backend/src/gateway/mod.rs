@@ -10,7 +10,9 @@
 //! - [`web_service`]: the HTTP client of the conference web service.
 //! - [`reporting`]: the conference reporting web service (`POST /reporting`).
 //! - [`translate`]: client protocol ↔ conference web service protocol.
+//! - [`ordering`]: answers go out before the events they cause.
 
+mod ordering;
 pub mod reporting;
 mod translate;
 pub mod user_agent;
@@ -22,7 +24,7 @@ use rollcall_shared::soap::conference::{Reply, Request};
 use rollcall_shared::soap::{Fault, FaultKind};
 use tracing::{info, warn, Instrument};
 
-pub use reporting::Announced;
+pub use ordering::ConferenceGate;
 use user_agent::{Inbound, Outgoing, UserAgent};
 use web_service::WebService;
 
@@ -52,7 +54,7 @@ impl GatewayConfig {
 /// A running gateway: its UA task and what the reporting service shares.
 pub struct Gateway {
     pub user_agent: UserAgent,
-    pub announced: Arc<Announced>,
+    pub gate: Arc<ConferenceGate>,
 }
 
 impl Gateway {
@@ -61,7 +63,7 @@ impl Gateway {
     pub fn start(config: GatewayConfig) -> anyhow::Result<Arc<Gateway>> {
         let web_service = Arc::new(WebService::new(&config.conference_url, &config.conference_token)?);
         let (user_agent, mut inbound) = UserAgent::start(config.clone());
-        let gateway = Arc::new(Gateway { user_agent, announced: Arc::new(Announced::default()) });
+        let gateway = Arc::new(Gateway { user_agent, gate: Arc::new(ConferenceGate::default()) });
         let worker = Arc::clone(&gateway);
         tokio::spawn(async move {
             while let Some(message) = inbound.recv().await {
@@ -85,16 +87,17 @@ impl Gateway {
             }
         };
         let span = tracing::info_span!("request", %owner, request_id = request.request_id());
+        // The conference's callbacks wait until the answer is queued (`ordering`).
+        let hold = request.conference_id().map(|id| self.gate.hold(id));
         let reply = self.call(web_service, &request, &owner).instrument(span).await;
         let created = match &reply {
             Reply::CreateConferenceResponse { conference_id, .. } => Some(conference_id.clone()),
             _ => None,
         };
         self.send(&owner, reply);
-        // From now on this conference's callbacks can no longer overtake
-        // its create response (see `reporting`).
+        drop(hold);
         if let Some(id) = created {
-            self.announced.announce(&id);
+            self.gate.announce(&id);
         }
     }
 

@@ -3,14 +3,11 @@
 //! signed with HMAC-SHA256 (`X-Rollcall-Signature`), and relays each one to
 //! the conference owner as a SIP MESSAGE.
 //!
-//! Ordering: the callbacks of one conference arrive one at a time, in
-//! sequence order, and the first of them may arrive before the gateway has
-//! sent the `CreateConferenceResponse`. A callback for a conference the
-//! gateway has not yet announced therefore waits (briefly) for the
-//! announcement, so the browser always sees the response first.
+//! A callback may wait at its conference's gate so that the answer to a
+//! request always reaches the browser before the events it caused
+//! (`super::ordering`).
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -21,55 +18,13 @@ use axum::Router;
 use rollcall_shared::soap::bridge::Notification;
 use rollcall_shared::soap::conference::Reply;
 use rollcall_shared::soap::ConferenceState;
-use tokio::sync::Notify;
 use tracing::warn;
 
 use super::{translate, Gateway};
 use crate::signing;
 
-/// How long a callback waits for its conference's create response.
-const ANNOUNCE_WAIT: Duration = Duration::from_secs(2);
-
-/// Conferences whose `CreateConferenceResponse` has been queued.
-#[derive(Default)]
-pub struct Announced {
-    ids: Mutex<HashSet<String>>,
-    changed: Notify,
-}
-
-impl Announced {
-    pub fn announce(&self, conference_id: &str) {
-        if let Ok(mut ids) = self.ids.lock() {
-            ids.insert(conference_id.to_string());
-        }
-        self.changed.notify_waiters();
-    }
-
-    pub fn forget(&self, conference_id: &str) {
-        if let Ok(mut ids) = self.ids.lock() {
-            ids.remove(conference_id);
-        }
-    }
-
-    fn contains(&self, conference_id: &str) -> bool {
-        self.ids.lock().map(|ids| ids.contains(conference_id)).unwrap_or(true)
-    }
-
-    /// Waits until `conference_id` is announced, or `limit` has passed
-    /// (a conference created before this gateway started is never announced).
-    pub async fn wait_for(&self, conference_id: &str, limit: Duration) {
-        let deadline = tokio::time::Instant::now() + limit;
-        loop {
-            let notified = self.changed.notified();
-            if self.contains(conference_id) {
-                return;
-            }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return;
-            }
-        }
-    }
-}
+/// How long a callback waits at the conference's gate (see `ordering`).
+const GATE_LIMIT: Duration = Duration::from_secs(2);
 
 struct ReportingState {
     gateway: Arc<Gateway>,
@@ -104,13 +59,13 @@ async fn report(State(state): State<Arc<ReportingState>>, headers: HeaderMap, bo
         Notification::ParticipantStatus { status, .. } => status.conference_id.clone(),
         Notification::ConferenceStatus { status, .. } => status.conference_id.clone(),
     };
-    let announced = &state.gateway.announced;
-    announced.wait_for(&conference_id, ANNOUNCE_WAIT).await;
+    let gate = &state.gateway.gate;
+    gate.wait_open(&conference_id, GATE_LIMIT).await;
     let (owner, reply) = translate::notification_to_reply(notification);
     let terminated = matches!(&reply, Reply::ConferenceStatus(s) if s.state == ConferenceState::Terminated);
     state.gateway.send(&owner, reply);
     if terminated {
-        announced.forget(&conference_id);
+        gate.forget(&conference_id);
     }
     (StatusCode::OK, "ok\n")
 }

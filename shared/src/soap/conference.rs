@@ -91,6 +91,17 @@ impl Request {
         }
     }
 
+    /// The conference this request is about, if it names one.
+    pub fn conference_id(&self) -> Option<&str> {
+        match self {
+            Request::AddParticipant(r) => Some(&r.conference_id),
+            Request::RemoveParticipant(r) => Some(&r.conference_id),
+            Request::EndConference(r) => Some(&r.conference_id),
+            Request::GetConference(r) => Some(&r.conference_id),
+            Request::CreateConference(_) | Request::ListConferences(_) => None,
+        }
+    }
+
     /// The whole SOAP envelope.
     pub fn encode(&self) -> String {
         Writer::envelope(CONF, |w| match self {

@@ -1,0 +1,137 @@
+//! Keeping answers ahead of the events they cause.
+//!
+//! A request's effects can overtake its answer: the conference service
+//! posts the callbacks of a change (say, each participant `disconnected`
+//! after `EndConference`) while the gateway is still receiving the HTTP
+//! response it will turn into `EndConferenceResponse`. PROTOCOL.md §4 wants
+//! the answer first. So a callback for a conference waits at this gate
+//! while a request for that conference is in flight through the gateway,
+//! and — for a new conference — until its `CreateConferenceResponse` has
+//! been queued. The callbacks of one conference arrive one at a time, so
+//! holding one holds all that follow, in order.
+//!
+//! The wait is bounded: the conference service's HTTP answers never depend
+//! on callbacks being delivered, so a gate opens within one HTTP round
+//! trip; the limit only covers conferences this gateway never saw created
+//! (e.g. created before a restart).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+#[derive(Default)]
+struct Gates {
+    /// Conferences whose create response has been queued.
+    announced: HashSet<String>,
+    /// Requests in flight per conference.
+    in_flight: HashMap<String, usize>,
+}
+
+#[derive(Default)]
+pub struct ConferenceGate {
+    gates: Mutex<Gates>,
+    changed: Notify,
+}
+
+impl ConferenceGate {
+    /// The create response of `conference_id` has been queued.
+    pub fn announce(&self, conference_id: &str) {
+        self.update(|g| {
+            g.announced.insert(conference_id.to_string());
+        });
+    }
+
+    /// The conference is over; nothing more will be held for it.
+    pub fn forget(&self, conference_id: &str) {
+        self.update(|g| {
+            g.announced.remove(conference_id);
+        });
+    }
+
+    /// Holds the conference's callbacks until the returned guard is dropped
+    /// (after the request's answer has been queued).
+    pub fn hold(self: &Arc<Self>, conference_id: &str) -> Hold {
+        self.update(|g| *g.in_flight.entry(conference_id.to_string()).or_default() += 1);
+        Hold { gate: Arc::clone(self), conference_id: conference_id.to_string() }
+    }
+
+    /// Waits until callbacks of `conference_id` may go, or `limit` passes.
+    pub async fn wait_open(&self, conference_id: &str, limit: Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let changed = self.changed.notified();
+            if self.is_open(conference_id) {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, changed).await.is_err() {
+                return;
+            }
+        }
+    }
+
+    fn is_open(&self, conference_id: &str) -> bool {
+        self.gates
+            .lock()
+            .map(|g| g.announced.contains(conference_id) && !g.in_flight.contains_key(conference_id))
+            .unwrap_or(true)
+    }
+
+    fn update(&self, f: impl FnOnce(&mut Gates)) {
+        if let Ok(mut gates) = self.gates.lock() {
+            f(&mut gates);
+        }
+        self.changed.notify_waiters();
+    }
+}
+
+/// A request in flight for one conference; dropping it releases the hold.
+pub struct Hold {
+    gate: Arc<ConferenceGate>,
+    conference_id: String,
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        let id = &self.conference_id;
+        self.gate.update(|g| {
+            if let Some(n) = g.in_flight.get_mut(id) {
+                *n -= 1;
+                if *n == 0 {
+                    g.in_flight.remove(id);
+                }
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn callbacks_wait_for_the_announcement_and_for_requests_in_flight() {
+        let gate = Arc::new(ConferenceGate::default());
+        let limit = Duration::from_secs(2);
+        assert!(!gate.is_open("c1"), "unknown conference: held");
+        gate.announce("c1");
+        assert!(gate.is_open("c1"));
+        let first = gate.hold("c1");
+        let second = gate.hold("c1");
+        assert!(!gate.is_open("c1"), "a request in flight holds the callbacks");
+        drop(first);
+        assert!(!gate.is_open("c1"), "until the last one is answered");
+        let waiter = {
+            let gate = Arc::clone(&gate);
+            tokio::spawn(async move { gate.wait_open("c1", limit).await })
+        };
+        drop(second);
+        waiter.await.expect("opens");
+        assert!(gate.is_open("c1"));
+        // The limit ends the wait for a conference never announced.
+        let start = tokio::time::Instant::now();
+        gate.wait_open("never", limit).await;
+        assert_eq!(start.elapsed(), limit);
+    }
+}
