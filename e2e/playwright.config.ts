@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const PORT = 18080;
+// E2E_BASE_URL=http://host:port runs the tests against a server you
+// started yourself (it must have the demo users with password demo-pass).
+const external = process.env.E2E_BASE_URL;
 const db = join(mkdtempSync(join(tmpdir(), 'rollcall-e2e-')), 'rollcall.db');
 
 export default defineConfig({
@@ -20,7 +23,7 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   reporter: process.env.CI ? 'list' : [['list'], ['html', { open: 'never' }]],
   use: {
-    baseURL: `http://127.0.0.1:${PORT}`,
+    baseURL: external ?? `http://127.0.0.1:${PORT}`,
     trace: 'retain-on-failure',
     launchOptions: {
       executablePath: '/usr/bin/chromium',
@@ -37,12 +40,15 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
+  webServer: external ? undefined : {
     command:
       `../target/debug/rollcall serve --demo --demo-password demo-pass ` +
       `--http 127.0.0.1:${PORT} --db ${db} --static-dir ../dist --fast`,
     url: `http://127.0.0.1:${PORT}/config.json`,
     reuseExistingServer: false,
+    // Server logs show in the test output (prefixed [WebServer]); warnings
+    // and errors only, unless RUST_LOG says otherwise.
+    env: { RUST_LOG: process.env.RUST_LOG ?? 'warn' },
     timeout: 60_000,
     stdout: 'pipe',
     stderr: 'pipe',

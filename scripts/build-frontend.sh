@@ -3,6 +3,7 @@
 # cargo profile and wasm-opt -Oz, both chosen in frontend/index.html),
 # after making sure the toolchain is there (scripts/wasm-toolchain.sh).
 # Prints one line with the .wasm size, raw and gzipped.
+# DIST=dir builds elsewhere than dist/; further arguments go to trunk.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -14,9 +15,10 @@ source .tools/wasm-env.sh
 
 start=$(date +%s)
 # trunk prints every step at info level; keep warnings and errors.
-RUST_LOG=${RUST_LOG:-warn} trunk build --release --config Trunk.toml --dist dist "$@"
+DIST=${DIST:-dist}
+RUST_LOG=${RUST_LOG:-warn} trunk build --release --config Trunk.toml --dist "$DIST" "$@"
 
-wasm=$(ls -S dist/*.wasm | head -n1)
+wasm=$(ls -S "$DIST"/*.wasm | head -n1)
 raw=$(stat -c %s "$wasm")
 gz=$(gzip -9 -c "$wasm" | wc -c)
 echo "frontend: $(basename "$wasm") $((raw / 1024)) KiB ($((gz / 1024)) KiB gzipped), route $WASM_ROUTE, $(($(date +%s) - start)) s"

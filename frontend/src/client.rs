@@ -100,7 +100,8 @@ impl Client {
     pub fn send(&self, request: Request) {
         self.roster.update(|r| r.sent(&request));
         let sent = self.commands.with_value(|c| {
-            c.as_ref().is_some_and(|tx| tx.unbounded_send(Command::Send(request)).is_ok())
+            c.as_ref()
+                .is_some_and(|tx| tx.unbounded_send(Command::Send(request)).is_ok())
         });
         if !sent {
             self.notify("Not connected: sign in again.".to_string());
@@ -128,16 +129,23 @@ impl Client {
                 self.signed_in.set(true);
                 if again {
                     // Events may have been missed while we were away.
-                    let ids = self.roster.with_untracked(|r| r.to_refresh_after_reconnect());
+                    let ids = self
+                        .roster
+                        .with_untracked(|r| r.to_refresh_after_reconnect());
                     ids.into_iter().for_each(|id| self.refresh(id));
                 } else {
                     // Conferences this user already has going (another tab,
                     // a reload) show up at once.
-                    self.send(Request::ListConferences(ListConferences { request_id: new_request_id() }));
+                    self.send(Request::ListConferences(ListConferences {
+                        request_id: new_request_id(),
+                    }));
                 }
             }
             Event::Reply(reply) => {
-                let effects = self.roster.try_update(|r| r.apply(reply)).unwrap_or_default();
+                let effects = self
+                    .roster
+                    .try_update(|r| r.apply(reply))
+                    .unwrap_or_default();
                 for effect in effects {
                     match effect {
                         Effect::Refresh(id) => self.refresh(id),
@@ -150,6 +158,9 @@ impl Client {
     }
 
     fn refresh(&self, conference_id: String) {
-        self.send(Request::GetConference(GetConference { request_id: new_request_id(), conference_id }));
+        self.send(Request::GetConference(GetConference {
+            request_id: new_request_id(),
+            conference_id,
+        }));
     }
 }

@@ -26,10 +26,14 @@ pub fn App() -> impl IntoView {
         }
     });
 
-    let sign_in = move |(user, password): (String, String)| {
+    // The session's signals must belong to the App, not to the sign-in form
+    // that asked for them: the form goes away once signed in, and disposes
+    // of what it owns.
+    let owner = Owner::current().expect("App runs inside a reactive owner");
+    let sign_in = Callback::new(move |(user, password): (String, String)| {
         sign_in_error.set(None);
-        session.set(Some(Client::start(user, password)));
-    };
+        session.set(Some(owner.with(|| Client::start(user, password))));
+    });
     let sign_out = move |_| {
         if let Some(client) = session.get_untracked() {
             client.stop();
@@ -53,7 +57,7 @@ pub fn App() -> impl IntoView {
                 when=move || session.get().is_some_and(|client| client.signed_in.get())
                 fallback=move || view! {
                     <SignIn
-                        on_submit=Callback::new(sign_in)
+                        on_submit=sign_in
                         busy=Signal::derive(move || session.get().is_some())
                         error=sign_in_error
                     />

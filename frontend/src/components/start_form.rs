@@ -16,9 +16,15 @@ pub fn StartForm(client: Client) -> impl IntoView {
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let number: String = phone.get_untracked().chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
+        let number: String = phone
+            .get_untracked()
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
+            .collect();
         if !is_e164(&number) {
-            hint.set(Some("Enter the number in international form, e.g. +14255550100."));
+            hint.set(Some(
+                "Enter the number in international form, e.g. +14255550100.",
+            ));
             return;
         }
         hint.set(None);
@@ -26,7 +32,12 @@ pub fn StartForm(client: Client) -> impl IntoView {
         client.send(Request::CreateConference(CreateConference {
             request_id: crate::client::new_request_id(),
             account: user.clone(),
-            initiator: Party { name: user, phone: number, location: location.get_untracked(), email: None },
+            initiator: Party {
+                name: user,
+                phone: number,
+                location: location.get_untracked(),
+                email: None,
+            },
             participants: Vec::new(),
         }));
     };

@@ -116,7 +116,8 @@ impl ConferenceView {
                 0
             }
             None => {
-                self.participants.push(ParticipantView::unknown(status.participant_id.clone()));
+                self.participants
+                    .push(ParticipantView::unknown(status.participant_id.clone()));
                 need_snapshot = true;
                 self.participants.len() - 1
             }
@@ -150,11 +151,16 @@ impl ConferenceView {
         // The snapshot lists every leg, the initiator first; if it somehow
         // doesn't, `initiator` still names participant one.
         let mut legs: Vec<_> = snapshot.participants.iter().collect();
-        if !legs.iter().any(|p| p.participant_id == snapshot.initiator.participant_id) {
+        if !legs
+            .iter()
+            .any(|p| p.participant_id == snapshot.initiator.participant_id)
+        {
             legs.insert(0, &snapshot.initiator);
         }
         for leg in legs {
-            let known = old.iter().position(|p| p.id.as_deref() == Some(&leg.participant_id))
+            let known = old
+                .iter()
+                .position(|p| p.id.as_deref() == Some(&leg.participant_id))
                 // Our id-less initiator row is the snapshot's initiator.
                 .or_else(|| {
                     (leg.participant_id == snapshot.initiator.participant_id)
@@ -180,7 +186,11 @@ mod tests {
     use rollcall_shared::soap::{Cause, Location, Participant, ParticipantState};
 
     fn alice() -> Party {
-        Party { name: "alice".into(), phone: "+14255550100".into(), ..Party::default() }
+        Party {
+            name: "alice".into(),
+            phone: "+14255550100".into(),
+            ..Party::default()
+        }
     }
 
     fn leg(id: &str, seq: u64, state: ParticipantState) -> ParticipantStatus {
@@ -234,8 +244,14 @@ mod tests {
     fn gap_asks_for_snapshot_and_duplicates_are_dropped() {
         let mut c = ConferenceView::created("c1".into(), ConferenceState::Creating, &alice());
         assert!(!c.apply_participant(&leg("p1", 1, ParticipantState::Ringing)));
-        assert!(c.apply_participant(&leg("p1", 3, ParticipantState::Connected)), "gap 1 → 3");
-        assert!(!c.apply_participant(&leg("p1", 2, ParticipantState::Ringing)), "old event");
+        assert!(
+            c.apply_participant(&leg("p1", 3, ParticipantState::Connected)),
+            "gap 1 → 3"
+        );
+        assert!(
+            !c.apply_participant(&leg("p1", 2, ParticipantState::Ringing)),
+            "old event"
+        );
         assert_eq!(c.participants[0].state, ParticipantState::Connected);
     }
 
@@ -259,7 +275,10 @@ mod tests {
             initiator: snapshot_leg("p1", "alice", ParticipantState::Connected),
             participants: vec![
                 snapshot_leg("p1", "alice", ParticipantState::Connected),
-                Participant { cause: Some(Cause::USER_BUSY), ..snapshot_leg("p2", "bob", ParticipantState::Busy) },
+                Participant {
+                    cause: Some(Cause::USER_BUSY),
+                    ..snapshot_leg("p2", "bob", ParticipantState::Busy)
+                },
             ],
         };
         c.replace(&snapshot);
@@ -269,7 +288,10 @@ mod tests {
         assert_eq!(c.participants[0].history_text(), "dialing → connected");
         // An older snapshot than what we applied is ignored.
         c.apply_participant(&leg("p2", 4, ParticipantState::Disconnected));
-        c.replace(&ConferenceSnapshot { sequence: 2, ..snapshot });
+        c.replace(&ConferenceSnapshot {
+            sequence: 2,
+            ..snapshot
+        });
         assert_eq!(c.participants[1].state, ParticipantState::Disconnected);
     }
 

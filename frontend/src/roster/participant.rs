@@ -70,23 +70,32 @@ impl ParticipantView {
     /// Take a snapshot's view of this leg, keeping the history we saw.
     pub fn merge_snapshot(&mut self, p: &Participant) {
         let history = std::mem::take(&mut self.history);
-        *self = ParticipantView { history, ..ParticipantView::from_snapshot(p) };
+        *self = ParticipantView {
+            history,
+            ..ParticipantView::from_snapshot(p)
+        };
         if self.history.last() != Some(&p.state) {
             self.history.push(p.state);
         }
     }
 
-    /// "busy · user busy"-style text: the state, and the cause in words.
+    /// "disconnected · normal clearing": the state, and the cause in words
+    /// unless they would only repeat it ("busy · busy").
     pub fn state_text(&self) -> String {
-        match self.cause {
-            Some(cause) => format!("{} · {}", self.state, cause.describe()),
-            None => self.state.to_string(),
+        let state = self.state.as_str();
+        match self.cause.map(|c| c.describe()) {
+            Some(words) if words != state.replace('-', " ") => format!("{state} · {words}"),
+            _ => state.to_string(),
         }
     }
 
     /// "dialing → ringing → connected".
     pub fn history_text(&self) -> String {
-        self.history.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" → ")
+        self.history
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" → ")
     }
 }
 
@@ -96,12 +105,22 @@ mod tests {
 
     #[test]
     fn history_collapses_repeats_and_describes_cause() {
-        let party = Party { name: "alice".into(), phone: "+14255550100".into(), ..Party::default() };
+        let party = Party {
+            name: "alice".into(),
+            phone: "+14255550100".into(),
+            ..Party::default()
+        };
         let mut p = ParticipantView::dialing(None, &party);
         p.set_state(ParticipantState::Dialing, None);
         p.set_state(ParticipantState::Ringing, None);
         p.set_state(ParticipantState::Busy, Some(Cause::USER_BUSY));
         assert_eq!(p.history_text(), "dialing → ringing → busy");
-        assert_eq!(p.state_text(), "busy · busy");
+        assert_eq!(
+            p.state_text(),
+            "busy",
+            "the cause would only repeat the state"
+        );
+        p.set_state(ParticipantState::Disconnected, Some(Cause::NORMAL_CLEARING));
+        assert_eq!(p.state_text(), "disconnected · normal clearing");
     }
 }

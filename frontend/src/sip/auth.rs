@@ -68,7 +68,10 @@ pub struct Authenticator {
 impl std::fmt::Debug for Authenticator {
     // Never print secrets.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Authenticator").field("username", &self.username).field("realm", &self.realm).finish()
+        f.debug_struct("Authenticator")
+            .field("username", &self.username)
+            .field("realm", &self.realm)
+            .finish()
     }
 }
 
@@ -95,13 +98,23 @@ impl Authenticator {
     /// The header value answering the cached challenge of `kind` for
     /// `method` on `uri`, with the next `nc` of its nonce; `None` when we
     /// have no challenge of that kind yet.
-    pub fn credentials(&mut self, kind: Kind, method: &str, uri: &str, cnonce: &str) -> Option<String> {
+    pub fn credentials(
+        &mut self,
+        kind: Kind,
+        method: &str,
+        uri: &str,
+        cnonce: &str,
+    ) -> Option<String> {
         let challenge = self.challenges.get(&kind)?;
         let ha1 = self.ha1.get(&challenge.algorithm)?;
         let (qop, nc, cnonce) = if challenge.qop_auth {
             let nc = self.nc.entry(challenge.nonce.clone()).or_insert(0);
             *nc += 1;
-            (Some("auth".to_string()), Some(*nc), Some(cnonce.to_string()))
+            (
+                Some("auth".to_string()),
+                Some(*nc),
+                Some(cnonce.to_string()),
+            )
         } else {
             (None, None, None)
         };
@@ -140,7 +153,10 @@ impl Authenticator {
             return Err(AuthError::NewRealm(realm.to_string()));
         };
         for algorithm in [Algorithm::Sha256, Algorithm::Md5] {
-            self.ha1.insert(algorithm, digest::ha1(algorithm, &self.username, realm, &password));
+            self.ha1.insert(
+                algorithm,
+                digest::ha1(algorithm, &self.username, realm, &password),
+            );
         }
         self.realm = Some(realm.to_string());
         Ok(())
@@ -177,12 +193,26 @@ mod tests {
     #[test]
     fn credentials_verify_and_nc_increases_per_nonce() {
         let mut auth = Authenticator::new("alice", "demo-pass");
-        assert_eq!(auth.credentials(Kind::Proxy, "MESSAGE", "sip:conference@rollcall.local", "c1"), None);
-        auth.challenged(Kind::Proxy, challenge(Algorithm::Sha256, "n1")).unwrap();
+        assert_eq!(
+            auth.credentials(
+                Kind::Proxy,
+                "MESSAGE",
+                "sip:conference@rollcall.local",
+                "c1"
+            ),
+            None
+        );
+        auth.challenged(Kind::Proxy, challenge(Algorithm::Sha256, "n1"))
+            .unwrap();
         let ha1 = digest::ha1(Algorithm::Sha256, "alice", "rollcall.local", "demo-pass");
         for expected_nc in 1..=3 {
             let value = auth
-                .credentials(Kind::Proxy, "MESSAGE", "sip:conference@rollcall.local", "c1")
+                .credentials(
+                    Kind::Proxy,
+                    "MESSAGE",
+                    "sip:conference@rollcall.local",
+                    "c1",
+                )
                 .expect("credentials");
             let creds = Credentials::parse(&value).expect("parses");
             assert_eq!(creds.nc, Some(expected_nc));
@@ -192,20 +222,33 @@ mod tests {
             assert!(!creds.verify(&ha1, "REGISTER"));
         }
         // A new nonce starts again at 1.
-        auth.challenged(Kind::Proxy, challenge(Algorithm::Md5, "n2")).unwrap();
-        let value = auth.credentials(Kind::Proxy, "MESSAGE", "sip:x@rollcall.local", "c2").unwrap();
+        auth.challenged(Kind::Proxy, challenge(Algorithm::Md5, "n2"))
+            .unwrap();
+        let value = auth
+            .credentials(Kind::Proxy, "MESSAGE", "sip:x@rollcall.local", "c2")
+            .unwrap();
         let creds = Credentials::parse(&value).unwrap();
         assert_eq!(creds.nc, Some(1));
-        assert!(creds.verify(&digest::ha1(Algorithm::Md5, "alice", "rollcall.local", "demo-pass"), "MESSAGE"));
+        assert!(creds.verify(
+            &digest::ha1(Algorithm::Md5, "alice", "rollcall.local", "demo-pass"),
+            "MESSAGE"
+        ));
     }
 
     #[test]
     fn keeps_no_password_after_the_realm_is_known() {
         let mut auth = Authenticator::new("alice", "demo-pass");
-        auth.challenged(Kind::Www, challenge(Algorithm::Md5, "n1")).unwrap();
+        auth.challenged(Kind::Www, challenge(Algorithm::Md5, "n1"))
+            .unwrap();
         assert!(auth.password.is_none());
         assert!(!format!("{auth:?}").contains("demo-pass"));
-        let other_realm = Challenge { realm: "elsewhere".into(), ..challenge(Algorithm::Md5, "n2") };
-        assert_eq!(auth.challenged(Kind::Www, other_realm), Err(AuthError::NewRealm("elsewhere".into())));
+        let other_realm = Challenge {
+            realm: "elsewhere".into(),
+            ..challenge(Algorithm::Md5, "n2")
+        };
+        assert_eq!(
+            auth.challenged(Kind::Www, other_realm),
+            Err(AuthError::NewRealm("elsewhere".into()))
+        );
     }
 }

@@ -29,10 +29,21 @@ fn now() -> u64 {
     js_sys::Date::now() as u64
 }
 
-async fn run(client: Client, user: String, password: String, mut commands: UnboundedReceiver<Command>) {
+async fn run(
+    client: Client,
+    user: String,
+    password: String,
+    mut commands: UnboundedReceiver<Command>,
+) {
     let location = web_sys::window().map(|w| w.location());
-    let protocol = location.as_ref().and_then(|l| l.protocol().ok()).unwrap_or_default();
-    let host = location.as_ref().and_then(|l| l.host().ok()).unwrap_or_default();
+    let protocol = location
+        .as_ref()
+        .and_then(|l| l.protocol().ok())
+        .unwrap_or_default();
+    let host = location
+        .as_ref()
+        .and_then(|l| l.host().ok())
+        .unwrap_or_default();
     let url = sip_url(&protocol, &host);
 
     let mut attempt = 0;
@@ -48,7 +59,12 @@ async fn run(client: Client, user: String, password: String, mut commands: Unbou
             }
         }
     };
-    let config = Config { user, domain: server.domain, gateway: server.gateway, secure: protocol == "https:" };
+    let config = Config {
+        user,
+        domain: server.domain,
+        gateway: server.gateway,
+        secure: protocol == "https:",
+    };
     let mut ua = UserAgent::new(config, password);
 
     loop {
@@ -68,13 +84,21 @@ async fn run(client: Client, user: String, password: String, mut commands: Unbou
 }
 
 async fn fetch_config() -> Result<ServerConfig, gloo_net::Error> {
-    gloo_net::http::Request::get("/config.json").send().await?.json().await
+    gloo_net::http::Request::get("/config.json")
+        .send()
+        .await?
+        .json()
+        .await
 }
 
 /// Waits out the backoff for `attempt` (then counts it), still taking the
 /// UI's commands: requests queue in the user agent, Stop ends the wait.
 /// Returns false on Stop.
-async fn wait(attempt: &mut u32, commands: &mut UnboundedReceiver<Command>, mut ua: Option<&mut UserAgent>) -> bool {
+async fn wait(
+    attempt: &mut u32,
+    commands: &mut UnboundedReceiver<Command>,
+    mut ua: Option<&mut UserAgent>,
+) -> bool {
     let delay = backoff_ms(*attempt, js_sys::Math::random());
     *attempt += 1;
     let mut timer = TimeoutFuture::new(delay as u32).fuse();
@@ -95,7 +119,12 @@ async fn wait(attempt: &mut u32, commands: &mut UnboundedReceiver<Command>, mut 
 }
 
 /// One WebSocket connection, from open to close.
-async fn connection(url: &str, ua: &mut UserAgent, client: Client, commands: &mut UnboundedReceiver<Command>) -> End {
+async fn connection(
+    url: &str,
+    ua: &mut UserAgent,
+    client: Client,
+    commands: &mut UnboundedReceiver<Command>,
+) -> End {
     let socket = match WebSocket::open_with_protocol(url, SUBPROTOCOL) {
         Ok(socket) => socket,
         Err(e) => {
@@ -137,7 +166,11 @@ async fn connection(url: &str, ua: &mut UserAgent, client: Client, commands: &mu
             frame = stream.next() => match frame {
                 Some(Ok(Message::Text(text))) => ua.received(&text, now()),
                 Some(Ok(Message::Bytes(_))) => Vec::new(), // RFC 7118: SIP goes in text frames here
-                Some(Err(_)) | None => return lost(ua, client, registered),
+                Some(Err(e)) => {
+                    leptos::logging::warn!("SIP connection closed: {e}");
+                    return lost(ua, client, registered);
+                }
+                None => return lost(ua, client, registered),
             },
             command = commands.next() => match command {
                 Some(Command::Send(request)) => ua.send(request, now()),

@@ -14,7 +14,9 @@ pub fn answer(request: &rsip::Request) -> Option<rsip::Response> {
     let to_tag = sip::new_tag();
     match request.method {
         rsip::Method::Ack => None,
-        rsip::Method::Message | rsip::Method::Options => Some(sip::response(request, 200, None, Some(&to_tag))),
+        rsip::Method::Message | rsip::Method::Options => {
+            Some(sip::response(request, 200, None, Some(&to_tag)))
+        }
         _ => {
             let mut response = sip::response(request, 405, None, Some(&to_tag));
             response.headers.push(sip::make_header("Allow", ALLOW));
@@ -41,7 +43,10 @@ pub fn gateway_reply(request: &rsip::Request, gateway_aor: &str) -> Result<Reply
         return Err(format!("MESSAGE from {sender}, not the gateway"));
     }
     let content_type = sip::header(&request.headers, "Content-Type").unwrap_or_default();
-    if !content_type.to_ascii_lowercase().starts_with("application/soap+xml") {
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("application/soap+xml")
+    {
         return Err(format!("MESSAGE with Content-Type `{content_type}`"));
     }
     let body = sip::body_text(request).map_err(|e| e.to_string())?;

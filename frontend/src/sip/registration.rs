@@ -107,7 +107,9 @@ impl Registration {
     /// Returns true when this is a new registration (not a refresh).
     pub fn registered(&mut self, granted: u32, now: u64) -> bool {
         let was_registered = self.is_bound();
-        self.state = State::Registered { refresh_at: now + refresh_delay_ms(granted) };
+        self.state = State::Registered {
+            refresh_at: now + refresh_delay_ms(granted),
+        };
         !was_registered
     }
 
@@ -133,7 +135,12 @@ pub fn refresh_delay_ms(granted: u32) -> u64 {
 pub fn granted_expires(response: &rsip::Response, id: &Identity) -> u32 {
     let ours = sip::header_all(&response.headers, "Contact")
         .iter()
-        .flat_map(|line| sip::split_list(line).into_iter().map(str::to_owned).collect::<Vec<_>>())
+        .flat_map(|line| {
+            sip::split_list(line)
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
         .filter_map(|value| sip::parse_name_addr(&value).ok())
         .find(|addr| addr.uri.contains(&id.instance))
         .and_then(|addr| addr.param("expires").flatten().and_then(|v| v.parse().ok()));
@@ -161,14 +168,27 @@ mod tests {
         let id = identity();
         let mut reg = Registration::new();
         let (first, b1) = reg.request(&id, REQUESTED_EXPIRES, None).unwrap();
-        let (second, b2) = reg.request(&id, REQUESTED_EXPIRES, Some("Digest x")).unwrap();
+        let (second, b2) = reg
+            .request(&id, REQUESTED_EXPIRES, Some("Digest x"))
+            .unwrap();
         assert_ne!(b1, b2);
         assert_eq!(sip::call_id(&first), sip::call_id(&second));
-        assert_eq!(sip::cseq(&first).unwrap().0 + 1, sip::cseq(&second).unwrap().0);
+        assert_eq!(
+            sip::cseq(&first).unwrap().0 + 1,
+            sip::cseq(&second).unwrap().0
+        );
         assert_eq!(first.uri.to_string(), "sip:rollcall.local");
-        assert_eq!(sip::header(&first.headers, "Expires").as_deref(), Some("300"));
-        assert_eq!(sip::header(&second.headers, "Authorization").as_deref(), Some("Digest x"));
-        assert!(sip::header(&first.headers, "Via").unwrap().starts_with("SIP/2.0/WS abc123.invalid;branch=z9hG4bK"));
+        assert_eq!(
+            sip::header(&first.headers, "Expires").as_deref(),
+            Some("300")
+        );
+        assert_eq!(
+            sip::header(&second.headers, "Authorization").as_deref(),
+            Some("Digest x")
+        );
+        assert!(sip::header(&first.headers, "Via")
+            .unwrap()
+            .starts_with("SIP/2.0/WS abc123.invalid;branch=z9hG4bK"));
     }
 
     #[test]
@@ -180,7 +200,10 @@ mod tests {
         reg.request(&identity(), REQUESTED_EXPIRES, None).unwrap();
         assert_eq!(reg.state, State::Refreshing);
         assert!(!reg.refresh_due(242_000), "one refresh at a time");
-        assert!(!reg.registered(300, 242_000), "a refresh is not a new registration");
+        assert!(
+            !reg.registered(300, 242_000),
+            "a refresh is not a new registration"
+        );
         assert_eq!(refresh_delay_ms(1), 5_000);
     }
 

@@ -46,7 +46,11 @@ pub enum ChallengeVerdict {
 
 impl ClientTransaction {
     pub fn new(purpose: Purpose, now: u64) -> Self {
-        ClientTransaction { purpose, started: now, challenges: 0 }
+        ClientTransaction {
+            purpose,
+            started: now,
+            challenges: 0,
+        }
     }
 
     pub fn timed_out(&self, now: u64) -> bool {

@@ -42,7 +42,9 @@ pub struct Config {
 pub enum Event {
     Connecting,
     /// Bound at the registrar; `again` after a reconnect.
-    Registered { again: bool },
+    Registered {
+        again: bool,
+    },
     Lost,
     /// Sign-in refused, with why (for the sign-in form). Final.
     Refused(String),
@@ -87,7 +89,11 @@ impl UserAgent {
         let id = Identity {
             aor: format!("sip:{}@{}", config.user, config.domain),
             domain: config.domain.clone(),
-            contact: format!("<sip:{}@{via_host};transport={}>", config.user, transport.to_ascii_lowercase()),
+            contact: format!(
+                "<sip:{}@{via_host};transport={}>",
+                config.user,
+                transport.to_ascii_lowercase()
+            ),
             via_host,
             transport,
             instance,
@@ -124,10 +130,14 @@ impl UserAgent {
     /// answers would have come on it); queued requests wait for the next
     /// registration.
     pub fn disconnected(&mut self) -> Vec<Output> {
-        let unconfirmed = self.transactions.drain().any(|(_, tx)| matches!(tx.purpose, Purpose::Message(_)));
+        let unconfirmed = self
+            .transactions
+            .drain()
+            .any(|(_, tx)| matches!(tx.purpose, Purpose::Message(_)));
         if unconfirmed {
             self.out.push(Output::Event(Event::Undeliverable(
-                "The connection dropped before a request was confirmed; it may not have arrived.".into(),
+                "The connection dropped before a request was confirmed; it may not have arrived."
+                    .into(),
             )));
         }
         if self.registration.state != State::Refused {
@@ -150,8 +160,12 @@ impl UserAgent {
         if self.registration.refresh_due(now) {
             self.register(REQUESTED_EXPIRES, now);
         }
-        let expired: Vec<String> =
-            self.transactions.iter().filter(|(_, tx)| tx.timed_out(now)).map(|(b, _)| b.clone()).collect();
+        let expired: Vec<String> = self
+            .transactions
+            .iter()
+            .filter(|(_, tx)| tx.timed_out(now))
+            .map(|(b, _)| b.clone())
+            .collect();
         for branch in expired {
             if let Some(tx) = self.transactions.remove(&branch) {
                 match tx.purpose {
@@ -186,12 +200,16 @@ impl UserAgent {
             Err(sip::SipError::Empty) => {}
             Err(sip::SipError::UnknownMethod(_)) => {
                 let allow = [("Allow", incoming::ALLOW)];
-                if let Some(text) = sip::response_to_unparsed(frame, 405, None, Some(&sip::new_tag()), &allow) {
+                if let Some(text) =
+                    sip::response_to_unparsed(frame, 405, None, Some(&sip::new_tag()), &allow)
+                {
                     self.out.push(Output::Send(text));
                 }
             }
             Err(_) => {
-                if let Some(text) = sip::response_to_unparsed(frame, 400, None, Some(&sip::new_tag()), &[]) {
+                if let Some(text) =
+                    sip::response_to_unparsed(frame, 400, None, Some(&sip::new_tag()), &[])
+                {
                     self.out.push(Output::Send(text));
                 }
             }
@@ -211,10 +229,17 @@ impl UserAgent {
 
     /// Sends `tx`'s REGISTER (again, after a challenge) under a new branch.
     fn send_register(&mut self, tx: ClientTransaction) {
-        let Purpose::Register { expires } = tx.purpose else { return };
+        let Purpose::Register { expires } = tx.purpose else {
+            return;
+        };
         let uri = Registration::request_uri(&self.id);
-        let authorization = self.auth.credentials(Kind::Www, "REGISTER", &uri, &sip::random_hex(8));
-        match self.registration.request(&self.id, expires, authorization.as_deref()) {
+        let authorization = self
+            .auth
+            .credentials(Kind::Www, "REGISTER", &uri, &sip::random_hex(8));
+        match self
+            .registration
+            .request(&self.id, expires, authorization.as_deref())
+        {
             Ok((request, branch)) => {
                 self.transactions.insert(branch, tx);
                 self.out.push(Output::Send(request.to_string()));
@@ -227,11 +252,17 @@ impl UserAgent {
     /// Sends `tx`'s MESSAGE (again, after a challenge: same Call-ID, next
     /// CSeq) under a new branch.
     fn send_message(&mut self, mut tx: ClientTransaction) {
-        let Purpose::Message(message) = &mut tx.purpose else { return };
+        let Purpose::Message(message) = &mut tx.purpose else {
+            return;
+        };
         message.cseq += 1;
         let branch = sip::new_branch();
-        let authorization =
-            self.auth.credentials(Kind::Proxy, "MESSAGE", &self.config.gateway, &sip::random_hex(8));
+        let authorization = self.auth.credentials(
+            Kind::Proxy,
+            "MESSAGE",
+            &self.config.gateway,
+            &sip::random_hex(8),
+        );
         let mut builder = RequestBuilder::new(rsip::Method::Message, &self.config.gateway)
             .via_transport(self.id.transport, &self.id.via_host, &branch)
             .from(&self.id.aor, None, &self.message_tag)
@@ -288,7 +319,8 @@ impl UserAgent {
         if code < 200 {
             return; // provisional: keep waiting
         }
-        let Some(branch) = sip::header(&response.headers, "Via").and_then(|via| via_branch(&via)) else {
+        let Some(branch) = sip::header(&response.headers, "Via").and_then(|via| via_branch(&via))
+        else {
             return;
         };
         let Some(mut tx) = self.transactions.remove(&branch) else {
@@ -296,7 +328,9 @@ impl UserAgent {
         };
         if code == 401 || code == 407 {
             let kind = if code == 401 { Kind::Www } else { Kind::Proxy };
-            let Some(challenge) = auth::choose(&sip::header_all(&response.headers, kind.challenge_header())) else {
+            let Some(challenge) =
+                auth::choose(&sip::header_all(&response.headers, kind.challenge_header()))
+            else {
                 return self.failed(tx, code, "no challenge we can answer");
             };
             if tx.challenged(challenge.stale, now) == ChallengeVerdict::Refused {
@@ -324,7 +358,8 @@ impl UserAgent {
             }
             (Purpose::Register { expires }, 423) => {
                 // Interval Too Brief: ask again for at least Min-Expires.
-                let min = sip::header(&response.headers, "Min-Expires").and_then(|v| v.parse::<u32>().ok());
+                let min = sip::header(&response.headers, "Min-Expires")
+                    .and_then(|v| v.parse::<u32>().ok());
                 match min {
                     Some(min) if min > *expires => self.register(min, now),
                     _ => self.failed(tx, code, "interval too brief"),
@@ -361,7 +396,9 @@ fn via_branch(via: &str) -> Option<String> {
 /// `sip:Conference@Rollcall.Local` → `sip:Conference@rollcall.local`, the
 /// form `sip::aor` gives, so AORs compare equal.
 fn normalize_aor(uri: &str) -> String {
-    rsip::Uri::try_from(uri).map(|u| sip::aor(&u)).unwrap_or_else(|_| uri.to_string())
+    rsip::Uri::try_from(uri)
+        .map(|u| sip::aor(&u))
+        .unwrap_or_else(|_| uri.to_string())
 }
 
 fn log(text: &str) {

@@ -52,19 +52,41 @@ fn sent_response(outputs: &[Output]) -> rsip::Response {
 }
 
 fn events(outputs: &[Output]) -> Vec<Event> {
-    outputs.iter().filter_map(|o| if let Output::Event(e) = o { Some(e.clone()) } else { None }).collect()
+    outputs
+        .iter()
+        .filter_map(|o| {
+            if let Output::Event(e) = o {
+                Some(e.clone())
+            } else {
+                None
+            }
+        })
+        .collect()
 }
 
 fn challenge(algorithm: Algorithm, nonce: &str, stale: bool) -> Challenge {
-    Challenge { realm: REALM.into(), nonce: nonce.into(), opaque: None, algorithm, qop_auth: true, stale }
+    Challenge {
+        realm: REALM.into(),
+        nonce: nonce.into(),
+        opaque: None,
+        algorithm,
+        qop_auth: true,
+        stale,
+    }
 }
 
 /// A 401/407 to `request` with these challenges, in order.
 fn challenged(request: &rsip::Request, code: u16, challenges: &[Challenge]) -> String {
-    let name = if code == 401 { "WWW-Authenticate" } else { "Proxy-Authenticate" };
+    let name = if code == 401 {
+        "WWW-Authenticate"
+    } else {
+        "Proxy-Authenticate"
+    };
     let mut response = sip::response(request, code, None, Some("srv"));
     for c in challenges {
-        response.headers.push(sip::make_header(name, c.to_header_value()));
+        response
+            .headers
+            .push(sip::make_header(name, c.to_header_value()));
     }
     response.to_string()
 }
@@ -87,7 +109,14 @@ fn registered_ua() -> UserAgent {
     let mut ua = new_ua();
     let register = sent_request(&ua.connected(0));
     let out = ua.received(
-        &challenged(&register, 401, &[challenge(Algorithm::Sha256, "n1", false), challenge(Algorithm::Md5, "n2", false)]),
+        &challenged(
+            &register,
+            401,
+            &[
+                challenge(Algorithm::Sha256, "n1", false),
+                challenge(Algorithm::Md5, "n2", false),
+            ],
+        ),
         10,
     );
     let register = sent_request(&out);
@@ -97,7 +126,9 @@ fn registered_ua() -> UserAgent {
 }
 
 fn list_request(id: &str) -> Request {
-    Request::ListConferences(ListConferences { request_id: id.into() })
+    Request::ListConferences(ListConferences {
+        request_id: id.into(),
+    })
 }
 
 #[test]
@@ -110,7 +141,14 @@ fn registers_answering_the_first_challenge_and_refreshes_at_80_percent() {
 
     // MD5 offered first: MD5 answered.
     let out = ua.received(
-        &challenged(&first, 401, &[challenge(Algorithm::Md5, "n1", false), challenge(Algorithm::Sha256, "n2", false)]),
+        &challenged(
+            &first,
+            401,
+            &[
+                challenge(Algorithm::Md5, "n1", false),
+                challenge(Algorithm::Sha256, "n2", false),
+            ],
+        ),
         10,
     );
     let second = sent_request(&out);
@@ -139,9 +177,18 @@ fn registers_answering_the_first_challenge_and_refreshes_at_80_percent() {
 fn wrong_password_is_refused_after_the_second_challenge() {
     let mut ua = new_ua();
     let first = sent_request(&ua.connected(0));
-    let second = sent_request(&ua.received(&challenged(&first, 401, &[challenge(Algorithm::Sha256, "n1", false)]), 1));
-    let out = ua.received(&challenged(&second, 401, &[challenge(Algorithm::Sha256, "n2", false)]), 2);
-    assert!(matches!(events(&out).as_slice(), [Event::Refused(_)]), "{out:?}");
+    let second = sent_request(&ua.received(
+        &challenged(&first, 401, &[challenge(Algorithm::Sha256, "n1", false)]),
+        1,
+    ));
+    let out = ua.received(
+        &challenged(&second, 401, &[challenge(Algorithm::Sha256, "n2", false)]),
+        2,
+    );
+    assert!(
+        matches!(events(&out).as_slice(), [Event::Refused(_)]),
+        "{out:?}"
+    );
     assert!(ua.is_refused());
 }
 
@@ -157,7 +204,14 @@ fn forbidden_is_refused() {
 fn stale_nonce_is_answered_again_with_the_new_nonce() {
     let mut ua = registered_ua();
     let refresh = sent_request(&ua.tick(10_000_000));
-    let out = ua.received(&challenged(&refresh, 401, &[challenge(Algorithm::Sha256, "fresh", true)]), 10_000_001);
+    let out = ua.received(
+        &challenged(
+            &refresh,
+            401,
+            &[challenge(Algorithm::Sha256, "fresh", true)],
+        ),
+        10_000_001,
+    );
     let again = sent_request(&out);
     let creds = credentials(&again, "Authorization");
     assert_eq!((creds.nonce.as_str(), creds.nc), ("fresh", Some(1)));
@@ -171,19 +225,34 @@ fn message_answers_407_then_reuses_the_nonce() {
     let message = sent_request(&ua.send(list_request("r1"), 100));
     assert_eq!(message.method, rsip::Method::Message);
     assert_eq!(message.uri.to_string(), GATEWAY);
-    assert_eq!(sip::header(&message.headers, "Content-Type").as_deref(), Some(CONTENT_TYPE));
-    assert!(matches!(Request::decode(sip::body_text(&message).unwrap()), Ok(Request::ListConferences(_))));
+    assert_eq!(
+        sip::header(&message.headers, "Content-Type").as_deref(),
+        Some(CONTENT_TYPE)
+    );
+    assert!(matches!(
+        Request::decode(sip::body_text(&message).unwrap()),
+        Ok(Request::ListConferences(_))
+    ));
     assert!(sip::header(&message.headers, "Proxy-Authorization").is_none());
 
-    let out = ua.received(&challenged(&message, 407, &[challenge(Algorithm::Sha256, "p1", false)]), 110);
+    let out = ua.received(
+        &challenged(&message, 407, &[challenge(Algorithm::Sha256, "p1", false)]),
+        110,
+    );
     let retry = sent_request(&out);
     let creds = credentials(&retry, "Proxy-Authorization");
     assert_eq!((creds.nonce.as_str(), creds.nc), ("p1", Some(1)));
     assert_eq!(creds.uri, GATEWAY);
     assert!(creds.verify(&ha1(Algorithm::Sha256), "MESSAGE"));
     assert_eq!(sip::call_id(&retry), sip::call_id(&message));
-    assert_eq!(sip::cseq(&retry).unwrap().0, sip::cseq(&message).unwrap().0 + 1);
-    assert_eq!(sip::body_text(&retry).unwrap(), sip::body_text(&message).unwrap());
+    assert_eq!(
+        sip::cseq(&retry).unwrap().0,
+        sip::cseq(&message).unwrap().0 + 1
+    );
+    assert_eq!(
+        sip::body_text(&retry).unwrap(),
+        sip::body_text(&message).unwrap()
+    );
     assert!(events(&ua.received(&answer(&retry, 200), 120)).is_empty());
 
     // The next MESSAGE carries credentials at once: same nonce, nc 2.
@@ -209,7 +278,10 @@ fn failed_message_is_undeliverable() {
     let mut ua = registered_ua();
     let message = sent_request(&ua.send(list_request("r1"), 100));
     let out = ua.received(&answer(&message, 480), 110);
-    assert!(matches!(events(&out).as_slice(), [Event::Undeliverable(why)] if why.contains("480")), "{out:?}");
+    assert!(
+        matches!(events(&out).as_slice(), [Event::Undeliverable(why)] if why.contains("480")),
+        "{out:?}"
+    );
 }
 
 #[test]
@@ -256,7 +328,10 @@ fn gateway_messages_are_answered_and_their_replies_delivered() {
     assert_eq!(events(&out), vec![Event::Reply(reply.clone())]);
 
     // Anyone else's MESSAGE is answered but changes nothing.
-    let out = ua.received(&gateway_message(reply.encode(), "sip:mallory@rollcall.local"), 6);
+    let out = ua.received(
+        &gateway_message(reply.encode(), "sip:mallory@rollcall.local"),
+        6,
+    );
     assert_eq!(sent_response(&out).status_code.code(), 200);
     assert!(events(&out).is_empty());
 }
@@ -272,8 +347,16 @@ fn options_get_200_and_other_methods_405() {
         .cseq(1)
         .build()
         .unwrap();
-    assert_eq!(sent_response(&ua.received(&options.to_string(), 1)).status_code.code(), 200);
-    let invite = options.to_string().replacen("OPTIONS", "INVITE", 1).replace("1 OPTIONS", "1 INVITE");
+    assert_eq!(
+        sent_response(&ua.received(&options.to_string(), 1))
+            .status_code
+            .code(),
+        200
+    );
+    let invite = options
+        .to_string()
+        .replacen("OPTIONS", "INVITE", 1)
+        .replace("1 OPTIONS", "1 INVITE");
     let response = sent_response(&ua.received(&invite, 2));
     assert_eq!(response.status_code.code(), 405);
     assert!(sip::header(&response.headers, "Allow").is_some());
