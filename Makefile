@@ -5,7 +5,7 @@
 # How `make run` starts the server (override: make run RUN_ARGS="...").
 RUN_ARGS ?= serve --demo --http 0.0.0.0:8080 --static-dir dist
 
-.PHONY: frontend backend run test e2e toolchain
+.PHONY: frontend backend run test e2e toolchain bench
 
 ## frontend: the browser app in dist/ (installs the wasm toolchain first).
 frontend:
@@ -31,3 +31,7 @@ e2e: frontend backend
 ## toolchain: only install the front-end build tools.
 toolchain:
 	scripts/wasm-toolchain.sh
+
+## bench: what each hot path costs (numbers and ratios, no assertions).
+bench:
+	cargo bench -p rollcall --bench hot_paths

@@ -249,7 +249,7 @@ async fn run_im_server(args: ImServerArgs) -> anyhow::Result<()> {
         domain: args.common.domain,
     };
     let listener = TcpListener::bind(args.http).await.with_context(|| format!("binding {}", args.http))?;
-    serve::spawn_http(listener, im_server::router(im).merge(web::router(&args.static_dir, client)));
+    serve::spawn_http(listener, im_server::router(im).merge(web::router(&args.static_dir, client, web::Readiness::ready())));
     println!("IM server listening on {}", args.http);
     wait_for_shutdown().await
 }

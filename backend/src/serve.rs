@@ -19,10 +19,12 @@ use crate::conference::{self, ConferenceConfig, ConferenceService};
 use crate::gateway::{self, Gateway, GatewayConfig};
 use crate::im_server::{self, ImConfig, ImServer};
 use crate::store::{Store, User};
-use crate::web::{self, ClientConfig};
+use crate::web::{self, ClientConfig, Readiness};
 
 /// The gateway's SIP user name.
 pub const GATEWAY_USER: &str = "conference";
+/// How long `start` waits for the gateway's registration.
+const GATEWAY_START_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
 /// Users seeded by `--demo`.
 pub const DEMO_USERS: &[&str] = &["alice", "bob", "carol"];
 
@@ -84,7 +86,11 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     // IM server and the browser app.
     let im = ImServer::new(ImConfig::new(&options.domain), store.clone());
     let client = ClientConfig { domain: options.domain.clone(), gateway_aor: format!("sip:{GATEWAY_USER}@{}", options.domain) };
-    spawn_http(http_listener, im_server::router(Arc::clone(&im)).merge(web::router(&options.static_dir, client)));
+    let ready = Readiness::default();
+    spawn_http(
+        http_listener,
+        im_server::router(Arc::clone(&im)).merge(web::router(&options.static_dir, client, ready.clone())),
+    );
 
     // Gateway: a SIP user of the IM server, a client of the conference service.
     let loopback = if http.ip().is_unspecified() { IpAddr::V4(Ipv4Addr::LOCALHOST) } else { http.ip() };
@@ -99,6 +105,13 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     })?;
     spawn_http(reporting_listener, gateway::reporting::router(Arc::clone(&gateway), signing_key));
 
+    // Ready once the gateway can take requests; until then the browser's
+    // bootstrap (`/config.json`) answers 503.
+    if gateway.user_agent.wait_registered(GATEWAY_START_LIMIT).await {
+        ready.set_ready();
+    } else {
+        anyhow::bail!("the gateway did not register with the IM server within {GATEWAY_START_LIMIT:?}");
+    }
     info!(%http, %conference_url, %reporting_url, "rollcall is up");
     Ok(Running { http, conference_url, reporting_url, im, gateway, store })
 }

@@ -1,8 +1,14 @@
 //! The browser app's HTTP side: the built front end (`dist/`), its
 //! `config.json`, and a health check. When the front end has not been
 //! built, `/` says how to build it; SIP keeps working either way.
+//!
+//! Readiness: `config.json` and `/healthz` answer 503 until the process is
+//! ready to serve conferences (in `rollcall serve`: once the gateway has
+//! registered), so a browser or a load balancer never starts too early.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse};
@@ -17,12 +23,21 @@ pub struct ClientConfig {
     pub gateway_aor: String,
 }
 
-pub fn router(static_dir: &Path, client: ClientConfig) -> Router {
+pub fn router(static_dir: &Path, client: ClientConfig, ready: Readiness) -> Router {
     let config = {
         let body = serde_json_like(&client);
-        move || async move { ([(header::CONTENT_TYPE, "application/json")], body) }
+        let ready = ready.clone();
+        move || async move {
+            if !ready.is_ready() {
+                return (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "application/json")], "{}".to_string());
+            }
+            (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], body)
+        }
     };
-    let router = Router::new().route("/config.json", get(config)).route("/healthz", get(|| async { "ok\n" }));
+    let health = move || async move {
+        if ready.is_ready() { (StatusCode::OK, "ok\n") } else { (StatusCode::SERVICE_UNAVAILABLE, "starting\n") }
+    };
+    let router = Router::new().route("/config.json", get(config)).route("/healthz", get(health));
     let index = static_dir.join("index.html");
     if index.is_file() {
         let files = ServeDir::new(static_dir).fallback(ServeFile::new(index));
@@ -30,6 +45,27 @@ pub fn router(static_dir: &Path, client: ClientConfig) -> Router {
     } else {
         let dir: PathBuf = static_dir.to_path_buf();
         router.fallback(move || not_built(dir.clone()))
+    }
+}
+
+/// Whether the process is ready to serve conferences; cheap to clone.
+#[derive(Clone, Default)]
+pub struct Readiness(Arc<AtomicBool>);
+
+impl Readiness {
+    /// Ready from the start (a part that depends on nothing else).
+    pub fn ready() -> Self {
+        let r = Readiness::default();
+        r.set_ready();
+        r
+    }
+
+    pub fn set_ready(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.0.load(Ordering::Acquire)
     }
 }
 
