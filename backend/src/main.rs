@@ -1,9 +1,11 @@
 //! `rollcall`: the command line. `serve` runs every part in one process;
 //! `im-server`, `gateway` and `conference-service` run one part each;
-//! `user` manages SIP users.
+//! `user` manages SIP users; `calls` prints call records; `bridge crash`
+//! injects a bridge failure (operators rehearsing the fatal-error flow).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -11,7 +13,7 @@ use clap::{Args, Parser, Subcommand};
 
 mod config_file;
 use rollcall::bridge::SimDelays;
-use rollcall::conference::{self, ConferenceConfig, ConferenceService};
+use rollcall::conference::{self, ConferenceConfig, ConferenceService, StoreRecorder};
 use rollcall::gateway::{self, Gateway, GatewayConfig};
 use rollcall::im_server::{self, ImConfig, ImServer};
 use rollcall::serve::{self, ServeOptions, DEMO_USERS};
@@ -45,6 +47,32 @@ enum Command {
     /// Manage SIP users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Print call records (one row per dialled call leg), oldest first.
+    Calls {
+        #[arg(long, default_value = "rollcall.db", env = "ROLLCALL_DB")]
+        db: String,
+        /// How many of the most recent records.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Operate on the conference bridge through the conference web service.
+    #[command(subcommand)]
+    Bridge(BridgeCommand),
+}
+
+#[derive(Subcommand)]
+enum BridgeCommand {
+    /// Make the bridge fail under a conference: every participant is
+    /// disconnected (cause 41), then the conference terminated (fatal-error).
+    Crash {
+        conference_id: String,
+        /// The conference web service's SOAP endpoint; /admin/crash is beside it.
+        #[arg(long, default_value = "http://127.0.0.1:8081/conference", env = "ROLLCALL_CONFERENCE_URL")]
+        conference_url: String,
+        /// The conference web service's bearer token.
+        #[arg(long, env = "ROLLCALL_CONFERENCE_TOKEN")]
+        token: String,
+    },
 }
 
 #[derive(Args)]
@@ -77,6 +105,11 @@ struct Timing {
     /// Largest number of participants in a conference, initiator included.
     #[arg(long, default_value_t = 16, env = "ROLLCALL_MAX_PARTICIPANTS")]
     max_participants: usize,
+    /// End a conference after this long with nobody but the initiator on the
+    /// call or being called, in milliseconds (default 30 minutes; not
+    /// shortened by --fast).
+    #[arg(long, env = "ROLLCALL_INACTIVITY_MS")]
+    inactivity_ms: Option<u64>,
 }
 
 impl Timing {
@@ -98,6 +131,10 @@ impl Timing {
             delays.auto_hangup = ms(v);
         }
         delays
+    }
+
+    fn inactivity_timeout(&self) -> Duration {
+        self.inactivity_ms.map_or(ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT, Duration::from_millis)
     }
 }
 
@@ -170,6 +207,9 @@ struct ConferenceArgs {
     reporting_url: String,
     #[arg(long, env = "ROLLCALL_SIGNING_KEY")]
     signing_key: String,
+    /// SQLite database for call records (none written without it).
+    #[arg(long, env = "ROLLCALL_DB")]
+    db: Option<String>,
     #[command(flatten)]
     timing: Timing,
 }
@@ -212,6 +252,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Gateway(args) => run_gateway(args).await,
         Command::ConferenceService(args) => run_conference_service(args).await,
         Command::User(command) => run_user(command).await,
+        Command::Calls { db, limit } => run_calls(&db, limit).await,
+        Command::Bridge(BridgeCommand::Crash { conference_id, conference_url, token }) => {
+            run_bridge_crash(&conference_id, &conference_url, &token).await
+        }
     }
 }
 
@@ -231,6 +275,7 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         static_dir: args.static_dir,
         delays: args.timing.delays(),
         max_participants: args.timing.max_participants,
+        inactivity_timeout: args.timing.inactivity_timeout(),
         demo_users: demo_users.clone(),
     })
     .await?;
@@ -272,12 +317,21 @@ async fn run_gateway(args: GatewayArgs) -> anyhow::Result<()> {
 }
 
 async fn run_conference_service(args: ConferenceArgs) -> anyhow::Result<()> {
+    let call_records: Option<Arc<dyn conference::CallRecorder>> = match &args.db {
+        Some(db) => {
+            let store = Store::open(db).await?;
+            Some(Arc::new(StoreRecorder::spawn(store.call_records(), &tokio::runtime::Handle::current())))
+        }
+        None => None,
+    };
     let service = ConferenceService::with_simulator(
         ConferenceConfig {
             token: args.token,
             reporting_url: args.reporting_url,
             signing_key: args.signing_key.into_bytes(),
             max_participants: args.timing.max_participants,
+            inactivity_timeout: args.timing.inactivity_timeout(),
+            call_records,
         },
         args.timing.delays(),
     )?;
@@ -306,6 +360,49 @@ async fn run_user(command: UserCommand) -> anyhow::Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+async fn run_calls(db: &str, limit: u32) -> anyhow::Result<()> {
+    let store = Store::open(db).await?;
+    let records = store.call_records().recent(limit).await.context("reading call records")?;
+    println!(
+        "{:<21} {:<12} {:<18} {:<16} {:<24} {:<24} {:<24} {:<12} {:>5}",
+        "conference", "account", "participant", "number", "start (dial)", "answer", "end", "state", "cause"
+    );
+    for stored in records {
+        let r = stored.record;
+        println!(
+            "{:<21} {:<12} {:<18} {:<16} {:<24} {:<24} {:<24} {:<12} {:>5}",
+            r.conference_id,
+            r.account,
+            r.participant_id,
+            r.number,
+            r.started_at,
+            r.answered_at.as_deref().unwrap_or("-"),
+            r.ended_at,
+            r.final_state,
+            r.cause.map_or_else(|| "-".to_string(), |c| c.to_string()),
+        );
+    }
+    Ok(())
+}
+
+/// `POST /admin/crash?conference=ID` beside the SOAP endpoint `conference_url`.
+async fn run_bridge_crash(conference_id: &str, conference_url: &str, token: &str) -> anyhow::Result<()> {
+    let mut url = reqwest::Url::parse(conference_url).with_context(|| format!("conference URL {conference_url}"))?;
+    url.set_path("/admin/crash");
+    url.query_pairs_mut().clear().append_pair("conference", conference_id);
+    let response = reqwest::Client::new()
+        .post(url.clone())
+        .bearer_auth(token)
+        .send()
+        .await
+        .with_context(|| format!("POST {url}"))?;
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    anyhow::ensure!(status.is_success(), "{url} answered {status}: {}", text.trim());
+    print!("{text}");
     Ok(())
 }
 

@@ -6,6 +6,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::serve::ListenerExt;
@@ -15,7 +16,7 @@ use tokio::net::TcpListener;
 use tracing::info;
 
 use crate::bridge::SimDelays;
-use crate::conference::{self, ConferenceConfig, ConferenceService};
+use crate::conference::{self, ConferenceConfig, ConferenceService, StoreRecorder};
 use crate::gateway::{self, Gateway, GatewayConfig};
 use crate::im_server::{self, ImConfig, ImServer};
 use crate::store::{Store, User};
@@ -36,6 +37,9 @@ pub struct ServeOptions {
     pub static_dir: PathBuf,
     pub delays: SimDelays,
     pub max_participants: usize,
+    /// How long a conference may stay idle before it is ended
+    /// ([`ConferenceConfig::inactivity_timeout`]).
+    pub inactivity_timeout: Duration,
     /// Demo users to seed, with their passwords.
     pub demo_users: Vec<(String, String)>,
 }
@@ -45,6 +49,9 @@ pub struct ServeOptions {
 pub struct Running {
     pub http: SocketAddr,
     pub conference_url: String,
+    /// The conference web service's bearer token (fresh each start; it is
+    /// here for in-process callers such as tests, and is never printed).
+    pub conference_token: String,
     pub reporting_url: String,
     pub im: Arc<ImServer>,
     pub gateway: Arc<Gateway>,
@@ -71,13 +78,16 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     let token = random_hex(16);
     let signing_key = random_hex(32).into_bytes();
 
-    // Conference web service + simulated PSTN.
+    // Conference web service + simulated PSTN, writing call records to the store.
+    let recorder = StoreRecorder::spawn(store.call_records(), &tokio::runtime::Handle::current());
     let service = ConferenceService::with_simulator(
         ConferenceConfig {
             token: token.clone(),
             reporting_url: reporting_url.clone(),
             signing_key: signing_key.clone(),
             max_participants: options.max_participants,
+            inactivity_timeout: options.inactivity_timeout,
+            call_records: Some(Arc::new(recorder)),
         },
         options.delays,
     )?;
@@ -100,7 +110,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         user: GATEWAY_USER.to_string(),
         password: gateway_password,
         conference_url: conference_url.clone(),
-        conference_token: token,
+        conference_token: token.clone(),
         signing_key: signing_key.clone(),
     })?;
     spawn_http(reporting_listener, gateway::reporting::router(Arc::clone(&gateway), signing_key));
@@ -113,7 +123,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         anyhow::bail!("the gateway did not register with the IM server within {GATEWAY_START_LIMIT:?}");
     }
     info!(%http, %conference_url, %reporting_url, "rollcall is up");
-    Ok(Running { http, conference_url, reporting_url, im, gateway, store })
+    Ok(Running { http, conference_url, conference_token: token, reporting_url, im, gateway, store })
 }
 
 /// Serves `router` on `listener` in the background, with peer addresses.

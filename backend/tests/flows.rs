@@ -4,112 +4,12 @@
 
 mod common;
 
-use common::{Client, TestServer};
+use common::flow::{active_conference, add, is_conference, is_final_for, party, read_until, signed_in, Seen};
+use common::TestServer;
 use rollcall_shared::soap::conference::{
-    AddParticipant, CreateConference, EndConference, GetConference, ListConferences, RemoveParticipant, Reply, Request,
+    AddParticipant, EndConference, GetConference, ListConferences, RemoveParticipant, Reply, Request,
 };
-use rollcall_shared::soap::{
-    ConferenceState, FaultKind, Location, Party, ParticipantState, ParticipantStatus, TerminationReason,
-};
-
-fn party(name: &str, phone: &str) -> Party {
-    Party { name: name.into(), phone: phone.into(), location: Location::Work, email: None }
-}
-
-/// What the client saw of one conference, in order.
-#[derive(Default)]
-struct Seen {
-    sequence: u64,
-    events: Vec<Reply>,
-}
-
-impl Seen {
-    /// Records an event, checking that sequence numbers have no gap.
-    fn push(&mut self, reply: Reply) {
-        let sequence = match &reply {
-            Reply::ParticipantStatus(s) => s.sequence,
-            Reply::ConferenceStatus(s) => s.sequence,
-            _ => return self.events.push(reply),
-        };
-        assert_eq!(sequence, self.sequence + 1, "sequence numbers increase by one: {reply:?}");
-        self.sequence = sequence;
-        self.events.push(reply);
-    }
-
-    fn states_of(&self, participant_id: &str) -> Vec<(ParticipantState, Option<u16>)> {
-        self.events
-            .iter()
-            .filter_map(|r| match r {
-                Reply::ParticipantStatus(s) if s.participant_id == participant_id => Some((s.state, s.cause.map(|c| c.0))),
-                _ => None,
-            })
-            .collect()
-    }
-}
-
-/// Reads replies until `done` says so; returns the one that ended it.
-async fn read_until(client: &mut Client, seen: &mut Seen, mut done: impl FnMut(&Reply) -> bool) -> Reply {
-    loop {
-        let reply = client.next_reply().await;
-        seen.push(reply.clone());
-        if done(&reply) {
-            return reply;
-        }
-    }
-}
-
-fn is_conference(state: ConferenceState) -> impl Fn(&Reply) -> bool {
-    move |r| matches!(r, Reply::ConferenceStatus(s) if s.state == state)
-}
-
-fn is_final_for(participant_id: String) -> impl Fn(&Reply) -> bool {
-    move |r| matches!(r, Reply::ParticipantStatus(s) if s.participant_id == participant_id && s.state.is_final())
-}
-
-/// Alice starts a conference from `initiator_phone` and waits for `active`.
-async fn active_conference(alice: &mut Client, seen: &mut Seen, initiator_phone: &str) -> (String, String) {
-    alice
-        .send_request(&Request::CreateConference(CreateConference {
-            request_id: "create".into(),
-            account: "alice".into(),
-            initiator: party("Alice", initiator_phone),
-            participants: Vec::new(),
-        }))
-        .await;
-    let Reply::CreateConferenceResponse { conference_id, .. } = read_until(alice, seen, |_| true).await else {
-        panic!("the create response comes first")
-    };
-    read_until(alice, seen, is_conference(ConferenceState::Active)).await;
-    let initiator = match &seen.events[1] {
-        Reply::ParticipantStatus(ParticipantStatus { participant_id, .. }) => participant_id.clone(),
-        other => panic!("the initiator's first event: {other:?}"),
-    };
-    (conference_id, initiator)
-}
-
-async fn add(alice: &mut Client, seen: &mut Seen, conference_id: &str, request_id: &str, phone: &str) -> String {
-    alice
-        .send_request(&Request::AddParticipant(AddParticipant {
-            request_id: request_id.into(),
-            conference_id: conference_id.into(),
-            participant: party(request_id, phone),
-        }))
-        .await;
-    let answer = read_until(alice, seen, |r| matches!(r, Reply::AddParticipantResponse { .. } | Reply::Fault(_))).await;
-    match answer {
-        Reply::AddParticipantResponse { request_id: echoed, participant_id, state, .. } => {
-            assert_eq!((echoed.as_str(), state), (request_id, ParticipantState::Dialing));
-            participant_id
-        }
-        other => panic!("AddParticipant refused: {other:?}"),
-    }
-}
-
-async fn signed_in(server: &TestServer, user: &str) -> Client {
-    let mut client = server.client(user).await;
-    client.register().await;
-    client
-}
+use rollcall_shared::soap::{ConferenceState, FaultKind, ParticipantState, TerminationReason};
 
 #[tokio::test]
 async fn add_participants_answering_busy_unallocated_and_not_answering() {

@@ -82,6 +82,8 @@ async fn gateway_reconnects_and_registers_again_after_losing_the_im_server() {
             reporting_url: format!("http://{reporting_addr}/reporting"),
             signing_key: key.clone(),
             max_participants: 4,
+            inactivity_timeout: ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT,
+            call_records: None,
         },
         SimDelays::fast(),
     )

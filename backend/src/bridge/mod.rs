@@ -27,8 +27,13 @@
 //!   was asked for; hanging up a leg that has already ended, or that was
 //!   never dialled, does nothing. That one final event per leg lets a service
 //!   free what it holds for the leg without timers.
-//! - `dial` and `hang_up` never block and never call back into the service:
-//!   the service may call them while holding its own locks.
+//! - `dial`, `hang_up` and `crash` never block and never call back into the
+//!   service: the service may call them while holding its own locks.
+//! - A bridge that fails under a leg ends it with
+//!   [`Lost`](BridgeEventKind::Lost): not a party's doing but the bridge's,
+//!   which the service treats as a fatal error of the leg's conference.
+//!   [`crash`](BridgeDriver::crash) injects such a failure on purpose (for
+//!   operators rehearsing the fatal-error flow of PROTOCOL.md §4).
 //!
 //! Drivers: [`simulator`], the simulated telephone network of PROTOCOL.md §5
 //! (the default, so the whole system runs on one machine). A SIP-trunk driver
@@ -72,6 +77,11 @@ pub enum BridgeEventKind {
     /// end hung up, or the bridge confirms a release the service asked for
     /// (cause 16 normal clearing). Final.
     HungUp(Cause),
+    /// The bridge itself failed under the leg (a crash of the mixer, a lost
+    /// trunk): the call is gone and nobody chose to end it. Final. The
+    /// simulator uses cause 41 (temporary failure: a new call may succeed at
+    /// once); the conference service treats it as fatal for the conference.
+    Lost(Cause),
 }
 
 impl BridgeEventKind {
@@ -86,7 +96,9 @@ impl BridgeEventKind {
             BridgeEventKind::Ringing | BridgeEventKind::Answered => None,
             BridgeEventKind::Busy => Some(Cause::USER_BUSY),
             BridgeEventKind::NoAnswer => Some(Cause::NO_ANSWER),
-            BridgeEventKind::Failed(cause) | BridgeEventKind::HungUp(cause) => Some(cause),
+            BridgeEventKind::Failed(cause) | BridgeEventKind::HungUp(cause) | BridgeEventKind::Lost(cause) => {
+                Some(cause)
+            }
         }
     }
 }
@@ -110,6 +122,10 @@ pub enum BridgeError {
     /// The bridge cannot take calls now (down, overloaded, not running).
     #[error("bridge unavailable: {0}")]
     Unavailable(String),
+    /// The driver does not offer this command (e.g. fault injection on a
+    /// production trunk).
+    #[error("this bridge driver does not support {0}")]
+    Unsupported(&'static str),
 }
 
 /// The conference service's interface to a conference bridge. See the
@@ -122,6 +138,15 @@ pub trait BridgeDriver: Send + Sync {
     /// Release `leg`, whatever its state. A live leg is confirmed with
     /// `HungUp(16)`; an ended or unknown leg is ignored.
     fn hang_up(&self, leg: LegId);
+
+    /// Fault injection: fail under `legs` as if the bridge had crashed, so
+    /// that each of them that is alive ends with [`BridgeEventKind::Lost`].
+    /// Legs that have ended or are unknown are ignored. Drivers of real
+    /// networks need not offer it; the default refuses.
+    fn crash(&self, legs: &[LegId]) -> Result<(), BridgeError> {
+        let _ = legs;
+        Err(BridgeError::Unsupported("fault injection"))
+    }
 }
 
 /// The sending half drivers report on; the conference service owns the
@@ -138,12 +163,13 @@ mod tests {
     fn final_events_and_causes() {
         use BridgeEventKind::*;
         assert!(!Ringing.is_final() && !Answered.is_final());
-        for kind in [Busy, NoAnswer, Failed(Cause(1)), HungUp(Cause(16))] {
+        for kind in [Busy, NoAnswer, Failed(Cause(1)), HungUp(Cause(16)), Lost(Cause(41))] {
             assert!(kind.is_final(), "{kind:?}");
         }
         assert_eq!(Busy.cause(), Some(Cause::USER_BUSY));
         assert_eq!(NoAnswer.cause(), Some(Cause::NO_ANSWER));
         assert_eq!(Failed(Cause(34)).cause(), Some(Cause(34)));
+        assert_eq!(Lost(Cause(41)).cause(), Some(Cause(41)));
         assert_eq!(Ringing.cause(), None);
         assert_eq!(LegId(7).to_string(), "leg-7");
     }

@@ -213,6 +213,20 @@ impl BridgeDriver for Simulator {
             self.inner.send(BridgeEvent { leg, kind: BridgeEventKind::HungUp(Cause::NORMAL_CLEARING) });
         }
     }
+
+    /// Drops every live leg of `legs` with `Lost(41)`, in the order given,
+    /// under one lock so no scripted event slips in between.
+    fn crash(&self, legs: &[LegId]) -> Result<(), BridgeError> {
+        let mut table = self.inner.legs();
+        for leg in legs {
+            if let Some(task) = table.remove(leg) {
+                task.abort();
+                tracing::warn!(%leg, "simulated bridge failure");
+                self.inner.send(BridgeEvent { leg: *leg, kind: BridgeEventKind::Lost(Cause::TEMPORARY_FAILURE) });
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -336,6 +350,23 @@ mod tests {
         assert_eq!(sim.dial(LegId(1), "4255550100"), Err(BridgeError::InvalidNumber("4255550100".into())));
         sim.dial(LegId(1), "+14255550100").expect("dial");
         assert_eq!(sim.dial(LegId(1), "+14255550101"), Err(BridgeError::LegInUse(LegId(1))));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn crash_loses_live_legs_and_ignores_the_rest() {
+        let (sim, mut rx) = Simulator::channel(D);
+        sim.dial(LegId(1), "+14255550100").expect("dial");
+        sim.dial(LegId(2), UNALLOCATED).expect("dial");
+        sim.dial(LegId(3), BUSY).expect("dial");
+        for _ in 0..3 {
+            rx.recv().await.expect("ringing / failed");
+        }
+        sim.crash(&[LegId(1), LegId(2), LegId(3), LegId(9)]).expect("the simulator can crash");
+        assert_eq!(rx.recv().await, Some(BridgeEvent { leg: LegId(1), kind: Lost(Cause(41)) }));
+        assert_eq!(rx.recv().await, Some(BridgeEvent { leg: LegId(3), kind: Lost(Cause(41)) }));
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        assert!(rx.try_recv().is_err(), "no busy, nothing for the ended or unknown legs");
+        assert_eq!(sim.live_legs(), 0);
     }
 
     #[test]

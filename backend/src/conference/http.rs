@@ -27,11 +27,13 @@ pub const MAX_BODY: usize = 64 * 1024;
 /// The WSDL 1.1 description of `urn:rollcall:bridge:1`, SOAP 1.2 binding.
 pub const WSDL: &str = include_str!("conference.wsdl");
 
-/// The conference web service's routes: `POST /conference` and
-/// `GET /conference?wsdl`.
+/// The conference web service's routes: `POST /conference`,
+/// `GET /conference?wsdl`, and the operator's `POST /admin/crash`
+/// ([`super::admin`]).
 pub fn router(service: Arc<ConferenceService>) -> Router {
     Router::new()
         .route("/conference", post(soap).get(wsdl))
+        .route("/admin/crash", post(super::admin::crash))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(service)
 }
@@ -40,12 +42,7 @@ pub fn router(service: Arc<ConferenceService>) -> Router {
 async fn soap(State(service): State<Arc<ConferenceService>>, request: Request) -> Response {
     if !bearer_matches(request.headers(), &service.config().token) {
         tracing::warn!("request without the right bearer token");
-        return (
-            StatusCode::UNAUTHORIZED,
-            [(header::WWW_AUTHENTICATE, "Bearer realm=\"rollcall-conference\"")],
-            "a bearer token is required\n",
-        )
-            .into_response();
+        return unauthorized();
     }
     // Reads at most MAX_BODY bytes; beyond that the rejection is a 413.
     let body = match Bytes::from_request(request, &()).await {
@@ -63,6 +60,16 @@ async fn soap(State(service): State<Arc<ConferenceService>>, request: Request) -
         },
     };
     soap_response(&response)
+}
+
+/// 401 with the bearer challenge.
+pub(super) fn unauthorized() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, "Bearer realm=\"rollcall-conference\"")],
+        "a bearer token is required\n",
+    )
+        .into_response()
 }
 
 /// The HTTP response carrying `response`, with the SOAP 1.2 binding's status.
@@ -118,7 +125,7 @@ fn is_plain_host(host: &str) -> bool {
 
 /// Does `Authorization` carry `Bearer <token>`? Compared in constant time,
 /// so response timing does not reveal how much of a guess was right.
-fn bearer_matches(headers: &HeaderMap, token: &str) -> bool {
+pub(super) fn bearer_matches(headers: &HeaderMap, token: &str) -> bool {
     let Some(presented) = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
@@ -157,6 +164,8 @@ mod tests {
             reporting_url: receiver.url.clone(),
             signing_key: KEY.to_vec(),
             max_participants: 8,
+            inactivity_timeout: ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT,
+            call_records: None,
         };
         let service = ConferenceService::with_simulator(config, SimDelays::fast()).expect("service");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

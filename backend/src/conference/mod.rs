@@ -14,6 +14,8 @@
 //! - `record`: one conference as the service remembers it.
 //! - [`service`]: the operations and the reaction to bridge events.
 //! - [`callbacks`]: ordered, signed, retried delivery of events.
+//! - [`billing`]: a call record for every finished leg.
+//! - [`admin`]: `POST /admin/crash`, fault injection for operators.
 //! - [`http`]: the axum routes, `POST /conference` and `GET /conference?wsdl`.
 //!
 //! Starting it:
@@ -29,6 +31,8 @@
 //!         reporting_url: "http://127.0.0.1:8081/reporting".into(),
 //!         signing_key: b"shared callback key".to_vec(),
 //!         max_participants: ConferenceConfig::DEFAULT_MAX_PARTICIPANTS,
+//!         inactivity_timeout: ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT,
+//!         call_records: None,
 //!     },
 //!     SimDelays::default(),
 //! )?;
@@ -37,6 +41,8 @@
 //! # Ok(()) }
 //! ```
 
+pub mod admin;
+pub mod billing;
 pub mod callbacks;
 pub mod http;
 mod record;
@@ -46,6 +52,7 @@ pub mod state;
 #[cfg(test)]
 mod testing;
 
+pub use billing::{CallRecorder, StoreRecorder};
 pub use callbacks::{CallbackDispatcher, Reporter, RetryPolicy};
 pub use http::{router, MAX_BODY, WSDL};
-pub use service::{ConferenceConfig, ConferenceService, StartError, TERMINATED_RETENTION};
+pub use service::{ConferenceConfig, ConferenceService, CrashError, StartError, TERMINATED_RETENTION};

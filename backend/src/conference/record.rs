@@ -11,7 +11,11 @@ use rollcall_shared::soap::bridge::Notification;
 use rollcall_shared::soap::{
     ConferenceSnapshot, ConferenceStatus, Participant, ParticipantStatus, Party,
 };
+use std::time::SystemTime;
+
 use tokio::time::Instant;
+
+use super::billing::CallRecord;
 
 use super::state::{ConfInput, ConfState, InvalidTransition, LegInput, LegState};
 use crate::bridge::LegId;
@@ -23,11 +27,15 @@ pub struct Leg {
     pub leg_id: LegId,
     pub party: Party,
     pub state: LegState,
+    /// When the leg was handed to the bridge (its call record's start).
+    pub dialed_at: Option<SystemTime>,
+    /// When the called party answered.
+    pub answered_at: Option<SystemTime>,
 }
 
 impl Leg {
     pub fn new(participant_id: String, leg_id: LegId, party: Party) -> Self {
-        Leg { participant_id, leg_id, party, state: LegState::Pending }
+        Leg { participant_id, leg_id, party, state: LegState::Pending, dialed_at: None, answered_at: None }
     }
 
     /// The snapshot entry of this leg.
@@ -62,6 +70,12 @@ pub struct Conference {
     pub created: u64,
     /// When it was terminated, to forget it some time later.
     pub ended_at: Option<Instant>,
+    /// Since when the conference has been idle (see [`Conference::is_idle`]),
+    /// or `None` while it is not.
+    pub idle_since: Option<Instant>,
+    /// Counts idle periods, so an inactivity timer armed for an earlier
+    /// period recognises that it is stale.
+    pub idle_epoch: u64,
 }
 
 impl Conference {
@@ -76,7 +90,66 @@ impl Conference {
             legs: vec![initiator],
             created,
             ended_at: None,
+            idle_since: None,
+            idle_epoch: 0,
         }
+    }
+
+    /// Idle: not terminated, and nobody but the initiator on the call or on
+    /// the way to it — every other leg has ended (or there is none). A
+    /// participant waiting to be dialled, dialling, ringing or connected
+    /// makes the conference busy, so inactivity never ends a call between
+    /// two people, however long and quiet.
+    pub fn is_idle(&self) -> bool {
+        !self.state.is_terminated() && self.legs.iter().skip(1).all(|leg| leg.state.is_final())
+    }
+
+    /// Brings `idle_since` up to date after a change. Returns the new idle
+    /// period's epoch when one has just begun (the caller arms a timer for
+    /// it); leaving an idle period bumps the epoch, so its timer goes stale.
+    pub fn update_idle(&mut self) -> Option<u64> {
+        match (self.is_idle(), self.idle_since) {
+            (true, None) => {
+                self.idle_since = Some(Instant::now());
+                self.idle_epoch += 1;
+                Some(self.idle_epoch)
+            }
+            (false, Some(_)) => {
+                self.idle_since = None;
+                self.idle_epoch += 1;
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// Has the idle period `epoch` lasted, unbroken, until now?
+    pub fn still_idle_since(&self, epoch: u64) -> bool {
+        self.idle_since.is_some() && self.idle_epoch == epoch && self.is_idle()
+    }
+
+    /// The call record of leg `index`, once it has ended — `None` while it
+    /// is live, and for a leg that was never dialled (no call, no record).
+    pub fn call_record(&self, index: usize) -> Option<CallRecord> {
+        let leg = self.legs.get(index)?;
+        if !leg.state.is_final() {
+            return None;
+        }
+        let started = leg.dialed_at?;
+        let (state, cause) = leg.state.wire();
+        let rfc3339 = |t| humantime::format_rfc3339_millis(t).to_string();
+        Some(CallRecord {
+            account: self.account.clone(),
+            owner: self.owner.clone(),
+            conference_id: self.id.clone(),
+            participant_id: leg.participant_id.clone(),
+            number: leg.party.phone.clone(),
+            started_at: rfc3339(started),
+            answered_at: leg.answered_at.map(rfc3339),
+            ended_at: now_rfc3339(),
+            final_state: state.as_str().to_string(),
+            cause: cause.map(|c| c.0),
+        })
     }
 
     /// The index of participant `participant_id`.
@@ -100,6 +173,11 @@ impl Conference {
             });
         };
         leg.state = leg.state.next(input)?;
+        match leg.state {
+            LegState::Dialing => leg.dialed_at = Some(SystemTime::now()),
+            LegState::Connected => leg.answered_at = Some(SystemTime::now()),
+            _ => {}
+        }
         let (state, cause) = leg.state.wire();
         let participant_id = leg.participant_id.clone();
         self.sequence += 1;
@@ -230,6 +308,43 @@ mod tests {
         let ids: Vec<_> = snap.participants.iter().map(|p| p.participant_id.as_str()).collect();
         assert_eq!(ids, ["p-1", "p-2"]);
         assert!(conf.ended_at.is_some());
+    }
+
+    #[test]
+    fn call_records_only_for_dialled_legs_that_ended() {
+        let mut conf = conference();
+        conf.legs.push(Leg::new("p-2".into(), LegId(2), Party { phone: "+14255550101".into(), ..Party::default() }));
+        conf.apply_leg(0, LegInput::Dial).expect("dial");
+        assert_eq!(conf.call_record(0), None, "still live");
+        conf.apply_leg(0, LegInput::Answered).expect("answer");
+        conf.apply_leg(0, LegInput::HungUp(rollcall_shared::soap::Cause(16))).expect("hang up");
+        let record = conf.call_record(0).expect("a record");
+        assert_eq!(
+            (record.account.as_str(), record.conference_id.as_str(), record.participant_id.as_str(), record.number.as_str()),
+            ("acct", "conf-1", "p-1", "+14255550100")
+        );
+        assert_eq!((record.final_state.as_str(), record.cause), ("disconnected", Some(16)));
+        assert!(record.answered_at.is_some() && record.started_at <= record.ended_at);
+        conf.apply_leg(1, LegInput::Release).expect("release a pending leg");
+        assert_eq!(conf.call_record(1), None, "never dialled, never billed");
+        assert_eq!(conf.call_record(7), None);
+    }
+
+    #[test]
+    fn idle_periods_begin_and_end_with_the_other_legs() {
+        let mut conf = conference();
+        assert!(conf.is_idle(), "the initiator alone");
+        assert_eq!(conf.update_idle(), Some(1), "a new idle period");
+        assert_eq!(conf.update_idle(), None, "the same period");
+        conf.legs.push(Leg::new("p-2".into(), LegId(2), Party::default()));
+        assert!(!conf.is_idle(), "someone is waiting to be called");
+        assert_eq!(conf.update_idle(), None);
+        assert!(!conf.still_idle_since(1), "the first period is over");
+        conf.apply_leg(1, LegInput::Release).expect("release");
+        assert_eq!(conf.update_idle(), Some(3));
+        assert!(conf.still_idle_since(3) && !conf.still_idle_since(1));
+        conf.apply_conf(ConfInput::Inactivity).expect("terminate");
+        assert!(!conf.is_idle() && !conf.still_idle_since(3), "terminated conferences are not idle");
     }
 
     #[test]

@@ -25,8 +25,23 @@
 //!   conference is `terminated` with `initiator-hung-up`.
 //! - **end**: every participant is released, the initiator last, then the
 //!   conference is `terminated` with `ended-by-initiator`.
-//! - **bridge lost** (its event channel closes): every live conference ends
-//!   that way, with `fatal-error`.
+//! - **fatal error**: when the bridge fails under a leg
+//!   ([`BridgeEventKind::Lost`], e.g. injected by [`ConferenceService::crash`])
+//!   every live leg of that conference is `disconnected` with the failure's
+//!   cause (41 temporary failure from the simulator), the initiator last,
+//!   then the conference is `terminated` with `fatal-error`. When the bridge
+//!   is lost altogether (its event channel closes) every live conference
+//!   ends that way, with cause 38 (network out of order: it is not coming
+//!   back).
+//! - **inactivity**: a conference that stays idle ([`Conference::is_idle`]:
+//!   nobody but the initiator on the call or being called) for
+//!   [`ConferenceConfig::inactivity_timeout`] is ended: the initiator is
+//!   `disconnected` (16), then the conference is `terminated` with
+//!   `inactivity`. Any participant dialling, ringing or connected stops the
+//!   clock; it restarts from zero when the last of them has gone.
+//!
+//! Every leg that was dialled leaves a call record when it ends, if the
+//! service was given a [`CallRecorder`].
 //!
 //! The service's own releases take effect at once and do not wait for the
 //! bridge's confirming `HungUp(16)` (which then finds the leg already gone
@@ -48,7 +63,13 @@ use tokio::runtime::Handle;
 use super::callbacks::{CallbackDispatcher, Reporter, RetryPolicy};
 use super::record::{new_id, Conference, Leg};
 use super::state::{ConfInput, ConfState, LegInput, LegState};
-use crate::bridge::{BridgeDriver, BridgeError, BridgeEvent, EventReceiver, LegId, SimDelays, Simulator};
+use super::billing::CallRecorder;
+use crate::bridge::{
+    BridgeDriver, BridgeError, BridgeEvent, BridgeEventKind, EventReceiver, LegId, SimDelays, Simulator,
+};
+
+/// Q.850 cause 38, network out of order: the bridge is gone for good.
+pub const NETWORK_OUT_OF_ORDER: Cause = Cause(38);
 
 /// How long a terminated conference can still be read (`getConferenceInfo`)
 /// before it is forgotten: long enough for a client that reconnects to learn
@@ -67,11 +88,20 @@ pub struct ConferenceConfig {
     pub signing_key: Vec<u8>,
     /// Most legs a conference may have alive at once, the initiator included.
     pub max_participants: usize,
+    /// How long a conference may stay idle — nobody but the initiator on the
+    /// call or being called — before it is ended with `inactivity`. A policy
+    /// of the service, not of the telephone network, so it lives here rather
+    /// than in [`SimDelays`] and applies with any bridge driver.
+    pub inactivity_timeout: Duration,
+    /// Where the record of every finished call leg goes (`None`: nowhere).
+    pub call_records: Option<Arc<dyn CallRecorder>>,
 }
 
 impl ConferenceConfig {
     /// A sensible limit for ad-hoc calls from an e-mail's recipient list.
     pub const DEFAULT_MAX_PARTICIPANTS: usize = 16;
+    /// Half an hour alone on a bridge is a forgotten call, not a meeting.
+    pub const DEFAULT_INACTIVITY_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 }
 
 /// Secrets stay out of logs.
@@ -82,6 +112,8 @@ impl fmt::Debug for ConferenceConfig {
             .field("reporting_url", &self.reporting_url)
             .field("signing_key", &"<redacted>")
             .field("max_participants", &self.max_participants)
+            .field("inactivity_timeout", &self.inactivity_timeout)
+            .field("call_records", &self.call_records.is_some())
             .finish()
     }
 }
@@ -111,6 +143,21 @@ pub struct ConferenceService {
     reporter: Arc<dyn Reporter>,
     registry: Mutex<Registry>,
     next_leg: AtomicU64,
+    /// The service itself, for the inactivity timers it spawns (weak, so a
+    /// pending timer does not keep a dropped service alive).
+    me: Weak<ConferenceService>,
+    runtime: Handle,
+}
+
+/// Why [`ConferenceService::crash`] could not inject a bridge failure.
+#[derive(Debug, thiserror::Error)]
+pub enum CrashError {
+    #[error("no conference {0}")]
+    NoSuchConference(String),
+    #[error("conference {0} has already ended")]
+    Terminated(String),
+    #[error(transparent)]
+    Bridge(#[from] BridgeError),
 }
 
 /// Everything behind the service's lock.
@@ -173,12 +220,14 @@ impl ConferenceService {
         reporter: Arc<dyn Reporter>,
         runtime: &Handle,
     ) -> Arc<Self> {
-        let service = Arc::new(ConferenceService {
+        let service = Arc::new_cyclic(|me| ConferenceService {
             config,
             driver,
             reporter,
             registry: Mutex::new(Registry::default()),
             next_leg: AtomicU64::new(1),
+            me: me.clone(),
+            runtime: runtime.clone(),
         });
         runtime.spawn(pump_bridge_events(Arc::downgrade(&service), events));
         service
@@ -271,6 +320,7 @@ impl ConferenceService {
                 return Err(bridge_fault(error));
             }
         }
+        self.watch_idle(conf); // a participant waiting for the initiator counts too
         let participant_id = conf.legs[index].participant_id.clone();
         tracing::info!(participant = %participant_id, "participant invited");
         Ok(BridgeResponse::InviteParticipant {
@@ -360,6 +410,13 @@ impl ConferenceService {
             return;
         };
         let _span = tracing::info_span!("conference", id = %conference_id).entered();
+        if let BridgeEventKind::Lost(cause) = event.kind {
+            if !conf.state.is_terminated() {
+                tracing::error!(leg = %event.leg, cause = cause.0, "the bridge failed under the conference");
+                self.fail(on_bridge, conf, cause);
+            }
+            return;
+        }
         if !self.step(conf, index, event.kind.into()) || index != 0 {
             return;
         }
@@ -379,6 +436,49 @@ impl ConferenceService {
         }
     }
 
+    /// Fault injection (`POST /admin/crash`): has the bridge fail under every
+    /// live leg of conference `conference_id`, as if its mixer had crashed.
+    /// Returns how many legs were failed. The bridge reports each of them
+    /// `Lost`, and the first such report ends the conference (see the
+    /// module documentation); the events follow asynchronously, like any
+    /// bridge event.
+    pub fn crash(&self, conference_id: &str) -> Result<usize, CrashError> {
+        let _span = tracing::info_span!("conference", id = %conference_id).entered();
+        let mut registry = self.registry();
+        let Registry { conferences, on_bridge, .. } = &mut *registry;
+        let Some(conf) = conferences.get_mut(conference_id) else {
+            return Err(CrashError::NoSuchConference(conference_id.to_string()));
+        };
+        if conf.state.is_terminated() {
+            return Err(CrashError::Terminated(conference_id.to_string()));
+        }
+        let legs: Vec<LegId> = conf.legs.iter().filter(|leg| leg.state.on_bridge()).map(|leg| leg.leg_id).collect();
+        tracing::warn!(legs = legs.len(), "injecting a bridge failure");
+        if legs.is_empty() {
+            // Nothing on the bridge to fail (cannot happen while the
+            // initiator's leg is live, which a live conference's always is),
+            // so fail the conference directly rather than never.
+            self.fail(on_bridge, conf, Cause::TEMPORARY_FAILURE);
+        } else {
+            self.driver.crash(&legs)?;
+        }
+        Ok(legs.len())
+    }
+
+    /// The inactivity timer of idle period `epoch` of `conference_id` ran
+    /// out: end the conference if that period is still going on.
+    fn inactivity_expired(&self, conference_id: &str, epoch: u64) {
+        let mut registry = self.registry();
+        let Registry { conferences, on_bridge, .. } = &mut *registry;
+        let Some(conf) = conferences.get_mut(conference_id) else { return };
+        if !conf.still_idle_since(epoch) {
+            return; // someone joined meanwhile, or it ended: a stale timer
+        }
+        let _span = tracing::info_span!("conference", id = %conference_id).entered();
+        tracing::info!(timeout = ?self.config.inactivity_timeout, "conference idle too long; ending it");
+        self.terminate(on_bridge, conf, ConfInput::Inactivity);
+    }
+
     /// The bridge is gone (its event channel closed): no call can go on.
     fn bridge_lost(&self) {
         tracing::error!("the bridge driver stopped; ending every conference");
@@ -389,7 +489,7 @@ impl ConferenceService {
         live.sort_by_key(|c| c.created);
         for conf in live {
             let _span = tracing::info_span!("conference", id = %conf.id).entered();
-            self.terminate(on_bridge, conf, ConfInput::FatalError);
+            self.fail(on_bridge, conf, NETWORK_OUT_OF_ORDER);
         }
     }
 
@@ -401,12 +501,17 @@ impl ConferenceService {
         Leg::new(new_id("p"), LegId(self.next_leg.fetch_add(1, Ordering::Relaxed)), party)
     }
 
-    /// Feeds `input` to leg `index` and reports the change. Refused inputs
-    /// (late or duplicate bridge events) are logged and ignored.
+    /// Feeds `input` to leg `index` and reports the change; a leg that has
+    /// ended leaves its call record. Refused inputs (late or duplicate
+    /// bridge events) are logged and ignored.
     fn step(&self, conf: &mut Conference, index: usize, input: LegInput) -> bool {
         match conf.apply_leg(index, input) {
             Ok(notification) => {
                 self.reporter.report(&conf.id, notification);
+                if let (Some(recorder), Some(record)) = (&self.config.call_records, conf.call_record(index)) {
+                    recorder.record(record);
+                }
+                self.watch_idle(conf);
                 true
             }
             Err(error) => {
@@ -425,6 +530,7 @@ impl ConferenceService {
                     tracing::info!(state = ?conf.state, "conference terminated");
                     self.reporter.conference_over(&conf.id);
                 }
+                self.watch_idle(conf);
                 true
             }
             Err(error) => {
@@ -454,7 +560,9 @@ impl ConferenceService {
                 tracing::warn!(%error, participant = %conf.legs[index].participant_id, "bridge refused to dial");
                 let cause = match error {
                     BridgeError::InvalidNumber(_) => Cause(28), // invalid number format
-                    BridgeError::LegInUse(_) | BridgeError::Unavailable(_) => Cause::TEMPORARY_FAILURE,
+                    BridgeError::LegInUse(_) | BridgeError::Unavailable(_) | BridgeError::Unsupported(_) => {
+                        Cause::TEMPORARY_FAILURE
+                    }
                 };
                 self.step(conf, index, LegInput::Dial);
                 self.step(conf, index, LegInput::Failed(cause));
@@ -462,9 +570,28 @@ impl ConferenceService {
         }
     }
 
+    /// Starts the inactivity clock when the conference has just become
+    /// idle, and stops it (by making its timer stale) when it no longer is.
+    fn watch_idle(&self, conf: &mut Conference) {
+        let Some(epoch) = conf.update_idle() else { return };
+        let (service, id, timeout) = (self.me.clone(), conf.id.clone(), self.config.inactivity_timeout);
+        self.runtime.spawn(async move {
+            tokio::time::sleep(timeout).await;
+            if let Some(service) = service.upgrade() {
+                service.inactivity_expired(&id, epoch);
+            }
+        });
+    }
+
     /// Releases leg `index` if it is not over: hang it up on the bridge
     /// and report it `disconnected` (cause 16) at once.
     fn release(&self, on_bridge: &mut LegIndex, conf: &mut Conference, index: usize) {
+        self.end_leg(on_bridge, conf, index, LegInput::Release);
+    }
+
+    /// Ends leg `index` with `input` (a release or a loss) if it is not
+    /// over, hanging it up on the bridge if it is there.
+    fn end_leg(&self, on_bridge: &mut LegIndex, conf: &mut Conference, index: usize, input: LegInput) {
         let Some(leg) = conf.legs.get(index) else { return };
         if leg.state.is_final() {
             return;
@@ -473,7 +600,16 @@ impl ConferenceService {
             on_bridge.remove(&leg.leg_id);
             self.driver.hang_up(leg.leg_id);
         }
-        self.step(conf, index, LegInput::Release);
+        self.step(conf, index, input);
+    }
+
+    /// The fatal-error flow: every live leg `disconnected` with `cause`, the
+    /// initiator last, then the conference `terminated` with `fatal-error`.
+    fn fail(&self, on_bridge: &mut LegIndex, conf: &mut Conference, cause: Cause) {
+        for index in (1..conf.legs.len()).chain([0]) {
+            self.end_leg(on_bridge, conf, index, LegInput::Lost(cause));
+        }
+        self.step_conf(conf, ConfInput::FatalError);
     }
 
     /// Releases every participant, the initiator last, then terminates the
@@ -539,7 +675,7 @@ fn full(max: usize) -> Fault {
 fn bridge_fault(error: BridgeError) -> Fault {
     match error {
         BridgeError::InvalidNumber(_) => Fault::new(FaultKind::InvalidNumber, error.to_string()),
-        BridgeError::LegInUse(_) | BridgeError::Unavailable(_) => {
+        BridgeError::LegInUse(_) | BridgeError::Unavailable(_) | BridgeError::Unsupported(_) => {
             Fault::new(FaultKind::BridgeUnavailable, error.to_string())
         }
     }
@@ -550,7 +686,7 @@ mod tests {
     use super::*;
     use crate::bridge::simulator::{BUSY, HANGS_UP, NO_ANSWER, UNALLOCATED};
     use crate::bridge::{BridgeEventKind, EventSender};
-    use crate::conference::testing::{summary, ChannelReporter, ManualDriver, PATIENCE};
+    use crate::conference::testing::{summary, ChannelRecorder, ChannelReporter, ManualDriver, PATIENCE};
     use rollcall_shared::soap::bridge::Notification;
     use rollcall_shared::soap::{ConferenceSnapshot, TerminationReason};
     use tokio::sync::mpsc;
@@ -565,6 +701,8 @@ mod tests {
             reporting_url: "http://127.0.0.1:9/reporting".into(),
             signing_key: b"key".to_vec(),
             max_participants,
+            inactivity_timeout: ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT,
+            call_records: None,
         }
     }
 
@@ -581,10 +719,14 @@ mod tests {
     }
 
     fn sim(max_participants: usize) -> Sim {
+        sim_with(config(max_participants))
+    }
+
+    fn sim_with(config: ConferenceConfig) -> Sim {
         let (simulator, bridge_events) = Simulator::channel(SimDelays::default());
         let (reporter, events) = ChannelReporter::new();
         let service = ConferenceService::start(
-            config(max_participants),
+            config,
             Arc::new(simulator.clone()),
             bridge_events,
             reporter,
@@ -997,7 +1139,7 @@ mod tests {
         assert_eq!(next(&mut m.events).await, ev(&i, "disconnected", Some("16"), 5));
         assert_eq!(next(&mut m.events).await, ev("conference", "terminated", Some("ended-by-initiator"), 6));
         assert_eq!(*m.driver.hung_up.lock().expect("lock"), [m.driver.leg_of(INITIATOR)]);
-        assert_eq!(*m.reporter.finished.lock().expect("lock"), [id.clone()]);
+        assert_eq!(*m.reporter.finished.lock().expect("lock"), std::slice::from_ref(&id));
         m.bridge(INITIATOR, BridgeEventKind::HungUp(Cause::NORMAL_CLEARING)).await; // the confirmation
         assert!(m.events.try_recv().is_err());
         assert_eq!(info(&m.service, ADA, &id).sequence, 6);
@@ -1042,9 +1184,104 @@ mod tests {
         next(&mut m.events).await;
         next(&mut m.events).await;
         drop(m.bridge); // the driver's event channel closes
-        assert_eq!(next(&mut m.events).await, ev(&i, "disconnected", Some("16"), 4));
+        assert_eq!(next(&mut m.events).await, ev(&i, "disconnected", Some("38"), 4));
         assert_eq!(next(&mut m.events).await, ev("conference", "terminated", Some("fatal-error"), 5));
         assert_eq!(info(&m.service, ADA, &id).reason, Some(TerminationReason::FatalError));
+    }
+
+    /// Fault injection: every live leg is lost with cause 41, the initiator
+    /// last, then `fatal-error`; a pending leg goes too, and nothing after.
+    #[tokio::test(start_paused = true)]
+    async fn a_crash_disconnects_everyone_then_terminates_with_fatal_error() {
+        let mut s = sim(8);
+        let (id, i) = created(create(&s.service, ADA, INITIATOR, &["+14255550101"]));
+        for _ in 0..7 {
+            next(&mut s.events).await; // initiator ×3, active, participant ×3
+        }
+        let p = info(&s.service, ADA, &id).participants[1].participant_id.clone();
+        assert_eq!(s.service.crash(&id).expect("crash"), 2);
+        assert_eq!(next(&mut s.events).await, ev(&p, "disconnected", Some("41"), 8));
+        assert_eq!(next(&mut s.events).await, ev(&i, "disconnected", Some("41"), 9));
+        assert_eq!(next(&mut s.events).await, ev("conference", "terminated", Some("fatal-error"), 10));
+        settle().await;
+        assert!(s.events.try_recv().is_err(), "the other Lost report is ignored");
+        assert_eq!(s.simulator.live_legs(), 0);
+        assert!(matches!(s.service.crash(&id), Err(CrashError::Terminated(_))));
+        assert!(matches!(s.service.crash("conf-nope"), Err(CrashError::NoSuchConference(_))));
+    }
+
+    #[tokio::test]
+    async fn a_bridge_without_fault_injection_refuses_to_crash() {
+        let mut m = manual();
+        let (id, _) = created(create(&m.service, ADA, INITIATOR, &[]));
+        next(&mut m.events).await;
+        assert!(matches!(m.service.crash(&id), Err(CrashError::Bridge(BridgeError::Unsupported(_)))));
+        settle().await;
+        assert!(m.events.try_recv().is_err());
+    }
+
+    fn with_inactivity(timeout: Duration) -> ConferenceConfig {
+        ConferenceConfig { inactivity_timeout: timeout, ..config(8) }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lone_initiator_is_ended_for_inactivity() {
+        let mut s = sim_with(with_inactivity(Duration::from_secs(600)));
+        let start = tokio::time::Instant::now();
+        let (_, i) = created(create(&s.service, ADA, INITIATOR, &[]));
+        for _ in 0..4 {
+            next(&mut s.events).await;
+        }
+        assert_eq!(next(&mut s.events).await, ev(&i, "disconnected", Some("16"), 5));
+        assert_eq!(next(&mut s.events).await, ev("conference", "terminated", Some("inactivity"), 6));
+        assert_eq!(start.elapsed(), Duration::from_secs(600), "idle from creation");
+        assert_eq!(s.simulator.live_legs(), 0);
+    }
+
+    /// A call between two people is never ended for inactivity; the clock
+    /// starts again, from zero, when the last participant has gone.
+    #[tokio::test(start_paused = true)]
+    async fn inactivity_spares_live_calls_and_restarts_when_they_end() {
+        let timeout = Duration::from_secs(600);
+        let mut s = sim_with(with_inactivity(timeout));
+        let (id, i) = created(create(&s.service, ADA, INITIATOR, &[]));
+        for _ in 0..4 {
+            next(&mut s.events).await;
+        }
+        tokio::time::advance(timeout / 2).await;
+        let p = invited(invite(&s.service, ADA, &id, "+14255550101"));
+        for _ in 0..3 {
+            next(&mut s.events).await; // dialing, ringing, connected
+        }
+        tokio::time::advance(timeout * 5).await;
+        settle().await;
+        assert!(s.events.try_recv().is_err(), "a live call goes on");
+        let removed_at = tokio::time::Instant::now();
+        s.service.handle(BridgeRequest::DisconnectParticipant { owner: ADA.into(), conference_id: id, participant_id: p.clone() });
+        assert_eq!(next(&mut s.events).await, ev(&p, "disconnected", Some("16"), 8));
+        assert_eq!(next(&mut s.events).await, ev(&i, "disconnected", Some("16"), 9));
+        assert_eq!(next(&mut s.events).await, ev("conference", "terminated", Some("inactivity"), 10));
+        assert_eq!(removed_at.elapsed(), timeout, "a full timeout after the last participant left");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn every_dialled_leg_leaves_a_call_record_when_it_ends() {
+        let (recorder, mut records) = ChannelRecorder::new();
+        let mut s = sim_with(ConferenceConfig { call_records: Some(recorder), ..config(8) });
+        let (id, i) = created(create(&s.service, ADA, INITIATOR, &[BUSY, "+14255550101"]));
+        for _ in 0..10 {
+            next(&mut s.events).await; // initiator ×3, active, busy ×3, answering ×3
+        }
+        let busy = records.recv().await.expect("the busy leg's record");
+        assert_eq!((busy.number.as_str(), busy.final_state.as_str(), busy.cause, busy.answered_at.is_none()), (BUSY, "busy", Some(17), true));
+        s.service.handle(BridgeRequest::EndConference { owner: ADA.into(), conference_id: id.clone() });
+        let answered = records.recv().await.expect("a record");
+        let initiator = records.recv().await.expect("the initiator's record, last");
+        assert_eq!((answered.number.as_str(), answered.final_state.as_str(), answered.cause), ("+14255550101", "disconnected", Some(16)));
+        assert!(answered.answered_at.is_some());
+        assert_eq!((initiator.participant_id.as_str(), initiator.account.as_str(), initiator.owner.as_str()), (i.as_str(), "acct-1", ADA));
+        assert!([&busy, &answered, &initiator].iter().all(|r| r.conference_id == id));
+        assert!(records.try_recv().is_err(), "one record per leg");
     }
 
     #[tokio::test]

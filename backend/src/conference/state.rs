@@ -11,7 +11,7 @@
 //! leg:         Pending ──Dial──▶ Dialing ──Ringing──▶ Ringing ──Answered──▶ Connected
 //!                 │                 │  └──────Answered─────────────▲           │
 //!                 │                 ├─▶ Busy / NoAnswer / Failed ◀─┤           │
-//!                 └──Release──▶ Disconnected ◀── HungUp / Release ─┴───────────┘
+//!                 └─Release/Lost─▶ Disconnected ◀── HungUp / Release / Lost ─┘
 //!
 //! conference:  Creating ──InitiatorConnected──▶ Active
 //!                 │                               │
@@ -63,6 +63,10 @@ pub enum LegInput {
     Failed(Cause),
     /// The far end hung up, or the bridge confirms a release.
     HungUp(Cause),
+    /// The leg is gone through a failure of the bridge (or the service
+    /// ends it because its conference failed): from any live state, with
+    /// the failure's cause.
+    Lost(Cause),
     /// The service released the leg (remove, end, initiator gone). It takes
     /// effect at once, with cause 16, without waiting for the bridge's
     /// confirmation: the order of events the client is promised (PROTOCOL.md
@@ -79,6 +83,7 @@ impl From<BridgeEventKind> for LegInput {
             BridgeEventKind::NoAnswer => LegInput::NoAnswer,
             BridgeEventKind::Failed(cause) => LegInput::Failed(cause),
             BridgeEventKind::HungUp(cause) => LegInput::HungUp(cause),
+            BridgeEventKind::Lost(cause) => LegInput::Lost(cause),
         }
     }
 }
@@ -104,6 +109,7 @@ impl LegState {
             (S::Pending | S::Dialing | S::Ringing | S::Connected, I::Release) => {
                 S::Disconnected(Cause::NORMAL_CLEARING)
             }
+            (S::Pending | S::Dialing | S::Ringing | S::Connected, I::Lost(cause)) => S::Disconnected(cause),
             (from, input) => {
                 return Err(InvalidTransition {
                     machine: "leg",
@@ -233,7 +239,7 @@ mod tests {
         S::Failed(Cause(1)),
         S::Disconnected(Cause(16)),
     ];
-    const ALL_LEG_INPUTS: [LegInput; 8] = [
+    const ALL_LEG_INPUTS: [LegInput; 9] = [
         I::Dial,
         I::Ringing,
         I::Answered,
@@ -242,6 +248,7 @@ mod tests {
         I::Failed(Cause(1)),
         I::HungUp(Cause(16)),
         I::Release,
+        I::Lost(Cause(41)),
     ];
 
     /// Every allowed leg transition; everything else must be refused.
@@ -260,6 +267,10 @@ mod tests {
             | (S::Dialing, I::Release)
             | (S::Ringing, I::Release)
             | (S::Connected, I::Release) => S::Disconnected(Cause(16)),
+            (S::Pending, I::Lost(c))
+            | (S::Dialing, I::Lost(c))
+            | (S::Ringing, I::Lost(c))
+            | (S::Connected, I::Lost(c)) => S::Disconnected(c),
             _ => return None,
         })
     }
@@ -292,7 +303,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(allowed, 17);
+        assert_eq!(allowed, 21);
     }
 
     #[test]
@@ -320,6 +331,7 @@ mod tests {
         assert_eq!(LegInput::from(BridgeEventKind::Busy), I::Busy);
         assert_eq!(LegInput::from(BridgeEventKind::HungUp(Cause(16))), I::HungUp(Cause(16)));
         assert_eq!(LegInput::from(BridgeEventKind::Failed(Cause(1))), I::Failed(Cause(1)));
+        assert_eq!(LegInput::from(BridgeEventKind::Lost(Cause(41))), I::Lost(Cause(41)));
     }
 
     const ALL_CONF_STATES: [ConfState; 3] =

@@ -14,6 +14,7 @@ use axum::Router;
 use rollcall_shared::soap::bridge::Notification;
 use tokio::sync::mpsc;
 
+use super::billing::{CallRecord, CallRecorder};
 use super::callbacks::Reporter;
 use crate::bridge::{BridgeDriver, BridgeError, LegId};
 use crate::signing::{verify, SIGNATURE_HEADER};
@@ -43,6 +44,24 @@ impl Reporter for ChannelReporter {
         if let Ok(mut finished) = self.finished.lock() {
             finished.push(conference_id.to_string());
         }
+    }
+}
+
+/// Collects call records on a channel.
+pub struct ChannelRecorder {
+    records: mpsc::UnboundedSender<CallRecord>,
+}
+
+impl ChannelRecorder {
+    pub fn new() -> (Arc<Self>, mpsc::UnboundedReceiver<CallRecord>) {
+        let (records, rx) = mpsc::unbounded_channel();
+        (Arc::new(ChannelRecorder { records }), rx)
+    }
+}
+
+impl CallRecorder for ChannelRecorder {
+    fn record(&self, record: CallRecord) {
+        let _ = self.records.send(record);
     }
 }
 

@@ -1,9 +1,12 @@
 //! SQLite through sqlx, with migrations (`backend/migrations/`). One
-//! repository type per table group: [`Users`] and [`MessageLog`].
+//! repository type per table group: [`Users`], [`MessageLog`] and
+//! [`CallRecords`].
 
+mod call_records;
 mod message_log;
 mod users;
 
+pub use call_records::{CallRecord, CallRecords, StoredCallRecord};
 pub use message_log::{Direction, LogEntry, MessageLog};
 pub use users::{User, Users};
 
@@ -47,6 +50,10 @@ impl Store {
 
     pub fn message_log(&self) -> MessageLog {
         MessageLog::new(self.pool.clone())
+    }
+
+    pub fn call_records(&self) -> CallRecords {
+        CallRecords::new(self.pool.clone())
     }
 }
 

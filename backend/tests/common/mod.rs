@@ -2,11 +2,14 @@
 //! loopback ports, for black-box tests over real sockets.
 #![allow(dead_code)]
 
+pub mod flow;
+
 use std::collections::VecDeque;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use rollcall::bridge::SimDelays;
+use rollcall::conference::ConferenceConfig;
 use rollcall::serve::{self, Running, ServeOptions};
 use rollcall_shared::digest::Challenge;
 use rollcall_shared::sip::{self, rsip, RequestBuilder};
@@ -32,18 +35,25 @@ impl TestServer {
     /// Every part on 127.0.0.1 ports, users alice/bob/carol with password
     /// `<name>-pw`, the telephone network at test speed.
     pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Like [`TestServer::start`], with `adjust` changing the options first
+    /// (a participant limit, a short inactivity timeout, …).
+    pub async fn start_with(adjust: impl FnOnce(&mut ServeOptions)) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
-        let running = serve::start(ServeOptions {
+        let mut options = ServeOptions {
             http: "127.0.0.1:0".parse().expect("addr"),
             db: dir.path().join("test.db").to_string_lossy().into_owned(),
             domain: DOMAIN.into(),
             static_dir: dir.path().join("no-dist"),
             delays: SimDelays::fast(),
             max_participants: 8,
+            inactivity_timeout: ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT,
             demo_users: ["alice", "bob", "carol"].iter().map(|u| (u.to_string(), format!("{u}-pw"))).collect(),
-        })
-        .await
-        .expect("rollcall starts");
+        };
+        adjust(&mut options);
+        let running = serve::start(options).await.expect("rollcall starts");
         assert!(running.gateway.user_agent.wait_registered(PATIENCE).await, "the gateway registers");
         TestServer { running, _dir: dir }
     }

@@ -1,0 +1,126 @@
+//! Operator endpoints of the conference web service, behind the same bearer
+//! token as `POST /conference`.
+//!
+//! `POST /admin/crash?conference=ID` injects a bridge failure under one
+//! conference (the fatal-error flow of PROTOCOL.md §4, on demand): every
+//! participant is reported `disconnected` with cause 41, then the conference
+//! `terminated` with `fatal-error`, through the bridge driver like a real
+//! failure. Answers, in plain text:
+//!
+//! | status | when |
+//! |---|---|
+//! | 202 | injected; the events follow asynchronously |
+//! | 400 | no `conference` parameter |
+//! | 401 | missing or wrong bearer token |
+//! | 404 | no such conference (or forgotten, 10 min after it ended) |
+//! | 409 | the conference has already ended |
+//! | 501 | the bridge driver offers no fault injection |
+
+use std::sync::Arc;
+
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::http::{bearer_matches, unauthorized};
+use super::service::{ConferenceService, CrashError};
+use crate::bridge::BridgeError;
+
+/// `POST /admin/crash?conference=ID`.
+pub async fn crash(
+    State(service): State<Arc<ConferenceService>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    if !bearer_matches(&headers, &service.config().token) {
+        tracing::warn!("admin request without the right bearer token");
+        return unauthorized();
+    }
+    let Some(conference_id) = query.as_deref().and_then(|q| query_param(q, "conference")) else {
+        return (StatusCode::BAD_REQUEST, "usage: POST /admin/crash?conference=ID\n").into_response();
+    };
+    match service.crash(&conference_id) {
+        Ok(legs) => (
+            StatusCode::ACCEPTED,
+            format!("bridge failure injected under conference {conference_id} ({legs} legs)\n"),
+        )
+            .into_response(),
+        Err(error) => {
+            let status = match &error {
+                CrashError::NoSuchConference(_) => StatusCode::NOT_FOUND,
+                CrashError::Terminated(_) => StatusCode::CONFLICT,
+                CrashError::Bridge(BridgeError::Unsupported(_)) => StatusCode::NOT_IMPLEMENTED,
+                CrashError::Bridge(_) => StatusCode::SERVICE_UNAVAILABLE,
+            };
+            (status, format!("{error}\n")).into_response()
+        }
+    }
+}
+
+/// The first value of `name` in a URL query string, percent-decoded.
+fn query_param(query: &str, name: &str) -> Option<String> {
+    let mut url = reqwest::Url::parse("http://admin.invalid/").ok()?;
+    url.set_query(Some(query));
+    url.query_pairs().find(|(key, _)| key == name).map(|(_, value)| value.into_owned()).filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bridge::SimDelays;
+    use crate::conference::testing::{summary, ReportingReceiver};
+    use crate::conference::{router, ConferenceConfig};
+    use rollcall_shared::soap::bridge::{BridgeRequest, BridgeResponse};
+    use rollcall_shared::soap::Party;
+
+    #[test]
+    fn query_parameters() {
+        assert_eq!(query_param("conference=conf-1", "conference").as_deref(), Some("conf-1"));
+        assert_eq!(query_param("x=1&conference=a%2Db", "conference").as_deref(), Some("a-b"));
+        assert_eq!(query_param("conference=", "conference"), None);
+        assert_eq!(query_param("other=1", "conference"), None);
+    }
+
+    #[tokio::test]
+    async fn crash_over_http() {
+        let key = b"key";
+        let mut receiver = ReportingReceiver::start(key, 0).await;
+        let config = ConferenceConfig {
+            token: "tok".into(),
+            reporting_url: receiver.url.clone(),
+            signing_key: key.to_vec(),
+            max_participants: 4,
+            inactivity_timeout: ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT,
+            call_records: None,
+        };
+        let service = ConferenceService::with_simulator(config, SimDelays::fast()).expect("service");
+        let created = service.handle(BridgeRequest::CreateConference {
+            owner: "sip:ada@rollcall.local".into(),
+            account: "acct".into(),
+            initiator: Party { phone: "+14255550100".into(), ..Party::default() },
+            participants: vec![],
+        });
+        let BridgeResponse::CreateConference { conference_id, .. } = created else { panic!("{created:?}") };
+        for _ in 0..4 {
+            receiver.next().await; // up to `active`
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router(service)).await;
+        });
+        let client = reqwest::Client::new();
+        let post = |query: String, token: &'static str| {
+            client.post(format!("{base}/admin/crash{query}")).bearer_auth(token).send()
+        };
+        let status = |r: reqwest::Result<reqwest::Response>| r.expect("sent").status();
+        assert_eq!(status(post(format!("?conference={conference_id}"), "wrong").await), StatusCode::UNAUTHORIZED);
+        assert_eq!(status(post(String::new(), "tok").await), StatusCode::BAD_REQUEST);
+        assert_eq!(status(post("?conference=conf-nope".into(), "tok").await), StatusCode::NOT_FOUND);
+        assert_eq!(status(post(format!("?conference={conference_id}"), "tok").await), StatusCode::ACCEPTED);
+        assert_eq!(summary(&receiver.next().await).1, "disconnected");
+        let terminated = summary(&receiver.next().await);
+        assert_eq!((terminated.1.as_str(), terminated.2.as_deref(), terminated.3), ("terminated", Some("fatal-error"), 6));
+        assert_eq!(status(post(format!("?conference={conference_id}"), "tok").await), StatusCode::CONFLICT);
+    }
+}

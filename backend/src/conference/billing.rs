@@ -1,0 +1,90 @@
+//! Call records out of the conference service: when a call leg reaches its
+//! final state the service hands a [`CallRecord`] to a [`CallRecorder`].
+//!
+//! The service decides under its lock, so a recorder must not block:
+//! [`StoreRecorder`] only queues the record for a writer task, which inserts
+//! records one at a time, in the order the legs ended. A write that fails is
+//! logged with the leg it was for and dropped; billing data must never take
+//! a call down.
+
+use tokio::runtime::Handle;
+use tokio::sync::mpsc;
+
+pub use crate::store::CallRecord;
+use crate::store::CallRecords;
+
+/// Where the conference service sends the record of each finished leg.
+pub trait CallRecorder: Send + Sync {
+    /// Takes one record. Must not block: the service holds its lock.
+    fn record(&self, record: CallRecord);
+}
+
+/// Writes call records to the store in the background, in order.
+pub struct StoreRecorder {
+    queue: mpsc::UnboundedSender<CallRecord>,
+}
+
+impl StoreRecorder {
+    /// A recorder writing to `records`; its writer task runs on `runtime`
+    /// until the recorder is dropped.
+    pub fn spawn(records: CallRecords, runtime: &Handle) -> Self {
+        let (queue, mut pending) = mpsc::unbounded_channel::<CallRecord>();
+        runtime.spawn(async move {
+            while let Some(record) = pending.recv().await {
+                if let Err(error) = records.insert(&record).await {
+                    tracing::error!(
+                        error = format!("{error:#}"),
+                        conference = %record.conference_id,
+                        participant = %record.participant_id,
+                        "writing a call record failed; it is lost"
+                    );
+                }
+            }
+        });
+        StoreRecorder { queue }
+    }
+}
+
+impl CallRecorder for StoreRecorder {
+    fn record(&self, record: CallRecord) {
+        if self.queue.send(record).is_err() {
+            tracing::error!("the call record writer has stopped; a record is lost");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    #[tokio::test]
+    async fn records_reach_the_store_in_order() {
+        let store = Store::open(":memory:").await.expect("store");
+        let recorder = StoreRecorder::spawn(store.call_records(), &Handle::current());
+        for p in ["p-1", "p-2"] {
+            recorder.record(CallRecord {
+                account: "acct".into(),
+                owner: "sip:ada@rollcall.local".into(),
+                conference_id: "conf-1".into(),
+                participant_id: p.into(),
+                number: "+14255550100".into(),
+                started_at: "2026-01-01T10:00:00.000Z".into(),
+                answered_at: None,
+                ended_at: "2026-01-01T10:00:09.000Z".into(),
+                final_state: "no-answer".into(),
+                cause: Some(19),
+            });
+        }
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let ids: Vec<_> = store.call_records().recent(10).await.expect("read").into_iter().map(|r| r.record.participant_id).collect();
+            if ids.len() == 2 {
+                assert_eq!(ids, ["p-1", "p-2"]);
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "records written in time");
+            tokio::task::yield_now().await;
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! The `call_records` table: one row per call leg, the seed's billing data.
+//!
+//! The conference service produces a [`CallRecord`] when a leg reaches its
+//! final state (`conference::billing` hands it here without blocking);
+//! `rollcall calls` reads them back.
+
+use sqlx::{Row, SqlitePool};
+
+/// One call leg, from dial to its final state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallRecord {
+    /// The billing / bridge account named when the conference was created.
+    pub account: String,
+    /// The AOR that created the conference.
+    pub owner: String,
+    pub conference_id: String,
+    pub participant_id: String,
+    /// The E.164 number that was dialled.
+    pub number: String,
+    /// RFC 3339: when the leg was handed to the bridge.
+    pub started_at: String,
+    /// RFC 3339: when it was answered, if it ever was.
+    pub answered_at: Option<String>,
+    /// RFC 3339: when it reached its final state.
+    pub ended_at: String,
+    /// The final participant state as on the wire (`disconnected`, `busy`, …).
+    pub final_state: String,
+    /// The Q.850 cause of the final state.
+    pub cause: Option<u16>,
+}
+
+/// A stored record and its row id (increasing in write order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCallRecord {
+    pub id: i64,
+    pub record: CallRecord,
+}
+
+#[derive(Clone)]
+pub struct CallRecords {
+    pool: SqlitePool,
+}
+
+impl CallRecords {
+    pub(super) fn new(pool: SqlitePool) -> Self {
+        CallRecords { pool }
+    }
+
+    /// Writes one record; returns once it is in the database.
+    pub async fn insert(&self, r: &CallRecord) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO call_records (account, owner, conference_id, participant_id, number,
+                                       started_at, answered_at, ended_at, final_state, cause)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )
+        .bind(&r.account)
+        .bind(&r.owner)
+        .bind(&r.conference_id)
+        .bind(&r.participant_id)
+        .bind(&r.number)
+        .bind(&r.started_at)
+        .bind(&r.answered_at)
+        .bind(&r.ended_at)
+        .bind(&r.final_state)
+        .bind(r.cause.map(i64::from))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The most recent `limit` records, oldest first.
+    pub async fn recent(&self, limit: u32) -> anyhow::Result<Vec<StoredCallRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, account, owner, conference_id, participant_id, number,
+                    started_at, answered_at, ended_at, final_state, cause
+             FROM (SELECT * FROM call_records ORDER BY id DESC LIMIT ?1) ORDER BY id",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                let cause: Option<i64> = r.try_get(10)?;
+                Ok(StoredCallRecord {
+                    id: r.try_get(0)?,
+                    record: CallRecord {
+                        account: r.try_get(1)?,
+                        owner: r.try_get(2)?,
+                        conference_id: r.try_get(3)?,
+                        participant_id: r.try_get(4)?,
+                        number: r.try_get(5)?,
+                        started_at: r.try_get(6)?,
+                        answered_at: r.try_get(7)?,
+                        ended_at: r.try_get(8)?,
+                        final_state: r.try_get(9)?,
+                        // A cause outside Q.850's range is shown as unknown.
+                        cause: cause.and_then(|c| u16::try_from(c).ok()),
+                    },
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    fn record(participant: &str, answered: bool) -> CallRecord {
+        CallRecord {
+            account: "acct".into(),
+            owner: "sip:ada@rollcall.local".into(),
+            conference_id: "conf-1".into(),
+            participant_id: participant.into(),
+            number: "+14255550100".into(),
+            started_at: "2026-01-01T10:00:00.000Z".into(),
+            answered_at: answered.then(|| "2026-01-01T10:00:01.000Z".to_string()),
+            ended_at: "2026-01-01T10:05:00.000Z".into(),
+            final_state: if answered { "disconnected" } else { "busy" }.into(),
+            cause: Some(if answered { 16 } else { 17 }),
+        }
+    }
+
+    #[tokio::test]
+    async fn records_round_trip_oldest_first_within_the_limit() {
+        let store = Store::open(":memory:").await.expect("store");
+        let records = store.call_records();
+        for (p, answered) in [("p-1", true), ("p-2", false), ("p-3", true)] {
+            records.insert(&record(p, answered)).await.expect("insert");
+        }
+        let all = records.recent(10).await.expect("read");
+        assert_eq!(all.iter().map(|r| r.record.clone()).collect::<Vec<_>>(), [record("p-1", true), record("p-2", false), record("p-3", true)]);
+        let last_two: Vec<_> = records.recent(2).await.expect("read").into_iter().map(|r| r.record.participant_id).collect();
+        assert_eq!(last_two, ["p-2", "p-3"]);
+        assert!(all[0].id < all[1].id);
+    }
+}

@@ -1,0 +1,108 @@
+//! Helpers for black-box tests of the flows of PROTOCOL.md §4: a client's
+//! view of one conference ([`Seen`], checking that sequence numbers have no
+//! gap), reading replies until a condition holds, and the usual first steps
+//! (sign in, an active conference, add a participant).
+
+use rollcall_shared::soap::conference::{AddParticipant, CreateConference, Reply, Request};
+use rollcall_shared::soap::{ConferenceState, Location, ParticipantState, ParticipantStatus, Party};
+
+use super::{Client, TestServer};
+
+pub fn party(name: &str, phone: &str) -> Party {
+    Party { name: name.into(), phone: phone.into(), location: Location::Work, email: None }
+}
+
+/// What the client saw of one conference, in order.
+#[derive(Default)]
+pub struct Seen {
+    pub sequence: u64,
+    pub events: Vec<Reply>,
+}
+
+impl Seen {
+    /// Records an event, checking that sequence numbers have no gap.
+    pub fn push(&mut self, reply: Reply) {
+        let sequence = match &reply {
+            Reply::ParticipantStatus(s) => s.sequence,
+            Reply::ConferenceStatus(s) => s.sequence,
+            _ => return self.events.push(reply),
+        };
+        assert_eq!(sequence, self.sequence + 1, "sequence numbers increase by one: {reply:?}");
+        self.sequence = sequence;
+        self.events.push(reply);
+    }
+
+    pub fn states_of(&self, participant_id: &str) -> Vec<(ParticipantState, Option<u16>)> {
+        self.events
+            .iter()
+            .filter_map(|r| match r {
+                Reply::ParticipantStatus(s) if s.participant_id == participant_id => Some((s.state, s.cause.map(|c| c.0))),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Reads replies until `done` says so; returns the one that ended it.
+pub async fn read_until(client: &mut Client, seen: &mut Seen, mut done: impl FnMut(&Reply) -> bool) -> Reply {
+    loop {
+        let reply = client.next_reply().await;
+        seen.push(reply.clone());
+        if done(&reply) {
+            return reply;
+        }
+    }
+}
+
+pub fn is_conference(state: ConferenceState) -> impl Fn(&Reply) -> bool {
+    move |r| matches!(r, Reply::ConferenceStatus(s) if s.state == state)
+}
+
+pub fn is_final_for(participant_id: String) -> impl Fn(&Reply) -> bool {
+    move |r| matches!(r, Reply::ParticipantStatus(s) if s.participant_id == participant_id && s.state.is_final())
+}
+
+/// Alice starts a conference from `initiator_phone` and waits for `active`.
+pub async fn active_conference(alice: &mut Client, seen: &mut Seen, initiator_phone: &str) -> (String, String) {
+    alice
+        .send_request(&Request::CreateConference(CreateConference {
+            request_id: "create".into(),
+            account: "alice".into(),
+            initiator: party("Alice", initiator_phone),
+            participants: Vec::new(),
+        }))
+        .await;
+    let Reply::CreateConferenceResponse { conference_id, .. } = read_until(alice, seen, |_| true).await else {
+        panic!("the create response comes first")
+    };
+    read_until(alice, seen, is_conference(ConferenceState::Active)).await;
+    let initiator = match &seen.events[1] {
+        Reply::ParticipantStatus(ParticipantStatus { participant_id, .. }) => participant_id.clone(),
+        other => panic!("the initiator's first event: {other:?}"),
+    };
+    (conference_id, initiator)
+}
+
+pub async fn add(alice: &mut Client, seen: &mut Seen, conference_id: &str, request_id: &str, phone: &str) -> String {
+    alice
+        .send_request(&Request::AddParticipant(AddParticipant {
+            request_id: request_id.into(),
+            conference_id: conference_id.into(),
+            participant: party(request_id, phone),
+        }))
+        .await;
+    let answer = read_until(alice, seen, |r| matches!(r, Reply::AddParticipantResponse { .. } | Reply::Fault(_))).await;
+    match answer {
+        Reply::AddParticipantResponse { request_id: echoed, participant_id, state, .. } => {
+            assert_eq!((echoed.as_str(), state), (request_id, ParticipantState::Dialing));
+            participant_id
+        }
+        other => panic!("AddParticipant refused: {other:?}"),
+    }
+}
+
+pub async fn signed_in(server: &TestServer, user: &str) -> Client {
+    let mut client = server.client(user).await;
+    client.register().await;
+    client
+}

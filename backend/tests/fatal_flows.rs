@@ -1,0 +1,191 @@
+//! The fatal-error flow of PROTOCOL.md §4 (the seed's Figure 10) and the
+//! other ways a request or a conference meets a limit, over real sockets:
+//! a bridge crash injected through `POST /admin/crash`, the inactivity
+//! timeout, the participant limit (`c:ConferenceFull`), and the call records
+//! a finished conference leaves in the store.
+
+mod common;
+
+use std::time::Duration;
+
+use common::flow::{active_conference, add, is_conference, party, read_until, signed_in, Seen};
+use common::{TestServer, PATIENCE};
+use rollcall::store::CallRecord;
+use rollcall_shared::soap::conference::{AddParticipant, CreateConference, EndConference, Reply, Request};
+use rollcall_shared::soap::{ConferenceState, FaultKind, ParticipantState, TerminationReason};
+
+/// `POST /admin/crash?conference=ID` on the conference web service, with
+/// its bearer token, as `rollcall bridge crash` sends it.
+async fn crash(server: &TestServer, conference_id: &str) {
+    let url = server.running.conference_url.replace("/conference", "/admin/crash");
+    let response = reqwest::Client::new()
+        .post(format!("{url}?conference={conference_id}"))
+        .bearer_auth(&server.running.conference_token)
+        .send()
+        .await
+        .expect("the conference service answers");
+    assert_eq!(response.status(), reqwest::StatusCode::ACCEPTED, "{:?}", response.text().await);
+}
+
+fn disconnected(seen: &Seen, from: usize) -> Vec<(String, Option<u16>)> {
+    seen.events[from..]
+        .iter()
+        .filter_map(|r| match r {
+            Reply::ParticipantStatus(s) if s.state == ParticipantState::Disconnected => {
+                Some((s.participant_id.clone(), s.cause.map(|c| c.0)))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_bridge_crash_disconnects_everyone_then_terminates_with_fatal_error() {
+    let server = TestServer::start().await;
+    let mut alice = signed_in(&server, "alice").await;
+    let mut seen = Seen::default();
+    let (conference_id, initiator) = active_conference(&mut alice, &mut seen, "+14255550100").await;
+    let mut others = Vec::new();
+    for (name, phone) in [("b", "+14255550101"), ("c", "+14255550102")] {
+        let id = add(&mut alice, &mut seen, &conference_id, name, phone).await;
+        read_until(&mut alice, &mut seen, |r| {
+            matches!(r, Reply::ParticipantStatus(s) if s.participant_id == id && s.state == ParticipantState::Connected)
+        })
+        .await;
+        others.push(id);
+    }
+    let before = seen.events.len();
+    crash(&server, &conference_id).await;
+    // `Seen` asserts that sequence numbers stay consecutive.
+    let last = read_until(&mut alice, &mut seen, is_conference(ConferenceState::Terminated)).await;
+    assert!(matches!(&last, Reply::ConferenceStatus(s) if s.reason == Some(TerminationReason::FatalError)), "{last:?}");
+    let gone = disconnected(&seen, before);
+    assert_eq!(gone.len(), 3, "every participant is disconnected: {gone:?}");
+    assert!(gone.iter().all(|(_, cause)| *cause == Some(41)), "cause 41 temporary failure: {gone:?}");
+    assert_eq!(gone.last().map(|(id, _)| id), Some(&initiator), "the initiator last");
+    assert!(others.iter().all(|id| gone.iter().any(|(g, _)| g == id)));
+    assert_eq!(seen.events.len() - before, 4, "nothing but those four events");
+}
+
+#[tokio::test]
+async fn an_idle_conference_is_terminated_for_inactivity() {
+    let server = TestServer::start_with(|o| o.inactivity_timeout = Duration::from_millis(300)).await;
+    let mut alice = signed_in(&server, "alice").await;
+    let mut seen = Seen::default();
+    // The listed participant (+15005550004 answers, then hangs up after
+    // 200 ms) keeps the conference busy from the start, so no timer can
+    // fire early however slow the machine; once they have gone only the
+    // initiator is left, and 300 ms later the conference is ended.
+    alice
+        .send_request(&Request::CreateConference(CreateConference {
+            request_id: "create".into(),
+            account: "alice".into(),
+            initiator: party("Alice", "+14255550100"),
+            participants: vec![party("Leaves", "+15005550004")],
+        }))
+        .await;
+    let last = read_until(&mut alice, &mut seen, is_conference(ConferenceState::Terminated)).await;
+    assert!(matches!(&last, Reply::ConferenceStatus(s) if s.reason == Some(TerminationReason::Inactivity)), "{last:?}");
+    let order: Vec<_> = seen
+        .events
+        .iter()
+        .filter_map(|r| match r {
+            Reply::ParticipantStatus(s) if s.state == ParticipantState::Disconnected => Some(s.participant_id.clone()),
+            _ => None,
+        })
+        .collect();
+    let initiator = match &seen.events[1] {
+        Reply::ParticipantStatus(s) => s.participant_id.clone(),
+        other => panic!("the initiator's first event: {other:?}"),
+    };
+    assert_eq!(order.len(), 2, "{:?}", seen.events);
+    assert_eq!(order[1], initiator, "the participant left on their own, then the idle initiator was cleared");
+    assert_eq!(seen.states_of(&order[0]).last(), Some(&(ParticipantState::Disconnected, Some(16))));
+    assert_eq!(seen.states_of(&initiator).last(), Some(&(ParticipantState::Disconnected, Some(16))));
+    assert!(
+        seen.states_of(&order[0]).contains(&(ParticipantState::Connected, None)),
+        "the participant was on the call first"
+    );
+}
+
+#[tokio::test]
+async fn a_full_conference_refuses_more_participants() {
+    let server = TestServer::start_with(|o| o.max_participants = 2).await;
+    let mut alice = signed_in(&server, "alice").await;
+
+    // Too many at creation: nothing is created.
+    alice
+        .send_request(&Request::CreateConference(CreateConference {
+            request_id: "too-many".into(),
+            account: "alice".into(),
+            initiator: party("Alice", "+14255550100"),
+            participants: vec![party("B", "+14255550101"), party("C", "+14255550102")],
+        }))
+        .await;
+    let Reply::Fault(fault) = alice.next_reply().await else { panic!("a Fault") };
+    assert_eq!((fault.kind, fault.request_id.as_deref()), (FaultKind::ConferenceFull, Some("too-many")));
+
+    let mut seen = Seen::default();
+    let (conference_id, _) = active_conference(&mut alice, &mut seen, "+14255550100").await;
+    add(&mut alice, &mut seen, &conference_id, "second", "+14255550101").await;
+    alice
+        .send_request(&Request::AddParticipant(AddParticipant {
+            request_id: "third".into(),
+            conference_id: conference_id.clone(),
+            participant: party("Third", "+14255550102"),
+        }))
+        .await;
+    let fault = read_until(&mut alice, &mut seen, |r| matches!(r, Reply::Fault(_))).await;
+    let Reply::Fault(fault) = fault else { unreachable!() };
+    assert_eq!((fault.kind, fault.request_id.as_deref()), (FaultKind::ConferenceFull, Some("third")));
+}
+
+/// Polls the store until `n` call records are there (they are written in
+/// the background, after the events), or fails after [`PATIENCE`].
+async fn call_records(server: &TestServer, n: usize) -> Vec<CallRecord> {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let records = server.running.store.call_records().recent(100).await.expect("read call records");
+        if records.len() >= n {
+            return records.into_iter().map(|r| r.record).collect();
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{n} call records in time, have {}", records.len());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_finished_conference_leaves_one_call_record_per_leg() {
+    let server = TestServer::start().await;
+    let mut alice = signed_in(&server, "alice").await;
+    let mut seen = Seen::default();
+    let (conference_id, initiator) = active_conference(&mut alice, &mut seen, "+14255550100").await;
+    let bob = add(&mut alice, &mut seen, &conference_id, "bob", "+14255550101").await;
+    read_until(&mut alice, &mut seen, |r| {
+        matches!(r, Reply::ParticipantStatus(s) if s.participant_id == bob && s.state == ParticipantState::Connected)
+    })
+    .await;
+    let busy = add(&mut alice, &mut seen, &conference_id, "busy", "+15005550002").await;
+    read_until(&mut alice, &mut seen, |r| {
+        matches!(r, Reply::ParticipantStatus(s) if s.participant_id == busy && s.state == ParticipantState::Busy)
+    })
+    .await;
+    alice
+        .send_request(&Request::EndConference(EndConference { request_id: "end".into(), conference_id: conference_id.clone() }))
+        .await;
+    read_until(&mut alice, &mut seen, is_conference(ConferenceState::Terminated)).await;
+
+    let records = call_records(&server, 3).await;
+    assert_eq!(records.len(), 3, "{records:#?}");
+    let of = |id: &str| records.iter().find(|r| r.participant_id == id).unwrap_or_else(|| panic!("a record for {id}"));
+    for r in &records {
+        assert_eq!((r.account.as_str(), r.owner.as_str(), r.conference_id.as_str()), ("alice", "sip:alice@rollcall.local", conference_id.as_str()));
+        assert!(r.started_at <= r.ended_at, "{r:?}");
+    }
+    let (i, b, x) = (of(&initiator), of(&bob), of(&busy));
+    assert_eq!((i.number.as_str(), i.final_state.as_str(), i.cause), ("+14255550100", "disconnected", Some(16)));
+    assert_eq!((b.number.as_str(), b.final_state.as_str(), b.cause), ("+14255550101", "disconnected", Some(16)));
+    assert_eq!((x.number.as_str(), x.final_state.as_str(), x.cause), ("+15005550002", "busy", Some(17)));
+    assert!(i.answered_at.is_some() && b.answered_at.is_some() && x.answered_at.is_none());
+    assert_eq!(records.last().map(|r| r.participant_id.as_str()), Some(initiator.as_str()), "the initiator's leg ended last");
+}
