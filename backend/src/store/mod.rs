@@ -32,7 +32,11 @@ impl Store {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(std::time::Duration::from_secs(5));
+            .busy_timeout(std::time::Duration::from_secs(5))
+            // Checkpoints (and their fsync) run in the background, not in
+            // the write that happens to cross the WAL threshold: every SIP
+            // message waits for its log write, so that write must stay cheap.
+            .pragma("wal_autocheckpoint", "0");
         // An in-memory database exists once per connection: keep exactly one.
         let max = if path == ":memory:" { 1 } else { 4 };
         let pool = SqlitePoolOptions::new()
@@ -41,6 +45,9 @@ impl Store {
             .await
             .with_context(|| format!("opening database {path}"))?;
         sqlx::migrate!("./migrations").run(&pool).await.context("running migrations")?;
+        if path != ":memory:" {
+            tokio::spawn(checkpoint_periodically(pool.clone()));
+        }
         Ok(Store { pool })
     }
 
@@ -54,6 +61,25 @@ impl Store {
 
     pub fn call_records(&self) -> CallRecords {
         CallRecords::new(self.pool.clone())
+    }
+}
+
+/// How often the WAL is folded back into the database file.
+const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Folds the WAL into the database file every [`CHECKPOINT_INTERVAL`] with a
+/// PASSIVE checkpoint, which never blocks writers. Ends when the pool closes.
+async fn checkpoint_periodically(pool: SqlitePool) {
+    let mut tick = tokio::time::interval(CHECKPOINT_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+        }
     }
 }
 
