@@ -1,7 +1,12 @@
-//! Digest authentication of SIP requests (RFC 3261 §22 with RFC 8760).
+//! Digest authentication against the users table, for SIP (RFC 3261 §22
+//! with RFC 8760) and for HTTP (RFC 7616): the IM server checks REGISTER and
+//! MESSAGE with it, the phone panel (`/pstn/`) every HTTP request. The two
+//! protocols share the scheme, the header syntax and the stored HA1, so one
+//! [`Authenticator`] serves both; each server keeps its own instance, so a
+//! nonce issued for SIP is not accepted over HTTP and vice versa.
 //!
 //! The server issues one nonce per challenge and offers it once per
-//! configured algorithm. A nonce is good for `nonce_ttl`; within that time
+//! configured algorithm. A nonce is good for `ttl`; within that time
 //! a client may reuse it with a strictly increasing `nc` (clients cache
 //! credentials and so skip the challenge round trip). The check needs only
 //! the stored HA1 of the user, never a password.
@@ -13,7 +18,6 @@ use std::time::{Duration, Instant};
 use rollcall_shared::digest::{Algorithm, Challenge, Credentials};
 use rollcall_shared::sip::random_hex;
 
-use super::ImConfig;
 use crate::store::Users;
 
 /// Upper bound of outstanding nonces; the oldest go first beyond it.
@@ -46,14 +50,21 @@ pub struct Authenticator {
 }
 
 impl Authenticator {
-    pub fn new(config: &ImConfig) -> Self {
+    /// Challenges for `realm` (the SIP domain), nonces good for `ttl`,
+    /// one challenge per algorithm in the order given.
+    pub fn new(realm: impl Into<String>, ttl: Duration, algorithms: Vec<Algorithm>) -> Self {
         Authenticator {
-            realm: config.domain.clone(),
-            ttl: config.nonce_ttl,
-            algorithms: config.algorithms.clone(),
+            realm: realm.into(),
+            ttl,
+            algorithms,
             opaque: random_hex(8),
             nonces: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The realm challenged for.
+    pub fn realm(&self) -> &str {
+        &self.realm
     }
 
     /// A fresh nonce offered once per configured algorithm, in order.
@@ -83,8 +94,25 @@ impl Authenticator {
     }
 
     /// Checks the `Authorization` / `Proxy-Authorization` header values of
-    /// a request with this `method`.
+    /// a request with this `method`. (SIP: the digest `uri` is not compared
+    /// with the Request-URI, which proxies may rewrite.)
     pub async fn check(&self, users: &Users, header_values: &[String], method: &str) -> anyhow::Result<Verdict> {
+        self.check_request(users, header_values, method, None).await
+    }
+
+    /// Like [`Authenticator::check`], and when `request_uri` is given the
+    /// credentials' `uri` must equal it — RFC 7616 §3.4.6 for HTTP, where
+    /// it is the request target (path and query). The response hash covers
+    /// the `uri` parameter, not the URL actually requested; without this
+    /// check a captured header could be sent to another URL before its
+    /// `nc` is used up.
+    pub async fn check_request(
+        &self,
+        users: &Users,
+        header_values: &[String],
+        method: &str,
+        request_uri: Option<&str>,
+    ) -> anyhow::Result<Verdict> {
         let Some(credentials) = header_values
             .iter()
             .filter_map(|v| Credentials::parse(v).ok())
@@ -92,6 +120,9 @@ impl Authenticator {
         else {
             return Ok(Verdict::Challenge);
         };
+        if request_uri.is_some_and(|uri| uri != credentials.uri) {
+            return Ok(Verdict::Challenge);
+        }
         let Some(user) = users.get(&credentials.username).await? else {
             return Ok(Verdict::Challenge);
         };
@@ -127,9 +158,7 @@ mod tests {
     async fn setup(ttl: Duration) -> (Authenticator, Users) {
         let store = Store::open(":memory:").await.expect("db");
         store.users().upsert(&User::with_password("alice", "rollcall.local", "pw")).await.expect("user");
-        let mut config = ImConfig::new("rollcall.local");
-        config.nonce_ttl = ttl;
-        (Authenticator::new(&config), store.users())
+        (Authenticator::new("rollcall.local", ttl, vec![Algorithm::Sha256, Algorithm::Md5]), store.users())
     }
 
     fn answer(c: &Challenge, password: &str, nc: u32) -> Vec<String> {
@@ -167,6 +196,16 @@ mod tests {
             auth.check(&users, &answer(&md5, "pw", 1), "REGISTER").await.expect("check"),
             Verdict::Authenticated("alice".into())
         );
+    }
+
+    #[tokio::test]
+    async fn http_credentials_must_name_the_requested_uri() {
+        let (auth, users) = setup(Duration::from_secs(60)).await;
+        let c = auth.challenges(false).remove(0);
+        let header = vec![c.answer("alice", "pw", "GET", "/pstn/phones", "abc", 1).to_header_value()];
+        let check = |uri| auth.check_request(&users, &header, "GET", Some(uri));
+        assert_eq!(check("/pstn/events").await.expect("check"), Verdict::Challenge);
+        assert_eq!(check("/pstn/phones").await.expect("check"), Verdict::Authenticated("alice".into()));
     }
 
     #[tokio::test]

@@ -9,11 +9,13 @@
 //!   conference state machines.
 //! - [`bridge`]: bridge drivers; the simulated telephone network first.
 //! - [`store`]: SQLite through sqlx: users (HA1 only) and the message log.
+//! - [`digest_auth`]: digest authentication (nonces, checks) for SIP and HTTP.
 //!
 //! The boxes talk only over real sockets, even inside `rollcall serve`.
 
 pub mod bridge;
 pub mod conference;
+pub mod digest_auth;
 pub mod gateway;
 pub mod im_server;
 pub mod signing;

@@ -15,8 +15,9 @@ use rollcall_shared::sip::random_hex;
 use tokio::net::TcpListener;
 use tracing::info;
 
-use crate::bridge::SimDelays;
+use crate::bridge::{phone_panel, SimDelays, Simulator};
 use crate::conference::{self, ConferenceConfig, ConferenceService, StoreRecorder};
+use crate::digest_auth::Authenticator;
 use crate::gateway::{self, Gateway, GatewayConfig};
 use crate::im_server::{self, ImConfig, ImServer};
 use crate::store::{Store, User};
@@ -56,6 +57,9 @@ pub struct Running {
     pub im: Arc<ImServer>,
     pub gateway: Arc<Gateway>,
     pub store: Store,
+    /// The simulated telephone network, whose phone panel is served on the
+    /// public port under `/pstn/`.
+    pub simulator: Simulator,
 }
 
 /// Binds every socket, seeds users, starts every part.
@@ -80,7 +84,8 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
 
     // Conference web service + simulated PSTN, writing call records to the store.
     let recorder = StoreRecorder::spawn(store.call_records(), &tokio::runtime::Handle::current());
-    let service = ConferenceService::with_simulator(
+    let (simulator, bridge_events) = Simulator::channel(options.delays);
+    let service = ConferenceService::new(
         ConferenceConfig {
             token: token.clone(),
             reporting_url: reporting_url.clone(),
@@ -89,17 +94,22 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
             inactivity_timeout: options.inactivity_timeout,
             call_records: Some(Arc::new(recorder)),
         },
-        options.delays,
+        Arc::new(simulator.clone()),
+        bridge_events,
     )?;
     spawn_http(conference_listener, conference::router(service));
 
-    // IM server and the browser app.
-    let im = ImServer::new(ImConfig::new(&options.domain), store.clone());
+    // IM server, the browser app, and the simulated network's phone panel
+    // (HTTP digest against the same users, with nonces of its own).
+    let im_config = ImConfig::new(&options.domain);
+    let panel_auth = Authenticator::new(options.domain.clone(), im_config.nonce_ttl, im_config.algorithms.clone());
+    let panel = phone_panel::router(simulator.clone(), panel_auth, store.users());
+    let im = ImServer::new(im_config, store.clone());
     let client = ClientConfig { domain: options.domain.clone(), gateway_aor: format!("sip:{GATEWAY_USER}@{}", options.domain) };
     let ready = Readiness::default();
     spawn_http(
         http_listener,
-        im_server::router(Arc::clone(&im)).merge(web::router(&options.static_dir, client, ready.clone())),
+        im_server::router(Arc::clone(&im)).merge(panel).merge(web::router(&options.static_dir, client, ready.clone())),
     );
 
     // Gateway: a SIP user of the IM server, a client of the conference service.
@@ -123,7 +133,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         anyhow::bail!("the gateway did not register with the IM server within {GATEWAY_START_LIMIT:?}");
     }
     info!(%http, %conference_url, %reporting_url, "rollcall is up");
-    Ok(Running { http, conference_url, conference_token: token, reporting_url, im, gateway, store })
+    Ok(Running { http, conference_url, conference_token: token, reporting_url, im, gateway, store, simulator })
 }
 
 /// Serves `router` on `listener` in the background, with peer addresses.

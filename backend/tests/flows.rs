@@ -5,7 +5,9 @@
 mod common;
 
 use common::flow::{active_conference, add, is_conference, is_final_for, party, read_until, signed_in, Seen};
+use common::panel::Person;
 use common::TestServer;
+use reqwest::Method;
 use rollcall_shared::soap::conference::{
     AddParticipant, EndConference, GetConference, ListConferences, RemoveParticipant, Reply, Request,
 };
@@ -145,16 +147,32 @@ async fn initiator_ends_the_conference_and_is_disconnected_last() {
 
 #[tokio::test]
 async fn initiator_hanging_up_terminates_the_conference() {
-    let server = TestServer::start().await;
+    // Alice holds her own phone in the phone panel, so she answers it and
+    // hangs it up by hand, when the test says — not after a delay.
+    const ALICE_PHONE: &str = "+14255550150";
+    let server = TestServer::start_with(|o| o.delays.no_answer_timeout = std::time::Duration::from_secs(60)).await;
     let mut alice = signed_in(&server, "alice").await;
+    let mut phone = Person::new(&server, "alice");
+    phone.ok(Method::PUT, &format!("/pstn/phones/{ALICE_PHONE}")).await;
+    let answering = tokio::spawn(async move {
+        let call = phone.ringing(ALICE_PHONE).await;
+        let call_id = call["id"].as_str().expect("a call id").to_string();
+        phone.ok(Method::POST, &format!("/pstn/calls/{call_id}/answer")).await;
+        (phone, call_id)
+    });
     let mut seen = Seen::default();
-    // The initiator's phone is +15005550004: it hangs up by itself after the
-    // auto-hangup delay, once a participant has been added.
-    let (conference_id, initiator) = active_conference(&mut alice, &mut seen, "+15005550004").await;
+    let (conference_id, initiator) = active_conference(&mut alice, &mut seen, ALICE_PHONE).await;
+    let (mut phone, call_id) = answering.await.expect("alice answers her phone");
     let bob = add(&mut alice, &mut seen, &conference_id, "bob", "+14255550101").await;
+    read_until(&mut alice, &mut seen, |r| {
+        matches!(r, Reply::ParticipantStatus(s) if s.participant_id == bob && s.state == ParticipantState::Connected)
+    })
+    .await;
+
+    phone.ok(Method::POST, &format!("/pstn/calls/{call_id}/hangup")).await;
     let last = read_until(&mut alice, &mut seen, is_conference(ConferenceState::Terminated)).await;
     assert!(matches!(last, Reply::ConferenceStatus(s) if s.reason == Some(TerminationReason::InitiatorHungUp)));
-    assert_eq!(seen.states_of(&initiator).last().map(|(s, _)| *s), Some(ParticipantState::Disconnected));
+    assert_eq!(seen.states_of(&initiator).last(), Some(&(ParticipantState::Disconnected, Some(16))));
     assert_eq!(seen.states_of(&bob).last().map(|(s, _)| *s), Some(ParticipantState::Disconnected));
     // The initiator's hang-up is reported before the others are cleared.
     let position = |id: &str| {

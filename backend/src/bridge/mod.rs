@@ -36,9 +36,12 @@
 //!   operators rehearsing the fatal-error flow of PROTOCOL.md §4).
 //!
 //! Drivers: [`simulator`], the simulated telephone network of PROTOCOL.md §5
-//! (the default, so the whole system runs on one machine). A SIP-trunk driver
-//! would implement the same trait.
+//! (the default, so the whole system runs on one machine), with [`phones`]
+//! that people can hold and the [`phone_panel`] HTTP API through which they
+//! answer them. A SIP-trunk driver would implement the same trait.
 
+pub mod phone_panel;
+pub mod phones;
 pub mod simulator;
 
 use std::fmt;
@@ -134,6 +137,15 @@ pub trait BridgeDriver: Send + Sync {
     /// Start calling `number` (E.164) on a new leg `leg`. Progress arrives as
     /// [`BridgeEvent`]s for `leg`.
     fn dial(&self, leg: LegId, number: &str) -> Result<(), BridgeError>;
+
+    /// Like [`dial`](BridgeDriver::dial), presenting `caller` to the called
+    /// party — what a caller-ID display shows (the conference service
+    /// passes the conference's account). Drivers that cannot present it
+    /// ignore it; the default does.
+    fn dial_from(&self, leg: LegId, number: &str, caller: &str) -> Result<(), BridgeError> {
+        let _ = caller;
+        self.dial(leg, number)
+    }
 
     /// Release `leg`, whatever its state. A live leg is confirmed with
     /// `HungUp(16)`; an ended or unknown leg is ignored.

@@ -4,31 +4,36 @@
 //! It behaves like a telephone network with documented test numbers, in the
 //! spirit of Twilio's magic numbers:
 //!
-//! | number         | events                                                      |
-//! |----------------|-------------------------------------------------------------|
-//! | `+15005550001` | `Failed(1)` after the ring delay: unallocated, no ringing   |
-//! | `+15005550002` | `Ringing`, then `Busy` (17) after the answer delay           |
-//! | `+15005550003` | `Ringing`, then `NoAnswer` (19) after the no-answer timeout  |
-//! | `+15005550004` | `Ringing`, `Answered`, then `HungUp(16)` after auto-hangup   |
-//! | other E.164    | `Ringing`, then `Answered` after the answer delay            |
+//! | number           | events                                                      |
+//! |------------------|-------------------------------------------------------------|
+//! | `+15005550001`   | `Failed(1)` after the ring delay: unallocated, no ringing   |
+//! | `+15005550002`   | `Ringing`, then `Busy` (17) after the answer delay           |
+//! | `+15005550003`   | `Ringing`, then `NoAnswer` (19) after the no-answer timeout  |
+//! | `+15005550004`   | `Ringing`, `Answered`, then `HungUp(16)` after auto-hangup   |
+//! | held by a person | `Ringing`, then what the person does ([`super::phones`])     |
+//! | other E.164      | `Ringing`, then `Answered` after the answer delay            |
 //!
 //! Every leg's behaviour is a [`Script`] of timed steps decided at dial time
-//! ([`script`]), played by one tokio task per leg. Hanging up removes the leg
-//! from the table, aborts its task and confirms with `HungUp(16)`.
+//! ([`script`], or [`held_script`] for a held phone), played by one tokio
+//! task per leg. Hanging up removes the leg from the table, aborts its task
+//! and confirms with `HungUp(16)`.
 //!
-//! Ordering guarantee: a leg's events are sent while holding the leg table's
+//! Ordering guarantee: a leg's events are sent while holding the table's
 //! lock, after checking the leg is still in it. So once `hang_up` has removed
 //! a leg and sent its confirmation, no scripted event of that leg can follow,
-//! even if the task was just about to send one when it was aborted.
+//! even if the task was just about to send one when it was aborted. The same
+//! lock covers the held phones, so a person's answer and the no-answer
+//! timeout cannot both happen.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use rollcall_shared::soap::{is_e164, Cause};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::AbortHandle;
 
+use super::phones::{CallState, HeldCall};
 use super::{BridgeDriver, BridgeError, BridgeEvent, BridgeEventKind, EventReceiver, EventSender, LegId};
 
 /// Unallocated number: fails with cause 1, without ringing.
@@ -39,6 +44,8 @@ pub const BUSY: &str = "+15005550002";
 pub const NO_ANSWER: &str = "+15005550003";
 /// Answers, then hangs up by itself after the auto-hangup delay (cause 16).
 pub const HANGS_UP: &str = "+15005550004";
+/// The test numbers, whose behaviour is fixed: they cannot be held.
+pub const TEST_NUMBERS: [&str; 4] = [UNALLOCATED, BUSY, NO_ANSWER, HANGS_UP];
 
 /// The simulated network's timing. Human speed by default, so a demo looks
 /// like a real call; [`SimDelays::fast`] for tests.
@@ -107,27 +114,65 @@ pub fn script(number: &str, delays: &SimDelays) -> Script {
     }
 }
 
-/// The simulated telephone network, a [`BridgeDriver`].
-///
-/// Cheap to clone; clones share the same legs and event channel.
-#[derive(Clone)]
-pub struct Simulator {
-    inner: Arc<Inner>,
+/// What a call to a held phone does by itself: ring, and give up after the
+/// no-answer timeout unless the person acts first — or, when the phone
+/// already has a live call, `Busy` (17) after the ring delay without ringing.
+pub fn held_script(phone_busy: bool, delays: &SimDelays) -> Script {
+    use BridgeEventKind::*;
+    let step = |after, kind| Step { after, kind };
+    if phone_busy {
+        vec![step(delays.ring, Busy)]
+    } else {
+        vec![step(delays.ring, Ringing), step(delays.no_answer_timeout, NoAnswer)]
+    }
 }
 
-struct Inner {
+/// The simulated telephone network, a [`BridgeDriver`].
+///
+/// Cheap to clone; clones share the same legs, held phones and event
+/// channel. The person's side (holding numbers, answering) is in
+/// [`super::phones`].
+#[derive(Clone)]
+pub struct Simulator {
+    pub(super) inner: Arc<Inner>,
+}
+
+pub(super) struct Inner {
     delays: SimDelays,
     events: EventSender,
-    /// Live legs. The value is the leg's task while its script still has
-    /// steps to play; a connected leg whose script is done stays here (with
-    /// its finished task) until it is hung up.
-    legs: Mutex<HashMap<LegId, AbortHandle>>,
+    table: Mutex<Table>,
+    /// The panel version after the latest change, for waiters
+    /// ([`Simulator::wait_for_change`]).
+    pub(super) changes: watch::Sender<u64>,
+}
+
+/// Everything behind the simulator's one lock.
+#[derive(Default)]
+pub(super) struct Table {
+    /// Live legs (dialling, ringing or connected).
+    pub(super) legs: HashMap<LegId, Leg>,
+    /// Held numbers → the user holding each.
+    pub(super) phones: HashMap<String, String>,
+    /// Counts panel changes; the version of the latest one.
+    version: u64,
+    /// Per user, the version of the latest change to their panel view, so a
+    /// waiter wakes for their own changes and not for everybody's.
+    pub(super) seen: HashMap<String, u64>,
+}
+
+/// A live leg: its task while its script still has steps to play (a
+/// connected leg whose script is done stays with its finished task until it
+/// is hung up), and the person's call if it rings a held phone.
+pub(super) struct Leg {
+    pub(super) task: AbortHandle,
+    pub(super) held: Option<HeldCall>,
 }
 
 impl Simulator {
     /// A simulator that reports on `events`.
     pub fn new(delays: SimDelays, events: EventSender) -> Self {
-        Simulator { inner: Arc::new(Inner { delays, events, legs: Mutex::new(HashMap::new()) }) }
+        let (changes, _) = watch::channel(0);
+        Simulator { inner: Arc::new(Inner { delays, events, table: Mutex::new(Table::default()), changes }) }
     }
 
     /// A simulator and the receiving end of its event channel.
@@ -143,32 +188,61 @@ impl Simulator {
 
     /// How many legs are alive (dialling, ringing or connected).
     pub fn live_legs(&self) -> usize {
-        self.inner.legs().len()
+        self.inner.table().legs.len()
     }
 }
 
 impl Inner {
-    fn legs(&self) -> MutexGuard<'_, HashMap<LegId, AbortHandle>> {
+    pub(super) fn table(&self) -> MutexGuard<'_, Table> {
         // The table stays consistent even if a holder panicked: every
-        // critical section is a single insert/remove plus a channel send.
-        self.legs.lock().unwrap_or_else(PoisonError::into_inner)
+        // critical section is a few inserts/removes plus channel sends.
+        self.table.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Report `kind` on `leg` if the leg is still alive; a final event
     /// removes it. Returns whether the leg is still alive afterwards.
     fn emit(&self, leg: LegId, kind: BridgeEventKind) -> bool {
-        let mut legs = self.legs();
-        if !legs.contains_key(&leg) {
+        let mut table = self.table();
+        let Some(entry) = table.legs.get_mut(&leg) else {
             return false; // hung up meanwhile: its confirmation was the last event
-        }
+        };
         if kind.is_final() {
-            legs.remove(&leg);
+            self.end(&mut table, leg, kind);
+            return false;
         }
+        let holder = entry.held.as_mut().map(|call| {
+            call.state = if kind == BridgeEventKind::Answered { CallState::Connected } else { CallState::Ringing };
+            call.since = SystemTime::now();
+            call.holder.clone()
+        });
         self.send(BridgeEvent { leg, kind });
-        !kind.is_final()
+        if let Some(holder) = holder {
+            self.touch(&mut table, &holder);
+        }
+        true
     }
 
-    fn send(&self, event: BridgeEvent) {
+    /// Ends a live `leg` with the final event `kind`: removes it, stops its
+    /// script and reports. Returns `false` (and does nothing) for a leg that
+    /// is not alive.
+    pub(super) fn end(&self, table: &mut Table, leg: LegId, kind: BridgeEventKind) -> bool {
+        let Some(entry) = table.legs.remove(&leg) else { return false };
+        entry.task.abort();
+        self.send(BridgeEvent { leg, kind });
+        if let Some(call) = entry.held {
+            self.touch(table, &call.holder);
+        }
+        true
+    }
+
+    /// Records a change to `user`'s panel view and wakes the waiters.
+    pub(super) fn touch(&self, table: &mut Table, user: &str) {
+        table.version += 1;
+        table.seen.insert(user.to_string(), table.version);
+        self.changes.send_replace(table.version);
+    }
+
+    pub(super) fn send(&self, event: BridgeEvent) {
         tracing::debug!(leg = %event.leg, kind = ?event.kind, "simulated network event");
         if self.events.send(event).is_err() {
             tracing::debug!(leg = %event.leg, "nobody listens to the simulated network any more");
@@ -188,41 +262,58 @@ async fn play(inner: Arc<Inner>, leg: LegId, script: Script) {
 
 impl BridgeDriver for Simulator {
     fn dial(&self, leg: LegId, number: &str) -> Result<(), BridgeError> {
+        self.dial_from(leg, number, "")
+    }
+
+    fn dial_from(&self, leg: LegId, number: &str, caller: &str) -> Result<(), BridgeError> {
         if !is_e164(number) {
             return Err(BridgeError::InvalidNumber(number.to_string()));
         }
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| BridgeError::Unavailable("the simulator needs a Tokio runtime".into()))?;
-        let script = script(number, &self.inner.delays);
-        // Insert and spawn under the lock, so the task cannot report before
-        // the leg is in the table.
-        let mut legs = self.inner.legs();
-        if legs.contains_key(&leg) {
+        // Decide, insert and spawn under the lock, so the task cannot report
+        // before the leg is in the table, and two dials of one held phone
+        // cannot both find it idle.
+        let mut table = self.inner.table();
+        if table.legs.contains_key(&leg) {
             return Err(BridgeError::LegInUse(leg));
         }
-        tracing::debug!(%leg, number, "simulated network dials");
-        let task = runtime.spawn(play(Arc::clone(&self.inner), leg, script));
-        legs.insert(leg, task.abort_handle());
+        let (script, held) = match table.phones.get(number) {
+            Some(holder) => {
+                let busy = table.legs.values().any(|l| l.held.as_ref().is_some_and(|c| c.number == number));
+                let call = HeldCall {
+                    number: number.to_string(),
+                    holder: holder.clone(),
+                    caller: caller.to_string(),
+                    state: CallState::Dialing,
+                    since: SystemTime::now(),
+                };
+                (held_script(busy, &self.inner.delays), (!busy).then_some(call))
+            }
+            None => (script(number, &self.inner.delays), None),
+        };
+        tracing::debug!(%leg, number, held = held.is_some(), "simulated network dials");
+        let task = runtime.spawn(play(Arc::clone(&self.inner), leg, script)).abort_handle();
+        let holder = held.as_ref().map(|call| call.holder.clone());
+        table.legs.insert(leg, Leg { task, held });
+        if let Some(holder) = holder {
+            self.inner.touch(&mut table, &holder);
+        }
         Ok(())
     }
 
     fn hang_up(&self, leg: LegId) {
-        let mut legs = self.inner.legs();
-        if let Some(task) = legs.remove(&leg) {
-            task.abort();
-            self.inner.send(BridgeEvent { leg, kind: BridgeEventKind::HungUp(Cause::NORMAL_CLEARING) });
-        }
+        let mut table = self.inner.table();
+        self.inner.end(&mut table, leg, BridgeEventKind::HungUp(Cause::NORMAL_CLEARING));
     }
 
     /// Drops every live leg of `legs` with `Lost(41)`, in the order given,
     /// under one lock so no scripted event slips in between.
     fn crash(&self, legs: &[LegId]) -> Result<(), BridgeError> {
-        let mut table = self.inner.legs();
+        let mut table = self.inner.table();
         for leg in legs {
-            if let Some(task) = table.remove(leg) {
-                task.abort();
+            if self.inner.end(&mut table, *leg, BridgeEventKind::Lost(Cause::TEMPORARY_FAILURE)) {
                 tracing::warn!(%leg, "simulated bridge failure");
-                self.inner.send(BridgeEvent { leg: *leg, kind: BridgeEventKind::Lost(Cause::TEMPORARY_FAILURE) });
             }
         }
         Ok(())

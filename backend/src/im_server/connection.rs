@@ -107,7 +107,10 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr) {
             }
         }
 
-        server.registrar.remove_connection(id);
+        super::presence::connection_closed(&server, id);
+        for aor in server.registrar.remove_connection(id) {
+            super::presence::changed(&server, &aor).await;
+        }
         drop(conn);
         writer.abort();
         info!("disconnected");

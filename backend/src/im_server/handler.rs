@@ -9,10 +9,10 @@ use tracing::{debug, warn, Instrument};
 
 use super::auth::Verdict;
 use super::connection::Connection;
-use super::{relay, ImServer, Stats};
+use super::{presence, relay, ImServer, Stats};
 
 /// Methods answered here; anything else gets 405 with this list.
-pub const ALLOW: &str = "REGISTER, MESSAGE, OPTIONS";
+pub const ALLOW: &str = "REGISTER, MESSAGE, SUBSCRIBE, OPTIONS";
 
 /// Handles one message. Returns `false` for input that was not SIP.
 pub async fn handle(server: &Arc<ImServer>, conn: &Arc<Connection>, text: &str) -> bool {
@@ -62,6 +62,7 @@ async fn handle_request(server: &Arc<ImServer>, conn: &Arc<Connection>, req: rsi
     match req.method {
         rsip::Method::Register => register(server, conn, req).await,
         rsip::Method::Message => message(server, conn, req).await,
+        rsip::Method::Subscribe => subscribe(server, conn, req).await,
         rsip::Method::Options => {
             let headers = vec![sip::make_header("Allow", ALLOW), sip::make_header("Accept", "application/soap+xml")];
             reply(server, conn, &req, 200, None, headers).await
@@ -83,6 +84,7 @@ async fn register(server: &Arc<ImServer>, conn: &Arc<Connection>, req: rsip::Req
         return reply(server, conn, &req, 403, Some("You may only register your own address"), Vec::new()).await;
     }
     let expires = sip::expires(&req).unwrap_or(3600).min(server.config.max_expires);
+    let was_online = server.registrar.is_online(&aor);
     match sip::header(&req.headers, "Contact") {
         Some(contact) if contact.trim() == "*" || expires == 0 => server.registrar.unbind(&aor, conn.id),
         Some(contact) => {
@@ -97,7 +99,10 @@ async fn register(server: &Arc<ImServer>, conn: &Arc<Connection>, req: rsip::Req
         .into_iter()
         .map(|(c, left)| sip::make_header("Contact", format!("{c};expires={left}")))
         .collect();
-    reply(server, conn, &req, 200, None, contacts).await
+    reply(server, conn, &req, 200, None, contacts).await;
+    if server.registrar.is_online(&aor) != was_online {
+        presence::changed(server, &aor).await;
+    }
 }
 
 /// MESSAGE (RFC 3428): authenticate, check the From, relay.
@@ -108,6 +113,16 @@ async fn message(server: &Arc<ImServer>, conn: &Arc<Connection>, req: rsip::Requ
         return reply(server, conn, &req, 403, Some("From is not your address"), Vec::new()).await;
     }
     relay::forward(server, conn, req, &user).await
+}
+
+/// SUBSCRIBE (RFC 6665): authenticated like MESSAGE, then the presence agent.
+async fn subscribe(server: &Arc<ImServer>, conn: &Arc<Connection>, req: rsip::Request) {
+    let credentials = sip::header_all(&req.headers, "Proxy-Authorization");
+    let Some(user) = authenticate(server, conn, &req, &credentials, 407).await else { return };
+    if sip::from_aor(&req).ok().as_deref() != Some(server.config.aor(&user).as_str()) {
+        return reply(server, conn, &req, 403, Some("From is not your address"), Vec::new()).await;
+    }
+    presence::subscribe(server, conn, req).await
 }
 
 /// Checks credentials; on failure answers the challenge (`401` or `407`)

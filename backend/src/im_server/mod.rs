@@ -6,11 +6,13 @@
 //! - [`auth`]: nonces, challenges and credential checks (RFC 3261 §22, RFC 8760).
 //! - [`registrar`]: AOR → connection bindings (RFC 3261 §10).
 //! - [`relay`]: RFC 3428 MESSAGE relay with parallel forking.
+//! - [`presence`]: RFC 3856 presence agent (SUBSCRIBE/NOTIFY, PIDF).
 //! - [`handler`]: dispatch by method.
 
 pub mod auth;
 pub mod connection;
 mod handler;
+pub mod presence;
 pub mod registrar;
 pub mod relay;
 
@@ -82,21 +84,25 @@ pub struct ImServer {
     pub auth: auth::Authenticator,
     pub registrar: registrar::Registrar,
     pub relay: relay::Relay,
+    pub presence: presence::Presence,
     pub stats: Stats,
     next_connection: AtomicU64,
 }
 
 impl ImServer {
     pub fn new(config: ImConfig, store: Store) -> Arc<ImServer> {
-        Arc::new(ImServer {
-            auth: auth::Authenticator::new(&config),
+        let server = Arc::new(ImServer {
+            auth: auth::Authenticator::new(config.domain.clone(), config.nonce_ttl, config.algorithms.clone()),
+            presence: presence::Presence::default(),
             registrar: registrar::Registrar::default(),
             relay: relay::Relay::default(),
             stats: Stats::default(),
             next_connection: AtomicU64::new(1),
             config,
             store,
-        })
+        });
+        presence::spawn_sweeper(&server);
+        server
     }
 
     fn next_connection_id(&self) -> u64 {

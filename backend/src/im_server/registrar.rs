@@ -45,13 +45,39 @@ impl Registrar {
         }
     }
 
-    /// Drops every binding made over a connection that has closed.
-    pub fn remove_connection(&self, connection_id: u64) {
-        let Ok(mut all) = self.bindings.lock() else { return };
-        all.retain(|_, list| {
-            list.retain(|b| b.connection.id != connection_id);
+    /// Drops every binding made over a connection that has closed; returns
+    /// the AORs that have no binding left (they went offline).
+    pub fn remove_connection(&self, connection_id: u64) -> Vec<String> {
+        self.drop_where(|b| b.connection.id == connection_id)
+    }
+
+    /// Drops expired bindings; returns the AORs that went offline.
+    pub fn expire(&self) -> Vec<String> {
+        let now = Instant::now();
+        self.drop_where(|b| b.expires_at <= now)
+    }
+
+    /// Is `aor` reachable (at least one live binding)?
+    pub fn is_online(&self, aor: &str) -> bool {
+        let now = Instant::now();
+        self.bindings
+            .lock()
+            .map(|all| all.get(aor).is_some_and(|list| list.iter().any(|b| b.expires_at > now)))
+            .unwrap_or(false)
+    }
+
+    fn drop_where(&self, gone: impl Fn(&Binding) -> bool) -> Vec<String> {
+        let Ok(mut all) = self.bindings.lock() else { return Vec::new() };
+        let mut offline = Vec::new();
+        all.retain(|aor, list| {
+            let before = list.len();
+            list.retain(|b| !gone(b));
+            if list.is_empty() && before > 0 {
+                offline.push(aor.clone());
+            }
             !list.is_empty()
         });
+        offline
     }
 
     /// The live connections of `aor`; expired bindings are dropped on the way.

@@ -97,8 +97,12 @@ pub async fn forward(server: &Arc<ImServer>, from: &Arc<Connection>, mut req: rs
     });
 }
 
-/// A response arrived: hand it to the relayed request it answers.
+/// A response arrived: hand it to the relayed request it answers (or, for
+/// a NOTIFY, to the presence agent).
 pub async fn on_response(server: &ImServer, resp: rsip::Response) {
+    if matches!(sip::cseq(&resp), Ok((_, rsip::Method::Notify))) {
+        return super::presence::on_notify_response(server, &resp);
+    }
     let branch = sip::header(&resp.headers, "Via").as_deref().and_then(branch_param);
     match branch.and_then(|b| server.relay.waiting(&b)) {
         Some(tx) => {

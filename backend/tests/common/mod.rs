@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod flow;
+pub mod panel;
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -187,12 +188,24 @@ impl Client {
     /// Sends a MESSAGE with a SOAP body to `to`, answering a 407 once;
     /// returns the final response.
     pub async fn message_to(&mut self, to: &str, body: &str) -> rsip::Response {
+        self.proxied(rsip::Method::Message, to, |b| b.body(CONTENT_TYPE, body.to_string())).await
+    }
+
+    /// Sends a request through the IM server (proxy authentication),
+    /// answering one 407; `extra` adds headers or a body. The final response.
+    pub async fn proxied(
+        &mut self,
+        method: rsip::Method,
+        to: &str,
+        extra: impl Fn(RequestBuilder) -> RequestBuilder,
+    ) -> rsip::Response {
         let call_id = sip::new_call_id();
         for _ in 0..2 {
-            let mut builder = self.request(rsip::Method::Message, to, to, &call_id).body(CONTENT_TYPE, body.to_string());
+            let mut builder = extra(self.request(method.clone(), to, to, &call_id));
             if let Some((challenge, nc)) = self.proxy_challenge.as_mut() {
                 *nc += 1;
-                let creds = challenge.answer(&self.user, &format!("{}-pw", self.user), "MESSAGE", to, "c0ffee", *nc);
+                let password = format!("{}-pw", self.user);
+                let creds = challenge.answer(&self.user, &password, &method.to_string(), to, "c0ffee", *nc);
                 builder = builder.header("Proxy-Authorization", &creds.to_header_value());
             }
             self.send_raw(&builder.build().expect("builds").to_string()).await;

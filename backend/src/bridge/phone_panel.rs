@@ -1,0 +1,270 @@
+//! The phone panel: the simulated telephone network's own HTTP API, through
+//! which a person holds numbers and picks up the calls to them
+//! ([`super::phones`]). It stands in for real phones; it is not one of the
+//! seed's boxes, and the conference service knows nothing of it — a call
+//! answered here reaches the conference as the bridge's `Answered`, exactly
+//! as a call answered on a real phone would.
+//!
+//! `rollcall serve` merges it onto the public HTTP port under `/pstn/`.
+//! Every request is authenticated with HTTP Digest (RFC 7616) against the
+//! users table — the same users and passwords as SIP, realm = SIP domain —
+//! and a user sees and acts on only the numbers they hold.
+//!
+//! | route | does |
+//! |---|---|
+//! | `GET /pstn/phones` | the caller's panel (JSON below) |
+//! | `GET /pstn/events?after=V` | long-poll: the panel once its version ≠ `V`, or after 25 s |
+//! | `PUT /pstn/phones/{number}` | hold an E.164 number |
+//! | `DELETE /pstn/phones/{number}` | release it (its live call is hung up, 16) |
+//! | `POST /pstn/calls/{id}/answer` · `/decline` · `/hangup` | act on a call |
+//!
+//! Every success answers `200` with the panel, so a client renders what it
+//! gets back:
+//!
+//! ```json
+//! {"user":"bob","version":7,"phones":[
+//!   {"number":"+14255550199","call":{"id":"leg-3","state":"ringing",
+//!    "since":"2026-11-27T10:00:00.123Z","caller":"acct-1"}},
+//!   {"number":"+14255550200","call":null}]}
+//! ```
+//!
+//! Errors are `{"error": code, "message": text}`; see
+//! `docs/protocol-additions.md` for the codes.
+//!
+//! Why a long-poll and not Server-Sent Events: a browser's `EventSource`
+//! cannot send an `Authorization` header, so SSE would need a second
+//! credential (a cookie or a token in the URL). A long-poll is an ordinary
+//! `fetch` with the same digest as every other request, and, since it
+//! returns the whole panel, a lost response costs nothing: the next poll
+//! brings the client up to date.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Extension, Router};
+use serde::{Deserialize, Serialize};
+
+use super::phones::{PanelView, PhoneError};
+use super::{LegId, Simulator};
+use crate::digest_auth::{Authenticator, Verdict};
+use crate::store::Users;
+
+/// How long `GET /pstn/events` waits for a change before answering with the
+/// unchanged panel: below the idle timeouts of common proxies (30–60 s).
+pub const LONG_POLL: Duration = Duration::from_secs(25);
+
+/// What the panel's handlers share.
+#[derive(Clone)]
+struct Panel {
+    simulator: Simulator,
+    auth: Arc<Authenticator>,
+    users: Users,
+}
+
+/// The authenticated user of a request, put there by [`require_digest`].
+#[derive(Clone)]
+struct Holder(String);
+
+/// The `/pstn/` routes over `simulator`, authenticating with `auth` (its
+/// realm must be the users' realm, the SIP domain) against `users`.
+pub fn router(simulator: Simulator, auth: Authenticator, users: Users) -> Router {
+    let panel = Panel { simulator, auth: Arc::new(auth), users };
+    Router::new()
+        .route("/pstn/phones", get(phones))
+        .route("/pstn/events", get(events))
+        .route("/pstn/phones/{number}", put(hold).delete(release))
+        .route("/pstn/calls/{call}/{action}", post(act))
+        // A route layer: unknown paths stay 404, not 401.
+        .route_layer(middleware::from_fn_with_state(panel.clone(), require_digest))
+        .with_state(panel)
+}
+
+/// Lets a request through with its [`Holder`] when its digest credentials
+/// are good for this method and URI; otherwise `401` with fresh challenges
+/// (`stale=true` when only the nonce was old or its `nc` reused).
+async fn require_digest(State(panel): State<Panel>, mut request: Request, next: Next) -> Response {
+    let values: Vec<String> = request
+        .headers()
+        .get_all(header::AUTHORIZATION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .collect();
+    let uri = request.uri().path_and_query().map(|pq| pq.as_str().to_owned()).unwrap_or_default();
+    let method = request.method().as_str().to_owned();
+    match panel.auth.check_request(&panel.users, &values, &method, Some(&uri)).await {
+        Ok(Verdict::Authenticated(user)) => {
+            request.extensions_mut().insert(Holder(user));
+            next.run(request).await
+        }
+        Ok(verdict) => {
+            let mut response = error(StatusCode::UNAUTHORIZED, "unauthorized", "digest authentication required");
+            for challenge in panel.auth.challenges(verdict == Verdict::Stale) {
+                if let Ok(value) = HeaderValue::from_str(&challenge.to_header_value()) {
+                    response.headers_mut().append(header::WWW_AUTHENTICATE, value);
+                }
+            }
+            response
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "phone panel: user lookup failed");
+            error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "user lookup failed")
+        }
+    }
+}
+
+async fn phones(State(panel): State<Panel>, Extension(Holder(user)): Extension<Holder>) -> Response {
+    render(&user, panel.simulator.panel(&user))
+}
+
+#[derive(Deserialize)]
+struct Wait {
+    after: Option<u64>,
+}
+
+async fn events(
+    State(panel): State<Panel>,
+    Extension(Holder(user)): Extension<Holder>,
+    Query(wait): Query<Wait>,
+) -> Response {
+    let view = match wait.after {
+        Some(after) => panel.simulator.wait_for_change(&user, after, LONG_POLL).await,
+        None => panel.simulator.panel(&user),
+    };
+    render(&user, view)
+}
+
+async fn hold(
+    State(panel): State<Panel>,
+    Extension(Holder(user)): Extension<Holder>,
+    Path(number): Path<String>,
+) -> Response {
+    match panel.simulator.hold(&user, &number) {
+        Ok(()) => render(&user, panel.simulator.panel(&user)),
+        Err(e) => refused(e, StatusCode::CONFLICT),
+    }
+}
+
+async fn release(
+    State(panel): State<Panel>,
+    Extension(Holder(user)): Extension<Holder>,
+    Path(number): Path<String>,
+) -> Response {
+    match panel.simulator.release(&user, &number) {
+        Ok(()) => render(&user, panel.simulator.panel(&user)),
+        Err(e) => refused(e, StatusCode::FORBIDDEN),
+    }
+}
+
+async fn act(
+    State(panel): State<Panel>,
+    Extension(Holder(user)): Extension<Holder>,
+    Path((call, action)): Path<(String, String)>,
+) -> Response {
+    let Some(leg) = parse_call_id(&call) else {
+        return refused(PhoneError::NoSuchCall(call), StatusCode::NOT_FOUND);
+    };
+    let sim = &panel.simulator;
+    let result = match action.as_str() {
+        "answer" => sim.answer(&user, leg),
+        "decline" => sim.decline(&user, leg),
+        "hangup" => sim.hang_up_phone(&user, leg),
+        _ => return error(StatusCode::NOT_FOUND, "no-such-action", "actions: answer, decline, hangup"),
+    };
+    match result {
+        Ok(()) => render(&user, sim.panel(&user)),
+        Err(e) => refused(e, StatusCode::NOT_FOUND),
+    }
+}
+
+/// `leg-7` → leg 7: call ids are the bridge's leg ids as displayed.
+fn parse_call_id(id: &str) -> Option<LegId> {
+    id.strip_prefix("leg-")?.parse().ok().map(LegId)
+}
+
+/// A refusal as HTTP. `held_by_other` is the status for
+/// [`PhoneError::HeldByOther`]: 409 when holding (the number is taken),
+/// 403 when releasing (it is not yours to release).
+fn refused(e: PhoneError, held_by_other: StatusCode) -> Response {
+    let (status, code) = match &e {
+        PhoneError::InvalidNumber(_) => (StatusCode::BAD_REQUEST, "invalid-number"),
+        PhoneError::TestNumber(_) => (StatusCode::CONFLICT, "test-number"),
+        PhoneError::HeldByOther(_) => (held_by_other, "held-by-other"),
+        PhoneError::NotHeld(_) => (StatusCode::NOT_FOUND, "not-held"),
+        PhoneError::NoSuchCall(_) => (StatusCode::NOT_FOUND, "no-such-call"),
+        PhoneError::WrongState { .. } => (StatusCode::CONFLICT, "wrong-state"),
+    };
+    error(status, code, &e.to_string())
+}
+
+#[derive(Serialize)]
+struct PanelJson<'a> {
+    user: &'a str,
+    version: u64,
+    phones: Vec<PhoneJson>,
+}
+
+#[derive(Serialize)]
+struct PhoneJson {
+    number: String,
+    call: Option<CallJson>,
+}
+
+#[derive(Serialize)]
+struct CallJson {
+    id: String,
+    state: &'static str,
+    since: String,
+    caller: String,
+}
+
+fn render(user: &str, view: PanelView) -> Response {
+    let phones = view
+        .phones
+        .into_iter()
+        .map(|p| PhoneJson {
+            number: p.number,
+            call: p.call.map(|c| CallJson {
+                id: c.id.to_string(),
+                state: c.state.as_str(),
+                since: humantime::format_rfc3339_millis(c.since).to_string(),
+                caller: c.caller,
+            }),
+        })
+        .collect();
+    json(StatusCode::OK, &PanelJson { user, version: view.version, phones })
+}
+
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    json(status, &serde_json::json!({ "error": code, "message": message }))
+}
+
+fn json(status: StatusCode, body: &impl Serialize) -> Response {
+    match serde_json::to_string(body) {
+        Ok(text) => (
+            status,
+            [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")],
+            text,
+        )
+            .into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_ids() {
+        assert_eq!(parse_call_id("leg-7"), Some(LegId(7)));
+        assert_eq!(parse_call_id("leg-"), None);
+        assert_eq!(parse_call_id("7"), None);
+        assert_eq!(parse_call_id("leg--1"), None);
+    }
+}
