@@ -3,6 +3,9 @@
 // users alice/bob/carol with password `demo-pass`, a throw-away SQLite file,
 // the built front end from ../dist, and `--fast` simulator delays (a few
 // hundred ms) so that every state is visible yet the suite stays quick.
+// +15005550004 stays on the line for 1 s rather than --fast's 200 ms: long
+// enough for a test to add a participant to a conference whose initiator
+// is that number before it hangs up (initiator-hangs-up.spec.ts).
 import { defineConfig } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,7 +46,7 @@ export default defineConfig({
   webServer: external ? undefined : {
     command:
       `../target/debug/rollcall serve --demo --demo-password demo-pass ` +
-      `--http 127.0.0.1:${PORT} --db ${db} --static-dir ../dist --fast`,
+      `--http 127.0.0.1:${PORT} --db ${db} --static-dir ../dist --fast --auto-hangup-ms 2500`,
     url: `http://127.0.0.1:${PORT}/config.json`,
     reuseExistingServer: false,
     // Server logs show in the test output (prefixed [WebServer]); warnings

@@ -68,6 +68,17 @@ pub fn new_request_id() -> String {
     rollcall_shared::sip::random_hex(16)
 }
 
+/// A phone number as typed, without the spaces, dashes and brackets people
+/// write numbers with: "+1 (425) 555-0100" → "+14255550100". Whether the
+/// rest is E.164 is for the caller (or the server) to judge.
+pub fn clean_phone(typed: &str) -> String {
+    typed
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
+        .collect()
+}
+
 impl Client {
     /// Starts a session: the driver connects, registers with `password`
     /// (kept in memory by the user agent only) and reports through `handle`.
@@ -128,18 +139,20 @@ impl Client {
                 self.connection.set(Connection::Registered);
                 self.signed_in.set(true);
                 if again {
-                    // Events may have been missed while we were away.
+                    // Events may have been missed while we were away
+                    // (PROTOCOL.md §2): a snapshot of each conference we
+                    // show that is not over replaces our view of it.
                     let ids = self
                         .roster
                         .with_untracked(|r| r.to_refresh_after_reconnect());
                     ids.into_iter().for_each(|id| self.refresh(id));
-                } else {
-                    // Conferences this user already has going (another tab,
-                    // a reload) show up at once.
-                    self.send(Request::ListConferences(ListConferences {
-                        request_id: new_request_id(),
-                    }));
                 }
+                // Conferences this user has going that we don't show yet
+                // (another tab, a reload, or started while we were away)
+                // show up at once.
+                self.send(Request::ListConferences(ListConferences {
+                    request_id: new_request_id(),
+                }));
             }
             Event::Reply(reply) => {
                 let effects = self
@@ -162,5 +175,19 @@ impl Client {
             request_id: new_request_id(),
             conference_id,
         }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_phone;
+
+    #[test]
+    fn clean_phone_drops_what_people_write_numbers_with() {
+        assert_eq!(clean_phone(" +1 (425) 555-0100 "), "+14255550100");
+        assert_eq!(clean_phone("+1.425.555.0101"), "+14255550101");
+        // Not E.164 stays not E.164: the server answers InvalidNumber.
+        assert_eq!(clean_phone("425 555 0100"), "4255550100");
+        assert_eq!(clean_phone("call me"), "callme");
     }
 }

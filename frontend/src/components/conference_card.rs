@@ -1,40 +1,70 @@
-//! One conference: its id and state, its participants, and an End button
-//! while it is not over.
+//! One conference: its id and state (and, once over, why), its
+//! participants with a Disconnect button on each live leg, the Add
+//! participant form and the End button while it is not over.
 
 use leptos::prelude::*;
 use rollcall_shared::soap::conference::{EndConference, Request};
 
+use super::add_participant::AddParticipant;
 use super::participant_row::ParticipantRow;
 use crate::client::Client;
 use crate::roster::ConferenceView;
 
 #[component]
-pub fn ConferenceCard(client: Client, conference: ConferenceView) -> impl IntoView {
-    let id = conference.id.clone();
-    let end = move |_| {
-        client.send(Request::EndConference(EndConference {
-            request_id: crate::client::new_request_id(),
-            conference_id: id.clone(),
-        }))
+pub fn ConferenceCard(client: Client, id: String) -> impl IntoView {
+    let conference = {
+        let id = id.clone();
+        Memo::new(move |_| client.roster.with(|r| r.conference(&id).cloned()))
     };
-    let state_class = format!("state state-{}", conference.state);
+    let with = move |f: fn(&ConferenceView) -> String| {
+        move || conference.with(|c| c.as_ref().map(f).unwrap_or_default())
+    };
+    let over = move || conference.with(|c| c.as_ref().is_none_or(ConferenceView::is_over));
+    let end = {
+        let id = id.clone();
+        move |_| {
+            client.send(Request::EndConference(EndConference {
+                request_id: crate::client::new_request_id(),
+                conference_id: id.clone(),
+            }))
+        }
+    };
+    let can_add = move || conference.with(|c| c.as_ref().is_some_and(ConferenceView::can_add));
+    let add_id = id.clone();
     view! {
         <article class="card conference" data-testid="conference">
             <header>
-                <span class="conference-id" data-testid="conference-id">{conference.id.clone()}</span>
-                <span class=state_class data-testid="conference-state">{conference.state_text()}</span>
-                {(!conference.is_over()).then(|| view! {
-                    <button class="link danger" data-testid="end-conference" on:click=end>"End"</button>
+                <span class="conference-id" data-testid="conference-id">{id.clone()}</span>
+                <span class=with(|c| format!("state state-{}", c.state)) data-testid="conference-state">
+                    {with(|c| c.state.to_string())}
+                </span>
+                {move || conference.with(|c| c.as_ref().and_then(|c| c.reason_text())).map(|why| view! {
+                    <span class="reason" data-testid="conference-reason">{why}</span>
                 })}
+                <Show when=move || !over()>
+                    <button class="link danger" data-testid="end-conference" on:click=end.clone()>"End"</button>
+                </Show>
             </header>
             <table class="participants">
                 <thead>
-                    <tr><th>"Name"</th><th>"Phone"</th><th>"Location"</th><th>"State"</th></tr>
+                    <tr><th>"Name"</th><th>"Phone"</th><th>"Location"</th><th>"State"</th><th></th></tr>
                 </thead>
                 <tbody>
-                    {conference.participants.into_iter().map(|p| view! { <ParticipantRow participant=p /> }).collect_view()}
+                    {move || conference.with(|c| c.as_ref().map(|c| {
+                        c.participants.iter().enumerate().map(|(row, p)| view! {
+                            <ParticipantRow
+                                client
+                                conference_id=c.id.clone()
+                                participant=p.clone()
+                                removable=c.removable(row).map(str::to_string)
+                            />
+                        }).collect_view()
+                    }))}
                 </tbody>
             </table>
+            <Show when=can_add>
+                <AddParticipant client conference_id=add_id.clone() />
+            </Show>
         </article>
     }
 }

@@ -1,4 +1,6 @@
-//! The live roster: one card per conference, newest first.
+//! The live roster: one card per conference, newest first. Cards are keyed
+//! by conference id, so a card (and what is typed in its Add form) stays
+//! put while events change the roster.
 
 use leptos::prelude::*;
 
@@ -8,19 +10,24 @@ use crate::client::Client;
 #[component]
 pub fn ConferenceList(client: Client) -> impl IntoView {
     let roster = client.roster;
+    let ids = Memo::new(move |_| {
+        roster.with(|r| {
+            r.conferences()
+                .iter()
+                .map(|c| c.id.clone())
+                .collect::<Vec<_>>()
+        })
+    });
     view! {
         <section class="conferences" data-testid="conference-list">
-            {move || roster.with(|r| {
-                if r.conferences().is_empty() {
-                    view! { <p class="empty">"No conference yet."</p> }.into_any()
-                } else {
-                    r.conferences()
-                        .iter()
-                        .map(|c| view! { <ConferenceCard client conference=c.clone() /> })
-                        .collect_view()
-                        .into_any()
-                }
-            })}
+            <Show when=move || ids.with(|ids| ids.is_empty())>
+                <p class="empty">"No conference yet."</p>
+            </Show>
+            <For
+                each=move || ids.get()
+                key=|id| id.clone()
+                children=move |id| view! { <ConferenceCard client id /> }
+            />
         </section>
     }
 }

@@ -2,6 +2,7 @@
 //! component that uses it; what several share (connection, roster, notices)
 //! lives in the [`crate::client::Client`] handed down from [`App`].
 
+mod add_participant;
 mod app;
 mod conference_card;
 mod conference_list;

@@ -16,11 +16,7 @@ pub fn StartForm(client: Client) -> impl IntoView {
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let number: String = phone
-            .get_untracked()
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
-            .collect();
+        let number = crate::client::clean_phone(&phone.get_untracked());
         if !is_e164(&number) {
             hint.set(Some(
                 "Enter the number in international form, e.g. +14255550100.",

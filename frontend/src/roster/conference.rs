@@ -74,12 +74,36 @@ impl ConferenceView {
         self.state == ConferenceState::Terminated
     }
 
-    /// "terminated · initiator hung up".
-    pub fn state_text(&self) -> String {
-        match self.reason {
-            Some(reason) => format!("{} · {}", self.state, reason.as_str().replace('-', " ")),
-            None => self.state.to_string(),
+    /// Why the conference ended, in words, once it has: the person reading
+    /// it is the initiator (only the initiator sees a conference), hence
+    /// "ended by you". A conference terminated without a reason is one
+    /// whose initiator never answered (docs/protocol-additions.md, §4).
+    pub fn reason_text(&self) -> Option<&'static str> {
+        if !self.is_over() {
+            return None;
         }
+        Some(match self.reason {
+            Some(TerminationReason::InitiatorHungUp) => "the initiator hung up",
+            Some(TerminationReason::EndedByInitiator) => "ended by you",
+            Some(TerminationReason::FatalError) => "the bridge failed",
+            Some(TerminationReason::Inactivity) => "ended after inactivity",
+            None => "the initiator could not be reached",
+        })
+    }
+
+    /// Whether a participant can be added: until the conference is over.
+    pub fn can_add(&self) -> bool {
+        !self.is_over()
+    }
+
+    /// The id of the participant in row `row` if that leg can be
+    /// disconnected: it is live, known to the server, and not the
+    /// initiator's (the initiator leaves by ending the conference).
+    pub fn removable(&self, row: usize) -> Option<&str> {
+        let p = self.participants.get(row)?;
+        (row > 0 && !self.is_over() && p.is_live())
+            .then_some(p.id.as_deref())
+            .flatten()
     }
 
     fn check(&mut self, sequence: u64) -> Sequence {
@@ -311,5 +335,63 @@ mod tests {
         assert_eq!(c.participants.len(), 1);
         assert_eq!(c.participants[0].id.as_deref(), Some("p1"));
         assert_eq!(c.participants[0].history_text(), "dialing → ringing");
+    }
+
+    #[test]
+    fn reason_in_words_only_once_terminated() {
+        let mut c = ConferenceView::created("c1".into(), ConferenceState::Creating, &alice());
+        assert_eq!(c.reason_text(), None);
+        assert!(c.can_add());
+        let cases = [
+            (
+                Some(TerminationReason::InitiatorHungUp),
+                "the initiator hung up",
+            ),
+            (Some(TerminationReason::EndedByInitiator), "ended by you"),
+            (Some(TerminationReason::FatalError), "the bridge failed"),
+            (
+                Some(TerminationReason::Inactivity),
+                "ended after inactivity",
+            ),
+            (None, "the initiator could not be reached"),
+        ];
+        for (seq, (reason, words)) in (1..).zip(cases) {
+            c.apply_conference(&ConferenceStatus {
+                reason,
+                ..conf(seq, ConferenceState::Terminated)
+            });
+            assert_eq!(c.reason_text(), Some(words));
+            assert!(!c.can_add());
+        }
+    }
+
+    #[test]
+    fn only_live_legs_other_than_the_initiator_can_be_removed() {
+        let mut c = ConferenceView::created("c1".into(), ConferenceState::Creating, &alice());
+        c.apply_participant(&leg("p1", 1, ParticipantState::Connected));
+        c.apply_conference(&conf(2, ConferenceState::Active));
+        c.participants
+            .push(ParticipantView::dialing(Some("p2".into()), &alice()));
+        c.participants.push(ParticipantView::unknown("p3".into()));
+        assert_eq!(
+            c.removable(0),
+            None,
+            "the initiator ends the conference instead"
+        );
+        assert_eq!(c.removable(1), Some("p2"), "dialing");
+        c.apply_participant(&leg("p2", 3, ParticipantState::Ringing));
+        assert_eq!(c.removable(1), Some("p2"), "ringing");
+        c.apply_participant(&leg("p2", 4, ParticipantState::Connected));
+        assert_eq!(c.removable(1), Some("p2"), "connected");
+        assert_eq!(c.removable(2), Some("p3"));
+        assert_eq!(c.removable(3), None, "no such row");
+        c.apply_participant(&ParticipantStatus {
+            cause: Some(Cause::NORMAL_CLEARING),
+            ..leg("p2", 5, ParticipantState::Disconnected)
+        });
+        assert_eq!(c.removable(1), None, "over");
+        assert_eq!(c.participants[1].cause_text(), Some("normal clearing"));
+        c.apply_conference(&conf(6, ConferenceState::Terminated));
+        assert_eq!(c.removable(2), None, "the conference is over");
     }
 }

@@ -50,6 +50,10 @@ impl Roster {
         &self.conferences
     }
 
+    pub fn conference(&self, conference_id: &str) -> Option<&ConferenceView> {
+        self.conferences.iter().find(|c| c.id == conference_id)
+    }
+
     /// Remembers a request we are about to send, so that its answer can be
     /// applied (a CreateConferenceResponse carries no names).
     pub fn sent(&mut self, request: &Request) {
@@ -235,9 +239,10 @@ impl Roster {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rollcall_shared::soap::conference::{CreateConference, GetConference};
+    use rollcall_shared::soap::conference::{AddParticipant, CreateConference, GetConference};
     use rollcall_shared::soap::{
-        ConferenceState, ConferenceStatus, FaultKind, Location, ParticipantState, ParticipantStatus,
+        Cause, ConferenceSnapshot, ConferenceState, ConferenceStatus, FaultKind, Location,
+        Participant, ParticipantState, ParticipantStatus,
     };
 
     fn create(request_id: &str) -> Request {
@@ -322,5 +327,143 @@ mod tests {
         let fault =
             Fault::new(FaultKind::NoSuchConference, "no").with_request_id(Some("g1".into()));
         assert!(roster.apply(Reply::Fault(fault)).is_empty());
+    }
+
+    fn status(
+        conference: &str,
+        participant: &str,
+        sequence: u64,
+        state: ParticipantState,
+    ) -> Reply {
+        Reply::ParticipantStatus(ParticipantStatus {
+            conference_id: conference.into(),
+            participant_id: participant.into(),
+            sequence,
+            state,
+            cause: None,
+            time: String::new(),
+        })
+    }
+
+    fn snapshot_leg(
+        id: &str,
+        name: &str,
+        state: ParticipantState,
+        cause: Option<Cause>,
+    ) -> Participant {
+        Participant {
+            participant_id: id.into(),
+            name: name.into(),
+            phone: "+14255550101".into(),
+            location: Location::Work,
+            state,
+            cause,
+        }
+    }
+
+    /// Issue 3: after a reconnect the client asks for a snapshot of every
+    /// live conference, and the snapshot replaces what went stale while the
+    /// connection was down (a leg that ended, a leg added from another tab).
+    #[test]
+    fn snapshot_after_reconnect_replaces_the_stale_view() {
+        let mut roster = Roster::default();
+        roster.sent(&create("r1"));
+        roster.apply(Reply::CreateConferenceResponse {
+            request_id: "r1".into(),
+            conference_id: "c1".into(),
+            state: ConferenceState::Creating,
+        });
+        roster.apply(status("c1", "p1", 1, ParticipantState::Connected));
+        roster.sent(&Request::AddParticipant(AddParticipant {
+            request_id: "a1".into(),
+            conference_id: "c1".into(),
+            participant: Party {
+                name: "bob".into(),
+                phone: "+15005550004".into(),
+                location: Location::Home,
+                email: None,
+            },
+        }));
+        roster.apply(Reply::AddParticipantResponse {
+            request_id: "a1".into(),
+            conference_id: "c1".into(),
+            participant_id: "p2".into(),
+            state: ParticipantState::Dialing,
+        });
+        roster.apply(status("c1", "p2", 2, ParticipantState::Dialing));
+        roster.apply(status("c1", "p2", 3, ParticipantState::Connected));
+
+        // The connection drops; events 4.. are lost. On re-registering the
+        // client refreshes every conference that is not over.
+        roster.connection_lost();
+        assert_eq!(roster.to_refresh_after_reconnect(), vec!["c1".to_string()]);
+        roster.sent(&Request::GetConference(GetConference {
+            request_id: "g1".into(),
+            conference_id: "c1".into(),
+        }));
+        assert!(roster.conference("c1").unwrap().refreshing);
+
+        let initiator = snapshot_leg("p1", "alice", ParticipantState::Connected, None);
+        let effects = roster.apply(Reply::Conference(ConferenceSnapshot {
+            request_id: Some("g1".into()),
+            conference_id: "c1".into(),
+            sequence: 6,
+            state: ConferenceState::Active,
+            reason: None,
+            initiator: initiator.clone(),
+            participants: vec![
+                initiator,
+                snapshot_leg(
+                    "p2",
+                    "bob",
+                    ParticipantState::Disconnected,
+                    Some(Cause::NORMAL_CLEARING),
+                ),
+                snapshot_leg("p3", "carol", ParticipantState::Connected, None),
+            ],
+        }));
+        assert!(effects.is_empty());
+        let c = roster.conference("c1").unwrap();
+        assert!(!c.refreshing);
+        assert_eq!(c.sequence, Some(6));
+        let names: Vec<_> = c.participants.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["alice", "bob", "carol"]);
+        let bob = &c.participants[1];
+        assert_eq!(bob.history_text(), "dialing → connected → disconnected");
+        assert_eq!(bob.cause_text(), Some("normal clearing"));
+        assert_eq!(bob.location, Location::Work, "the snapshot's word wins");
+        assert_eq!(c.removable(1), None);
+        assert_eq!(c.removable(2), Some("p3"));
+
+        // Events carry on from the snapshot's sequence without a gap.
+        let effects = roster.apply(status("c1", "p3", 7, ParticipantState::Disconnected));
+        assert!(effects.is_empty(), "{effects:?}");
+    }
+
+    #[test]
+    fn fault_answering_add_participant_is_shown_and_adds_nobody() {
+        let mut roster = Roster::default();
+        roster.sent(&create("r1"));
+        roster.apply(Reply::CreateConferenceResponse {
+            request_id: "r1".into(),
+            conference_id: "c1".into(),
+            state: ConferenceState::Creating,
+        });
+        roster.sent(&Request::AddParticipant(AddParticipant {
+            request_id: "a1".into(),
+            conference_id: "c1".into(),
+            participant: Party {
+                name: "bob".into(),
+                phone: "12345".into(),
+                ..Party::default()
+            },
+        }));
+        let fault = Fault::new(FaultKind::InvalidNumber, "`12345` is not an E.164 number")
+            .with_request_id(Some("a1".into()));
+        assert_eq!(
+            roster.apply(Reply::Fault(fault.clone())),
+            vec![Effect::ShowFault(fault)]
+        );
+        assert_eq!(roster.conference("c1").unwrap().participants.len(), 1);
     }
 }

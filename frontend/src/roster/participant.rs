@@ -1,6 +1,7 @@
-//! One call leg as the roster shows it: who, which number, and the states it
+//! One call leg as the roster shows it: who, which number, the states it
 //! has been through (the history lets a person — and the e2e test — see that
-//! a phone rang before it was answered, however briefly).
+//! a phone rang before it was answered, however briefly) and, once it
+//! ended, why.
 
 use rollcall_shared::soap::{Cause, Location, Participant, ParticipantState, Party};
 
@@ -79,14 +80,18 @@ impl ParticipantView {
         }
     }
 
-    /// "disconnected · normal clearing": the state, and the cause in words
-    /// unless they would only repeat it ("busy · busy").
-    pub fn state_text(&self) -> String {
-        let state = self.state.as_str();
-        match self.cause.map(|c| c.describe()) {
-            Some(words) if words != state.replace('-', " ") => format!("{state} · {words}"),
-            _ => state.to_string(),
-        }
+    /// The leg is still live (dialing, ringing or connected): it can be
+    /// disconnected, and it may still change.
+    pub fn is_live(&self) -> bool {
+        !self.state.is_final()
+    }
+
+    /// Why the leg ended, in words ("busy", "number not in service",
+    /// "normal clearing"): only for a final state that came with a cause.
+    pub fn cause_text(&self) -> Option<&'static str> {
+        self.cause
+            .filter(|_| self.state.is_final())
+            .map(|c| c.describe())
     }
 
     /// "dialing → ringing → connected".
@@ -115,12 +120,26 @@ mod tests {
         p.set_state(ParticipantState::Ringing, None);
         p.set_state(ParticipantState::Busy, Some(Cause::USER_BUSY));
         assert_eq!(p.history_text(), "dialing → ringing → busy");
-        assert_eq!(
-            p.state_text(),
-            "busy",
-            "the cause would only repeat the state"
-        );
+        assert_eq!(p.cause_text(), Some("busy"));
+        assert!(!p.is_live());
         p.set_state(ParticipantState::Disconnected, Some(Cause::NORMAL_CLEARING));
-        assert_eq!(p.state_text(), "disconnected · normal clearing");
+        assert_eq!(p.cause_text(), Some("normal clearing"));
+    }
+
+    #[test]
+    fn live_legs_have_no_cause_text() {
+        let mut p = ParticipantView::dialing(Some("p2".into()), &Party::default());
+        assert!(p.is_live());
+        p.set_state(ParticipantState::Ringing, None);
+        assert!(p.is_live());
+        // A cause on a live state (not sent today) is not shown as an ending.
+        p.set_state(ParticipantState::Connected, Some(Cause::NORMAL_CLEARING));
+        assert!(p.is_live());
+        assert_eq!(p.cause_text(), None);
+        p.set_state(ParticipantState::Failed, Some(Cause::UNALLOCATED_NUMBER));
+        assert!(!p.is_live());
+        assert_eq!(p.cause_text(), Some("number not in service"));
+        p.set_state(ParticipantState::Disconnected, None);
+        assert_eq!(p.cause_text(), None, "no cause, nothing to say");
     }
 }

@@ -6,7 +6,7 @@
 
 use futures::channel::mpsc::UnboundedReceiver;
 use futures::{select, FutureExt, SinkExt, StreamExt};
-use gloo_net::websocket::{futures::WebSocket, Message};
+use gloo_net::websocket::{futures::WebSocket, Message, State};
 use gloo_timers::future::{IntervalStream, TimeoutFuture};
 
 use super::transport::{backoff_ms, sip_url, ServerConfig, SUBPROTOCOL};
@@ -133,6 +133,14 @@ async fn connection(
             return End::Lost { registered: false };
         }
     };
+    // A socket that closes before it opened can leave the sink's first send
+    // waiting for ever (seen in Chromium), with the clock stuck behind it:
+    // wait for it to open here, and give up after OPEN_TIMEOUT_MS.
+    if !opened(&socket).await {
+        leptos::logging::warn!("{url} did not open");
+        drop(socket);
+        return lost(ua, client, false);
+    }
     let (mut sink, stream) = socket.split();
     let mut stream = stream.fuse();
     let mut clock = IntervalStream::new(1_000).fuse();
@@ -191,6 +199,22 @@ async fn connection(
             return End::Done;
         }
     }
+}
+
+/// How long a WebSocket may take to open before we try again.
+const OPEN_TIMEOUT_MS: u32 = 10_000;
+
+/// Waits until `socket` is open (true) or closed, or OPEN_TIMEOUT_MS passed.
+async fn opened(socket: &WebSocket) -> bool {
+    const STEP_MS: u32 = 20;
+    for _ in 0..OPEN_TIMEOUT_MS / STEP_MS {
+        match socket.state() {
+            State::Open => return true,
+            State::Closing | State::Closed => return false,
+            State::Connecting => TimeoutFuture::new(STEP_MS).await,
+        }
+    }
+    false
 }
 
 fn lost(ua: &mut UserAgent, client: Client, registered: bool) -> End {

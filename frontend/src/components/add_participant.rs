@@ -1,0 +1,64 @@
+//! "Add participant" on a conference card: a name, a number and where to
+//! call, sent as AddParticipant (PROTOCOL.md §2). The number is only
+//! cleaned of spaces and dashes here: the gateway judges it, and a number
+//! that is not E.164 comes back as an InvalidNumber Fault in the banner.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use rollcall_shared::soap::conference::{AddParticipant as AddRequest, Request};
+use rollcall_shared::soap::{Location, Party};
+
+use crate::client::{clean_phone, new_request_id, Client};
+
+#[component]
+pub fn AddParticipant(client: Client, conference_id: String) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let phone = RwSignal::new(String::new());
+    let location = RwSignal::new(Location::Work);
+
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let number = clean_phone(&phone.get_untracked());
+        if number.is_empty() {
+            return;
+        }
+        client.send(Request::AddParticipant(AddRequest {
+            request_id: new_request_id(),
+            conference_id: conference_id.clone(),
+            participant: Party {
+                name: name.get_untracked().trim().to_string(),
+                phone: number,
+                location: location.get_untracked(),
+                email: None,
+            },
+        }));
+        name.set(String::new());
+        phone.set(String::new());
+    };
+
+    view! {
+        <form class="add-participant" data-testid="add-participant-form" on:submit=submit>
+            <label class="grow">
+                "Name"
+                <input type="text" required data-testid="add-name" bind:value=name />
+            </label>
+            <label class="grow">
+                "Number"
+                <input type="tel" placeholder="+14255550101" required data-testid="add-phone"
+                    bind:value=phone />
+            </label>
+            <label>
+                "Location"
+                <select data-testid="add-location"
+                    on:change=move |ev| {
+                        if let Ok(l) = event_target_value(&ev).parse() { location.set(l) }
+                    }>
+                    {Location::ALL.iter().map(|l| view! {
+                        <option value=l.as_str() selected=move || location.get() == *l>{l.as_str()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <button type="submit" data-testid="add-participant">"Add participant"</button>
+        </form>
+    }
+}
