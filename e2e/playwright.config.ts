@@ -3,7 +3,7 @@
 // users alice/bob/carol with password `demo-pass`, a throw-away SQLite file,
 // the built front end from ../dist, and `--fast` simulator delays (a few
 // hundred ms) so that every state is visible yet the suite stays quick.
-// +15005550004 stays on the line for 1 s rather than --fast's 200 ms: long
+// +15005550004 stays on the line for 2.5 s rather than --fast's 200 ms: long
 // enough for a test to add a participant to a conference whose initiator
 // is that number before it hangs up (initiator-hangs-up.spec.ts).
 import { defineConfig } from '@playwright/test';
