@@ -9,7 +9,11 @@
 //!   conference state machines.
 //! - [`bridge`]: bridge drivers; the simulated telephone network first.
 //! - [`store`]: SQLite through sqlx: users (HA1 only) and the message log.
-//! - [`digest_auth`]: digest authentication (nonces, checks) for SIP and HTTP.
+//! - [`digest_auth`]: digest authentication (nonces, checks) for SIP and HTTP;
+//!   [`http_digest`] makes it an axum middleware for the JSON APIs.
+//! - [`pim`]: the personal information manager of seed Figure 3 — address
+//!   books, inbox, vCard and .eml import, "conference everyone" rosters,
+//!   and their JSON API (`/api/`).
 //!
 //! The boxes talk only over real sockets, even inside `rollcall serve`.
 
@@ -17,7 +21,9 @@ pub mod bridge;
 pub mod conference;
 pub mod digest_auth;
 pub mod gateway;
+pub mod http_digest;
 pub mod im_server;
+pub mod pim;
 pub mod signing;
 pub mod serve;
 pub mod store;

@@ -16,6 +16,7 @@ use rollcall::bridge::SimDelays;
 use rollcall::conference::{self, ConferenceConfig, ConferenceService, StoreRecorder};
 use rollcall::gateway::{self, Gateway, GatewayConfig};
 use rollcall::im_server::{self, ImConfig, ImServer};
+use rollcall::pim;
 use rollcall::serve::{self, ServeOptions, DEMO_USERS};
 use rollcall::store::{Store, User};
 use rollcall::web::{self, ClientConfig};
@@ -58,6 +59,21 @@ enum Command {
     /// Operate on the conference bridge through the conference web service.
     #[command(subcommand)]
     Bridge(BridgeCommand),
+    /// Manage the global directory (the address book every user sees).
+    #[command(subcommand)]
+    Directory(DirectoryCommand),
+}
+
+#[derive(Subcommand)]
+enum DirectoryCommand {
+    /// Add every card of a vCard 3.0/4.0 file to the global directory — all
+    /// of them, or none when a line is bad (the error names it).
+    Import {
+        /// The .vcf file.
+        file: PathBuf,
+        #[arg(long, default_value = "rollcall.db", env = "ROLLCALL_DB")]
+        db: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -253,6 +269,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ConferenceService(args) => run_conference_service(args).await,
         Command::User(command) => run_user(command).await,
         Command::Calls { db, limit } => run_calls(&db, limit).await,
+        Command::Directory(DirectoryCommand::Import { file, db }) => run_directory_import(&file, &db).await,
         Command::Bridge(BridgeCommand::Crash { conference_id, conference_url, token }) => {
             run_bridge_crash(&conference_id, &conference_url, &token).await
         }
@@ -410,5 +427,16 @@ async fn wait_for_shutdown() -> anyhow::Result<()> {
     tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
     // Give in-flight responses a moment; everything else ends with the runtime.
     tokio::time::sleep(Duration::from_millis(50)).await;
+    Ok(())
+}
+
+/// `rollcall directory import FILE --db DB`.
+async fn run_directory_import(file: &std::path::Path, db: &str) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let store = Store::open(db).await?;
+    let imported = pim::import_vcard(&store, &rollcall::store::Book::Directory, &bytes)
+        .await
+        .with_context(|| format!("{}: nothing imported", file.display()))?;
+    println!("imported {imported} entries into the directory from {}", file.display());
     Ok(())
 }

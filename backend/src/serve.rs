@@ -19,7 +19,9 @@ use crate::bridge::{phone_panel, SimDelays, Simulator};
 use crate::conference::{self, ConferenceConfig, ConferenceService, StoreRecorder};
 use crate::digest_auth::Authenticator;
 use crate::gateway::{self, Gateway, GatewayConfig};
+use crate::http_digest::HttpDigest;
 use crate::im_server::{self, ImConfig, ImServer};
+use crate::pim;
 use crate::store::{Store, User};
 use crate::web::{self, ClientConfig, Readiness};
 
@@ -69,6 +71,10 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     for (name, password) in &options.demo_users {
         users.upsert(&User::with_password(name, &options.domain, password)).await?;
     }
+    if !options.demo_users.is_empty() {
+        let names: Vec<String> = options.demo_users.iter().map(|(name, _)| name.clone()).collect();
+        pim::demo::seed(&store, &names).await.context("seeding the demo address books and inbox")?;
+    }
     // The gateway is a SIP user like any other, with a fresh password each start.
     let gateway_password = random_hex(16);
     users.upsert(&User::with_password(GATEWAY_USER, &options.domain, &gateway_password)).await?;
@@ -102,14 +108,18 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     // IM server, the browser app, and the simulated network's phone panel
     // (HTTP digest against the same users, with nonces of its own).
     let im_config = ImConfig::new(&options.domain);
-    let panel_auth = Authenticator::new(options.domain.clone(), im_config.nonce_ttl, im_config.algorithms.clone());
-    let panel = phone_panel::router(simulator.clone(), panel_auth, store.users());
+    // One HTTP digest guard (nonces of its own, apart from SIP's) for the
+    // phone panel and the address book / inbox API.
+    let http_auth = Authenticator::new(options.domain.clone(), im_config.nonce_ttl, im_config.algorithms.clone());
+    let digest = HttpDigest::new(http_auth, store.users());
+    let panel = phone_panel::router(simulator.clone(), digest.clone());
+    let pim = pim::api::router(store.clone(), digest);
     let im = ImServer::new(im_config, store.clone());
     let client = ClientConfig { domain: options.domain.clone(), gateway_aor: format!("sip:{GATEWAY_USER}@{}", options.domain) };
     let ready = Readiness::default();
     spawn_http(
         http_listener,
-        im_server::router(Arc::clone(&im)).merge(panel).merge(web::router(&options.static_dir, client, ready.clone())),
+        im_server::router(Arc::clone(&im)).merge(panel).merge(pim).merge(web::router(&options.static_dir, client, ready.clone())),
     );
 
     // Gateway: a SIP user of the IM server, a client of the conference service.

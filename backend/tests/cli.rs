@@ -33,3 +33,36 @@ fn bad_user_names_are_refused() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid user name"));
 }
+
+#[test]
+fn directory_import_stores_all_cards_or_none() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("dir.db");
+    let db = db.to_str().expect("utf-8 path");
+    let good = dir.path().join("good.vcf");
+    std::fs::write(
+        &good,
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Zoë Müller\r\nTEL;TYPE=work:+14255550160\r\nEND:VCARD\r\n\
+         BEGIN:VCARD\r\nVERSION:3.0\r\nN:Novák;Dan;;;\r\nEMAIL:dan@example.com\r\nEND:VCARD\r\n",
+    )
+    .expect("write");
+    let bad = dir.path().join("bad.vcf");
+    std::fs::write(&bad, "BEGIN:VCARD\nFN:Ann\nEND:VCARD\nBEGIN:VCARD\nFN:Bo\nTEL:555-0100\nEND:VCARD\n").expect("write");
+
+    let out = rollcall(&["directory", "import", good.to_str().expect("utf-8"), "--db", db]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 2 entries"));
+
+    let out = rollcall(&["directory", "import", bad.to_str().expect("utf-8"), "--db", db]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("vCard line 6") && stderr.contains("nothing imported"), "{stderr}");
+
+    // Ann, on a good card before the bad one, was not stored either.
+    let names = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(async {
+        let store = rollcall::store::Store::open(db).await.expect("db");
+        let entries = store.address_books().list(&rollcall::store::Book::Directory).await.expect("list");
+        entries.into_iter().map(|e| e.entry.name).collect::<Vec<_>>()
+    });
+    assert_eq!(names, vec!["Zoë Müller", "Dan Novák"]);
+}

@@ -7,7 +7,12 @@
 //!   gateway ↔ conference web service protocol (`urn:rollcall:bridge:1`, §3).
 //! - [`digest`]: SIP digest authentication (RFC 2617 / RFC 3261 / RFC 8760).
 //! - [`sip`]: building and reading SIP messages on top of `rsip`.
+//! - [`directory`]: address book entries, name folding, resolution and
+//!   merging of the people on an e-mail into one roster (seed Figure 3).
+//! - [`vcard`]: a vCard 3.0/4.0 reader for address book import.
 
 pub mod digest;
+pub mod directory;
 pub mod sip;
 pub mod soap;
+pub mod vcard;

@@ -38,21 +38,19 @@
 //! returns the whole panel, a lost response costs nothing: the next poll
 //! brings the client up to date.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::response::Response;
 use axum::routing::{get, post, put};
 use axum::{Extension, Router};
 use serde::{Deserialize, Serialize};
 
 use super::phones::{PanelView, PhoneError};
 use super::{LegId, Simulator};
-use crate::digest_auth::{Authenticator, Verdict};
-use crate::store::Users;
+use crate::http_digest::{json, json_error as error, require_digest, AuthUser, HttpDigest};
 
 /// How long `GET /pstn/events` waits for a change before answering with the
 /// unchanged panel: below the idle timeouts of common proxies (30–60 s).
@@ -62,63 +60,22 @@ pub const LONG_POLL: Duration = Duration::from_secs(25);
 #[derive(Clone)]
 struct Panel {
     simulator: Simulator,
-    auth: Arc<Authenticator>,
-    users: Users,
 }
 
-/// The authenticated user of a request, put there by [`require_digest`].
-#[derive(Clone)]
-struct Holder(String);
-
-/// The `/pstn/` routes over `simulator`, authenticating with `auth` (its
-/// realm must be the users' realm, the SIP domain) against `users`.
-pub fn router(simulator: Simulator, auth: Authenticator, users: Users) -> Router {
-    let panel = Panel { simulator, auth: Arc::new(auth), users };
+/// The `/pstn/` routes over `simulator`, authenticated by `digest`.
+pub fn router(simulator: Simulator, digest: HttpDigest) -> Router {
+    let panel = Panel { simulator };
     Router::new()
         .route("/pstn/phones", get(phones))
         .route("/pstn/events", get(events))
         .route("/pstn/phones/{number}", put(hold).delete(release))
         .route("/pstn/calls/{call}/{action}", post(act))
         // A route layer: unknown paths stay 404, not 401.
-        .route_layer(middleware::from_fn_with_state(panel.clone(), require_digest))
+        .route_layer(middleware::from_fn_with_state(digest, require_digest))
         .with_state(panel)
 }
 
-/// Lets a request through with its [`Holder`] when its digest credentials
-/// are good for this method and URI; otherwise `401` with fresh challenges
-/// (`stale=true` when only the nonce was old or its `nc` reused).
-async fn require_digest(State(panel): State<Panel>, mut request: Request, next: Next) -> Response {
-    let values: Vec<String> = request
-        .headers()
-        .get_all(header::AUTHORIZATION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .collect();
-    let uri = request.uri().path_and_query().map(|pq| pq.as_str().to_owned()).unwrap_or_default();
-    let method = request.method().as_str().to_owned();
-    match panel.auth.check_request(&panel.users, &values, &method, Some(&uri)).await {
-        Ok(Verdict::Authenticated(user)) => {
-            request.extensions_mut().insert(Holder(user));
-            next.run(request).await
-        }
-        Ok(verdict) => {
-            let mut response = error(StatusCode::UNAUTHORIZED, "unauthorized", "digest authentication required");
-            for challenge in panel.auth.challenges(verdict == Verdict::Stale) {
-                if let Ok(value) = HeaderValue::from_str(&challenge.to_header_value()) {
-                    response.headers_mut().append(header::WWW_AUTHENTICATE, value);
-                }
-            }
-            response
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "phone panel: user lookup failed");
-            error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "user lookup failed")
-        }
-    }
-}
-
-async fn phones(State(panel): State<Panel>, Extension(Holder(user)): Extension<Holder>) -> Response {
+async fn phones(State(panel): State<Panel>, Extension(AuthUser(user)): Extension<AuthUser>) -> Response {
     render(&user, panel.simulator.panel(&user))
 }
 
@@ -129,7 +86,7 @@ struct Wait {
 
 async fn events(
     State(panel): State<Panel>,
-    Extension(Holder(user)): Extension<Holder>,
+    Extension(AuthUser(user)): Extension<AuthUser>,
     Query(wait): Query<Wait>,
 ) -> Response {
     let view = match wait.after {
@@ -141,7 +98,7 @@ async fn events(
 
 async fn hold(
     State(panel): State<Panel>,
-    Extension(Holder(user)): Extension<Holder>,
+    Extension(AuthUser(user)): Extension<AuthUser>,
     Path(number): Path<String>,
 ) -> Response {
     match panel.simulator.hold(&user, &number) {
@@ -152,7 +109,7 @@ async fn hold(
 
 async fn release(
     State(panel): State<Panel>,
-    Extension(Holder(user)): Extension<Holder>,
+    Extension(AuthUser(user)): Extension<AuthUser>,
     Path(number): Path<String>,
 ) -> Response {
     match panel.simulator.release(&user, &number) {
@@ -163,7 +120,7 @@ async fn release(
 
 async fn act(
     State(panel): State<Panel>,
-    Extension(Holder(user)): Extension<Holder>,
+    Extension(AuthUser(user)): Extension<AuthUser>,
     Path((call, action)): Path<(String, String)>,
 ) -> Response {
     let Some(leg) = parse_call_id(&call) else {
@@ -238,22 +195,6 @@ fn render(user: &str, view: PanelView) -> Response {
         })
         .collect();
     json(StatusCode::OK, &PanelJson { user, version: view.version, phones })
-}
-
-fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    json(status, &serde_json::json!({ "error": code, "message": message }))
-}
-
-fn json(status: StatusCode, body: &impl Serialize) -> Response {
-    match serde_json::to_string(body) {
-        Ok(text) => (
-            status,
-            [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")],
-            text,
-        )
-            .into_response(),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
-    }
 }
 
 #[cfg(test)]

@@ -1,12 +1,16 @@
 //! SQLite through sqlx, with migrations (`backend/migrations/`). One
-//! repository type per table group: [`Users`], [`MessageLog`] and
-//! [`CallRecords`].
+//! repository type per table group: [`Users`], [`MessageLog`],
+//! [`CallRecords`], [`AddressBooks`] and [`Inbox`].
 
+mod address_book;
 mod call_records;
+mod inbox;
 mod message_log;
 mod users;
 
+pub use address_book::{AddressBooks, Book, StoredEntry};
 pub use call_records::{CallRecord, CallRecords, StoredCallRecord};
+pub use inbox::{Email, Inbox, StoredEmail};
 pub use message_log::{Direction, LogEntry, MessageLog};
 pub use users::{User, Users};
 
@@ -61,6 +65,14 @@ impl Store {
 
     pub fn call_records(&self) -> CallRecords {
         CallRecords::new(self.pool.clone())
+    }
+
+    pub fn address_books(&self) -> AddressBooks {
+        AddressBooks::new(self.pool.clone())
+    }
+
+    pub fn inbox(&self) -> Inbox {
+        Inbox::new(self.pool.clone())
     }
 }
 

@@ -1,4 +1,5 @@
-//! A person at the phone panel (`/pstn/`), for black-box tests.
+//! A person at the digest-authenticated JSON APIs — the phone panel
+//! (`/pstn/`) and the address book and inbox (`/api/`) — for black-box tests.
 
 use reqwest::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use reqwest::{Method, StatusCode};
@@ -30,8 +31,14 @@ impl Person {
 
     /// `method path`, answering a 401 once; the status and JSON body.
     pub async fn send(&mut self, method: Method, path: &str) -> (StatusCode, Value) {
+        self.send_body(method, path, Vec::new()).await
+    }
+
+    /// Like [`Person::send`], with a request body.
+    pub async fn send_body(&mut self, method: Method, path: &str, body: impl Into<Vec<u8>>) -> (StatusCode, Value) {
+        let body = body.into();
         for _ in 0..2 {
-            let mut request = self.http.request(method.clone(), format!("{}{path}", self.base));
+            let mut request = self.http.request(method.clone(), format!("{}{path}", self.base)).body(body.clone());
             if let Some((challenge, nc)) = self.challenge.as_mut() {
                 *nc += 1;
                 let credentials = challenge.answer(&self.user, &self.password, method.as_str(), path, "0a4f113b", *nc);

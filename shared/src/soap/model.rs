@@ -235,6 +235,20 @@ macro_rules! wire_names {
 wire_names!(Location, "location", {
     Work => "work", Home => "home", Mobile => "mobile", Other => "other",
 });
+/// JSON (the address book API) uses the same names as the SOAP wire.
+impl serde::Serialize for Location {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Location {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 wire_names!(ParticipantState, "participant state", {
     Dialing => "dialing", Ringing => "ringing", Connected => "connected",
     Busy => "busy", NoAnswer => "no-answer", Failed => "failed",

@@ -1,0 +1,92 @@
+//! HTTP Digest (RFC 7616) as an axum middleware, for every JSON API on the
+//! public port — the phone panel (`/pstn/`) and the address book and inbox
+//! (`/api/`). Users and passwords are the SIP ones (realm = SIP domain).
+//!
+//! One [`HttpDigest`] is shared by all those routers, so a browser that
+//! answered one challenge keeps its nonce (counting `nc` up) across both
+//! APIs instead of being challenged again by each.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::digest_auth::{Authenticator, Verdict};
+use crate::store::Users;
+
+/// The authenticator and the users it checks against.
+#[derive(Clone)]
+pub struct HttpDigest {
+    auth: Arc<Authenticator>,
+    users: Users,
+}
+
+/// The authenticated user of a request, put in its extensions by
+/// [`require_digest`]; handlers take it as `Extension(AuthUser(name))`.
+#[derive(Debug, Clone)]
+pub struct AuthUser(pub String);
+
+impl HttpDigest {
+    /// Checks with `auth` (its realm must be the users' realm) against `users`.
+    pub fn new(auth: Authenticator, users: Users) -> Self {
+        HttpDigest { auth: Arc::new(auth), users }
+    }
+}
+
+/// Lets a request through with its [`AuthUser`] when its digest credentials
+/// are good for this method and URI (path and query, RFC 7616 §3.4.6);
+/// otherwise `401` with fresh challenges (`stale=true` when only the nonce
+/// was old or its `nc` reused). Use as a *route* layer
+/// (`middleware::from_fn_with_state(digest, require_digest)`), so unknown
+/// paths stay 404 rather than 401.
+pub async fn require_digest(State(digest): State<HttpDigest>, mut request: Request, next: Next) -> Response {
+    let values: Vec<String> = request
+        .headers()
+        .get_all(header::AUTHORIZATION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .collect();
+    let uri = request.uri().path_and_query().map(|pq| pq.as_str().to_owned()).unwrap_or_default();
+    let method = request.method().as_str().to_owned();
+    match digest.auth.check_request(&digest.users, &values, &method, Some(&uri)).await {
+        Ok(Verdict::Authenticated(user)) => {
+            request.extensions_mut().insert(AuthUser(user));
+            next.run(request).await
+        }
+        Ok(verdict) => {
+            let mut response = json_error(StatusCode::UNAUTHORIZED, "unauthorized", "digest authentication required");
+            for challenge in digest.auth.challenges(verdict == Verdict::Stale) {
+                if let Ok(value) = HeaderValue::from_str(&challenge.to_header_value()) {
+                    response.headers_mut().append(header::WWW_AUTHENTICATE, value);
+                }
+            }
+            response
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "HTTP digest: user lookup failed");
+            json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "user lookup failed")
+        }
+    }
+}
+
+/// The error body of the JSON APIs: `{"error": code, "message": text}`.
+pub fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
+    json(status, &serde_json::json!({ "error": code, "message": message }))
+}
+
+/// `body` as JSON, never cached (every answer is one user's private data).
+pub fn json(status: StatusCode, body: &impl Serialize) -> Response {
+    match serde_json::to_string(body) {
+        Ok(text) => (
+            status,
+            [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")],
+            text,
+        )
+            .into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+    }
+}

@@ -1,0 +1,150 @@
+//! The address book and inbox as JSON under `/api/`, on the public port,
+//! behind the same HTTP Digest as the phone panel ([`crate::http_digest`]).
+//! Every route works on the authenticated user's own data: their contacts,
+//! their inbox; the directory is shared by all.
+//!
+//! | route | does |
+//! |---|---|
+//! | `GET /api/contacts` | `{"entries":[Entry…]}` — the user's contacts |
+//! | `GET /api/directory` | `{"entries":[Entry…]}` — the global directory |
+//! | `GET /api/resolve?q=TEXT` | `{"people":[Person…]}` — both books merged, matching `TEXT` |
+//! | `POST /api/contacts/import` | vCard body → `{"imported":N}`; all cards or none |
+//! | `GET /api/inbox` | `{"emails":[Email…]}`, newest first |
+//! | `POST /api/inbox` | `.eml` body → `201` with the stored Email |
+//! | `GET /api/inbox/{id}/roster` | `{"email_id":ID,"initiator":Person?,"participants":[Person…]}` |
+//!
+//! Shapes and error codes are in `docs/protocol-additions.md`.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use rollcall_shared::directory;
+use serde::{Deserialize, Serialize};
+
+use super::PimError;
+use crate::http_digest::{json, json_error, require_digest, AuthUser, HttpDigest};
+use crate::store::{Book, StoredEntry, Store};
+
+/// The `/api/` routes over `store`, authenticated by `digest`.
+pub fn router(store: Store, digest: HttpDigest) -> Router {
+    Router::new()
+        .route("/api/contacts", get(contacts))
+        .route("/api/contacts/import", post(import_contacts))
+        .route("/api/directory", get(directory_entries))
+        .route("/api/resolve", get(resolve))
+        .route("/api/inbox", get(inbox).post(upload))
+        .route("/api/inbox/{id}/roster", get(roster))
+        .route_layer(middleware::from_fn_with_state(digest, require_digest))
+        .with_state(store)
+}
+
+/// An entry with its id, as listed.
+#[derive(Serialize)]
+struct EntryJson {
+    id: i64,
+    #[serde(flatten)]
+    entry: directory::Entry,
+}
+
+fn entries(list: anyhow::Result<Vec<StoredEntry>>) -> Response {
+    match list {
+        Ok(list) => {
+            let entries: Vec<EntryJson> = list.into_iter().map(|s| EntryJson { id: s.id, entry: s.entry }).collect();
+            json(StatusCode::OK, &serde_json::json!({ "entries": entries }))
+        }
+        Err(e) => failed(PimError::Store(e)),
+    }
+}
+
+async fn contacts(State(store): State<Store>, Extension(AuthUser(user)): Extension<AuthUser>) -> Response {
+    entries(store.address_books().list(&Book::Contacts(user)).await)
+}
+
+async fn directory_entries(State(store): State<Store>) -> Response {
+    entries(store.address_books().list(&Book::Directory).await)
+}
+
+#[derive(Deserialize)]
+struct Search {
+    #[serde(default)]
+    q: String,
+}
+
+async fn resolve(
+    State(store): State<Store>,
+    Extension(AuthUser(user)): Extension<AuthUser>,
+    Query(search): Query<Search>,
+) -> Response {
+    match store.address_books().books_of(&user).await {
+        Ok((contacts, dir)) => {
+            let people = directory::resolve(&search.q, &contacts, &dir);
+            json(StatusCode::OK, &serde_json::json!({ "people": people }))
+        }
+        Err(e) => failed(PimError::Store(e)),
+    }
+}
+
+async fn import_contacts(
+    State(store): State<Store>,
+    Extension(AuthUser(user)): Extension<AuthUser>,
+    body: Bytes,
+) -> Response {
+    match super::import_vcard(&store, &Book::Contacts(user), &body).await {
+        Ok(imported) => json(StatusCode::OK, &serde_json::json!({ "imported": imported })),
+        Err(e) => failed(e),
+    }
+}
+
+async fn inbox(State(store): State<Store>, Extension(AuthUser(user)): Extension<AuthUser>) -> Response {
+    match store.inbox().list(&user).await {
+        Ok(emails) => json(StatusCode::OK, &serde_json::json!({ "emails": emails })),
+        Err(e) => failed(PimError::Store(e)),
+    }
+}
+
+async fn upload(State(store): State<Store>, Extension(AuthUser(user)): Extension<AuthUser>, body: Bytes) -> Response {
+    let stored = match super::add_eml(&store, &user, &body).await {
+        Ok(id) => store.inbox().get(&user, id).await,
+        Err(e) => return failed(e),
+    };
+    match stored {
+        Ok(Some(email)) => json(StatusCode::CREATED, &email),
+        Ok(None) => failed(PimError::NoSuchEmail),
+        Err(e) => failed(PimError::Store(e)),
+    }
+}
+
+async fn roster(
+    State(store): State<Store>,
+    Extension(AuthUser(user)): Extension<AuthUser>,
+    Path(id): Path<String>,
+) -> Response {
+    // Any id that is not one of the user's e-mails is the same 404.
+    let Ok(id) = id.parse::<i64>() else { return failed(PimError::NoSuchEmail) };
+    match super::conference_everyone(&store, &user, id).await {
+        Ok(roster) => json(
+            StatusCode::OK,
+            &serde_json::json!({ "email_id": id, "initiator": roster.initiator, "participants": roster.participants }),
+        ),
+        Err(e) => failed(e),
+    }
+}
+
+/// The error answer of each failure: the caller's input is a 4xx naming
+/// what is wrong, our storage a 500 that says nothing of its internals.
+fn failed(e: PimError) -> Response {
+    let (status, code) = match &e {
+        PimError::Vcard(_) | PimError::NotUtf8 => (StatusCode::BAD_REQUEST, "invalid-vcard"),
+        PimError::Eml(_) => (StatusCode::BAD_REQUEST, "invalid-email"),
+        PimError::NoSuchEmail => (StatusCode::NOT_FOUND, "no-such-email"),
+        PimError::Store(e) => {
+            tracing::error!(error = %e, "address book / inbox storage failed");
+            return json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "storage failed");
+        }
+    };
+    json_error(status, code, &e.to_string())
+}

@@ -1,0 +1,156 @@
+//! The `address_entries` table: each user's personal contacts and the
+//! global directory ([`Book`]). Entries are the shared
+//! [`rollcall_shared::directory::Entry`]; resolution and merging happen on
+//! whole books in memory, so this repository only reads and writes them.
+
+use anyhow::Context;
+use rollcall_shared::directory::{Entry, Phone};
+use sqlx::{Row, SqlitePool};
+
+/// Which book: a user's personal contacts, or the global directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Book {
+    Contacts(String),
+    Directory,
+}
+
+impl Book {
+    /// The `owner` column: the user, or NULL for the directory.
+    fn owner(&self) -> Option<&str> {
+        match self {
+            Book::Contacts(user) => Some(user),
+            Book::Directory => None,
+        }
+    }
+}
+
+/// A stored entry with its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEntry {
+    pub id: i64,
+    pub entry: Entry,
+}
+
+#[derive(Clone)]
+pub struct AddressBooks {
+    pool: SqlitePool,
+}
+
+impl AddressBooks {
+    pub(super) fn new(pool: SqlitePool) -> Self {
+        AddressBooks { pool }
+    }
+
+    /// Adds `entries` to `book` in one transaction: all or none.
+    pub async fn add_all(&self, book: &Book, entries: &[Entry]) -> anyhow::Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for entry in entries {
+            insert(&mut tx, book, None, entry).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Adds a directory entry that describes the Rollcall user `username`.
+    pub async fn add_user_entry(&self, username: &str, entry: &Entry) -> anyhow::Result<()> {
+        let mut tx = self.pool.begin().await?;
+        insert(&mut tx, &Book::Directory, Some(username), entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every entry of `book`, oldest first.
+    pub async fn list(&self, book: &Book) -> anyhow::Result<Vec<StoredEntry>> {
+        let rows = sqlx::query("SELECT id, name, emails, phones FROM address_entries WHERE owner IS ?1 ORDER BY id")
+            .bind(book.owner())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(stored).collect()
+    }
+
+    /// The entries of both books, contacts first, ids dropped: the input of
+    /// resolution and merging.
+    pub async fn books_of(&self, user: &str) -> anyhow::Result<(Vec<Entry>, Vec<Entry>)> {
+        let contacts = self.list(&Book::Contacts(user.to_string())).await?;
+        let directory = self.list(&Book::Directory).await?;
+        Ok((contacts.into_iter().map(|s| s.entry).collect(), directory.into_iter().map(|s| s.entry).collect()))
+    }
+
+    /// The e-mail addresses of the directory entries of user `username`.
+    pub async fn own_emails(&self, username: &str) -> anyhow::Result<Vec<String>> {
+        let rows = sqlx::query("SELECT emails FROM address_entries WHERE owner IS NULL AND username = ?1 ORDER BY id")
+            .bind(username)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut emails = Vec::new();
+        for row in rows {
+            let list: Vec<String> = serde_json::from_str(row.get::<&str, _>(0)).context("stored e-mails")?;
+            emails.extend(list);
+        }
+        Ok(emails)
+    }
+
+    /// Does `book` have any entry? (`--demo` seeds only empty books.)
+    pub async fn is_empty(&self, book: &Book) -> anyhow::Result<bool> {
+        let row = sqlx::query("SELECT COUNT(*) FROM address_entries WHERE owner IS ?1")
+            .bind(book.owner())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.get::<i64, _>(0) == 0)
+    }
+}
+
+async fn insert(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    book: &Book,
+    username: Option<&str>,
+    entry: &Entry,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO address_entries (owner, username, name, emails, phones, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )
+    .bind(book.owner())
+    .bind(username)
+    .bind(&entry.name)
+    .bind(serde_json::to_string(&entry.emails)?)
+    .bind(serde_json::to_string(&entry.phones)?)
+    .bind(super::now_rfc3339())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn stored(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<StoredEntry> {
+    let emails: Vec<String> = serde_json::from_str(row.get::<&str, _>(2)).context("stored e-mails")?;
+    let phones: Vec<Phone> = serde_json::from_str(row.get::<&str, _>(3)).context("stored numbers")?;
+    Ok(StoredEntry { id: row.get(0), entry: Entry { name: row.get(1), emails, phones } })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rollcall_shared::soap::Location;
+
+    #[tokio::test]
+    async fn books_are_kept_apart() {
+        let store = crate::store::Store::open(":memory:").await.expect("db");
+        let books = store.address_books();
+        let ann = Entry {
+            name: "Ann".into(),
+            emails: vec!["ann@example.com".into()],
+            phones: vec![Phone { number: "+14255550150".into(), location: Location::Mobile }],
+        };
+        let alice = Book::Contacts("alice".into());
+        books.add_all(&alice, std::slice::from_ref(&ann)).await.expect("add");
+        books.add_user_entry("bob", &Entry { name: "Bob".into(), emails: vec!["bob@example.com".into()], phones: vec![] })
+            .await
+            .expect("add");
+        assert_eq!(books.list(&alice).await.expect("list")[0].entry, ann);
+        assert!(books.list(&Book::Contacts("bob".into())).await.expect("list").is_empty());
+        assert_eq!(books.list(&Book::Directory).await.expect("list").len(), 1);
+        assert_eq!(books.own_emails("bob").await.expect("own"), vec!["bob@example.com"]);
+        assert!(books.own_emails("alice").await.expect("own").is_empty());
+        assert!(!books.is_empty(&alice).await.expect("count"));
+    }
+}

@@ -1,0 +1,127 @@
+//! The `inbox` table: each user's e-mails, as much of them as a roster
+//! needs — subject, sender, `To`, `Cc`, date and a short text snippet.
+
+use anyhow::Context;
+use rollcall_shared::directory::Address;
+use serde::Serialize;
+use sqlx::{Row, SqlitePool};
+
+/// An e-mail as stored (and as `GET /api/inbox` shows it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Email {
+    pub subject: String,
+    pub from: Address,
+    pub to: Vec<Address>,
+    pub cc: Vec<Address>,
+    /// The `Date` header as RFC 3339, when there was one.
+    pub date: Option<String>,
+    pub snippet: String,
+}
+
+/// An e-mail with its id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredEmail {
+    pub id: i64,
+    #[serde(flatten)]
+    pub email: Email,
+}
+
+#[derive(Clone)]
+pub struct Inbox {
+    pool: SqlitePool,
+}
+
+impl Inbox {
+    pub(super) fn new(pool: SqlitePool) -> Self {
+        Inbox { pool }
+    }
+
+    /// Stores `email` in `owner`'s inbox; its id.
+    pub async fn add(&self, owner: &str, email: &Email) -> anyhow::Result<i64> {
+        let result = sqlx::query(
+            "INSERT INTO inbox (owner, subject, sender, to_list, cc_list, sent_at, snippet, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )
+        .bind(owner)
+        .bind(&email.subject)
+        .bind(serde_json::to_string(&email.from)?)
+        .bind(serde_json::to_string(&email.to)?)
+        .bind(serde_json::to_string(&email.cc)?)
+        .bind(&email.date)
+        .bind(&email.snippet)
+        .bind(super::now_rfc3339())
+        .execute(&self.pool)
+        .await?;
+        Ok(result.last_insert_rowid())
+    }
+
+    /// `owner`'s e-mails, newest first.
+    pub async fn list(&self, owner: &str) -> anyhow::Result<Vec<StoredEmail>> {
+        let rows = sqlx::query(
+            "SELECT id, subject, sender, to_list, cc_list, sent_at, snippet FROM inbox WHERE owner = ?1 ORDER BY id DESC",
+        )
+        .bind(owner)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(stored).collect()
+    }
+
+    /// E-mail `id` if it is in `owner`'s inbox: another user's id is
+    /// answered like one that does not exist.
+    pub async fn get(&self, owner: &str, id: i64) -> anyhow::Result<Option<StoredEmail>> {
+        let row = sqlx::query(
+            "SELECT id, subject, sender, to_list, cc_list, sent_at, snippet FROM inbox WHERE owner = ?1 AND id = ?2",
+        )
+        .bind(owner)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(stored).transpose()
+    }
+
+    /// Is `owner`'s inbox empty? (`--demo` seeds only empty inboxes.)
+    pub async fn is_empty(&self, owner: &str) -> anyhow::Result<bool> {
+        let row = sqlx::query("SELECT COUNT(*) FROM inbox WHERE owner = ?1").bind(owner).fetch_one(&self.pool).await?;
+        Ok(row.get::<i64, _>(0) == 0)
+    }
+}
+
+fn stored(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<StoredEmail> {
+    let json = |i: usize| row.get::<&str, _>(i);
+    Ok(StoredEmail {
+        id: row.get(0),
+        email: Email {
+            subject: row.get(1),
+            from: serde_json::from_str(json(2)).context("stored sender")?,
+            to: serde_json::from_str(json(3)).context("stored To")?,
+            cc: serde_json::from_str(json(4)).context("stored Cc")?,
+            date: row.get(5),
+            snippet: row.get(6),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn each_owner_sees_only_their_mail() {
+        let store = crate::store::Store::open(":memory:").await.expect("db");
+        let inbox = store.inbox();
+        let address = |e: &str| Address { name: None, email: e.into() };
+        let email = Email {
+            subject: "Plan".into(),
+            from: address("bob@example.com"),
+            to: vec![address("alice@example.com")],
+            cc: vec![],
+            date: None,
+            snippet: "hi".into(),
+        };
+        let id = inbox.add("alice", &email).await.expect("add");
+        assert_eq!(inbox.get("alice", id).await.expect("get").map(|s| s.email), Some(email));
+        assert_eq!(inbox.get("bob", id).await.expect("get"), None);
+        assert!(inbox.list("bob").await.expect("list").is_empty());
+        assert_eq!(inbox.list("alice").await.expect("list").len(), 1);
+    }
+}

@@ -1,0 +1,319 @@
+//! Address book entries and how the roster of seed Figure 3 is built from
+//! them: typed text (or the addresses of an e-mail) is resolved against the
+//! user's personal contacts and the global directory, and entries that are
+//! the same person are aggregated into one roster line — the seed's
+//! "Robert O'Brien" with a mobile number in the contacts and an office
+//! number in the directory becomes one person with both numbers.
+//!
+//! Pure logic, no storage: the server runs it over its database, and the
+//! browser can run it over the same JSON.
+//!
+//! Two entries are the same person when they share an e-mail address
+//! (compared case-insensitively) or their names [`fold`] to the same text.
+//! Sameness is transitive: A and B sharing an e-mail and B and C sharing a
+//! name make one person of all three.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::soap::{is_e164, Location};
+
+/// A phone number of an entry, E.164, with the Figure 3 location it is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Phone {
+    pub number: String,
+    pub location: Location,
+}
+
+/// One address book entry, as stored in either book.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Entry {
+    pub name: String,
+    pub emails: Vec<String>,
+    pub phones: Vec<Phone>,
+}
+
+/// Where a person's data came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// The user's personal contacts.
+    Contacts,
+    /// The global directory.
+    Directory,
+    /// Only the e-mail itself: an address found in neither book.
+    Email,
+}
+
+/// One person of a roster: entries of both books merged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    /// The first entry's name (contacts come first: the user's own spelling).
+    pub name: String,
+    /// The other, differently folded names of the merged entries.
+    pub also_known_as: Vec<String>,
+    pub emails: Vec<String>,
+    /// Union of the entries' numbers, one per E.164 number, first label wins.
+    pub phones: Vec<Phone>,
+    pub sources: Vec<Source>,
+}
+
+/// An address of an e-mail (`From`, `To`, `Cc`): display name and address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub name: Option<String>,
+    pub email: String,
+}
+
+/// "Conference everyone" on an e-mail: who starts it and who is called.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Roster {
+    /// The user, when either book knows them (with their own numbers).
+    pub initiator: Option<Person>,
+    /// Sender and recipients, merged, the user left out, in e-mail order.
+    pub participants: Vec<Person>,
+}
+
+/// Folds text for comparison: lower case, accents removed (`Zoë Müller` →
+/// `zoe muller`, `ø` → `o`, `ß` → `ss`), typographic apostrophes made
+/// ASCII, runs of whitespace made one space, ends trimmed.
+///
+/// A table rather than Unicode normalisation (NFD) keeps the browser build
+/// free of the normalisation tables; it covers Latin-1 and Latin
+/// Extended-A, and drops combining marks of text that arrives decomposed.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_whitespace() {
+            space = !out.is_empty();
+            continue;
+        }
+        if ('\u{300}'..='\u{36f}').contains(&c) {
+            continue; // a combining mark (decomposed accent)
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        match fold_char(c) {
+            Some(s) => out.push_str(s),
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// The ASCII of one lower-case accented letter, `None` when it has none.
+fn fold_char(c: char) -> Option<&'static str> {
+    Some(match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a",
+        'ç' | 'ć' | 'ĉ' | 'ċ' | 'č' => "c",
+        'ď' | 'đ' | 'ð' => "d",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => "e",
+        'ĝ' | 'ğ' | 'ġ' | 'ģ' => "g",
+        'ĥ' | 'ħ' => "h",
+        'ì' | 'í' | 'î' | 'ï' | 'ĩ' | 'ī' | 'ĭ' | 'į' | 'ı' => "i",
+        'ĵ' => "j",
+        'ķ' => "k",
+        'ĺ' | 'ļ' | 'ľ' | 'ŀ' | 'ł' => "l",
+        'ñ' | 'ń' | 'ņ' | 'ň' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ŏ' | 'ő' => "o",
+        'ŕ' | 'ŗ' | 'ř' => "r",
+        'ś' | 'ŝ' | 'ş' | 'š' | 'ș' => "s",
+        'ţ' | 'ť' | 'ŧ' | 'ț' => "t",
+        'ù' | 'ú' | 'û' | 'ü' | 'ũ' | 'ū' | 'ŭ' | 'ů' | 'ű' | 'ų' => "u",
+        'ŵ' => "w",
+        'ý' | 'ÿ' | 'ŷ' => "y",
+        'ź' | 'ż' | 'ž' => "z",
+        'ß' => "ss",
+        'æ' => "ae",
+        'œ' => "oe",
+        'þ' => "th",
+        '\u{2018}' | '\u{2019}' | '\u{02bc}' | '`' | '\u{b4}' => "'",
+        _ => return None,
+    })
+}
+
+/// A phone number as written in an address book (`+1 (425) 555-0123`,
+/// `tel:+1-425-555-0123`) made E.164 (`+14255550123`); `None` when it is
+/// not an international number. Visual separators are dropped; anything
+/// else (letters, extensions) makes it invalid rather than guessed at.
+pub fn normalize_phone(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    let raw = raw.strip_prefix("tel:").or_else(|| raw.strip_prefix("TEL:")).unwrap_or(raw);
+    let number = raw.split(';').next().unwrap_or_default();
+    let number: String = number.chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '\u{a0}')).collect();
+    is_e164(&number).then_some(number)
+}
+
+/// The comparison key of an e-mail address.
+fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// Merges entries that are the same person, keeping the order of first
+/// appearance. Pass contacts before directory entries so that the user's
+/// own spelling of a name and their labels win.
+pub fn merge<'a>(entries: impl IntoIterator<Item = (Source, &'a Entry)>) -> Vec<Person> {
+    let entries: Vec<(Source, &Entry)> = entries.into_iter().collect();
+    // Union-find over entry indices, joined through shared keys.
+    let mut parent: Vec<usize> = (0..entries.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut owner_of_key: HashMap<String, usize> = HashMap::new();
+    for (i, (_, entry)) in entries.iter().enumerate() {
+        let name = fold(&entry.name);
+        let keys = entry
+            .emails
+            .iter()
+            .map(|e| format!("e:{}", email_key(e)))
+            .chain((!name.is_empty()).then(|| format!("n:{name}")));
+        for key in keys {
+            match owner_of_key.get(&key) {
+                Some(&j) => {
+                    let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                    // The earlier entry stays the root: it names the person.
+                    parent[a.max(b)] = a.min(b);
+                }
+                None => {
+                    owner_of_key.insert(key, i);
+                }
+            }
+        }
+    }
+    let mut people: Vec<Person> = Vec::new();
+    let mut slot_of_root: HashMap<usize, usize> = HashMap::new();
+    for (i, (source, entry)) in entries.iter().enumerate() {
+        let r = root(&mut parent, i);
+        let slot = *slot_of_root.entry(r).or_insert_with(|| {
+            people.push(Person {
+                name: entry.name.trim().to_string(),
+                also_known_as: Vec::new(),
+                emails: Vec::new(),
+                phones: Vec::new(),
+                sources: Vec::new(),
+            });
+            people.len() - 1
+        });
+        absorb(&mut people[slot], *source, entry);
+    }
+    people
+}
+
+/// Adds one entry's names, e-mails, numbers and source to a person.
+fn absorb(person: &mut Person, source: Source, entry: &Entry) {
+    let name = entry.name.trim();
+    let folded = fold(name);
+    if !folded.is_empty()
+        && fold(&person.name) != folded
+        && !person.also_known_as.iter().any(|n| fold(n) == folded)
+    {
+        person.also_known_as.push(name.to_string());
+    }
+    for email in &entry.emails {
+        if !person.emails.iter().any(|e| email_key(e) == email_key(email)) {
+            person.emails.push(email.trim().to_string());
+        }
+    }
+    for phone in &entry.phones {
+        let number = normalize_phone(&phone.number).unwrap_or_else(|| phone.number.clone());
+        if !person.phones.iter().any(|p| p.number == number) {
+            person.phones.push(Phone { number, location: phone.location });
+        }
+    }
+    if !person.sources.contains(&source) {
+        person.sources.push(source);
+    }
+}
+
+/// Does `person` match the folded query? Every word of the query must
+/// begin a word of one of their names (apostrophes ignored, so `obrien`
+/// finds `O'Brien`), or the query must be part of one of their e-mails.
+/// The empty query matches everyone (the seed: no text brings up the book).
+pub fn matches(person: &Person, query: &str) -> bool {
+    let query = fold(query);
+    if query.is_empty() {
+        return true;
+    }
+    if person.emails.iter().any(|e| email_key(e).contains(&query)) {
+        return true;
+    }
+    let strip = |s: &str| s.replace('\'', "");
+    let words: Vec<String> = query.split(' ').map(strip).collect();
+    std::iter::once(&person.name).chain(&person.also_known_as).any(|name| {
+        let folded = fold(name);
+        let name_words: Vec<String> = folded.split(' ').map(strip).collect();
+        words.iter().all(|w| name_words.iter().any(|n| n.starts_with(w.as_str())))
+    })
+}
+
+/// Resolves typed text against both books: the merged people that match.
+pub fn resolve(query: &str, contacts: &[Entry], directory: &[Entry]) -> Vec<Person> {
+    let people = merge(tagged(contacts, directory));
+    people.into_iter().filter(|p| matches(p, query)).collect()
+}
+
+fn tagged<'a>(contacts: &'a [Entry], directory: &'a [Entry]) -> impl Iterator<Item = (Source, &'a Entry)> {
+    contacts.iter().map(|e| (Source::Contacts, e)).chain(directory.iter().map(|e| (Source::Directory, e)))
+}
+
+/// "Conference everyone" on an e-mail: each address (sender first, then
+/// `To`, then `Cc`) resolved to a merged person — by e-mail, else by a name
+/// that folds the same, else a person of the address alone — each person
+/// once. Whoever has one of `own_emails` is the user: they are left out of
+/// the participants and become the initiator (found even when the e-mail
+/// does not name them).
+pub fn roster(addresses: &[Address], own_emails: &[String], contacts: &[Entry], directory: &[Entry]) -> Roster {
+    let people = merge(tagged(contacts, directory));
+    let own: HashSet<String> = own_emails.iter().map(|e| email_key(e)).collect();
+    let is_own = |p: &Person| p.emails.iter().any(|e| own.contains(&email_key(e)));
+    let initiator = people.iter().find(|p| is_own(p)).cloned();
+    let mut chosen: Vec<usize> = Vec::new();
+    let mut participants: Vec<Person> = Vec::new();
+    let mut unknown: HashSet<String> = HashSet::new();
+    for address in addresses {
+        let key = email_key(&address.email);
+        if key.is_empty() || own.contains(&key) {
+            continue;
+        }
+        let by_email = people.iter().position(|p| p.emails.iter().any(|e| email_key(e) == key));
+        let by_name = || {
+            let name = fold(address.name.as_deref()?);
+            people.iter().position(|p| {
+                !name.is_empty() && std::iter::once(&p.name).chain(&p.also_known_as).any(|n| fold(n) == name)
+            })
+        };
+        match by_email.or_else(by_name) {
+            Some(i) if is_own(&people[i]) => {}
+            Some(i) => {
+                if !chosen.contains(&i) {
+                    chosen.push(i);
+                    participants.push(people[i].clone());
+                }
+            }
+            None => {
+                if unknown.insert(key) {
+                    let name = address.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| address.email.clone());
+                    participants.push(Person {
+                        name,
+                        also_known_as: Vec::new(),
+                        emails: vec![address.email.trim().to_string()],
+                        phones: Vec::new(),
+                        sources: vec![Source::Email],
+                    });
+                }
+            }
+        }
+    }
+    Roster { initiator, participants }
+}
+
+#[cfg(test)]
+mod tests;
