@@ -78,6 +78,12 @@ pub fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
     json(status, &serde_json::json!({ "error": code, "message": message }))
 }
 
+/// Catch-all for an API's unknown paths: a JSON 404 (after authentication),
+/// rather than the browser app's page.
+pub async fn unknown_path() -> Response {
+    json_error(StatusCode::NOT_FOUND, "no-such-path", "no such API path")
+}
+
 /// `body` as JSON, never cached (every answer is one user's private data).
 pub fn json(status: StatusCode, body: &impl Serialize) -> Response {
     match serde_json::to_string(body) {

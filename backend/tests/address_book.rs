@@ -31,9 +31,15 @@ async fn the_api_needs_digest_credentials() {
     let response = reqwest::get(&url).await.expect("answers");
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert!(response.headers().get("www-authenticate").is_some());
-    // A route layer: paths that are no route are not challenged.
+    // Unknown API paths are challenged too, then answered with a JSON 404
+    // (not the browser app's page).
     let response = reqwest::get(format!("http://{}/api/nothing-here", server.running.http)).await.expect("answers");
-    assert_ne!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let mut alice = Person::new(&server, "alice");
+    let (status, body) = alice.send(reqwest::Method::GET, "/api/nothing-here").await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::NOT_FOUND, Some("no-such-path")));
+    let (status, _) = alice.send(reqwest::Method::GET, "/pstn/nothing-here").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

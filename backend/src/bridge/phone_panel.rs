@@ -44,13 +44,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::Response;
-use axum::routing::{get, post, put};
+use axum::routing::{any, get, post, put};
 use axum::{Extension, Router};
 use serde::{Deserialize, Serialize};
 
 use super::phones::{PanelView, PhoneError};
 use super::{LegId, Simulator};
-use crate::http_digest::{json, json_error as error, require_digest, AuthUser, HttpDigest};
+use crate::http_digest::{json, json_error as error, require_digest, unknown_path, AuthUser, HttpDigest};
 
 /// How long `GET /pstn/events` waits for a change before answering with the
 /// unchanged panel: below the idle timeouts of common proxies (30–60 s).
@@ -70,6 +70,7 @@ pub fn router(simulator: Simulator, digest: HttpDigest) -> Router {
         .route("/pstn/events", get(events))
         .route("/pstn/phones/{number}", put(hold).delete(release))
         .route("/pstn/calls/{call}/{action}", post(act))
+        .route("/pstn/{*rest}", any(unknown_path))
         // A route layer: unknown paths stay 404, not 401.
         .route_layer(middleware::from_fn_with_state(digest, require_digest))
         .with_state(panel)

@@ -420,6 +420,8 @@ impl ConferenceService {
         if !self.step(conf, index, event.kind.into()) || index != 0 {
             return;
         }
+        // `step_conf` changes state: it stays out of a match guard.
+        #[allow(clippy::collapsible_match)]
         match (conf.state, conf.legs[0].state) {
             (ConfState::Creating, LegState::Connected) => {
                 if self.step_conf(conf, ConfInput::InitiatorConnected) {

@@ -20,13 +20,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::{Extension, Router};
 use rollcall_shared::directory;
 use serde::{Deserialize, Serialize};
 
 use super::PimError;
-use crate::http_digest::{json, json_error, require_digest, AuthUser, HttpDigest};
+use crate::http_digest::{json, json_error, require_digest, unknown_path, AuthUser, HttpDigest};
 use crate::store::{Book, StoredEntry, Store};
 
 /// The `/api/` routes over `store`, authenticated by `digest`.
@@ -38,6 +38,7 @@ pub fn router(store: Store, digest: HttpDigest) -> Router {
         .route("/api/resolve", get(resolve))
         .route("/api/inbox", get(inbox).post(upload))
         .route("/api/inbox/{id}/roster", get(roster))
+        .route("/api/{*rest}", any(unknown_path))
         .route_layer(middleware::from_fn_with_state(digest, require_digest))
         .with_state(store)
 }

@@ -201,7 +201,7 @@ impl Client {
     ) -> rsip::Response {
         let call_id = sip::new_call_id();
         for _ in 0..2 {
-            let mut builder = extra(self.request(method.clone(), to, to, &call_id));
+            let mut builder = extra(self.request(method, to, to, &call_id));
             if let Some((challenge, nc)) = self.proxy_challenge.as_mut() {
                 *nc += 1;
                 let password = format!("{}-pw", self.user);
