@@ -101,41 +101,31 @@ pub async fn subscribe(server: &Arc<ImServer>, conn: &Arc<Connection>, req: rsip
     resp.headers.push(sip::make_header("Contact", format!("<sip:{};transport=ws>", server.config.domain)));
     conn.send(server, resp.to_string()).await;
 
+    let expires_at = Instant::now() + Duration::from_secs(u64::from(expires));
+    // What a new subscription would be; a refresh keeps its dialog's own.
+    let fresh = Subscription {
+        connection: Arc::clone(conn),
+        presentity,
+        subscriber,
+        target,
+        subscriber_tag,
+        local_tag,
+        call_id,
+        cseq: 0,
+        expires_at,
+    };
     if expires == 0 {
         let ended = server.presence.with_subscriptions(|s| s.remove(&key)).flatten();
-        let mut sub = ended.unwrap_or(Subscription {
-            connection: Arc::clone(conn),
-            presentity,
-            subscriber,
-            target,
-            subscriber_tag,
-            local_tag,
-            call_id,
-            cseq: 0,
-            expires_at: Instant::now(),
-        });
+        let mut sub = ended.unwrap_or(fresh);
         notify(server, &mut sub, Some(Ending::Unsubscribed)).await;
         return;
     }
-    let expires_at = Instant::now() + Duration::from_secs(u64::from(expires));
-    let snapshot = server
-        .presence
-        .with_subscriptions(|s| {
-            let sub = s.entry(key).or_insert_with(|| Subscription {
-                connection: Arc::clone(conn),
-                presentity,
-                subscriber,
-                target,
-                subscriber_tag,
-                local_tag,
-                call_id,
-                cseq: 0,
-                expires_at,
-            });
-            sub.expires_at = expires_at;
-            sub.cseq += 1;
-            clone_for_notify(sub)
-        });
+    let snapshot = server.presence.with_subscriptions(|s| {
+        let sub = s.entry(key).or_insert(fresh);
+        sub.expires_at = expires_at;
+        sub.cseq += 1;
+        clone_for_notify(sub)
+    });
     if let Some(sub) = snapshot {
         send_notify(server, &sub, None).await;
     }
