@@ -10,6 +10,8 @@ use rollcall_shared::soap::{Location, Party};
 
 use crate::client::{clean_phone, new_request_id, Client};
 
+use super::location_select::LocationSelect;
+
 #[component]
 pub fn AddParticipant(client: Client, conference_id: String) -> impl IntoView {
     let name = RwSignal::new(String::new());
@@ -47,17 +49,7 @@ pub fn AddParticipant(client: Client, conference_id: String) -> impl IntoView {
                 <input type="tel" placeholder="+14255550101" required data-testid="add-phone"
                     bind:value=phone />
             </label>
-            <label>
-                "Location"
-                <select data-testid="add-location"
-                    on:change=move |ev| {
-                        if let Ok(l) = event_target_value(&ev).parse() { location.set(l) }
-                    }>
-                    {Location::ALL.iter().map(|l| view! {
-                        <option value=l.as_str() selected=move || location.get() == *l>{l.as_str()}</option>
-                    }).collect_view()}
-                </select>
-            </label>
+            <LocationSelect location testid="add-location" />
             <button type="submit" data-testid="add-participant">"Add participant"</button>
         </form>
     }

@@ -7,6 +7,7 @@ mod app;
 mod conference_card;
 mod conference_list;
 mod connection_badge;
+mod location_select;
 mod notices;
 mod participant_row;
 mod sign_in;

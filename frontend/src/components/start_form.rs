@@ -8,6 +8,8 @@ use rollcall_shared::soap::{is_e164, Location, Party};
 
 use crate::client::Client;
 
+use super::location_select::LocationSelect;
+
 #[component]
 pub fn StartForm(client: Client) -> impl IntoView {
     let phone = RwSignal::new(String::new());
@@ -45,17 +47,7 @@ pub fn StartForm(client: Client) -> impl IntoView {
                 <input type="tel" placeholder="+14255550100" autocomplete="tel" required
                     data-testid="phone" bind:value=phone />
             </label>
-            <label>
-                "Location"
-                <select data-testid="location"
-                    on:change=move |ev| {
-                        if let Ok(l) = event_target_value(&ev).parse() { location.set(l) }
-                    }>
-                    {Location::ALL.iter().map(|l| view! {
-                        <option value=l.as_str() selected=move || location.get() == *l>{l.as_str()}</option>
-                    }).collect_view()}
-                </select>
-            </label>
+            <LocationSelect location testid="location" />
             <button type="submit" data-testid="start-conference">"Start conference"</button>
             {move || hint.get().map(|h| view! { <p class="hint" data-testid="phone-hint">{h}</p> })}
         </form>
