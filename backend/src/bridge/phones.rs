@@ -271,12 +271,7 @@ mod tests {
     use tokio::time::Instant;
     use BridgeEventKind::*;
 
-    const D: SimDelays = SimDelays {
-        ring: Duration::from_millis(300),
-        answer: Duration::from_secs(1),
-        no_answer_timeout: Duration::from_secs(30),
-        auto_hangup: Duration::from_secs(2),
-    };
+    const D: SimDelays = SimDelays::HUMAN;
     const BOB: &str = "bob";
     const PHONE: &str = "+14255550199";
 

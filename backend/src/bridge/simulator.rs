@@ -64,16 +64,19 @@ pub struct SimDelays {
 
 impl Default for SimDelays {
     fn default() -> Self {
-        SimDelays {
-            ring: Duration::from_millis(300),
-            answer: Duration::from_secs(1),
-            no_answer_timeout: Duration::from_secs(30),
-            auto_hangup: Duration::from_secs(2),
-        }
+        SimDelays::HUMAN
     }
 }
 
 impl SimDelays {
+    /// Human speed, the default: what a person at a real phone would see.
+    pub const HUMAN: SimDelays = SimDelays {
+        ring: Duration::from_millis(300),
+        answer: Duration::from_secs(1),
+        no_answer_timeout: Duration::from_secs(30),
+        auto_hangup: Duration::from_secs(2),
+    };
+
     /// Delays of a few milliseconds, for tests. Auto-hangup stays long enough
     /// (200 ms) that a test can see the call connected before it ends.
     pub fn fast() -> Self {
@@ -326,12 +329,7 @@ mod tests {
     use tokio::time::Instant;
     use BridgeEventKind::*;
 
-    const D: SimDelays = SimDelays {
-        ring: Duration::from_millis(300),
-        answer: Duration::from_secs(1),
-        no_answer_timeout: Duration::from_secs(30),
-        auto_hangup: Duration::from_secs(2),
-    };
+    const D: SimDelays = SimDelays::HUMAN;
 
     /// Dials `number` on leg 1 and collects `(kind, virtual time since dial)`
     /// until the leg's final event or until `stop_after` non-final events.

@@ -329,6 +329,18 @@ mod tests {
         assert!(roster.apply(Reply::Fault(fault)).is_empty());
     }
 
+    /// A roster that asked for a conference and was told it is `c1`.
+    fn created_c1() -> Roster {
+        let mut roster = Roster::default();
+        roster.sent(&create("r1"));
+        roster.apply(Reply::CreateConferenceResponse {
+            request_id: "r1".into(),
+            conference_id: "c1".into(),
+            state: ConferenceState::Creating,
+        });
+        roster
+    }
+
     fn status(
         conference: &str,
         participant: &str,
@@ -366,13 +378,7 @@ mod tests {
     /// connection was down (a leg that ended, a leg added from another tab).
     #[test]
     fn snapshot_after_reconnect_replaces_the_stale_view() {
-        let mut roster = Roster::default();
-        roster.sent(&create("r1"));
-        roster.apply(Reply::CreateConferenceResponse {
-            request_id: "r1".into(),
-            conference_id: "c1".into(),
-            state: ConferenceState::Creating,
-        });
+        let mut roster = created_c1();
         roster.apply(status("c1", "p1", 1, ParticipantState::Connected));
         roster.sent(&Request::AddParticipant(AddParticipant {
             request_id: "a1".into(),
@@ -442,13 +448,7 @@ mod tests {
 
     #[test]
     fn fault_answering_add_participant_is_shown_and_adds_nobody() {
-        let mut roster = Roster::default();
-        roster.sent(&create("r1"));
-        roster.apply(Reply::CreateConferenceResponse {
-            request_id: "r1".into(),
-            conference_id: "c1".into(),
-            state: ConferenceState::Creating,
-        });
+        let mut roster = created_c1();
         roster.sent(&Request::AddParticipant(AddParticipant {
             request_id: "a1".into(),
             conference_id: "c1".into(),
