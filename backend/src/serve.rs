@@ -103,7 +103,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         Arc::new(simulator.clone()),
         bridge_events,
     )?;
-    spawn_http(conference_listener, conference::router(service));
+    spawn_http(conference_listener, conference::router(Arc::clone(&service)));
 
     // IM server, the browser app, and the simulated network's phone panel
     // (HTTP digest against the same users, with nonces of its own).
@@ -112,8 +112,15 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     // phone panel and the address book / inbox API.
     let http_auth = Authenticator::new(options.domain.clone(), im_config.nonce_ttl, im_config.algorithms.clone());
     let digest = HttpDigest::new(http_auth, store.users());
-    let panel = phone_panel::router(simulator.clone(), digest.clone());
-    let pim = pim::api::router(store.clone(), digest);
+    // The panel lets a conference's owner inject a crash under it: a hook
+    // into the conference service, which knows nothing of the panel.
+    let crash_service = Arc::clone(&service);
+    let conferences = phone_panel::Conferences {
+        domain: options.domain.clone(),
+        crash: Arc::new(move |id: &str, owner: &str| crash_service.crash_owned_by(id, owner)),
+    };
+    let panel = phone_panel::router(simulator.clone(), conferences, digest.clone());
+    let pim = pim::api::router(store.clone(), digest, &options.domain);
     let im = ImServer::new(im_config, store.clone());
     let client = ClientConfig { domain: options.domain.clone(), gateway_aor: format!("sip:{GATEWAY_USER}@{}", options.domain) };
     let ready = Readiness::default();

@@ -169,3 +169,44 @@ async fn a_broken_vcard_names_its_line_and_stores_nothing() {
     assert!(body["message"].as_str().is_some_and(|m| m.starts_with("vCard line 6:")), "{body}");
     assert_eq!(names(&carol.ok(Method::GET, "/api/contacts").await["entries"]), vec!["Dan Novak"]);
 }
+
+
+/// Directory entries linked to a Rollcall user say which (`"user"`), and
+/// so do the people merged from them — the name to watch for presence.
+#[tokio::test]
+async fn people_who_are_users_say_which_user() {
+    let server = TestServer::start().await;
+    let mut alice = Person::new(&server, "alice");
+
+    let found = alice.ok(Method::GET, "/api/resolve?q=bob").await;
+    let people = found["people"].as_array().cloned().unwrap_or_default();
+    let baker = people.iter().find(|p| p["name"] == "Bob Baker").unwrap_or_else(|| panic!("Bob Baker: {found}"));
+    assert_eq!(baker["user"], "bob", "{found}");
+    let obrien = people.iter().find(|p| p["name"] == "Robert O'Brien").unwrap_or_else(|| panic!("O'Brien: {found}"));
+    assert!(obrien.get("user").is_none(), "no user, no field: {obrien}");
+
+    let directory = alice.ok(Method::GET, "/api/directory").await;
+    let users: Vec<(String, Option<String>)> = directory["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| (e["name"].as_str().unwrap_or_default().into(), e["user"].as_str().map(str::to_string)))
+        .collect();
+    assert!(users.contains(&("Carol Chen".into(), Some("carol".into()))), "{users:?}");
+    assert!(users.contains(&("Dan Novák".into(), None)), "{users:?}");
+    // Contacts are never linked: bob's "Alice Adams" is a plain entry…
+    let mut bob = Person::new(&server, "bob");
+    let contacts = bob.ok(Method::GET, "/api/contacts").await;
+    assert!(contacts["entries"][0].get("user").is_none(), "{contacts}");
+    // …but merged with alice's directory entry she is user alice.
+    let found = bob.ok(Method::GET, "/api/resolve?q=alice").await;
+    assert_eq!(found["people"][0]["user"], "alice", "{found}");
+
+    let inbox = alice.ok(Method::GET, "/api/inbox").await;
+    let id = inbox["emails"][0]["id"].as_i64().expect("an e-mail");
+    let roster = alice.ok(Method::GET, &format!("/api/inbox/{id}/roster")).await;
+    assert_eq!(roster["initiator"]["user"], "alice", "{roster}");
+    // The newest e-mail ("Quick sync") went to Bob Baker too.
+    let linked: Vec<&str> = roster["participants"].as_array().into_iter().flatten().filter_map(|p| p["user"].as_str()).collect();
+    assert_eq!(linked, ["bob"], "{roster}");
+}

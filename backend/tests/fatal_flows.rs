@@ -1,6 +1,8 @@
 //! The fatal-error flow of PROTOCOL.md §4 (the seed's Figure 10) and the
 //! other ways a request or a conference meets a limit, over real sockets:
-//! a bridge crash injected through `POST /admin/crash`, the inactivity
+//! a bridge crash injected through `POST /admin/crash` (and by the
+//! conference's owner through the phone panel's
+//! `POST /pstn/conferences/{id}/crash`), the inactivity
 //! timeout, the participant limit (`c:ConferenceFull`), and the call records
 //! a finished conference leaves in the store.
 
@@ -8,10 +10,12 @@ mod common;
 
 use std::time::Duration;
 
-use common::flow::{active_conference, add, is_conference, party, read_until, signed_in, Seen};
+use common::flow::{snapshot, active_conference, add, ended_conference, is_conference, party, read_until, signed_in, EndedConference, Seen};
+use common::panel::Person;
 use common::{TestServer, PATIENCE};
+use reqwest::{Method, StatusCode};
 use rollcall::store::CallRecord;
-use rollcall_shared::soap::conference::{AddParticipant, CreateConference, EndConference, Reply, Request};
+use rollcall_shared::soap::conference::{AddParticipant, CreateConference, Reply, Request};
 use rollcall_shared::soap::{ConferenceState, FaultKind, ParticipantState, TerminationReason};
 
 /// `POST /admin/crash?conference=ID` on the conference web service, with
@@ -65,6 +69,53 @@ async fn a_bridge_crash_disconnects_everyone_then_terminates_with_fatal_error() 
     assert_eq!(gone.last().map(|(id, _)| id), Some(&initiator), "the initiator last");
     assert!(others.iter().all(|id| gone.iter().any(|(g, _)| g == id)));
     assert_eq!(seen.events.len() - before, 4, "nothing but those four events");
+}
+
+/// The phone panel's crash route: only the conference's owner may fail the
+/// bridge under it; for anyone else the conference does not exist.
+#[tokio::test]
+async fn the_owner_crashes_the_bridge_through_the_phone_panel_and_nobody_else_can() {
+    let server = TestServer::start().await;
+    let mut alice = signed_in(&server, "alice").await;
+    let mut seen = Seen::default();
+    let (conference_id, initiator) = active_conference(&mut alice, &mut seen, "+14255550100").await;
+    let participant = add(&mut alice, &mut seen, &conference_id, "b", "+14255550101").await;
+    read_until(&mut alice, &mut seen, |r| {
+        matches!(r, Reply::ParticipantStatus(s) if s.participant_id == participant && s.state == ParticipantState::Connected)
+    })
+    .await;
+    let path = format!("/pstn/conferences/{conference_id}/crash");
+
+    // Bob: exactly the answer for a conference that does not exist.
+    let mut bob = Person::new(&server, "bob");
+    let (status, body) = bob.send(Method::POST, &path).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::NOT_FOUND, Some("no-such-conference")), "{body}");
+    assert_eq!(body["message"], format!("no conference {conference_id}"));
+    let (status, nothing) = bob.send(Method::POST, "/pstn/conferences/conf-nope/crash").await;
+    assert_eq!((status, nothing["error"].as_str()), (StatusCode::NOT_FOUND, Some("no-such-conference")));
+    // …and nothing changed: the conference goes on, everyone still connected,
+    // no event since.
+    let snapshot = snapshot(&mut alice, &mut seen, &conference_id).await;
+    assert_eq!(snapshot.state, ConferenceState::Active);
+    assert_eq!(snapshot.sequence, seen.sequence, "no event after bob's attempt");
+    assert!(snapshot.participants.iter().all(|p| p.state == ParticipantState::Connected), "{snapshot:?}");
+
+    // Alice, the owner: 202, then the fatal-error flow as from /admin/crash.
+    let mut owner = Person::new(&server, "alice");
+    let before = seen.events.len();
+    let (status, body) = owner.send(Method::POST, &path).await;
+    assert_eq!((status, &body), (StatusCode::ACCEPTED, &serde_json::json!({ "conference": conference_id, "legs": 2 })));
+    let last = read_until(&mut alice, &mut seen, is_conference(ConferenceState::Terminated)).await;
+    assert!(matches!(&last, Reply::ConferenceStatus(s) if s.reason == Some(TerminationReason::FatalError)), "{last:?}");
+    let gone = disconnected(&seen, before);
+    assert_eq!(gone, [(participant, Some(41)), (initiator, Some(41))], "cause 41, the initiator last");
+    assert_eq!(seen.events.len() - before, 3, "nothing but those three events");
+
+    // Once it has ended: 409 for the owner, still 404 for anyone else.
+    let (status, body) = owner.send(Method::POST, &path).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::CONFLICT, Some("terminated")));
+    let (status, body) = bob.send(Method::POST, &path).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::NOT_FOUND, Some("no-such-conference")));
 }
 
 #[tokio::test]
@@ -159,21 +210,7 @@ async fn a_finished_conference_leaves_one_call_record_per_leg() {
     let server = TestServer::start().await;
     let mut alice = signed_in(&server, "alice").await;
     let mut seen = Seen::default();
-    let (conference_id, initiator) = active_conference(&mut alice, &mut seen, "+14255550100").await;
-    let bob = add(&mut alice, &mut seen, &conference_id, "bob", "+14255550101").await;
-    read_until(&mut alice, &mut seen, |r| {
-        matches!(r, Reply::ParticipantStatus(s) if s.participant_id == bob && s.state == ParticipantState::Connected)
-    })
-    .await;
-    let busy = add(&mut alice, &mut seen, &conference_id, "busy", "+15005550002").await;
-    read_until(&mut alice, &mut seen, |r| {
-        matches!(r, Reply::ParticipantStatus(s) if s.participant_id == busy && s.state == ParticipantState::Busy)
-    })
-    .await;
-    alice
-        .send_request(&Request::EndConference(EndConference { request_id: "end".into(), conference_id: conference_id.clone() }))
-        .await;
-    read_until(&mut alice, &mut seen, is_conference(ConferenceState::Terminated)).await;
+    let EndedConference { conference_id, initiator, answered: bob, busy } = ended_conference(&mut alice, &mut seen).await;
 
     let records = call_records(&server, 3).await;
     assert_eq!(records.len(), 3, "{records:#?}");

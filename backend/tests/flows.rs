@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::flow::{active_conference, add, is_conference, is_final_for, party, read_until, signed_in, Seen};
+use common::flow::{snapshot, active_conference, add, is_conference, is_final_for, party, read_until, signed_in, Seen};
 use common::panel::Person;
 use common::TestServer;
 use reqwest::Method;
@@ -96,12 +96,7 @@ async fn remove_participant_and_participant_hanging_up() {
         [ParticipantState::Dialing, ParticipantState::Ringing, ParticipantState::Connected, ParticipantState::Disconnected]
     );
     // The conference itself goes on.
-    alice
-        .send_request(&Request::GetConference(GetConference { request_id: "get".into(), conference_id: conference_id.clone() }))
-        .await;
-    let Reply::Conference(snapshot) = read_until(&mut alice, &mut seen, |r| matches!(r, Reply::Conference(_))).await else {
-        unreachable!()
-    };
+    let snapshot = snapshot(&mut alice, &mut seen, &conference_id).await;
     assert_eq!(snapshot.state, ConferenceState::Active);
     assert_eq!(snapshot.sequence, seen.sequence, "the snapshot is as new as the last event");
     assert_eq!(snapshot.participants.len(), 3, "initiator, bob, carol");

@@ -32,6 +32,11 @@ pub struct Entry {
     pub name: String,
     pub emails: Vec<String>,
     pub phones: Vec<Phone>,
+    /// The Rollcall user this entry describes (a directory entry linked to
+    /// a user name, e.g. by `--demo`): who to watch for presence. Absent
+    /// from the JSON when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
 }
 
 /// Where a person's data came from.
@@ -57,6 +62,10 @@ pub struct Person {
     /// Union of the entries' numbers, one per E.164 number, first label wins.
     pub phones: Vec<Phone>,
     pub sources: Vec<Source>,
+    /// The Rollcall user this person is: the first linked user name among
+    /// the merged entries. Absent from the JSON when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
 }
 
 /// An address of an e-mail (`From`, `To`, `Cc`): display name and address.
@@ -199,6 +208,7 @@ pub fn merge<'a>(entries: impl IntoIterator<Item = (Source, &'a Entry)>) -> Vec<
                 emails: Vec::new(),
                 phones: Vec::new(),
                 sources: Vec::new(),
+                user: None,
             });
             people.len() - 1
         });
@@ -207,7 +217,8 @@ pub fn merge<'a>(entries: impl IntoIterator<Item = (Source, &'a Entry)>) -> Vec<
     people
 }
 
-/// Adds one entry's names, e-mails, numbers and source to a person.
+/// Adds one entry's names, e-mails, numbers, source and linked user (the
+/// first one wins) to a person.
 fn absorb(person: &mut Person, source: Source, entry: &Entry) {
     let name = entry.name.trim();
     let folded = fold(name);
@@ -230,6 +241,9 @@ fn absorb(person: &mut Person, source: Source, entry: &Entry) {
     }
     if !person.sources.contains(&source) {
         person.sources.push(source);
+    }
+    if person.user.is_none() {
+        person.user.clone_from(&entry.user);
     }
 }
 
@@ -307,6 +321,7 @@ pub fn roster(addresses: &[Address], own_emails: &[String], contacts: &[Entry], 
                         emails: vec![address.email.trim().to_string()],
                         phones: Vec::new(),
                         sources: vec![Source::Email],
+                        user: None,
                     });
                 }
             }

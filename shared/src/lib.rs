@@ -10,9 +10,13 @@
 //! - [`directory`]: address book entries, name folding, resolution and
 //!   merging of the people on an e-mail into one roster (seed Figure 3).
 //! - [`vcard`]: a vCard 3.0/4.0 reader for address book import.
+//! - [`pidf`]: reading PIDF presence documents (RFC 3863) from NOTIFYs.
+//! - [`api`]: the JSON of the HTTP APIs (`/pstn/` phone panel, `/api/`).
 
+pub mod api;
 pub mod digest;
 pub mod directory;
+pub mod pidf;
 pub mod sip;
 pub mod soap;
 pub mod vcard;

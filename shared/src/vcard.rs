@@ -229,7 +229,7 @@ impl Card {
 
     fn finish(self) -> Option<Entry> {
         let name = self.formatted_name.or(self.structured_name)?;
-        Some(Entry { name, emails: self.emails, phones: self.phones })
+        Some(Entry { name, emails: self.emails, phones: self.phones, user: None })
     }
 }
 

@@ -17,6 +17,7 @@
 //! | `PUT /pstn/phones/{number}` | hold an E.164 number |
 //! | `DELETE /pstn/phones/{number}` | release it (its live call is hung up, 16) |
 //! | `POST /pstn/calls/{id}/answer` · `/decline` · `/hangup` | act on a call |
+//! | `POST /pstn/conferences/{id}/crash` | fault injection: the bridge fails under the caller's conference |
 //!
 //! Every success answers `200` with the panel, so a client renders what it
 //! gets back:
@@ -31,6 +32,16 @@
 //! Errors are `{"error": code, "message": text}`; see
 //! `docs/protocol-additions.md` for the codes.
 //!
+//! The crash route is the one place the panel meets a conference: it lets a
+//! conference's owner rehearse the fatal-error flow (PROTOCOL.md §4) from
+//! the public port, as an operator does with `POST /admin/crash` on the
+//! conference service's private one. Only the conference service knows
+//! which legs a conference has and who owns it, so the panel is handed a
+//! [`CrashHook`] into it (by `rollcall serve`) and knows nothing more of
+//! it; the conference service knows nothing of the panel. It answers
+//! `202 {"conference": id, "legs": n}`; someone else's conference is
+//! `404 no-such-conference`, exactly like one that does not exist.
+//!
 //! Why a long-poll and not Server-Sent Events: a browser's `EventSource`
 //! cannot send an `Authorization` header, so SSE would need a second
 //! credential (a cookie or a token in the URL). A long-poll is an ordinary
@@ -38,6 +49,7 @@
 //! returns the whole panel, a lost response costs nothing: the next poll
 //! brings the client up to date.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
@@ -46,30 +58,52 @@ use axum::middleware;
 use axum::response::Response;
 use axum::routing::{any, get, post, put};
 use axum::{Extension, Router};
-use serde::{Deserialize, Serialize};
+use rollcall_shared::api::{Panel as PanelJson, PanelCall, PanelPhone};
+use serde::Deserialize;
 
 use super::phones::{PanelView, PhoneError};
-use super::{LegId, Simulator};
+use super::{BridgeError, LegId, Simulator};
+use crate::conference::CrashError;
 use crate::http_digest::{json, json_error as error, require_digest, unknown_path, AuthUser, HttpDigest};
 
 /// How long `GET /pstn/events` waits for a change before answering with the
 /// unchanged panel: below the idle timeouts of common proxies (30–60 s).
 pub const LONG_POLL: Duration = Duration::from_secs(25);
 
+/// Fault injection under one conference, for its owner: `(conference id,
+/// owner AOR)` → how many legs the bridge failed. `rollcall serve` makes it
+/// a closure over the conference service's
+/// [`crash_owned_by`](crate::conference::ConferenceService::crash_owned_by),
+/// which refuses another owner's conference as
+/// [`CrashError::NoSuchConference`].
+pub type CrashHook = Arc<dyn Fn(&str, &str) -> Result<usize, CrashError> + Send + Sync>;
+
+/// How the panel reaches the conferences its users own.
+#[derive(Clone)]
+pub struct Conferences {
+    /// The SIP domain: user `alice` owns the conferences of
+    /// `sip:alice@{domain}`.
+    pub domain: String,
+    pub crash: CrashHook,
+}
+
 /// What the panel's handlers share.
 #[derive(Clone)]
 struct Panel {
     simulator: Simulator,
+    conferences: Conferences,
 }
 
-/// The `/pstn/` routes over `simulator`, authenticated by `digest`.
-pub fn router(simulator: Simulator, digest: HttpDigest) -> Router {
-    let panel = Panel { simulator };
+/// The `/pstn/` routes over `simulator` and `conferences`, authenticated
+/// by `digest`.
+pub fn router(simulator: Simulator, conferences: Conferences, digest: HttpDigest) -> Router {
+    let panel = Panel { simulator, conferences };
     Router::new()
         .route("/pstn/phones", get(phones))
         .route("/pstn/events", get(events))
         .route("/pstn/phones/{number}", put(hold).delete(release))
         .route("/pstn/calls/{call}/{action}", post(act))
+        .route("/pstn/conferences/{id}/crash", post(crash))
         .route("/pstn/{*rest}", any(unknown_path))
         // A route layer: unknown paths stay 404, not 401.
         .route_layer(middleware::from_fn_with_state(digest, require_digest))
@@ -140,6 +174,29 @@ async fn act(
     }
 }
 
+/// `POST /pstn/conferences/{id}/crash`: the bridge fails under every live
+/// leg of the caller's own conference (cause 41, then `fatal-error`; the
+/// events reach the owner over SIP, asynchronously).
+async fn crash(
+    State(panel): State<Panel>,
+    Extension(AuthUser(user)): Extension<AuthUser>,
+    Path(conference_id): Path<String>,
+) -> Response {
+    let owner = format!("sip:{user}@{}", panel.conferences.domain);
+    match (panel.conferences.crash)(&conference_id, &owner) {
+        Ok(legs) => json(StatusCode::ACCEPTED, &serde_json::json!({ "conference": conference_id, "legs": legs })),
+        Err(e) => {
+            let (status, code) = match &e {
+                CrashError::NoSuchConference(_) => (StatusCode::NOT_FOUND, "no-such-conference"),
+                CrashError::Terminated(_) => (StatusCode::CONFLICT, "terminated"),
+                CrashError::Bridge(BridgeError::Unsupported(_)) => (StatusCode::NOT_IMPLEMENTED, "unsupported"),
+                CrashError::Bridge(_) => (StatusCode::SERVICE_UNAVAILABLE, "bridge-unavailable"),
+            };
+            error(status, code, &e.to_string())
+        }
+    }
+}
+
 /// `leg-7` → leg 7: call ids are the bridge's leg ids as displayed.
 fn parse_call_id(id: &str) -> Option<LegId> {
     id.strip_prefix("leg-")?.parse().ok().map(LegId)
@@ -160,42 +217,21 @@ fn refused(e: PhoneError, held_by_other: StatusCode) -> Response {
     error(status, code, &e.to_string())
 }
 
-#[derive(Serialize)]
-struct PanelJson<'a> {
-    user: &'a str,
-    version: u64,
-    phones: Vec<PhoneJson>,
-}
-
-#[derive(Serialize)]
-struct PhoneJson {
-    number: String,
-    call: Option<CallJson>,
-}
-
-#[derive(Serialize)]
-struct CallJson {
-    id: String,
-    state: &'static str,
-    since: String,
-    caller: String,
-}
-
 fn render(user: &str, view: PanelView) -> Response {
     let phones = view
         .phones
         .into_iter()
-        .map(|p| PhoneJson {
+        .map(|p| PanelPhone {
             number: p.number,
-            call: p.call.map(|c| CallJson {
+            call: p.call.map(|c| PanelCall {
                 id: c.id.to_string(),
-                state: c.state.as_str(),
+                state: c.state.as_str().to_string(),
                 since: humantime::format_rfc3339_millis(c.since).to_string(),
                 caller: c.caller,
             }),
         })
         .collect();
-    json(StatusCode::OK, &PanelJson { user, version: view.version, phones })
+    json(StatusCode::OK, &PanelJson { user: user.to_string(), version: view.version, phones })
 }
 
 #[cfg(test)]

@@ -149,7 +149,8 @@ pub struct ConferenceService {
     runtime: Handle,
 }
 
-/// Why [`ConferenceService::crash`] could not inject a bridge failure.
+/// Why [`ConferenceService::crash`] (or [`ConferenceService::crash_owned_by`])
+/// could not inject a bridge failure.
 #[derive(Debug, thiserror::Error)]
 pub enum CrashError {
     #[error("no conference {0}")]
@@ -445,12 +446,29 @@ impl ConferenceService {
     /// module documentation); the events follow asynchronously, like any
     /// bridge event.
     pub fn crash(&self, conference_id: &str) -> Result<usize, CrashError> {
+        self.crash_if(conference_id, None)
+    }
+
+    /// [`crash`](Self::crash) for the conference's owner only (the phone
+    /// panel's `POST /pstn/conferences/{id}/crash`): someone else's
+    /// conference is [`CrashError::NoSuchConference`], exactly like one that
+    /// does not exist, so the answer reveals nothing about it.
+    pub fn crash_owned_by(&self, conference_id: &str, owner: &str) -> Result<usize, CrashError> {
+        self.crash_if(conference_id, Some(owner))
+    }
+
+    /// [`crash`](Self::crash), limited to `owner`'s conference when given.
+    fn crash_if(&self, conference_id: &str, owner: Option<&str>) -> Result<usize, CrashError> {
         let _span = tracing::info_span!("conference", id = %conference_id).entered();
         let mut registry = self.registry();
         let Registry { conferences, on_bridge, .. } = &mut *registry;
         let Some(conf) = conferences.get_mut(conference_id) else {
             return Err(CrashError::NoSuchConference(conference_id.to_string()));
         };
+        if owner.is_some_and(|owner| owner != conf.owner) {
+            tracing::warn!(?owner, "crash refused: not the owner");
+            return Err(CrashError::NoSuchConference(conference_id.to_string()));
+        }
         if conf.state.is_terminated() {
             return Err(CrashError::Terminated(conference_id.to_string()));
         }
@@ -1210,6 +1228,26 @@ mod tests {
         assert_eq!(s.simulator.live_legs(), 0);
         assert!(matches!(s.service.crash(&id), Err(CrashError::Terminated(_))));
         assert!(matches!(s.service.crash("conf-nope"), Err(CrashError::NoSuchConference(_))));
+    }
+
+    /// The owner's crash works; anyone else's is "no such conference" and
+    /// changes nothing, even once the conference has ended.
+    #[tokio::test(start_paused = true)]
+    async fn only_the_owner_may_crash_through_crash_owned_by() {
+        let mut s = sim(8);
+        let (id, i) = created(create(&s.service, ADA, INITIATOR, &[]));
+        for _ in 0..4 {
+            next(&mut s.events).await; // initiator ×3, active
+        }
+        assert!(matches!(s.service.crash_owned_by(&id, MALLORY), Err(CrashError::NoSuchConference(_))));
+        settle().await;
+        assert!(s.events.try_recv().is_err(), "nothing happened");
+        assert!(matches!(s.service.crash_owned_by("conf-nope", ADA), Err(CrashError::NoSuchConference(_))));
+        assert_eq!(s.service.crash_owned_by(&id, ADA).expect("crash"), 1);
+        assert_eq!(next(&mut s.events).await, ev(&i, "disconnected", Some("41"), 5));
+        assert_eq!(next(&mut s.events).await, ev("conference", "terminated", Some("fatal-error"), 6));
+        assert!(matches!(s.service.crash_owned_by(&id, ADA), Err(CrashError::Terminated(_))));
+        assert!(matches!(s.service.crash_owned_by(&id, MALLORY), Err(CrashError::NoSuchConference(_))));
     }
 
     #[tokio::test]

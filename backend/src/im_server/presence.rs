@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use rollcall_shared::pidf::{self, Basic};
 use rollcall_shared::sip::{self, rsip, RequestBuilder};
 use tracing::{debug, warn};
 
@@ -22,7 +23,7 @@ use super::ImServer;
 pub const MAX_EXPIRES: u32 = 3600;
 /// How often expired subscriptions and registrations are swept.
 pub const SWEEP_INTERVAL: Duration = Duration::from_millis(250);
-pub const PIDF: &str = "application/pidf+xml";
+pub const PIDF: &str = pidf::CONTENT_TYPE;
 
 /// A subscription dialog, from the server's (notifier's) side.
 struct Subscription {
@@ -229,7 +230,7 @@ async fn send_notify(server: &ImServer, sub: &Subscription, ending: Option<Endin
         // RFC 6665 §4.2.2: the subscriber ended it; no reason to give.
         Some(Ending::Unsubscribed) => "terminated".to_string(),
     };
-    let basic = if server.registrar.is_online(&sub.presentity) { "open" } else { "closed" };
+    let basic = if server.registrar.is_online(&sub.presentity) { Basic::Open } else { Basic::Closed };
     let request = RequestBuilder::new(rsip::Method::Notify, &sub.target)
         .via(&server.config.domain, &sip::new_branch())
         .from(&sub.presentity, None, &sub.local_tag)
@@ -239,26 +240,12 @@ async fn send_notify(server: &ImServer, sub: &Subscription, ending: Option<Endin
         .contact(&format!("<sip:{};transport=ws>", server.config.domain))
         .header("Event", "presence")
         .header("Subscription-State", &state)
-        .body(PIDF, pidf(&sub.presentity, basic))
+        .body(PIDF, pidf::document(&sub.presentity, basic))
         .build();
     match request {
         Ok(request) => sub.connection.send(server, request.to_string()).await,
         Err(e) => warn!(error = %e, subscriber = %sub.subscriber, "cannot build NOTIFY"),
     }
-    debug!(presentity = %sub.presentity, subscriber = %sub.subscriber, basic, %state, "NOTIFY");
+    debug!(presentity = %sub.presentity, subscriber = %sub.subscriber, basic = basic.as_str(), %state, "NOTIFY");
 }
 
-/// A minimal PIDF document (RFC 3863) with one tuple.
-pub fn pidf(entity: &str, basic: &str) -> String {
-    let entity = quick_escape(entity);
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-         <presence xmlns=\"urn:ietf:params:xml:ns:pidf\" entity=\"{entity}\">\
-         <tuple id=\"rollcall\"><status><basic>{basic}</basic></status><contact>{entity}</contact></tuple>\
-         </presence>"
-    )
-}
-
-fn quick_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}

@@ -12,25 +12,45 @@
 //! | `GET /api/inbox` | `{"emails":[Email…]}`, newest first |
 //! | `POST /api/inbox` | `.eml` body → `201` with the stored Email |
 //! | `GET /api/inbox/{id}/roster` | `{"email_id":ID,"initiator":Person?,"participants":[Person…]}` |
+//! | `GET /api/calls` | `{"calls":[Call…]}` — the call records of the user's conferences, newest first |
 //!
 //! Shapes and error codes are in `docs/protocol-additions.md`.
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRef, Path, Query, State};
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::Response;
 use axum::routing::{any, get, post};
 use axum::{Extension, Router};
+use rollcall_shared::api::{CallLeg, Calls, EmailRoster, Emails, Entries, Imported, People};
 use rollcall_shared::directory;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::PimError;
 use crate::http_digest::{json, json_error, require_digest, unknown_path, AuthUser, HttpDigest};
-use crate::store::{Book, StoredEntry, Store};
+use crate::store::{Book, StoredCallRecord, StoredEntry, Store};
 
-/// The `/api/` routes over `store`, authenticated by `digest`.
-pub fn router(store: Store, digest: HttpDigest) -> Router {
+/// At most this many call records in one `GET /api/calls` answer.
+pub const CALLS_LIMIT: u32 = 200;
+
+/// What the handlers share: the store, and the SIP domain that makes a
+/// user name an AOR (call records are kept by the owner's AOR).
+#[derive(Clone)]
+struct Api {
+    store: Store,
+    domain: String,
+}
+
+impl FromRef<Api> for Store {
+    fn from_ref(api: &Api) -> Store {
+        api.store.clone()
+    }
+}
+
+/// The `/api/` routes over `store`, authenticated by `digest`; `domain` is
+/// the SIP domain (users' AORs are `sip:{user}@{domain}`).
+pub fn router(store: Store, digest: HttpDigest, domain: &str) -> Router {
     Router::new()
         .route("/api/contacts", get(contacts))
         .route("/api/contacts/import", post(import_contacts))
@@ -38,25 +58,15 @@ pub fn router(store: Store, digest: HttpDigest) -> Router {
         .route("/api/resolve", get(resolve))
         .route("/api/inbox", get(inbox).post(upload))
         .route("/api/inbox/{id}/roster", get(roster))
+        .route("/api/calls", get(calls))
         .route("/api/{*rest}", any(unknown_path))
         .route_layer(middleware::from_fn_with_state(digest, require_digest))
-        .with_state(store)
-}
-
-/// An entry with its id, as listed.
-#[derive(Serialize)]
-struct EntryJson {
-    id: i64,
-    #[serde(flatten)]
-    entry: directory::Entry,
+        .with_state(Api { store, domain: domain.to_string() })
 }
 
 fn entries(list: anyhow::Result<Vec<StoredEntry>>) -> Response {
     match list {
-        Ok(list) => {
-            let entries: Vec<EntryJson> = list.into_iter().map(|s| EntryJson { id: s.id, entry: s.entry }).collect();
-            json(StatusCode::OK, &serde_json::json!({ "entries": entries }))
-        }
+        Ok(entries) => json(StatusCode::OK, &Entries { entries }),
         Err(e) => failed(PimError::Store(e)),
     }
 }
@@ -83,7 +93,7 @@ async fn resolve(
     match store.address_books().books_of(&user).await {
         Ok((contacts, dir)) => {
             let people = directory::resolve(&search.q, &contacts, &dir);
-            json(StatusCode::OK, &serde_json::json!({ "people": people }))
+            json(StatusCode::OK, &People { people })
         }
         Err(e) => failed(PimError::Store(e)),
     }
@@ -95,14 +105,14 @@ async fn import_contacts(
     body: Bytes,
 ) -> Response {
     match super::import_vcard(&store, &Book::Contacts(user), &body).await {
-        Ok(imported) => json(StatusCode::OK, &serde_json::json!({ "imported": imported })),
+        Ok(imported) => json(StatusCode::OK, &Imported { imported: imported as u64 }),
         Err(e) => failed(e),
     }
 }
 
 async fn inbox(State(store): State<Store>, Extension(AuthUser(user)): Extension<AuthUser>) -> Response {
     match store.inbox().list(&user).await {
-        Ok(emails) => json(StatusCode::OK, &serde_json::json!({ "emails": emails })),
+        Ok(emails) => json(StatusCode::OK, &Emails { emails }),
         Err(e) => failed(PimError::Store(e)),
     }
 }
@@ -129,9 +139,36 @@ async fn roster(
     match super::conference_everyone(&store, &user, id).await {
         Ok(roster) => json(
             StatusCode::OK,
-            &serde_json::json!({ "email_id": id, "initiator": roster.initiator, "participants": roster.participants }),
+            &EmailRoster { email_id: id, initiator: roster.initiator, participants: roster.participants },
         ),
         Err(e) => failed(e),
+    }
+}
+
+/// One call record as `GET /api/calls` lists it.
+fn call_leg(stored: StoredCallRecord) -> CallLeg {
+    let r = stored.record;
+    CallLeg {
+        conference_id: r.conference_id,
+        participant_id: r.participant_id,
+        number: r.number,
+        started_at: r.started_at,
+        answered_at: r.answered_at,
+        ended_at: r.ended_at,
+        final_state: r.final_state,
+        cause: r.cause,
+    }
+}
+
+/// The call legs of the conferences the user created (owner
+/// `sip:{user}@{domain}`), newest first, at most [`CALLS_LIMIT`].
+async fn calls(State(api): State<Api>, Extension(AuthUser(user)): Extension<AuthUser>) -> Response {
+    let owner = format!("sip:{user}@{}", api.domain);
+    match api.store.call_records().recent_for_owner(&owner, CALLS_LIMIT).await {
+        Ok(records) => {
+            json(StatusCode::OK, &Calls { calls: records.into_iter().map(call_leg).collect() })
+        }
+        Err(e) => failed(PimError::Store(e)),
     }
 }
 
@@ -143,7 +180,7 @@ fn failed(e: PimError) -> Response {
         PimError::Eml(_) => (StatusCode::BAD_REQUEST, "invalid-email"),
         PimError::NoSuchEmail => (StatusCode::NOT_FOUND, "no-such-email"),
         PimError::Store(e) => {
-            tracing::error!(error = %e, "address book / inbox storage failed");
+            tracing::error!(error = %e, "address book, inbox or call record storage failed");
             return json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "storage failed");
         }
     };

@@ -23,6 +23,7 @@ fn entry(name: &str, email: &str, phones: &[(&str, Location)]) -> Entry {
         name: name.into(),
         emails: vec![email.into()],
         phones: phones.iter().map(|(n, l)| Phone { number: n.to_string(), location: *l }).collect(),
+        user: None,
     }
 }
 

@@ -4,7 +4,8 @@
 //! everyone" — the roster of an e-mail's sender and recipients, resolved
 //! and merged by [`rollcall_shared::directory`].
 //!
-//! [`api`] serves all of it as JSON under `/api/`; [`demo`] seeds it.
+//! [`api`] serves all of it as JSON under `/api/` — with the user's own
+//! call records beside it — and [`demo`] seeds it.
 
 pub mod api;
 pub mod demo;
@@ -52,7 +53,7 @@ pub async fn add_eml(store: &Store, owner: &str, bytes: &[u8]) -> Result<i64, Pi
 /// `To`/`Cc` resolved against the owner's contacts and the directory and
 /// merged, the owner left out and returned as the initiator.
 pub async fn conference_everyone(store: &Store, owner: &str, id: i64) -> Result<Roster, PimError> {
-    let email = store.inbox().get(owner, id).await?.ok_or(PimError::NoSuchEmail)?.email;
+    let email = store.inbox().get(owner, id).await?.ok_or(PimError::NoSuchEmail)?.message;
     let books = store.address_books();
     let (contacts, directory_entries) = books.books_of(owner).await?;
     let own = books.own_emails(owner).await?;

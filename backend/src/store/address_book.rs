@@ -24,12 +24,8 @@ impl Book {
     }
 }
 
-/// A stored entry with its id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredEntry {
-    pub id: i64,
-    pub entry: Entry,
-}
+/// A stored entry with its id (as `GET /api/contacts` lists it).
+pub use rollcall_shared::api::StoredEntry;
 
 #[derive(Clone)]
 pub struct AddressBooks {
@@ -41,7 +37,9 @@ impl AddressBooks {
         AddressBooks { pool }
     }
 
-    /// Adds `entries` to `book` in one transaction: all or none.
+    /// Adds `entries` to `book` in one transaction: all or none. A directory
+    /// entry's [`Entry::user`] links it to that user; contacts are never
+    /// linked (their `user` is not stored).
     pub async fn add_all(&self, book: &Book, entries: &[Entry]) -> anyhow::Result<()> {
         let mut tx = self.pool.begin().await?;
         for entry in entries {
@@ -51,7 +49,8 @@ impl AddressBooks {
         Ok(())
     }
 
-    /// Adds a directory entry that describes the Rollcall user `username`.
+    /// Adds a directory entry that describes the Rollcall user `username`
+    /// (whatever `entry.user` says).
     pub async fn add_user_entry(&self, username: &str, entry: &Entry) -> anyhow::Result<()> {
         let mut tx = self.pool.begin().await?;
         insert(&mut tx, &Book::Directory, Some(username), entry).await?;
@@ -59,12 +58,15 @@ impl AddressBooks {
         Ok(())
     }
 
-    /// Every entry of `book`, oldest first.
+    /// Every entry of `book`, oldest first, directory entries with the user
+    /// they are linked to ([`Entry::user`]).
     pub async fn list(&self, book: &Book) -> anyhow::Result<Vec<StoredEntry>> {
-        let rows = sqlx::query("SELECT id, name, emails, phones FROM address_entries WHERE owner IS ?1 ORDER BY id")
-            .bind(book.owner())
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT id, name, emails, phones, username FROM address_entries WHERE owner IS ?1 ORDER BY id",
+        )
+        .bind(book.owner())
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(stored).collect()
     }
 
@@ -106,6 +108,10 @@ async fn insert(
     username: Option<&str>,
     entry: &Entry,
 ) -> anyhow::Result<()> {
+    let username = match book {
+        Book::Directory => username.or(entry.user.as_deref()),
+        Book::Contacts(_) => None,
+    };
     sqlx::query(
         "INSERT INTO address_entries (owner, username, name, emails, phones, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -124,7 +130,8 @@ async fn insert(
 fn stored(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<StoredEntry> {
     let emails: Vec<String> = serde_json::from_str(row.get::<&str, _>(2)).context("stored e-mails")?;
     let phones: Vec<Phone> = serde_json::from_str(row.get::<&str, _>(3)).context("stored numbers")?;
-    Ok(StoredEntry { id: row.get(0), entry: Entry { name: row.get(1), emails, phones } })
+    let user: Option<String> = row.get(4);
+    Ok(StoredEntry { id: row.get(0), entry: Entry { name: row.get(1), emails, phones, user } })
 }
 
 #[cfg(test)]
@@ -140,17 +147,36 @@ mod tests {
             name: "Ann".into(),
             emails: vec!["ann@example.com".into()],
             phones: vec![Phone { number: "+14255550150".into(), location: Location::Mobile }],
+            user: None,
         };
         let alice = Book::Contacts("alice".into());
         books.add_all(&alice, std::slice::from_ref(&ann)).await.expect("add");
-        books.add_user_entry("bob", &Entry { name: "Bob".into(), emails: vec!["bob@example.com".into()], phones: vec![] })
-            .await
-            .expect("add");
+        let bob = Entry { name: "Bob".into(), emails: vec!["bob@example.com".into()], ..Entry::default() };
+        books.add_user_entry("bob", &bob).await.expect("add");
         assert_eq!(books.list(&alice).await.expect("list")[0].entry, ann);
         assert!(books.list(&Book::Contacts("bob".into())).await.expect("list").is_empty());
-        assert_eq!(books.list(&Book::Directory).await.expect("list").len(), 1);
+        let directory = books.list(&Book::Directory).await.expect("list");
+        assert_eq!(directory.len(), 1);
+        assert_eq!(directory[0].entry, Entry { user: Some("bob".into()), ..bob }, "read back linked to bob");
         assert_eq!(books.own_emails("bob").await.expect("own"), vec!["bob@example.com"]);
         assert!(books.own_emails("alice").await.expect("own").is_empty());
         assert!(!books.is_empty(&alice).await.expect("count"));
+    }
+
+    #[tokio::test]
+    async fn only_directory_entries_are_linked_to_users() {
+        let store = crate::store::Store::open(":memory:").await.expect("db");
+        let books = store.address_books();
+        let carol = Entry {
+            name: "Carol".into(),
+            emails: vec!["carol@example.com".into()],
+            user: Some("carol".into()),
+            ..Entry::default()
+        };
+        books.add_all(&Book::Directory, std::slice::from_ref(&carol)).await.expect("add");
+        books.add_all(&Book::Contacts("alice".into()), std::slice::from_ref(&carol)).await.expect("add");
+        assert_eq!(books.list(&Book::Directory).await.expect("list")[0].entry.user.as_deref(), Some("carol"));
+        assert_eq!(books.list(&Book::Contacts("alice".into())).await.expect("list")[0].entry.user, None);
+        assert_eq!(books.own_emails("carol").await.expect("own"), vec!["carol@example.com"]);
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! The conference service produces a [`CallRecord`] when a leg reaches its
 //! final state (`conference::billing` hands it here without blocking);
-//! `rollcall calls` reads them back.
+//! `rollcall calls` reads them back, and `GET /api/calls` a user's own
+//! (by owner, through the `call_records_owner` index).
 
 use sqlx::{Row, SqlitePool};
 
@@ -70,36 +71,53 @@ impl CallRecords {
 
     /// The most recent `limit` records, oldest first.
     pub async fn recent(&self, limit: u32) -> anyhow::Result<Vec<StoredCallRecord>> {
-        let rows = sqlx::query(
-            "SELECT id, account, owner, conference_id, participant_id, number,
-                    started_at, answered_at, ended_at, final_state, cause
-             FROM (SELECT * FROM call_records ORDER BY id DESC LIMIT ?1) ORDER BY id",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM (SELECT * FROM call_records ORDER BY id DESC LIMIT ?1) ORDER BY id"
+        ))
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter()
-            .map(|r| {
-                let cause: Option<i64> = r.try_get(10)?;
-                Ok(StoredCallRecord {
-                    id: r.try_get(0)?,
-                    record: CallRecord {
-                        account: r.try_get(1)?,
-                        owner: r.try_get(2)?,
-                        conference_id: r.try_get(3)?,
-                        participant_id: r.try_get(4)?,
-                        number: r.try_get(5)?,
-                        started_at: r.try_get(6)?,
-                        answered_at: r.try_get(7)?,
-                        ended_at: r.try_get(8)?,
-                        final_state: r.try_get(9)?,
-                        // A cause outside Q.850's range is shown as unknown.
-                        cause: cause.and_then(|c| u16::try_from(c).ok()),
-                    },
-                })
-            })
-            .collect()
+        rows.iter().map(stored).collect()
     }
+
+    /// The most recent `limit` records of conferences created by `owner`
+    /// (an AOR, `sip:alice@rollcall.example`), **newest first** (by row id,
+    /// that is in the order the legs ended, reversed).
+    pub async fn recent_for_owner(&self, owner: &str, limit: u32) -> anyhow::Result<Vec<StoredCallRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM call_records WHERE owner = ?1 ORDER BY id DESC LIMIT ?2"
+        ))
+        .bind(owner)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(stored).collect()
+    }
+}
+
+/// The columns [`stored`] reads, in its order.
+const COLUMNS: &str = "id, account, owner, conference_id, participant_id, number,
+                       started_at, answered_at, ended_at, final_state, cause";
+
+/// One row of [`COLUMNS`] as a record.
+fn stored(r: &sqlx::sqlite::SqliteRow) -> anyhow::Result<StoredCallRecord> {
+    let cause: Option<i64> = r.try_get(10)?;
+    Ok(StoredCallRecord {
+        id: r.try_get(0)?,
+        record: CallRecord {
+            account: r.try_get(1)?,
+            owner: r.try_get(2)?,
+            conference_id: r.try_get(3)?,
+            participant_id: r.try_get(4)?,
+            number: r.try_get(5)?,
+            started_at: r.try_get(6)?,
+            answered_at: r.try_get(7)?,
+            ended_at: r.try_get(8)?,
+            final_state: r.try_get(9)?,
+            // A cause outside Q.850's range is shown as unknown.
+            cause: cause.and_then(|c| u16::try_from(c).ok()),
+        },
+    })
 }
 
 #[cfg(test)]
@@ -134,5 +152,35 @@ mod tests {
         let last_two: Vec<_> = records.recent(2).await.expect("read").into_iter().map(|r| r.record.participant_id).collect();
         assert_eq!(last_two, ["p-2", "p-3"]);
         assert!(all[0].id < all[1].id);
+    }
+
+    #[tokio::test]
+    async fn an_owners_records_newest_first_and_nobody_elses() {
+        let store = Store::open(":memory:").await.expect("store");
+        let records = store.call_records();
+        let bobs = CallRecord { owner: "sip:bob@rollcall.local".into(), ..record("p-b", true) };
+        for r in [record("p-1", true), bobs.clone(), record("p-2", false), record("p-3", true)] {
+            records.insert(&r).await.expect("insert");
+        }
+        let ids = |list: Vec<StoredCallRecord>| list.into_iter().map(|r| r.record.participant_id).collect::<Vec<_>>();
+        let ada = "sip:ada@rollcall.local";
+        assert_eq!(ids(records.recent_for_owner(ada, 10).await.expect("read")), ["p-3", "p-2", "p-1"]);
+        assert_eq!(ids(records.recent_for_owner(ada, 2).await.expect("read")), ["p-3", "p-2"]);
+        assert_eq!(records.recent_for_owner("sip:bob@rollcall.local", 10).await.expect("read")[0].record, bobs);
+        assert!(records.recent_for_owner("sip:carol@rollcall.local", 10).await.expect("read").is_empty());
+        // Migration 0004's index serves the query: no scan, no sort.
+        let plan: Vec<String> = sqlx::query(&format!(
+            "EXPLAIN QUERY PLAN SELECT {COLUMNS} FROM call_records WHERE owner = ?1 ORDER BY id DESC LIMIT ?2"
+        ))
+        .bind(ada)
+        .bind(10)
+        .fetch_all(&records.pool)
+        .await
+        .expect("plan")
+        .iter()
+        .map(|row| row.get::<String, _>(3))
+        .collect();
+        assert_eq!(plan.len(), 1, "{plan:?}");
+        assert!(plan[0].contains("USING INDEX call_records_owner"), "{plan:?}");
     }
 }

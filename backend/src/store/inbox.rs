@@ -2,29 +2,12 @@
 //! needs — subject, sender, `To`, `Cc`, date and a short text snippet.
 
 use anyhow::Context;
-use rollcall_shared::directory::Address;
-use serde::Serialize;
 use sqlx::{Row, SqlitePool};
 
-/// An e-mail as stored (and as `GET /api/inbox` shows it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Email {
-    pub subject: String,
-    pub from: Address,
-    pub to: Vec<Address>,
-    pub cc: Vec<Address>,
-    /// The `Date` header as RFC 3339, when there was one.
-    pub date: Option<String>,
-    pub snippet: String,
-}
-
+/// An e-mail as stored (the wire shape of `GET /api/inbox`, without the id).
+pub use rollcall_shared::api::Message as Email;
 /// An e-mail with its id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StoredEmail {
-    pub id: i64,
-    #[serde(flatten)]
-    pub email: Email,
-}
+pub use rollcall_shared::api::Email as StoredEmail;
 
 #[derive(Clone)]
 pub struct Inbox {
@@ -90,7 +73,7 @@ fn stored(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<StoredEmail> {
     let json = |i: usize| row.get::<&str, _>(i);
     Ok(StoredEmail {
         id: row.get(0),
-        email: Email {
+        message: Email {
             subject: row.get(1),
             from: serde_json::from_str(json(2)).context("stored sender")?,
             to: serde_json::from_str(json(3)).context("stored To")?,
@@ -104,6 +87,7 @@ fn stored(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<StoredEmail> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rollcall_shared::directory::Address;
 
     #[tokio::test]
     async fn each_owner_sees_only_their_mail() {
@@ -119,7 +103,7 @@ mod tests {
             snippet: "hi".into(),
         };
         let id = inbox.add("alice", &email).await.expect("add");
-        assert_eq!(inbox.get("alice", id).await.expect("get").map(|s| s.email), Some(email));
+        assert_eq!(inbox.get("alice", id).await.expect("get").map(|s| s.message), Some(email));
         assert_eq!(inbox.get("bob", id).await.expect("get"), None);
         assert!(inbox.list("bob").await.expect("list").is_empty());
         assert_eq!(inbox.list("alice").await.expect("list").len(), 1);

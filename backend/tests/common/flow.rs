@@ -3,8 +3,8 @@
 //! gap), reading replies until a condition holds, and the usual first steps
 //! (sign in, an active conference, add a participant).
 
-use rollcall_shared::soap::conference::{AddParticipant, CreateConference, Reply, Request};
-use rollcall_shared::soap::{ConferenceState, Location, ParticipantState, ParticipantStatus, Party};
+use rollcall_shared::soap::conference::{AddParticipant, CreateConference, EndConference, GetConference, Reply, Request};
+use rollcall_shared::soap::{ConferenceSnapshot, ConferenceState, Location, ParticipantState, ParticipantStatus, Party};
 
 use super::{Client, TestServer};
 
@@ -99,6 +99,49 @@ pub async fn add(alice: &mut Client, seen: &mut Seen, conference_id: &str, reque
         }
         other => panic!("AddParticipant refused: {other:?}"),
     }
+}
+
+/// A snapshot of `conference_id` (GetConference with request id `get`).
+pub async fn snapshot(alice: &mut Client, seen: &mut Seen, conference_id: &str) -> ConferenceSnapshot {
+    alice
+        .send_request(&Request::GetConference(GetConference { request_id: "get".into(), conference_id: conference_id.into() }))
+        .await;
+    match read_until(alice, seen, |r| matches!(r, Reply::Conference(_) | Reply::Fault(_))).await {
+        Reply::Conference(snapshot) => snapshot,
+        other => panic!("GetConference refused: {other:?}"),
+    }
+}
+
+/// The legs of [`ended_conference`].
+pub struct EndedConference {
+    pub conference_id: String,
+    pub initiator: String,
+    /// Answered, then released by the end.
+    pub answered: String,
+    /// The busy test number.
+    pub busy: String,
+}
+
+/// A conference that ran and was ended: the initiator at `+14255550100`,
+/// one participant connected (`+14255550101`) and one busy
+/// (`+15005550002`); returns once it is `terminated`.
+pub async fn ended_conference(alice: &mut Client, seen: &mut Seen) -> EndedConference {
+    let (conference_id, initiator) = active_conference(alice, seen, "+14255550100").await;
+    let answered = add(alice, seen, &conference_id, "bob", "+14255550101").await;
+    read_until(alice, seen, |r| {
+        matches!(r, Reply::ParticipantStatus(s) if s.participant_id == answered && s.state == ParticipantState::Connected)
+    })
+    .await;
+    let busy = add(alice, seen, &conference_id, "busy", "+15005550002").await;
+    read_until(alice, seen, |r| {
+        matches!(r, Reply::ParticipantStatus(s) if s.participant_id == busy && s.state == ParticipantState::Busy)
+    })
+    .await;
+    alice
+        .send_request(&Request::EndConference(EndConference { request_id: "end".into(), conference_id: conference_id.clone() }))
+        .await;
+    read_until(alice, seen, is_conference(ConferenceState::Terminated)).await;
+    EndedConference { conference_id, initiator, answered, busy }
 }
 
 pub async fn signed_in(server: &TestServer, user: &str) -> Client {

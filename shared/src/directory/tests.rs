@@ -5,6 +5,7 @@ fn entry(name: &str, emails: &[&str], phones: &[(&str, Location)]) -> Entry {
         name: name.into(),
         emails: emails.iter().map(|e| e.to_string()).collect(),
         phones: phones.iter().map(|(n, l)| Phone { number: n.to_string(), location: *l }).collect(),
+        user: None,
     }
 }
 
@@ -147,4 +148,40 @@ fn json_shape() {
         serde_json::json!({"name":"Ann","also_known_as":[],"emails":["a@x.com"],
             "phones":[{"number":"+14255550150","location":"mobile"}],"sources":["directory"]})
     );
+}
+
+fn linked(user: &str, name: &str, emails: &[&str]) -> Entry {
+    Entry { user: Some(user.into()), ..entry(name, emails, &[]) }
+}
+
+/// A contact (never linked) merged with the directory entry of a user is
+/// that user; of two linked entries, the first one's user wins.
+#[test]
+fn the_linked_user_carries_through_a_merge() {
+    let contacts = [entry("Bobby", &["bob@example.com"], &[])];
+    let directory = [linked("bob", "Bob Baker", &["bob@example.com"]), entry("Ann Lee", &[], &[])];
+    let found = resolve("", &contacts, &directory);
+    assert_eq!(found.iter().map(|p| (p.name.as_str(), p.user.as_deref())).collect::<Vec<_>>(), [
+        ("Bobby", Some("bob")),
+        ("Ann Lee", None)
+    ]);
+    let people = merge([
+        (Source::Directory, &linked("carol", "Carol Chen", &["c@x.com"])),
+        (Source::Directory, &linked("carol2", "C. Chen", &["c@x.com"])),
+    ]);
+    assert_eq!(people[0].user.as_deref(), Some("carol"));
+    // The roster's people carry it too.
+    let roster = roster(&[address(None, "bob@example.com")], &[], &contacts, &directory);
+    assert_eq!(roster.participants[0].user.as_deref(), Some("bob"));
+}
+
+#[test]
+fn user_is_in_the_json_only_when_linked() {
+    let entry_json = serde_json::to_value(linked("bob", "Bob", &[])).expect("json");
+    assert_eq!(entry_json["user"], "bob");
+    let read: Entry = serde_json::from_str(r#"{"name":"Ann","emails":[],"phones":[]}"#).expect("no user field");
+    assert_eq!(read.user, None);
+    let person = merge([(Source::Directory, &linked("bob", "Bob", &[]))]);
+    let json = serde_json::to_value(&person[0]).expect("json");
+    assert_eq!(json["user"], "bob");
 }

@@ -14,7 +14,8 @@ pub mod conference;
 pub mod model;
 #[cfg(test)]
 mod tests;
-mod xml;
+/// The namespace-aware tree reader, also used by [`crate::pidf`].
+pub(crate) mod xml;
 
 pub use model::*;
 

@@ -1,0 +1,127 @@
+//! JSON shapes of Rollcall's HTTP APIs on the public port — the phone panel
+//! of the simulated network (`/pstn/`) and the personal information manager
+//! (`/api/`) — as the browser reads them. Documented in
+//! `docs/protocol-additions.md`; every answer that is not a success is an
+//! [`ApiError`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::directory::{Address, Entry, Person};
+
+/// A refusal: `{"error": code, "message": text}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub error: String,
+    pub message: String,
+}
+
+/// `GET /pstn/phones`, `GET /pstn/events`, and the answer to every panel
+/// action: the caller's held phones.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Panel {
+    pub user: String,
+    /// Changes whenever this user's panel changes (compare for equality only).
+    pub version: u64,
+    pub phones: Vec<PanelPhone>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PanelPhone {
+    /// E.164.
+    pub number: String,
+    /// The live call on this phone, if any.
+    pub call: Option<PanelCall>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PanelCall {
+    /// Opaque (`leg-7`): the `{id}` of `/pstn/calls/{id}/…`.
+    pub id: String,
+    /// `dialing`, `ringing` or `connected`.
+    pub state: String,
+    /// RFC 3339, UTC: when it entered `state`.
+    pub since: String,
+    /// The account of the conference that dials.
+    pub caller: String,
+}
+
+/// An address book entry with its id (`GET /api/contacts`, `/api/directory`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredEntry {
+    pub id: i64,
+    #[serde(flatten)]
+    pub entry: Entry,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Entries {
+    pub entries: Vec<StoredEntry>,
+}
+
+/// `GET /api/resolve?q=TEXT`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct People {
+    pub people: Vec<Person>,
+}
+
+/// `POST /api/contacts/import`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Imported {
+    pub imported: u64,
+}
+
+/// One e-mail of a user's inbox, with its id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Email {
+    pub id: i64,
+    #[serde(flatten)]
+    pub message: Message,
+}
+
+/// What Rollcall keeps of an e-mail: as much as a roster needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub subject: String,
+    pub from: Address,
+    pub to: Vec<Address>,
+    pub cc: Vec<Address>,
+    /// RFC 3339, from the `Date` header when there was one.
+    pub date: Option<String>,
+    pub snippet: String,
+}
+
+/// `GET /api/inbox`, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Emails {
+    pub emails: Vec<Email>,
+}
+
+/// `GET /api/inbox/{id}/roster`: "conference everyone" on an e-mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailRoster {
+    pub email_id: i64,
+    /// The user, with their own numbers (`None`: not in the directory).
+    pub initiator: Option<Person>,
+    pub participants: Vec<Person>,
+}
+
+/// One call leg of the user's conferences (`GET /api/calls`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallLeg {
+    pub conference_id: String,
+    pub participant_id: String,
+    pub number: String,
+    pub started_at: String,
+    pub answered_at: Option<String>,
+    pub ended_at: String,
+    /// The final participant state as on the SOAP wire (`disconnected`, `busy`, …).
+    pub final_state: String,
+    /// Q.850.
+    pub cause: Option<u16>,
+}
+
+/// `GET /api/calls`, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Calls {
+    pub calls: Vec<CallLeg>,
+}
