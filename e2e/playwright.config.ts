@@ -5,7 +5,9 @@
 // hundred ms) so that every state is visible yet the suite stays quick.
 // +15005550004 stays on the line for 2.5 s rather than --fast's 200 ms: long
 // enough for a test to add a participant to a conference whose initiator
-// is that number before it hangs up (initiator-hangs-up.spec.ts).
+// is that number before it hangs up (initiator-hangs-up.spec.ts). A phone
+// held in the phone panel rings for 8 s before "no answer": time enough for
+// a test to answer it in the other browser (phone-panel.spec.ts).
 import { defineConfig } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,7 +48,7 @@ export default defineConfig({
   webServer: external ? undefined : {
     command:
       `../target/debug/rollcall serve --demo --demo-password demo-pass ` +
-      `--http 127.0.0.1:${PORT} --db ${db} --static-dir ../dist --fast --auto-hangup-ms 2500`,
+      `--http 127.0.0.1:${PORT} --db ${db} --static-dir ../dist --fast --auto-hangup-ms 2500 --no-answer-ms 8000`,
     url: `http://127.0.0.1:${PORT}/config.json`,
     reuseExistingServer: false,
     // Server logs show in the test output (prefixed [WebServer]); warnings

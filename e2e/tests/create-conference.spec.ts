@@ -12,6 +12,8 @@ async function signIn(page: Page, user: string, password: string) {
 test('start a conference and see the initiator ring, answer and the conference go active', async ({ page }) => {
   await signIn(page, 'alice', 'demo-pass');
   await expect(page.getByTestId('connection-state')).toHaveText('registered');
+  // Her directory entry has loaded: she is called by her name.
+  await expect(page.getByTestId('my-number').first()).toBeVisible();
 
   await page.getByTestId('phone').fill('+14255550100');
   await page.getByTestId('location').selectOption('work');
@@ -22,7 +24,7 @@ test('start a conference and see the initiator ring, answer and the conference g
 
   // The initiator is participant one: its row appears with the number we typed.
   const initiator = conference.getByTestId('participant-row').first();
-  await expect(initiator.getByTestId('participant-name')).toHaveText('alice');
+  await expect(initiator.getByTestId('participant-name')).toHaveText('Alice Adams');
   await expect(initiator.getByTestId('participant-phone')).toHaveText('+14255550100');
 
   // States in order. Under --fast the phone rings for only a few hundred

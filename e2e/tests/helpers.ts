@@ -23,6 +23,9 @@ export async function signIn(page: Page, user = 'alice', password = PASSWORD) {
   await page.getByTestId('sign-in-password').fill(password);
   await page.getByTestId('sign-in-submit').click();
   await expect(page.getByTestId('connection-state')).toHaveText('registered');
+  // The address books have loaded (the demo users are in the directory):
+  // the person's own numbers are offered as "call me at".
+  await expect(page.getByTestId('my-number').first()).toBeVisible();
 }
 
 /// The card of the conference whose initiator is at `phone`.

@@ -10,7 +10,14 @@ use futures::channel::mpsc;
 use leptos::prelude::*;
 use rollcall_shared::soap::conference::{GetConference, ListConferences, Request};
 
+use std::collections::HashSet;
+
+use rollcall_shared::digest::Challenge;
+use rollcall_shared::directory::Person;
+
+use crate::roster::draft::Draft;
 use crate::roster::{Effect, Roster};
+use crate::sip::auth::{Authenticator, Kind};
 use crate::sip::ua::Event;
 
 /// The SIP connection as the person sees it.
@@ -48,6 +55,8 @@ pub struct Notice {
 #[derive(Debug)]
 pub enum Command {
     Send(Request),
+    /// Watch the presence of exactly these AORs (`sip:bob@rollcall.local`).
+    Watch(Vec<String>),
     /// Unregister, close the connection and end the driver.
     Stop,
 }
@@ -60,7 +69,27 @@ pub struct Client {
     pub signed_in: RwSignal<bool>,
     pub roster: RwSignal<Roster>,
     pub notices: RwSignal<Vec<Notice>>,
+    /// Presence of the watched AORs (see [`Client::watch`]): AOR → online.
+    /// An AOR shows up once its first NOTIFY (or failure) is in; one no
+    /// longer watched is left `false`.
+    pub presence: RwSignal<std::collections::HashMap<String, bool>>,
+    /// The AORs last given to [`Client::watch`], for a user agent that
+    /// starts after the call.
+    watching: StoredValue<Vec<String>>,
     commands: StoredValue<Option<mpsc::UnboundedSender<Command>>>,
+    /// Everyone in the user's address books, merged (`GET /api/resolve`):
+    /// the picker, and who a live number belongs to.
+    pub people: RwSignal<Vec<Person>>,
+    /// The user's own directory entry (their numbers), when there is one.
+    pub me: RwSignal<Option<Person>>,
+    /// The roster being assembled for the next conference (seed Figure 3).
+    pub draft: RwSignal<Draft>,
+    /// Legs the person took off the roster (removed, or re-dialled at
+    /// another number): no longer shown.
+    pub hidden_legs: RwSignal<HashSet<String>>,
+    /// Digest state for the HTTP APIs (`crate::api`): nonces of their own,
+    /// the same user and password as SIP.
+    http_auth: StoredValue<Authenticator>,
 }
 
 /// A fresh `requestId` (PROTOCOL.md §2: made by the client, echoed back).
@@ -90,7 +119,14 @@ impl Client {
             signed_in: RwSignal::new(false),
             roster: RwSignal::new(Roster::default()),
             notices: RwSignal::new(Vec::new()),
+            presence: RwSignal::new(std::collections::HashMap::new()),
+            watching: StoredValue::new(Vec::new()),
             commands: StoredValue::new(Some(tx)),
+            people: RwSignal::new(Vec::new()),
+            me: RwSignal::new(None),
+            draft: RwSignal::new(Draft::default()),
+            hidden_legs: RwSignal::new(HashSet::new()),
+            http_auth: StoredValue::new(Authenticator::new(user.clone(), password.clone())),
         };
         #[cfg(target_arch = "wasm32")]
         crate::sip::driver::spawn(client, user, password, rx);
@@ -117,6 +153,23 @@ impl Client {
         if !sent {
             self.notify("Not connected: sign in again.".to_string());
         }
+    }
+
+    /// Watch the presence of exactly `aors` (`sip:bob@rollcall.local`),
+    /// replacing the previous list; [`Client::presence`] follows. Kept
+    /// across reconnects by the user agent.
+    pub fn watch(&self, aors: Vec<String>) {
+        self.watching.set_value(aors.clone());
+        self.commands.with_value(|c| {
+            if let Some(tx) = c {
+                let _ = tx.unbounded_send(Command::Watch(aors));
+            }
+        });
+    }
+
+    /// What [`Client::watch`] was last given.
+    pub(crate) fn watching(&self) -> Vec<String> {
+        self.watching.get_value()
     }
 
     pub fn notify(&self, text: String) {
@@ -167,7 +220,62 @@ impl Client {
                 }
             }
             Event::Undeliverable(why) => self.notify(why),
+            Event::Presence { aor, online } => self.presence.update(|p| {
+                p.insert(aor, online);
+            }),
         }
+    }
+
+    /// (Re)loads everyone in the address books, finds the user's own entry,
+    /// and watches the presence of every Rollcall user among them.
+    pub fn reload_people(&self) {
+        let client = *self;
+        leptos::task::spawn_local(async move {
+            let people = match crate::api::resolve(client, "").await {
+                Ok(found) => found.people,
+                Err(e) => return client.notify(format!("Address books: {e}")),
+            };
+            let user = client.user.get_value();
+            let me = people.iter().find(|p| p.user.as_deref() == Some(user.as_str())).cloned();
+            let others: Vec<Person> = people.into_iter().filter(|p| p.user.as_deref() != Some(user.as_str())).collect();
+            if let Ok(config) = crate::api::server_config().await {
+                let aors = others
+                    .iter()
+                    .filter_map(|p| p.user.as_ref())
+                    .map(|u| format!("sip:{u}@{}", config.domain))
+                    .collect();
+                client.watch(aors);
+            }
+            if me.is_some() {
+                client.me.set(me);
+            }
+            client.people.set(others);
+        });
+    }
+
+    /// Whether Rollcall user `user` is online: `None` until known.
+    pub fn online(&self, user: &str) -> Option<bool> {
+        let prefix = format!("sip:{user}@");
+        self.presence.with(|p| {
+            p.iter()
+                .find(|(aor, _)| aor.starts_with(&prefix))
+                .map(|(_, online)| *online)
+        })
+    }
+
+    /// The `Authorization` value for an HTTP API request, once challenged.
+    pub fn http_credentials(&self, method: &str, uri: &str, cnonce: &str) -> Option<String> {
+        self.http_auth
+            .try_update_value(|auth| auth.credentials(Kind::Www, method, uri, cnonce))
+            .flatten()
+    }
+
+    /// Takes an HTTP API's challenge; false when it cannot be answered
+    /// (a realm other than the one we signed in to).
+    pub fn http_challenged(&self, challenge: Challenge) -> bool {
+        self.http_auth
+            .try_update_value(|auth| auth.challenged(Kind::Www, challenge).is_ok())
+            .unwrap_or(false)
     }
 
     fn refresh(&self, conference_id: String) {

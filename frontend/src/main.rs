@@ -9,6 +9,7 @@
 // On the host nothing mounts the page, so the UI code is unused there.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code, unused_imports))]
 
+mod api;
 mod client;
 mod components;
 mod roster;

@@ -1,13 +1,14 @@
-//! One conference: its id and state (and, once over, why), its
-//! participants with a Disconnect button on each live leg, the Add
-//! participant form and the End button while it is not over.
+//! One conference: its id and state (and, once over, why), its roster rows
+//! (legs the person took off the roster are not shown), the Add
+//! participant form and "Disconnect all" (EndConference) while it is not over.
 
 use leptos::prelude::*;
 use rollcall_shared::soap::conference::{EndConference, Request};
 
 use super::add_participant::AddParticipant;
-use super::participant_row::ParticipantRow;
+use super::participant_row::{ParticipantRow, RowControls};
 use crate::client::Client;
+use crate::roster::draft::who_has;
 use crate::roster::ConferenceView;
 
 #[component]
@@ -42,7 +43,8 @@ pub fn ConferenceCard(client: Client, id: String) -> impl IntoView {
                     <span class="reason" data-testid="conference-reason">{why}</span>
                 })}
                 <Show when=move || !over()>
-                    <button class="link danger" data-testid="end-conference" on:click=end.clone()>"End"</button>
+                    <button class="link danger" data-testid="end-conference" title="Disconnect everyone and end the conference"
+                        on:click=end.clone()>"Disconnect all"</button>
                 </Show>
             </header>
             <table class="participants">
@@ -51,14 +53,23 @@ pub fn ConferenceCard(client: Client, id: String) -> impl IntoView {
                 </thead>
                 <tbody>
                     {move || conference.with(|c| c.as_ref().map(|c| {
-                        c.participants.iter().enumerate().map(|(row, p)| view! {
-                            <ParticipantRow
-                                client
-                                conference_id=c.id.clone()
-                                participant=p.clone()
-                                removable=c.removable(row).map(str::to_string)
-                            />
-                        }).collect_view()
+                        let hidden = client.hidden_legs.get();
+                        let people = client.people.get();
+                        c.participants.iter().enumerate()
+                            .filter(|(_, p)| p.id.as_ref().is_none_or(|id| !hidden.contains(id)))
+                            .map(|(row, p)| view! {
+                                <ParticipantRow
+                                    client
+                                    conference_id=c.id.clone()
+                                    participant=p.clone()
+                                    person=who_has(&people, &p.phone).cloned()
+                                    controls=RowControls {
+                                        initiator: row == 0,
+                                        open: !c.is_over(),
+                                        releasable: c.removable(row).is_some(),
+                                    }
+                                />
+                            }).collect_view()
                     }))}
                 </tbody>
             </table>

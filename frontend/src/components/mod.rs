@@ -4,12 +4,19 @@
 
 mod add_participant;
 mod app;
+mod call_history;
 mod conference_card;
 mod conference_list;
 mod connection_badge;
+mod draft_rows;
+mod file_upload;
+mod inbox;
 mod location_select;
 mod notices;
 mod participant_row;
+mod person_adder;
+mod phone_panel;
+mod presence_badge;
 mod sign_in;
 mod start_form;
 mod workspace;

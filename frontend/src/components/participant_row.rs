@@ -1,42 +1,157 @@
-//! One call leg: name, number, location, state (and, once the leg ended,
-//! the Q.850 cause in words), the states it went through, and a Disconnect
-//! button while it is live (not on the initiator's row: the initiator
-//! leaves by ending the conference).
+//! One call leg as a row of the seed's Figure 3 roster: name and presence,
+//! where they are called (a drop-down of that person's numbers, when the
+//! address books know them), the state (and, once the leg ended, the Q.850
+//! cause in words, and the states it went through), and a button that
+//! follows the call state: Disconnect while live, Call once ended, then
+//! Remove to take the row off the roster.
+//!
+//! Choosing another number for a live leg re-dials: the leg is released
+//! and the person called at the new number (a new leg, which takes the
+//! row's place). The initiator's row has none of these: the initiator
+//! leaves by ending the conference.
 
 use leptos::prelude::*;
-use rollcall_shared::soap::conference::{RemoveParticipant, Request};
+use rollcall_shared::directory::Person;
+use rollcall_shared::soap::conference::{AddParticipant, RemoveParticipant, Request};
+use rollcall_shared::soap::Party;
 
-use crate::client::Client;
+use super::presence_badge::PresenceBadge;
+use crate::client::{new_request_id, Client};
+use crate::roster::draft::{party, phone_label};
 use crate::roster::ParticipantView;
+
+/// What the row may do, decided by its conference card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowControls {
+    /// The initiator's row: no controls.
+    pub initiator: bool,
+    /// The conference is still going (legs can be added and released).
+    pub open: bool,
+    /// The leg is live and can be released ([`crate::roster::ConferenceView::removable`]).
+    pub releasable: bool,
+}
 
 #[component]
 pub fn ParticipantRow(
     client: Client,
     conference_id: String,
     participant: ParticipantView,
-    /// The leg's id when it can be disconnected now.
-    removable: Option<String>,
+    /// Who this number belongs to, when the address books say.
+    person: Option<Person>,
+    controls: RowControls,
 ) -> impl IntoView {
     let state_class = format!("state state-{}", participant.state);
-    let disconnect = removable.map(|participant_id| {
-        let remove = move |_| {
-            client.send(Request::RemoveParticipant(RemoveParticipant {
-                request_id: crate::client::new_request_id(),
+    let live = participant.is_live();
+    let leg = participant.id.clone();
+    let numbers = person.as_ref().map(|p| p.phones.clone()).unwrap_or_default();
+    // The number the Call button (or a re-dial) uses.
+    let chosen = RwSignal::new(participant.phone.clone());
+
+    // The party to call at `number`: the person's own label for it.
+    let party_at = {
+        let person = person.clone();
+        let participant = participant.clone();
+        move |number: &str| -> Party {
+            match person.as_ref().and_then(|p| p.phones.iter().find(|ph| ph.number == number).map(|ph| (p, ph))) {
+                Some((p, phone)) => party(p, phone),
+                None => Party {
+                    name: participant.name.clone(),
+                    phone: number.to_string(),
+                    location: participant.location,
+                    email: None,
+                },
+            }
+        }
+    };
+    let release = {
+        let (conference_id, leg) = (conference_id.clone(), leg.clone());
+        move || {
+            if let Some(participant_id) = leg.clone() {
+                client.send(Request::RemoveParticipant(RemoveParticipant {
+                    request_id: new_request_id(),
+                    conference_id: conference_id.clone(),
+                    participant_id,
+                }));
+            }
+        }
+    };
+    let call = {
+        let (conference_id, leg) = (conference_id.clone(), leg.clone());
+        move |number: String| {
+            client.send(Request::AddParticipant(AddParticipant {
+                request_id: new_request_id(),
                 conference_id: conference_id.clone(),
-                participant_id: participant_id.clone(),
-            }))
-        };
+                participant: party_at(&number),
+            }));
+            // The new leg takes this row's place.
+            if let Some(id) = leg.clone() {
+                client.hidden_legs.update(|h| {
+                    h.insert(id);
+                });
+            }
+        }
+    };
+    let hide = {
+        let leg = leg.clone();
+        move |_| {
+            if let Some(id) = leg.clone() {
+                client.hidden_legs.update(|h| {
+                    h.insert(id);
+                });
+            }
+        }
+    };
+
+    let editable = !controls.initiator && controls.open;
+    let location = if editable && numbers.len() > 1 {
+        let (release, call) = (release.clone(), call.clone());
         view! {
-            <button class="link danger" data-testid="participant-disconnect" on:click=remove>
+            <select data-testid="participant-location" on:change=move |ev| {
+                let number = event_target_value(&ev);
+                chosen.set(number.clone());
+                if live {
+                    release();
+                    call(number);
+                }
+            }>
+                {numbers.iter().map(|p| view! {
+                    <option value=p.number.clone() selected=p.number == participant.phone>{phone_label(p)}</option>
+                }).collect_view()}
+            </select>
+        }
+        .into_any()
+    } else {
+        view! { <span>{participant.location.as_str()}</span> }.into_any()
+    };
+
+    let actions = match (editable, controls.releasable, live) {
+        (true, true, _) => view! {
+            <button class="link danger" data-testid="participant-disconnect" on:click=move |_| release()>
                 "Disconnect"
             </button>
         }
-    });
+        .into_any(),
+        (true, false, false) => view! {
+            <button class="link" data-testid="participant-connect" on:click=move |_| call(chosen.get_untracked())>
+                "Call"
+            </button>
+            <button class="link" data-testid="participant-remove" title="Remove from the roster" on:click=hide>
+                "Remove"
+            </button>
+        }
+        .into_any(),
+        _ => ().into_any(),
+    };
+
     view! {
         <tr data-testid="participant-row">
-            <td data-testid="participant-name">{participant.name.clone()}</td>
+            <td>
+                <span data-testid="participant-name">{participant.name.clone()}</span>
+                " "
+                <PresenceBadge client user=person.as_ref().and_then(|p| p.user.clone()) />
+            </td>
             <td data-testid="participant-phone">{participant.phone.clone()}</td>
-            <td>{participant.location.as_str()}</td>
+            <td>{location}</td>
             <td>
                 <span class=state_class data-testid="participant-state">{participant.state.as_str()}</span>
                 {participant.cause_text().map(|why| view! {
@@ -44,7 +159,7 @@ pub fn ParticipantRow(
                 })}
                 <span class="history" data-testid="participant-history">{participant.history_text()}</span>
             </td>
-            <td class="actions">{disconnect}</td>
+            <td class="actions">{actions}</td>
         </tr>
     }
 }

@@ -1,55 +1,102 @@
-//! "Call me at": the initiator's phone number and location, and the Start
-//! button that sends CreateConference (PROTOCOL.md §2).
+//! The roster of seed Figure 3 before the call: the owner row ("call me
+//! at": one of the person's own numbers or any number typed, with its
+//! location), the people to call with their location drop-downs and
+//! presence, the box that adds people by name, and the Start button that
+//! sends one CreateConference with every participant (PROTOCOL.md §2: the
+//! bridge dials them once the initiator has answered).
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use rollcall_shared::soap::conference::{CreateConference, Request};
 use rollcall_shared::soap::{is_e164, Location, Party};
 
-use crate::client::Client;
-
+use super::draft_rows::DraftRows;
 use super::location_select::LocationSelect;
+use super::person_adder::PersonAdder;
+use crate::client::Client;
+use crate::roster::draft::phone_label;
 
 #[component]
 pub fn StartForm(client: Client) -> impl IntoView {
     let phone = RwSignal::new(String::new());
     let location = RwSignal::new(Location::Work);
-    let hint = RwSignal::new(None::<&'static str>);
+    let hint = RwSignal::new(None::<String>);
+
+    // The person's own first number, once the directory says what it is
+    // (unless they typed one already).
+    Effect::new(move |_| {
+        if let Some(first) = client.me.with(|me| me.as_ref().and_then(|me| me.phones.first().cloned())) {
+            if phone.get_untracked().is_empty() {
+                phone.set(first.number);
+                location.set(first.location);
+            }
+        }
+    });
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let number = crate::client::clean_phone(&phone.get_untracked());
         if !is_e164(&number) {
-            hint.set(Some(
-                "Enter the number in international form, e.g. +14255550100.",
-            ));
+            hint.set(Some("Enter your number in international form, e.g. +14255550100.".into()));
             return;
         }
-        hint.set(None);
+        let (participants, skipped) =
+            client.draft.with_untracked(|d| (d.parties(), d.without_number().join(", ")));
+        hint.set((!skipped.is_empty()).then(|| format!("Not called (no number): {skipped}.")));
         let user = client.user.get_value();
+        let name = client.me.with_untracked(|me| me.as_ref().map(|me| me.name.clone()));
         client.send(Request::CreateConference(CreateConference {
             request_id: crate::client::new_request_id(),
             account: user.clone(),
             initiator: Party {
-                name: user,
+                name: name.unwrap_or(user),
                 phone: number,
                 location: location.get_untracked(),
                 email: None,
             },
-            participants: Vec::new(),
+            participants,
         }));
+        client.draft.update(|d| d.members.clear());
     };
 
+    let my_numbers = move || client.me.with(|me| me.as_ref().map(|me| me.phones.clone()).unwrap_or_default());
+
     view! {
-        <form class="card start" on:submit=submit>
-            <label class="grow">
-                "Call me at"
-                <input type="tel" placeholder="+14255550100" autocomplete="tel" required
-                    data-testid="phone" bind:value=phone />
-            </label>
-            <LocationSelect location testid="location" />
-            <button type="submit" data-testid="start-conference">"Start conference"</button>
-            {move || hint.get().map(|h| view! { <p class="hint" data-testid="phone-hint">{h}</p> })}
-        </form>
+        <section class="card start-card">
+            <h2>"New conference"</h2>
+            <form class="start" id="start-form" on:submit=submit>
+                <label class="grow">
+                    "Call me at"
+                    <input type="tel" placeholder="+14255550100" autocomplete="tel" required
+                        data-testid="phone" bind:value=phone />
+                </label>
+                <LocationSelect location testid="location" />
+                <div class="my-numbers">
+                    {move || my_numbers().into_iter().map(|p| {
+                        let label = phone_label(&p);
+                        let number = p.number.clone();
+                        view! {
+                            <button type="button" class="chip" data-testid="my-number"
+                                class:current=move || phone.get() == number
+                                on:click=move |_| { phone.set(p.number.clone()); location.set(p.location); }>
+                                {label}
+                            </button>
+                        }
+                    }).collect_view()}
+                </div>
+            </form>
+            <DraftRows client />
+            <PersonAdder client />
+            <div class="start-actions">
+                <button type="submit" form="start-form" data-testid="start-conference">
+                    {move || match client.draft.with(|d| d.parties().len()) {
+                        0 => "Start conference".to_string(),
+                        1 => "Start conference with 1 person".to_string(),
+                        n => format!("Start conference with {n} people"),
+                    }}
+                </button>
+                {move || hint.get().map(|h| view! { <p class="hint" data-testid="phone-hint">{h}</p> })}
+            </div>
+        </section>
     }
 }

@@ -1,18 +1,79 @@
-//! What a signed-in person sees: where to be called, the Start button, the
-//! notices and the live roster.
+//! What a signed-in person sees: the notices, then one of the pages chosen
+//! by the tabs — the conference (the roster of seed Figure 3 and the live
+//! conferences), the inbox, the phone panel of the simulated network, and the call
+//! history. The conference page stays mounted while another page is shown,
+//! so nothing typed there is lost.
 
 use leptos::prelude::*;
 
+use super::call_history::CallHistory;
 use super::conference_list::ConferenceList;
+use super::inbox::Inbox;
 use super::notices::Notices;
+use super::phone_panel::PhonePanel;
 use super::start_form::StartForm;
 use crate::client::Client;
 
+/// The pages of the workspace, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    Conference,
+    Inbox,
+    Phones,
+    History,
+}
+
+impl Page {
+    const ALL: [Page; 4] = [Page::Conference, Page::Inbox, Page::Phones, Page::History];
+
+    fn label(self) -> &'static str {
+        match self {
+            Page::Conference => "Conference",
+            Page::Inbox => "Inbox",
+            Page::Phones => "Phones",
+            Page::History => "Call history",
+        }
+    }
+
+    /// The tab's `data-testid`.
+    fn testid(self) -> &'static str {
+        match self {
+            Page::Conference => "nav-conference",
+            Page::Inbox => "nav-inbox",
+            Page::Phones => "nav-phones",
+            Page::History => "nav-history",
+        }
+    }
+}
+
 #[component]
 pub fn Workspace(client: Client) -> impl IntoView {
+    let page = RwSignal::new(Page::Conference);
+    // The address books: the picker, presence, and where each person can be called.
+    client.reload_people();
     view! {
+        <nav class="tabs" aria-label="Pages">
+            {Page::ALL.into_iter().map(|p| view! {
+                <button class="tab" class:current=move || page.get() == p
+                    aria-current=move || (page.get() == p).then_some("page")
+                    data-testid=p.testid() on:click=move |_| page.set(p)>
+                    {p.label()}
+                </button>
+            }).collect_view()}
+        </nav>
         <Notices client />
-        <StartForm client />
-        <ConferenceList client />
+        <div class="page" class:hidden=move || page.get() != Page::Conference>
+            <StartForm client />
+            <ConferenceList client />
+        </div>
+        <Show when=move || page.get() == Page::Inbox>
+            <Inbox client on_roster=Callback::new(move |()| page.set(Page::Conference)) />
+        </Show>
+        <Show when=move || page.get() == Page::Phones>
+            <PhonePanel client />
+        </Show>
+        <Show when=move || page.get() == Page::History>
+            <CallHistory client />
+        </Show>
     }
 }

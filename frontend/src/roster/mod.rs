@@ -4,6 +4,7 @@
 //! that applying a reply returns.
 
 mod conference;
+pub mod draft;
 mod participant;
 
 use std::collections::HashMap;

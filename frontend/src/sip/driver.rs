@@ -2,7 +2,8 @@
 //! `/config.json`, open the `/sip` WebSocket, feed [`UserAgent`] the frames,
 //! the UI's commands and a one-second clock, and carry out what it returns.
 //! When the connection drops it reconnects with backoff and registers
-//! again; a refused registration or the UI's Stop ends it.
+//! again; a refused registration or the UI's Stop ends it. What to watch
+//! (presence) is kept by the user agent across reconnects.
 
 use futures::channel::mpsc::UnboundedReceiver;
 use futures::{select, FutureExt, SinkExt, StreamExt};
@@ -53,7 +54,8 @@ async fn run(
             Err(e) => {
                 leptos::logging::warn!("GET /config.json failed: {e}");
                 client.handle(Event::Lost);
-                if !wait(&mut attempt, &mut commands, None).await {
+                // No user agent yet: a Watch is kept by the client (below).
+                if !wait(&mut attempt, &mut commands, None, client).await {
                     return;
                 }
             }
@@ -66,6 +68,8 @@ async fn run(
         secure: protocol == "https:",
     };
     let mut ua = UserAgent::new(config, password);
+    // What the UI asked to watch before the user agent existed.
+    deliver(client, ua.watch(client.watching(), now()));
 
     loop {
         client.handle(Event::Connecting);
@@ -75,7 +79,7 @@ async fn run(
                 if registered {
                     attempt = 0;
                 }
-                if !wait(&mut attempt, &mut commands, Some(&mut ua)).await {
+                if !wait(&mut attempt, &mut commands, Some(&mut ua), client).await {
                     return;
                 }
             }
@@ -92,12 +96,14 @@ async fn fetch_config() -> Result<ServerConfig, gloo_net::Error> {
 }
 
 /// Waits out the backoff for `attempt` (then counts it), still taking the
-/// UI's commands: requests queue in the user agent, Stop ends the wait.
-/// Returns false on Stop.
+/// UI's commands: requests queue in the user agent, the watch list is
+/// recorded there (subscribed after the next registration), Stop ends the
+/// wait. Returns false on Stop.
 async fn wait(
     attempt: &mut u32,
     commands: &mut UnboundedReceiver<Command>,
     mut ua: Option<&mut UserAgent>,
+    client: Client,
 ) -> bool {
     let delay = backoff_ms(*attempt, js_sys::Math::random());
     *attempt += 1;
@@ -110,6 +116,13 @@ async fn wait(
                     if let Some(ua) = ua.as_deref_mut() {
                         // Not registered: this only queues it.
                         let _ = ua.send(request, now());
+                    }
+                }
+                Some(Command::Watch(aors)) => {
+                    if let Some(ua) = ua.as_deref_mut() {
+                        // Not registered: this only records it (and may
+                        // report an AOR dropped from the list offline).
+                        deliver(client, ua.watch(aors, now()));
                     }
                 }
                 Some(Command::Stop) | None => return false,
@@ -182,6 +195,7 @@ async fn connection(
             },
             command = commands.next() => match command {
                 Some(Command::Send(request)) => ua.send(request, now()),
+                Some(Command::Watch(aors)) => ua.watch(aors, now()),
                 Some(Command::Stop) | None => {
                     stop = true;
                     ua.unregister(now())
@@ -218,10 +232,16 @@ async fn opened(socket: &WebSocket) -> bool {
 }
 
 fn lost(ua: &mut UserAgent, client: Client, registered: bool) -> End {
-    for output in ua.disconnected() {
+    deliver(client, ua.disconnected());
+    End::Lost { registered }
+}
+
+/// Hands the events among `outputs` to the UI; with no connection there is
+/// nothing else to do with them.
+fn deliver(client: Client, outputs: Vec<Output>) {
+    for output in outputs {
         if let Output::Event(event) = output {
             client.handle(event);
         }
     }
-    End::Lost { registered }
 }

@@ -6,8 +6,9 @@
 use rollcall_shared::sip::{self, rsip};
 use rollcall_shared::soap::conference::Reply;
 
-/// Methods we answer; the rest get 405 with this list.
-pub const ALLOW: &str = "MESSAGE, OPTIONS";
+/// Methods we answer (NOTIFY in `presence.rs`); the rest get 405 with
+/// this list.
+pub const ALLOW: &str = "MESSAGE, NOTIFY, OPTIONS";
 
 /// The response to send for `request`; `None` for ACK (never answered).
 pub fn answer(request: &rsip::Request) -> Option<rsip::Response> {

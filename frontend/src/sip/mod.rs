@@ -6,11 +6,14 @@
 //!   - [`transaction`]: our requests awaiting answers; when a challenge
 //!     means "wrong password".
 //!   - [`incoming`]: answering MESSAGE/OPTIONS; the gateway's SOAP replies.
+//!   - [`presence`]: watching other users' presence (SUBSCRIBE/NOTIFY,
+//!     PIDF).
 //! - [`transport`]: the `/sip` URL and config (pure); the WebSocket itself
 //!   is opened by [`driver`], which runs the loop in the browser.
 
 pub mod auth;
 pub mod incoming;
+pub mod presence;
 pub mod registration;
 pub mod transaction;
 pub mod transport;
@@ -19,5 +22,7 @@ pub mod ua;
 #[cfg(target_arch = "wasm32")]
 pub mod driver;
 
+#[cfg(test)]
+mod presence_tests;
 #[cfg(test)]
 mod ua_tests;

@@ -21,8 +21,16 @@ pub struct OutgoingMessage {
 
 #[derive(Debug, Clone)]
 pub enum Purpose {
-    Register { expires: u32 },
+    Register {
+        expires: u32,
+    },
     Message(OutgoingMessage),
+    /// A SUBSCRIBE of the presence subscription with this Call-ID (its
+    /// dialog state, CSeq included, lives in `presence.rs`).
+    Subscribe {
+        call_id: String,
+        expires: u32,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -13,6 +13,11 @@
 //!   stale). Requests made while not registered wait in a queue.
 //! - Answers every incoming MESSAGE and OPTIONS with 200, and hands the
 //!   gateway's SOAP replies to the UI.
+//! - Watches the presence of the AORs the UI names (`presence.rs`):
+//!   SUBSCRIBEs authenticated like MESSAGEs (407, same nonce cache), made
+//!   again after every new registration, refreshed before they expire;
+//!   NOTIFYs answered and turned into `Event::Presence` when they change
+//!   something.
 
 use std::collections::HashMap;
 
@@ -22,6 +27,7 @@ use rollcall_shared::soap::CONTENT_TYPE;
 
 use super::auth::{self, Authenticator, Kind};
 use super::incoming;
+use super::presence::{normalize_aor, Presence, Step};
 use super::registration::{self, Identity, Registration, State, REQUESTED_EXPIRES};
 use super::transaction::{ChallengeVerdict, ClientTransaction, OutgoingMessage, Purpose};
 
@@ -51,6 +57,13 @@ pub enum Event {
     Reply(Reply),
     /// A request could not be delivered, in words.
     Undeliverable(String),
+    /// A watched AOR (as given to [`UserAgent::watch`]) came online or went
+    /// offline. Only changes are reported, the first state too; a
+    /// subscription that ends or fails reports `online: false`.
+    Presence {
+        aor: String,
+        online: bool,
+    },
 }
 
 /// What the driver must do.
@@ -74,6 +87,8 @@ pub struct UserAgent {
     transactions: HashMap<String, ClientTransaction>,
     /// SOAP requests made while not registered.
     queue: Vec<Request>,
+    /// Watched AORs and their subscriptions.
+    presence: Presence,
     /// From tag of our MESSAGEs (one per user agent).
     message_tag: String,
     out: Vec<Output>,
@@ -107,6 +122,7 @@ impl UserAgent {
             registration: Registration::new(),
             transactions: HashMap::new(),
             queue: Vec::new(),
+            presence: Presence::new(),
             message_tag: sip::new_tag(),
             out: Vec::new(),
         }
@@ -140,6 +156,7 @@ impl UserAgent {
                     .into(),
             )));
         }
+        self.presence.disconnected();
         if self.registration.state != State::Refused {
             self.registration.state = State::Idle;
             self.out.push(Output::Event(Event::Lost));
@@ -155,11 +172,14 @@ impl UserAgent {
         self.take()
     }
 
-    /// The clock moved on: refresh the registration, expire transactions.
+    /// The clock moved on: refresh the registration and presence
+    /// subscriptions, expire transactions.
     pub fn tick(&mut self, now: u64) -> Vec<Output> {
         if self.registration.refresh_due(now) {
             self.register(REQUESTED_EXPIRES, now);
         }
+        let steps = self.presence.tick(self.is_registered(), now);
+        self.run_presence(steps, now);
         let expired: Vec<String> = self
             .transactions
             .iter()
@@ -171,6 +191,10 @@ impl UserAgent {
                 match tx.purpose {
                     Purpose::Register { .. } => self.out.push(Output::Reconnect),
                     Purpose::Message(_) => self.undeliverable("no answer from the server"),
+                    Purpose::Subscribe { call_id, expires } => {
+                        let steps = self.presence.failed(&call_id, expires, 408, None, now);
+                        self.run_presence(steps, now);
+                    }
                 }
             }
         }
@@ -192,10 +216,20 @@ impl UserAgent {
         self.take()
     }
 
+    /// Watch exactly these AORs (`sip:bob@rollcall.local`) from now on:
+    /// subscribe to the new ones, unsubscribe (Expires: 0) from the ones
+    /// left out. Kept across reconnects; subscriptions go out only while
+    /// registered, and again after every new registration.
+    pub fn watch(&mut self, aors: Vec<String>, now: u64) -> Vec<Output> {
+        let steps = self.presence.watch(aors, self.is_registered(), now);
+        self.run_presence(steps, now);
+        self.take()
+    }
+
     /// One text frame from the WebSocket.
     pub fn received(&mut self, frame: &str, now: u64) -> Vec<Output> {
         match sip::parse(frame) {
-            Ok(rsip::SipMessage::Request(request)) => self.on_request(request),
+            Ok(rsip::SipMessage::Request(request)) => self.on_request(request, now),
             Ok(rsip::SipMessage::Response(response)) => self.on_response(response, now),
             Err(sip::SipError::Empty) => {}
             Err(sip::SipError::UnknownMethod(_)) => {
@@ -281,6 +315,52 @@ impl UserAgent {
         }
     }
 
+    /// Sends `tx`'s SUBSCRIBE (again, after a challenge: the dialog's next
+    /// CSeq) under a new branch, with credentials when we have a 407's
+    /// challenge cached (the same one MESSAGE uses).
+    fn send_subscribe(&mut self, tx: ClientTransaction, now: u64) {
+        let Purpose::Subscribe { call_id, expires } = &tx.purpose else {
+            return;
+        };
+        let Some(uri) = self.presence.target(call_id).map(str::to_owned) else {
+            return; // the subscription is gone
+        };
+        let credentials =
+            self.auth
+                .credentials(Kind::Proxy, "SUBSCRIBE", &uri, &sip::random_hex(8));
+        match self
+            .presence
+            .request(call_id, *expires, &self.id, credentials.as_deref())
+        {
+            Some(Ok((request, branch))) => {
+                self.out.push(Output::Send(request.to_string()));
+                self.transactions.insert(branch, tx);
+            }
+            Some(Err(e)) => {
+                // Only an AOR that can't be a Request-URI gets here.
+                log(&format!("cannot SUBSCRIBE to {uri:?}: {e}"));
+                let steps = self.presence.failed(call_id, *expires, 400, None, now);
+                self.run_presence(steps, now);
+            }
+            None => {}
+        }
+    }
+
+    /// Carries out what the presence watcher asks for.
+    fn run_presence(&mut self, steps: Vec<Step>, now: u64) {
+        for step in steps {
+            match step {
+                Step::Subscribe { call_id, expires } => {
+                    let purpose = Purpose::Subscribe { call_id, expires };
+                    self.send_subscribe(ClientTransaction::new(purpose, now), now);
+                }
+                Step::Report { aor, online } => self
+                    .out
+                    .push(Output::Event(Event::Presence { aor, online })),
+            }
+        }
+    }
+
     fn flush_queue(&mut self, now: u64) {
         for request in std::mem::take(&mut self.queue) {
             let outputs = self.send(request, now);
@@ -302,7 +382,14 @@ impl UserAgent {
 
     // --- incoming -------------------------------------------------------
 
-    fn on_request(&mut self, request: rsip::Request) {
+    fn on_request(&mut self, request: rsip::Request, now: u64) {
+        if request.method == rsip::Method::Notify {
+            let (code, steps) = self.presence.notified(&request, self.is_registered(), now);
+            // In a dialog the To tag is ours already; 481s get one.
+            let response = sip::response(&request, code, None, Some(&sip::new_tag()));
+            self.out.push(Output::Send(response.to_string()));
+            return self.run_presence(steps, now);
+        }
         if let Some(response) = incoming::answer(&request) {
             self.out.push(Output::Send(response.to_string()));
         }
@@ -331,10 +418,10 @@ impl UserAgent {
             let Some(challenge) =
                 auth::choose(&sip::header_all(&response.headers, kind.challenge_header()))
             else {
-                return self.failed(tx, code, "no challenge we can answer");
+                return self.failed(tx, code, "no challenge we can answer", now);
             };
             if tx.challenged(challenge.stale, now) == ChallengeVerdict::Refused {
-                return self.failed(tx, code, "credentials refused");
+                return self.failed(tx, code, "credentials refused", now);
             }
             if let Err(e) = self.auth.challenged(kind, challenge) {
                 return self.refuse(e.to_string());
@@ -343,6 +430,7 @@ impl UserAgent {
             return match tx.purpose {
                 Purpose::Register { .. } => self.send_register(tx),
                 Purpose::Message(_) => self.send_message(tx),
+                Purpose::Subscribe { .. } => self.send_subscribe(tx, now),
             };
         }
         match (&tx.purpose, code) {
@@ -354,6 +442,8 @@ impl UserAgent {
                     self.registration.ever_registered = true;
                     self.out.push(Output::Event(Event::Registered { again }));
                     self.flush_queue(now);
+                    let steps = self.presence.registered();
+                    self.run_presence(steps, now);
                 }
             }
             (Purpose::Register { expires }, 423) => {
@@ -362,16 +452,28 @@ impl UserAgent {
                     .and_then(|v| v.parse::<u32>().ok());
                 match min {
                     Some(min) if min > *expires => self.register(min, now),
-                    _ => self.failed(tx, code, "interval too brief"),
+                    _ => self.failed(tx, code, "interval too brief", now),
                 }
             }
             (Purpose::Message(_), 200..=299) => {}
-            _ => self.failed(tx, code, sip::reason_phrase(code)),
+            (Purpose::Subscribe { call_id, expires }, 200..=299) => {
+                let steps = self.presence.answered(call_id, *expires, &response, now);
+                self.run_presence(steps, now);
+            }
+            (Purpose::Subscribe { call_id, expires }, _) => {
+                let retry_after = sip::header(&response.headers, "Retry-After")
+                    .and_then(|v| v.split([';', ' ', '(']).next()?.trim().parse().ok());
+                let steps = self
+                    .presence
+                    .failed(call_id, *expires, code, retry_after, now);
+                self.run_presence(steps, now);
+            }
+            _ => self.failed(tx, code, sip::reason_phrase(code), now),
         }
     }
 
     /// A final failure of `tx`.
-    fn failed(&mut self, tx: ClientTransaction, code: u16, why: &str) {
+    fn failed(&mut self, tx: ClientTransaction, code: u16, why: &str, now: u64) {
         match tx.purpose {
             Purpose::Register { .. } => match code {
                 401 | 407 | 403 => self.refuse("Wrong user name or password.".to_string()),
@@ -380,6 +482,10 @@ impl UserAgent {
                 _ => self.out.push(Output::Reconnect),
             },
             Purpose::Message(_) => self.undeliverable(&format!("{code} {why}")),
+            Purpose::Subscribe { call_id, expires } => {
+                let steps = self.presence.failed(&call_id, expires, code, None, now);
+                self.run_presence(steps, now);
+            }
         }
     }
 }
@@ -391,14 +497,6 @@ fn via_branch(via: &str) -> Option<String> {
         .filter_map(|p| p.trim().split_once('='))
         .find(|(name, _)| name.trim().eq_ignore_ascii_case("branch"))
         .map(|(_, value)| value.trim().split(',').next().unwrap_or("").to_string())
-}
-
-/// `sip:Conference@Rollcall.Local` → `sip:Conference@rollcall.local`, the
-/// form `sip::aor` gives, so AORs compare equal.
-fn normalize_aor(uri: &str) -> String {
-    rsip::Uri::try_from(uri)
-        .map(|u| sip::aor(&u))
-        .unwrap_or_else(|_| uri.to_string())
 }
 
 fn log(text: &str) {

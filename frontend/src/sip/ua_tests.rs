@@ -9,10 +9,10 @@ use rollcall_shared::soap::{ConferenceState, ConferenceStatus, CONTENT_TYPE};
 
 use super::ua::{Config, Event, Output, UserAgent};
 
-const GATEWAY: &str = "sip:conference@rollcall.local";
+pub(super) const GATEWAY: &str = "sip:conference@rollcall.local";
 const REALM: &str = "rollcall.local";
 
-fn new_ua() -> UserAgent {
+pub(super) fn new_ua() -> UserAgent {
     let config = Config {
         user: "alice".into(),
         domain: "rollcall.local".into(),
@@ -22,9 +22,9 @@ fn new_ua() -> UserAgent {
     UserAgent::new(config, "demo-pass".into())
 }
 
-/// The one request among `outputs`.
-fn sent_request(outputs: &[Output]) -> rsip::Request {
-    let requests: Vec<_> = outputs
+/// Every request among `outputs`.
+pub(super) fn sent_requests(outputs: &[Output]) -> Vec<rsip::Request> {
+    outputs
         .iter()
         .filter_map(|o| match o {
             Output::Send(text) => match sip::parse(text) {
@@ -33,12 +33,17 @@ fn sent_request(outputs: &[Output]) -> rsip::Request {
             },
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+/// The one request among `outputs`.
+pub(super) fn sent_request(outputs: &[Output]) -> rsip::Request {
+    let requests = sent_requests(outputs);
     assert_eq!(requests.len(), 1, "expected one request in {outputs:#?}");
     requests.into_iter().next().unwrap()
 }
 
-fn sent_response(outputs: &[Output]) -> rsip::Response {
+pub(super) fn sent_response(outputs: &[Output]) -> rsip::Response {
     outputs
         .iter()
         .find_map(|o| match o {
@@ -51,7 +56,7 @@ fn sent_response(outputs: &[Output]) -> rsip::Response {
         .unwrap_or_else(|| panic!("no response in {outputs:#?}"))
 }
 
-fn events(outputs: &[Output]) -> Vec<Event> {
+pub(super) fn events(outputs: &[Output]) -> Vec<Event> {
     outputs
         .iter()
         .filter_map(|o| {
@@ -64,7 +69,7 @@ fn events(outputs: &[Output]) -> Vec<Event> {
         .collect()
 }
 
-fn challenge(algorithm: Algorithm, nonce: &str, stale: bool) -> Challenge {
+pub(super) fn challenge(algorithm: Algorithm, nonce: &str, stale: bool) -> Challenge {
     Challenge {
         realm: REALM.into(),
         nonce: nonce.into(),
@@ -76,7 +81,7 @@ fn challenge(algorithm: Algorithm, nonce: &str, stale: bool) -> Challenge {
 }
 
 /// A 401/407 to `request` with these challenges, in order.
-fn challenged(request: &rsip::Request, code: u16, challenges: &[Challenge]) -> String {
+pub(super) fn challenged(request: &rsip::Request, code: u16, challenges: &[Challenge]) -> String {
     let name = if code == 401 {
         "WWW-Authenticate"
     } else {
@@ -91,21 +96,21 @@ fn challenged(request: &rsip::Request, code: u16, challenges: &[Challenge]) -> S
     response.to_string()
 }
 
-fn answer(request: &rsip::Request, code: u16) -> String {
+pub(super) fn answer(request: &rsip::Request, code: u16) -> String {
     sip::response(request, code, None, Some("srv")).to_string()
 }
 
-fn credentials(request: &rsip::Request, header: &str) -> Credentials {
+pub(super) fn credentials(request: &rsip::Request, header: &str) -> Credentials {
     let value = sip::header(&request.headers, header).unwrap_or_else(|| panic!("no {header}"));
     Credentials::parse(&value).expect("credentials parse")
 }
 
-fn ha1(algorithm: Algorithm) -> String {
+pub(super) fn ha1(algorithm: Algorithm) -> String {
     digest::ha1(algorithm, "alice", REALM, "demo-pass")
 }
 
 /// Connects and completes registration (401 SHA-256 + MD5, then 200).
-fn registered_ua() -> UserAgent {
+pub(super) fn registered_ua() -> UserAgent {
     let mut ua = new_ua();
     let register = sent_request(&ua.connected(0));
     let out = ua.received(
@@ -125,7 +130,7 @@ fn registered_ua() -> UserAgent {
     ua
 }
 
-fn list_request(id: &str) -> Request {
+pub(super) fn list_request(id: &str) -> Request {
     Request::ListConferences(ListConferences {
         request_id: id.into(),
     })

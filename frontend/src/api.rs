@@ -1,0 +1,340 @@
+//! The browser's client of Rollcall's HTTP APIs on the public port — the
+//! phone panel (`/pstn/`) and the address books, inbox and call records
+//! (`/api/`) — with HTTP Digest (RFC 7616) computed here, like SIP's.
+//!
+//! Requests go out with `credentials: "omit"`, so a `401` never opens the
+//! browser's own password dialog: we answer the challenge ourselves with the
+//! same [`Authenticator`](crate::sip::auth::Authenticator) as the SIP user agent (its own instance: the HTTP
+//! APIs have nonces of their own), which keeps only HA1s once it knows the
+//! realm. A `401` is answered with fresh credentials and the request is
+//! retried, at most [`MAX_ATTEMPTS`] times in all (a `401 stale=true` after
+//! a race between two requests on one nonce costs one retry; a password that
+//! is no longer good ends in [`ApiFailure::Unauthorized`]).
+//!
+//! The typed calls ([`panel`], [`resolve`], …) compile on the host too (the
+//! components use them), where they fail with [`ApiFailure::Network`].
+
+use rollcall_shared::api::{ApiError, Calls, Email, EmailRoster, Emails, Imported, Panel, People};
+use serde::de::DeserializeOwned;
+
+use crate::client::Client;
+
+/// Attempts per request: the first (with cached credentials, if any), then
+/// one answer to a fresh challenge, then one more after a `stale` race.
+pub const MAX_ATTEMPTS: usize = 3;
+
+/// Why an API call did not succeed, in words the page can show.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiFailure {
+    /// The server refused and said why (`{"error", "message"}`).
+    #[error("{}", .0.message)]
+    Refused(ApiError),
+    /// Credentials were not accepted (the password changed since sign-in).
+    #[error("the server did not accept your credentials: sign in again")]
+    Unauthorized,
+    /// No answer, or an answer that is not what the API promises.
+    #[error("the server could not be reached ({0})")]
+    Network(String),
+}
+
+/// The HTTP method of a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// `fetch` joins repeated `WWW-Authenticate` headers into one value,
+/// separated by commas (Fetch standard, "get" a header): split it back into
+/// one challenge per scheme. Digest parameters can contain commas only
+/// inside quotes, so a new challenge starts at a top-level `, Digest `.
+pub fn split_challenges(joined: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut quoted = false;
+    let bytes = joined.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => quoted = !quoted,
+            b'\\' if quoted => i += 1,
+            b',' if !quoted => {
+                let rest = joined[i + 1..].trim_start();
+                let is_scheme = rest
+                    .get(..7)
+                    .is_some_and(|s| s.eq_ignore_ascii_case("digest "));
+                if is_scheme {
+                    out.push(joined[start..i].trim().to_string());
+                    start = i + 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let last = joined[start..].trim();
+    if !last.is_empty() {
+        out.push(last.to_string());
+    }
+    out
+}
+
+/// A path segment with everything but unreserved characters percent-encoded
+/// (`+14255550100` → `%2B14255550100`).
+pub fn encode_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// One call: `method` on `path` (path and query, as signed), optionally
+/// with a text body; the JSON answer as `T`.
+pub async fn call<T: DeserializeOwned>(
+    client: Client,
+    method: Method,
+    path: &str,
+    body: Option<String>,
+) -> Result<T, ApiFailure> {
+    let text = imp::call(client, method, path, body).await?;
+    serde_json::from_str(&text).map_err(|e| ApiFailure::Network(format!("unexpected answer: {e}")))
+}
+
+// --- the phone panel of the simulated network (`/pstn/`) ---
+
+pub async fn panel(client: Client) -> Result<Panel, ApiFailure> {
+    call(client, Method::Get, "/pstn/phones", None).await
+}
+
+/// Long-poll: answers when the panel's version differs from `after`
+/// (or after the server's wait).
+pub async fn panel_changes(client: Client, after: u64) -> Result<Panel, ApiFailure> {
+    call(client, Method::Get, &format!("/pstn/events?after={after}"), None).await
+}
+
+pub async fn hold(client: Client, number: &str) -> Result<Panel, ApiFailure> {
+    let path = format!("/pstn/phones/{}", encode_segment(number));
+    call(client, Method::Put, &path, None).await
+}
+
+pub async fn release(client: Client, number: &str) -> Result<Panel, ApiFailure> {
+    let path = format!("/pstn/phones/{}", encode_segment(number));
+    call(client, Method::Delete, &path, None).await
+}
+
+/// `action`: `answer`, `decline` or `hangup`.
+pub async fn act_on_call(client: Client, call_id: &str, action: &str) -> Result<Panel, ApiFailure> {
+    let path = format!("/pstn/calls/{}/{action}", encode_segment(call_id));
+    call(client, Method::Post, &path, None).await
+}
+
+/// Fault injection: the bridge fails under one of the user's conferences.
+pub async fn crash_bridge(client: Client, conference_id: &str) -> Result<serde_json::Value, ApiFailure> {
+    let path = format!("/pstn/conferences/{}/crash", encode_segment(conference_id));
+    call(client, Method::Post, &path, None).await
+}
+
+// --- address books, inbox, call records (`/api/`) ---
+
+/// Both address books merged; those matching `query` (empty: everyone).
+pub async fn resolve(client: Client, query: &str) -> Result<People, ApiFailure> {
+    let path = if query.trim().is_empty() {
+        "/api/resolve".to_string()
+    } else {
+        format!("/api/resolve?q={}", encode_segment(query.trim()))
+    };
+    call(client, Method::Get, &path, None).await
+}
+
+pub async fn import_contacts(client: Client, vcard: String) -> Result<Imported, ApiFailure> {
+    call(client, Method::Post, "/api/contacts/import", Some(vcard)).await
+}
+
+pub async fn inbox(client: Client) -> Result<Emails, ApiFailure> {
+    call(client, Method::Get, "/api/inbox", None).await
+}
+
+pub async fn upload_email(client: Client, eml: String) -> Result<Email, ApiFailure> {
+    call(client, Method::Post, "/api/inbox", Some(eml)).await
+}
+
+pub async fn email_roster(client: Client, email_id: i64) -> Result<EmailRoster, ApiFailure> {
+    call(client, Method::Get, &format!("/api/inbox/{email_id}/roster"), None).await
+}
+
+pub async fn calls(client: Client) -> Result<Calls, ApiFailure> {
+    call(client, Method::Get, "/api/calls", None).await
+}
+
+/// `GET /config.json` (no authentication): the SIP domain and gateway.
+pub async fn server_config() -> Result<crate::sip::transport::ServerConfig, ApiFailure> {
+    let text = imp::get_public("/config.json").await?;
+    serde_json::from_str(&text).map_err(|e| ApiFailure::Network(format!("unexpected answer: {e}")))
+}
+
+#[cfg(target_arch = "wasm32")]
+mod imp {
+    use gloo_net::http::Request;
+    use web_sys::RequestCredentials;
+
+    use super::{split_challenges, ApiFailure, Method, MAX_ATTEMPTS};
+    use crate::client::Client;
+
+    /// The request as the browser will send it. Built by hand rather than
+    /// with gloo's builder, which rewrites the query string (it appends a
+    /// `&` to a URL that has one): the digest signs the exact target.
+    fn request(
+        method: Method,
+        path: &str,
+        authorization: Option<&str>,
+        body: Option<&str>,
+    ) -> Result<Request, ApiFailure> {
+        let failed = |e: wasm_bindgen::JsValue| ApiFailure::Network(format!("{e:?}"));
+        let init = web_sys::RequestInit::new();
+        init.set_method(method.as_str());
+        init.set_credentials(RequestCredentials::Omit);
+        let headers = web_sys::Headers::new().map_err(failed)?;
+        if let Some(value) = authorization {
+            headers.set("Authorization", value).map_err(failed)?;
+        }
+        if let Some(text) = body {
+            headers.set("Content-Type", "text/plain; charset=utf-8").map_err(failed)?;
+            init.set_body(&wasm_bindgen::JsValue::from_str(text));
+        }
+        init.set_headers(&headers);
+        let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(failed)?;
+        Ok(Request::from(request))
+    }
+
+    pub async fn get_public(path: &str) -> Result<String, ApiFailure> {
+        let network = |e: gloo_net::Error| ApiFailure::Network(e.to_string());
+        let response = Request::get(path).send().await.map_err(network)?;
+        if !response.ok() {
+            return Err(ApiFailure::Network(format!("HTTP {}", response.status())));
+        }
+        response.text().await.map_err(network)
+    }
+
+    pub async fn call(
+        client: Client,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<String, ApiFailure> {
+        let network = |e: gloo_net::Error| ApiFailure::Network(e.to_string());
+        for _ in 0..MAX_ATTEMPTS {
+            let cnonce = rollcall_shared::sip::random_hex(8);
+            let credentials = client.http_credentials(method.as_str(), path, &cnonce);
+            let request = request(method, path, credentials.as_deref(), body.as_deref())?;
+            let response = request.send().await.map_err(network)?;
+            let status = response.status();
+            if status == 401 {
+                let joined = response.headers().get("www-authenticate").unwrap_or_default();
+                let challenges = split_challenges(&joined);
+                let Some(challenge) = crate::sip::auth::choose(&challenges) else {
+                    return Err(ApiFailure::Unauthorized);
+                };
+                if !client.http_challenged(challenge) {
+                    return Err(ApiFailure::Unauthorized);
+                }
+                continue;
+            }
+            let text = response.text().await.map_err(network)?;
+            if (200..300).contains(&status) {
+                return Ok(text);
+            }
+            return Err(match serde_json::from_str(&text) {
+                Ok(refusal) => ApiFailure::Refused(refusal),
+                Err(_) => ApiFailure::Network(format!("HTTP {status}")),
+            });
+        }
+        Err(ApiFailure::Unauthorized)
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod imp {
+    use super::{ApiFailure, Method};
+    use crate::client::Client;
+
+    pub async fn get_public(_path: &str) -> Result<String, ApiFailure> {
+        Err(ApiFailure::Network("no browser".to_string()))
+    }
+
+    pub async fn call(
+        _client: Client,
+        _method: Method,
+        _path: &str,
+        _body: Option<String>,
+    ) -> Result<String, ApiFailure> {
+        Err(ApiFailure::Network("no browser".to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rollcall_shared::digest::{Algorithm, Challenge};
+
+    fn challenge(algorithm: Algorithm, nonce: &str) -> String {
+        Challenge {
+            realm: "rollcall.example".into(),
+            nonce: nonce.into(),
+            opaque: Some("o,p".into()),
+            algorithm,
+            qop_auth: true,
+            stale: false,
+        }
+        .to_header_value()
+    }
+
+    #[test]
+    fn a_joined_header_splits_into_one_challenge_per_scheme() {
+        let sha = challenge(Algorithm::Sha256, "n1");
+        let md5 = challenge(Algorithm::Md5, "n1");
+        let joined = format!("{sha}, {md5}");
+        assert_eq!(split_challenges(&joined), vec![sha.clone(), md5]);
+        // Commas inside quotes and between parameters are not boundaries.
+        assert_eq!(split_challenges(&sha), vec![sha.clone()]);
+        let parsed = crate::sip::auth::choose(&split_challenges(&joined)).expect("a challenge");
+        assert_eq!(parsed.algorithm, Algorithm::Sha256);
+        assert_eq!(parsed.opaque.as_deref(), Some("o,p"));
+        assert!(split_challenges("").is_empty());
+    }
+
+    #[test]
+    fn path_segments_are_percent_encoded() {
+        assert_eq!(encode_segment("+14255550100"), "%2B14255550100");
+        assert_eq!(encode_segment("leg-7"), "leg-7");
+        assert_eq!(encode_segment("o'brien bob"), "o%27brien%20bob");
+        assert_eq!(encode_segment("zoë"), "zo%C3%AB");
+    }
+
+    #[test]
+    fn failures_read_as_sentences() {
+        let refused = ApiFailure::Refused(ApiError {
+            error: "held-by-other".into(),
+            message: "+14255550199 is held by someone else".into(),
+        });
+        assert_eq!(refused.to_string(), "+14255550199 is held by someone else");
+        assert!(ApiFailure::Unauthorized.to_string().contains("sign in again"));
+    }
+}

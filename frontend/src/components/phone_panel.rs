@@ -1,0 +1,223 @@
+//! The phone panel: the simulated telephone network's phones that this
+//! person holds (PROTOCOL.md §5, docs/protocol-additions.md). A held number
+//! rings here when a conference dials it, until the person answers,
+//! declines (cause 21) or lets it ring out; a connected call lasts until
+//! they hang up (cause 16). Live through the `/pstn/events` long-poll.
+//!
+//! Below the phones, the network's fault injection: the bridge can be made
+//! to fail under one of the person's own conferences (the fatal-error flow).
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use rollcall_shared::api::{Panel, PanelPhone};
+use rollcall_shared::soap::is_e164;
+
+use crate::api::{self, ApiFailure};
+use crate::client::{clean_phone, Client};
+
+/// After a failed long-poll, how long to wait before the next (ms).
+const RETRY_MS: u32 = 2_000;
+
+#[component]
+pub fn PhonePanel(client: Client) -> impl IntoView {
+    let panel = RwSignal::new(None::<Panel>);
+    let error = RwSignal::new(None::<String>);
+    let alive = RwSignal::new(true);
+    on_cleanup(move || alive.set(false));
+
+    // The long-poll: each answer is the whole panel; a lost answer costs nothing.
+    spawn_local(async move {
+        let mut version = None;
+        while alive.get_untracked() {
+            let answer = match version {
+                None => api::panel(client).await,
+                Some(v) => api::panel_changes(client, v).await,
+            };
+            if !alive.get_untracked() {
+                break;
+            }
+            match answer {
+                Ok(p) => {
+                    version = Some(p.version);
+                    show(panel, p);
+                }
+                Err(e) => {
+                    error.set(Some(e.to_string()));
+                    version = None;
+                    pause(RETRY_MS).await;
+                }
+            }
+        }
+    });
+
+    let number = RwSignal::new(String::new());
+    let hold = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let typed = clean_phone(&number.get_untracked());
+        if !is_e164(&typed) {
+            error.set(Some("Enter the number in international form, e.g. +14255550199.".into()));
+            return;
+        }
+        number.set(String::new());
+        perform(panel, error, async move { api::hold(client, &typed).await });
+    };
+
+    view! {
+        <section class="card panel" data-testid="phone-panel">
+            <h2>"Phones"</h2>
+            <p class="help">
+                "Hold a number and calls to it ring here until you answer, decline or let it ring out. "
+                "Numbers nobody holds answer by themselves."
+            </p>
+            <form class="hold" on:submit=hold>
+                <label class="grow">
+                    "Number"
+                    <input type="tel" placeholder="+14255550199" data-testid="panel-number" bind:value=number />
+                </label>
+                <button type="submit" data-testid="panel-hold">"Hold"</button>
+            </form>
+            {move || error.get().map(|e| view! { <p class="error" data-testid="panel-error">{e}</p> })}
+            <ul class="phones">
+                {move || panel.with(|p| match p {
+                    None => view! { <li class="empty">"Loading…"</li> }.into_any(),
+                    Some(p) if p.phones.is_empty() => {
+                        view! { <li class="empty">"You hold no phone."</li> }.into_any()
+                    }
+                    Some(p) => p.phones.iter().cloned().map(|phone| view! {
+                        <PhoneRow phone panel error client />
+                    }).collect_view().into_any(),
+                })}
+            </ul>
+        </section>
+        <BridgeFaults client />
+    }
+}
+
+/// Runs a panel action; every action answers with the new panel.
+fn perform(
+    panel: RwSignal<Option<Panel>>,
+    error: RwSignal<Option<String>>,
+    action: impl std::future::Future<Output = Result<Panel, ApiFailure>> + 'static,
+) {
+    spawn_local(async move {
+        match action.await {
+            Ok(p) => {
+                error.set(None);
+                show(panel, p);
+            }
+            Err(e) => error.set(Some(e.to_string())),
+        }
+    })
+}
+
+fn show(panel: RwSignal<Option<Panel>>, p: Panel) {
+    if panel.with_untracked(|old| old.as_ref() != Some(&p)) {
+        panel.set(Some(p));
+    }
+}
+
+async fn pause(ms: u32) {
+    #[cfg(target_arch = "wasm32")]
+    gloo_timers::future::TimeoutFuture::new(ms).await;
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = ms;
+}
+
+#[component]
+fn PhoneRow(
+    phone: PanelPhone,
+    panel: RwSignal<Option<Panel>>,
+    error: RwSignal<Option<String>>,
+    client: Client,
+) -> impl IntoView {
+    let number = phone.number.clone();
+    let release = move |_| {
+        let number = number.clone();
+        perform(panel, error, async move { api::release(client, &number).await });
+    };
+    let on_call = move |id: String, action: &'static str| {
+        move |_| {
+            let id = id.clone();
+            perform(panel, error, async move { api::act_on_call(client, &id, action).await });
+        }
+    };
+    let call = phone.call.clone();
+    let state = call.as_ref().map_or("idle", |c| match c.state.as_str() {
+        "dialing" => "dialing",
+        "ringing" => "ringing",
+        "connected" => "connected",
+        _ => "other",
+    });
+    view! {
+        <li class=format!("phone phone-{state}") data-testid="panel-phone" data-number=phone.number.clone()>
+            <span class="number" data-testid="panel-phone-number">{phone.number.clone()}</span>
+            <span class=format!("state state-{state}") data-testid="panel-call-state">
+                {match &call {
+                    None => "idle".to_string(),
+                    Some(c) if c.state == "ringing" => format!("ringing — {} calls", c.caller),
+                    Some(c) => c.state.clone(),
+                }}
+            </span>
+            <span class="actions">
+                {call.map(|c| match c.state.as_str() {
+                    "ringing" => view! {
+                        <button data-testid="panel-answer" on:click=on_call(c.id.clone(), "answer")>"Answer"</button>
+                        <button class="danger" data-testid="panel-decline" on:click=on_call(c.id.clone(), "decline")>"Decline"</button>
+                    }.into_any(),
+                    "connected" => view! {
+                        <button class="danger" data-testid="panel-hangup" on:click=on_call(c.id.clone(), "hangup")>"Hang up"</button>
+                    }.into_any(),
+                    _ => ().into_any(),
+                })}
+                <button class="link" data-testid="panel-release" on:click=release>"Release"</button>
+            </span>
+        </li>
+    }
+}
+
+/// Fault injection for the person's own running conferences.
+#[component]
+fn BridgeFaults(client: Client) -> impl IntoView {
+    let running = Memo::new(move |_| {
+        client.roster.with(|r| {
+            r.conferences()
+                .iter()
+                .filter(|c| !c.is_over())
+                .map(|c| c.id.clone())
+                .collect::<Vec<_>>()
+        })
+    });
+    let message = RwSignal::new(None::<String>);
+    let crash = move |id: String| {
+        spawn_local(async move {
+            let said = match api::crash_bridge(client, &id).await {
+                Ok(_) => format!("The bridge failed under {id}."),
+                Err(e) => e.to_string(),
+            };
+            message.set(Some(said));
+        })
+    };
+    view! {
+        <section class="card faults" data-testid="bridge-faults">
+            <h2>"Network faults"</h2>
+            <p class="help">"Make the conference bridge fail under one of your running conferences: everyone is cut off and the conference ends with a fatal error."</p>
+            <Show when=move || running.with(Vec::is_empty)>
+                <p class="empty">"No conference running."</p>
+            </Show>
+            <ul>
+                <For each=move || running.get() key=|id| id.clone() children=move |id| {
+                    let target = id.clone();
+                    view! {
+                        <li data-testid="fault-conference">
+                            <span class="conference-id">{id}</span>
+                            <button class="link danger" data-testid="crash-bridge"
+                                on:click=move |_| crash(target.clone())>"Fail the bridge"</button>
+                        </li>
+                    }
+                } />
+            </ul>
+            {move || message.get().map(|m| view! { <p class="help" data-testid="fault-result">{m}</p> })}
+        </section>
+    }
+}

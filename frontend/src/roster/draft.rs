@@ -1,0 +1,218 @@
+//! The roster of seed Figure 3 before the call: the people to call, each
+//! with the number chosen from their location drop-down. Filled by typing
+//! names (resolved against the address books), by the address-book picker,
+//! or by "Conference everyone" on an e-mail; turned into the participants
+//! of one `CreateConference`. Pure state, host-tested.
+
+use rollcall_shared::directory::{fold, Person, Phone};
+use rollcall_shared::soap::{Location, Party};
+
+/// One person on the draft roster and the number they will be called at
+/// (`None` when they have no number: shown, but not called).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub person: Person,
+    pub number: Option<String>,
+}
+
+impl Member {
+    pub fn new(person: Person) -> Self {
+        let number = person.phones.first().map(|p| p.number.clone());
+        Member { person, number }
+    }
+
+    /// The chosen number with its location label.
+    pub fn phone(&self) -> Option<&Phone> {
+        let number = self.number.as_deref()?;
+        self.person.phones.iter().find(|p| p.number == number)
+    }
+
+    /// The participant to dial, when there is a number.
+    pub fn party(&self) -> Option<Party> {
+        self.phone().map(|phone| party(&self.person, phone))
+    }
+}
+
+/// The SOAP party for `person` at `phone`.
+pub fn party(person: &Person, phone: &Phone) -> Party {
+    Party {
+        name: person.name.clone(),
+        phone: phone.number.clone(),
+        location: phone.location,
+        email: person.emails.first().cloned(),
+    }
+}
+
+/// A person made of a typed number alone (nobody in the books has it).
+pub fn person_at(number: &str) -> Person {
+    Person {
+        name: number.to_string(),
+        also_known_as: Vec::new(),
+        emails: Vec::new(),
+        phones: vec![Phone { number: number.to_string(), location: Location::Other }],
+        sources: Vec::new(),
+        user: None,
+    }
+}
+
+/// Whether two people are one: a shared e-mail, a name that folds the
+/// same, or (for people known only by a number) the same number.
+pub fn same_person(a: &Person, b: &Person) -> bool {
+    let shared_email = a
+        .emails
+        .iter()
+        .any(|x| b.emails.iter().any(|y| x.eq_ignore_ascii_case(y)));
+    let known = |p: &Person| !p.sources.is_empty() || !p.emails.is_empty();
+    let same_number_only = !known(a)
+        && !known(b)
+        && a.phones.iter().any(|x| b.phones.iter().any(|y| x.number == y.number));
+    shared_email || fold(&a.name) == fold(&b.name) || same_number_only
+}
+
+/// The draft roster.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Draft {
+    pub members: Vec<Member>,
+}
+
+impl Draft {
+    /// Adds `person` unless they are on the roster already; whether added.
+    pub fn add(&mut self, person: Person) -> bool {
+        if self.members.iter().any(|m| same_person(&m.person, &person)) {
+            return false;
+        }
+        self.members.push(Member::new(person));
+        true
+    }
+
+    /// Replaces the roster with `people` (e.g. everyone on an e-mail).
+    pub fn replace(&mut self, people: Vec<Person>) {
+        self.members.clear();
+        for person in people {
+            self.add(person);
+        }
+    }
+
+    pub fn remove(&mut self, index: usize) {
+        if index < self.members.len() {
+            self.members.remove(index);
+        }
+    }
+
+    /// Picks one of member `index`'s own numbers.
+    pub fn choose(&mut self, index: usize, number: &str) {
+        if let Some(m) = self.members.get_mut(index) {
+            if m.person.phones.iter().any(|p| p.number == number) {
+                m.number = Some(number.to_string());
+            }
+        }
+    }
+
+    /// The participants to dial: everyone with a number.
+    pub fn parties(&self) -> Vec<Party> {
+        self.members.iter().filter_map(Member::party).collect()
+    }
+
+    /// The people who will not be called, for lack of a number.
+    pub fn without_number(&self) -> Vec<&str> {
+        self.members
+            .iter()
+            .filter(|m| m.number.is_none())
+            .map(|m| m.person.name.as_str())
+            .collect()
+    }
+}
+
+/// The person among `people` who has `number`, if any (to show a live
+/// participant's presence and other numbers).
+pub fn who_has<'a>(people: &'a [Person], number: &str) -> Option<&'a Person> {
+    people.iter().find(|p| p.phones.iter().any(|ph| ph.number == number))
+}
+
+/// "mobile · +14255550142".
+pub fn phone_label(phone: &Phone) -> String {
+    format!("{} · {}", phone.location.as_str(), phone.number)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rollcall_shared::directory::Source;
+
+    fn person(name: &str, email: &str, phones: &[(&str, Location)]) -> Person {
+        Person {
+            name: name.into(),
+            also_known_as: vec![],
+            emails: if email.is_empty() { vec![] } else { vec![email.into()] },
+            phones: phones
+                .iter()
+                .map(|(n, l)| Phone { number: n.to_string(), location: *l })
+                .collect(),
+            sources: vec![Source::Directory],
+            user: None,
+        }
+    }
+
+    #[test]
+    fn a_member_is_called_at_their_first_number_until_another_is_chosen() {
+        let mut draft = Draft::default();
+        let robert = person(
+            "Robert O'Brien",
+            "robertob@test123.com",
+            &[("+14255550142", Location::Mobile), ("+14255550143", Location::Work)],
+        );
+        assert!(draft.add(robert.clone()));
+        assert_eq!(draft.parties()[0].phone, "+14255550142");
+        assert_eq!(draft.parties()[0].location, Location::Mobile);
+        assert_eq!(draft.parties()[0].email.as_deref(), Some("robertob@test123.com"));
+
+        draft.choose(0, "+14255550143");
+        assert_eq!(draft.parties()[0].phone, "+14255550143");
+        assert_eq!(draft.parties()[0].location, Location::Work);
+        // Not one of his numbers: ignored.
+        draft.choose(0, "+19999999999");
+        assert_eq!(draft.parties()[0].phone, "+14255550143");
+        assert_eq!(phone_label(draft.members[0].phone().unwrap()), "work · +14255550143");
+    }
+
+    #[test]
+    fn the_same_person_is_added_once() {
+        let mut draft = Draft::default();
+        assert!(draft.add(person("Zoë Müller", "zoe@x.example", &[("+14255550160", Location::Work)])));
+        // Same e-mail, another spelling; same folded name, no e-mail.
+        assert!(!draft.add(person("Zoe M.", "ZOE@x.example", &[])));
+        assert!(!draft.add(person("zoe  muller", "", &[])));
+        // A typed number, twice.
+        assert!(draft.add(person_at("+12065550100")));
+        assert!(!draft.add(person_at("+12065550100")));
+        assert!(draft.add(person_at("+12065550101")));
+        assert_eq!(draft.members.len(), 3);
+        draft.remove(1);
+        draft.remove(7);
+        assert_eq!(draft.members.len(), 2);
+    }
+
+    #[test]
+    fn people_without_a_number_are_listed_not_called() {
+        let mut draft = Draft::default();
+        let mut erin = person("Erin Example", "erin@partner.example", &[]);
+        erin.sources = vec![Source::Email];
+        let mut bob = person("Bob Baker", "bob@rollcall.example", &[("+14255550102", Location::Work)]);
+        bob.user = Some("bob".into());
+        draft.replace(vec![bob, erin.clone(), erin]);
+        assert_eq!(draft.members.len(), 2);
+        assert_eq!(draft.parties().len(), 1);
+        assert_eq!(draft.without_number(), vec!["Erin Example"]);
+        assert_eq!(draft.members[0].person.user.as_deref(), Some("bob"));
+    }
+
+    #[test]
+    fn a_live_number_leads_back_to_its_person() {
+        let people = vec![
+            person("Bob Baker", "bob@x", &[("+14255550102", Location::Work)]),
+            person("Dan Novák", "dan@x", &[("+14255550170", Location::Work), ("+14255550171", Location::Mobile)]),
+        ];
+        assert_eq!(who_has(&people, "+14255550171").map(|p| p.name.as_str()), Some("Dan Novák"));
+        assert!(who_has(&people, "+15005550002").is_none());
+    }
+}
