@@ -8,6 +8,7 @@ export const PASSWORD = 'demo-pass';
 export const ANSWERS = '+14255550101';
 export const UNALLOCATED = '+15005550001';
 export const BUSY = '+15005550002';
+export const NO_ANSWER = '+15005550003';
 export const HANGS_UP = '+15005550004';
 
 /// A number nobody else in the suite uses (it answers, like any ordinary
