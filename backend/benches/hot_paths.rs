@@ -9,7 +9,11 @@ mod common;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use common::panel::Person;
 use common::TestServer;
+use rollcall::store::Book;
+use rollcall_shared::directory::{self, Address, Entry, Phone};
+use rollcall_shared::pidf;
 use rollcall_shared::digest::{Algorithm, Challenge};
 use rollcall_shared::sip;
 use rollcall_shared::soap::conference::{CreateConference, Reply, Request};
@@ -123,7 +127,50 @@ fn cpu_paths() -> (Duration, Duration, Duration) {
             verify = t;
         }
     }
+    address_book_paths();
     (decode, parse, verify)
+}
+
+/// A directory of `n` people with two numbers each, names and e-mails
+/// distinct (`Person 17 Example`, `p17@directory.example`).
+fn big_directory(n: usize) -> Vec<Entry> {
+    (0..n)
+        .map(|i| Entry {
+            name: format!("Person {i} Example"),
+            emails: vec![format!("p{i}@directory.example")],
+            phones: vec![
+                Phone { number: format!("+1425{:07}", i), location: Location::Work },
+                Phone { number: format!("+1206{:07}", i), location: Location::Mobile },
+            ],
+            user: None,
+        })
+        .collect()
+}
+
+/// Resolution and merging run on every `/api/resolve` and "conference
+/// everyone": both books are merged per request.
+fn address_book_paths() {
+    let directory = big_directory(1000);
+    let contacts: Vec<Entry> = big_directory(100).into_iter().map(|mut e| {
+        e.phones.truncate(1);
+        e
+    }).collect();
+    per_op("resolve \"person 42\" (100 contacts + 1000 dir)", || {
+        black_box(directory::resolve(black_box("person 42"), &contacts, &directory));
+    });
+    per_op("resolve everyone (100 contacts + 1000 dir)", || {
+        black_box(directory::resolve("", &contacts, &directory));
+    });
+    let addresses: Vec<Address> =
+        (0..8).map(|i| Address { name: Some(format!("Person {i} Example")), email: format!("p{i}@directory.example") }).collect();
+    per_op("conference everyone, 8 addresses (1100 entries)", || {
+        black_box(directory::roster(&addresses, &[], &contacts, &directory));
+    });
+    let body = pidf::document("sip:bob@rollcall.local", pidf::Basic::Open);
+    per_op("PIDF write + read", || {
+        black_box(pidf::basic(&pidf::document(black_box("sip:bob@rollcall.local"), pidf::Basic::Open)).ok());
+    });
+    let _ = body;
 }
 
 async fn socket_paths(cpu: (Duration, Duration, Duration)) {
@@ -180,6 +227,25 @@ async fn socket_paths(cpu: (Duration, Duration, Duration)) {
     }
     let create_p50 = percentiles("CreateConference → response (all boxes)", to_response);
     percentiles("CreateConference → active (sim: 5+10 ms)", to_active);
+
+    // Address book over HTTP: digest check, both books from SQLite, merge.
+    server
+        .running
+        .store
+        .address_books()
+        .add_all(&Book::Directory, &big_directory(1000))
+        .await
+        .expect("a big directory");
+    let mut person = Person::new(&server, "alice");
+    let mut resolve = Vec::new();
+    for i in 0..220 {
+        let start = Instant::now();
+        black_box(person.ok(reqwest::Method::GET, "/api/resolve?q=person%2042").await);
+        if i >= 20 {
+            resolve.push(start.elapsed());
+        }
+    }
+    percentiles("GET /api/resolve (HTTP digest, 1000+ entries)", resolve);
 
     let (decode, parse, verify) = cpu;
     ratio("relay round trip / SIP parse", relay_p50, parse);

@@ -247,31 +247,48 @@ fn absorb(person: &mut Person, source: Source, entry: &Entry) {
     }
 }
 
-/// Does `person` match the folded query? Every word of the query must
-/// begin a word of one of their names (apostrophes ignored, so `obrien`
-/// finds `O'Brien`), or the query must be part of one of their e-mails.
-/// The empty query matches everyone (the seed: no text brings up the book).
+/// What was typed, folded once for matching against many people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    /// The folded text (for e-mails).
+    folded: String,
+    /// Its words, apostrophes removed (for names).
+    words: Vec<String>,
+}
+
+impl Query {
+    pub fn new(text: &str) -> Query {
+        let folded = fold(text);
+        let words = if folded.is_empty() { Vec::new() } else { folded.split(' ').map(|w| w.replace('\'', "")).collect() };
+        Query { folded, words }
+    }
+
+    /// Does `person` match? Every word of the query must begin a word of
+    /// one of their names (apostrophes ignored, so `obrien` finds
+    /// `O'Brien`), or the query must be part of one of their e-mails. The
+    /// empty query matches everyone (the seed: no text brings up the book).
+    pub fn matches(&self, person: &Person) -> bool {
+        if self.folded.is_empty() || person.emails.iter().any(|e| email_key(e).contains(&self.folded)) {
+            return true;
+        }
+        std::iter::once(&person.name).chain(&person.also_known_as).any(|name| {
+            let folded = fold(name).replace('\'', "");
+            self.words.iter().all(|w| folded.split(' ').any(|n| n.starts_with(w.as_str())))
+        })
+    }
+}
+
+/// Does `person` match `query`? See [`Query::matches`]; fold the query
+/// once with [`Query::new`] to test many people.
 pub fn matches(person: &Person, query: &str) -> bool {
-    let query = fold(query);
-    if query.is_empty() {
-        return true;
-    }
-    if person.emails.iter().any(|e| email_key(e).contains(&query)) {
-        return true;
-    }
-    let strip = |s: &str| s.replace('\'', "");
-    let words: Vec<String> = query.split(' ').map(strip).collect();
-    std::iter::once(&person.name).chain(&person.also_known_as).any(|name| {
-        let folded = fold(name);
-        let name_words: Vec<String> = folded.split(' ').map(strip).collect();
-        words.iter().all(|w| name_words.iter().any(|n| n.starts_with(w.as_str())))
-    })
+    Query::new(query).matches(person)
 }
 
 /// Resolves typed text against both books: the merged people that match.
 pub fn resolve(query: &str, contacts: &[Entry], directory: &[Entry]) -> Vec<Person> {
+    let query = Query::new(query);
     let people = merge(tagged(contacts, directory));
-    people.into_iter().filter(|p| matches(p, query)).collect()
+    people.into_iter().filter(|p| query.matches(p)).collect()
 }
 
 fn tagged<'a>(contacts: &'a [Entry], directory: &'a [Entry]) -> impl Iterator<Item = (Source, &'a Entry)> {
