@@ -17,7 +17,7 @@ use rollcall_shared::soap::Party;
 
 use super::presence_badge::PresenceBadge;
 use crate::client::{new_request_id, Client};
-use crate::roster::draft::{party, phone_label};
+use crate::roster::draft::{party, phone_label, short_labels};
 use crate::roster::ParticipantView;
 
 /// What the row may do, decided by its conference card.
@@ -114,8 +114,8 @@ pub fn ParticipantRow(
                     call(number);
                 }
             }>
-                {numbers.iter().map(|p| view! {
-                    <option value=p.number.clone() selected=p.number == participant.phone>{phone_label(p)}</option>
+                {numbers.iter().zip(short_labels(&numbers)).map(|(p, label)| view! {
+                    <option value=p.number.clone() selected=p.number == participant.phone title=phone_label(p)>{label}</option>
                 }).collect_view()}
             </select>
         }

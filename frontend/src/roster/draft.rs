@@ -134,6 +134,24 @@ pub fn phone_label(phone: &Phone) -> String {
     format!("{} · {}", phone.location.as_str(), phone.number)
 }
 
+/// Short labels for a narrow drop-down of one person's numbers: the
+/// location alone ("mobile"), with the last four digits where two numbers
+/// share a location ("work …0143").
+pub fn short_labels(phones: &[Phone]) -> Vec<String> {
+    phones
+        .iter()
+        .map(|p| {
+            let shared = phones.iter().filter(|q| q.location == p.location).count() > 1;
+            let tail = &p.number[p.number.len().saturating_sub(4)..];
+            if shared {
+                format!("{} …{tail}", p.location.as_str())
+            } else {
+                p.location.as_str().to_string()
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,6 +222,16 @@ mod tests {
         assert_eq!(draft.parties().len(), 1);
         assert_eq!(draft.without_number(), vec!["Erin Example"]);
         assert_eq!(draft.members[0].person.user.as_deref(), Some("bob"));
+    }
+
+    #[test]
+    fn short_labels_tell_numbers_apart() {
+        let phones = [
+            Phone { number: "+14255550142".into(), location: Location::Mobile },
+            Phone { number: "+14255550143".into(), location: Location::Work },
+            Phone { number: "+14255550144".into(), location: Location::Work },
+        ];
+        assert_eq!(short_labels(&phones), ["mobile", "work …0143", "work …0144"]);
     }
 
     #[test]
