@@ -17,4 +17,13 @@ test('a busy participant shows busy, with the cause in words', async ({ page }) 
   await expect(bob.getByTestId('participant-disconnect')).toHaveCount(0);
   // The conference carries on.
   await expect(conference.getByTestId('conference-state')).toHaveText('active');
+
+  // The row's button follows the call: Call tries again (a new leg takes
+  // the row's place), Remove takes the row off the roster.
+  await bob.getByTestId('participant-connect').click();
+  await expect(conference.getByTestId('participant-row')).toHaveCount(2);
+  await expect(bob.getByTestId('participant-history')).toHaveText('dialing → ringing → busy');
+  await bob.getByTestId('participant-remove').click();
+  await expect(bob).toHaveCount(0);
+  await expect(conference.getByTestId('participant-row')).toHaveCount(1);
 });
