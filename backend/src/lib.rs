@@ -14,6 +14,8 @@
 //! - [`pim`]: the personal information manager of seed Figure 3 — address
 //!   books, inbox, vCard and .eml import, "conference everyone" rosters,
 //!   and their JSON API (`/api/`).
+//! - [`operator_file`]: how `rollcall bridge crash` finds `serve`'s private
+//!   conference web service.
 //!
 //! The boxes talk only over real sockets, even inside `rollcall serve`.
 
@@ -23,6 +25,7 @@ pub mod digest_auth;
 pub mod gateway;
 pub mod http_digest;
 pub mod im_server;
+pub mod operator_file;
 pub mod pim;
 pub mod signing;
 pub mod serve;

@@ -23,6 +23,9 @@ use rollcall::web::{self, ClientConfig};
 use rollcall_shared::sip::random_hex;
 use tokio::net::TcpListener;
 
+/// Where `rollcall conference-service` listens by default.
+const STANDALONE_CONFERENCE_URL: &str = "http://127.0.0.1:8081/conference";
+
 #[derive(Parser)]
 #[command(name = "rollcall", version, about = "Conference calls started from the browser, over SIP and SOAP")]
 struct Cli {
@@ -80,14 +83,22 @@ enum DirectoryCommand {
 enum BridgeCommand {
     /// Make the bridge fail under a conference: every participant is
     /// disconnected (cause 41), then the conference terminated (fatal-error).
+    ///
+    /// Against `rollcall serve` on this machine, `--db` is enough: serve
+    /// writes its private conference URL and token beside the database.
+    /// Against a standalone conference service, give `--token` (and
+    /// `--conference-url`).
     Crash {
         conference_id: String,
         /// The conference web service's SOAP endpoint; /admin/crash is beside it.
-        #[arg(long, default_value = "http://127.0.0.1:8081/conference", env = "ROLLCALL_CONFERENCE_URL")]
-        conference_url: String,
+        #[arg(long, env = "ROLLCALL_CONFERENCE_URL")]
+        conference_url: Option<String>,
         /// The conference web service's bearer token.
         #[arg(long, env = "ROLLCALL_CONFERENCE_TOKEN")]
-        token: String,
+        token: Option<String>,
+        /// The database of the `rollcall serve` to reach (without --token).
+        #[arg(long, default_value = "rollcall.db", env = "ROLLCALL_DB")]
+        db: String,
     },
 }
 
@@ -270,8 +281,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(command) => run_user(command).await,
         Command::Calls { db, limit } => run_calls(&db, limit).await,
         Command::Directory(DirectoryCommand::Import { file, db }) => run_directory_import(&file, &db).await,
-        Command::Bridge(BridgeCommand::Crash { conference_id, conference_url, token }) => {
-            run_bridge_crash(&conference_id, &conference_url, &token).await
+        Command::Bridge(BridgeCommand::Crash { conference_id, conference_url, token, db }) => {
+            let (url, token) = match token {
+                Some(token) => (conference_url.unwrap_or_else(|| STANDALONE_CONFERENCE_URL.to_string()), token),
+                None => {
+                    let file = rollcall::operator_file::OperatorFile::read(&db)?;
+                    (conference_url.unwrap_or(file.conference_url), file.token)
+                }
+            };
+            run_bridge_crash(&conference_id, &url, &token).await
         }
     }
 }

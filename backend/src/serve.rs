@@ -15,6 +15,8 @@ use rollcall_shared::sip::random_hex;
 use tokio::net::TcpListener;
 use tracing::info;
 
+use crate::operator_file::OperatorFile;
+
 use crate::bridge::{phone_panel, SimDelays, Simulator};
 use crate::conference::{self, ConferenceConfig, ConferenceService, StoreRecorder};
 use crate::digest_auth::Authenticator;
@@ -104,6 +106,10 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         bridge_events,
     )?;
     spawn_http(conference_listener, conference::router(Arc::clone(&service)));
+    // For `rollcall bridge crash` on this machine (the port and token are private).
+    OperatorFile { conference_url: conference_url.clone(), token: token.clone() }
+        .write(&options.db)
+        .context("writing the operator file")?;
 
     // IM server, the browser app, and the simulated network's phone panel
     // (HTTP digest against the same users, with nonces of its own).

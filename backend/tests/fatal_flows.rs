@@ -71,6 +71,34 @@ async fn a_bridge_crash_disconnects_everyone_then_terminates_with_fatal_error() 
     assert_eq!(seen.events.len() - before, 4, "nothing but those four events");
 }
 
+/// `rollcall bridge crash ID --db DB` against a running `serve`: the
+/// command finds the private conference service through the operator file
+/// serve wrote beside its database.
+#[tokio::test]
+async fn the_bridge_crash_command_reaches_serve_through_its_operator_file() {
+    let server = TestServer::start().await;
+    let mut alice = signed_in(&server, "alice").await;
+    let mut seen = Seen::default();
+    let (conference_id, initiator) = active_conference(&mut alice, &mut seen, "+14255550100").await;
+    let before = seen.events.len();
+    let args = ["bridge", "crash", conference_id.as_str(), "--db", server.db.as_str()].map(String::from);
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_rollcall"))
+            .args(&args)
+            .env_remove("ROLLCALL_CONFERENCE_TOKEN")
+            .env_remove("ROLLCALL_CONFERENCE_URL")
+            .output()
+            .expect("rollcall runs")
+    })
+    .await
+    .expect("the command finishes");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains(&conference_id));
+    let last = read_until(&mut alice, &mut seen, is_conference(ConferenceState::Terminated)).await;
+    assert!(matches!(&last, Reply::ConferenceStatus(s) if s.reason == Some(TerminationReason::FatalError)), "{last:?}");
+    assert_eq!(disconnected(&seen, before), [(initiator, Some(41))]);
+}
+
 /// The phone panel's crash route: only the conference's owner may fail the
 /// bridge under it; for anyone else the conference does not exist.
 #[tokio::test]

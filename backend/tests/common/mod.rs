@@ -29,6 +29,8 @@ pub const PATIENCE: Duration = Duration::from_secs(10);
 
 pub struct TestServer {
     pub running: Running,
+    /// The SQLite file (in a temporary directory).
+    pub db: String,
     _dir: tempfile::TempDir,
 }
 
@@ -54,9 +56,10 @@ impl TestServer {
             demo_users: ["alice", "bob", "carol"].iter().map(|u| (u.to_string(), format!("{u}-pw"))).collect(),
         };
         adjust(&mut options);
+        let db = options.db.clone();
         let running = serve::start(options).await.expect("rollcall starts");
         assert!(running.gateway.user_agent.wait_registered(PATIENCE).await, "the gateway registers");
-        TestServer { running, _dir: dir }
+        TestServer { running, db, _dir: dir }
     }
 
     pub fn ws_url(&self) -> String {
@@ -65,6 +68,33 @@ impl TestServer {
 
     pub async fn client(&self, user: &str) -> Client {
         Client::connect(&self.ws_url(), user).await
+    }
+}
+
+/// A dialog from the client's side, as a 2xx to its request set it up.
+#[derive(Debug, Clone)]
+pub struct Dialog {
+    pub call_id: String,
+    /// Our From tag.
+    pub local_tag: String,
+    /// The remote AOR (our To) and its tag.
+    pub remote: String,
+    pub remote_tag: String,
+    /// The remote target: the URI in the 2xx's `Contact`.
+    pub target: String,
+}
+
+impl Dialog {
+    /// The dialog a 2xx response to this client's request established.
+    pub fn of(ok: &rsip::Response) -> Dialog {
+        let contact = sip::header(&ok.headers, "Contact").expect("the 2xx has a Contact");
+        Dialog {
+            call_id: sip::call_id(ok).expect("Call-ID"),
+            local_tag: sip::from_tag(ok).expect("From tag"),
+            remote: sip::to_aor(ok).expect("To"),
+            remote_tag: sip::to_tag(ok).expect("To tag"),
+            target: sip::parse_name_addr(&contact).expect("Contact parses").uri,
+        }
     }
 }
 
@@ -201,22 +231,56 @@ impl Client {
     ) -> rsip::Response {
         let call_id = sip::new_call_id();
         for _ in 0..2 {
-            let mut builder = extra(self.request(method, to, to, &call_id));
-            if let Some((challenge, nc)) = self.proxy_challenge.as_mut() {
-                *nc += 1;
-                let password = format!("{}-pw", self.user);
-                let creds = challenge.answer(&self.user, &password, &method.to_string(), to, "c0ffee", *nc);
-                builder = builder.header("Proxy-Authorization", &creds.to_header_value());
-            }
-            self.send_raw(&builder.build().expect("builds").to_string()).await;
-            let response = self.recv_response().await;
-            if response.status_code.code() != 407 {
+            let builder = extra(self.request(method, to, to, &call_id));
+            if let Some(response) = self.send_proxied(method, to, builder).await {
                 return response;
             }
-            let offered = sip::header_all(&response.headers, "Proxy-Authenticate");
-            self.proxy_challenge = Some((Challenge::parse(&offered[0]).expect("challenge parses"), 0));
         }
         panic!("still challenged after answering");
+    }
+
+    /// Sends a request inside `dialog` (RFC 3261 §12.2.1.1: its Call-ID,
+    /// our From tag, the remote To tag) to Request-URI `uri`, through the
+    /// IM server, answering one 407; the final response.
+    pub async fn in_dialog(
+        &mut self,
+        method: rsip::Method,
+        uri: &str,
+        dialog: &Dialog,
+        extra: impl Fn(RequestBuilder) -> RequestBuilder,
+    ) -> rsip::Response {
+        for _ in 0..2 {
+            self.cseq += 1;
+            let builder = RequestBuilder::new(method, uri)
+                .via("client.invalid", &sip::new_branch())
+                .from(&self.aor, None, &dialog.local_tag)
+                .to(&dialog.remote, Some(&dialog.remote_tag))
+                .call_id(&dialog.call_id)
+                .cseq(self.cseq);
+            if let Some(response) = self.send_proxied(method, uri, extra(builder)).await {
+                return response;
+            }
+        }
+        panic!("still challenged after answering");
+    }
+
+    /// Sends `builder` with `Proxy-Authorization` when a challenge is
+    /// known; the response, or `None` after learning a new 407 challenge.
+    async fn send_proxied(&mut self, method: rsip::Method, uri: &str, mut builder: RequestBuilder) -> Option<rsip::Response> {
+        if let Some((challenge, nc)) = self.proxy_challenge.as_mut() {
+            *nc += 1;
+            let password = format!("{}-pw", self.user);
+            let creds = challenge.answer(&self.user, &password, &method.to_string(), uri, "c0ffee", *nc);
+            builder = builder.header("Proxy-Authorization", &creds.to_header_value());
+        }
+        self.send_raw(&builder.build().expect("builds").to_string()).await;
+        let response = self.recv_response().await;
+        if response.status_code.code() != 407 {
+            return Some(response);
+        }
+        let offered = sip::header_all(&response.headers, "Proxy-Authenticate");
+        self.proxy_challenge = Some((Challenge::parse(&offered[0]).expect("challenge parses"), 0));
+        None
     }
 
     /// Sends a request to the gateway; asserts the 200.

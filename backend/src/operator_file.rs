@@ -1,0 +1,84 @@
+//! How an operator on the same machine reaches `rollcall serve`'s private
+//! conference web service.
+//!
+//! `serve` runs the conference web service on a loopback port of its own
+//! with a fresh bearer token each start: nothing outside the process needs
+//! them, except the operator's `rollcall bridge crash`. So `serve` writes
+//! both to a file beside its database, `DB.operator.json`, readable by the
+//! owner only (mode 0600 — as private as the database itself, which holds
+//! the users' HA1s), and `rollcall bridge crash --db DB` reads it when no
+//! `--token` is given. A file left by a server that has stopped is harmless:
+//! its port no longer answers.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+/// Where and how to reach the conference web service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorFile {
+    /// The SOAP endpoint (`http://127.0.0.1:PORT/conference`).
+    pub conference_url: String,
+    /// Its bearer token.
+    pub token: String,
+}
+
+/// `DB.operator.json` for the database path `db` (as `--db` takes it), or
+/// `None` for an in-memory database.
+pub fn path_for(db: &str) -> Option<PathBuf> {
+    (!db.is_empty() && db != ":memory:").then(|| PathBuf::from(format!("{db}.operator.json")))
+}
+
+impl OperatorFile {
+    /// Writes the file for database `db` (nothing for an in-memory one).
+    pub fn write(&self, db: &str) -> anyhow::Result<()> {
+        let Some(path) = path_for(db) else { return Ok(()) };
+        let text = serde_json::to_string_pretty(self)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&path).with_context(|| format!("writing {}", path.display()))?;
+        std::io::Write::write_all(&mut file, text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+        Ok(())
+    }
+
+    /// Reads the file a running `serve` wrote for database `db`.
+    pub fn read(db: &str) -> anyhow::Result<OperatorFile> {
+        let path = path_for(db).context("an in-memory database has no operator file")?;
+        let text = std::fs::read_to_string(&path).with_context(|| {
+            format!("reading {} (is `rollcall serve --db {db}` running on this machine? else pass --token)", path.display())
+        })?;
+        serde_json::from_str(&text).with_context(|| format!("{} is not an operator file", path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_file_sits_beside_the_database() {
+        assert_eq!(path_for("rollcall.db"), Some(PathBuf::from("rollcall.db.operator.json")));
+        assert_eq!(path_for("/tmp/x.db"), Some(PathBuf::from("/tmp/x.db.operator.json")));
+        assert_eq!(path_for(":memory:"), None);
+    }
+
+    #[test]
+    fn written_then_read_back_owner_only() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("r.db").to_string_lossy().into_owned();
+        let file = OperatorFile { conference_url: "http://127.0.0.1:1/conference".into(), token: "t0k".into() };
+        file.write(&db).expect("written");
+        assert_eq!(OperatorFile::read(&db).expect("read"), file);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path_for(&db).expect("a path")).expect("exists").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let missing = dir.path().join("none.db").to_string_lossy().into_owned();
+        assert!(OperatorFile::read(&missing).unwrap_err().to_string().contains("--token"));
+    }
+}
