@@ -60,14 +60,62 @@ impl Presence {
     }
 }
 
-/// Handles an authenticated SUBSCRIBE of `user`: creates, refreshes or
-/// ends a subscription, answers, and sends the NOTIFY that follows.
+/// Handles an authenticated SUBSCRIBE whose From is the authenticated
+/// user: creates, refreshes or ends a subscription, answers, and sends the
+/// NOTIFY that follows.
+///
+/// A SUBSCRIBE with a To tag is in-dialog (a refresh or an unsubscribe,
+/// RFC 6665 §4.1.2.2): it is matched to its subscription by dialog id
+/// (Call-ID, From tag, To tag) whatever its Request-URI — the 200's
+/// `Contact` (RFC 3261 §12.2.1.1) or the watched AOR — and gets `481` when
+/// no subscription has that id. Without To tag the Request-URI names the
+/// presentity and a new subscription starts.
 pub async fn subscribe(server: &Arc<ImServer>, conn: &Arc<Connection>, req: rsip::Request) {
     let event = sip::header(&req.headers, "Event").unwrap_or_default();
     if event.split(';').next().map(str::trim) != Some("presence") {
         let allow_events = sip::make_header("Allow-Events", "presence");
         return super::handler::reply(server, conn, &req, 489, None, vec![allow_events]).await;
     }
+    let (Ok(call_id), Some(subscriber_tag), Ok(subscriber)) = (sip::call_id(&req), sip::from_tag(&req), sip::from_aor(&req))
+    else {
+        return super::handler::reply(server, conn, &req, 400, Some("Bad Request (no From tag)"), Vec::new()).await;
+    };
+    let contact = sip::header(&req.headers, "Contact").and_then(|c| sip::parse_name_addr(&c).ok()).map(|na| na.uri);
+    let expires = sip::expires(&req).unwrap_or(MAX_EXPIRES).min(MAX_EXPIRES);
+    let dialog = Dialog { call_id, subscriber_tag, subscriber, contact, expires };
+    match sip::to_tag(&req) {
+        Some(local_tag) => in_dialog(server, conn, &req, dialog, local_tag).await,
+        None => new_subscription(server, conn, &req, dialog).await,
+    }
+}
+
+/// What a SUBSCRIBE says about its dialog and the lifetime it asks for.
+struct Dialog {
+    call_id: String,
+    subscriber_tag: String,
+    subscriber: String,
+    /// The subscriber's Contact URI (the remote target), if it sent one.
+    contact: Option<String>,
+    /// Granted lifetime in seconds (0: unsubscribe or fetch).
+    expires: u32,
+}
+
+/// The 200 OK to a SUBSCRIBE: our tag, the granted `Expires`, our Contact
+/// (the remote target of in-dialog requests, which reach [`subscribe`]).
+async fn accept(server: &ImServer, conn: &Connection, req: &rsip::Request, local_tag: &str, expires: u32) {
+    let mut resp = sip::response(req, 200, None, Some(local_tag));
+    resp.headers.push(sip::make_header("Expires", expires.to_string()));
+    resp.headers.push(sip::make_header("Contact", contact(server)));
+    conn.send(server, resp.to_string()).await;
+}
+
+/// Our Contact, in 200 OKs to SUBSCRIBE and in NOTIFYs.
+fn contact(server: &ImServer) -> String {
+    format!("<sip:{};transport=ws>", server.config.domain)
+}
+
+/// A SUBSCRIBE without To tag: the Request-URI names the presentity.
+async fn new_subscription(server: &Arc<ImServer>, conn: &Arc<Connection>, req: &rsip::Request, dialog: Dialog) {
     let presentity = sip::aor(&req.uri);
     let known = match presentity.strip_prefix("sip:").and_then(|r| r.split_once('@')) {
         Some((name, host)) if host.eq_ignore_ascii_case(&server.config.domain) => {
@@ -76,59 +124,69 @@ pub async fn subscribe(server: &Arc<ImServer>, conn: &Arc<Connection>, req: rsip
         _ => false,
     };
     if !known {
-        return super::handler::reply(server, conn, &req, 404, None, Vec::new()).await;
+        return super::handler::reply(server, conn, req, 404, None, Vec::new()).await;
     }
-    let (Ok(call_id), Some(subscriber_tag), Ok(subscriber)) = (sip::call_id(&req), sip::from_tag(&req), sip::from_aor(&req))
-    else {
-        return super::handler::reply(server, conn, &req, 400, Some("Bad Request (no From tag)"), Vec::new()).await;
-    };
-    let target = sip::header(&req.headers, "Contact")
-        .and_then(|c| sip::parse_name_addr(&c).ok())
-        .map(|na| na.uri)
-        .unwrap_or_else(|| subscriber.clone());
-    let expires = sip::expires(&req).unwrap_or(MAX_EXPIRES).min(MAX_EXPIRES);
+    let local_tag = sip::new_tag();
+    accept(server, conn, req, &local_tag, dialog.expires).await;
 
-    // A refresh names our tag; a new subscription gets a fresh one.
-    let existing_tag = sip::to_tag(&req);
-    let local_tag = existing_tag.clone().unwrap_or_else(sip::new_tag);
-    let key = (call_id.clone(), subscriber_tag.clone(), local_tag.clone());
-    let exists = server.presence.with_subscriptions(|s| s.contains_key(&key)).unwrap_or(false);
-    if existing_tag.is_some() && !exists {
-        return super::handler::reply(server, conn, &req, 481, None, Vec::new()).await;
-    }
-
-    let mut resp = sip::response(&req, 200, None, Some(&local_tag));
-    resp.headers.push(sip::make_header("Expires", expires.to_string()));
-    resp.headers.push(sip::make_header("Contact", format!("<sip:{};transport=ws>", server.config.domain)));
-    conn.send(server, resp.to_string()).await;
-
-    let expires_at = Instant::now() + Duration::from_secs(u64::from(expires));
-    // What a new subscription would be; a refresh keeps its dialog's own.
-    let fresh = Subscription {
+    let key = (dialog.call_id.clone(), dialog.subscriber_tag.clone(), local_tag.clone());
+    let mut sub = Subscription {
         connection: Arc::clone(conn),
         presentity,
-        subscriber,
-        target,
-        subscriber_tag,
+        target: dialog.contact.unwrap_or_else(|| dialog.subscriber.clone()),
+        subscriber: dialog.subscriber,
+        subscriber_tag: dialog.subscriber_tag,
         local_tag,
-        call_id,
+        call_id: dialog.call_id,
         cseq: 0,
-        expires_at,
+        expires_at: Instant::now() + Duration::from_secs(u64::from(dialog.expires)),
     };
-    if expires == 0 {
-        let ended = server.presence.with_subscriptions(|s| s.remove(&key)).flatten();
-        let mut sub = ended.unwrap_or(fresh);
-        notify(server, &mut sub, Some(Ending::Unsubscribed)).await;
-        return;
+    if dialog.expires == 0 {
+        // A fetch (RFC 6665 §4.4.3): one NOTIFY, nothing kept.
+        return notify(server, &mut sub, Some(Ending::Unsubscribed)).await;
     }
-    let snapshot = server.presence.with_subscriptions(|s| {
-        let sub = s.entry(key).or_insert(fresh);
-        sub.expires_at = expires_at;
-        sub.cseq += 1;
-        clone_for_notify(sub)
-    });
-    if let Some(sub) = snapshot {
-        send_notify(server, &sub, None).await;
+    sub.cseq += 1;
+    let snapshot = clone_for_notify(&sub);
+    server.presence.with_subscriptions(|s| s.insert(key, sub));
+    send_notify(server, &snapshot, None).await;
+}
+
+/// What an in-dialog SUBSCRIBE did to its subscription.
+enum InDialog {
+    Refreshed(Subscription),
+    Ended(Subscription),
+}
+
+/// A SUBSCRIBE with our tag: refresh or end the subscription of that
+/// dialog, whatever the Request-URI; `481` when there is none.
+async fn in_dialog(server: &Arc<ImServer>, conn: &Arc<Connection>, req: &rsip::Request, dialog: Dialog, local_tag: String) {
+    let key = (dialog.call_id, dialog.subscriber_tag, local_tag.clone());
+    let expires_at = Instant::now() + Duration::from_secs(u64::from(dialog.expires));
+    let outcome = server
+        .presence
+        .with_subscriptions(|s| {
+            // The From is the authenticated user (checked by the handler);
+            // another user's dialog is no dialog of theirs.
+            let sub = s.get_mut(&key).filter(|sub| sub.subscriber == dialog.subscriber)?;
+            // SUBSCRIBE is a target refresh request (RFC 6665 §4.1.2.2).
+            if let Some(contact) = dialog.contact {
+                sub.target = contact;
+            }
+            if dialog.expires == 0 {
+                return s.remove(&key).map(InDialog::Ended);
+            }
+            sub.expires_at = expires_at;
+            sub.cseq += 1;
+            Some(InDialog::Refreshed(clone_for_notify(sub)))
+        })
+        .flatten();
+    let Some(outcome) = outcome else {
+        return super::handler::reply(server, conn, req, 481, None, Vec::new()).await;
+    };
+    accept(server, conn, req, &local_tag, dialog.expires).await;
+    match outcome {
+        InDialog::Refreshed(sub) => send_notify(server, &sub, None).await,
+        InDialog::Ended(mut sub) => notify(server, &mut sub, Some(Ending::Unsubscribed)).await,
     }
 }
 
@@ -237,7 +295,7 @@ async fn send_notify(server: &ImServer, sub: &Subscription, ending: Option<Endin
         .to(&sub.subscriber, Some(&sub.subscriber_tag))
         .call_id(&sub.call_id)
         .cseq(sub.cseq)
-        .contact(&format!("<sip:{};transport=ws>", server.config.domain))
+        .contact(&contact(server))
         .header("Event", "presence")
         .header("Subscription-State", &state)
         .body(PIDF, pidf::document(&sub.presentity, basic))

@@ -31,10 +31,11 @@
 //!   anything, and [`Presence::registered`] subscribes again. What was last
 //!   reported is kept, so coming back says only what changed.
 //!
-//! Interoperability note: the IM server looks up the presentity from the
-//! Request-URI of every SUBSCRIBE, refreshes included, so refreshes go to
-//! the watched AOR rather than to the remote target (the 200's Contact)
-//! that RFC 3261 §12.2.1.1 would use.
+//! Refreshes are addressed to the watched AOR, in the dialog (its Call-ID
+//! and tags). The IM server matches in-dialog SUBSCRIBEs by dialog, so the
+//! remote target of RFC 3261 §12.2.1.1 (the 200's Contact) would do as
+//! well; the AOR also works with presence servers that route by
+//! Request-URI.
 
 use std::collections::{BTreeMap, HashMap};
 
