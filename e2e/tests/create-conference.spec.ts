@@ -46,3 +46,17 @@ test('a wrong password shows an error and stays signed out', async ({ page }) =>
   await expect(page.getByTestId('sign-in-submit')).toBeVisible();
   await expect(page.getByTestId('start-conference')).toHaveCount(0);
 });
+
+test('a double-click on Start makes one conference', async ({ page }) => {
+  await signIn(page, 'alice', 'demo-pass');
+  await expect(page.getByTestId('my-number').first()).toBeVisible();
+  const phone = '+1206' + String(Math.floor(Math.random() * 1e7)).padStart(7, '0');
+  await page.getByTestId('phone').fill(phone);
+  await page.getByTestId('start-conference').dblclick();
+  const mine = page
+    .getByTestId('conference')
+    .filter({ has: page.getByTestId('participant-phone').getByText(phone, { exact: true }) });
+  await expect(mine.getByTestId('conference-state')).toHaveText('active');
+  await expect(mine).toHaveCount(1);
+  await mine.getByTestId('end-conference').click();
+});

@@ -8,8 +8,9 @@
 //! APIs have nonces of their own), which keeps only HA1s once it knows the
 //! realm. A `401` is answered with fresh credentials and the request is
 //! retried, at most [`MAX_ATTEMPTS`] times in all (a `401 stale=true` after
-//! a race between two requests on one nonce costs one retry; a password that
-//! is no longer good ends in [`ApiFailure::Unauthorized`]).
+//! a race between two requests on one nonce costs one retry); credentials
+//! refused without `stale` mean the password is no longer good:
+//! [`ApiFailure::Unauthorized`] at once.
 //!
 //! The typed calls ([`panel`], [`resolve`], …) compile on the host too (the
 //! components use them), where they fail with [`ApiFailure::Network`].
@@ -20,8 +21,9 @@ use serde::de::DeserializeOwned;
 use crate::client::Client;
 
 /// Attempts per request: the first (with cached credentials, if any), then
-/// one answer to a fresh challenge, then one more after a `stale` race.
-pub const MAX_ATTEMPTS: usize = 3;
+/// an answer to a fresh challenge, then up to two more after `stale` races
+/// (two requests sent at once on one nonce).
+pub const MAX_ATTEMPTS: usize = 4;
 
 /// Why an API call did not succeed, in words the page can show.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -240,6 +242,7 @@ mod imp {
         body: Option<String>,
     ) -> Result<String, ApiFailure> {
         let network = |e: gloo_net::Error| ApiFailure::Network(e.to_string());
+        let mut raced = false;
         for _ in 0..MAX_ATTEMPTS {
             let cnonce = rollcall_shared::sip::random_hex(8);
             let credentials = client.http_credentials(method.as_str(), path, &cnonce);
@@ -252,6 +255,11 @@ mod imp {
                 let Some(challenge) = crate::sip::auth::choose(&challenges) else {
                     return Err(ApiFailure::Unauthorized);
                 };
+                // Credentials refused without `stale`: the password is wrong.
+                if credentials.is_some() && !challenge.stale {
+                    return Err(ApiFailure::Unauthorized);
+                }
+                raced = challenge.stale;
                 if !client.http_challenged(challenge) {
                     return Err(ApiFailure::Unauthorized);
                 }
@@ -266,7 +274,11 @@ mod imp {
                 Err(_) => ApiFailure::Network(format!("HTTP {status}")),
             });
         }
-        Err(ApiFailure::Unauthorized)
+        Err(if raced {
+            ApiFailure::Network("the server kept asking for fresh credentials; try again".to_string())
+        } else {
+            ApiFailure::Unauthorized
+        })
     }
 }
 

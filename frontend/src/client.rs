@@ -8,7 +8,7 @@
 
 use futures::channel::mpsc;
 use leptos::prelude::*;
-use rollcall_shared::soap::conference::{GetConference, ListConferences, Request};
+use rollcall_shared::soap::conference::{GetConference, ListConferences, Reply, Request};
 
 use std::collections::HashSet;
 
@@ -84,12 +84,17 @@ pub struct Client {
     pub me: RwSignal<Option<Person>>,
     /// The roster being assembled for the next conference (seed Figure 3).
     pub draft: RwSignal<Draft>,
+    /// The request id of the CreateConference the draft was sent as, until
+    /// it is answered: the Start button waits, and the draft is cleared
+    /// only once the conference exists.
+    pub starting: RwSignal<Option<String>>,
     /// Legs the person took off the roster (removed, or re-dialled at
     /// another number): no longer shown.
     pub hidden_legs: RwSignal<HashSet<String>>,
     /// Digest state for the HTTP APIs (`crate::api`): nonces of their own,
-    /// the same user and password as SIP.
-    http_auth: StoredValue<Authenticator>,
+    /// the same user and password as SIP. Dropped by [`Client::stop`], so
+    /// neither the password nor its HA1s outlive the session.
+    http_auth: StoredValue<Option<Authenticator>>,
 }
 
 /// A fresh `requestId` (PROTOCOL.md §2: made by the client, echoed back).
@@ -125,8 +130,9 @@ impl Client {
             people: RwSignal::new(Vec::new()),
             me: RwSignal::new(None),
             draft: RwSignal::new(Draft::default()),
+            starting: RwSignal::new(None),
             hidden_legs: RwSignal::new(HashSet::new()),
-            http_auth: StoredValue::new(Authenticator::new(user.clone(), password.clone())),
+            http_auth: StoredValue::new(Some(Authenticator::new(user.clone(), password.clone()))),
         };
         #[cfg(target_arch = "wasm32")]
         crate::sip::driver::spawn(client, user, password, rx);
@@ -137,6 +143,7 @@ impl Client {
 
     /// Ends the session (unregisters first when connected).
     pub fn stop(&self) {
+        self.http_auth.try_set_value(None);
         if let Some(tx) = self.commands.try_update_value(|c| c.take()).flatten() {
             let _ = tx.unbounded_send(Command::Stop);
         }
@@ -208,6 +215,14 @@ impl Client {
                 }));
             }
             Event::Reply(reply) => {
+                let answers_start = reply.request_id().is_some()
+                    && self.starting.with_untracked(|s| s.as_deref() == reply.request_id());
+                if answers_start {
+                    if matches!(reply, Reply::CreateConferenceResponse { .. }) {
+                        self.draft.update(|d| d.members.clear());
+                    }
+                    self.starting.set(None);
+                }
                 let effects = self
                     .roster
                     .try_update(|r| r.apply(reply))
@@ -219,7 +234,11 @@ impl Client {
                     }
                 }
             }
-            Event::Undeliverable(why) => self.notify(why),
+            Event::Undeliverable(why) => {
+                // Whatever it was, a Start waiting for it may be pressed again.
+                self.starting.set(None);
+                self.notify(why)
+            }
             Event::Presence { aor, online } => self.presence.update(|p| {
                 p.insert(aor, online);
             }),
@@ -266,7 +285,7 @@ impl Client {
     /// The `Authorization` value for an HTTP API request, once challenged.
     pub fn http_credentials(&self, method: &str, uri: &str, cnonce: &str) -> Option<String> {
         self.http_auth
-            .try_update_value(|auth| auth.credentials(Kind::Www, method, uri, cnonce))
+            .try_update_value(|auth| auth.as_mut().and_then(|a| a.credentials(Kind::Www, method, uri, cnonce)))
             .flatten()
     }
 
@@ -274,7 +293,7 @@ impl Client {
     /// (a realm other than the one we signed in to).
     pub fn http_challenged(&self, challenge: Challenge) -> bool {
         self.http_auth
-            .try_update_value(|auth| auth.challenged(Kind::Www, challenge).is_ok())
+            .try_update_value(|auth| auth.as_mut().is_some_and(|a| a.challenged(Kind::Www, challenge).is_ok()))
             .unwrap_or(false)
     }
 

@@ -14,6 +14,7 @@ mod client;
 mod components;
 mod roster;
 mod sip;
+mod time;
 
 fn main() {
     #[cfg(target_arch = "wasm32")]

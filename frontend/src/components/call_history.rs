@@ -32,7 +32,7 @@ pub fn CallHistory(client: Client) -> impl IntoView {
                 <h2>"Call history"</h2>
                 <button class="link" data-testid="calls-refresh" on:click=move |_| load()>"Refresh"</button>
             </header>
-            {move || error.get().map(|e| view! { <p class="error">{e}</p> })}
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             {move || legs.with(|legs| match legs {
                 None => view! { <p class="empty">"Loading…"</p> }.into_any(),
                 Some(legs) if legs.is_empty() => view! { <p class="empty">"No calls yet."</p> }.into_any(),

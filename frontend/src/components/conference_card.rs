@@ -2,6 +2,8 @@
 //! (legs the person took off the roster are not shown), the Add
 //! participant form and "Disconnect all" (EndConference) while it is not over.
 
+use std::collections::HashMap;
+
 use leptos::prelude::*;
 use rollcall_shared::soap::conference::{EndConference, Request};
 
@@ -30,6 +32,8 @@ pub fn ConferenceCard(client: Client, id: String) -> impl IntoView {
             }))
         }
     };
+    // The number chosen in each row's drop-down (rows are rebuilt on events).
+    let picked = RwSignal::new(HashMap::<String, String>::new());
     let can_add = move || conference.with(|c| c.as_ref().is_some_and(ConferenceView::can_add));
     let add_id = id.clone();
     view! {
@@ -63,6 +67,7 @@ pub fn ConferenceCard(client: Client, id: String) -> impl IntoView {
                                     conference_id=c.id.clone()
                                     participant=p.clone()
                                     person=who_has(&people, &p.phone).cloned()
+                                    picked
                                     controls=RowControls {
                                         initiator: row == 0,
                                         open: !c.is_over(),

@@ -36,7 +36,7 @@ fn DraftRow(client: Client, index: usize, member: Member) -> impl IntoView {
         view! { <span class="muted" data-testid="draft-no-number">"no number"</span> }.into_any()
     } else {
         view! {
-            <select data-testid="draft-number" on:change=move |ev| {
+            <select data-testid="draft-number" aria-label=format!("Number to call {}", member.person.name) on:change=move |ev| {
                 let number = event_target_value(&ev);
                 draft.update(|d| d.choose(index, &number));
             }>
@@ -54,6 +54,7 @@ fn DraftRow(client: Client, index: usize, member: Member) -> impl IntoView {
             <td>{where_to}</td>
             <td class="actions">
                 <button class="link danger" data-testid="draft-remove" title="Remove from the roster"
+                    aria-label=format!("Remove {} from the roster", member.person.name)
                     on:click=move |_| draft.update(|d| d.remove(index))>"Remove"</button>
             </td>
         </tr>

@@ -25,7 +25,8 @@ pub fn FileUpload(
             input.set_value("");
             leptos::task::spawn_local(async move {
                 if let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
-                    on_file.run(text.as_string().unwrap_or_default());
+                    // The page that asked may be gone by now.
+                    on_file.try_run(text.as_string().unwrap_or_default());
                 }
             });
         }

@@ -34,7 +34,7 @@ pub fn Inbox(client: Client, on_roster: Callback<()>) -> impl IntoView {
                         client.me.set(Some(me));
                     }
                     error.set(None);
-                    on_roster.run(());
+                    on_roster.try_run(());
                 }
                 Err(e) => error.set(Some(e.to_string())),
             }
@@ -59,7 +59,7 @@ pub fn Inbox(client: Client, on_roster: Callback<()>) -> impl IntoView {
                 <h2>"Inbox"</h2>
                 <FileUpload label="Add an e-mail (.eml)" accept=".eml,message/rfc822" testid="upload-eml" on_file=upload />
             </header>
-            {move || error.get().map(|e| view! { <p class="error" data-testid="inbox-error">{e}</p> })}
+            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="inbox-error">{e}</p> })}
             {move || emails.with(|list| match list {
                 None => view! { <p class="empty">"Loading…"</p> }.into_any(),
                 Some(list) if list.is_empty() => view! { <p class="empty">"No e-mail."</p> }.into_any(),
@@ -80,7 +80,8 @@ pub fn Inbox(client: Client, on_roster: Callback<()>) -> impl IntoView {
                                         {(!email.cc.is_empty()).then(|| format!(" · Cc {}", everyone(&email.cc)))}
                                     </div>
                                     <p class="snippet">{email.snippet.clone()}</p>
-                                    <button data-testid="conference-everyone" on:click=move |_| conference_everyone(id)>
+                                    <button data-testid="conference-everyone" aria-label=format!("Conference everyone on “{}”", email.subject)
+                                        on:click=move |_| conference_everyone(id)>
                                         "Conference everyone"
                                     </button>
                                 </li>

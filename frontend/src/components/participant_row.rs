@@ -7,18 +7,30 @@
 //!
 //! Choosing another number for a live leg re-dials: the leg is released
 //! and the person called at the new number (a new leg, which takes the
-//! row's place). The initiator's row has none of these: the initiator
-//! leaves by ending the conference.
+//! row's place) once the choice has settled for [`REDIAL_AFTER_MS`] — arrow
+//! keys on a closed drop-down change it one step at a time, and only the
+//! last step should cost a call. The initiator's row has none of these:
+//! the initiator leaves by ending the conference.
+//!
+//! Rows are rebuilt whenever their conference changes, so the choice lives
+//! in the card (`picked`, by participant id), not in the row.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use rollcall_shared::directory::Person;
 use rollcall_shared::soap::conference::{AddParticipant, RemoveParticipant, Request};
 use rollcall_shared::soap::Party;
+
+use std::collections::HashMap;
 
 use super::presence_badge::PresenceBadge;
 use crate::client::{new_request_id, Client};
 use crate::roster::draft::{party, phone_label, short_labels};
 use crate::roster::ParticipantView;
+use crate::time::pause;
+
+/// How long a new choice of number must stand before a live leg is re-dialled.
+pub const REDIAL_AFTER_MS: u32 = 600;
 
 /// What the row may do, decided by its conference card.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,13 +51,24 @@ pub fn ParticipantRow(
     /// Who this number belongs to, when the address books say.
     person: Option<Person>,
     controls: RowControls,
+    /// The number chosen in each row's drop-down, by participant id.
+    picked: RwSignal<HashMap<String, String>>,
 ) -> impl IntoView {
     let state_class = format!("state state-{}", participant.state);
     let live = participant.is_live();
     let leg = participant.id.clone();
     let numbers = person.as_ref().map(|p| p.phones.clone()).unwrap_or_default();
-    // The number the Call button (or a re-dial) uses.
-    let chosen = RwSignal::new(participant.phone.clone());
+    // The number the drop-down shows and the Call button dials: the last
+    // choice, read when needed (the row is not rebuilt by a choice).
+    let current = {
+        let (leg, phone) = (leg.clone(), participant.phone.clone());
+        move || {
+            leg.as_ref()
+                .and_then(|id| picked.try_with_untracked(|m| m.get(id).cloned()).flatten())
+                .unwrap_or_else(|| phone.clone())
+        }
+    };
+    let chosen = current();
 
     // The party to call at `number`: the person's own label for it.
     let party_at = {
@@ -105,17 +128,36 @@ pub fn ParticipantRow(
     let editable = !controls.initiator && controls.open;
     let location = if editable && numbers.len() > 1 {
         let (release, call) = (release.clone(), call.clone());
+        let (conference_id, leg) = (conference_id.clone(), leg.clone());
+        let label = format!("Number to call {}", participant.name);
         view! {
-            <select data-testid="participant-location" on:change=move |ev| {
+            <select data-testid="participant-location" aria-label=label on:change=move |ev| {
+                let Some(id) = leg.clone() else { return };
                 let number = event_target_value(&ev);
-                chosen.set(number.clone());
-                if live {
-                    release();
-                    call(number);
+                picked.update_untracked(|m| {
+                    m.insert(id.clone(), number.clone());
+                });
+                if !live {
+                    return; // Call uses it
                 }
+                let (release, call, conference_id) = (release.clone(), call.clone(), conference_id.clone());
+                // Not scoped to the row: rows are rebuilt on every event.
+                spawn_local(async move {
+                    pause(REDIAL_AFTER_MS).await;
+                    let settled = picked.try_with_untracked(|m| m.get(&id) == Some(&number)).unwrap_or(false);
+                    let still_live = client.roster.with_untracked(|r| {
+                        r.conference(&conference_id)
+                            .and_then(|c| c.participants.iter().find(|p| p.id.as_ref() == Some(&id)))
+                            .is_some_and(ParticipantView::is_live)
+                    });
+                    if settled && still_live {
+                        release();
+                        call(number);
+                    }
+                });
             }>
                 {numbers.iter().zip(short_labels(&numbers)).map(|(p, label)| view! {
-                    <option value=p.number.clone() selected=p.number == participant.phone title=phone_label(p)>{label}</option>
+                    <option value=p.number.clone() selected=p.number == chosen title=phone_label(p)>{label}</option>
                 }).collect_view()}
             </select>
         }
@@ -132,7 +174,7 @@ pub fn ParticipantRow(
         }
         .into_any(),
         (true, false, false) => view! {
-            <button class="link" data-testid="participant-connect" on:click=move |_| call(chosen.get_untracked())>
+            <button class="link" data-testid="participant-connect" on:click=move |_| call(current())>
                 "Call"
             </button>
             <button class="link" data-testid="participant-remove" title="Remove from the roster" on:click=hide>

@@ -14,7 +14,7 @@ use rollcall_shared::soap::is_e164;
 use super::file_upload::FileUpload;
 use crate::api;
 use crate::client::{clean_phone, Client};
-use crate::roster::draft::{person_at, same_person};
+use crate::roster::draft::{person_at, same_person, who_has};
 
 /// What the list under the box shows.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,7 +52,14 @@ pub fn PersonAdder(client: Client) -> impl IntoView {
                 Ok(found) => {
                     let number = clean_phone(&text);
                     match found.people.len() {
-                        0 if is_e164(&number) => add(person_at(&number)),
+                        // Resolution does not look at numbers: a typed number
+                        // that is someone's is that person.
+                        0 if is_e164(&number) => add(
+                            client
+                                .people
+                                .with_untracked(|people| who_has(people, &number).cloned())
+                                .unwrap_or_else(|| person_at(&number)),
+                        ),
                         0 => {
                             message.set(Some(format!("Nobody in your address books matches “{text}”.")));
                             return;
@@ -63,7 +70,10 @@ pub fn PersonAdder(client: Client) -> impl IntoView {
                             return;
                         }
                     }
-                    typed.set(String::new());
+                    // Unless something else was typed meanwhile.
+                    if typed.try_get_untracked().is_some_and(|now| now.trim() == text) {
+                        typed.set(String::new());
+                    }
                     offer.set(Offer::None);
                 }
                 Err(e) => message.set(Some(e.to_string())),
@@ -86,7 +96,7 @@ pub fn PersonAdder(client: Client) -> impl IntoView {
             </label>
             <button type="submit" data-testid="add-person-submit">"Add"</button>
         </form>
-        {move || message.get().map(|m| view! { <p class="hint" data-testid="add-person-message">{m}</p> })}
+        {move || message.get().map(|m| view! { <p class="hint" role="status" data-testid="add-person-message">{m}</p> })}
         <Show when=move || offer.with(|o| *o != Offer::None)>
             <div class="picker" data-testid="picker">
                 <ul>
@@ -99,6 +109,7 @@ pub fn PersonAdder(client: Client) -> impl IntoView {
                                 <span class="name" data-testid="picker-name">{name}</span>
                                 <span class="muted">{numbers}</span>
                                 <button type="button" class="link" data-testid="picker-add" disabled=on_roster
+                                    aria-label=format!("Add {} to the roster", person.name)
                                     on:click=move |_| {
                                         add(person.clone());
                                         if matches!(offer.get_untracked(), Offer::Choices(_)) {

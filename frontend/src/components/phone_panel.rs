@@ -9,12 +9,13 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
+use leptos::task::spawn_local_scoped_with_cancellation;
 use rollcall_shared::api::{Panel, PanelPhone};
 use rollcall_shared::soap::is_e164;
 
 use crate::api::{self, ApiFailure};
 use crate::client::{clean_phone, Client};
+use crate::time::pause;
 
 /// After a failed long-poll, how long to wait before the next (ms).
 const RETRY_MS: u32 = 2_000;
@@ -23,24 +24,26 @@ const RETRY_MS: u32 = 2_000;
 pub fn PhonePanel(client: Client) -> impl IntoView {
     let panel = RwSignal::new(None::<Panel>);
     let error = RwSignal::new(None::<String>);
-    let alive = RwSignal::new(true);
-    on_cleanup(move || alive.set(false));
 
-    // The long-poll: each answer is the whole panel; a lost answer costs nothing.
-    spawn_local(async move {
+    // The long-poll: each answer is the whole panel; a lost answer costs
+    // nothing. The task ends with the page (leaving the tab cancels it).
+    spawn_local_scoped_with_cancellation(async move {
         let mut version = None;
-        while alive.get_untracked() {
+        loop {
             let answer = match version {
                 None => api::panel(client).await,
                 Some(v) => api::panel_changes(client, v).await,
             };
-            if !alive.get_untracked() {
-                break;
-            }
             match answer {
                 Ok(p) => {
+                    error.set(None);
                     version = Some(p.version);
                     show(panel, p);
+                }
+                Err(ApiFailure::Unauthorized) => {
+                    // Retrying cannot help: the password is no longer good.
+                    error.set(Some(ApiFailure::Unauthorized.to_string()));
+                    break;
                 }
                 Err(e) => {
                     error.set(Some(e.to_string()));
@@ -59,8 +62,14 @@ pub fn PhonePanel(client: Client) -> impl IntoView {
             error.set(Some("Enter the number in international form, e.g. +14255550199.".into()));
             return;
         }
-        number.set(String::new());
-        perform(panel, error, async move { api::hold(client, &typed).await });
+        perform(panel, error, async move {
+            let answer = api::hold(client, &typed).await;
+            // Keep what was typed when it was refused (e.g. held by someone else).
+            if answer.is_ok() {
+                number.set(String::new());
+            }
+            answer
+        });
     };
 
     view! {
@@ -77,8 +86,8 @@ pub fn PhonePanel(client: Client) -> impl IntoView {
                 </label>
                 <button type="submit" data-testid="panel-hold">"Hold"</button>
             </form>
-            {move || error.get().map(|e| view! { <p class="error" data-testid="panel-error">{e}</p> })}
-            <ul class="phones">
+            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="panel-error">{e}</p> })}
+            <ul class="phones" aria-live="polite">
                 {move || panel.with(|p| match p {
                     None => view! { <li class="empty">"Loading…"</li> }.into_any(),
                     Some(p) if p.phones.is_empty() => {
@@ -94,13 +103,14 @@ pub fn PhonePanel(client: Client) -> impl IntoView {
     }
 }
 
-/// Runs a panel action; every action answers with the new panel.
+/// Runs a panel action; every action answers with the new panel. The task
+/// belongs to the page: leaving it cancels the task, not the request.
 fn perform(
     panel: RwSignal<Option<Panel>>,
     error: RwSignal<Option<String>>,
     action: impl std::future::Future<Output = Result<Panel, ApiFailure>> + 'static,
 ) {
-    spawn_local(async move {
+    spawn_local_scoped_with_cancellation(async move {
         match action.await {
             Ok(p) => {
                 error.set(None);
@@ -112,16 +122,9 @@ fn perform(
 }
 
 fn show(panel: RwSignal<Option<Panel>>, p: Panel) {
-    if panel.with_untracked(|old| old.as_ref() != Some(&p)) {
+    if panel.try_with_untracked(|old| old.as_ref() != Some(&p)).unwrap_or(false) {
         panel.set(Some(p));
     }
-}
-
-async fn pause(ms: u32) {
-    #[cfg(target_arch = "wasm32")]
-    gloo_timers::future::TimeoutFuture::new(ms).await;
-    #[cfg(not(target_arch = "wasm32"))]
-    let _ = ms;
 }
 
 #[component]
@@ -162,15 +165,15 @@ fn PhoneRow(
             <span class="actions">
                 {call.map(|c| match c.state.as_str() {
                     "ringing" => view! {
-                        <button data-testid="panel-answer" on:click=on_call(c.id.clone(), "answer")>"Answer"</button>
-                        <button class="danger" data-testid="panel-decline" on:click=on_call(c.id.clone(), "decline")>"Decline"</button>
+                        <button data-testid="panel-answer" aria-label=format!("Answer {}", phone.number) on:click=on_call(c.id.clone(), "answer")>"Answer"</button>
+                        <button class="danger" data-testid="panel-decline" aria-label=format!("Decline on {}", phone.number) on:click=on_call(c.id.clone(), "decline")>"Decline"</button>
                     }.into_any(),
                     "connected" => view! {
-                        <button class="danger" data-testid="panel-hangup" on:click=on_call(c.id.clone(), "hangup")>"Hang up"</button>
+                        <button class="danger" data-testid="panel-hangup" aria-label=format!("Hang up {}", phone.number) on:click=on_call(c.id.clone(), "hangup")>"Hang up"</button>
                     }.into_any(),
                     _ => ().into_any(),
                 })}
-                <button class="link" data-testid="panel-release" on:click=release>"Release"</button>
+                <button class="link" data-testid="panel-release" aria-label=format!("Release {}", phone.number) on:click=release>"Release"</button>
             </span>
         </li>
     }
@@ -190,7 +193,7 @@ fn BridgeFaults(client: Client) -> impl IntoView {
     });
     let message = RwSignal::new(None::<String>);
     let crash = move |id: String| {
-        spawn_local(async move {
+        spawn_local_scoped_with_cancellation(async move {
             let said = match api::crash_bridge(client, &id).await {
                 Ok(_) => format!("The bridge failed under {id}."),
                 Err(e) => e.to_string(),

@@ -15,13 +15,15 @@ pub fn PresenceBadge(client: Client, user: Option<String>) -> impl IntoView {
                     Some(true) => "presence online",
                     Some(false) => "presence offline",
                     None => "presence unknown",
-                }
-                data-testid="presence">
-                {move || match online.get() {
-                    Some(true) => "online",
-                    Some(false) => "offline",
-                    None => "…",
-                }}
+                }>
+                <span class="dot" aria-hidden="true">"● "</span>
+                <span data-testid="presence">
+                    {move || match online.get() {
+                        Some(true) => "online",
+                        Some(false) => "offline",
+                        None => "…",
+                    }}
+                </span>
             </span>
         }
     })

@@ -33,8 +33,12 @@ pub fn StartForm(client: Client) -> impl IntoView {
         }
     });
 
+    let busy = move || client.starting.with(Option::is_some);
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
+        if client.starting.with_untracked(Option::is_some) {
+            return; // the last Start is not answered yet
+        }
         let number = crate::client::clean_phone(&phone.get_untracked());
         if !is_e164(&number) {
             hint.set(Some("Enter your number in international form, e.g. +14255550100.".into()));
@@ -45,8 +49,10 @@ pub fn StartForm(client: Client) -> impl IntoView {
         hint.set((!skipped.is_empty()).then(|| format!("Not called (no number): {skipped}.")));
         let user = client.user.get_value();
         let name = client.me.with_untracked(|me| me.as_ref().map(|me| me.name.clone()));
+        let request_id = crate::client::new_request_id();
+        client.starting.set(Some(request_id.clone()));
         client.send(Request::CreateConference(CreateConference {
-            request_id: crate::client::new_request_id(),
+            request_id,
             account: user.clone(),
             initiator: Party {
                 name: name.unwrap_or(user),
@@ -56,7 +62,6 @@ pub fn StartForm(client: Client) -> impl IntoView {
             },
             participants,
         }));
-        client.draft.update(|d| d.members.clear());
     };
 
     let my_numbers = move || client.me.with(|me| me.as_ref().map(|me| me.phones.clone()).unwrap_or_default());
@@ -88,7 +93,7 @@ pub fn StartForm(client: Client) -> impl IntoView {
             <DraftRows client />
             <PersonAdder client />
             <div class="start-actions">
-                <button type="submit" form="start-form" data-testid="start-conference">
+                <button type="submit" form="start-form" data-testid="start-conference" disabled=busy>
                     {move || match client.draft.with(|d| d.parties().len()) {
                         0 => "Start conference".to_string(),
                         1 => "Start conference with 1 person".to_string(),
