@@ -4,12 +4,12 @@
 
 mod common;
 
-use common::flow::{snapshot, active_conference, add, is_conference, is_final_for, party, read_until, signed_in, Seen};
+use common::flow::{active_conference, snapshot, add, is_conference, is_final_for, party, read_until, signed_in, Seen};
 use common::panel::Person;
 use common::TestServer;
 use reqwest::Method;
 use rollcall_shared::soap::conference::{
-    AddParticipant, EndConference, GetConference, ListConferences, RemoveParticipant, Reply, Request,
+    AddParticipant, CreateConference, EndConference, GetConference, ListConferences, RemoveParticipant, Reply, Request,
 };
 use rollcall_shared::soap::{ConferenceState, FaultKind, ParticipantState, TerminationReason};
 
@@ -226,4 +226,27 @@ async fn only_the_initiator_controls_a_conference() {
         .await;
     let Reply::Fault(fault) = alice.next_reply().await else { panic!("a Fault") };
     assert_eq!(fault.kind, FaultKind::NoSuchParticipant);
+}
+
+/// A user whose browser stops answering (a frozen tab: its WebSocket stays
+/// open, nothing is read) holds up only their own events. The gateway's
+/// MESSAGEs to that user wait for the 32 s transaction timer; another
+/// user's conference comes up meanwhile as usual.
+#[tokio::test]
+async fn a_frozen_client_does_not_hold_up_other_users() {
+    let server = TestServer::start().await;
+    let mut bob = signed_in(&server, "bob").await;
+    bob.send_request(&Request::CreateConference(CreateConference {
+        request_id: "frozen".into(),
+        account: "bob".into(),
+        initiator: party("bob", "+14255550150"),
+        participants: Vec::new(),
+    }))
+    .await;
+    // From here on bob reads nothing: his response and events go unanswered.
+    let mut alice = signed_in(&server, "alice").await;
+    let mut seen = Seen::default();
+    let up = tokio::time::timeout(std::time::Duration::from_secs(5), active_conference(&mut alice, &mut seen, "+14255550100")).await;
+    assert!(up.is_ok(), "alice's conference came up while the gateway waited on bob");
+    drop(bob);
 }

@@ -62,6 +62,28 @@ async fn message_is_challenged_then_relayed_with_asserted_identity() {
     assert_eq!(sender.await.expect("sender"), 200, "bob's 200 travels back to alice");
 }
 
+/// A recipient whose connection closes with a MESSAGE unanswered: the
+/// sender gets `408` at once, not after the 32 s transaction timer (one
+/// closed browser tab must not hold up the gateway's queue).
+#[tokio::test]
+async fn a_recipient_that_goes_away_unanswered_gets_the_sender_a_408_at_once() {
+    let server = TestServer::start().await;
+    let mut alice = server.client("alice").await;
+    alice.register().await;
+    let mut bob = server.client("bob").await;
+    bob.register().await;
+
+    let sender = tokio::spawn(async move { alice.message_to("sip:bob@rollcall.local", "anyone there?").await.status_code.code() });
+    let relayed = bob.next_request().await;
+    assert_eq!(relayed.method, rsip::Method::Message);
+    drop(bob); // the tab closes without answering
+    let code = tokio::time::timeout(std::time::Duration::from_secs(5), sender)
+        .await
+        .expect("answered long before the transaction timer")
+        .expect("sender");
+    assert_eq!(code, 408);
+}
+
 #[tokio::test]
 async fn relay_refusals() {
     let server = TestServer::start().await;

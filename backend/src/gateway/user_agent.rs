@@ -3,10 +3,13 @@
 //! One task owns the connection. It registers (answering the 401 digest
 //! challenge), refreshes the registration at 80 % of its lifetime, answers
 //! incoming MESSAGEs with 200 OK and hands their bodies on, and sends
-//! outgoing MESSAGEs one at a time — each waits for its final response,
-//! answering a 407 when needed — so that a user sees events in the order
-//! they were sent. When the connection drops, it reconnects with
-//! exponential backoff, registers again and resends what was in flight.
+//! outgoing MESSAGEs one at a time *per recipient* — each waits for its
+//! final response, answering a 407 when needed — so that a user sees
+//! events in the order they were sent, while a recipient who is slow to
+//! answer (a frozen tab: up to the 32 s transaction timer) holds up only
+//! their own messages, not everyone's. When the connection drops, it
+//! reconnects with exponential backoff, registers again and resends what
+//! was in flight.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -30,6 +33,8 @@ use super::GatewayConfig;
 const REGISTER_EXPIRES: u32 = 300;
 /// How long a request waits for its final response (RFC 3261 Timer F).
 const TRANSACTION_TIMEOUT: Duration = Duration::from_secs(32);
+/// At most this many MESSAGEs in flight at once (to distinct recipients).
+const MAX_IN_FLIGHT: usize = 64;
 const BACKOFF_MIN: Duration = Duration::from_millis(100);
 const BACKOFF_MAX: Duration = Duration::from_secs(10);
 
@@ -173,7 +178,8 @@ struct Session<'a> {
     proxy_auth: Option<DigestCache>,
     registered: bool,
     refresh_at: Instant,
-    in_flight: Option<InFlight>,
+    /// At most one per recipient (`to`).
+    in_flight: Vec<InFlight>,
 }
 
 impl<'a> Session<'a> {
@@ -192,7 +198,7 @@ impl<'a> Session<'a> {
             proxy_auth: None,
             registered: false,
             refresh_at: Instant::now(),
-            in_flight: None,
+            in_flight: Vec::new(),
         }
     }
 
@@ -205,8 +211,9 @@ impl<'a> Session<'a> {
         backoff: &mut Duration,
     ) -> anyhow::Result<()> {
         let result = self.drive(outbox, queue, inbound, state, backoff).await;
-        if let Some(lost) = self.in_flight.take() {
-            queue.push_front(lost.message); // resent after reconnecting
+        // Resent after reconnecting, each before its recipient's later ones.
+        for lost in self.in_flight.drain(..) {
+            queue.push_front(lost.message);
         }
         result
     }
@@ -221,15 +228,14 @@ impl<'a> Session<'a> {
     ) -> anyhow::Result<()> {
         self.send_register().await?;
         loop {
-            let can_send = self.registered && self.in_flight.is_none();
-            if can_send {
-                if let Some(next) = queue.pop_front() {
+            if self.registered && self.in_flight.len() < MAX_IN_FLIGHT {
+                if let Some(next) = self.next_sendable(queue) {
                     self.send_message(next).await?;
                     continue;
                 }
             }
             let far = Instant::now() + Duration::from_secs(3600);
-            let message_deadline = self.in_flight.as_ref().map_or(far, |f| f.deadline);
+            let message_deadline = self.in_flight.iter().map(|f| f.deadline).min().unwrap_or(far);
             let register_deadline = self.register_deadline.unwrap_or(far);
             tokio::select! {
                 frame = self.ws.next() => match frame {
@@ -245,8 +251,8 @@ impl<'a> Session<'a> {
                     Some(Ok(_)) => {}
                     Some(Err(e)) => return Err(e.into()),
                 },
-                next = outbox.recv(), if can_send => match next {
-                    Some(message) => self.send_message(message).await?,
+                next = outbox.recv() => match next {
+                    Some(message) => queue.push_back(message),
                     None => return Ok(()),
                 },
                 _ = tokio::time::sleep_until(self.refresh_at), if self.registered && self.register_deadline.is_none() => {
@@ -254,12 +260,20 @@ impl<'a> Session<'a> {
                 }
                 _ = tokio::time::sleep_until(register_deadline) => anyhow::bail!("REGISTER timed out"),
                 _ = tokio::time::sleep_until(message_deadline) => {
-                    if let Some(lost) = self.in_flight.take() {
+                    let now = Instant::now();
+                    for lost in self.in_flight.extract_if(.., |f| f.deadline <= now) {
                         warn!(to = %lost.message.to, "MESSAGE timed out; dropped");
                     }
                 }
             }
         }
+    }
+
+    /// The oldest queued message whose recipient has none in flight.
+    fn next_sendable(&self, queue: &mut VecDeque<Outgoing>) -> Option<Outgoing> {
+        let busy = |to: &str| self.in_flight.iter().any(|f| f.message.to == to);
+        let index = queue.iter().position(|m| !busy(&m.to))?;
+        queue.remove(index)
     }
 
     async fn send_text(&mut self, text: String) -> anyhow::Result<()> {
@@ -304,8 +318,7 @@ impl<'a> Session<'a> {
             builder = builder.header("Proxy-Authorization", &cache.credentials(self.config, "MESSAGE", &message.to));
         }
         let request = builder.build()?;
-        self.in_flight =
-            Some(InFlight { message, call_id, cseq, deadline: Instant::now() + TRANSACTION_TIMEOUT, challenged });
+        self.in_flight.push(InFlight { message, call_id, cseq, deadline: Instant::now() + TRANSACTION_TIMEOUT, challenged });
         self.send_text(request.to_string()).await
     }
 
@@ -350,7 +363,8 @@ impl<'a> Session<'a> {
         if call_id == self.register_call_id {
             return self.on_register_response(resp, code).await;
         }
-        let Some(flight) = self.in_flight.take_if(|f| f.call_id == call_id) else { return Ok(()) };
+        let Some(index) = self.in_flight.iter().position(|f| f.call_id == call_id) else { return Ok(()) };
+        let flight = self.in_flight.swap_remove(index);
         match code {
             407 if flight.challenged < 2 => {
                 let challenge = first_challenge(&resp, "Proxy-Authenticate")?;

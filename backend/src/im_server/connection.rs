@@ -3,6 +3,7 @@
 //! Every message is logged before it is acted on (in) or sent (out).
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::ws::{Message, WebSocket};
@@ -27,11 +28,18 @@ pub struct Connection {
     tx: mpsc::UnboundedSender<String>,
     /// The user this connection last authenticated as (logged with each message).
     user: Mutex<Option<String>>,
+    /// Set as soon as the peer has gone, before its bindings are dropped.
+    closed: AtomicBool,
 }
 
 impl Connection {
     pub fn user(&self) -> Option<String> {
         self.user.lock().map(|u| u.clone()).unwrap_or(None)
+    }
+
+    /// The peer has gone: nothing sent now will be answered.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
     }
 
     pub fn set_user(&self, user: &str) {
@@ -41,8 +49,8 @@ impl Connection {
     }
 
     /// Logs `message` and queues it for sending. A closed connection is not
-    /// an error here: the message is logged and dropped, and the relay's
-    /// timeout answers for it.
+    /// an error here: the message is logged and dropped, and the relay
+    /// answers for it (`relay::Relay::connection_closed`).
     pub async fn send(&self, server: &ImServer, message: String) {
         let user = self.user();
         if let Err(e) = server.store.message_log().record(self.id, &self.peer, Direction::Out, user.as_deref(), &message).await {
@@ -61,7 +69,7 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr) {
     async move {
         let (mut sink, mut stream) = socket.split();
         let (tx, mut rx) = mpsc::unbounded_channel::<String>();
-        let conn = Arc::new(Connection { id, peer: peer.to_string(), tx, user: Mutex::new(None) });
+        let conn = Arc::new(Connection { id, peer: peer.to_string(), tx, user: Mutex::new(None), closed: AtomicBool::new(false) });
         info!("connected");
 
         let writer = tokio::spawn(async move {
@@ -107,6 +115,10 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr) {
             }
         }
 
+        // First mark it closed, then answer the forks waiting on it: a fork
+        // registered after that sees the mark (relay::forward).
+        conn.closed.store(true, Ordering::SeqCst);
+        server.relay.connection_closed(id);
         super::presence::connection_closed(&server, id);
         for aor in server.registrar.remove_connection(id) {
             super::presence::changed(&server, &aor).await;

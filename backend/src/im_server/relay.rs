@@ -2,6 +2,11 @@
 //! forked in parallel to every connection bound to the Request-URI's AOR,
 //! with the server's own Via on top and the authenticated identity asserted
 //! in `P-Asserted-Identity` (RFC 3325); the best final response goes back.
+//!
+//! A fork whose connection closes before it answers is answered at once
+//! with `408 Request Timeout` on the recipient's behalf (RFC 3261 §16.9
+//! treats a transport failure as a final response): the sender is not kept
+//! waiting for the transaction timer by a browser tab that has gone.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -15,16 +20,52 @@ use super::connection::Connection;
 use super::handler::reply;
 use super::{ImServer, Stats};
 
+/// A fork waiting for its response.
+struct Fork {
+    /// Where its response goes (the relaying task).
+    tx: mpsc::UnboundedSender<rsip::Response>,
+    /// The connection it was sent on.
+    connection: u64,
+    /// The forked request, to answer it ourselves if that connection closes.
+    request: rsip::Request,
+}
+
+impl Fork {
+    /// The final response on behalf of a recipient that has gone.
+    fn answer_gone(&self) {
+        let _ = self.tx.send(sip::response(&self.request, 408, Some("Recipient Went Away"), None));
+    }
+}
+
 /// Relayed requests waiting for responses, by the branch of our Via.
 #[derive(Default)]
 pub struct Relay {
-    pending: Mutex<HashMap<String, mpsc::UnboundedSender<rsip::Response>>>,
+    pending: Mutex<HashMap<String, Fork>>,
 }
 
 impl Relay {
-    fn register(&self, branch: &str, tx: &mpsc::UnboundedSender<rsip::Response>) {
+    fn register(&self, branch: &str, fork: Fork) {
         if let Ok(mut p) = self.pending.lock() {
-            p.insert(branch.to_string(), tx.clone());
+            p.insert(branch.to_string(), fork);
+        }
+    }
+
+    /// Connection `id` closed: every fork still waiting on it is answered
+    /// `408` now.
+    pub fn connection_closed(&self, id: u64) {
+        let Ok(mut p) = self.pending.lock() else { return };
+        let gone: Vec<String> = p.iter().filter(|(_, f)| f.connection == id).map(|(b, _)| b.clone()).collect();
+        for branch in gone {
+            if let Some(fork) = p.remove(&branch) {
+                fork.answer_gone();
+            }
+        }
+    }
+
+    /// Answers fork `branch` with `408` unless that was done already.
+    fn gone(&self, branch: &str) {
+        if let Some(fork) = self.pending.lock().ok().and_then(|mut p| p.remove(branch)) {
+            fork.answer_gone();
         }
     }
 
@@ -37,7 +78,7 @@ impl Relay {
     }
 
     fn waiting(&self, branch: &str) -> Option<mpsc::UnboundedSender<rsip::Response>> {
-        self.pending.lock().ok().and_then(|p| p.get(branch).cloned())
+        self.pending.lock().ok().and_then(|p| p.get(branch).map(|f| f.tx.clone()))
     }
 }
 
@@ -79,8 +120,15 @@ pub async fn forward(server: &Arc<ImServer>, from: &Arc<Connection>, mut req: rs
     for target in &targets {
         let branch = sip::new_branch();
         let fork = with_top_via(&req, &format!("SIP/2.0/WS {};branch={branch}", server.config.domain));
-        server.relay.register(&branch, &tx);
-        target.send(server, fork.to_string()).await;
+        let text = fork.to_string();
+        server.relay.register(&branch, Fork { tx: tx.clone(), connection: target.id, request: fork });
+        if target.is_closed() {
+            // Closed since the lookup, perhaps before `connection_closed`
+            // could see this fork: answer for it here (once).
+            server.relay.gone(&branch);
+        } else {
+            target.send(server, text).await;
+        }
         branches.push(branch);
     }
     drop(tx);
