@@ -3,11 +3,12 @@
 // users alice/bob/carol with password `demo-pass`, a throw-away SQLite file,
 // the built front end from ../dist, and `--fast` simulator delays (a few
 // hundred ms) so that every state is visible yet the suite stays quick.
-// +15005550004 stays on the line for 2.5 s rather than --fast's 200 ms: long
-// enough for a test to add a participant to a conference whose initiator
-// is that number before it hangs up (initiator-hangs-up.spec.ts). A phone
-// held in the phone panel rings for 8 s before "no answer": time enough for
-// a test to answer it in the other browser (phone-panel.spec.ts).
+// +15005550004 stays on the line for 2.5 s rather than --fast's 200 ms, so
+// the roster shows it connected before it hangs up
+// (participant-hangs-up.spec.ts). A phone held in the phone panel rings for
+// 8 s before "no answer": time enough for a test to answer it by hand
+// (phone-panel.spec.ts, initiator-hangs-up.spec.ts), and the no-answer test
+// number gives up after the same 8 s (no-answer.spec.ts).
 import { defineConfig } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
