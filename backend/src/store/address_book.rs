@@ -3,6 +3,8 @@
 //! [`rollcall_shared::directory::Entry`]; resolution and merging happen on
 //! whole books in memory, so this repository only reads and writes them.
 
+use std::sync::{Arc, Mutex};
+
 use anyhow::Context;
 use rollcall_shared::directory::{Entry, Phone};
 use sqlx::{Row, SqlitePool};
@@ -30,11 +32,41 @@ pub use rollcall_shared::api::StoredEntry;
 #[derive(Clone)]
 pub struct AddressBooks {
     pool: SqlitePool,
+    directory: DirectoryCache,
 }
 
+/// The global directory as last read, with the version it was read at.
+///
+/// Resolution merges both books on every request, and reading a
+/// directory of a thousand rows costs milliseconds (`make bench`): the
+/// directory is read again only when it changed. Entries are only ever
+/// added (no update or delete exists), so the count of directory rows and
+/// their highest id together are an exact version — also for rows another
+/// process added (`rollcall directory import` on the same database). A
+/// change that rewrote rows would need a real version counter.
+#[derive(Clone, Default)]
+pub(super) struct DirectoryCache(Arc<Mutex<Option<((i64, i64), Arc<Vec<Entry>>)>>>);
+
 impl AddressBooks {
-    pub(super) fn new(pool: SqlitePool) -> Self {
-        AddressBooks { pool }
+    pub(super) fn new(pool: SqlitePool, directory: DirectoryCache) -> Self {
+        AddressBooks { pool, directory }
+    }
+
+    /// The directory's entries, from the cache unless they changed.
+    pub async fn directory(&self) -> anyhow::Result<Arc<Vec<Entry>>> {
+        let row = sqlx::query("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM address_entries WHERE owner IS NULL")
+            .fetch_one(&self.pool)
+            .await?;
+        let version: (i64, i64) = (row.get(0), row.get(1));
+        let cached = self.directory.0.lock().ok().and_then(|c| c.as_ref().filter(|(v, _)| *v == version).map(|(_, e)| Arc::clone(e)));
+        if let Some(entries) = cached {
+            return Ok(entries);
+        }
+        let entries: Arc<Vec<Entry>> = Arc::new(self.list(&Book::Directory).await?.into_iter().map(|s| s.entry).collect());
+        if let Ok(mut cache) = self.directory.0.lock() {
+            *cache = Some((version, Arc::clone(&entries)));
+        }
+        Ok(entries)
     }
 
     /// Adds `entries` to `book` in one transaction: all or none. A directory
@@ -72,10 +104,9 @@ impl AddressBooks {
 
     /// The entries of both books, contacts first, ids dropped: the input of
     /// resolution and merging.
-    pub async fn books_of(&self, user: &str) -> anyhow::Result<(Vec<Entry>, Vec<Entry>)> {
+    pub async fn books_of(&self, user: &str) -> anyhow::Result<(Vec<Entry>, Arc<Vec<Entry>>)> {
         let contacts = self.list(&Book::Contacts(user.to_string())).await?;
-        let directory = self.list(&Book::Directory).await?;
-        Ok((contacts.into_iter().map(|s| s.entry).collect(), directory.into_iter().map(|s| s.entry).collect()))
+        Ok((contacts.into_iter().map(|s| s.entry).collect(), self.directory().await?))
     }
 
     /// The e-mail addresses of the directory entries of user `username`.
@@ -138,6 +169,26 @@ fn stored(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<StoredEntry> {
 mod tests {
     use super::*;
     use rollcall_shared::soap::Location;
+
+    #[tokio::test]
+    async fn the_directory_is_read_again_only_when_it_changed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("d.db").to_string_lossy().into_owned();
+        let store = crate::store::Store::open(&path).await.expect("db");
+        let books = store.address_books();
+        let entry = |name: &str| Entry { name: name.into(), emails: vec![], phones: vec![], user: None };
+        books.add_all(&Book::Directory, &[entry("Ann")]).await.expect("added");
+        let first = books.directory().await.expect("read");
+        assert!(Arc::ptr_eq(&first, &store.address_books().directory().await.expect("read")), "unchanged: cached");
+        // A contact is not the directory: still cached.
+        books.add_all(&Book::Contacts("alice".into()), &[entry("Bo")]).await.expect("added");
+        assert!(Arc::ptr_eq(&first, &books.directory().await.expect("read")));
+        // Another process (another pool on the same file) adds to it: seen.
+        let other = crate::store::Store::open(&path).await.expect("db");
+        other.address_books().add_all(&Book::Directory, &[entry("Cy")]).await.expect("added");
+        let names: Vec<String> = books.directory().await.expect("read").iter().map(|e| e.name.clone()).collect();
+        assert_eq!(names, ["Ann", "Cy"]);
+    }
 
     #[tokio::test]
     async fn books_are_kept_apart() {

@@ -24,6 +24,8 @@ use sqlx::SqlitePool;
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
+    /// The global directory as last read, shared by every request.
+    directory: address_book::DirectoryCache,
 }
 
 impl Store {
@@ -52,7 +54,7 @@ impl Store {
         if path != ":memory:" {
             tokio::spawn(checkpoint_periodically(pool.clone()));
         }
-        Ok(Store { pool })
+        Ok(Store { pool, directory: Default::default() })
     }
 
     pub fn users(&self) -> Users {
@@ -68,7 +70,7 @@ impl Store {
     }
 
     pub fn address_books(&self) -> AddressBooks {
-        AddressBooks::new(self.pool.clone())
+        AddressBooks::new(self.pool.clone(), self.directory.clone())
     }
 
     pub fn inbox(&self) -> Inbox {
