@@ -45,7 +45,10 @@ pub struct AddressBooks {
 /// process added (`rollcall directory import` on the same database). A
 /// change that rewrote rows would need a real version counter.
 #[derive(Clone, Default)]
-pub(super) struct DirectoryCache(Arc<Mutex<Option<((i64, i64), Arc<Vec<Entry>>)>>>);
+pub(super) struct DirectoryCache(Arc<Mutex<Option<Snapshot>>>);
+
+/// The directory's version (row count, highest id) and its entries then.
+type Snapshot = ((i64, i64), Arc<Vec<Entry>>);
 
 impl AddressBooks {
     pub(super) fn new(pool: SqlitePool, directory: DirectoryCache) -> Self {
