@@ -165,8 +165,12 @@ fn email_key(email: &str) -> String {
 /// Merges entries that are the same person, keeping the order of first
 /// appearance. Pass contacts before directory entries so that the user's
 /// own spelling of a name and their labels win.
+///
+/// Linear in the number of entries: each entry's name is folded and its
+/// e-mails keyed once, and entries are joined through hash maps of those
+/// keys (union-find), not compared pairwise.
 pub fn merge<'a>(entries: impl IntoIterator<Item = (Source, &'a Entry)>) -> Vec<Person> {
-    let entries: Vec<(Source, &Entry)> = entries.into_iter().collect();
+    let entries: Vec<Prepared<'a>> = entries.into_iter().map(|(source, entry)| Prepared::new(source, entry)).collect();
     // Union-find over entry indices, joined through shared keys.
     let mut parent: Vec<usize> = (0..entries.len()).collect();
     fn root(parent: &mut [usize], mut i: usize) -> usize {
@@ -176,60 +180,81 @@ pub fn merge<'a>(entries: impl IntoIterator<Item = (Source, &'a Entry)>) -> Vec<
         }
         i
     }
-    let mut owner_of_key: HashMap<String, usize> = HashMap::new();
-    for (i, (_, entry)) in entries.iter().enumerate() {
-        let name = fold(&entry.name);
-        let keys = entry
-            .emails
-            .iter()
-            .map(|e| format!("e:{}", email_key(e)))
-            .chain((!name.is_empty()).then(|| format!("n:{name}")));
-        for key in keys {
-            match owner_of_key.get(&key) {
+    let mut by_email: HashMap<&str, usize> = HashMap::new();
+    let mut by_name: HashMap<&str, usize> = HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        let names = (!e.name.is_empty()).then_some(e.name.as_str());
+        let keys = e.emails.iter().map(|k| (true, k.as_str())).chain(names.map(|n| (false, n)));
+        for (is_email, key) in keys {
+            let owners = if is_email { &mut by_email } else { &mut by_name };
+            match owners.get(key) {
                 Some(&j) => {
                     let (a, b) = (root(&mut parent, i), root(&mut parent, j));
                     // The earlier entry stays the root: it names the person.
                     parent[a.max(b)] = a.min(b);
                 }
                 None => {
-                    owner_of_key.insert(key, i);
+                    owners.insert(key, i);
                 }
             }
         }
     }
     let mut people: Vec<Person> = Vec::new();
+    let mut known: Vec<Known<'_>> = Vec::new();
     let mut slot_of_root: HashMap<usize, usize> = HashMap::new();
-    for (i, (source, entry)) in entries.iter().enumerate() {
+    for i in 0..entries.len() {
         let r = root(&mut parent, i);
         let slot = *slot_of_root.entry(r).or_insert_with(|| {
             people.push(Person {
-                name: entry.name.trim().to_string(),
+                name: entries[i].entry.name.trim().to_string(),
                 also_known_as: Vec::new(),
                 emails: Vec::new(),
                 phones: Vec::new(),
                 sources: Vec::new(),
                 user: None,
             });
+            // The person's own name, so it is not also-known-as.
+            known.push(Known { names: vec![entries[i].name.as_str()], emails: Vec::new() });
             people.len() - 1
         });
-        absorb(&mut people[slot], *source, entry);
+        absorb(&mut people[slot], &mut known[slot], &entries[i]);
     }
     people
 }
 
+/// An entry with its comparison keys computed once.
+struct Prepared<'a> {
+    source: Source,
+    entry: &'a Entry,
+    /// The folded name (`""` for none).
+    name: String,
+    /// The e-mail keys, in order.
+    emails: Vec<String>,
+}
+
+impl<'a> Prepared<'a> {
+    fn new(source: Source, entry: &'a Entry) -> Self {
+        Prepared { source, entry, name: fold(&entry.name), emails: entry.emails.iter().map(|e| email_key(e)).collect() }
+    }
+}
+
+/// What a person being built already has, as comparison keys.
+struct Known<'a> {
+    names: Vec<&'a str>,
+    emails: Vec<&'a str>,
+}
+
 /// Adds one entry's names, e-mails, numbers, source and linked user (the
 /// first one wins) to a person.
-fn absorb(person: &mut Person, source: Source, entry: &Entry) {
-    let name = entry.name.trim();
-    let folded = fold(name);
-    if !folded.is_empty()
-        && fold(&person.name) != folded
-        && !person.also_known_as.iter().any(|n| fold(n) == folded)
-    {
-        person.also_known_as.push(name.to_string());
+fn absorb<'k>(person: &mut Person, known: &mut Known<'k>, e: &'k Prepared<'_>) {
+    let entry = e.entry;
+    if !e.name.is_empty() && !known.names.contains(&e.name.as_str()) {
+        person.also_known_as.push(entry.name.trim().to_string());
+        known.names.push(&e.name);
     }
-    for email in &entry.emails {
-        if !person.emails.iter().any(|e| email_key(e) == email_key(email)) {
+    for (email, key) in entry.emails.iter().zip(&e.emails) {
+        if !known.emails.contains(&key.as_str()) {
+            known.emails.push(key);
             person.emails.push(email.trim().to_string());
         }
     }
@@ -239,8 +264,8 @@ fn absorb(person: &mut Person, source: Source, entry: &Entry) {
             person.phones.push(Phone { number, location: phone.location });
         }
     }
-    if !person.sources.contains(&source) {
-        person.sources.push(source);
+    if !person.sources.contains(&e.source) {
+        person.sources.push(e.source);
     }
     if person.user.is_none() {
         person.user.clone_from(&entry.user);
