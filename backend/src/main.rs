@@ -90,7 +90,8 @@ enum BridgeCommand {
     /// `--conference-url`).
     Crash {
         conference_id: String,
-        /// The conference web service's SOAP endpoint; /admin/crash is beside it.
+        /// The conference web service's SOAP endpoint; /admin/crash is
+        /// beside it. Only with --token (without it, serve's file says).
         #[arg(long, env = "ROLLCALL_CONFERENCE_URL")]
         conference_url: Option<String>,
         /// The conference web service's bearer token.
@@ -282,11 +283,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Calls { db, limit } => run_calls(&db, limit).await,
         Command::Directory(DirectoryCommand::Import { file, db }) => run_directory_import(&file, &db).await,
         Command::Bridge(BridgeCommand::Crash { conference_id, conference_url, token, db }) => {
+            // URL and token come from one place: the arguments (standalone
+            // service), or the file of the serve that owns `--db`.
             let (url, token) = match token {
                 Some(token) => (conference_url.unwrap_or_else(|| STANDALONE_CONFERENCE_URL.to_string()), token),
                 None => {
                     let file = rollcall::operator_file::OperatorFile::read(&db)?;
-                    (conference_url.unwrap_or(file.conference_url), file.token)
+                    (file.conference_url, file.token)
                 }
             };
             run_bridge_crash(&conference_id, &url, &token).await

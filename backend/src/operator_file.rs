@@ -5,8 +5,7 @@
 //! with a fresh bearer token each start: nothing outside the process needs
 //! them, except the operator's `rollcall bridge crash`. So `serve` writes
 //! both to a file beside its database, `DB.operator.json`, readable by the
-//! owner only (mode 0600 — as private as the database itself, which holds
-//! the users' HA1s), and `rollcall bridge crash --db DB` reads it when no
+//! owner only (mode 0600), and `rollcall bridge crash --db DB` reads it when no
 //! `--token` is given. A file left by a server that has stopped is harmless:
 //! its port no longer answers.
 
@@ -32,15 +31,27 @@ pub fn path_for(db: &str) -> Option<PathBuf> {
 
 impl OperatorFile {
     /// Writes the file for database `db` (nothing for an in-memory one).
+    ///
+    /// Written to a new file (created exclusively, so owner-only from the
+    /// start and never through a planted symlink), then renamed over the
+    /// old one: a reader sees the old file or the new one, whole, and a file
+    /// left with wider permissions is replaced, not reused.
     pub fn write(&self, db: &str) -> anyhow::Result<()> {
         let Some(path) = path_for(db) else { return Ok(()) };
         let text = serde_json::to_string_pretty(self)?;
+        let temp = PathBuf::from(format!("{}.{}.tmp", path.display(), rollcall_shared::sip::random_hex(6)));
         let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
+        options.write(true).create_new(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&path).with_context(|| format!("writing {}", path.display()))?;
-        std::io::Write::write_all(&mut file, text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+        let written = options
+            .open(&temp)
+            .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()))
+            .and_then(|()| std::fs::rename(&temp, &path));
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&temp);
+            return Err(e).with_context(|| format!("writing {}", path.display()));
+        }
         Ok(())
     }
 
@@ -77,6 +88,15 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(path_for(&db).expect("a path")).expect("exists").permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
+        }
+        // A file left with wider permissions is replaced owner-only.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let path = path_for(&db).expect("a path");
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+            file.write(&db).expect("written again");
+            assert_eq!(std::fs::metadata(&path).expect("exists").permissions().mode() & 0o777, 0o600);
         }
         let missing = dir.path().join("none.db").to_string_lossy().into_owned();
         assert!(OperatorFile::read(&missing).unwrap_err().to_string().contains("--token"));

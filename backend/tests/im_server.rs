@@ -84,6 +84,53 @@ async fn a_recipient_that_goes_away_unanswered_gets_the_sender_a_408_at_once() {
     assert_eq!(code, 408);
 }
 
+/// Waits (bounded) until `aor` has exactly `n` bindings: the server has
+/// seen a connection close.
+async fn bindings(server: &TestServer, aor: &str, n: usize) {
+    let deadline = tokio::time::Instant::now() + common::PATIENCE;
+    while server.running.im.registrar.lookup(aor).len() != n {
+        assert!(tokio::time::Instant::now() < deadline, "{aor} has {n} bindings in time");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+/// Two tabs of bob's: one refuses and then closes, the other accepts. The
+/// closed tab's answer was already final, so the close adds nothing, and
+/// the acceptance wins. And a tab that goes away unanswered never beats a
+/// real answer: our own 408 ranks below bob's 486.
+#[tokio::test]
+async fn a_closed_fork_never_outranks_what_the_other_forks_answer() {
+    let server = TestServer::start().await;
+    let mut alice = server.client("alice").await;
+    alice.register().await;
+    let mut tab1 = server.client("bob").await;
+    tab1.register().await;
+    let mut tab2 = server.client("bob").await;
+    tab2.register().await;
+
+    let sender = tokio::spawn(async move {
+        let code = alice.message_to("sip:bob@rollcall.local", "first").await.status_code.code();
+        (alice, code)
+    });
+    let first = tab1.next_request().await;
+    tab1.answer(&first, 486).await;
+    drop(tab1);
+    bindings(&server, "sip:bob@rollcall.local", 1).await;
+    let second = tab2.next_request().await;
+    tab2.answer(&second, 200).await;
+    let (mut alice, code) = sender.await.expect("sender");
+    assert_eq!(code, 200, "the other tab accepted");
+
+    let mut tab3 = server.client("bob").await;
+    tab3.register().await;
+    let sender = tokio::spawn(async move { alice.message_to("sip:bob@rollcall.local", "second").await.status_code.code() });
+    let busy = tab2.next_request().await;
+    let _ = tab3.next_request().await;
+    tab2.answer(&busy, 486).await;
+    drop(tab3); // goes away without answering
+    assert_eq!(sender.await.expect("sender"), 486, "bob's real answer, not our 408");
+}
+
 #[tokio::test]
 async fn relay_refusals() {
     let server = TestServer::start().await;

@@ -180,6 +180,9 @@ struct Session<'a> {
     refresh_at: Instant,
     /// At most one per recipient (`to`).
     in_flight: Vec<InFlight>,
+    /// The gateway is shutting down (its outbox closed): finish what is
+    /// queued and in flight, then end.
+    outbox_closed: bool,
 }
 
 impl<'a> Session<'a> {
@@ -199,6 +202,7 @@ impl<'a> Session<'a> {
             registered: false,
             refresh_at: Instant::now(),
             in_flight: Vec::new(),
+            outbox_closed: false,
         }
     }
 
@@ -228,6 +232,9 @@ impl<'a> Session<'a> {
     ) -> anyhow::Result<()> {
         self.send_register().await?;
         loop {
+            if self.outbox_closed && queue.is_empty() && self.in_flight.is_empty() {
+                return Ok(());
+            }
             if self.registered && self.in_flight.len() < MAX_IN_FLIGHT {
                 if let Some(next) = self.next_sendable(queue) {
                     self.send_message(next).await?;
@@ -251,9 +258,9 @@ impl<'a> Session<'a> {
                     Some(Ok(_)) => {}
                     Some(Err(e)) => return Err(e.into()),
                 },
-                next = outbox.recv() => match next {
+                next = outbox.recv(), if !self.outbox_closed => match next {
                     Some(message) => queue.push_back(message),
-                    None => return Ok(()),
+                    None => self.outbox_closed = true,
                 },
                 _ = tokio::time::sleep_until(self.refresh_at), if self.registered && self.register_deadline.is_none() => {
                     self.send_register().await?
@@ -367,7 +374,14 @@ impl<'a> Session<'a> {
         let flight = self.in_flight.swap_remove(index);
         match code {
             407 if flight.challenged < 2 => {
-                let challenge = first_challenge(&resp, "Proxy-Authenticate")?;
+                let challenge = match first_challenge(&resp, "Proxy-Authenticate") {
+                    Ok(challenge) => challenge,
+                    Err(e) => {
+                        // Kept in flight: resent after the reconnect this error causes.
+                        self.in_flight.push(flight);
+                        return Err(e);
+                    }
+                };
                 self.proxy_auth = Some(DigestCache::new(challenge));
                 self.transmit(flight.message, flight.call_id, flight.cseq + 1, flight.challenged + 1).await
             }

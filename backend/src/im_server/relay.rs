@@ -23,7 +23,7 @@ use super::{ImServer, Stats};
 /// A fork waiting for its response.
 struct Fork {
     /// Where its response goes (the relaying task).
-    tx: mpsc::UnboundedSender<rsip::Response>,
+    tx: mpsc::UnboundedSender<Answer>,
     /// The connection it was sent on.
     connection: u64,
     /// The forked request, to answer it ourselves if that connection closes.
@@ -33,8 +33,17 @@ struct Fork {
 impl Fork {
     /// The final response on behalf of a recipient that has gone.
     fn answer_gone(&self) {
-        let _ = self.tx.send(sip::response(&self.request, 408, Some("Recipient Went Away"), None));
+        let response = sip::response(&self.request, 408, Some("Recipient Went Away"), None);
+        let _ = self.tx.send(Answer { response, ours: true });
     }
+}
+
+/// A final (or provisional) answer to a fork.
+struct Answer {
+    response: rsip::Response,
+    /// Made by us for a recipient that went away, not sent by it: any real
+    /// final answer ranks above it.
+    ours: bool,
 }
 
 /// Relayed requests waiting for responses, by the branch of our Via.
@@ -77,8 +86,16 @@ impl Relay {
         }
     }
 
-    fn waiting(&self, branch: &str) -> Option<mpsc::UnboundedSender<rsip::Response>> {
-        self.pending.lock().ok().and_then(|p| p.get(branch).map(|f| f.tx.clone()))
+    /// Where the answer on `branch` goes. A final answer ends the fork: it
+    /// is forgotten at once, so a connection closing afterwards does not
+    /// answer it a second time.
+    fn waiting(&self, branch: &str, is_final: bool) -> Option<mpsc::UnboundedSender<Answer>> {
+        let mut pending = self.pending.lock().ok()?;
+        if is_final {
+            pending.remove(branch).map(|f| f.tx)
+        } else {
+            pending.get(branch).map(|f| f.tx.clone())
+        }
     }
 }
 
@@ -152,9 +169,10 @@ pub async fn on_response(server: &ImServer, resp: rsip::Response) {
         return super::presence::on_notify_response(server, &resp);
     }
     let branch = sip::header(&resp.headers, "Via").as_deref().and_then(branch_param);
-    match branch.and_then(|b| server.relay.waiting(&b)) {
+    let is_final = resp.status_code.code() >= 200;
+    match branch.and_then(|b| server.relay.waiting(&b, is_final)) {
         Some(tx) => {
-            let _ = tx.send(resp);
+            let _ = tx.send(Answer { response: resp, ours: false });
         }
         None => {
             debug!("stray response dropped");
@@ -166,30 +184,35 @@ pub async fn on_response(server: &ImServer, resp: rsip::Response) {
 /// Waits for the final responses of `forks` forks: the first 2xx wins at
 /// once; otherwise the lowest final code once all have answered or the
 /// timer fires (RFC 3261 §16.7, simplified: no 6xx special case needed for
-/// MESSAGE).
+/// MESSAGE). Our own `408` for a recipient that went away counts as that
+/// fork's final answer but loses to any answer a recipient really sent.
 async fn collect_best_response(
-    mut rx: mpsc::UnboundedReceiver<rsip::Response>,
+    mut rx: mpsc::UnboundedReceiver<Answer>,
     forks: usize,
     timeout: std::time::Duration,
 ) -> Option<rsip::Response> {
     let deadline = tokio::time::Instant::now() + timeout;
-    let mut best: Option<rsip::Response> = None;
+    let mut best: Option<Answer> = None;
     let mut finals = 0;
     while finals < forks {
-        let Ok(Some(resp)) = tokio::time::timeout_at(deadline, rx.recv()).await else { break };
-        let code = resp.status_code.code();
+        let Ok(Some(answer)) = tokio::time::timeout_at(deadline, rx.recv()).await else { break };
+        let code = answer.response.status_code.code();
         if code < 200 {
             continue;
         }
         finals += 1;
         if (200..300).contains(&code) {
-            return Some(resp);
+            return Some(answer.response);
         }
-        if best.as_ref().is_none_or(|b| code < b.status_code.code()) {
-            best = Some(resp);
+        let better = match &best {
+            None => true,
+            Some(b) => (answer.ours, code) < (b.ours, b.response.status_code.code()),
+        };
+        if better {
+            best = Some(answer);
         }
     }
-    best
+    best.map(|b| b.response)
 }
 
 /// The user part of `sip:user@domain` when the domain is ours.
