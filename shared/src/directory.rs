@@ -202,11 +202,11 @@ pub fn merge<'a>(entries: impl IntoIterator<Item = (Source, &'a Entry)>) -> Vec<
     let mut people: Vec<Person> = Vec::new();
     let mut known: Vec<Known<'_>> = Vec::new();
     let mut slot_of_root: HashMap<usize, usize> = HashMap::new();
-    for i in 0..entries.len() {
+    for (i, e) in entries.iter().enumerate() {
         let r = root(&mut parent, i);
         let slot = *slot_of_root.entry(r).or_insert_with(|| {
             people.push(Person {
-                name: entries[i].entry.name.trim().to_string(),
+                name: e.entry.name.trim().to_string(),
                 also_known_as: Vec::new(),
                 emails: Vec::new(),
                 phones: Vec::new(),
@@ -214,10 +214,10 @@ pub fn merge<'a>(entries: impl IntoIterator<Item = (Source, &'a Entry)>) -> Vec<
                 user: None,
             });
             // The person's own name, so it is not also-known-as.
-            known.push(Known { names: vec![entries[i].name.as_str()], emails: Vec::new() });
+            known.push(Known { names: vec![e.name.as_str()], emails: Vec::new() });
             people.len() - 1
         });
-        absorb(&mut people[slot], &mut known[slot], &entries[i]);
+        absorb(&mut people[slot], &mut known[slot], e);
     }
     people
 }
