@@ -23,6 +23,16 @@ use rollcall::web::{self, ClientConfig};
 use rollcall_shared::sip::random_hex;
 use tokio::net::TcpListener;
 
+/// A SIP domain as every part compares it: host names are case-insensitive
+/// (RFC 3261 §19.1.4) and AORs carry them lower-cased, so the domain (also
+/// the digest realm) is lower-cased once, here.
+fn domain_name(text: &str) -> Result<String, String> {
+    let domain = text.trim().to_ascii_lowercase();
+    let valid = !domain.is_empty()
+        && domain.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    valid.then_some(domain).ok_or_else(|| format!("`{text}` is not a domain name"))
+}
+
 /// Where `rollcall conference-service` listens by default.
 const STANDALONE_CONFERENCE_URL: &str = "http://127.0.0.1:8081/conference";
 
@@ -108,8 +118,8 @@ struct Common {
     /// SQLite database file.
     #[arg(long, default_value = "rollcall.db", env = "ROLLCALL_DB")]
     db: String,
-    /// SIP domain (and digest realm).
-    #[arg(long, default_value = "rollcall.local", env = "ROLLCALL_DOMAIN")]
+    /// SIP domain (and digest realm), lower-cased.
+    #[arg(long, default_value = "rollcall.local", env = "ROLLCALL_DOMAIN", value_parser = domain_name)]
     domain: String,
 }
 
@@ -204,7 +214,7 @@ struct GatewayArgs {
     /// The IM server's SIP WebSocket.
     #[arg(long, default_value = "ws://127.0.0.1:8080/sip", env = "ROLLCALL_IM_URL")]
     im_url: String,
-    #[arg(long, default_value = "rollcall.local", env = "ROLLCALL_DOMAIN")]
+    #[arg(long, default_value = "rollcall.local", env = "ROLLCALL_DOMAIN", value_parser = domain_name)]
     domain: String,
     /// The gateway's SIP user.
     #[arg(long, default_value = "conference", env = "ROLLCALL_GATEWAY_USER")]

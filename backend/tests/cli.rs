@@ -26,6 +26,19 @@ fn user_add_stores_only_digests_and_user_list_shows_the_user() {
 }
 
 #[test]
+fn the_domain_is_lower_cased_and_checked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("users.db");
+    let db = db.to_str().expect("utf-8 path");
+    let added = rollcall(&["user", "add", "eve", "--password", "x", "--db", db, "--domain", "Rollcall.Example"]);
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    assert!(String::from_utf8_lossy(&added.stdout).contains("sip:eve@rollcall.example"));
+    let refused = rollcall(&["user", "add", "eve", "--password", "x", "--db", db, "--domain", "not a domain"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("is not a domain name"));
+}
+
+#[test]
 fn bad_user_names_are_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("users.db");
