@@ -15,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const PORT = 18080;
+/// The second server (helpers.ts: INACTIVE_URL).
+const INACTIVE_PORT = 18081;
 // E2E_BASE_URL=http://host:port runs the tests against a server you
 // started yourself (it must have the demo users with password demo-pass).
 const external = process.env.E2E_BASE_URL;
@@ -46,17 +48,28 @@ export default defineConfig({
       ],
     },
   },
-  webServer: external ? undefined : {
+  webServer: external ? undefined : [
+    server(PORT, db, '--auto-hangup-ms 2500 --no-answer-ms 8000'),
+    // A second server whose conferences end after 3 s without anyone but
+    // the initiator (inactivity.spec.ts): its own database, so a timeout
+    // that short ends none of the other tests' conferences.
+    server(INACTIVE_PORT, join(mkdtempSync(join(tmpdir(), 'rollcall-e2e-')), 'inactive.db'), '--inactivity-ms 3000'),
+  ],
+});
+
+/// `rollcall serve` with the demo users on `port`, at --fast speed, plus `extra` flags.
+function server(port: number, database: string, extra: string) {
+  return {
     command:
       `../target/debug/rollcall serve --demo --demo-password demo-pass ` +
-      `--http 127.0.0.1:${PORT} --db ${db} --static-dir ../dist --fast --auto-hangup-ms 2500 --no-answer-ms 8000`,
-    url: `http://127.0.0.1:${PORT}/config.json`,
+      `--http 127.0.0.1:${port} --db ${database} --static-dir ../dist --fast ${extra}`,
+    url: `http://127.0.0.1:${port}/config.json`,
     reuseExistingServer: false,
     // Server logs show in the test output (prefixed [WebServer]); warnings
     // and errors only, unless RUST_LOG says otherwise.
     env: { RUST_LOG: process.env.RUST_LOG ?? 'warn' },
     timeout: 60_000,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  },
-});
+    stdout: 'pipe' as const,
+    stderr: 'pipe' as const,
+  };
+}

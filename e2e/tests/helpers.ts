@@ -4,6 +4,10 @@ import { expect, type Locator, type Page } from '@playwright/test';
 
 export const PASSWORD = 'demo-pass';
 
+/// The second e2e server, whose conferences end after 3 s of inactivity
+/// (playwright.config.ts); none when testing a server started by hand.
+export const INACTIVE_URL = process.env.E2E_BASE_URL ? undefined : 'http://127.0.0.1:18081';
+
 /// Test numbers of the simulated network (README.md).
 export const ANSWERS = '+14255550101';
 export const UNALLOCATED = '+15005550001';
