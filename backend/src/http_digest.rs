@@ -29,6 +29,12 @@ pub struct HttpDigest {
 #[derive(Debug, Clone)]
 pub struct AuthUser(pub String);
 
+/// The same user's address of record, `sip:{user}@{realm}` (the realm is
+/// the SIP domain): who owns conferences and call records. Set beside
+/// [`AuthUser`], so handlers need not know the domain.
+#[derive(Debug, Clone)]
+pub struct AuthAor(pub String);
+
 impl HttpDigest {
     /// Checks with `auth` (its realm must be the users' realm) against `users`.
     pub fn new(auth: Authenticator, users: Users) -> Self {
@@ -54,6 +60,7 @@ pub async fn require_digest(State(digest): State<HttpDigest>, mut request: Reque
     let method = request.method().as_str().to_owned();
     match digest.auth.check_request(&digest.users, &values, &method, Some(&uri)).await {
         Ok(Verdict::Authenticated(user)) => {
+            request.extensions_mut().insert(AuthAor(format!("sip:{user}@{}", digest.auth.realm())));
             request.extensions_mut().insert(AuthUser(user));
             next.run(request).await
         }

@@ -121,12 +121,9 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     // The panel lets a conference's owner inject a crash under it: a hook
     // into the conference service, which knows nothing of the panel.
     let crash_service = Arc::clone(&service);
-    let conferences = phone_panel::Conferences {
-        domain: options.domain.clone(),
-        crash: Arc::new(move |id: &str, owner: &str| crash_service.crash_owned_by(id, owner)),
-    };
-    let panel = phone_panel::router(simulator.clone(), conferences, digest.clone());
-    let pim = pim::api::router(store.clone(), digest, &options.domain);
+    let crash: phone_panel::CrashHook = Arc::new(move |id: &str, owner: &str| crash_service.crash_owned_by(id, owner));
+    let panel = phone_panel::router(simulator.clone(), crash, digest.clone());
+    let pim = pim::api::router(store.clone(), digest);
     let im = ImServer::new(im_config, store.clone());
     let client = ClientConfig { domain: options.domain.clone(), gateway_aor: format!("sip:{GATEWAY_USER}@{}", options.domain) };
     let ready = Readiness::default();

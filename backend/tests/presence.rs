@@ -99,19 +99,25 @@ async fn subscriptions_are_authenticated_and_checked() {
     assert_eq!(sip::header(&wrong_event.headers, "Allow-Events").as_deref(), Some("presence"));
 }
 
+/// Alice, registered, watching bob for `expires` seconds: the 200's dialog,
+/// once the first (active) NOTIFY has come.
+async fn alice_watching_bob(server: &TestServer, expires: u32) -> (Client, Dialog) {
+    let mut alice = server.client("alice").await;
+    alice.register().await;
+    let ok = subscribe(&mut alice, "sip:bob@rollcall.local", expires).await;
+    assert_eq!(ok.status_code.code(), 200);
+    let dialog = Dialog::of(&ok);
+    assert!(next_notify(&mut alice).await.1.starts_with("active"));
+    (alice, dialog)
+}
+
 /// RFC 3261 §12.2.1.1 / RFC 6665 §4.1.2.2: a refresh goes to the remote
 /// target, the 200's Contact, not to the presentity's AOR. Both work.
 #[tokio::test]
 async fn refresh_to_the_contact_or_the_aor_extends_the_subscription() {
     let server = TestServer::start().await;
-    let mut alice = server.client("alice").await;
-    alice.register().await;
-
-    let ok = subscribe(&mut alice, "sip:bob@rollcall.local", 2).await;
-    assert_eq!(ok.status_code.code(), 200);
-    let dialog = Dialog::of(&ok);
+    let (mut alice, dialog) = alice_watching_bob(&server, 2).await;
     assert_ne!(dialog.target, "sip:bob@rollcall.local", "the server's Contact is its own, not the presentity");
-    assert!(next_notify(&mut alice).await.1.starts_with("active"));
 
     // What the Rollcall browser sends: the refresh to the watched AOR.
     let refreshed = resubscribe(&mut alice, "sip:bob@rollcall.local", &dialog, 2).await;
@@ -140,13 +146,7 @@ async fn refresh_to_the_contact_or_the_aor_extends_the_subscription() {
 #[tokio::test]
 async fn unsubscribe_to_the_contact_ends_the_subscription() {
     let server = TestServer::start().await;
-    let mut alice = server.client("alice").await;
-    alice.register().await;
-
-    let ok = subscribe(&mut alice, "sip:bob@rollcall.local", 600).await;
-    assert_eq!(ok.status_code.code(), 200);
-    let dialog = Dialog::of(&ok);
-    assert!(next_notify(&mut alice).await.1.starts_with("active"));
+    let (mut alice, dialog) = alice_watching_bob(&server, 600).await;
 
     let ended = resubscribe(&mut alice, &dialog.target, &dialog, 0).await;
     assert_eq!(ended.status_code.code(), 200);
@@ -163,12 +163,7 @@ async fn unsubscribe_to_the_contact_ends_the_subscription() {
 #[tokio::test]
 async fn in_dialog_subscribe_of_an_unknown_dialog_gets_481() {
     let server = TestServer::start().await;
-    let mut alice = server.client("alice").await;
-    alice.register().await;
-    let ok = subscribe(&mut alice, "sip:bob@rollcall.local", 600).await;
-    assert_eq!(ok.status_code.code(), 200);
-    let dialog = Dialog::of(&ok);
-    assert!(next_notify(&mut alice).await.1.starts_with("active"));
+    let (mut alice, dialog) = alice_watching_bob(&server, 600).await;
 
     // A To tag the server never gave, in this dialog or a made-up one.
     let wrong_tag = Dialog { remote_tag: sip::new_tag(), ..dialog.clone() };

@@ -186,12 +186,6 @@ pub async fn calls(client: Client) -> Result<Calls, ApiFailure> {
     call(client, Method::Get, "/api/calls", None).await
 }
 
-/// `GET /config.json` (no authentication): the SIP domain and gateway.
-pub async fn server_config() -> Result<crate::sip::transport::ServerConfig, ApiFailure> {
-    let text = imp::get_public("/config.json").await?;
-    serde_json::from_str(&text).map_err(|e| ApiFailure::Network(format!("unexpected answer: {e}")))
-}
-
 #[cfg(target_arch = "wasm32")]
 mod imp {
     use gloo_net::http::Request;
@@ -224,15 +218,6 @@ mod imp {
         init.set_headers(&headers);
         let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(failed)?;
         Ok(Request::from(request))
-    }
-
-    pub async fn get_public(path: &str) -> Result<String, ApiFailure> {
-        let network = |e: gloo_net::Error| ApiFailure::Network(e.to_string());
-        let response = Request::get(path).send().await.map_err(network)?;
-        if !response.ok() {
-            return Err(ApiFailure::Network(format!("HTTP {}", response.status())));
-        }
-        response.text().await.map_err(network)
     }
 
     pub async fn call(
@@ -286,10 +271,6 @@ mod imp {
 mod imp {
     use super::{ApiFailure, Method};
     use crate::client::Client;
-
-    pub async fn get_public(_path: &str) -> Result<String, ApiFailure> {
-        Err(ApiFailure::Network("no browser".to_string()))
-    }
 
     pub async fn call(
         _client: Client,

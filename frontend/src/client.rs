@@ -77,6 +77,9 @@ pub struct Client {
     /// starts after the call.
     watching: StoredValue<Vec<String>>,
     commands: StoredValue<Option<mpsc::UnboundedSender<Command>>>,
+    /// The SIP domain, from `/config.json`: set by the driver before it
+    /// first registers.
+    pub domain: StoredValue<Option<String>>,
     /// Everyone in the user's address books, merged (`GET /api/resolve`):
     /// the picker, and who a live number belongs to.
     pub people: RwSignal<Vec<Person>>,
@@ -127,6 +130,7 @@ impl Client {
             presence: RwSignal::new(std::collections::HashMap::new()),
             watching: StoredValue::new(Vec::new()),
             commands: StoredValue::new(Some(tx)),
+            domain: StoredValue::new(None),
             people: RwSignal::new(Vec::new()),
             me: RwSignal::new(None),
             draft: RwSignal::new(Draft::default()),
@@ -257,14 +261,7 @@ impl Client {
             let user = client.user.get_value();
             let me = people.iter().find(|p| p.user.as_deref() == Some(user.as_str())).cloned();
             let others: Vec<Person> = people.into_iter().filter(|p| p.user.as_deref() != Some(user.as_str())).collect();
-            if let Ok(config) = crate::api::server_config().await {
-                let aors = others
-                    .iter()
-                    .filter_map(|p| p.user.as_ref())
-                    .map(|u| format!("sip:{u}@{}", config.domain))
-                    .collect();
-                client.watch(aors);
-            }
+            client.watch(others.iter().filter_map(|p| p.user.as_deref()).filter_map(|u| client.aor(u)).collect());
             if me.is_some() {
                 client.me.set(me);
             }
@@ -272,14 +269,15 @@ impl Client {
         });
     }
 
+    /// Rollcall user `user`'s address of record, once the domain is known.
+    pub fn aor(&self, user: &str) -> Option<String> {
+        self.domain.with_value(|d| d.as_ref().map(|d| format!("sip:{user}@{d}")))
+    }
+
     /// Whether Rollcall user `user` is online: `None` until known.
     pub fn online(&self, user: &str) -> Option<bool> {
-        let prefix = format!("sip:{user}@");
-        self.presence.with(|p| {
-            p.iter()
-                .find(|(aor, _)| aor.starts_with(&prefix))
-                .map(|(_, online)| *online)
-        })
+        let aor = self.aor(user)?;
+        self.presence.with(|p| p.get(&aor).copied())
     }
 
     /// The `Authorization` value for an HTTP API request, once challenged.

@@ -64,7 +64,7 @@ use serde::Deserialize;
 use super::phones::{PanelView, PhoneError};
 use super::{BridgeError, LegId, Simulator};
 use crate::conference::CrashError;
-use crate::http_digest::{json, json_error as error, require_digest, unknown_path, AuthUser, HttpDigest};
+use crate::http_digest::{json, json_error as error, require_digest, unknown_path, AuthAor, AuthUser, HttpDigest};
 
 /// How long `GET /pstn/events` waits for a change before answering with the
 /// unchanged panel: below the idle timeouts of common proxies (30–60 s).
@@ -78,26 +78,17 @@ pub const LONG_POLL: Duration = Duration::from_secs(25);
 /// [`CrashError::NoSuchConference`].
 pub type CrashHook = Arc<dyn Fn(&str, &str) -> Result<usize, CrashError> + Send + Sync>;
 
-/// How the panel reaches the conferences its users own.
-#[derive(Clone)]
-pub struct Conferences {
-    /// The SIP domain: user `alice` owns the conferences of
-    /// `sip:alice@{domain}`.
-    pub domain: String,
-    pub crash: CrashHook,
-}
-
 /// What the panel's handlers share.
 #[derive(Clone)]
 struct Panel {
     simulator: Simulator,
-    conferences: Conferences,
+    crash: CrashHook,
 }
 
-/// The `/pstn/` routes over `simulator` and `conferences`, authenticated
-/// by `digest`.
-pub fn router(simulator: Simulator, conferences: Conferences, digest: HttpDigest) -> Router {
-    let panel = Panel { simulator, conferences };
+/// The `/pstn/` routes over `simulator` and the conferences' `crash` hook,
+/// authenticated by `digest`.
+pub fn router(simulator: Simulator, crash_hook: CrashHook, digest: HttpDigest) -> Router {
+    let panel = Panel { simulator, crash: crash_hook };
     Router::new()
         .route("/pstn/phones", get(phones))
         .route("/pstn/events", get(events))
@@ -179,11 +170,10 @@ async fn act(
 /// events reach the owner over SIP, asynchronously).
 async fn crash(
     State(panel): State<Panel>,
-    Extension(AuthUser(user)): Extension<AuthUser>,
+    Extension(AuthAor(owner)): Extension<AuthAor>,
     Path(conference_id): Path<String>,
 ) -> Response {
-    let owner = format!("sip:{user}@{}", panel.conferences.domain);
-    match (panel.conferences.crash)(&conference_id, &owner) {
+    match (panel.crash)(&conference_id, &owner) {
         Ok(legs) => json(StatusCode::ACCEPTED, &serde_json::json!({ "conference": conference_id, "legs": legs })),
         Err(e) => {
             let (status, code) = match &e {

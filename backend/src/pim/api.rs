@@ -17,7 +17,7 @@
 //! Shapes and error codes are in `docs/protocol-additions.md`.
 
 use axum::body::Bytes;
-use axum::extract::{FromRef, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::Response;
@@ -28,29 +28,14 @@ use rollcall_shared::directory;
 use serde::Deserialize;
 
 use super::PimError;
-use crate::http_digest::{json, json_error, require_digest, unknown_path, AuthUser, HttpDigest};
+use crate::http_digest::{json, json_error, require_digest, unknown_path, AuthAor, AuthUser, HttpDigest};
 use crate::store::{Book, StoredCallRecord, StoredEntry, Store};
 
 /// At most this many call records in one `GET /api/calls` answer.
 pub const CALLS_LIMIT: u32 = 200;
 
-/// What the handlers share: the store, and the SIP domain that makes a
-/// user name an AOR (call records are kept by the owner's AOR).
-#[derive(Clone)]
-struct Api {
-    store: Store,
-    domain: String,
-}
-
-impl FromRef<Api> for Store {
-    fn from_ref(api: &Api) -> Store {
-        api.store.clone()
-    }
-}
-
-/// The `/api/` routes over `store`, authenticated by `digest`; `domain` is
-/// the SIP domain (users' AORs are `sip:{user}@{domain}`).
-pub fn router(store: Store, digest: HttpDigest, domain: &str) -> Router {
+/// The `/api/` routes over `store`, authenticated by `digest`.
+pub fn router(store: Store, digest: HttpDigest) -> Router {
     Router::new()
         .route("/api/contacts", get(contacts))
         .route("/api/contacts/import", post(import_contacts))
@@ -61,7 +46,7 @@ pub fn router(store: Store, digest: HttpDigest, domain: &str) -> Router {
         .route("/api/calls", get(calls))
         .route("/api/{*rest}", any(unknown_path))
         .route_layer(middleware::from_fn_with_state(digest, require_digest))
-        .with_state(Api { store, domain: domain.to_string() })
+        .with_state(store)
 }
 
 fn entries(list: anyhow::Result<Vec<StoredEntry>>) -> Response {
@@ -160,11 +145,10 @@ fn call_leg(stored: StoredCallRecord) -> CallLeg {
     }
 }
 
-/// The call legs of the conferences the user created (owner
-/// `sip:{user}@{domain}`), newest first, at most [`CALLS_LIMIT`].
-async fn calls(State(api): State<Api>, Extension(AuthUser(user)): Extension<AuthUser>) -> Response {
-    let owner = format!("sip:{user}@{}", api.domain);
-    match api.store.call_records().recent_for_owner(&owner, CALLS_LIMIT).await {
+/// The call legs of the conferences the user created (kept by the owner's
+/// AOR), newest first, at most [`CALLS_LIMIT`].
+async fn calls(State(store): State<Store>, Extension(AuthAor(owner)): Extension<AuthAor>) -> Response {
+    match store.call_records().recent_for_owner(&owner, CALLS_LIMIT).await {
         Ok(records) => {
             json(StatusCode::OK, &Calls { calls: records.into_iter().map(call_leg).collect() })
         }

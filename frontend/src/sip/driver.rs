@@ -9,6 +9,7 @@ use futures::channel::mpsc::UnboundedReceiver;
 use futures::{select, FutureExt, SinkExt, StreamExt};
 use gloo_net::websocket::{futures::WebSocket, Message, State};
 use gloo_timers::future::{IntervalStream, TimeoutFuture};
+use leptos::prelude::SetValue as _;
 
 use super::transport::{backoff_ms, sip_url, ServerConfig, SUBPROTOCOL};
 use super::ua::{Config, Event, Output, UserAgent};
@@ -61,6 +62,7 @@ async fn run(
             }
         }
     };
+    client.domain.set_value(Some(server.domain.clone()));
     let config = Config {
         user,
         domain: server.domain,
