@@ -6,22 +6,36 @@
 //! nonce issued for SIP is not accepted over HTTP and vice versa.
 //!
 //! The server issues one nonce per challenge and offers it once per
-//! configured algorithm. A nonce is good for `ttl`; within that time
-//! a client may reuse it with a strictly increasing `nc` (clients cache
-//! credentials and so skip the challenge round trip). The check needs only
-//! the stored HA1 of the user, never a password.
+//! configured algorithm. A nonce is good for `ttl`; within that time a
+//! client may reuse it with a new `nc` (clients cache credentials and so
+//! skip the challenge round trip). Requests sent concurrently may arrive
+//! out of order, so any `nc` not yet seen within [`NC_WINDOW`] of the
+//! highest is accepted (PROTOCOL.md §1); an `nc` is never accepted twice.
+//! The check needs only the stored HA1 of the user, never a password.
+//!
+//! The order of the checks matters to a password guesser. The nonce comes
+//! first: a made-up, expired or used-up nonce gets a fresh `stale=true`
+//! challenge whatever the response, so it cannot tell a right password from
+//! a wrong one. Then the [`Throttle`]: a user or address that failed too
+//! often is refused without a check. Only then the password.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rollcall_shared::digest::{Algorithm, Challenge, Credentials};
 use rollcall_shared::sip::random_hex;
 
+use crate::edge::throttle::Throttle;
 use crate::store::Users;
 
 /// Upper bound of outstanding nonces; the oldest go first beyond it.
 const MAX_NONCES: usize = 100_000;
+
+/// How far below the highest `nc` seen an unseen `nc` is still accepted
+/// (PROTOCOL.md §1: at least 64).
+pub const NC_WINDOW: u32 = 64;
 
 /// The outcome of checking a request's credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,15 +44,51 @@ pub enum Verdict {
     Authenticated(String),
     /// No usable credentials, or a wrong password: challenge (again).
     Challenge,
-    /// The password was right but the nonce is old or its `nc` was
-    /// not increasing: challenge with `stale=true`.
+    /// The nonce is unknown, expired or its `nc` was already used:
+    /// challenge with `stale=true` (whatever the password).
     Stale,
+    /// Too many failures for this user or address: refused, not checked,
+    /// for this long ([`Throttle`]).
+    Refused { retry_after: Duration },
 }
 
 struct NonceState {
     issued: Instant,
-    /// Highest `nc` seen with this nonce.
-    last_nc: u32,
+    /// Highest `nc` seen with this nonce (0: none yet).
+    highest_nc: u32,
+    /// Bit `i` set: `highest_nc - i` was seen (bit 0 is `highest_nc`).
+    seen: u64,
+}
+
+impl NonceState {
+    /// Has `nc` been used, or fallen out of the window?
+    fn is_used(&self, nc: u32) -> bool {
+        if nc > self.highest_nc {
+            return false;
+        }
+        let below = self.highest_nc - nc;
+        below >= NC_WINDOW || self.seen & (1 << below) != 0
+    }
+
+    /// Marks `nc` (not [`NonceState::is_used`]) as used.
+    fn use_nc(&mut self, nc: u32) {
+        if nc > self.highest_nc {
+            let shift = nc - self.highest_nc;
+            self.seen = if shift >= 64 { 0 } else { self.seen << shift };
+            self.highest_nc = nc;
+            self.seen |= 1;
+        } else {
+            self.seen |= 1 << (self.highest_nc - nc);
+        }
+    }
+}
+
+/// Outstanding nonces, and the order they were issued in (oldest first),
+/// so that expiry and eviction take the oldest without a scan.
+#[derive(Default)]
+struct Nonces {
+    by_value: HashMap<String, NonceState>,
+    issued: VecDeque<String>,
 }
 
 pub struct Authenticator {
@@ -46,19 +96,27 @@ pub struct Authenticator {
     ttl: Duration,
     algorithms: Vec<Algorithm>,
     opaque: String,
-    nonces: Mutex<HashMap<String, NonceState>>,
+    nonces: Mutex<Nonces>,
+    throttle: Arc<Throttle>,
 }
 
 impl Authenticator {
     /// Challenges for `realm` (the SIP domain), nonces good for `ttl`,
-    /// one challenge per algorithm in the order given.
-    pub fn new(realm: impl Into<String>, ttl: Duration, algorithms: Vec<Algorithm>) -> Self {
+    /// one challenge per algorithm in the order given, failures counted in
+    /// `throttle` (share one between the authenticators of a process).
+    pub fn new(
+        realm: impl Into<String>,
+        ttl: Duration,
+        algorithms: Vec<Algorithm>,
+        throttle: Arc<Throttle>,
+    ) -> Self {
         Authenticator {
             realm: realm.into(),
             ttl,
             algorithms,
             opaque: random_hex(8),
-            nonces: Mutex::new(HashMap::new()),
+            nonces: Mutex::new(Nonces::default()),
+            throttle,
         }
     }
 
@@ -67,18 +125,43 @@ impl Authenticator {
         &self.realm
     }
 
+    /// The failure counters this authenticator reports to.
+    pub fn throttle(&self) -> &Arc<Throttle> {
+        &self.throttle
+    }
+
+    fn nonces(&self) -> std::sync::MutexGuard<'_, Nonces> {
+        self.nonces
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// A fresh nonce offered once per configured algorithm, in order.
     pub fn challenges(&self, stale: bool) -> Vec<Challenge> {
         let nonce = random_hex(16);
-        if let Ok(mut nonces) = self.nonces.lock() {
-            let ttl = self.ttl;
-            nonces.retain(|_, n| n.issued.elapsed() < ttl);
-            if nonces.len() >= MAX_NONCES {
-                if let Some(oldest) = nonces.iter().min_by_key(|(_, n)| n.issued).map(|(k, _)| k.clone()) {
-                    nonces.remove(&oldest);
+        {
+            let mut guard = self.nonces();
+            let Nonces { by_value, issued } = &mut *guard;
+            // The oldest go when expired (or already gone), or to make room.
+            while let Some(oldest) = issued.front() {
+                let expired = by_value
+                    .get(oldest)
+                    .is_none_or(|n| n.issued.elapsed() >= self.ttl);
+                if !expired && by_value.len() < MAX_NONCES {
+                    break;
                 }
+                by_value.remove(oldest);
+                issued.pop_front();
             }
-            nonces.insert(nonce.clone(), NonceState { issued: Instant::now(), last_nc: 0 });
+            by_value.insert(
+                nonce.clone(),
+                NonceState {
+                    issued: Instant::now(),
+                    highest_nc: 0,
+                    seen: 0,
+                },
+            );
+            issued.push_back(nonce.clone());
         }
         self.algorithms
             .iter()
@@ -94,10 +177,17 @@ impl Authenticator {
     }
 
     /// Checks the `Authorization` / `Proxy-Authorization` header values of
-    /// a request with this `method`. (SIP: the digest `uri` is not compared
-    /// with the Request-URI, which proxies may rewrite.)
-    pub async fn check(&self, users: &Users, header_values: &[String], method: &str) -> anyhow::Result<Verdict> {
-        self.check_request(users, header_values, method, None).await
+    /// a request with this `method` from `peer`. (SIP: the digest `uri` is
+    /// not compared with the Request-URI, which proxies may rewrite.)
+    pub async fn check(
+        &self,
+        users: &Users,
+        header_values: &[String],
+        method: &str,
+        peer: IpAddr,
+    ) -> anyhow::Result<Verdict> {
+        self.check_request(users, header_values, method, None, peer)
+            .await
     }
 
     /// Like [`Authenticator::check`], and when `request_uri` is given the
@@ -112,6 +202,7 @@ impl Authenticator {
         header_values: &[String],
         method: &str,
         request_uri: Option<&str>,
+        peer: IpAddr,
     ) -> anyhow::Result<Verdict> {
         let Some(credentials) = header_values
             .iter()
@@ -123,30 +214,49 @@ impl Authenticator {
         if request_uri.is_some_and(|uri| uri != credentials.uri) {
             return Ok(Verdict::Challenge);
         }
-        let Some(user) = users.get(&credentials.username).await? else {
+        // With qop the nc counts; without qop (RFC 2069) a nonce is single-use.
+        let nc = credentials.nc.unwrap_or(u32::MAX);
+        if !self.nonce_usable(&credentials.nonce, nc) {
+            return Ok(Verdict::Stale);
+        }
+        if let Some(retry_after) = self.throttle.refused_for(&credentials.username, peer) {
+            return Ok(Verdict::Refused { retry_after });
+        }
+        let user = users.get(&credentials.username).await?;
+        let Some(user) = user.filter(|u| {
+            u.realm == self.realm && credentials.verify(u.ha1(credentials.algorithm), method)
+        }) else {
+            self.throttle.failed(&credentials.username, peer);
             return Ok(Verdict::Challenge);
         };
-        if user.realm != self.realm || !credentials.verify(user.ha1(credentials.algorithm), method) {
-            return Ok(Verdict::Challenge);
+        // Used now, not before the password was right: a guess must not
+        // burn the `nc` values of the real user's cached credentials.
+        if !self.use_nonce(&credentials.nonce, nc) {
+            return Ok(Verdict::Stale); // the same nc won a race meanwhile
         }
-        Ok(self.consume_nonce(&credentials, user.username))
+        self.throttle.succeeded(&user.username);
+        Ok(Verdict::Authenticated(user.username))
     }
 
-    /// The password was right; is the nonce still fresh and the `nc` new?
-    fn consume_nonce(&self, credentials: &Credentials, username: String) -> Verdict {
-        let Ok(mut nonces) = self.nonces.lock() else { return Verdict::Stale };
-        let Some(state) = nonces.get_mut(&credentials.nonce) else { return Verdict::Stale };
-        if state.issued.elapsed() >= self.ttl {
-            nonces.remove(&credentials.nonce);
-            return Verdict::Stale;
+    /// Is `nonce` ours, fresh, and `nc` unused with it?
+    fn nonce_usable(&self, nonce: &str, nc: u32) -> bool {
+        let nonces = self.nonces();
+        nonces
+            .by_value
+            .get(nonce)
+            .is_some_and(|state| state.issued.elapsed() < self.ttl && !state.is_used(nc))
+    }
+
+    /// Marks `nc` used with `nonce`; false when it no longer can be.
+    fn use_nonce(&self, nonce: &str, nc: u32) -> bool {
+        let mut nonces = self.nonces();
+        match nonces.by_value.get_mut(nonce) {
+            Some(state) if state.issued.elapsed() < self.ttl && !state.is_used(nc) => {
+                state.use_nc(nc);
+                true
+            }
+            _ => false,
         }
-        // With qop the nc must grow; without qop (RFC 2069) a nonce is single-use.
-        let nc = credentials.nc.unwrap_or(u32::MAX);
-        if nc <= state.last_nc {
-            return Verdict::Stale;
-        }
-        state.last_nc = nc;
-        Verdict::Authenticated(username)
     }
 }
 
@@ -155,21 +265,47 @@ mod tests {
     use super::*;
     use crate::store::{Store, User};
 
+    const PEER: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
     async fn setup(ttl: Duration) -> (Authenticator, Users) {
         let store = Store::open(":memory:").await.expect("db");
-        store.users().upsert(&User::with_password("alice", "rollcall.local", "pw")).await.expect("user");
-        (Authenticator::new("rollcall.local", ttl, vec![Algorithm::Sha256, Algorithm::Md5]), store.users())
+        store
+            .users()
+            .upsert(&User::with_password("alice", "rollcall.local", "pw"))
+            .await
+            .expect("user");
+        (
+            Authenticator::new(
+                "rollcall.local",
+                ttl,
+                vec![Algorithm::Sha256, Algorithm::Md5],
+                Arc::default(),
+            ),
+            store.users(),
+        )
     }
 
     fn answer(c: &Challenge, password: &str, nc: u32) -> Vec<String> {
-        vec![c.answer("alice", password, "REGISTER", "sip:rollcall.local", "abc", nc).to_header_value()]
+        vec![c
+            .answer(
+                "alice",
+                password,
+                "REGISTER",
+                "sip:rollcall.local",
+                "abc",
+                nc,
+            )
+            .to_header_value()]
     }
 
     #[tokio::test]
     async fn challenge_order_follows_configuration() {
         let (auth, _) = setup(Duration::from_secs(60)).await;
         let cs = auth.challenges(false);
-        assert_eq!(cs.iter().map(|c| c.algorithm).collect::<Vec<_>>(), vec![Algorithm::Sha256, Algorithm::Md5]);
+        assert_eq!(
+            cs.iter().map(|c| c.algorithm).collect::<Vec<_>>(),
+            vec![Algorithm::Sha256, Algorithm::Md5]
+        );
         assert_eq!(cs[0].nonce, cs[1].nonce);
     }
 
@@ -177,23 +313,44 @@ mod tests {
     async fn good_bad_and_replayed_credentials() {
         let (auth, users) = setup(Duration::from_secs(60)).await;
         let c = auth.challenges(false).remove(0);
-        assert_eq!(auth.check(&users, &[], "REGISTER").await.expect("check"), Verdict::Challenge);
-        assert_eq!(auth.check(&users, &answer(&c, "wrong", 1), "REGISTER").await.expect("check"), Verdict::Challenge);
         assert_eq!(
-            auth.check(&users, &answer(&c, "pw", 1), "REGISTER").await.expect("check"),
+            auth.check(&users, &[], "REGISTER", PEER)
+                .await
+                .expect("check"),
+            Verdict::Challenge
+        );
+        assert_eq!(
+            auth.check(&users, &answer(&c, "wrong", 1), "REGISTER", PEER)
+                .await
+                .expect("check"),
+            Verdict::Challenge
+        );
+        assert_eq!(
+            auth.check(&users, &answer(&c, "pw", 1), "REGISTER", PEER)
+                .await
+                .expect("check"),
             Verdict::Authenticated("alice".into())
         );
         // Same nc again: a replay.
-        assert_eq!(auth.check(&users, &answer(&c, "pw", 1), "REGISTER").await.expect("check"), Verdict::Stale);
+        assert_eq!(
+            auth.check(&users, &answer(&c, "pw", 1), "REGISTER", PEER)
+                .await
+                .expect("check"),
+            Verdict::Stale
+        );
         // Higher nc with the same nonce: fine.
         assert_eq!(
-            auth.check(&users, &answer(&c, "pw", 2), "REGISTER").await.expect("check"),
+            auth.check(&users, &answer(&c, "pw", 2), "REGISTER", PEER)
+                .await
+                .expect("check"),
             Verdict::Authenticated("alice".into())
         );
         // The MD5 challenge of the same nonce works as well.
         let md5 = auth.challenges(false).remove(1);
         assert_eq!(
-            auth.check(&users, &answer(&md5, "pw", 1), "REGISTER").await.expect("check"),
+            auth.check(&users, &answer(&md5, "pw", 1), "REGISTER", PEER)
+                .await
+                .expect("check"),
             Verdict::Authenticated("alice".into())
         );
     }
@@ -202,16 +359,100 @@ mod tests {
     async fn http_credentials_must_name_the_requested_uri() {
         let (auth, users) = setup(Duration::from_secs(60)).await;
         let c = auth.challenges(false).remove(0);
-        let header = vec![c.answer("alice", "pw", "GET", "/pstn/phones", "abc", 1).to_header_value()];
-        let check = |uri| auth.check_request(&users, &header, "GET", Some(uri));
-        assert_eq!(check("/pstn/events").await.expect("check"), Verdict::Challenge);
-        assert_eq!(check("/pstn/phones").await.expect("check"), Verdict::Authenticated("alice".into()));
+        let header = vec![c
+            .answer("alice", "pw", "GET", "/pstn/phones", "abc", 1)
+            .to_header_value()];
+        let check = |uri| auth.check_request(&users, &header, "GET", Some(uri), PEER);
+        assert_eq!(
+            check("/pstn/events").await.expect("check"),
+            Verdict::Challenge
+        );
+        assert_eq!(
+            check("/pstn/phones").await.expect("check"),
+            Verdict::Authenticated("alice".into())
+        );
     }
 
     #[tokio::test]
     async fn expired_nonce_is_stale() {
         let (auth, users) = setup(Duration::ZERO).await;
         let c = auth.challenges(false).remove(0);
-        assert_eq!(auth.check(&users, &answer(&c, "pw", 1), "REGISTER").await.expect("check"), Verdict::Stale);
+        assert_eq!(
+            auth.check(&users, &answer(&c, "pw", 1), "REGISTER", PEER)
+                .await
+                .expect("check"),
+            Verdict::Stale
+        );
+    }
+
+    #[tokio::test]
+    async fn nc_values_out_of_order_within_the_window_once_each() {
+        let (auth, users) = setup(Duration::from_secs(60)).await;
+        let c = auth.challenges(false).remove(0);
+        let check = |nc| {
+            let header = answer(&c, "pw", nc);
+            let (auth, users) = (&auth, &users);
+            async move {
+                auth.check(users, &header, "REGISTER", PEER)
+                    .await
+                    .expect("check")
+            }
+        };
+        let ok = Verdict::Authenticated("alice".into());
+        assert_eq!(check(4).await, ok);
+        assert_eq!(check(2).await, ok, "an earlier nc that arrives late");
+        assert_eq!(check(3).await, ok);
+        assert_eq!(check(2).await, Verdict::Stale, "but never twice");
+        assert_eq!(check(4).await, Verdict::Stale);
+        assert_eq!(check(4 + NC_WINDOW).await, ok);
+        assert_eq!(check(1).await, Verdict::Stale, "below the window");
+        assert_eq!(check(5).await, ok, "inside the window");
+    }
+
+    #[tokio::test]
+    async fn a_made_up_nonce_is_stale_whatever_the_password() {
+        let (auth, users) = setup(Duration::from_secs(60)).await;
+        let mut made_up = auth.challenges(false).remove(0);
+        made_up.nonce = "0123456789abcdef0123456789abcdef".into();
+        assert_eq!(
+            auth.check(&users, &answer(&made_up, "pw", 1), "REGISTER", PEER)
+                .await
+                .expect("check"),
+            Verdict::Stale
+        );
+        assert_eq!(
+            auth.check(&users, &answer(&made_up, "wrong", 1), "REGISTER", PEER)
+                .await
+                .expect("check"),
+            Verdict::Stale
+        );
+    }
+
+    #[tokio::test]
+    async fn wrong_passwords_lead_to_refusal_without_a_check() {
+        let (auth, users) = setup(Duration::from_secs(60)).await;
+        let c = auth.challenges(false).remove(0);
+        for nc in 1..=5 {
+            assert_eq!(
+                auth.check(&users, &answer(&c, "wrong", nc), "REGISTER", PEER)
+                    .await
+                    .expect("check"),
+                Verdict::Challenge
+            );
+        }
+        assert_eq!(
+            auth.check(&users, &answer(&c, "wrong", 6), "REGISTER", PEER)
+                .await
+                .expect("check"),
+            Verdict::Challenge
+        );
+        let verdict = auth
+            .check(&users, &answer(&c, "pw", 7), "REGISTER", PEER)
+            .await
+            .expect("check");
+        assert!(
+            matches!(verdict, Verdict::Refused { .. }),
+            "even the right password, while refused: {verdict:?}"
+        );
     }
 }

@@ -6,9 +6,10 @@
 //! answered one challenge keeps its nonce (counting `nc` up) across both
 //! APIs instead of being challenged again by each.
 
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -58,11 +59,27 @@ pub async fn require_digest(State(digest): State<HttpDigest>, mut request: Reque
         .collect();
     let uri = request.uri().path_and_query().map(|pq| pq.as_str().to_owned()).unwrap_or_default();
     let method = request.method().as_str().to_owned();
-    match digest.auth.check_request(&digest.users, &values, &method, Some(&uri)).await {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED), |ConnectInfo(addr)| addr.ip());
+    match digest.auth.check_request(&digest.users, &values, &method, Some(&uri), peer).await {
         Ok(Verdict::Authenticated(user)) => {
             request.extensions_mut().insert(AuthAor(format!("sip:{user}@{}", digest.auth.realm())));
             request.extensions_mut().insert(AuthUser(user));
             next.run(request).await
+        }
+        Ok(Verdict::Refused { retry_after }) => {
+            let seconds = retry_after.as_secs_f64().ceil().max(1.0) as u64;
+            let mut response =
+                json_error(StatusCode::TOO_MANY_REQUESTS, "too-many-failures", "too many failed attempts; try again later");
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            response
+        }
+        Ok(_) if is_navigation(&request) => {
+            // A page load, not the app's fetch: a challenge here would make
+            // the browser offer its own password dialog, outside the app.
+            json_error(StatusCode::FORBIDDEN, "use-the-app", "sign in through the Rollcall app; this API is not a page")
         }
         Ok(verdict) => {
             let mut response = json_error(StatusCode::UNAUTHORIZED, "unauthorized", "digest authentication required");
@@ -78,6 +95,12 @@ pub async fn require_digest(State(digest): State<HttpDigest>, mut request: Reque
             json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "user lookup failed")
         }
     }
+}
+
+/// Is this the browser loading a page (typed URL, link, frame)? Browsers
+/// say so in `Sec-Fetch-Mode` (Fetch Metadata); other clients send nothing.
+fn is_navigation(request: &Request) -> bool {
+    request.headers().get("sec-fetch-mode").is_some_and(|mode| mode.as_bytes().eq_ignore_ascii_case(b"navigate"))
 }
 
 /// The error body of the JSON APIs: `{"error": code, "message": text}`.

@@ -11,6 +11,8 @@
 //! - [`store`]: SQLite through sqlx: users (HA1 only) and the message log.
 //! - [`digest_auth`]: digest authentication (nonces, checks) for SIP and HTTP;
 //!   [`http_digest`] makes it an axum middleware for the JSON APIs.
+//! - [`edge`]: what strangers meet on the public port first — cross-site
+//!   refusals and the password-guessing throttle.
 //! - [`pim`]: the personal information manager of seed Figure 3 — address
 //!   books, inbox, vCard and .eml import, "conference everyone" rosters,
 //!   and their JSON API (`/api/`).
@@ -22,6 +24,7 @@
 pub mod bridge;
 pub mod conference;
 pub mod digest_auth;
+pub mod edge;
 pub mod gateway;
 pub mod http_digest;
 pub mod im_server;

@@ -14,6 +14,8 @@ use clap::{Args, Parser, Subcommand};
 mod config_file;
 use rollcall::bridge::SimDelays;
 use rollcall::conference::{self, ConferenceConfig, ConferenceService, StoreRecorder};
+use rollcall::edge::throttle::{Throttle, ThrottleConfig};
+use rollcall::edge::EdgeOptions;
 use rollcall::gateway::{self, Gateway, GatewayConfig};
 use rollcall::im_server::{self, ImConfig, ImServer};
 use rollcall::pim;
@@ -176,6 +178,44 @@ impl Timing {
     }
 }
 
+/// How the public port treats strangers (docs/hosting.md).
+#[derive(Args)]
+struct EdgeArgs {
+    /// An origin (`https://host[:port]`) whose pages may open /sip and
+    /// change /api and /pstn, besides the server's own; repeat or separate
+    /// with commas. Needed behind a reverse proxy that rewrites `Host`.
+    #[arg(long = "allowed-origin", value_name = "ORIGIN", env = "ROLLCALL_ALLOWED_ORIGIN", value_delimiter = ',')]
+    allowed_origins: Vec<String>,
+    /// Failed password attempts for one user before refusals start.
+    #[arg(long, default_value_t = ThrottleConfig::default().user_free_failures, env = "ROLLCALL_AUTH_USER_FAILURES")]
+    auth_user_failures: u32,
+    /// Failed password attempts from one IP address before refusals start.
+    #[arg(long, default_value_t = ThrottleConfig::default().ip_free_failures, env = "ROLLCALL_AUTH_IP_FAILURES")]
+    auth_ip_failures: u32,
+    /// The first refusal after too many failures, in milliseconds; each
+    /// further failure doubles it.
+    #[arg(long, default_value_t = 1000, env = "ROLLCALL_AUTH_LOCKOUT_MS")]
+    auth_lockout_ms: u64,
+    /// The longest refusal, in seconds.
+    #[arg(long, default_value_t = 900, env = "ROLLCALL_AUTH_MAX_LOCKOUT_S")]
+    auth_max_lockout_s: u64,
+}
+
+impl EdgeArgs {
+    fn options(&self) -> EdgeOptions {
+        EdgeOptions {
+            allowed_origins: self.allowed_origins.clone(),
+            throttle: ThrottleConfig {
+                user_free_failures: self.auth_user_failures,
+                ip_free_failures: self.auth_ip_failures,
+                first_lockout: Duration::from_millis(self.auth_lockout_ms),
+                max_lockout: Duration::from_secs(self.auth_max_lockout_s),
+                ..ThrottleConfig::default()
+            },
+        }
+    }
+}
+
 #[derive(Args)]
 struct ServeArgs {
     /// Address of the HTTP port: the browser app and SIP over WebSocket at /sip.
@@ -194,12 +234,16 @@ struct ServeArgs {
     demo_password: Option<String>,
     #[command(flatten)]
     timing: Timing,
+    #[command(flatten)]
+    edge: EdgeArgs,
 }
 
 #[derive(Args)]
 struct ImServerArgs {
     #[arg(long, default_value = "0.0.0.0:8080", env = "ROLLCALL_HTTP")]
     http: SocketAddr,
+    #[command(flatten)]
+    edge: EdgeArgs,
     #[command(flatten)]
     common: Common,
     #[arg(long, default_value = "dist", env = "ROLLCALL_STATIC_DIR")]
@@ -325,6 +369,7 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         max_participants: args.timing.max_participants,
         inactivity_timeout: args.timing.inactivity_timeout(),
         demo_users: demo_users.clone(),
+        edge: args.edge.options(),
     })
     .await?;
     println!("Rollcall is running at http://localhost:{}/", running.http.port());
@@ -336,13 +381,17 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
 
 async fn run_im_server(args: ImServerArgs) -> anyhow::Result<()> {
     let store = Store::open(&args.common.db).await?;
-    let im = ImServer::new(ImConfig::new(&args.common.domain), store);
+    let edge = args.edge.options();
+    let mut config = ImConfig::new(&args.common.domain);
+    config.throttle = Arc::new(Throttle::new(edge.throttle.clone()));
+    let im = ImServer::new(config, store);
     let client = ClientConfig {
         gateway_aor: args.gateway_aor.unwrap_or_else(|| format!("sip:conference@{}", args.common.domain)),
         domain: args.common.domain,
     };
     let listener = TcpListener::bind(args.http).await.with_context(|| format!("binding {}", args.http))?;
-    serve::spawn_http(listener, im_server::router(im).merge(web::router(&args.static_dir, client, web::Readiness::ready())));
+    let public = im_server::router(im).merge(web::router(&args.static_dir, client, web::Readiness::ready()));
+    serve::spawn_http(listener, rollcall::edge::guard(public, &edge));
     println!("IM server listening on {}", args.http);
     wait_for_shutdown().await
 }

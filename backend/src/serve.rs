@@ -20,6 +20,8 @@ use crate::operator_file::OperatorFile;
 use crate::bridge::{phone_panel, SimDelays, Simulator};
 use crate::conference::{self, ConferenceConfig, ConferenceService, StoreRecorder};
 use crate::digest_auth::Authenticator;
+use crate::edge::throttle::Throttle;
+use crate::edge::{self, EdgeOptions};
 use crate::gateway::{self, Gateway, GatewayConfig};
 use crate::http_digest::HttpDigest;
 use crate::im_server::{self, ImConfig, ImServer};
@@ -47,6 +49,8 @@ pub struct ServeOptions {
     pub inactivity_timeout: Duration,
     /// Demo users to seed, with their passwords.
     pub demo_users: Vec<(String, String)>,
+    /// How the public port treats strangers.
+    pub edge: EdgeOptions,
 }
 
 /// A running system; dropping it does not stop it (the tasks run until the
@@ -58,6 +62,9 @@ pub struct Running {
     /// here for in-process callers such as tests, and is never printed).
     pub conference_token: String,
     pub reporting_url: String,
+    /// The key that signs callbacks to the reporting web service (fresh
+    /// each start; for in-process callers such as tests, never printed).
+    pub signing_key: Vec<u8>,
     pub im: Arc<ImServer>,
     pub gateway: Arc<Gateway>,
     pub store: Store,
@@ -113,10 +120,16 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
 
     // IM server, the browser app, and the simulated network's phone panel
     // (HTTP digest against the same users, with nonces of its own).
-    let im_config = ImConfig::new(&options.domain);
+    let mut im_config = ImConfig::new(&options.domain);
+    im_config.throttle = Arc::new(Throttle::new(options.edge.throttle.clone()));
     // One HTTP digest guard (nonces of its own, apart from SIP's) for the
     // phone panel and the address book / inbox API.
-    let http_auth = Authenticator::new(options.domain.clone(), im_config.nonce_ttl, im_config.algorithms.clone());
+    let http_auth = Authenticator::new(
+        options.domain.clone(),
+        im_config.nonce_ttl,
+        im_config.algorithms.clone(),
+        Arc::clone(&im_config.throttle),
+    );
     let digest = HttpDigest::new(http_auth, store.users());
     // The panel lets a conference's owner inject a crash under it: a hook
     // into the conference service, which knows nothing of the panel.
@@ -127,10 +140,9 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     let im = ImServer::new(im_config, store.clone());
     let client = ClientConfig { domain: options.domain.clone(), gateway_aor: format!("sip:{GATEWAY_USER}@{}", options.domain) };
     let ready = Readiness::default();
-    spawn_http(
-        http_listener,
-        im_server::router(Arc::clone(&im)).merge(panel).merge(pim).merge(web::router(&options.static_dir, client, ready.clone())),
-    );
+    let public =
+        im_server::router(Arc::clone(&im)).merge(panel).merge(pim).merge(web::router(&options.static_dir, client, ready.clone()));
+    spawn_http(http_listener, edge::guard(public, &options.edge));
 
     // Gateway: a SIP user of the IM server, a client of the conference service.
     let loopback = if http.ip().is_unspecified() { IpAddr::V4(Ipv4Addr::LOCALHOST) } else { http.ip() };
@@ -143,7 +155,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         conference_token: token.clone(),
         signing_key: signing_key.clone(),
     })?;
-    spawn_http(reporting_listener, gateway::reporting::router(Arc::clone(&gateway), signing_key));
+    spawn_http(reporting_listener, gateway::reporting::router(Arc::clone(&gateway), signing_key.clone()));
 
     // Ready once the gateway can take requests; until then the browser's
     // bootstrap (`/config.json`) answers 503.
@@ -153,7 +165,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         anyhow::bail!("the gateway did not register with the IM server within {GATEWAY_START_LIMIT:?}");
     }
     info!(%http, %conference_url, %reporting_url, "rollcall is up");
-    Ok(Running { http, conference_url, conference_token: token, reporting_url, im, gateway, store, simulator })
+    Ok(Running { http, conference_url, conference_token: token, reporting_url, signing_key, im, gateway, store, simulator })
 }
 
 /// Serves `router` on `listener` in the background, with peer addresses.

@@ -5,6 +5,7 @@
 mod common;
 
 use common::TestServer;
+use rollcall::signing::{sign, unix_now, SIGNATURE_HEADER};
 use rollcall_shared::soap::conference::{CreateConference, Reply, Request};
 use rollcall_shared::soap::{ConferenceState, FaultKind, Location, Party, ParticipantState};
 
@@ -95,6 +96,23 @@ async fn unsigned_callbacks_are_refused() {
         .await
         .expect("posts");
     assert_eq!(wrong.status().as_u16(), 401);
+}
+
+/// PROTOCOL.md §3: a callback's signature is timestamped and accepted once.
+#[tokio::test]
+async fn stale_and_replayed_callbacks_are_refused() {
+    let server = TestServer::start().await;
+    let client = reqwest::Client::new();
+    let key = &server.running.signing_key;
+    let post = |signature: String| {
+        client.post(&server.running.reporting_url).header(SIGNATURE_HEADER, signature).body("<x/>").send()
+    };
+    // Signed now: the signature is accepted (the body is then not a callback: 400).
+    let fresh = sign(key, unix_now(), b"<x/>");
+    assert_eq!(post(fresh.clone()).await.expect("posts").status().as_u16(), 400);
+    assert_eq!(post(fresh).await.expect("posts").status().as_u16(), 401, "the same signature again is a replay");
+    let old = sign(key, unix_now() - 301, b"<x/>");
+    assert_eq!(post(old).await.expect("posts").status().as_u16(), 401, "a signature from 301 s ago is stale");
 }
 
 #[tokio::test]

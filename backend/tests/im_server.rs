@@ -242,4 +242,10 @@ async fn every_message_is_logged_in_both_directions() {
     assert!(alice_lines
         .iter()
         .any(|e| e.direction == "out" && e.first_line.starts_with("SIP/2.0 200") && e.auth_user.as_deref() == Some("alice")));
+    // Credentials are logged without the digest response (an offline guess needs it).
+    let with_credentials: Vec<_> = alice_lines.iter().filter(|e| e.message.contains("Authorization: Digest")).collect();
+    assert!(!with_credentials.is_empty());
+    for entry in with_credentials {
+        assert!(entry.message.contains(r#"response="redacted""#), "{}", entry.message);
+    }
 }

@@ -28,7 +28,7 @@ use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
-use crate::signing::{sign, SIGNATURE_HEADER};
+use crate::signing::{sign, unix_now, SIGNATURE_HEADER};
 
 /// Where the conference service sends its events. [`CallbackDispatcher`] in
 /// production; tests may collect them directly.
@@ -147,9 +147,11 @@ impl Poster {
     /// when it cannot be delivered.
     async fn deliver(&self, notification: &Notification) {
         let body = notification.encode();
-        let signature = sign(&self.key, body.as_bytes());
         let mut backoff = self.retry.first_backoff;
         for attempt in 1..=self.retry.attempts.max(1) {
+            // Signed afresh each attempt: the receiver accepts a signature
+            // once, and only within a few minutes of its timestamp.
+            let signature = sign(&self.key, unix_now(), body.as_bytes());
             match self.post(&body, &signature).await {
                 Attempt::Delivered => {
                     tracing::debug!(attempt, "callback delivered");

@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 use super::billing::{CallRecord, CallRecorder};
 use super::callbacks::Reporter;
 use crate::bridge::{BridgeDriver, BridgeError, LegId};
-use crate::signing::{verify, SIGNATURE_HEADER};
+use crate::signing::{Verifier, SIGNATURE_HEADER};
 
 /// How long a test waits for something that should happen promptly.
 pub const PATIENCE: Duration = Duration::from_secs(10);
@@ -108,7 +108,7 @@ pub struct ReportingReceiver {
 
 #[derive(Clone)]
 struct ReceiverState {
-    key: Vec<u8>,
+    signatures: Arc<Verifier>,
     tx: mpsc::UnboundedSender<Notification>,
     /// Answer this many requests with 503 before accepting any.
     fail_first: Arc<AtomicUsize>,
@@ -122,7 +122,7 @@ impl ReportingReceiver {
         let (tx, rx) = mpsc::unbounded_channel();
         let requests = Arc::new(AtomicUsize::new(0));
         let state = ReceiverState {
-            key: key.to_vec(),
+            signatures: Arc::new(Verifier::new(key.to_vec())),
             tx,
             fail_first: Arc::new(AtomicUsize::new(fail_first)),
             requests: Arc::clone(&requests),
@@ -152,11 +152,12 @@ async fn receive(State(state): State<ReceiverState>, headers: HeaderMap, body: B
         return StatusCode::UNSUPPORTED_MEDIA_TYPE;
     }
     let signature = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if !verify(&state.key, &body, signature) {
+    if state.signatures.verify(signature, &body).is_err() {
         return StatusCode::UNAUTHORIZED;
     }
     if state.fail_first.load(Ordering::SeqCst) > 0 {
         state.fail_first.fetch_sub(1, Ordering::SeqCst);
+        state.signatures.forget(signature);
         return StatusCode::SERVICE_UNAVAILABLE;
     }
     let Ok(text) = std::str::from_utf8(&body) else { return StatusCode::BAD_REQUEST };

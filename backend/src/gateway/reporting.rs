@@ -1,6 +1,7 @@
 //! The conference reporting web service (box 48 of the seed's Figure 4):
 //! `POST /reporting` receives the conference service's status callbacks,
-//! signed with HMAC-SHA256 (`X-Rollcall-Signature`), and relays each one to
+//! signed with a timestamped HMAC-SHA256 (`X-Rollcall-Signature`, checked
+//! once each by [`signing::Verifier`]), and relays each one to
 //! the conference owner as a SIP MESSAGE.
 //!
 //! A callback may wait at its conference's gate so that the answer to a
@@ -28,7 +29,7 @@ const GATE_LIMIT: Duration = Duration::from_secs(2);
 
 struct ReportingState {
     gateway: Arc<Gateway>,
-    signing_key: Vec<u8>,
+    signatures: signing::Verifier,
 }
 
 /// `POST /reporting`.
@@ -36,13 +37,13 @@ pub fn router(gateway: Arc<Gateway>, signing_key: Vec<u8>) -> Router {
     Router::new()
         .route("/reporting", post(report))
         .layer(DefaultBodyLimit::max(64 * 1024))
-        .with_state(Arc::new(ReportingState { gateway, signing_key }))
+        .with_state(Arc::new(ReportingState { gateway, signatures: signing::Verifier::new(signing_key) }))
 }
 
 async fn report(State(state): State<Arc<ReportingState>>, headers: HeaderMap, body: Bytes) -> (StatusCode, &'static str) {
     let signature = headers.get(signing::SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if !signing::verify(&state.signing_key, &body, signature) {
-        warn!("callback with a missing or wrong signature refused");
+    if let Err(refusal) = state.signatures.verify(signature, &body) {
+        warn!(%refusal, "callback refused");
         return (StatusCode::UNAUTHORIZED, "bad signature\n");
     }
     let Ok(text) = std::str::from_utf8(&body) else {

@@ -25,6 +25,8 @@ const MAX_GARBAGE_IN_A_ROW: u32 = 10;
 pub struct Connection {
     pub id: u64,
     pub peer: String,
+    /// The peer's address, which limits and failure counters go by.
+    pub peer_ip: std::net::IpAddr,
     tx: mpsc::UnboundedSender<String>,
     /// The user this connection last authenticated as (logged with each message).
     user: Mutex<Option<String>>,
@@ -69,7 +71,7 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr) {
     async move {
         let (mut sink, mut stream) = socket.split();
         let (tx, mut rx) = mpsc::unbounded_channel::<String>();
-        let conn = Arc::new(Connection { id, peer: peer.to_string(), tx, user: Mutex::new(None), closed: AtomicBool::new(false) });
+        let conn = Arc::new(Connection { id, peer: peer.to_string(), peer_ip: peer.ip(), tx, user: Mutex::new(None), closed: AtomicBool::new(false) });
         info!("connected");
 
         let writer = tokio::spawn(async move {

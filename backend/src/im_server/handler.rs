@@ -134,7 +134,7 @@ async fn authenticate(
     credentials: &[String],
     challenge_code: u16,
 ) -> Option<String> {
-    let verdict = match server.auth.check(&server.store.users(), credentials, &req.method.to_string()).await {
+    let verdict = match server.auth.check(&server.store.users(), credentials, &req.method.to_string(), conn.peer_ip).await {
         Ok(v) => v,
         Err(e) => {
             warn!(error = %e, "user lookup failed");
@@ -149,6 +149,13 @@ async fn authenticate(
         }
         Verdict::Challenge => false,
         Verdict::Stale => true,
+        Verdict::Refused { retry_after } => {
+            // RFC 3261 has no 429; 403 with Retry-After says "not now, and why".
+            let seconds = retry_after.as_secs_f64().ceil().max(1.0) as u64;
+            let headers = vec![sip::make_header("Retry-After", seconds.to_string())];
+            reply(server, conn, req, 403, Some("Too Many Failed Attempts"), headers).await;
+            return None;
+        }
     };
     let name = if challenge_code == 401 { "WWW-Authenticate" } else { "Proxy-Authenticate" };
     let headers = server.auth.challenges(stale).iter().map(|c: &Challenge| sip::make_header(name, c.to_header_value())).collect();

@@ -28,6 +28,7 @@ use axum::routing::get;
 use axum::Router;
 use rollcall_shared::digest::Algorithm;
 
+use crate::edge::throttle::Throttle;
 use crate::store::Store;
 
 /// What an IM server is configured with.
@@ -43,6 +44,9 @@ pub struct ImConfig {
     pub transaction_timeout: Duration,
     /// Upper bound of a registration's lifetime in seconds.
     pub max_expires: u32,
+    /// Failed password attempts, counted per user and per address; share
+    /// it with the process's HTTP digest so both count together.
+    pub throttle: Arc<Throttle>,
 }
 
 impl ImConfig {
@@ -53,6 +57,7 @@ impl ImConfig {
             algorithms: vec![Algorithm::Sha256, Algorithm::Md5],
             transaction_timeout: Duration::from_secs(32),
             max_expires: 3600,
+            throttle: Arc::default(),
         }
     }
 
@@ -92,7 +97,12 @@ pub struct ImServer {
 impl ImServer {
     pub fn new(config: ImConfig, store: Store) -> Arc<ImServer> {
         let server = Arc::new(ImServer {
-            auth: auth::Authenticator::new(config.domain.clone(), config.nonce_ttl, config.algorithms.clone()),
+            auth: auth::Authenticator::new(
+                config.domain.clone(),
+                config.nonce_ttl,
+                config.algorithms.clone(),
+                Arc::clone(&config.throttle),
+            ),
             presence: presence::Presence::default(),
             registrar: registrar::Registrar::default(),
             relay: relay::Relay::default(),

@@ -31,7 +31,14 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the SQLite file at `path` and runs pending
     /// migrations. `:memory:` gives a private in-memory database.
+    ///
+    /// The file holds every user's HA1, so it is owner-only (mode 0600):
+    /// created so, or tightened when found wider. SQLite gives its `-wal`
+    /// and `-shm` files the mode of the database file.
     pub async fn open(path: &str) -> anyhow::Result<Store> {
+        if path != ":memory:" {
+            owner_only(std::path::Path::new(path)).with_context(|| format!("database file {path}"))?;
+        }
         let url = if path == ":memory:" { "sqlite::memory:".to_string() } else { format!("sqlite://{path}") };
         let options = SqliteConnectOptions::from_str(&url)
             .with_context(|| format!("database path {path}"))?
@@ -78,6 +85,38 @@ impl Store {
     }
 }
 
+/// Creates `path` empty with mode 0600 if it does not exist, and takes
+/// away group and other permissions from it and its `-wal`/`-shm` if it does.
+fn owner_only(path: &std::path::Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+            let Ok(meta) = std::fs::metadata(&file) else {
+                continue;
+            };
+            let mode = meta.permissions().mode();
+            if mode & 0o077 != 0 {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode & 0o700))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 /// How often the WAL is folded back into the database file.
 const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -100,4 +139,44 @@ async fn checkpoint_periodically(pool: SqlitePool) {
 /// Now, as RFC 3339 UTC with milliseconds.
 pub fn now_rfc3339() -> String {
     humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn mode(path: &str) -> u32 {
+        std::fs::metadata(path)
+            .expect("exists")
+            .permissions()
+            .mode()
+            & 0o777
+    }
+
+    #[tokio::test]
+    async fn database_and_its_wal_are_owner_only() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = dir.path().join("r.db").display().to_string();
+        let store = Store::open(&db).await.expect("open");
+        store
+            .users()
+            .upsert(&User::with_password("alice", "rollcall.local", "pw"))
+            .await
+            .expect("write");
+        for file in [db.clone(), format!("{db}-wal"), format!("{db}-shm")] {
+            assert_eq!(mode(&file), 0o600, "{file}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_world_readable_database_is_tightened() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = dir.path().join("old.db").display().to_string();
+        std::fs::write(&db, b"").expect("create");
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        Store::open(&db).await.expect("open");
+        assert_eq!(mode(&db), 0o600);
+    }
 }

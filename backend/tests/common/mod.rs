@@ -54,6 +54,7 @@ impl TestServer {
             max_participants: 8,
             inactivity_timeout: ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT,
             demo_users: ["alice", "bob", "carol"].iter().map(|u| (u.to_string(), format!("{u}-pw"))).collect(),
+            edge: Default::default(),
         };
         adjust(&mut options);
         let db = options.db.clone();
@@ -206,6 +207,30 @@ impl Client {
             .expires(expires)
             .header("Authorization", &credentials.to_header_value());
         self.send_raw(&second.build().expect("builds").to_string()).await;
+        self.recv_response().await
+    }
+
+    /// A REGISTER without credentials; the first challenge of its 401.
+    pub async fn challenge(&mut self) -> Challenge {
+        let uri = format!("sip:{DOMAIN}");
+        let (aor, contact) = (self.aor.clone(), self.contact.clone());
+        let request = self.request(rsip::Method::Register, &uri, &aor, &sip::new_call_id()).contact(&contact);
+        self.send_raw(&request.build().expect("builds").to_string()).await;
+        let response = self.recv_response().await;
+        assert_eq!(response.status_code.code(), 401);
+        Challenge::parse(&sip::header_all(&response.headers, "WWW-Authenticate")[0]).expect("challenge parses")
+    }
+
+    /// A REGISTER answering `challenge` with `password` and `nc`; the response.
+    pub async fn register_answering(&mut self, challenge: &Challenge, password: &str, nc: u32) -> rsip::Response {
+        let uri = format!("sip:{DOMAIN}");
+        let (aor, contact) = (self.aor.clone(), self.contact.clone());
+        let credentials = challenge.answer(&self.user, password, "REGISTER", &uri, "0a4f113b", nc);
+        let request = self
+            .request(rsip::Method::Register, &uri, &aor, &sip::new_call_id())
+            .contact(&contact)
+            .header("Authorization", &credentials.to_header_value());
+        self.send_raw(&request.build().expect("builds").to_string()).await;
         self.recv_response().await
     }
 

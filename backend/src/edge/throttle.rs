@@ -1,0 +1,262 @@
+//! Password guessing, slowed down: failed digest checks are counted per
+//! user name and per client IP, and past a free allowance each further
+//! failure refuses that user (or that IP) for a while, twice as long each
+//! time up to a ceiling. A refused attempt is not checked at all, so the
+//! right password does not help while it lasts; the refusal says when to
+//! come back (SIP `403` with `Retry-After`, HTTP `429`).
+//!
+//! Counters forget failures after a quiet [`ThrottleConfig::reset_after`];
+//! a success clears the user's counter (not the IP's: one valid account
+//! must not reset an address that is guessing at others). Both tables are
+//! bounded ([`ThrottleConfig::max_entries`]): when full, entries past their
+//! quiet time go first, then the stalest.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The allowance and the refusals. All are flags of `rollcall serve`.
+#[derive(Debug, Clone)]
+pub struct ThrottleConfig {
+    /// Failures for one user name before refusals start.
+    pub user_free_failures: u32,
+    /// Failures from one IP address (any user names) before refusals start.
+    pub ip_free_failures: u32,
+    /// The first refusal's length; each failure after it doubles it.
+    pub first_lockout: Duration,
+    /// The longest refusal.
+    pub max_lockout: Duration,
+    /// Failures older than this (counted from the last one) are forgotten.
+    pub reset_after: Duration,
+    /// Most user names, and most IP addresses, tracked at once.
+    pub max_entries: usize,
+}
+
+impl Default for ThrottleConfig {
+    fn default() -> Self {
+        ThrottleConfig {
+            user_free_failures: 5,
+            ip_free_failures: 20,
+            first_lockout: Duration::from_secs(1),
+            max_lockout: Duration::from_secs(15 * 60),
+            reset_after: Duration::from_secs(15 * 60),
+            max_entries: 100_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Record {
+    failures: u32,
+    last_failure: Instant,
+    refused_until: Option<Instant>,
+}
+
+/// One table of counters (by user name or by IP).
+struct Counters<K> {
+    free: u32,
+    records: HashMap<K, Record>,
+}
+
+impl<K: Hash + Eq + Clone> Counters<K> {
+    fn refused_for(&self, key: &K, now: Instant) -> Option<Duration> {
+        let until = self.records.get(key)?.refused_until?;
+        (until > now).then(|| until - now)
+    }
+
+    fn fail(&mut self, key: K, now: Instant, config: &ThrottleConfig) {
+        if self.records.len() >= config.max_entries && !self.records.contains_key(&key) {
+            self.records
+                .retain(|_, r| now.duration_since(r.last_failure) < config.reset_after);
+            if self.records.len() >= config.max_entries {
+                if let Some(stalest) = self
+                    .records
+                    .iter()
+                    .min_by_key(|(_, r)| r.last_failure)
+                    .map(|(k, _)| k.clone())
+                {
+                    self.records.remove(&stalest);
+                }
+            }
+        }
+        let record = self.records.entry(key).or_insert(Record {
+            failures: 0,
+            last_failure: now,
+            refused_until: None,
+        });
+        if now.duration_since(record.last_failure) >= config.reset_after {
+            *record = Record {
+                failures: 0,
+                last_failure: now,
+                refused_until: None,
+            };
+        }
+        record.failures += 1;
+        record.last_failure = now;
+        if record.failures > self.free {
+            let doublings = (record.failures - self.free - 1).min(30);
+            let lockout = config
+                .first_lockout
+                .saturating_mul(1 << doublings)
+                .min(config.max_lockout);
+            record.refused_until = Some(now + lockout);
+        }
+    }
+}
+
+/// The failure counters shared by every authenticator of a process (SIP and
+/// HTTP guess at the same passwords).
+pub struct Throttle {
+    config: ThrottleConfig,
+    tables: Mutex<(Counters<String>, Counters<IpAddr>)>,
+}
+
+impl Throttle {
+    pub fn new(config: ThrottleConfig) -> Self {
+        let tables = (
+            Counters {
+                free: config.user_free_failures,
+                records: HashMap::new(),
+            },
+            Counters {
+                free: config.ip_free_failures,
+                records: HashMap::new(),
+            },
+        );
+        Throttle {
+            config,
+            tables: Mutex::new(tables),
+        }
+    }
+
+    fn tables(&self) -> std::sync::MutexGuard<'_, (Counters<String>, Counters<IpAddr>)> {
+        self.tables
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// `Some(how long)` while `user` or `ip` is refused.
+    pub fn refused_for(&self, user: &str, ip: IpAddr) -> Option<Duration> {
+        let now = Instant::now();
+        let tables = self.tables();
+        let by_user = tables.0.refused_for(&user.to_string(), now);
+        let by_ip = tables.1.refused_for(&ip, now);
+        by_user.max(by_ip)
+    }
+
+    /// A wrong password (or an unknown user name) from `ip`.
+    pub fn failed(&self, user: &str, ip: IpAddr) {
+        let now = Instant::now();
+        let mut tables = self.tables();
+        tables.0.fail(user.to_string(), now, &self.config);
+        tables.1.fail(ip, now, &self.config);
+        let (failures_user, failures_ip) = (
+            tables.0.records.get(user).map_or(0, |r| r.failures),
+            tables.1.records.get(&ip).map_or(0, |r| r.failures),
+        );
+        tracing::warn!(%ip, user, failures_user, failures_ip, "wrong password");
+    }
+
+    /// The right password: the user's counter starts again.
+    pub fn succeeded(&self, user: &str) {
+        self.tables().0.records.remove(user);
+    }
+}
+
+impl std::fmt::Debug for Throttle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Throttle")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Throttle {
+    fn default() -> Self {
+        Throttle::new(ThrottleConfig::default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1));
+    const OTHER_IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 2));
+
+    fn config() -> ThrottleConfig {
+        ThrottleConfig {
+            user_free_failures: 2,
+            ip_free_failures: 4,
+            ..ThrottleConfig::default()
+        }
+    }
+
+    #[test]
+    fn refusals_start_after_the_allowance_and_double() {
+        let throttle = Throttle::new(config());
+        throttle.failed("alice", IP);
+        throttle.failed("alice", OTHER_IP);
+        assert_eq!(throttle.refused_for("alice", IP), None, "two free failures");
+        throttle.failed("alice", IP);
+        let first = throttle
+            .refused_for("alice", OTHER_IP)
+            .expect("refused from any address");
+        assert!(
+            first <= Duration::from_secs(1) && first > Duration::from_millis(900),
+            "{first:?}"
+        );
+        throttle.failed("alice", IP);
+        assert!(throttle.refused_for("alice", IP).expect("refused") > Duration::from_millis(1900));
+        assert_eq!(
+            throttle.refused_for("bob", OTHER_IP),
+            None,
+            "another user elsewhere is not refused"
+        );
+    }
+
+    #[test]
+    fn one_address_guessing_at_many_users_is_refused() {
+        let throttle = Throttle::new(config());
+        for user in ["a", "b", "c", "d", "e"] {
+            throttle.failed(user, IP);
+        }
+        assert!(
+            throttle.refused_for("zed", IP).is_some(),
+            "the address is refused for every user"
+        );
+        assert_eq!(throttle.refused_for("zed", OTHER_IP), None);
+    }
+
+    #[test]
+    fn success_clears_the_user_and_the_lockout_has_a_ceiling() {
+        let throttle = Throttle::new(ThrottleConfig {
+            max_lockout: Duration::from_secs(5),
+            ..config()
+        });
+        for _ in 0..40 {
+            throttle.failed("alice", OTHER_IP);
+        }
+        assert!(throttle.refused_for("alice", IP).expect("refused") <= Duration::from_secs(5));
+        throttle.succeeded("alice");
+        assert!(throttle.refused_for("alice", IP).is_none());
+    }
+
+    #[test]
+    fn the_tables_are_bounded() {
+        let throttle = Throttle::new(ThrottleConfig {
+            max_entries: 10,
+            ..config()
+        });
+        for n in 0..100 {
+            throttle.failed(
+                &format!("user{n}"),
+                IpAddr::V4(std::net::Ipv4Addr::from(n as u32)),
+            );
+        }
+        let tables = throttle.tables();
+        assert!(tables.0.records.len() <= 10 && tables.1.records.len() <= 10);
+    }
+}
