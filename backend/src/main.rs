@@ -77,6 +77,36 @@ enum Command {
     /// Manage the global directory (the address book every user sees).
     #[command(subcommand)]
     Directory(DirectoryCommand),
+    /// Manage which billing accounts users may bill calls to (PROTOCOL.md §8).
+    #[command(subcommand)]
+    Account(AccountCommand),
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Let USER bill calls to ACCOUNT (their own account they always may).
+    Grant {
+        user: String,
+        account: String,
+        /// Make it the account used when a request names none.
+        #[arg(long)]
+        default: bool,
+        #[arg(long, default_value = "rollcall.db", env = "ROLLCALL_DB")]
+        db: String,
+    },
+    /// Take a granted account away from USER.
+    Revoke {
+        user: String,
+        account: String,
+        #[arg(long, default_value = "rollcall.db", env = "ROLLCALL_DB")]
+        db: String,
+    },
+    /// The accounts USER may use, the default first.
+    List {
+        user: String,
+        #[arg(long, default_value = "rollcall.db", env = "ROLLCALL_DB")]
+        db: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -336,6 +366,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(command) => run_user(command).await,
         Command::Calls { db, limit } => run_calls(&db, limit).await,
         Command::Directory(DirectoryCommand::Import { file, db }) => run_directory_import(&file, &db).await,
+        Command::Account(command) => run_account(command).await,
         Command::Bridge(BridgeCommand::Crash { conference_id, conference_url, token, db }) => {
             // URL and token come from one place: the arguments (standalone
             // service), or the file of the serve that owns `--db`.
@@ -414,13 +445,14 @@ async fn run_gateway(args: GatewayArgs) -> anyhow::Result<()> {
 }
 
 async fn run_conference_service(args: ConferenceArgs) -> anyhow::Result<()> {
-    let call_records: Option<Arc<dyn conference::CallRecorder>> = match &args.db {
-        Some(db) => {
-            let store = Store::open(db).await?;
-            Some(Arc::new(StoreRecorder::spawn(store.call_records(), &tokio::runtime::Handle::current())))
-        }
+    // With a database: call records, and the billing accounts users were granted.
+    let store = match &args.db {
+        Some(db) => Some(Store::open(db).await?),
         None => None,
     };
+    let call_records: Option<Arc<dyn conference::CallRecorder>> = store.as_ref().map(|store| {
+        Arc::new(StoreRecorder::spawn(store.call_records(), &tokio::runtime::Handle::current())) as Arc<dyn conference::CallRecorder>
+    });
     let service = ConferenceService::with_simulator(
         ConferenceConfig {
             token: args.token,
@@ -429,6 +461,7 @@ async fn run_conference_service(args: ConferenceArgs) -> anyhow::Result<()> {
             max_participants: args.timing.max_participants,
             inactivity_timeout: args.timing.inactivity_timeout(),
             call_records,
+            accounts: store.as_ref().map(Store::accounts),
         },
         args.timing.delays(),
     )?;
@@ -507,6 +540,31 @@ async fn wait_for_shutdown() -> anyhow::Result<()> {
     tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
     // Give in-flight responses a moment; everything else ends with the runtime.
     tokio::time::sleep(Duration::from_millis(50)).await;
+    Ok(())
+}
+
+/// `rollcall account grant|revoke|list`.
+async fn run_account(command: AccountCommand) -> anyhow::Result<()> {
+    match command {
+        AccountCommand::Grant { user, account, default, db } => {
+            let store = Store::open(&db).await?;
+            anyhow::ensure!(store.users().get(&user).await?.is_some(), "no user `{user}` (rollcall user add {user})");
+            store.accounts().grant(&user, &account, default).await?;
+            println!("{user} may bill account {account}{}", if default { " (default)" } else { "" });
+        }
+        AccountCommand::Revoke { user, account, db } => {
+            let store = Store::open(&db).await?;
+            anyhow::ensure!(store.accounts().revoke(&user, &account).await?, "{user} had no grant of account {account}");
+            println!("{user} may no longer bill account {account}");
+        }
+        AccountCommand::List { user, db } => {
+            let accounts = Store::open(&db).await?.accounts().of(&user).await?;
+            println!("{} (default)", accounts.default);
+            for account in accounts.allowed.iter().filter(|a| **a != accounts.default) {
+                println!("{account}");
+            }
+        }
+    }
     Ok(())
 }
 

@@ -35,6 +35,8 @@ pub const GATEWAY_USER: &str = "conference";
 const GATEWAY_START_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
 /// Users seeded by `--demo`.
 pub const DEMO_USERS: &[&str] = &["alice", "bob", "carol"];
+/// The billing account `--demo` grants every demo user besides their own.
+pub const DEMO_TEAM_ACCOUNT: &str = "demo-team";
 
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
@@ -82,6 +84,10 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     }
     if !options.demo_users.is_empty() {
         let names: Vec<String> = options.demo_users.iter().map(|(name, _)| name.clone()).collect();
+        for name in &names {
+            // Besides their own, a team account every demo user may bill.
+            store.accounts().grant(name, DEMO_TEAM_ACCOUNT, false).await?;
+        }
         pim::demo::seed(&store, &names).await.context("seeding the demo address books and inbox")?;
     }
     // The gateway is a SIP user like any other, with a fresh password each start.
@@ -108,6 +114,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
             max_participants: options.max_participants,
             inactivity_timeout: options.inactivity_timeout,
             call_records: Some(Arc::new(recorder)),
+            accounts: Some(store.accounts()),
         },
         Arc::new(simulator.clone()),
         bridge_events,

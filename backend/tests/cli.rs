@@ -79,3 +79,26 @@ fn directory_import_stores_all_cards_or_none() {
     });
     assert_eq!(names, vec!["Zoë Müller", "Dan Novák"]);
 }
+
+#[test]
+fn account_grant_list_and_revoke() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("accounts.db");
+    let db = db.to_str().expect("utf-8 path");
+    let out = |args: &[&str]| {
+        let output = rollcall(args);
+        (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr))
+    };
+    assert!(out(&["user", "add", "dora", "--password", "x", "--db", db]).0);
+    let (ok, text) = out(&["account", "grant", "nobody", "sales", "--db", db]);
+    assert!(!ok && text.contains("no user `nobody`"), "{text}");
+    assert!(out(&["account", "grant", "dora", "sales", "--default", "--db", db]).0);
+    assert!(out(&["account", "grant", "dora", "support", "--db", db]).0);
+    let (_, listed) = out(&["account", "list", "dora", "--db", db]);
+    assert_eq!(listed.lines().collect::<Vec<_>>(), ["sales (default)", "dora", "support"]);
+    assert!(out(&["account", "revoke", "dora", "sales", "--db", db]).0);
+    let (_, listed) = out(&["account", "list", "dora", "--db", db]);
+    assert_eq!(listed.lines().collect::<Vec<_>>(), ["dora (default)", "support"]);
+    let (ok, text) = out(&["account", "grant", "dora", "not an account", "--db", db]);
+    assert!(!ok && text.contains("is not an account name"), "{text}");
+}

@@ -84,6 +84,7 @@ async fn gateway_reconnects_and_registers_again_after_losing_the_im_server() {
             max_participants: 4,
             inactivity_timeout: ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT,
             call_records: None,
+            accounts: None,
         },
         SimDelays::fast(),
     )

@@ -92,6 +92,7 @@ mod tests {
             max_participants: 4,
             inactivity_timeout: ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT,
             call_records: None,
+            accounts: None,
         };
         let service = ConferenceService::with_simulator(config, SimDelays::fast()).expect("service");
         let created = service.handle(BridgeRequest::CreateConference {

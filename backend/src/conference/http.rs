@@ -52,7 +52,13 @@ async fn soap(State(service): State<Arc<ConferenceService>>, request: Request) -
     let response = match std::str::from_utf8(&body) {
         Err(_) => BridgeResponse::Fault(Fault::new(FaultKind::InvalidRequest, "the body is not UTF-8")),
         Ok(text) => match BridgeRequest::decode(text) {
-            Ok(request) => service.handle(request),
+            Ok(request) => match super::accounts::bill_to(service.config().accounts.as_ref(), request).await {
+                Ok(request) => service.handle(request),
+                Err(fault) => {
+                    tracing::info!(%fault, "request refused");
+                    BridgeResponse::Fault(fault)
+                }
+            },
             Err(error) => {
                 tracing::info!(%error, "undecodable request");
                 BridgeResponse::Fault(error.to_fault())
@@ -166,6 +172,7 @@ mod tests {
             max_participants: 8,
             inactivity_timeout: ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT,
             call_records: None,
+            accounts: None,
         };
         let service = ConferenceService::with_simulator(config, SimDelays::fast()).expect("service");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -199,7 +206,7 @@ mod tests {
     fn create(owner: &str, phone: &str) -> BridgeRequest {
         BridgeRequest::CreateConference {
             owner: owner.into(),
-            account: "acct-1".into(),
+            account: String::new(), // the owner's default
             initiator: Party { name: "Ada".into(), phone: phone.into(), ..Party::default() },
             participants: vec![],
         }

@@ -15,6 +15,7 @@
 //! - [`service`]: the operations and the reaction to bridge events.
 //! - [`callbacks`]: ordered, signed, retried delivery of events.
 //! - [`billing`]: a call record for every finished leg.
+//! - [`accounts`]: which billing account a new conference bills (§8).
 //! - [`admin`]: `POST /admin/crash`, fault injection for operators.
 //! - [`http`]: the axum routes, `POST /conference` and `GET /conference?wsdl`.
 //!
@@ -33,6 +34,7 @@
 //!         max_participants: ConferenceConfig::DEFAULT_MAX_PARTICIPANTS,
 //!         inactivity_timeout: ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT,
 //!         call_records: None,
+//!         accounts: None,
 //!     },
 //!     SimDelays::default(),
 //! )?;
@@ -42,6 +44,7 @@
 //! ```
 
 pub mod admin;
+pub mod accounts;
 pub mod billing;
 pub mod callbacks;
 pub mod http;

@@ -64,6 +64,7 @@ use super::callbacks::{CallbackDispatcher, Reporter, RetryPolicy};
 use super::record::{new_id, Conference, Leg};
 use super::state::{ConfInput, ConfState, LegInput, LegState};
 use super::billing::CallRecorder;
+use crate::store::Accounts;
 use crate::bridge::{
     BridgeDriver, BridgeError, BridgeEvent, BridgeEventKind, EventReceiver, LegId, SimDelays, Simulator,
 };
@@ -95,6 +96,9 @@ pub struct ConferenceConfig {
     pub inactivity_timeout: Duration,
     /// Where the record of every finished call leg goes (`None`: nowhere).
     pub call_records: Option<Arc<dyn CallRecorder>>,
+    /// Which billing accounts each user may use (`None`: only their own;
+    /// PROTOCOL.md §8, checked by [`super::accounts`]).
+    pub accounts: Option<Accounts>,
 }
 
 impl ConferenceConfig {
@@ -717,6 +721,7 @@ mod tests {
 
     fn config(max_participants: usize) -> ConferenceConfig {
         ConferenceConfig {
+            accounts: None,
             token: "token".into(),
             reporting_url: "http://127.0.0.1:9/reporting".into(),
             signing_key: b"key".to_vec(),

@@ -1,13 +1,15 @@
 //! SQLite through sqlx, with migrations (`backend/migrations/`). One
 //! repository type per table group: [`Users`], [`MessageLog`],
-//! [`CallRecords`], [`AddressBooks`] and [`Inbox`].
+//! [`CallRecords`], [`AddressBooks`], [`Inbox`] and [`Accounts`].
 
+mod accounts;
 mod address_book;
 mod call_records;
 mod inbox;
 mod message_log;
 mod users;
 
+pub use accounts::{valid_account, Accounts, UserAccounts};
 pub use address_book::{AddressBooks, Book, StoredEntry};
 pub use call_records::{CallRecord, CallRecords, StoredCallRecord};
 pub use inbox::{Email, Inbox, StoredEmail};
@@ -82,6 +84,10 @@ impl Store {
 
     pub fn inbox(&self) -> Inbox {
         Inbox::new(self.pool.clone())
+    }
+
+    pub fn accounts(&self) -> Accounts {
+        Accounts::new(self.pool.clone())
     }
 }
 

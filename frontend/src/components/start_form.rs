@@ -53,7 +53,8 @@ pub fn StartForm(client: Client) -> impl IntoView {
         client.starting.set(Some(request_id.clone()));
         client.send(Request::CreateConference(CreateConference {
             request_id,
-            account: user.clone(),
+            // Empty: the server bills the user's default account (PROTOCOL.md §8).
+            account: String::new(),
             initiator: Party {
                 name: name.unwrap_or(user),
                 phone: number,
