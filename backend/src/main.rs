@@ -16,6 +16,7 @@ use rollcall::bridge::SimDelays;
 use rollcall::conference::{self, ConferenceConfig, ConferenceService, StoreRecorder};
 use rollcall::edge::throttle::{Throttle, ThrottleConfig};
 use rollcall::edge::EdgeOptions;
+use rollcall::im_server::limits::ConnectionLimits;
 use rollcall::gateway::{self, Gateway, GatewayConfig};
 use rollcall::im_server::{self, ImConfig, ImServer};
 use rollcall::pim;
@@ -229,6 +230,31 @@ struct EdgeArgs {
     /// The longest refusal, in seconds.
     #[arg(long, default_value_t = 900, env = "ROLLCALL_AUTH_MAX_LOCKOUT_S")]
     auth_max_lockout_s: u64,
+    /// WebSocket connections open at once from one IP address.
+    #[arg(long, default_value_t = ConnectionLimits::default().max_connections_per_ip, env = "ROLLCALL_MAX_CONNECTIONS_PER_IP")]
+    max_connections_per_ip: usize,
+    /// Seconds a new connection has to authenticate a request before it is closed.
+    #[arg(long, default_value_t = 30, env = "ROLLCALL_AUTH_TIMEOUT_S")]
+    auth_timeout_s: u64,
+    /// Unauthenticated SIP messages per second from one IP address…
+    #[arg(long, default_value_t = ConnectionLimits::default().unauthenticated_per_second, env = "ROLLCALL_UNAUTH_RATE")]
+    unauth_rate: f64,
+    /// …and the burst allowed above that rate.
+    #[arg(long, default_value_t = ConnectionLimits::default().unauthenticated_burst, env = "ROLLCALL_UNAUTH_BURST")]
+    unauth_burst: f64,
+    /// Bytes of an unauthenticated (or oversized) message kept in the message log.
+    #[arg(long, default_value_t = ConnectionLimits::default().log_truncate_bytes, env = "ROLLCALL_LOG_TRUNCATE_BYTES")]
+    log_truncate_bytes: usize,
+    /// Messages queued for one connection; a peer that does not read them is closed.
+    #[arg(long, default_value_t = ConnectionLimits::default().send_queue, env = "ROLLCALL_SEND_QUEUE")]
+    send_queue: usize,
+    /// Seconds of silence after which a WebSocket is pinged (a keep-alive for
+    /// NATs and proxies).
+    #[arg(long, default_value_t = 25, env = "ROLLCALL_WS_PING_S")]
+    ws_ping_s: u64,
+    /// Seconds of silence (no frame, no pong) after which a WebSocket is closed.
+    #[arg(long, default_value_t = 90, env = "ROLLCALL_WS_IDLE_S")]
+    ws_idle_s: u64,
 }
 
 impl EdgeArgs {
@@ -241,6 +267,17 @@ impl EdgeArgs {
                 first_lockout: Duration::from_millis(self.auth_lockout_ms),
                 max_lockout: Duration::from_secs(self.auth_max_lockout_s),
                 ..ThrottleConfig::default()
+            },
+            connection_limits: ConnectionLimits {
+                max_connections_per_ip: self.max_connections_per_ip,
+                auth_timeout: Duration::from_secs(self.auth_timeout_s),
+                unauthenticated_per_second: self.unauth_rate,
+                unauthenticated_burst: self.unauth_burst,
+                log_truncate_bytes: self.log_truncate_bytes,
+                send_queue: self.send_queue,
+                ping_interval: Duration::from_secs(self.ws_ping_s.max(1)),
+                idle_timeout: Duration::from_secs(self.ws_idle_s.max(1)),
+                ..ConnectionLimits::default()
             },
         }
     }
@@ -415,6 +452,7 @@ async fn run_im_server(args: ImServerArgs) -> anyhow::Result<()> {
     let edge = args.edge.options();
     let mut config = ImConfig::new(&args.common.domain);
     config.throttle = Arc::new(Throttle::new(edge.throttle.clone()));
+    config.limits = edge.connection_limits.clone();
     let im = ImServer::new(config, store);
     let client = ClientConfig {
         gateway_aor: args.gateway_aor.unwrap_or_else(|| format!("sip:conference@{}", args.common.domain)),

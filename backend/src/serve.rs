@@ -129,6 +129,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     // (HTTP digest against the same users, with nonces of its own).
     let mut im_config = ImConfig::new(&options.domain);
     im_config.throttle = Arc::new(Throttle::new(options.edge.throttle.clone()));
+    im_config.limits = options.edge.connection_limits.clone();
     // One HTTP digest guard (nonces of its own, apart from SIP's) for the
     // phone panel and the address book / inbox API.
     let http_auth = Authenticator::new(

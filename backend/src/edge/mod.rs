@@ -4,6 +4,9 @@
 //! - [`origin`]: cross-site requests refused (`Origin` checks).
 //! - [`throttle`]: failed password attempts counted per user and per IP,
 //!   answered with growing refusals.
+//!
+//! The IM server's per-connection limits live with it
+//! ([`crate::im_server::limits`]); [`EdgeOptions`] carries them.
 
 pub mod origin;
 pub mod throttle;
@@ -11,6 +14,7 @@ pub mod throttle;
 use axum::middleware::from_fn_with_state;
 use axum::Router;
 
+use crate::im_server::limits::ConnectionLimits;
 use origin::OriginPolicy;
 use throttle::ThrottleConfig;
 
@@ -22,6 +26,8 @@ pub struct EdgeOptions {
     pub allowed_origins: Vec<String>,
     /// Failed-password allowance and refusals.
     pub throttle: ThrottleConfig,
+    /// The IM server's limits on connections and unauthenticated traffic.
+    pub connection_limits: ConnectionLimits,
 }
 
 /// `router` (everything served on the public port) behind the edge's guards.

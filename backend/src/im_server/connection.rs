@@ -1,25 +1,49 @@
 //! One SIP-over-WebSocket connection: a reader that handles each text frame
-//! in order, a writer fed by a channel, and the message log in between.
-//! Every message is logged before it is acted on (in) or sent (out).
+//! in order, a writer fed by a bounded queue, and the message log in
+//! between. Every message is logged before it is acted on (in) or sent
+//! (out). The limits of [`super::limits`] are enforced here: time to
+//! authenticate, unauthenticated messages per address (and how much of
+//! them is logged), the send queue, pings and the idle timeout, and the
+//! WebSocket close code each violation deserves (RFC 6455 §7.4.1).
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::mpsc;
+use rollcall_shared::sip::MAX_MESSAGE_BYTES;
+use tokio::sync::{mpsc, oneshot, Notify};
+use tokio::time::{Duration, Instant};
 use tracing::{debug, info, warn, Instrument};
 
+use super::limits::{truncated_for_log, Admission};
 use super::{handler, ImServer, Stats};
 use crate::store::Direction;
 
-/// The WebSocket layer refuses frames above this; SIP's own limit
-/// (64 KiB, answered with 513) sits below it so that it can be answered.
+/// The WebSocket layer refuses frames above this (close code 1009); SIP's
+/// own limit (64 KiB, answered with 513) sits below it so that it can be
+/// answered.
 pub const MAX_FRAME_BYTES: usize = 256 * 1024;
 
 /// After this many unparseable messages in a row the connection is closed.
 const MAX_GARBAGE_IN_A_ROW: u32 = 10;
+
+/// After this many unauthenticated messages over the address's rate the
+/// connection is closed.
+const MAX_RATE_LIMITED: u32 = 20;
+
+/// How long the close frame may take to go out before the socket is dropped.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
+/// RFC 6455 §7.4.1 close codes used here.
+mod close_code {
+    pub const GOING_AWAY: u16 = 1001;
+    pub const INVALID_DATA: u16 = 1007;
+    pub const POLICY: u16 = 1008;
+    pub const TOO_BIG: u16 = 1009;
+}
 
 /// What other tasks hold to reach a connection.
 pub struct Connection {
@@ -27,11 +51,13 @@ pub struct Connection {
     pub peer: String,
     /// The peer's address, which limits and failure counters go by.
     pub peer_ip: std::net::IpAddr,
-    tx: mpsc::UnboundedSender<String>,
+    tx: mpsc::Sender<String>,
     /// The user this connection last authenticated as (logged with each message).
     user: Mutex<Option<String>>,
     /// Set as soon as the peer has gone, before its bindings are dropped.
     closed: AtomicBool,
+    /// Signalled when the peer stopped reading (its send queue is full).
+    overrun: Notify,
 }
 
 impl Connection {
@@ -52,57 +78,149 @@ impl Connection {
 
     /// Logs `message` and queues it for sending. A closed connection is not
     /// an error here: the message is logged and dropped, and the relay
-    /// answers for it (`relay::Relay::connection_closed`).
+    /// answers for it (`relay::Relay::connection_closed`). A full queue
+    /// means the peer does not read: the connection is closed.
     pub async fn send(&self, server: &ImServer, message: String) {
         let user = self.user();
-        if let Err(e) = server.store.message_log().record(self.id, &self.peer, Direction::Out, user.as_deref(), &message).await {
+        // Answers to strangers echo what they sent: logged in part, as that was.
+        let logged = if user.is_none() || message.len() > MAX_MESSAGE_BYTES {
+            truncated_for_log(&message, server.peers.limits().log_truncate_bytes)
+        } else {
+            Cow::Borrowed(message.as_str())
+        };
+        if let Err(e) = server.store.message_log().record(self.id, &self.peer, Direction::Out, user.as_deref(), &logged).await {
             warn!(error = %e, "message log write failed; not sending");
             return;
         }
         Stats::count(&server.stats.sent);
-        let _ = self.tx.send(message);
+        match self.tx.try_send(message) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                Stats::count(&server.stats.dropped);
+                self.overrun.notify_one();
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
     }
 }
 
-/// Runs one connection until the peer closes it, then drops its bindings.
-pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr) {
+/// Why the server ends a connection: a close code and a reason for the peer.
+type Closing = (u16, &'static str);
+
+/// Runs one connection until the peer closes it (or breaks a limit), then
+/// drops its bindings. `admission` holds its place in the address's count.
+pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, admission: Admission) {
     let id = server.next_connection_id();
     let span = tracing::info_span!("ws", conn = id, %peer);
     async move {
+        let limits = server.peers.limits().clone();
         let (mut sink, mut stream) = socket.split();
-        let (tx, mut rx) = mpsc::unbounded_channel::<String>();
-        let conn = Arc::new(Connection { id, peer: peer.to_string(), peer_ip: peer.ip(), tx, user: Mutex::new(None), closed: AtomicBool::new(false) });
+        let (tx, mut rx) = mpsc::channel::<String>(limits.send_queue.max(1));
+        let (ping_tx, mut ping_rx) = mpsc::channel::<()>(1);
+        let (close_tx, close_rx) = oneshot::channel::<Closing>();
+        let conn = Arc::new(Connection {
+            id,
+            peer: peer.to_string(),
+            peer_ip: peer.ip(),
+            tx,
+            user: Mutex::new(None),
+            closed: AtomicBool::new(false),
+            overrun: Notify::new(),
+        });
         info!("connected");
 
         let writer = tokio::spawn(async move {
-            while let Some(text) = rx.recv().await {
-                if sink.send(Message::Text(text.into())).await.is_err() {
-                    break;
+            let mut close_rx = close_rx;
+            loop {
+                tokio::select! {
+                    biased;
+                    closing = &mut close_rx => {
+                        if let Ok((code, reason)) = closing {
+                            let frame = CloseFrame { code, reason: reason.into() };
+                            let _ = sink.send(Message::Close(Some(frame))).await;
+                        }
+                        break;
+                    }
+                    Some(()) = ping_rx.recv() => {
+                        if sink.send(Message::Ping(Default::default())).await.is_err() {
+                            break;
+                        }
+                    }
+                    text = rx.recv() => {
+                        let Some(text) = text else { break };
+                        if sink.send(Message::Text(text.into())).await.is_err() {
+                            break;
+                        }
+                    }
                 }
             }
             let _ = sink.close().await;
         });
 
+        let authenticate_by = Instant::now() + limits.auth_timeout;
+        let mut ping = tokio::time::interval_at(Instant::now() + limits.ping_interval, limits.ping_interval);
+        ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_heard = Instant::now();
         let mut garbage_in_a_row = 0;
-        while let Some(frame) = stream.next().await {
-            let text = match frame {
-                Ok(Message::Text(t)) => t.to_string(),
-                Ok(Message::Binary(b)) => match String::from_utf8(b.to_vec()) {
-                    Ok(t) => t,
-                    Err(_) => {
-                        Stats::count(&server.stats.dropped);
-                        continue;
+        let mut rate_limited = 0;
+        let closing: Option<Closing> = loop {
+            let frame = tokio::select! {
+                frame = stream.next() => frame,
+                () = conn.overrun.notified() => {
+                    warn!("closing: the peer does not read what is sent to it");
+                    break Some((close_code::POLICY, "send queue full"));
+                }
+                () = tokio::time::sleep_until(authenticate_by), if conn.user().is_none() => {
+                    info!("closing: not authenticated in time");
+                    break Some((close_code::POLICY, "authenticate first"));
+                }
+                _ = ping.tick() => {
+                    if last_heard.elapsed() >= limits.idle_timeout {
+                        info!("closing: idle");
+                        break Some((close_code::GOING_AWAY, "idle"));
                     }
-                },
-                Ok(Message::Close(_)) => break,
-                Ok(_) => continue, // ping/pong are answered by the WebSocket layer
-                Err(e) => {
-                    debug!(error = %e, "read failed");
-                    break;
+                    if last_heard.elapsed() >= limits.ping_interval {
+                        let _ = ping_tx.try_send(());
+                    }
+                    continue;
                 }
             };
+            last_heard = Instant::now();
+            let text = match frame {
+                None | Some(Ok(Message::Close(_))) => break None,
+                Some(Ok(Message::Text(t))) => t.to_string(),
+                Some(Ok(Message::Binary(b))) => match String::from_utf8(b.to_vec()) {
+                    Ok(t) => t,
+                    Err(_) => break Some((close_code::INVALID_DATA, "SIP messages are UTF-8 text")),
+                },
+                Some(Ok(_)) => continue, // ping/pong: pings are answered by the WebSocket layer
+                Some(Err(e)) => match read_error_close(e) {
+                    Some(closing) => break Some(closing),
+                    None => break None,
+                },
+            };
             Stats::count(&server.stats.received);
-            if let Err(e) = server.store.message_log().record(id, &conn.peer, Direction::In, conn.user().as_deref(), &text).await {
+            let authenticated = conn.user().is_some();
+            if !authenticated && !server.peers.take_unauthenticated(conn.peer_ip) {
+                // Neither logged nor acted on: counted, and the connection
+                // closed if it keeps on.
+                Stats::count(&server.stats.dropped);
+                rate_limited += 1;
+                if rate_limited >= MAX_RATE_LIMITED {
+                    warn!("closing: too many unauthenticated messages from this address");
+                    break Some((close_code::POLICY, "too many requests"));
+                }
+                continue;
+            }
+            // Strangers' messages, and anything over the SIP limit, are
+            // logged in part: nobody fills the disk through the log.
+            let logged = if !authenticated || text.len() > MAX_MESSAGE_BYTES {
+                truncated_for_log(&text, limits.log_truncate_bytes)
+            } else {
+                Cow::Borrowed(text.as_str())
+            };
+            let user = conn.user();
+            if let Err(e) = server.store.message_log().record(id, &conn.peer, Direction::In, user.as_deref(), &logged).await {
                 warn!(error = %e, "message log write failed; message not processed");
                 continue;
             }
@@ -112,23 +230,51 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr) {
                 garbage_in_a_row += 1;
                 if garbage_in_a_row >= MAX_GARBAGE_IN_A_ROW {
                     warn!("closing: too much unparseable input");
-                    break;
+                    break Some((close_code::POLICY, "too much unparseable input"));
                 }
             }
-        }
+        };
 
         // First mark it closed, then answer the forks waiting on it: a fork
         // registered after that sees the mark (relay::forward).
         conn.closed.store(true, Ordering::SeqCst);
+        if let Some(closing) = closing {
+            let _ = close_tx.send(closing);
+        } else {
+            drop(close_tx);
+        }
         server.relay.connection_closed(id);
         super::presence::connection_closed(&server, id);
         for aor in server.registrar.remove_connection(id) {
             super::presence::changed(&server, &aor).await;
         }
         drop(conn);
-        writer.abort();
+        drop(admission);
+        let abort = writer.abort_handle();
+        if tokio::time::timeout(CLOSE_GRACE, writer).await.is_err() {
+            abort.abort();
+        }
         info!("disconnected");
     }
     .instrument(span)
     .await
+}
+
+/// The close frame a read error deserves: 1009 for a frame over
+/// [`MAX_FRAME_BYTES`], 1007 for text that is not UTF-8; `None` when the
+/// connection is already gone.
+fn read_error_close(error: axum::Error) -> Option<Closing> {
+    use tokio_tungstenite::tungstenite::Error as WsError;
+    let inner = error.into_inner();
+    match inner.downcast_ref::<WsError>() {
+        Some(WsError::Capacity(_)) => {
+            info!("closing: a frame over {MAX_FRAME_BYTES} bytes");
+            Some((close_code::TOO_BIG, "message too big"))
+        }
+        Some(WsError::Utf8(_)) => Some((close_code::INVALID_DATA, "SIP messages are UTF-8 text")),
+        _ => {
+            debug!(error = %inner, "read failed");
+            None
+        }
+    }
 }

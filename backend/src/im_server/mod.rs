@@ -3,6 +3,8 @@
 //! every message it receives or sends before acting on it.
 //!
 //! - [`connection`]: one task pair per WebSocket; framing, logging, limits.
+//! - [`limits`]: what a stranger may cost — connections and unauthenticated
+//!   messages per address, the send queue, pings and timeouts.
 //! - [`auth`]: nonces, challenges and credential checks (RFC 3261 §22, RFC 8760).
 //! - [`registrar`]: AOR → connection bindings (RFC 3261 §10).
 //! - [`relay`]: RFC 3428 MESSAGE relay with parallel forking.
@@ -12,6 +14,7 @@
 pub mod auth;
 pub mod connection;
 mod handler;
+pub mod limits;
 pub mod presence;
 pub mod registrar;
 pub mod relay;
@@ -47,6 +50,8 @@ pub struct ImConfig {
     /// Failed password attempts, counted per user and per address; share
     /// it with the process's HTTP digest so both count together.
     pub throttle: Arc<Throttle>,
+    /// Connections and unauthenticated traffic ([`limits`]).
+    pub limits: limits::ConnectionLimits,
 }
 
 impl ImConfig {
@@ -58,6 +63,7 @@ impl ImConfig {
             transaction_timeout: Duration::from_secs(32),
             max_expires: 3600,
             throttle: Arc::default(),
+            limits: limits::ConnectionLimits::default(),
         }
     }
 
@@ -90,6 +96,8 @@ pub struct ImServer {
     pub registrar: registrar::Registrar,
     pub relay: relay::Relay,
     pub presence: presence::Presence,
+    /// Per-address connection counts and unauthenticated allowances.
+    pub peers: Arc<limits::Peers>,
     pub stats: Stats,
     next_connection: AtomicU64,
 }
@@ -104,6 +112,7 @@ impl ImServer {
                 Arc::clone(&config.throttle),
             ),
             presence: presence::Presence::default(),
+            peers: limits::Peers::new(config.limits.clone()),
             registrar: registrar::Registrar::default(),
             relay: relay::Relay::default(),
             stats: Stats::default(),
@@ -142,9 +151,20 @@ async fn upgrade(
     if !offers_sip {
         return (StatusCode::BAD_REQUEST, "the WebSocket subprotocol `sip` is required (RFC 7118)\n").into_response();
     }
+    let admission = match server.peers.admit(peer.ip()) {
+        Ok(admission) => admission,
+        Err(refused) => {
+            tracing::warn!(%peer, %refused, "WebSocket refused");
+            let status = match refused {
+                limits::Refused::TooManyFromAddress => StatusCode::TOO_MANY_REQUESTS,
+                limits::Refused::TooManyAddresses => StatusCode::SERVICE_UNAVAILABLE,
+            };
+            return (status, [(axum::http::header::RETRY_AFTER, "30")], format!("{refused}\n")).into_response();
+        }
+    };
     let limit = connection::MAX_FRAME_BYTES;
     ws.protocols(["sip"])
         .max_message_size(limit)
         .max_frame_size(limit)
-        .on_upgrade(move |socket| connection::serve(server, socket, peer))
+        .on_upgrade(move |socket| connection::serve(server, socket, peer, admission))
 }

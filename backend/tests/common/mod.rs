@@ -129,6 +129,29 @@ impl Client {
         }
     }
 
+    /// Sends one WebSocket frame as it is (binary, ping, …).
+    pub async fn send_frame(&mut self, frame: Message) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+        self.ws.send(frame).await
+    }
+
+    /// Reads until the server closes the connection: the close code it
+    /// gave, or `None` when the connection ended without a close frame.
+    pub async fn closed_with(&mut self) -> Option<u16> {
+        loop {
+            match tokio::time::timeout(PATIENCE, self.ws.next()).await.expect("closed in time") {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return None,
+            }
+        }
+    }
+
+    /// The next WebSocket frame, whatever it is (pings are answered by
+    /// tungstenite as it reads).
+    pub async fn next_frame(&mut self) -> Option<Result<Message, tokio_tungstenite::tungstenite::Error>> {
+        self.ws.next().await
+    }
+
     pub async fn send_raw(&mut self, text: &str) {
         self.ws.send(Message::Text(text.to_string().into())).await.expect("sends");
     }

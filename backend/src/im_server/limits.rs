@@ -1,0 +1,205 @@
+//! What a stranger may cost the IM server before and after authenticating:
+//! connections per address, time to authenticate, unauthenticated messages
+//! per address, how much of them is logged, the send queue per connection,
+//! and how long a silent WebSocket is kept. Every number is a flag of
+//! `rollcall serve` / `rollcall im-server` (docs/hosting.md).
+//!
+//! Limits go by peer *address*, not only by connection: reconnecting does
+//! not refill an address's allowance, because [`Peers`] remembers an
+//! address for a while after its last connection closed.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The IM server's limits on connections and unauthenticated traffic.
+#[derive(Debug, Clone)]
+pub struct ConnectionLimits {
+    /// WebSocket connections open at once from one IP address.
+    pub max_connections_per_ip: usize,
+    /// A connection that has not authenticated a request within this time
+    /// is closed.
+    pub auth_timeout: Duration,
+    /// Unauthenticated messages per second from one IP address (a token
+    /// bucket refilled at this rate)…
+    pub unauthenticated_per_second: f64,
+    /// …holding at most this many (the burst).
+    pub unauthenticated_burst: f64,
+    /// Unauthenticated messages are logged up to this many bytes (and their
+    /// length); so are messages over the SIP size limit.
+    pub log_truncate_bytes: usize,
+    /// Messages queued for one connection's peer; a peer that does not read
+    /// them is closed.
+    pub send_queue: usize,
+    /// A WebSocket ping goes out after this long without a frame from the
+    /// peer (keeps NAT bindings and proxy tunnels open, finds dead peers).
+    pub ping_interval: Duration,
+    /// A connection silent for this long (no frame, no pong) is closed.
+    pub idle_timeout: Duration,
+    /// Most addresses remembered at once.
+    pub max_tracked_addresses: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            max_connections_per_ip: 50,
+            auth_timeout: Duration::from_secs(30),
+            unauthenticated_per_second: 20.0,
+            unauthenticated_burst: 100.0,
+            log_truncate_bytes: 2048,
+            send_queue: 1024,
+            ping_interval: Duration::from_secs(25),
+            idle_timeout: Duration::from_secs(90),
+            max_tracked_addresses: 100_000,
+        }
+    }
+}
+
+/// How long an address with no connection is remembered (its bucket kept).
+const FORGET_AFTER: Duration = Duration::from_secs(120);
+
+struct Peer {
+    connections: usize,
+    tokens: f64,
+    refilled: Instant,
+}
+
+/// The per-address state, shared by every connection.
+pub struct Peers {
+    limits: ConnectionLimits,
+    table: Mutex<HashMap<IpAddr, Peer>>,
+}
+
+/// Why a new connection was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    #[error("too many connections from this address")]
+    TooManyFromAddress,
+    #[error("too many addresses connected")]
+    TooManyAddresses,
+}
+
+/// One admitted connection; dropping it gives the slot back.
+pub struct Admission {
+    peers: Arc<Peers>,
+    ip: IpAddr,
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        let mut table = self.peers.table();
+        if let Some(peer) = table.get_mut(&self.ip) {
+            peer.connections = peer.connections.saturating_sub(1);
+        }
+    }
+}
+
+impl Peers {
+    pub fn new(limits: ConnectionLimits) -> Arc<Self> {
+        Arc::new(Peers { limits, table: Mutex::new(HashMap::new()) })
+    }
+
+    pub fn limits(&self) -> &ConnectionLimits {
+        &self.limits
+    }
+
+    fn table(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, Peer>> {
+        self.table.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Admits one more connection from `ip`, or says why not.
+    pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<Admission, Refused> {
+        let now = Instant::now();
+        let mut table = self.table();
+        if !table.contains_key(&ip) && table.len() >= self.limits.max_tracked_addresses {
+            table.retain(|_, p| p.connections > 0 || now.duration_since(p.refilled) < FORGET_AFTER);
+            if table.len() >= self.limits.max_tracked_addresses {
+                return Err(Refused::TooManyAddresses);
+            }
+        }
+        let burst = self.limits.unauthenticated_burst;
+        let peer = table.entry(ip).or_insert(Peer { connections: 0, tokens: burst, refilled: now });
+        if peer.connections >= self.limits.max_connections_per_ip {
+            return Err(Refused::TooManyFromAddress);
+        }
+        peer.connections += 1;
+        Ok(Admission { peers: Arc::clone(self), ip })
+    }
+
+    /// May `ip` send one more unauthenticated message now? Takes a token.
+    pub fn take_unauthenticated(&self, ip: IpAddr) -> bool {
+        let now = Instant::now();
+        let mut table = self.table();
+        let Some(peer) = table.get_mut(&ip) else { return false };
+        let refill = now.duration_since(peer.refilled).as_secs_f64() * self.limits.unauthenticated_per_second;
+        peer.tokens = (peer.tokens + refill).min(self.limits.unauthenticated_burst);
+        peer.refilled = now;
+        if peer.tokens >= 1.0 {
+            peer.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// What the message log keeps of `text` when it must not keep it whole:
+/// its first `max` bytes (cut at a character boundary) and its length.
+pub fn truncated_for_log(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if text.len() <= max {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    std::borrow::Cow::Owned(format!("{}\n[… truncated: {} bytes in all]", &text[..end], text.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 7));
+
+    #[test]
+    fn connections_per_address_are_capped_and_given_back() {
+        let peers = Peers::new(ConnectionLimits { max_connections_per_ip: 2, ..ConnectionLimits::default() });
+        let a = peers.admit(IP).expect("first");
+        let _b = peers.admit(IP).expect("second");
+        assert_eq!(peers.admit(IP).err(), Some(Refused::TooManyFromAddress));
+        assert!(peers.admit(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)).is_ok(), "another address");
+        drop(a);
+        assert!(peers.admit(IP).is_ok(), "a slot came back");
+    }
+
+    #[test]
+    fn the_unauthenticated_bucket_survives_reconnects() {
+        let limits = ConnectionLimits { unauthenticated_per_second: 0.0, unauthenticated_burst: 3.0, ..Default::default() };
+        let peers = Peers::new(limits);
+        let first = peers.admit(IP).expect("admitted");
+        assert!((0..3).all(|_| peers.take_unauthenticated(IP)));
+        assert!(!peers.take_unauthenticated(IP), "the burst is spent");
+        drop(first);
+        let _again = peers.admit(IP).expect("admitted");
+        assert!(!peers.take_unauthenticated(IP), "reconnecting does not refill it");
+    }
+
+    #[test]
+    fn the_address_table_is_bounded() {
+        let peers = Peers::new(ConnectionLimits { max_tracked_addresses: 3, ..Default::default() });
+        let held: Vec<_> = (1..=3).map(|n| peers.admit(IpAddr::V4(std::net::Ipv4Addr::from(n))).expect("admitted")).collect();
+        assert_eq!(peers.admit(IP).err(), Some(Refused::TooManyAddresses));
+        drop(held);
+    }
+
+    #[test]
+    fn truncation_keeps_the_start_and_says_how_long() {
+        assert_eq!(truncated_for_log("short", 10), "short");
+        let long = "é".repeat(100);
+        let kept = truncated_for_log(&long, 11);
+        assert!(kept.starts_with(&"é".repeat(5)) && kept.ends_with("[… truncated: 200 bytes in all]"), "{kept}");
+    }
+}
