@@ -15,6 +15,7 @@ mod config_file;
 use rollcall::bridge::SimDelays;
 use rollcall::conference::{self, ConferenceConfig, ConferenceService, StoreRecorder};
 use rollcall::edge::throttle::{Throttle, ThrottleConfig};
+use rollcall::edge::listener::ListenerOptions;
 use rollcall::edge::EdgeOptions;
 use rollcall::im_server::limits::ConnectionLimits;
 use rollcall::gateway::{self, Gateway, GatewayConfig};
@@ -47,6 +48,11 @@ struct Cli {
     /// environment (see docs/operations.md).
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// A PEM certificate (a private CA's, or a self-signed one) to trust
+    /// besides the public roots when reaching https:// and wss:// peers;
+    /// repeat for more.
+    #[arg(long = "ca-cert", global = true, value_name = "FILE", env = "ROLLCALL_CA_CERT", value_delimiter = ',')]
+    ca_certs: Vec<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -78,6 +84,16 @@ enum Command {
     /// Manage the global directory (the address book every user sees).
     #[command(subcommand)]
     Directory(DirectoryCommand),
+    /// Write a self-signed certificate and its key (PEM) for trying TLS
+    /// locally: `serve --tls-cert DIR/cert.pem --tls-key DIR/key.pem`.
+    DevCert {
+        /// The directory to write cert.pem and key.pem (mode 0600) into.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+        /// Names (DNS names or IP addresses) the certificate is for.
+        #[arg(long = "name", default_values_t = ["localhost".to_string(), "127.0.0.1".to_string()])]
+        names: Vec<String>,
+    },
     /// Manage which billing accounts users may bill calls to (PROTOCOL.md §8).
     #[command(subcommand)]
     Account(AccountCommand),
@@ -209,9 +225,36 @@ impl Timing {
     }
 }
 
+/// TLS on a listener: both or neither.
+#[derive(Args)]
+struct TlsArgs {
+    /// PEM certificate chain: serve HTTPS (and WSS) instead of HTTP.
+    #[arg(long, value_name = "FILE", env = "ROLLCALL_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", env = "ROLLCALL_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Seconds a client has for its TLS handshake, and for each request's headers.
+    #[arg(long, default_value_t = 10, env = "ROLLCALL_HEADER_TIMEOUT_S")]
+    header_timeout_s: u64,
+}
+
+impl TlsArgs {
+    fn listener(&self) -> anyhow::Result<ListenerOptions> {
+        let tls = match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(rollcall::edge::tls::server_config(cert, key)?),
+            _ => None,
+        };
+        let timeout = Duration::from_secs(self.header_timeout_s.max(1));
+        Ok(ListenerOptions { tls, handshake_timeout: timeout, header_read_timeout: timeout })
+    }
+}
+
 /// How the public port treats strangers (docs/hosting.md).
 #[derive(Args)]
 struct EdgeArgs {
+    #[command(flatten)]
+    tls: TlsArgs,
     /// An origin (`https://host[:port]`) whose pages may open /sip and
     /// change /api and /pstn, besides the server's own; repeat or separate
     /// with commas. Needed behind a reverse proxy that rewrites `Host`.
@@ -258,8 +301,9 @@ struct EdgeArgs {
 }
 
 impl EdgeArgs {
-    fn options(&self) -> EdgeOptions {
-        EdgeOptions {
+    fn options(&self) -> anyhow::Result<EdgeOptions> {
+        Ok(EdgeOptions {
+            listener: self.tls.listener()?,
             allowed_origins: self.allowed_origins.clone(),
             throttle: ThrottleConfig {
                 user_free_failures: self.auth_user_failures,
@@ -279,7 +323,7 @@ impl EdgeArgs {
                 idle_timeout: Duration::from_secs(self.ws_idle_s.max(1)),
                 ..ConnectionLimits::default()
             },
-        }
+        })
     }
 }
 
@@ -342,6 +386,9 @@ struct GatewayArgs {
     reporting: SocketAddr,
     #[arg(long, env = "ROLLCALL_SIGNING_KEY")]
     signing_key: String,
+    /// TLS on the reporting web service.
+    #[command(flatten)]
+    tls: TlsArgs,
 }
 
 #[derive(Args)]
@@ -361,6 +408,8 @@ struct ConferenceArgs {
     db: Option<String>,
     #[command(flatten)]
     timing: Timing,
+    #[command(flatten)]
+    tls: TlsArgs,
 }
 
 #[derive(Subcommand)]
@@ -385,6 +434,9 @@ fn main() -> anyhow::Result<()> {
     // Before any thread exists: a config file only fills in ROLLCALL_* variables.
     config_file::load_from_args(std::env::args())?;
     let cli = Cli::parse();
+    for file in &cli.ca_certs {
+        rollcall::edge::tls::trust_file(file)?;
+    }
     tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run(cli))
 }
 
@@ -404,6 +456,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Calls { db, limit } => run_calls(&db, limit).await,
         Command::Directory(DirectoryCommand::Import { file, db }) => run_directory_import(&file, &db).await,
         Command::Account(command) => run_account(command).await,
+        Command::DevCert { out, names } => run_dev_cert(&out, &names),
         Command::Bridge(BridgeCommand::Crash { conference_id, conference_url, token, db }) => {
             // URL and token come from one place: the arguments (standalone
             // service), or the file of the serve that owns `--db`.
@@ -437,10 +490,11 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         max_participants: args.timing.max_participants,
         inactivity_timeout: args.timing.inactivity_timeout(),
         demo_users: demo_users.clone(),
-        edge: args.edge.options(),
+        edge: args.edge.options()?,
     })
     .await?;
-    println!("Rollcall is running at http://localhost:{}/", running.http.port());
+    let scheme = if running.public_url.starts_with("https") { "https" } else { "http" };
+    println!("Rollcall is running at {scheme}://localhost:{}/", running.http.port());
     for (name, password) in &demo_users {
         println!("  demo user {name:<6} password {password}   (sip:{name}@{})", args.common.domain);
     }
@@ -449,7 +503,7 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
 
 async fn run_im_server(args: ImServerArgs) -> anyhow::Result<()> {
     let store = Store::open(&args.common.db).await?;
-    let edge = args.edge.options();
+    let edge = args.edge.options()?;
     let mut config = ImConfig::new(&args.common.domain);
     config.throttle = Arc::new(Throttle::new(edge.throttle.clone()));
     config.limits = edge.connection_limits.clone();
@@ -460,7 +514,7 @@ async fn run_im_server(args: ImServerArgs) -> anyhow::Result<()> {
     };
     let listener = TcpListener::bind(args.http).await.with_context(|| format!("binding {}", args.http))?;
     let public = im_server::router(im).merge(web::router(&args.static_dir, client, web::Readiness::ready()));
-    serve::spawn_http(listener, rollcall::edge::guard(public, &edge));
+    rollcall::edge::listener::spawn(listener, rollcall::edge::guard(public, &edge), edge.listener.clone());
     println!("IM server listening on {}", args.http);
     wait_for_shutdown().await
 }
@@ -477,7 +531,7 @@ async fn run_gateway(args: GatewayArgs) -> anyhow::Result<()> {
         signing_key: signing_key.clone(),
     })?;
     let listener = TcpListener::bind(args.reporting).await.with_context(|| format!("binding {}", args.reporting))?;
-    serve::spawn_http(listener, gateway::reporting::router(gateway, signing_key));
+    rollcall::edge::listener::spawn(listener, gateway::reporting::router(gateway, signing_key), args.tls.listener()?);
     println!("gateway started; reporting web service on {}", args.reporting);
     wait_for_shutdown().await
 }
@@ -504,7 +558,7 @@ async fn run_conference_service(args: ConferenceArgs) -> anyhow::Result<()> {
         args.timing.delays(),
     )?;
     let listener = TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
-    serve::spawn_http(listener, conference::router(service));
+    rollcall::edge::listener::spawn(listener, conference::router(service), args.tls.listener()?);
     println!("conference web service on http://{}/conference (WSDL at ?wsdl)", args.listen);
     wait_for_shutdown().await
 }
@@ -578,6 +632,21 @@ async fn wait_for_shutdown() -> anyhow::Result<()> {
     tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
     // Give in-flight responses a moment; everything else ends with the runtime.
     tokio::time::sleep(Duration::from_millis(50)).await;
+    Ok(())
+}
+
+/// `rollcall dev-cert`: cert.pem and an owner-only key.pem in `out`.
+fn run_dev_cert(out: &std::path::Path, names: &[String]) -> anyhow::Result<()> {
+    let (cert, key) = rollcall::edge::tls::self_signed(names)?;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let (cert_file, key_file) = (out.join("cert.pem"), out.join("key.pem"));
+    std::fs::write(&cert_file, cert).with_context(|| format!("writing {}", cert_file.display()))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(&mut options.open(&key_file)?, key.as_bytes()).with_context(|| format!("writing {}", key_file.display()))?;
+    println!("wrote {} and {} for {}", cert_file.display(), key_file.display(), names.join(", "));
     Ok(())
 }
 

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use axum::Router;
 use rollcall_shared::sip::random_hex;
 use tokio::net::TcpListener;
@@ -21,6 +20,7 @@ use crate::bridge::{phone_panel, SimDelays, Simulator};
 use crate::conference::{self, ConferenceConfig, ConferenceService, StoreRecorder};
 use crate::digest_auth::Authenticator;
 use crate::edge::throttle::Throttle;
+use crate::edge::listener::ListenerOptions;
 use crate::edge::{self, EdgeOptions};
 use crate::gateway::{self, Gateway, GatewayConfig};
 use crate::http_digest::HttpDigest;
@@ -59,6 +59,8 @@ pub struct ServeOptions {
 /// runtime ends).
 pub struct Running {
     pub http: SocketAddr,
+    /// `http://ADDR` or, with TLS, `https://ADDR`.
+    pub public_url: String,
     pub conference_url: String,
     /// The conference web service's bearer token (fresh each start; it is
     /// here for in-process callers such as tests, and is never printed).
@@ -150,12 +152,24 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     let ready = Readiness::default();
     let public =
         im_server::router(Arc::clone(&im)).merge(panel).merge(pim).merge(web::router(&options.static_dir, client, ready.clone()));
-    spawn_http(http_listener, edge::guard(public, &options.edge));
+    edge::listener::spawn(http_listener, edge::guard(public, &options.edge), options.edge.listener.clone());
+    let public_url = format!("{}://{http}", options.edge.listener.scheme());
 
     // Gateway: a SIP user of the IM server, a client of the conference service.
-    let loopback = if http.ip().is_unspecified() { IpAddr::V4(Ipv4Addr::LOCALHOST) } else { http.ip() };
+    // With TLS on the public port (whose certificate names the public host,
+    // not 127.0.0.1), the gateway comes in by a plain loopback port of its
+    // own that serves only /sip.
+    let im_url = if options.edge.listener.tls.is_some() {
+        let internal = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let url = format!("ws://{}/sip", internal.local_addr()?);
+        spawn_http(internal, im_server::router(Arc::clone(&im)));
+        url
+    } else {
+        let loopback = if http.ip().is_unspecified() { IpAddr::V4(Ipv4Addr::LOCALHOST) } else { http.ip() };
+        format!("ws://{}/sip", SocketAddr::new(loopback, http.port()))
+    };
     let gateway = Gateway::start(GatewayConfig {
-        im_url: format!("ws://{}/sip", SocketAddr::new(loopback, http.port())),
+        im_url,
         domain: options.domain.clone(),
         user: GATEWAY_USER.to_string(),
         password: gateway_password,
@@ -173,20 +187,12 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         anyhow::bail!("the gateway did not register with the IM server within {GATEWAY_START_LIMIT:?}");
     }
     info!(%http, %conference_url, %reporting_url, "rollcall is up");
-    Ok(Running { http, conference_url, conference_token: token, reporting_url, signing_key, im, gateway, store, simulator })
+    Ok(Running { http, public_url, conference_url, conference_token: token, reporting_url, signing_key, im, gateway, store, simulator })
 }
 
 /// Serves `router` on `listener` in the background, with peer addresses.
 /// Nagle's algorithm is off: SIP and SOAP exchanges are small writes in
 /// quick succession, which Nagle plus delayed ACKs would hold back ~40 ms.
 pub fn spawn_http(listener: TcpListener, router: Router) {
-    tokio::spawn(async move {
-        let service = router.into_make_service_with_connect_info::<SocketAddr>();
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        if let Err(e) = axum::serve(listener, service).await {
-            tracing::error!(error = %e, "HTTP server stopped");
-        }
-    });
+    edge::listener::spawn(listener, router, ListenerOptions::plain());
 }

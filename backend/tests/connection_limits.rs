@@ -194,3 +194,25 @@ async fn silent_peers_are_pinged_and_dead_ones_closed() {
     .expect("closed as idle");
 }
 
+
+#[tokio::test]
+async fn half_open_and_slow_http_connections_are_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = TestServer::start_with(|o| o.edge.listener.header_read_timeout = Duration::from_millis(300)).await;
+    let mut idle = Vec::new();
+    for _ in 0..50 {
+        idle.push(tokio::net::TcpStream::connect(server.running.http).await.expect("connects"));
+    }
+    // One sends half a request line and stops (slowloris).
+    let mut slow = tokio::net::TcpStream::connect(server.running.http).await.expect("connects");
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.expect("writes");
+    idle.push(slow);
+    for mut stream in idle {
+        let mut buf = [0u8; 256];
+        let read = tokio::time::timeout(PATIENCE, stream.read(&mut buf)).await.expect("closed in time");
+        // Closed (EOF or reset), possibly after a 408.
+        if let Ok(n) = read {
+            assert!(n == 0 || String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 408"), "{:?}", &buf[..n]);
+        }
+    }
+}

@@ -41,6 +41,8 @@ test('conference everyone on an e-mail: three people on the call', async ({ page
 test('a broken .eml is refused with a clear message and nothing is added', async ({ page }) => {
   await signIn(page, 'alice');
   await page.getByTestId('nav-inbox').click();
+  // The demo inbox has e-mails: count them once they are shown, not before.
+  await expect(page.getByTestId('email').first()).toBeVisible();
   const before = await page.getByTestId('email').count();
   await page.getByTestId('upload-eml').setInputFiles({
     name: 'broken.eml', mimeType: 'message/rfc822', buffer: Buffer.from('this is not an e-mail'),

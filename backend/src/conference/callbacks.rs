@@ -79,8 +79,8 @@ struct Poster {
 impl CallbackDispatcher {
     /// A dispatcher posting to `url`, signing with `key`. Its queue tasks run
     /// on `runtime`.
-    pub fn new(url: String, key: Vec<u8>, retry: RetryPolicy, runtime: Handle) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder().timeout(retry.timeout).build()?;
+    pub fn new(url: String, key: Vec<u8>, retry: RetryPolicy, runtime: Handle) -> anyhow::Result<Self> {
+        let client = crate::edge::tls::http_client()?.timeout(retry.timeout).build()?;
         Ok(CallbackDispatcher {
             poster: Arc::new(Poster { client, url, key, retry }),
             runtime,

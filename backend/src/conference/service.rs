@@ -134,8 +134,8 @@ pub enum StartError {
     EmptySigningKey,
     #[error("the reporting URL `{0}` is not an http(s) URL")]
     ReportingUrl(String),
-    #[error("cannot build the HTTP client for callbacks: {0}")]
-    HttpClient(#[from] reqwest::Error),
+    #[error("cannot build the HTTP client for callbacks: {0:#}")]
+    HttpClient(#[from] anyhow::Error),
 }
 
 /// The conference web service. Build it with [`ConferenceService::new`] or

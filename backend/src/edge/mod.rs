@@ -4,17 +4,22 @@
 //! - [`origin`]: cross-site requests refused (`Origin` checks).
 //! - [`throttle`]: failed password attempts counted per user and per IP,
 //!   answered with growing refusals.
+//! - [`listener`]: the accept loop (TLS, header and handshake timeouts).
+//! - [`tls`]: rustls server and client configurations.
 //!
 //! The IM server's per-connection limits live with it
 //! ([`crate::im_server::limits`]); [`EdgeOptions`] carries them.
 
+pub mod listener;
 pub mod origin;
 pub mod throttle;
+pub mod tls;
 
 use axum::middleware::from_fn_with_state;
 use axum::Router;
 
 use crate::im_server::limits::ConnectionLimits;
+use listener::ListenerOptions;
 use origin::OriginPolicy;
 use throttle::ThrottleConfig;
 
@@ -28,6 +33,8 @@ pub struct EdgeOptions {
     pub throttle: ThrottleConfig,
     /// The IM server's limits on connections and unauthenticated traffic.
     pub connection_limits: ConnectionLimits,
+    /// TLS and the timeouts of the public port's accept loop.
+    pub listener: ListenerOptions,
 }
 
 /// `router` (everything served on the public port) behind the edge's guards.

@@ -131,7 +131,9 @@ type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 async fn connect(url: &str) -> anyhow::Result<Ws> {
     let mut request = url.into_client_request()?;
     request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static("sip"));
-    let (ws, _) = tokio_tungstenite::connect_async_with_config(request, None, true).await?;
+    // wss:// with Mozilla's roots and any `--ca-cert`; ws:// stays plain.
+    let connector = tokio_tungstenite::Connector::Rustls(crate::edge::tls::client_config()?);
+    let (ws, _) = tokio_tungstenite::connect_async_tls_with_config(request, None, true, Some(connector)).await?;
     Ok(ws)
 }
 

@@ -15,7 +15,7 @@ pub struct WebService {
 
 impl WebService {
     pub fn new(url: &str, token: &str) -> anyhow::Result<Self> {
-        let client = reqwest::Client::builder()
+        let client = crate::edge::tls::http_client()?
             .timeout(Duration::from_secs(10))
             .build()
             .context("building the HTTP client")?;

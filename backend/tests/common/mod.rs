@@ -116,7 +116,10 @@ impl Client {
     pub async fn connect(url: &str, user: &str) -> Client {
         let mut request = url.into_client_request().expect("url");
         request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static("sip"));
-        let (ws, response) = tokio_tungstenite::connect_async_with_config(request, None, true).await.expect("connects");
+        // wss:// trusts what the test trusted (rollcall::edge::tls::trust_pem).
+        let connector = tokio_tungstenite::Connector::Rustls(rollcall::edge::tls::client_config().expect("TLS roots"));
+        let (ws, response) =
+            tokio_tungstenite::connect_async_tls_with_config(request, None, true, Some(connector)).await.expect("connects");
         assert_eq!(response.headers().get("sec-websocket-protocol").map(|v| v.as_bytes()), Some(&b"sip"[..]));
         Client {
             ws,
