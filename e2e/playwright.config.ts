@@ -17,6 +17,10 @@ import { join } from 'node:path';
 const PORT = 18080;
 /// The second server (helpers.ts: INACTIVE_URL).
 const INACTIVE_PORT = 18081;
+/// The third, over HTTPS/WSS with a certificate made at start
+/// (helpers.ts: TLS_URL), pinging WebSockets every second so that a proxy
+/// with a short idle timeout keeps the tunnel (proxy.spec.ts).
+const TLS_PORT = 18443;
 // E2E_BASE_URL=http://host:port runs the tests against a server you
 // started yourself (it must have the demo users with password demo-pass).
 const external = process.env.E2E_BASE_URL;
@@ -54,16 +58,30 @@ export default defineConfig({
     // the initiator (inactivity.spec.ts): its own database, so a timeout
     // that short ends none of the other tests' conferences.
     server(INACTIVE_PORT, join(mkdtempSync(join(tmpdir(), 'rollcall-e2e-')), 'inactive.db'), '--inactivity-ms 3000'),
+    tlsServer(TLS_PORT),
   ],
 });
 
+/// `rollcall serve` over HTTPS on `port`, with a self-signed certificate
+/// written by `rollcall dev-cert` just before.
+function tlsServer(port: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'rollcall-e2e-tls-'));
+  const tls = `--tls-cert ${dir}/cert.pem --tls-key ${dir}/key.pem --ws-ping-s 1`;
+  const spec = server(port, join(dir, 'tls.db'), tls, 'https');
+  return {
+    ...spec,
+    command: `../target/debug/rollcall dev-cert --out ${dir} >/dev/null && ${spec.command}`,
+    ignoreHTTPSErrors: true,
+  };
+}
+
 /// `rollcall serve` with the demo users on `port`, at --fast speed, plus `extra` flags.
-function server(port: number, database: string, extra: string) {
+function server(port: number, database: string, extra: string, scheme = 'http') {
   return {
     command:
       `../target/debug/rollcall serve --demo --demo-password demo-pass ` +
       `--http 127.0.0.1:${port} --db ${database} --static-dir ../dist --fast ${extra}`,
-    url: `http://127.0.0.1:${port}/config.json`,
+    url: `${scheme}://127.0.0.1:${port}/config.json`,
     reuseExistingServer: false,
     // Server logs show in the test output (prefixed [WebServer]); warnings
     // and errors only, unless RUST_LOG says otherwise.

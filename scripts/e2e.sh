@@ -14,6 +14,13 @@ if [ ! -x /usr/bin/chromium ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
+# tinyproxy: the corporate HTTP proxy of proxy.spec.ts (started by the test).
+if ! command -v tinyproxy >/dev/null; then
+    echo "e2e: apt-get install tinyproxy" >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tinyproxy >/dev/null
+fi
+
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 if [ ! -e node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     npm ci --no-audit --no-fund --loglevel=error >/dev/null

@@ -8,6 +8,21 @@ export const PASSWORD = 'demo-pass';
 /// (playwright.config.ts); none when testing a server started by hand.
 export const INACTIVE_URL = process.env.E2E_BASE_URL ? undefined : 'http://127.0.0.1:18081';
 
+/// The e2e server on HTTPS/WSS with a self-signed certificate
+/// (playwright.config.ts); none when testing a server started by hand.
+export const TLS_URL = process.env.E2E_BASE_URL ? undefined : 'https://127.0.0.1:18443';
+
+/// The Chromium flags every spec runs with (playwright.config.ts).
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
 /// Test numbers of the simulated network (README.md).
 export const ANSWERS = '+14255550101';
 export const UNALLOCATED = '+15005550001';
