@@ -21,6 +21,7 @@ run: frontend backend
 
 ## test: unit and integration tests, then the browser tests.
 test:
+	scripts/test-deps.sh
 	cargo test --workspace
 	$(MAKE) e2e
 

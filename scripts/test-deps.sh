@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# What the black-box tests need from Debian, installed once (idempotent,
+# quiet when present): iptables for the NAT test (backend/tests/nat.rs,
+# which also needs root for network namespaces and skips without them).
+set -euo pipefail
+
+need=()
+command -v iptables >/dev/null || need+=(iptables)
+command -v ip >/dev/null || need+=(iproute2)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    echo "test-deps: cannot install ${need[*]} (not root, or no apt-get); the NAT test will skip" >&2
+    exit 0
+fi
+echo "test-deps: apt-get install ${need[*]}" >&2
+apt-get update -qq >/dev/null
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
