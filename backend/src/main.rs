@@ -679,7 +679,7 @@ async fn run_account(command: AccountCommand) -> anyhow::Result<()> {
 async fn run_directory_import(file: &std::path::Path, db: &str) -> anyhow::Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let store = Store::open(db).await?;
-    let imported = pim::import_vcard(&store, &rollcall::store::Book::Directory, &bytes)
+    let imported = pim::import_vcard(&store, &rollcall::store::Book::Directory, &bytes, None)
         .await
         .with_context(|| format!("{}: nothing imported", file.display()))?;
     println!("imported {imported} entries into the directory from {}", file.display());

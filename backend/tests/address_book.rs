@@ -210,3 +210,41 @@ async fn people_who_are_users_say_which_user() {
     let linked: Vec<&str> = roster["participants"].as_array().into_iter().flatten().filter_map(|p| p["user"].as_str()).collect();
     assert_eq!(linked, ["bob"], "{roster}");
 }
+
+/// Bounded work per request: a user's imports are limited in size and in
+/// entries, and their address book and inbox in how much they may hold.
+#[tokio::test]
+async fn imports_and_books_are_bounded() {
+    use rollcall::pim::limits;
+    let server = TestServer::start().await;
+    let mut alice = Person::new(&server, "alice");
+    let before = alice.ok(Method::GET, "/api/contacts").await["entries"].as_array().map_or(0, Vec::len);
+
+    let card = |n: usize| format!("BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Person {n}\r\nTEL:+1425555{n:04}\r\nEND:VCARD\r\n");
+    let too_many: String = (0..=limits::MAX_CARDS_PER_IMPORT).map(card).collect();
+    let (status, body) = alice.send_body(Method::POST, "/api/contacts/import", too_many).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::FORBIDDEN, Some("quota-exceeded")), "{body}");
+
+    let huge = "X".repeat(limits::MAX_VCARD_BYTES + 1);
+    let (status, _) = alice.send_body(Method::POST, "/api/contacts/import", huge).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    let after = alice.ok(Method::GET, "/api/contacts").await["entries"].as_array().map_or(0, Vec::len);
+    assert_eq!(after, before, "nothing was added");
+
+    // Fill the inbox to its limit directly; the next upload is refused.
+    let email = rollcall::store::Email {
+        subject: "filler".into(),
+        from: rollcall_shared::directory::Address { name: None, email: "a@example.com".into() },
+        to: Vec::new(),
+        cc: Vec::new(),
+        date: None,
+        snippet: String::new(),
+    };
+    let have = server.running.store.inbox().count("alice").await.expect("count");
+    for _ in have..limits::MAX_INBOX {
+        server.running.store.inbox().add("alice", &email).await.expect("add");
+    }
+    let eml = "From: a@example.com\r\nTo: alice@rollcall.example\r\nSubject: one more\r\n\r\nhi\r\n";
+    let (status, body) = alice.send_body(Method::POST, "/api/inbox", eml).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::FORBIDDEN, Some("quota-exceeded")), "{body}");
+}

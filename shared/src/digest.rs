@@ -137,7 +137,21 @@ pub fn response(
 // Header parsing: `Digest` 1*SP #auth-param (RFC 7235 §2.1, RFC 3261 §25.1).
 
 /// Splits `Digest a=b, c="d"` into lower-cased names and unquoted values.
+/// Longest `Digest …` header value parsed; longer ones are malformed
+/// (real ones are a few hundred bytes).
+pub const MAX_HEADER_LEN: usize = 4096;
+/// Most parameters in one header (RFC 7616 defines about a dozen).
+pub const MAX_PARAMS: usize = 24;
+/// Longest value of one parameter.
+pub const MAX_VALUE_LEN: usize = 1024;
+
 fn parse_digest_params(value: &str) -> Result<Vec<(String, String)>, DigestError> {
+    // Bounded work for a stranger's header: length, count and value size
+    // are capped before anything is compared, so the duplicate check below
+    // costs at most MAX_PARAMS² comparisons of short names.
+    if value.len() > MAX_HEADER_LEN {
+        return Err(DigestError::Malformed(format!("longer than {MAX_HEADER_LEN} bytes")));
+    }
     let value = value.trim_matches(is_ws);
     let scheme_end = value.find(is_ws).unwrap_or(value.len());
     let (scheme, rest) = value.split_at(scheme_end);
@@ -220,8 +234,14 @@ fn parse_digest_params(value: &str) -> Result<Vec<(String, String)>, DigestError
                 chars[i]
             )));
         }
+        if val.len() > MAX_VALUE_LEN {
+            return Err(DigestError::Malformed(format!("parameter `{name}` is longer than {MAX_VALUE_LEN} bytes")));
+        }
         if params.iter().any(|(n, _)| *n == name) {
             return Err(DigestError::Malformed(format!("duplicate parameter `{name}`")));
+        }
+        if params.len() == MAX_PARAMS {
+            return Err(DigestError::Malformed(format!("more than {MAX_PARAMS} parameters")));
         }
         params.push((name, val));
     }
@@ -738,5 +758,16 @@ mod tests {
         assert!(!ct_eq(b"abc", b"abd"));
         assert!(!ct_eq(b"abc", b"ab"));
         assert!(ct_eq(b"", b""));
+    }
+
+    #[test]
+    fn headers_are_bounded_in_length_count_and_value_size() {
+        let many = format!("Digest {}", (0..30).map(|n| format!("p{n}=1")).collect::<Vec<_>>().join(", "));
+        assert!(matches!(Credentials::parse(&many), Err(DigestError::Malformed(m)) if m.contains("parameters")));
+        let long_value = format!("Digest username=\"{}\", realm=\"r\"", "a".repeat(MAX_VALUE_LEN + 1));
+        assert!(matches!(Credentials::parse(&long_value), Err(DigestError::Malformed(m)) if m.contains("longer")));
+        let huge = format!("Digest {}", "x=1,".repeat(15_000));
+        // Refused by its length, before a parameter is read.
+        assert!(matches!(Credentials::parse(&huge), Err(DigestError::Malformed(m)) if m.contains("longer than 4096")));
     }
 }

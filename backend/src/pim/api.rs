@@ -17,7 +17,7 @@
 //! Shapes and error codes are in `docs/protocol-additions.md`.
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::Response;
@@ -27,7 +27,7 @@ use rollcall_shared::api::{CallLeg, Calls, EmailRoster, Emails, Entries, Importe
 use rollcall_shared::directory;
 use serde::Deserialize;
 
-use super::PimError;
+use super::{limits, PimError};
 use crate::http_digest::{json, json_error, require_digest, unknown_path, AuthAor, AuthUser, HttpDigest};
 use crate::store::{Book, StoredCallRecord, StoredEntry, Store};
 
@@ -38,10 +38,10 @@ pub const CALLS_LIMIT: u32 = 200;
 pub fn router(store: Store, digest: HttpDigest) -> Router {
     Router::new()
         .route("/api/contacts", get(contacts))
-        .route("/api/contacts/import", post(import_contacts))
+        .route("/api/contacts/import", post(import_contacts).layer(DefaultBodyLimit::max(limits::MAX_VCARD_BYTES)))
         .route("/api/directory", get(directory_entries))
         .route("/api/resolve", get(resolve))
-        .route("/api/inbox", get(inbox).post(upload))
+        .route("/api/inbox", get(inbox).post(upload).layer(DefaultBodyLimit::max(limits::MAX_EML_BYTES)))
         .route("/api/inbox/{id}/roster", get(roster))
         .route("/api/calls", get(calls))
         .route("/api/{*rest}", any(unknown_path))
@@ -89,7 +89,7 @@ async fn import_contacts(
     Extension(AuthUser(user)): Extension<AuthUser>,
     body: Bytes,
 ) -> Response {
-    match super::import_vcard(&store, &Book::Contacts(user), &body).await {
+    match super::import_vcard(&store, &Book::Contacts(user), &body, Some(limits::MAX_CONTACTS)).await {
         Ok(imported) => json(StatusCode::OK, &Imported { imported: imported as u64 }),
         Err(e) => failed(e),
     }
@@ -163,6 +163,7 @@ fn failed(e: PimError) -> Response {
         PimError::Vcard(_) | PimError::NotUtf8 => (StatusCode::BAD_REQUEST, "invalid-vcard"),
         PimError::Eml(_) => (StatusCode::BAD_REQUEST, "invalid-email"),
         PimError::NoSuchEmail => (StatusCode::NOT_FOUND, "no-such-email"),
+        PimError::Quota(_) => (StatusCode::FORBIDDEN, "quota-exceeded"),
         PimError::Store(e) => {
             tracing::error!(error = %e, "address book, inbox or call record storage failed");
             return json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "storage failed");

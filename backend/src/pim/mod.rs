@@ -27,25 +27,70 @@ pub enum PimError {
     NotUtf8,
     #[error("no such e-mail")]
     NoSuchEmail,
+    /// A per-user limit would be passed (the message says which).
+    #[error("{0}")]
+    Quota(String),
     #[error(transparent)]
     Store(#[from] anyhow::Error),
 }
 
+/// What one user may put in their address book and inbox through `/api/`
+/// (the operator's `rollcall directory import` has no such limits).
+pub mod limits {
+    /// Largest vCard file a user may import.
+    pub const MAX_VCARD_BYTES: usize = 1024 * 1024;
+    /// Most cards in one import.
+    pub const MAX_CARDS_PER_IMPORT: usize = 1000;
+    /// Most entries in one user's contacts.
+    pub const MAX_CONTACTS: usize = 5000;
+    /// Largest `.eml` a user may upload.
+    pub const MAX_EML_BYTES: usize = 256 * 1024;
+    /// Most e-mails in one user's inbox.
+    pub const MAX_INBOX: usize = 500;
+}
+
 /// Imports a vCard file into `book`: every card or, when any line is bad,
-/// none (the whole file is parsed before one transaction stores it). The
-/// number of entries stored.
-pub async fn import_vcard(store: &Store, book: &Book, bytes: &[u8]) -> Result<usize, PimError> {
+/// none (the whole file is parsed — on a blocking thread, away from the
+/// async workers — before it is stored, in chunks). With `max_total`, the
+/// book may hold at most that many entries afterwards, and one file at most
+/// [`limits::MAX_CARDS_PER_IMPORT`] cards. The number of entries stored.
+pub async fn import_vcard(store: &Store, book: &Book, bytes: &[u8], max_total: Option<usize>) -> Result<usize, PimError> {
     let text = std::str::from_utf8(bytes).map_err(|_| PimError::NotUtf8)?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let entries = vcard::parse(text)?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text).to_owned();
+    let entries = tokio::task::spawn_blocking(move || vcard::parse(&text))
+        .await
+        .map_err(|e| PimError::Store(anyhow::anyhow!("vCard parser stopped: {e}")))??;
+    if let Some(max_total) = max_total {
+        if entries.len() > limits::MAX_CARDS_PER_IMPORT {
+            return Err(PimError::Quota(format!(
+                "{} cards in one file; at most {} at a time",
+                entries.len(),
+                limits::MAX_CARDS_PER_IMPORT
+            )));
+        }
+        let have = store.address_books().count(book).await?;
+        if have + entries.len() > max_total {
+            return Err(PimError::Quota(format!(
+                "you have {have} contacts; {} more would pass the limit of {max_total}",
+                entries.len()
+            )));
+        }
+    }
     store.address_books().add_all(book, &entries).await?;
     Ok(entries.len())
 }
 
-/// Stores an uploaded `.eml` in `owner`'s inbox; its id. Nothing is stored
-/// when it does not parse.
+/// Stores an uploaded `.eml` in `owner`'s inbox (parsed on a blocking
+/// thread); its id. Nothing is stored when it does not parse or the inbox
+/// is full ([`limits::MAX_INBOX`]).
 pub async fn add_eml(store: &Store, owner: &str, bytes: &[u8]) -> Result<i64, PimError> {
-    let email = eml::parse(bytes)?;
+    let bytes = bytes.to_vec();
+    let email = tokio::task::spawn_blocking(move || eml::parse(&bytes))
+        .await
+        .map_err(|e| PimError::Store(anyhow::anyhow!("e-mail parser stopped: {e}")))??;
+    if store.inbox().count(owner).await? >= limits::MAX_INBOX {
+        return Err(PimError::Quota(format!("your inbox holds {} e-mails, the most it may", limits::MAX_INBOX)));
+    }
     Ok(store.inbox().add(owner, &email).await?)
 }
 

@@ -29,6 +29,9 @@ impl Book {
 /// A stored entry with its id (as `GET /api/contacts` lists it).
 pub use rollcall_shared::api::StoredEntry;
 
+/// Entries written per transaction by [`AddressBooks::add_all`].
+pub const IMPORT_CHUNK: usize = 100;
+
 #[derive(Clone)]
 pub struct AddressBooks {
     pool: SqlitePool,
@@ -72,16 +75,46 @@ impl AddressBooks {
         Ok(entries)
     }
 
-    /// Adds `entries` to `book` in one transaction: all or none. A directory
-    /// entry's [`Entry::user`] links it to that user; contacts are never
-    /// linked (their `user` is not stored).
+    /// Adds `entries` to `book`: all or none. They are written
+    /// [`IMPORT_CHUNK`] to a transaction, so that SQLite's one writer is
+    /// never held for long (the message log writes before every SIP message
+    /// is acted on); when a chunk fails, the chunks already written are
+    /// deleted again. A directory entry's [`Entry::user`] links it to that
+    /// user; contacts are never linked (their `user` is not stored).
     pub async fn add_all(&self, book: &Book, entries: &[Entry]) -> anyhow::Result<()> {
-        let mut tx = self.pool.begin().await?;
-        for entry in entries {
-            insert(&mut tx, book, None, entry).await?;
+        let mut written: Vec<i64> = Vec::with_capacity(entries.len());
+        for chunk in entries.chunks(IMPORT_CHUNK) {
+            let mut wrote = async {
+                let mut tx = self.pool.begin().await?;
+                let mut ids = Vec::with_capacity(chunk.len());
+                for entry in chunk {
+                    ids.push(insert(&mut tx, book, None, entry).await?);
+                }
+                tx.commit().await?;
+                anyhow::Ok(ids)
+            }
+            .await;
+            match &mut wrote {
+                Ok(ids) => written.append(ids),
+                Err(_) => {
+                    for id in &written {
+                        let _ = sqlx::query("DELETE FROM address_entries WHERE id = ?1").bind(id).execute(&self.pool).await;
+                    }
+                    return wrote.map(|_| ());
+                }
+            }
+            tokio::task::yield_now().await;
         }
-        tx.commit().await?;
         Ok(())
+    }
+
+    /// How many entries `book` has.
+    pub async fn count(&self, book: &Book) -> anyhow::Result<usize> {
+        let row = sqlx::query("SELECT COUNT(*) FROM address_entries WHERE owner IS ?1")
+            .bind(book.owner())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.get::<i64, _>(0) as usize)
     }
 
     /// Adds a directory entry that describes the Rollcall user `username`
@@ -141,12 +174,12 @@ async fn insert(
     book: &Book,
     username: Option<&str>,
     entry: &Entry,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<i64> {
     let username = match book {
         Book::Directory => username.or(entry.user.as_deref()),
         Book::Contacts(_) => None,
     };
-    sqlx::query(
+    let inserted = sqlx::query(
         "INSERT INTO address_entries (owner, username, name, emails, phones, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )
@@ -158,7 +191,7 @@ async fn insert(
     .bind(super::now_rfc3339())
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(inserted.last_insert_rowid())
 }
 
 fn stored(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<StoredEntry> {

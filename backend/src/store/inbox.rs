@@ -62,6 +62,12 @@ impl Inbox {
         row.as_ref().map(stored).transpose()
     }
 
+    /// How many e-mails `owner` has.
+    pub async fn count(&self, owner: &str) -> anyhow::Result<usize> {
+        let row = sqlx::query("SELECT COUNT(*) FROM inbox WHERE owner = ?1").bind(owner).fetch_one(&self.pool).await?;
+        Ok(row.get::<i64, _>(0) as usize)
+    }
+
     /// Is `owner`'s inbox empty? (`--demo` seeds only empty inboxes.)
     pub async fn is_empty(&self, owner: &str) -> anyhow::Result<bool> {
         let row = sqlx::query("SELECT COUNT(*) FROM inbox WHERE owner = ?1").bind(owner).fetch_one(&self.pool).await?;
