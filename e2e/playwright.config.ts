@@ -80,7 +80,9 @@ function server(port: number, database: string, extra: string, scheme = 'http') 
   return {
     command:
       `../target/debug/rollcall serve --demo --demo-password demo-pass ` +
-      `--http 127.0.0.1:${port} --db ${database} --static-dir ../dist --fast ${extra}`,
+      `--http 127.0.0.1:${port} --db ${database} --static-dir ../dist --fast ` +
+      // Tests leave conferences running; the suite's alice starts dozens.
+      `--max-live-conferences 1000 ${extra}`,
     url: `${scheme}://127.0.0.1:${port}/config.json`,
     reuseExistingServer: false,
     // Server logs show in the test output (prefixed [WebServer]); warnings

@@ -18,7 +18,7 @@ use rollcall::edge::throttle::{Throttle, ThrottleConfig};
 use rollcall::edge::listener::ListenerOptions;
 use rollcall::edge::EdgeOptions;
 use rollcall::im_server::limits::ConnectionLimits;
-use rollcall::gateway::{self, Gateway, GatewayConfig};
+use rollcall::gateway::{self, Gateway, GatewayConfig, GatewayLimits};
 use rollcall::im_server::{self, ImConfig, ImServer};
 use rollcall::pim;
 use rollcall::serve::{self, ServeOptions, DEMO_USERS};
@@ -192,6 +192,10 @@ struct Timing {
     /// Largest number of participants in a conference, initiator included.
     #[arg(long, default_value_t = 16, env = "ROLLCALL_MAX_PARTICIPANTS")]
     max_participants: usize,
+    /// Most conferences one user may have going at once (past it, Fault
+    /// c:RateLimited).
+    #[arg(long, default_value_t = ConferenceConfig::DEFAULT_MAX_LIVE_PER_OWNER, env = "ROLLCALL_MAX_LIVE_CONFERENCES")]
+    max_live_conferences: usize,
     /// End a conference after this long with nobody but the initiator on the
     /// call or being called, in milliseconds (default 30 minutes; not
     /// shortened by --fast).
@@ -222,6 +226,23 @@ impl Timing {
 
     fn inactivity_timeout(&self) -> Duration {
         self.inactivity_ms.map_or(ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT, Duration::from_millis)
+    }
+}
+
+/// How much one user may ask of the gateway.
+#[derive(Args)]
+struct UserRateArgs {
+    /// SOAP requests per second one user may send, on average…
+    #[arg(long, default_value_t = GatewayLimits::default().requests_per_second, env = "ROLLCALL_USER_REQUEST_RATE")]
+    user_request_rate: f64,
+    /// …with bursts of this many; beyond, Fault c:RateLimited with c:retryAfter.
+    #[arg(long, default_value_t = GatewayLimits::default().request_burst, env = "ROLLCALL_USER_REQUEST_BURST")]
+    user_request_burst: f64,
+}
+
+impl UserRateArgs {
+    fn gateway(&self) -> GatewayLimits {
+        GatewayLimits { requests_per_second: self.user_request_rate, request_burst: self.user_request_burst }
     }
 }
 
@@ -347,6 +368,8 @@ struct ServeArgs {
     timing: Timing,
     #[command(flatten)]
     edge: EdgeArgs,
+    #[command(flatten)]
+    limits: UserRateArgs,
 }
 
 #[derive(Args)]
@@ -389,6 +412,8 @@ struct GatewayArgs {
     /// TLS on the reporting web service.
     #[command(flatten)]
     tls: TlsArgs,
+    #[command(flatten)]
+    limits: UserRateArgs,
 }
 
 #[derive(Args)]
@@ -488,6 +513,8 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         static_dir: args.static_dir,
         delays: args.timing.delays(),
         max_participants: args.timing.max_participants,
+        max_live_per_owner: args.timing.max_live_conferences,
+        gateway_limits: args.limits.gateway(),
         inactivity_timeout: args.timing.inactivity_timeout(),
         demo_users: demo_users.clone(),
         edge: args.edge.options()?,
@@ -529,6 +556,7 @@ async fn run_gateway(args: GatewayArgs) -> anyhow::Result<()> {
         conference_url: args.conference_url,
         conference_token: args.conference_token,
         signing_key: signing_key.clone(),
+        limits: args.limits.gateway(),
     })?;
     let listener = TcpListener::bind(args.reporting).await.with_context(|| format!("binding {}", args.reporting))?;
     rollcall::edge::listener::spawn(listener, gateway::reporting::router(gateway, signing_key), args.tls.listener()?);
@@ -551,6 +579,7 @@ async fn run_conference_service(args: ConferenceArgs) -> anyhow::Result<()> {
             reporting_url: args.reporting_url,
             signing_key: args.signing_key.into_bytes(),
             max_participants: args.timing.max_participants,
+            max_live_per_owner: args.timing.max_live_conferences,
             inactivity_timeout: args.timing.inactivity_timeout(),
             call_records,
             accounts: store.as_ref().map(Store::accounts),

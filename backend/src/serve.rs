@@ -22,7 +22,7 @@ use crate::digest_auth::Authenticator;
 use crate::edge::throttle::Throttle;
 use crate::edge::listener::ListenerOptions;
 use crate::edge::{self, EdgeOptions};
-use crate::gateway::{self, Gateway, GatewayConfig};
+use crate::gateway::{self, Gateway, GatewayConfig, GatewayLimits};
 use crate::http_digest::HttpDigest;
 use crate::im_server::{self, ImConfig, ImServer};
 use crate::pim;
@@ -46,6 +46,10 @@ pub struct ServeOptions {
     pub static_dir: PathBuf,
     pub delays: SimDelays,
     pub max_participants: usize,
+    /// Most conferences one owner may have going at once.
+    pub max_live_per_owner: usize,
+    /// What each user may ask of the gateway (request rate).
+    pub gateway_limits: GatewayLimits,
     /// How long a conference may stay idle before it is ended
     /// ([`ConferenceConfig::inactivity_timeout`]).
     pub inactivity_timeout: Duration,
@@ -114,6 +118,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
             reporting_url: reporting_url.clone(),
             signing_key: signing_key.clone(),
             max_participants: options.max_participants,
+            max_live_per_owner: options.max_live_per_owner,
             inactivity_timeout: options.inactivity_timeout,
             call_records: Some(Arc::new(recorder)),
             accounts: Some(store.accounts()),
@@ -176,6 +181,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         conference_url: conference_url.clone(),
         conference_token: token.clone(),
         signing_key: signing_key.clone(),
+        limits: options.gateway_limits.clone(),
     })?;
     spawn_http(reporting_listener, gateway::reporting::router(Arc::clone(&gateway), signing_key.clone()));
 

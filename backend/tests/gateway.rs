@@ -82,6 +82,7 @@ async fn gateway_reconnects_and_registers_again_after_losing_the_im_server() {
             reporting_url: format!("http://{reporting_addr}/reporting"),
             signing_key: key.clone(),
             max_participants: 4,
+            max_live_per_owner: ConferenceConfig::DEFAULT_MAX_LIVE_PER_OWNER,
             inactivity_timeout: ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT,
             call_records: None,
             accounts: None,
@@ -99,6 +100,7 @@ async fn gateway_reconnects_and_registers_again_after_losing_the_im_server() {
         conference_url: format!("http://{conference_addr}/conference"),
         conference_token: "t0ken".into(),
         signing_key: key.clone(),
+        limits: Default::default(),
     })
     .expect("gateway");
     spawn_http(reporting_listener, gateway::reporting::router(Arc::clone(&gateway), key));
@@ -146,6 +148,7 @@ async fn gateway_with_a_wrong_password_never_registers() {
         conference_url: "http://127.0.0.1:9/conference".into(),
         conference_token: "x".into(),
         signing_key: b"k".to_vec(),
+        limits: Default::default(),
     })
     .expect("gateway");
     assert!(!gateway.user_agent.wait_registered(std::time::Duration::from_millis(500)).await);

@@ -78,6 +78,7 @@ async fn standalone_parts_reach_each_other_over_https_and_wss() {
             reporting_url: format!("https://{reporting_addr}/reporting"),
             signing_key: key.clone(),
             max_participants: 4,
+            max_live_per_owner: ConferenceConfig::DEFAULT_MAX_LIVE_PER_OWNER,
             inactivity_timeout: ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT,
             call_records: None,
             accounts: None,
@@ -95,6 +96,7 @@ async fn standalone_parts_reach_each_other_over_https_and_wss() {
         conference_url: format!("https://{conference_addr}/conference"),
         conference_token: "t0ken".into(),
         signing_key: key.clone(),
+        limits: Default::default(),
     })
     .expect("gateway");
     listener::spawn(reporting_listener, gateway::reporting::router(Arc::clone(&gateway), key), tls_options);

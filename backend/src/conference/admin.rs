@@ -90,6 +90,7 @@ mod tests {
             reporting_url: receiver.url.clone(),
             signing_key: key.to_vec(),
             max_participants: 4,
+            max_live_per_owner: ConferenceConfig::DEFAULT_MAX_LIVE_PER_OWNER,
             inactivity_timeout: ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT,
             call_records: None,
             accounts: None,

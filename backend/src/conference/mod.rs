@@ -32,6 +32,7 @@
 //!         reporting_url: "http://127.0.0.1:8081/reporting".into(),
 //!         signing_key: b"shared callback key".to_vec(),
 //!         max_participants: ConferenceConfig::DEFAULT_MAX_PARTICIPANTS,
+//!         max_live_per_owner: ConferenceConfig::DEFAULT_MAX_LIVE_PER_OWNER,
 //!         inactivity_timeout: ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT,
 //!         call_records: None,
 //!         accounts: None,

@@ -89,6 +89,9 @@ pub struct ConferenceConfig {
     pub signing_key: Vec<u8>,
     /// Most legs a conference may have alive at once, the initiator included.
     pub max_participants: usize,
+    /// Most conferences one owner may have that are not terminated; past
+    /// it `createConference` is Fault `c:RateLimited`.
+    pub max_live_per_owner: usize,
     /// How long a conference may stay idle — nobody but the initiator on the
     /// call or being called — before it is ended with `inactivity`. A policy
     /// of the service, not of the telephone network, so it lives here rather
@@ -104,6 +107,8 @@ pub struct ConferenceConfig {
 impl ConferenceConfig {
     /// A sensible limit for ad-hoc calls from an e-mail's recipient list.
     pub const DEFAULT_MAX_PARTICIPANTS: usize = 16;
+    /// A person runs a call or two at once, not more.
+    pub const DEFAULT_MAX_LIVE_PER_OWNER: usize = 5;
     /// Half an hour alone on a bridge is a forgotten call, not a meeting.
     pub const DEFAULT_INACTIVITY_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 }
@@ -295,6 +300,13 @@ impl ConferenceService {
         let mut registry = self.registry();
         let Registry { conferences, on_bridge, created } = &mut *registry;
         forget_old(conferences);
+        let live = conferences.values().filter(|c| c.owner == owner && !c.state.is_terminated()).count();
+        if live >= self.config.max_live_per_owner {
+            return Err(Fault::new(
+                FaultKind::RateLimited,
+                format!("you have {live} conferences going, the most one person may; end one first"),
+            ));
+        }
         *created += 1;
         let mut conf = Conference::new(id.clone(), owner, account, self.new_leg(initiator), *created);
         conf.legs.extend(participants.into_iter().map(|party| self.new_leg(party)));
@@ -721,6 +733,7 @@ mod tests {
 
     fn config(max_participants: usize) -> ConferenceConfig {
         ConferenceConfig {
+            max_live_per_owner: ConferenceConfig::DEFAULT_MAX_LIVE_PER_OWNER,
             accounts: None,
             token: "token".into(),
             reporting_url: "http://127.0.0.1:9/reporting".into(),

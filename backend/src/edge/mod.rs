@@ -6,12 +6,14 @@
 //!   answered with growing refusals.
 //! - [`listener`]: the accept loop (TLS, header and handshake timeouts).
 //! - [`tls`]: rustls server and client configurations.
+//! - [`rate`]: token buckets (per address, per user).
 //!
 //! The IM server's per-connection limits live with it
 //! ([`crate::im_server::limits`]); [`EdgeOptions`] carries them.
 
 pub mod listener;
 pub mod origin;
+pub mod rate;
 pub mod throttle;
 pub mod tls;
 

@@ -25,6 +25,8 @@ use rollcall_shared::soap::{Fault, FaultKind};
 use tracing::{info, warn, Instrument};
 
 pub use ordering::ConferenceGate;
+
+use crate::edge::rate::RateLimiter;
 use user_agent::{Inbound, Outgoing, UserAgent};
 use web_service::WebService;
 
@@ -43,7 +45,27 @@ pub struct GatewayConfig {
     pub conference_token: String,
     /// Key of the HMAC that signs the callbacks to `/reporting`.
     pub signing_key: Vec<u8>,
+    /// How much each user may ask of it.
+    pub limits: GatewayLimits,
 }
+
+/// What one user may ask of the gateway (flags of `serve` and `gateway`).
+#[derive(Debug, Clone)]
+pub struct GatewayLimits {
+    /// Requests per second per user, on average…
+    pub requests_per_second: f64,
+    /// …with bursts of this many; beyond, Fault `c:RateLimited`.
+    pub request_burst: f64,
+}
+
+impl Default for GatewayLimits {
+    fn default() -> Self {
+        GatewayLimits { requests_per_second: 5.0, request_burst: 30.0 }
+    }
+}
+
+/// Most users whose request rate is tracked at once.
+const MAX_TRACKED_USERS: usize = 100_000;
 
 impl GatewayConfig {
     pub fn aor(&self) -> String {
@@ -55,6 +77,8 @@ impl GatewayConfig {
 pub struct Gateway {
     pub user_agent: UserAgent,
     pub gate: Arc<ConferenceGate>,
+    /// Requests per user ([`GatewayLimits`]).
+    rate: RateLimiter<String>,
 }
 
 impl Gateway {
@@ -63,7 +87,8 @@ impl Gateway {
     pub fn start(config: GatewayConfig) -> anyhow::Result<Arc<Gateway>> {
         let web_service = Arc::new(WebService::new(&config.conference_url, &config.conference_token)?);
         let (user_agent, mut inbound) = UserAgent::start(config.clone());
-        let gateway = Arc::new(Gateway { user_agent, gate: Arc::new(ConferenceGate::default()) });
+        let rate = RateLimiter::new(config.limits.requests_per_second, config.limits.request_burst, MAX_TRACKED_USERS);
+        let gateway = Arc::new(Gateway { user_agent, gate: Arc::new(ConferenceGate::default()), rate });
         let worker = Arc::clone(&gateway);
         tokio::spawn(async move {
             while let Some(message) = inbound.recv().await {
@@ -86,6 +111,14 @@ impl Gateway {
                 return self.send(&owner, Reply::Fault(e.to_fault()));
             }
         };
+        if let Err(wait) = self.rate.take(&owner) {
+            let seconds = wait.as_secs_f64().ceil().clamp(1.0, 3600.0) as u64;
+            warn!(%owner, seconds, "request refused: over the user's rate");
+            let fault = Fault::new(FaultKind::RateLimited, format!("too many requests; try again in {seconds} s"))
+                .with_retry_after(seconds)
+                .with_request_id(Some(request.request_id().to_string()));
+            return self.send(&owner, Reply::Fault(fault));
+        }
         let span = tracing::info_span!("request", %owner, request_id = request.request_id());
         // The conference's callbacks wait until the answer is queued (`ordering`).
         let hold = request.conference_id().map(|id| self.gate.hold(id));

@@ -13,6 +13,8 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::edge::rate::Bucket;
+
 /// The IM server's limits on connections and unauthenticated traffic.
 #[derive(Debug, Clone)]
 pub struct ConnectionLimits {
@@ -62,8 +64,10 @@ const FORGET_AFTER: Duration = Duration::from_secs(120);
 
 struct Peer {
     connections: usize,
-    tokens: f64,
-    refilled: Instant,
+    /// Unauthenticated messages.
+    bucket: Bucket,
+    /// Last time a connection came or a token was taken.
+    seen: Instant,
 }
 
 /// The per-address state, shared by every connection.
@@ -114,13 +118,14 @@ impl Peers {
         let now = Instant::now();
         let mut table = self.table();
         if !table.contains_key(&ip) && table.len() >= self.limits.max_tracked_addresses {
-            table.retain(|_, p| p.connections > 0 || now.duration_since(p.refilled) < FORGET_AFTER);
+            table.retain(|_, p| p.connections > 0 || now.duration_since(p.seen) < FORGET_AFTER);
             if table.len() >= self.limits.max_tracked_addresses {
                 return Err(Refused::TooManyAddresses);
             }
         }
         let burst = self.limits.unauthenticated_burst;
-        let peer = table.entry(ip).or_insert(Peer { connections: 0, tokens: burst, refilled: now });
+        let peer = table.entry(ip).or_insert(Peer { connections: 0, bucket: Bucket::full(burst, now), seen: now });
+        peer.seen = now;
         if peer.connections >= self.limits.max_connections_per_ip {
             return Err(Refused::TooManyFromAddress);
         }
@@ -133,15 +138,8 @@ impl Peers {
         let now = Instant::now();
         let mut table = self.table();
         let Some(peer) = table.get_mut(&ip) else { return false };
-        let refill = now.duration_since(peer.refilled).as_secs_f64() * self.limits.unauthenticated_per_second;
-        peer.tokens = (peer.tokens + refill).min(self.limits.unauthenticated_burst);
-        peer.refilled = now;
-        if peer.tokens >= 1.0 {
-            peer.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        peer.seen = now;
+        peer.bucket.take(now, self.limits.unauthenticated_per_second, self.limits.unauthenticated_burst).is_ok()
     }
 }
 

@@ -52,6 +52,8 @@ impl TestServer {
             static_dir: dir.path().join("no-dist"),
             delays: SimDelays::fast(),
             max_participants: 8,
+            max_live_per_owner: ConferenceConfig::DEFAULT_MAX_LIVE_PER_OWNER,
+            gateway_limits: Default::default(),
             inactivity_timeout: ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT,
             demo_users: ["alice", "bob", "carol"].iter().map(|u| (u.to_string(), format!("{u}-pw"))).collect(),
             edge: Default::default(),

@@ -222,8 +222,15 @@ pub(super) fn write_fault(w: &mut Writer, fault: &Fault) {
             });
         });
         w.nest_in(ENV, "Reason", |w| w.leaf_in(ENV, "Text", &[("xml:lang", "en")], &fault.reason));
-        if let Some(request_id) = &fault.request_id {
-            w.nest_in(ENV, "Detail", |w| w.leaf_in(CONF, "requestId", &[], request_id));
+        if fault.request_id.is_some() || fault.retry_after.is_some() {
+            w.nest_in(ENV, "Detail", |w| {
+                if let Some(request_id) = &fault.request_id {
+                    w.leaf_in(CONF, "requestId", &[], request_id);
+                }
+                if let Some(seconds) = fault.retry_after {
+                    w.leaf_in(CONF, "retryAfter", &[], &seconds.to_string());
+                }
+            });
         }
     });
 }
@@ -250,6 +257,10 @@ pub(super) fn read_fault(fault: &Element) -> Result<Fault, DecodeError> {
         kind,
         reason: f.child("Reason")?.text("Text")?,
         request_id: f.opt_child("Detail").and_then(|d| d.in_ns(CONF).opt_text("requestId")),
+        retry_after: f
+            .opt_child("Detail")
+            .and_then(|d| d.in_ns(CONF).opt_text("retryAfter"))
+            .and_then(|s| s.trim().parse().ok()),
     })
 }
 

@@ -153,6 +153,11 @@ pub enum FaultKind {
     InvalidRequest,
     ConferenceFull,
     BridgeUnavailable,
+    /// PROTOCOL.md §6: `c:AddParticipant` to a locked conference.
+    ConferenceLocked,
+    /// PROTOCOL.md §6: too many requests from this user; `retry_after` says
+    /// when to try again.
+    RateLimited,
 }
 
 impl FaultKind {
@@ -175,11 +180,19 @@ pub struct Fault {
     pub reason: String,
     /// `c:requestId` in `env:Detail`, when the request had one.
     pub request_id: Option<String>,
+    /// `c:retryAfter` (seconds) in `env:Detail`, with `c:RateLimited`.
+    pub retry_after: Option<u64>,
 }
 
 impl Fault {
     pub fn new(kind: FaultKind, reason: impl Into<String>) -> Self {
-        Fault { code: kind.code(), kind, reason: reason.into(), request_id: None }
+        Fault { code: kind.code(), kind, reason: reason.into(), request_id: None, retry_after: None }
+    }
+
+    /// With `c:retryAfter` in seconds.
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     pub fn with_request_id(mut self, request_id: Option<String>) -> Self {
@@ -265,7 +278,8 @@ wire_names!(FaultKind, "fault subcode", {
     NotAuthorized => "NotAuthorized", NoSuchConference => "NoSuchConference",
     NoSuchParticipant => "NoSuchParticipant", InvalidNumber => "InvalidNumber",
     InvalidRequest => "InvalidRequest", ConferenceFull => "ConferenceFull",
-    BridgeUnavailable => "BridgeUnavailable",
+    BridgeUnavailable => "BridgeUnavailable", ConferenceLocked => "ConferenceLocked",
+    RateLimited => "RateLimited",
 });
 
 impl ParticipantState {

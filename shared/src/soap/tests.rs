@@ -740,3 +740,14 @@ fn mangled_envelopes_never_panic() {
         }
     }
 }
+
+#[test]
+fn rate_limited_fault_carries_retry_after() {
+    use crate::soap::conference::Reply;
+    let fault = Fault::new(FaultKind::RateLimited, "slow down").with_retry_after(7).with_request_id(Some("r1".into()));
+    let text = Reply::Fault(fault.clone()).encode();
+    assert!(text.contains("c:RateLimited") && text.contains("<c:retryAfter>7</c:retryAfter>"), "{text}");
+    assert_eq!(Reply::decode(&text).expect("decodes"), Reply::Fault(fault));
+    let locked = Reply::Fault(Fault::new(FaultKind::ConferenceLocked, "locked"));
+    assert_eq!(Reply::decode(&locked.encode()).expect("decodes"), locked);
+}

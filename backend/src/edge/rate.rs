@@ -1,0 +1,92 @@
+//! Token buckets: at most `rate` actions a second on average, `burst` at
+//! once. One [`Bucket`] per key, kept by [`RateLimiter`] (bounded in keys),
+//! or inside another per-key record ([`crate::im_server::limits::Peers`]).
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// One key's allowance.
+#[derive(Debug, Clone, Copy)]
+pub struct Bucket {
+    tokens: f64,
+    refilled: Instant,
+}
+
+impl Bucket {
+    /// A full bucket.
+    pub fn full(burst: f64, now: Instant) -> Self {
+        Bucket { tokens: burst, refilled: now }
+    }
+
+    /// Takes one token, or says how long until one is there.
+    pub fn take(&mut self, now: Instant, rate: f64, burst: f64) -> Result<(), Duration> {
+        let refill = now.saturating_duration_since(self.refilled).as_secs_f64() * rate;
+        self.tokens = (self.tokens + refill).min(burst);
+        self.refilled = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            return Ok(());
+        }
+        if rate <= 0.0 {
+            return Err(Duration::MAX);
+        }
+        Err(Duration::from_secs_f64((1.0 - self.tokens) / rate))
+    }
+
+    /// Would the bucket be full by `now` (so forgetting it changes nothing)?
+    fn is_full_at(&self, now: Instant, rate: f64, burst: f64) -> bool {
+        self.tokens + now.saturating_duration_since(self.refilled).as_secs_f64() * rate >= burst
+    }
+}
+
+/// Buckets by key, at most `max_keys` of them.
+pub struct RateLimiter<K> {
+    rate: f64,
+    burst: f64,
+    max_keys: usize,
+    buckets: Mutex<HashMap<K, Bucket>>,
+}
+
+impl<K: Hash + Eq + Clone> RateLimiter<K> {
+    pub fn new(rate: f64, burst: f64, max_keys: usize) -> Self {
+        RateLimiter { rate, burst: burst.max(1.0), max_keys, buckets: Mutex::new(HashMap::new()) }
+    }
+
+    /// One action of `key` now: `Ok`, or how long until it may act.
+    pub fn take(&self, key: &K) -> Result<(), Duration> {
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !buckets.contains_key(key) && buckets.len() >= self.max_keys {
+            // Full buckets hold nothing worth keeping.
+            let (rate, burst) = (self.rate, self.burst);
+            buckets.retain(|_, b| !b.is_full_at(now, rate, burst));
+            if buckets.len() >= self.max_keys {
+                return Err(Duration::from_secs(1));
+            }
+        }
+        buckets.entry(key.clone()).or_insert_with(|| Bucket::full(self.burst, now)).take(now, self.rate, self.burst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_then_the_rate() {
+        let limiter = RateLimiter::new(1.0, 3.0, 10);
+        assert!((0..3).all(|_| limiter.take(&"alice").is_ok()));
+        let wait = limiter.take(&"alice").expect_err("the burst is spent");
+        assert!(wait > Duration::from_millis(900) && wait <= Duration::from_secs(1), "{wait:?}");
+        assert!(limiter.take(&"bob").is_ok(), "per key");
+    }
+
+    #[test]
+    fn keys_are_bounded() {
+        let limiter = RateLimiter::new(0.0, 1.0, 2);
+        assert!(limiter.take(&1).is_ok() && limiter.take(&2).is_ok());
+        assert!(limiter.take(&3).is_err(), "no room for a third key whose buckets are not full");
+    }
+}
