@@ -82,7 +82,7 @@ function server(port: number, database: string, extra: string, scheme = 'http') 
       `../target/debug/rollcall serve --demo --demo-password demo-pass ` +
       `--http 127.0.0.1:${port} --db ${database} --static-dir ../dist --fast ` +
       // Tests leave conferences running; the suite's alice starts dozens.
-      `--max-live-conferences 1000 ${extra}`,
+      `--max-live-conferences 1000 --panel-any-number ${extra}`,
     url: `${scheme}://127.0.0.1:${port}/config.json`,
     reuseExistingServer: false,
     // Server logs show in the test output (prefixed [WebServer]); warnings

@@ -361,6 +361,10 @@ struct ServeArgs {
     /// Seed demo users (alice, bob, carol) and print their passwords.
     #[arg(long)]
     demo: bool,
+    /// Let the phone panel hold any number, not only the person's own (the
+    /// numbers of their directory entries).
+    #[arg(long, env = "ROLLCALL_PANEL_ANY_NUMBER")]
+    panel_any_number: bool,
     /// One password for every demo user (default: a random one each).
     #[arg(long, env = "ROLLCALL_DEMO_PASSWORD", requires = "demo")]
     demo_password: Option<String>,
@@ -518,6 +522,7 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         inactivity_timeout: args.timing.inactivity_timeout(),
         demo_users: demo_users.clone(),
         edge: args.edge.options()?,
+        panel_any_number: args.panel_any_number,
     })
     .await?;
     let scheme = if running.public_url.starts_with("https") { "https" } else { "http" };

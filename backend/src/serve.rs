@@ -57,6 +57,9 @@ pub struct ServeOptions {
     pub demo_users: Vec<(String, String)>,
     /// How the public port treats strangers.
     pub edge: EdgeOptions,
+    /// Whether the phone panel lets a person hold any number, not only
+    /// their own (those of their directory entries).
+    pub panel_any_number: bool,
 }
 
 /// A running system; dropping it does not stop it (the tasks run until the
@@ -150,7 +153,12 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     // into the conference service, which knows nothing of the panel.
     let crash_service = Arc::clone(&service);
     let crash: phone_panel::CrashHook = Arc::new(move |id: &str, owner: &str| crash_service.crash_owned_by(id, owner));
-    let panel = phone_panel::router(simulator.clone(), crash, digest.clone());
+    let hold_policy = if options.panel_any_number {
+        phone_panel::HoldPolicy::AnyNumber
+    } else {
+        phone_panel::HoldPolicy::OwnNumbers(store.clone())
+    };
+    let panel = phone_panel::router(simulator.clone(), crash, digest.clone(), hold_policy);
     let pim = pim::api::router(store.clone(), digest);
     let im = ImServer::new(im_config, store.clone());
     let client = ClientConfig { domain: options.domain.clone(), gateway_aor: format!("sip:{GATEWAY_USER}@{}", options.domain) };

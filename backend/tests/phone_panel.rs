@@ -151,3 +151,24 @@ async fn test_numbers_and_malformed_numbers_cannot_be_held() {
     let (status, body) = bob.send(Method::DELETE, &format!("/pstn/phones/{BOB_PHONE}")).await;
     assert_eq!((status, body["error"].as_str()), (StatusCode::NOT_FOUND, Some("not-held")));
 }
+
+/// By default a person holds only their own numbers (their directory
+/// entries'), and at most ten at once.
+#[tokio::test]
+async fn only_your_own_numbers_and_not_too_many() {
+    let server = TestServer::start_with(|o| o.panel_any_number = false).await;
+    let mut alice = Person::new(&server, "alice");
+    let (status, body) = alice.send(Method::PUT, "/pstn/phones/+14255550102").await; // bob's
+    assert_eq!((status, body["error"].as_str()), (StatusCode::FORBIDDEN, Some("not-your-number")), "{body}");
+    let (status, body) = alice.send(Method::PUT, "/pstn/phones/+14255550111").await; // her mobile
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let any = TestServer::start().await; // --panel-any-number, as the suites run
+    let mut bob = Person::new(&any, "bob");
+    for n in 0..rollcall::bridge::phones::MAX_HELD_PER_USER {
+        let (status, body) = bob.send(Method::PUT, &format!("/pstn/phones/+1206555{n:04}")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (status, body) = bob.send(Method::PUT, "/pstn/phones/+12065559999").await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::FORBIDDEN, Some("quota-exceeded")), "{body}");
+}

@@ -64,6 +64,7 @@ use serde::Deserialize;
 use super::phones::{PanelView, PhoneError};
 use super::{BridgeError, LegId, Simulator};
 use crate::conference::CrashError;
+use crate::store::Store;
 use crate::http_digest::{json, json_error as error, require_digest, unknown_path, AuthAor, AuthUser, HttpDigest};
 
 /// How long `GET /pstn/events` waits for a change before answering with the
@@ -78,17 +79,29 @@ pub const LONG_POLL: Duration = Duration::from_secs(25);
 /// [`CrashError::NoSuchConference`].
 pub type CrashHook = Arc<dyn Fn(&str, &str) -> Result<usize, CrashError> + Send + Sync>;
 
+/// Which numbers a person may hold.
+#[derive(Clone)]
+pub enum HoldPolicy {
+    /// Any E.164 number but the test numbers (an operator's choice:
+    /// `--panel-any-number`; the test suites use it).
+    AnyNumber,
+    /// Only the numbers of the person's own directory entries (those linked
+    /// to their user): nobody picks up calls meant for someone else.
+    OwnNumbers(Store),
+}
+
 /// What the panel's handlers share.
 #[derive(Clone)]
 struct Panel {
     simulator: Simulator,
     crash: CrashHook,
+    policy: HoldPolicy,
 }
 
 /// The `/pstn/` routes over `simulator` and the conferences' `crash` hook,
-/// authenticated by `digest`.
-pub fn router(simulator: Simulator, crash_hook: CrashHook, digest: HttpDigest) -> Router {
-    let panel = Panel { simulator, crash: crash_hook };
+/// authenticated by `digest`, holding numbers as `policy` allows.
+pub fn router(simulator: Simulator, crash_hook: CrashHook, digest: HttpDigest, policy: HoldPolicy) -> Router {
+    let panel = Panel { simulator, crash: crash_hook, policy };
     Router::new()
         .route("/pstn/phones", get(phones))
         .route("/pstn/events", get(events))
@@ -127,6 +140,16 @@ async fn hold(
     Extension(AuthUser(user)): Extension<AuthUser>,
     Path(number): Path<String>,
 ) -> Response {
+    if let HoldPolicy::OwnNumbers(store) = &panel.policy {
+        match store.address_books().numbers_of_user(&user).await {
+            Ok(own) if own.contains(&number) => {}
+            Ok(_) => return refused(PhoneError::NotYours(number), StatusCode::CONFLICT),
+            Err(e) => {
+                tracing::error!(error = %e, "reading the directory failed");
+                return error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "storage failed");
+            }
+        }
+    }
     match panel.simulator.hold(&user, &number) {
         Ok(()) => render(&user, panel.simulator.panel(&user)),
         Err(e) => refused(e, StatusCode::CONFLICT),
@@ -200,6 +223,8 @@ fn refused(e: PhoneError, held_by_other: StatusCode) -> Response {
         PhoneError::InvalidNumber(_) => (StatusCode::BAD_REQUEST, "invalid-number"),
         PhoneError::TestNumber(_) => (StatusCode::CONFLICT, "test-number"),
         PhoneError::HeldByOther(_) => (held_by_other, "held-by-other"),
+        PhoneError::NotYours(_) => (StatusCode::FORBIDDEN, "not-your-number"),
+        PhoneError::TooMany(_) => (StatusCode::FORBIDDEN, "quota-exceeded"),
         PhoneError::NotHeld(_) => (StatusCode::NOT_FOUND, "not-held"),
         PhoneError::NoSuchCall(_) => (StatusCode::NOT_FOUND, "no-such-call"),
         PhoneError::WrongState { .. } => (StatusCode::CONFLICT, "wrong-state"),

@@ -108,6 +108,10 @@ pub enum PhoneError {
     TestNumber(String),
     #[error("{0} is held by someone else")]
     HeldByOther(String),
+    #[error("{0} is not one of your numbers (the directory lists yours)")]
+    NotYours(String),
+    #[error("you hold {0} phones, the most one person may")]
+    TooMany(usize),
     #[error("{0} is not held")]
     NotHeld(String),
     /// No such live call on a phone this user holds (it may have ended, or
@@ -119,6 +123,9 @@ pub enum PhoneError {
     #[error("call {id} is {state}; cannot {action} it")]
     WrongState { id: String, state: &'static str, action: &'static str },
 }
+
+/// Most phones one person may hold at once.
+pub const MAX_HELD_PER_USER: usize = 10;
 
 impl Simulator {
     /// `user` holds `number`: calls to it ring until `user` acts. Holding a
@@ -134,6 +141,9 @@ impl Simulator {
         match table.phones.get(number) {
             Some(holder) if holder == user => Ok(()),
             Some(_) => Err(PhoneError::HeldByOther(number.to_string())),
+            None if table.phones.values().filter(|holder| *holder == user).count() >= MAX_HELD_PER_USER => {
+                Err(PhoneError::TooMany(MAX_HELD_PER_USER))
+            }
             None => {
                 table.phones.insert(number.to_string(), user.to_string());
                 tracing::info!(user, number, "phone held");

@@ -159,6 +159,21 @@ impl AddressBooks {
         Ok(emails)
     }
 
+    /// The numbers of the directory entries linked to user `username`: the
+    /// phones that are theirs.
+    pub async fn numbers_of_user(&self, username: &str) -> anyhow::Result<Vec<String>> {
+        let rows = sqlx::query("SELECT phones FROM address_entries WHERE owner IS NULL AND username = ?1 ORDER BY id")
+            .bind(username)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut numbers = Vec::new();
+        for row in rows {
+            let phones: Vec<Phone> = serde_json::from_str(row.get::<&str, _>(0)).context("stored numbers")?;
+            numbers.extend(phones.into_iter().map(|p| p.number));
+        }
+        Ok(numbers)
+    }
+
     /// Does `book` have any entry? (`--demo` seeds only empty books.)
     pub async fn is_empty(&self, book: &Book) -> anyhow::Result<bool> {
         let row = sqlx::query("SELECT COUNT(*) FROM address_entries WHERE owner IS ?1")

@@ -57,6 +57,8 @@ impl TestServer {
             inactivity_timeout: ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT,
             demo_users: ["alice", "bob", "carol"].iter().map(|u| (u.to_string(), format!("{u}-pw"))).collect(),
             edge: Default::default(),
+            // The tests hold numbers made up for each test.
+            panel_any_number: true,
         };
         adjust(&mut options);
         let db = options.db.clone();
