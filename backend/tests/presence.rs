@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Client, Dialog, TestServer};
+use common::{Client, Dialog, TestServer, DOMAIN};
 use rollcall_shared::sip::{self, rsip, RequestBuilder};
 
 /// SUBSCRIBE alice → `presentity` with this lifetime; the final response.
@@ -185,4 +185,23 @@ async fn in_dialog_subscribe_of_an_unknown_dialog_gets_481() {
     let refreshed = resubscribe(&mut alice, &dialog.target, &dialog, 600).await;
     assert_eq!(refreshed.status_code.code(), 200);
     assert!(next_notify(&mut alice).await.1.starts_with("active"));
+}
+
+/// A user holds a bounded number of subscriptions (`403` beyond).
+#[tokio::test]
+async fn subscriptions_per_user_are_capped() {
+    let server = TestServer::start_with(|o| o.edge.connection_limits.max_subscriptions_per_user = 2).await;
+    let mut alice = server.client("alice").await;
+    alice.register().await;
+    for presentity in ["bob", "carol"] {
+        let r = subscribe(&mut alice, &format!("sip:{presentity}@{DOMAIN}"), 600).await;
+        assert_eq!(r.status_code.code(), 200);
+        next_notify(&mut alice).await;
+    }
+    let r = subscribe(&mut alice, &format!("sip:bob@{DOMAIN}"), 600).await;
+    assert_eq!(r.status_code.code(), 403, "{r}");
+    // Bob's own subscriptions are his.
+    let mut bob = server.client("bob").await;
+    bob.register().await;
+    assert_eq!(subscribe(&mut bob, &format!("sip:alice@{DOMAIN}"), 600).await.status_code.code(), 200);
 }

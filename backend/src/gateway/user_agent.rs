@@ -35,6 +35,12 @@ const REGISTER_EXPIRES: u32 = 300;
 const TRANSACTION_TIMEOUT: Duration = Duration::from_secs(32);
 /// At most this many MESSAGEs in flight at once (to distinct recipients).
 const MAX_IN_FLIGHT: usize = 64;
+/// Most MESSAGEs waiting for one recipient (a frozen tab, a user whose
+/// events pile up): past it new ones are dropped and logged. A client that
+/// then sees a gap in `c:sequence` resyncs by snapshot (PROTOCOL.md §2).
+const MAX_QUEUED_PER_RECIPIENT: usize = 1000;
+/// Most MESSAGEs waiting in all.
+const MAX_QUEUED: usize = 20_000;
 const BACKOFF_MIN: Duration = Duration::from_millis(100);
 const BACKOFF_MAX: Duration = Duration::from_secs(10);
 
@@ -124,6 +130,18 @@ async fn run(
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(BACKOFF_MAX);
     }
+}
+
+/// Queues `message` unless its recipient, or the queue, is full.
+fn enqueue(queue: &mut VecDeque<Outgoing>, message: Outgoing) -> bool {
+    let full = queue.len() >= MAX_QUEUED
+        || queue.iter().filter(|m| m.to == message.to).nth(MAX_QUEUED_PER_RECIPIENT - 1).is_some();
+    if full {
+        warn!(to = %message.to, queued = queue.len(), "MESSAGE dropped: too many waiting");
+        return false;
+    }
+    queue.push_back(message);
+    true
 }
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -261,7 +279,9 @@ impl<'a> Session<'a> {
                     Some(Err(e)) => return Err(e.into()),
                 },
                 next = outbox.recv(), if !self.outbox_closed => match next {
-                    Some(message) => queue.push_back(message),
+                    Some(message) => {
+                        enqueue(queue, message);
+                    }
                     None => self.outbox_closed = true,
                 },
                 _ = tokio::time::sleep_until(self.refresh_at), if self.registered && self.register_deadline.is_none() => {
@@ -448,4 +468,20 @@ fn granted_expires(resp: &rsip::Response) -> Option<u32> {
             .and_then(|(_, v)| v.trim().parse().ok())
     });
     from_contact.or_else(|| sip::header(&resp.headers, "Expires").and_then(|v| v.trim().parse().ok()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_queue_is_bounded_per_recipient() {
+        let mut queue = VecDeque::new();
+        let to = |who: &str| Outgoing { to: who.to_string(), body: String::new() };
+        for _ in 0..MAX_QUEUED_PER_RECIPIENT {
+            assert!(enqueue(&mut queue, to("sip:frozen@x")));
+        }
+        assert!(!enqueue(&mut queue, to("sip:frozen@x")), "that recipient is full");
+        assert!(enqueue(&mut queue, to("sip:alice@x")), "others are not held up");
+    }
 }

@@ -246,7 +246,7 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
         server.relay.connection_closed(id);
         super::presence::connection_closed(&server, id);
         for aor in server.registrar.remove_connection(id) {
-            super::presence::changed(&server, &aor).await;
+            super::presence::changed_soon(&server, &aor);
         }
         drop(conn);
         drop(admission);

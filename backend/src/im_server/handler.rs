@@ -101,7 +101,7 @@ async fn register(server: &Arc<ImServer>, conn: &Arc<Connection>, req: rsip::Req
         .collect();
     reply(server, conn, &req, 200, None, contacts).await;
     if server.registrar.is_online(&aor) != was_online {
-        presence::changed(server, &aor).await;
+        presence::changed_soon(server, &aor);
     }
 }
 

@@ -41,6 +41,8 @@ pub struct ConnectionLimits {
     pub idle_timeout: Duration,
     /// Most addresses remembered at once.
     pub max_tracked_addresses: usize,
+    /// Presence subscriptions one user may hold at once (`403` beyond).
+    pub max_subscriptions_per_user: usize,
 }
 
 impl Default for ConnectionLimits {
@@ -55,6 +57,7 @@ impl Default for ConnectionLimits {
             ping_interval: Duration::from_secs(25),
             idle_timeout: Duration::from_secs(90),
             max_tracked_addresses: 100_000,
+            max_subscriptions_per_user: 500,
         }
     }
 }

@@ -8,12 +8,13 @@
 //! expiry). NOTIFYs travel on the connection the SUBSCRIBE came in on;
 //! a subscription dies with that connection.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rollcall_shared::pidf::{self, Basic};
 use rollcall_shared::sip::{self, rsip, RequestBuilder};
+use tokio::sync::Notify;
 use tracing::{debug, warn};
 
 use super::connection::Connection;
@@ -48,10 +49,19 @@ enum Ending {
     Unsubscribed,
 }
 
-/// Subscriptions by dialog id (Call-ID, subscriber tag, our tag).
+/// Most subscriptions kept at once (all users); past it a new SUBSCRIBE
+/// gets `503` with `Retry-After`.
+pub const MAX_SUBSCRIPTIONS: usize = 100_000;
+
+/// Subscriptions by dialog id (Call-ID, subscriber tag, our tag), and the
+/// AORs whose watchers are still to be told of a change.
 #[derive(Default)]
 pub struct Presence {
     subscriptions: Mutex<HashMap<(String, String, String), Subscription>>,
+    /// AORs that changed since the notifier last ran: a set, so a burst of
+    /// changes of one AOR costs one round of NOTIFYs with its latest state.
+    changed: Mutex<HashSet<String>>,
+    wake: Notify,
 }
 
 impl Presence {
@@ -126,6 +136,19 @@ async fn new_subscription(server: &Arc<ImServer>, conn: &Arc<Connection>, req: &
     if !known {
         return super::handler::reply(server, conn, req, 404, None, Vec::new()).await;
     }
+    let (mine, all) = server
+        .presence
+        .with_subscriptions(|s| (s.values().filter(|sub| sub.subscriber == dialog.subscriber).count(), s.len()))
+        .unwrap_or((0, 0));
+    let most = server.config.limits.max_subscriptions_per_user;
+    if mine >= most {
+        let reason = format!("Too Many Subscriptions (at most {most})");
+        return super::handler::reply(server, conn, req, 403, Some(&reason), Vec::new()).await;
+    }
+    if all >= MAX_SUBSCRIPTIONS {
+        let retry = vec![sip::make_header("Retry-After", "60")];
+        return super::handler::reply(server, conn, req, 503, None, retry).await;
+    }
     let local_tag = sip::new_tag();
     accept(server, conn, req, &local_tag, dialog.expires).await;
 
@@ -191,6 +214,18 @@ async fn in_dialog(server: &Arc<ImServer>, conn: &Arc<Connection>, req: &rsip::R
 }
 
 /// The presence of `aor` may have changed: tell its watchers.
+/// `aor` went online or offline: its watchers are told by the notifier
+/// task ([`spawn_sweeper`]), off the path of the connection whose REGISTER
+/// or close caused it — a popular user's registration does not wait for
+/// hundreds of NOTIFYs to be logged and queued.
+pub fn changed_soon(server: &ImServer, aor: &str) {
+    if let Ok(mut changed) = server.presence.changed.lock() {
+        changed.insert(aor.to_string());
+    }
+    server.presence.wake.notify_one();
+}
+
+/// Tells every watcher of `aor` its present state, now.
 pub async fn changed(server: &ImServer, aor: &str) {
     let watchers: Vec<Subscription> = server
         .presence
@@ -243,15 +278,30 @@ pub async fn sweep(server: &ImServer) {
     }
 }
 
-/// Runs [`sweep`] until the server is dropped.
+/// Runs [`sweep`] every [`SWEEP_INTERVAL`], and the NOTIFYs of
+/// [`changed_soon`] as they come, until the server is dropped.
 pub fn spawn_sweeper(server: &Arc<ImServer>) {
     let weak = Arc::downgrade(server);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(SWEEP_INTERVAL);
         loop {
-            tick.tick().await;
+            let wake = {
+                let Some(server) = weak.upgrade() else { return };
+                tokio::select! {
+                    _ = tick.tick() => false,
+                    () = server.presence.wake.notified() => true,
+                }
+            };
             let Some(server) = weak.upgrade() else { return };
-            sweep(&server).await;
+            if wake {
+                let aors: Vec<String> =
+                    server.presence.changed.lock().map(|mut c| c.drain().collect()).unwrap_or_default();
+                for aor in aors {
+                    changed(&server, &aor).await;
+                }
+            } else {
+                sweep(&server).await;
+            }
         }
     });
 }
