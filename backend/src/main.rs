@@ -22,7 +22,7 @@ use rollcall::gateway::{self, Gateway, GatewayConfig, GatewayLimits};
 use rollcall::im_server::{self, ImConfig, ImServer};
 use rollcall::pim;
 use rollcall::serve::{self, ServeOptions, DEMO_USERS};
-use rollcall::store::{Store, User};
+use rollcall::store::{Retention, Store, User};
 use rollcall::web::{self, ClientConfig};
 use rollcall_shared::sip::random_hex;
 use tokio::net::TcpListener;
@@ -93,6 +93,33 @@ enum Command {
         /// Names (DNS names or IP addresses) the certificate is for.
         #[arg(long = "name", default_values_t = ["localhost".to_string(), "127.0.0.1".to_string()])]
         names: Vec<String>,
+    },
+    /// Search the IM server's message log (every SIP message in and out),
+    /// oldest first.
+    Log {
+        #[arg(long, default_value = "rollcall.db", env = "ROLLCALL_DB")]
+        db: String,
+        /// Messages of this user's connections.
+        #[arg(long)]
+        user: Option<String>,
+        /// Messages of this SIP dialog or transaction (Call-ID header).
+        #[arg(long)]
+        call_id: Option<String>,
+        /// Logged at or after this time (RFC 3339, e.g. 2026-12-07T10:00:00Z).
+        #[arg(long)]
+        since: Option<String>,
+        /// Logged at or before this time (RFC 3339).
+        #[arg(long)]
+        until: Option<String>,
+        /// Messages containing this text (a conference id, a number, …).
+        #[arg(long)]
+        grep: Option<String>,
+        /// At most this many (the newest of those that match).
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        /// Print whole messages, not only their first lines.
+        #[arg(long)]
+        full: bool,
     },
     /// Manage which billing accounts users may bill calls to (PROTOCOL.md §8).
     #[command(subcommand)]
@@ -226,6 +253,26 @@ impl Timing {
 
     fn inactivity_timeout(&self) -> Duration {
         self.inactivity_ms.map_or(ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT, Duration::from_millis)
+    }
+}
+
+/// How long and how much of the message log is kept.
+#[derive(Args)]
+struct LogArgs {
+    /// Days a logged message is kept.
+    #[arg(long, default_value_t = 30, env = "ROLLCALL_LOG_MAX_AGE_DAYS")]
+    log_max_age_days: u64,
+    /// Megabytes of messages the log may hold; the oldest go first.
+    #[arg(long, default_value_t = 1024, env = "ROLLCALL_LOG_MAX_MB")]
+    log_max_mb: u64,
+}
+
+impl LogArgs {
+    fn retention(&self) -> Retention {
+        Retention {
+            max_age: Duration::from_secs(self.log_max_age_days.saturating_mul(86_400)),
+            max_bytes: self.log_max_mb.saturating_mul(1 << 20),
+        }
     }
 }
 
@@ -374,6 +421,8 @@ struct ServeArgs {
     edge: EdgeArgs,
     #[command(flatten)]
     limits: UserRateArgs,
+    #[command(flatten)]
+    log: LogArgs,
 }
 
 #[derive(Args)]
@@ -382,6 +431,8 @@ struct ImServerArgs {
     http: SocketAddr,
     #[command(flatten)]
     edge: EdgeArgs,
+    #[command(flatten)]
+    log: LogArgs,
     #[command(flatten)]
     common: Common,
     #[arg(long, default_value = "dist", env = "ROLLCALL_STATIC_DIR")]
@@ -485,6 +536,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Calls { db, limit } => run_calls(&db, limit).await,
         Command::Directory(DirectoryCommand::Import { file, db }) => run_directory_import(&file, &db).await,
         Command::Account(command) => run_account(command).await,
+        Command::Log { db, user, call_id, since, until, grep, limit, full } => {
+            let filter = rollcall::store::LogFilter { user, call_id, since, until, containing: grep };
+            run_log(&db, &filter, limit, full).await
+        }
         Command::DevCert { out, names } => run_dev_cert(&out, &names),
         Command::Bridge(BridgeCommand::Crash { conference_id, conference_url, token, db }) => {
             // URL and token come from one place: the arguments (standalone
@@ -523,6 +578,7 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         demo_users: demo_users.clone(),
         edge: args.edge.options()?,
         panel_any_number: args.panel_any_number,
+        log_retention: args.log.retention(),
     })
     .await?;
     let scheme = if running.public_url.starts_with("https") { "https" } else { "http" };
@@ -535,6 +591,7 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
 
 async fn run_im_server(args: ImServerArgs) -> anyhow::Result<()> {
     let store = Store::open(&args.common.db).await?;
+    store.message_log().spawn_retention(args.log.retention(), Retention::EVERY);
     let edge = args.edge.options()?;
     let mut config = ImConfig::new(&args.common.domain);
     config.throttle = Arc::new(Throttle::new(edge.throttle.clone()));
@@ -681,6 +738,19 @@ fn run_dev_cert(out: &std::path::Path, names: &[String]) -> anyhow::Result<()> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     std::io::Write::write_all(&mut options.open(&key_file)?, key.as_bytes()).with_context(|| format!("writing {}", key_file.display()))?;
     println!("wrote {} and {} for {}", cert_file.display(), key_file.display(), names.join(", "));
+    Ok(())
+}
+
+/// `rollcall log`: matching message log entries, oldest first.
+async fn run_log(db: &str, filter: &rollcall::store::LogFilter, limit: u32, full: bool) -> anyhow::Result<()> {
+    let entries = Store::open(db).await?.message_log().search(filter, limit).await?;
+    for e in entries {
+        let user = e.auth_user.as_deref().unwrap_or("-");
+        println!("{} #{} {:<3} conn {} {} {user}  {}", e.at, e.id, e.direction, e.connection_id, e.peer, e.first_line);
+        if full {
+            println!("{}\n", e.message.trim_end());
+        }
+    }
     Ok(())
 }
 

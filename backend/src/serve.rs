@@ -26,7 +26,7 @@ use crate::gateway::{self, Gateway, GatewayConfig, GatewayLimits};
 use crate::http_digest::HttpDigest;
 use crate::im_server::{self, ImConfig, ImServer};
 use crate::pim;
-use crate::store::{Store, User};
+use crate::store::{Retention, Store, User};
 use crate::web::{self, ClientConfig, Readiness};
 
 /// The gateway's SIP user name.
@@ -60,6 +60,8 @@ pub struct ServeOptions {
     /// Whether the phone panel lets a person hold any number, not only
     /// their own (those of their directory entries).
     pub panel_any_number: bool,
+    /// How long and how much of the message log is kept.
+    pub log_retention: Retention,
 }
 
 /// A running system; dropping it does not stop it (the tasks run until the
@@ -87,6 +89,7 @@ pub struct Running {
 /// Binds every socket, seeds users, starts every part.
 pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     let store = Store::open(&options.db).await?;
+    store.message_log().spawn_retention(options.log_retention, Retention::EVERY);
     let users = store.users();
     for (name, password) in &options.demo_users {
         users.upsert(&User::with_password(name, &options.domain, password)).await?;

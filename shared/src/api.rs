@@ -120,6 +120,25 @@ pub struct CallLeg {
     pub cause: Option<u16>,
 }
 
+/// One SIP message as the IM server logged it (`GET /api/messages`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoggedMessage {
+    pub id: i64,
+    /// RFC 3339, when it was logged.
+    pub at: String,
+    /// `in` (to the server) or `out` (from it).
+    pub direction: String,
+    pub first_line: String,
+    /// The whole message as logged (digest responses redacted).
+    pub message: String,
+}
+
+/// `GET /api/messages`, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct LoggedMessages {
+    pub messages: Vec<LoggedMessage>,
+}
+
 /// `GET /api/calls`, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Calls {

@@ -13,6 +13,7 @@
 //! | `POST /api/inbox` | `.eml` body → `201` with the stored Email |
 //! | `GET /api/inbox/{id}/roster` | `{"email_id":ID,"initiator":Person?,"participants":[Person…]}` |
 //! | `GET /api/calls` | `{"calls":[Call…]}` — the call records of the user's conferences, newest first |
+//! | `GET /api/messages?conference=ID&before=N&limit=N` | `{"messages":[LoggedMessage…]}` — the SIP messages logged on the user's own connections, newest first |
 //!
 //! Shapes and error codes are in `docs/protocol-additions.md`.
 
@@ -23,7 +24,7 @@ use axum::middleware;
 use axum::response::Response;
 use axum::routing::{any, get, post};
 use axum::{Extension, Router};
-use rollcall_shared::api::{CallLeg, Calls, EmailRoster, Emails, Entries, Imported, People};
+use rollcall_shared::api::{CallLeg, Calls, EmailRoster, Emails, Entries, Imported, LoggedMessage, LoggedMessages, People};
 use rollcall_shared::directory;
 use serde::Deserialize;
 
@@ -44,6 +45,7 @@ pub fn router(store: Store, digest: HttpDigest) -> Router {
         .route("/api/inbox", get(inbox).post(upload).layer(DefaultBodyLimit::max(limits::MAX_EML_BYTES)))
         .route("/api/inbox/{id}/roster", get(roster))
         .route("/api/calls", get(calls))
+        .route("/api/messages", get(messages))
         .route("/api/{*rest}", any(unknown_path))
         .route_layer(middleware::from_fn_with_state(digest, require_digest))
         .with_state(store)
@@ -151,6 +153,40 @@ async fn calls(State(store): State<Store>, Extension(AuthAor(owner)): Extension<
     match store.call_records().recent_for_owner(&owner, CALLS_LIMIT).await {
         Ok(records) => {
             json(StatusCode::OK, &Calls { calls: records.into_iter().map(call_leg).collect() })
+        }
+        Err(e) => failed(PimError::Store(e)),
+    }
+}
+
+/// At most this many logged messages in one `GET /api/messages` answer.
+pub const MESSAGES_LIMIT: u32 = 200;
+
+#[derive(Deserialize)]
+struct MessagesQuery {
+    /// Only messages that mention this conference.
+    conference: Option<String>,
+    /// Only messages older than this id (the next page).
+    before: Option<i64>,
+    limit: Option<u32>,
+}
+
+/// The SIP/SOAP messages the IM server logged on the user's own
+/// connections — the requests they sent and the answers and events they
+/// received — newest first; never anyone else's.
+async fn messages(
+    State(store): State<Store>,
+    Extension(AuthUser(user)): Extension<AuthUser>,
+    Query(query): Query<MessagesQuery>,
+) -> Response {
+    let limit = query.limit.unwrap_or(MESSAGES_LIMIT).clamp(1, MESSAGES_LIMIT);
+    let conference = query.conference.filter(|c| !c.trim().is_empty());
+    match store.message_log().of_user(&user, conference.as_deref(), query.before, limit).await {
+        Ok(entries) => {
+            let messages = entries
+                .into_iter()
+                .map(|e| LoggedMessage { id: e.id, at: e.at, direction: e.direction, first_line: e.first_line, message: e.message })
+                .collect();
+            json(StatusCode::OK, &LoggedMessages { messages })
         }
         Err(e) => failed(PimError::Store(e)),
     }

@@ -4,6 +4,8 @@
 //! and the nonce, anyone who can read the log could try passwords offline.
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 
 use sqlx::{Row, SqlitePool};
 
@@ -41,11 +43,55 @@ pub struct LogEntry {
 #[derive(Clone)]
 pub struct MessageLog {
     pool: SqlitePool,
+    /// About how many bytes of messages the table holds (counted at open,
+    /// then kept up by [`MessageLog::record`] and the retention sweeps).
+    bytes: Arc<AtomicI64>,
 }
 
+/// What an operator searches the log for (`rollcall log`); every field narrows.
+#[derive(Debug, Clone, Default)]
+pub struct LogFilter {
+    pub user: Option<String>,
+    /// Messages whose `Call-ID` header is this.
+    pub call_id: Option<String>,
+    /// RFC 3339 bounds on the time logged, inclusive.
+    pub since: Option<String>,
+    pub until: Option<String>,
+    /// Messages mentioning this text (a conference id, a number…).
+    pub containing: Option<String>,
+}
+
+/// How long and how much of the log is kept.
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    pub max_age: std::time::Duration,
+    pub max_bytes: u64,
+}
+
+impl Retention {
+    /// Thirty days, and at most 1 GiB of messages.
+    pub const DEFAULT: Retention = Retention { max_age: std::time::Duration::from_secs(30 * 86_400), max_bytes: 1 << 30 };
+    /// How often the sweep runs.
+    pub const EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+}
+
+/// Rows deleted per statement by the retention sweep: each delete holds
+/// SQLite's writer only briefly.
+const RETENTION_BATCH: i64 = 1000;
+
 impl MessageLog {
-    pub(super) fn new(pool: SqlitePool) -> Self {
-        MessageLog { pool }
+    pub(super) fn new(pool: SqlitePool, bytes: Arc<AtomicI64>) -> Self {
+        MessageLog { pool, bytes }
+    }
+
+    /// The bytes of messages in the log (as [`MessageLog::bytes`] counts them).
+    pub(super) async fn count_bytes(pool: &SqlitePool) -> anyhow::Result<i64> {
+        Ok(sqlx::query("SELECT COALESCE(SUM(LENGTH(message)), 0) FROM message_log").fetch_one(pool).await?.try_get(0)?)
+    }
+
+    /// About how many bytes of messages the log holds now.
+    pub fn bytes(&self) -> i64 {
+        self.bytes.load(Ordering::Relaxed)
     }
 
     /// Writes one message; returns once it is in the database.
@@ -72,7 +118,108 @@ impl MessageLog {
         .bind(message.as_ref())
         .execute(&self.pool)
         .await?;
+        self.bytes.fetch_add(message.len() as i64, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// `user`'s own messages — those of connections they had authenticated
+    /// on — newest first, older than `before` (an id) when given, at most
+    /// `limit`; with `containing`, only those whose text contains it.
+    pub async fn of_user(&self, user: &str, containing: Option<&str>, before: Option<i64>, limit: u32) -> anyhow::Result<Vec<LogEntry>> {
+        let rows = sqlx::query(
+            "SELECT id, at, connection_id, peer, direction, auth_user, first_line, message FROM message_log
+             WHERE auth_user = ?1 AND id < ?2 AND (?3 IS NULL OR instr(message, ?3) > 0)
+             ORDER BY id DESC LIMIT ?4",
+        )
+        .bind(user)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(containing)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(entry).collect())
+    }
+
+    /// The entries matching `filter`, oldest first, at most `limit` (the
+    /// newest ones when more match).
+    pub async fn search(&self, filter: &LogFilter, limit: u32) -> anyhow::Result<Vec<LogEntry>> {
+        let call_id = filter.call_id.as_ref().map(|c| format!("\nCall-ID: {c}\r"));
+        let rows = sqlx::query(
+            "SELECT * FROM (SELECT id, at, connection_id, peer, direction, auth_user, first_line, message FROM message_log
+               WHERE (?1 IS NULL OR auth_user = ?1) AND (?2 IS NULL OR instr(message, ?2) > 0)
+                 AND (?3 IS NULL OR at >= ?3) AND (?4 IS NULL OR at <= ?4) AND (?5 IS NULL OR instr(message, ?5) > 0)
+               ORDER BY id DESC LIMIT ?6) ORDER BY id",
+        )
+        .bind(&filter.user)
+        .bind(call_id)
+        .bind(&filter.since)
+        .bind(&filter.until)
+        .bind(&filter.containing)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(entry).collect())
+    }
+
+    /// Deletes what `retention` does not keep — entries older than its age,
+    /// then the oldest until the log is within its size — in batches; the
+    /// number of entries deleted.
+    pub async fn enforce(&self, retention: Retention) -> anyhow::Result<u64> {
+        let cutoff = std::time::SystemTime::now().checked_sub(retention.max_age).unwrap_or(std::time::UNIX_EPOCH);
+        let cutoff = humantime::format_rfc3339_millis(cutoff).to_string();
+        let mut deleted = 0;
+        loop {
+            let n = self.delete_oldest(Some(&cutoff)).await?;
+            deleted += n;
+            if n < RETENTION_BATCH as u64 {
+                break;
+            }
+        }
+        while self.bytes().max(0) as u64 > retention.max_bytes {
+            let n = self.delete_oldest(None).await?;
+            deleted += n;
+            if n == 0 {
+                break;
+            }
+        }
+        Ok(deleted)
+    }
+
+    /// Runs [`MessageLog::enforce`] every `every` in the background, until
+    /// the database closes.
+    pub fn spawn_retention(self, retention: Retention, every: std::time::Duration) {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if self.pool.is_closed() {
+                    return;
+                }
+                match self.enforce(retention).await {
+                    Ok(0) => {}
+                    Ok(deleted) => tracing::info!(deleted, bytes = self.bytes(), "message log trimmed"),
+                    Err(e) => tracing::warn!(error = %e, "message log retention failed"),
+                }
+            }
+        });
+    }
+
+    /// Deletes up to [`RETENTION_BATCH`] of the oldest entries (logged
+    /// before `cutoff`, when given); how many.
+    async fn delete_oldest(&self, cutoff: Option<&str>) -> anyhow::Result<u64> {
+        let rows = sqlx::query(
+            "DELETE FROM message_log WHERE id IN
+               (SELECT id FROM message_log WHERE (?1 IS NULL OR at < ?1) ORDER BY id LIMIT ?2)
+             RETURNING LENGTH(message)",
+        )
+        .bind(cutoff)
+        .bind(RETENTION_BATCH)
+        .fetch_all(&self.pool)
+        .await?;
+        let bytes: i64 = rows.iter().map(|r| r.try_get::<i64, _>(0).unwrap_or(0)).sum();
+        self.bytes.fetch_sub(bytes, Ordering::Relaxed);
+        Ok(rows.len() as u64)
     }
 
     /// The most recent `limit` entries, oldest first.
@@ -84,19 +231,20 @@ impl MessageLog {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| LogEntry {
-                id: r.get(0),
-                at: r.get(1),
-                connection_id: r.get(2),
-                peer: r.get(3),
-                direction: r.get(4),
-                auth_user: r.get(5),
-                first_line: r.get(6),
-                message: r.get(7),
-            })
-            .collect())
+        Ok(rows.iter().map(entry).collect())
+    }
+}
+
+fn entry(r: &sqlx::sqlite::SqliteRow) -> LogEntry {
+    LogEntry {
+        id: r.get(0),
+        at: r.get(1),
+        connection_id: r.get(2),
+        peer: r.get(3),
+        direction: r.get(4),
+        auth_user: r.get(5),
+        first_line: r.get(6),
+        message: r.get(7),
     }
 }
 
@@ -168,6 +316,46 @@ fn redact_response_param(line: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Store;
+
+    #[tokio::test]
+    async fn retention_by_age_and_by_size() {
+        let store = Store::open(":memory:").await.expect("db");
+        let log = store.message_log();
+        for n in 0..2500 {
+            log.record(1, "peer", Direction::In, Some("alice"), &format!("MESSAGE {n} {}", "x".repeat(90))).await.expect("log");
+        }
+        let old = "2001-01-01T00:00:00.000Z";
+        sqlx::query("UPDATE message_log SET at = ?1 WHERE id <= 1200").bind(old).execute(&log.pool).await.expect("age");
+        let year = std::time::Duration::from_secs(365 * 86_400);
+        assert_eq!(log.enforce(Retention { max_age: year, max_bytes: u64::MAX }).await.expect("enforce"), 1200);
+        let bytes = log.bytes();
+        assert_eq!(bytes, MessageLog::count_bytes(&log.pool).await.expect("count"), "the byte count stays true");
+        let half = (bytes / 2) as u64;
+        log.enforce(Retention { max_age: year, max_bytes: half }).await.expect("enforce");
+        assert!(log.bytes() <= half as i64 && log.bytes() > 0, "{} > {half}", log.bytes());
+        let left = log.recent(10_000).await.expect("read");
+        let first: u32 = left.first().expect("some left").message.split(' ').nth(1).and_then(|n| n.parse().ok()).expect("n");
+        assert!(first > 1200, "the oldest went first ({first})");
+        assert_eq!(left.last().expect("some").message.split(' ').nth(1), Some("2499"), "the newest stayed");
+    }
+
+    #[tokio::test]
+    async fn a_users_messages_and_only_theirs() {
+        let store = Store::open(":memory:").await.expect("db");
+        let log = store.message_log();
+        log.record(1, "p", Direction::In, Some("alice"), "MESSAGE a1 conf-1").await.expect("log");
+        log.record(2, "p", Direction::Out, Some("bob"), "MESSAGE b1 conf-1").await.expect("log");
+        log.record(1, "p", Direction::Out, Some("alice"), "MESSAGE a2 conf-2").await.expect("log");
+        let mine = log.of_user("alice", None, None, 10).await.expect("read");
+        assert_eq!(mine.iter().map(|e| e.message.as_str()).collect::<Vec<_>>(), ["MESSAGE a2 conf-2", "MESSAGE a1 conf-1"]);
+        let one = log.of_user("alice", Some("conf-1"), None, 10).await.expect("read");
+        assert_eq!(one.len(), 1);
+        let older = log.of_user("alice", None, Some(mine[0].id), 10).await.expect("read");
+        assert_eq!(older.len(), 1);
+        let found = log.search(&LogFilter { containing: Some("conf-1".into()), ..Default::default() }, 10).await.expect("search");
+        assert_eq!(found.len(), 2);
+    }
 
     #[test]
     fn digest_responses_are_redacted_and_nothing_else() {

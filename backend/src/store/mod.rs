@@ -13,10 +13,12 @@ pub use accounts::{valid_account, Accounts, UserAccounts};
 pub use address_book::{AddressBooks, Book, StoredEntry};
 pub use call_records::{CallRecord, CallRecords, StoredCallRecord};
 pub use inbox::{Email, Inbox, StoredEmail};
-pub use message_log::{Direction, LogEntry, MessageLog};
+pub use message_log::{Direction, LogEntry, LogFilter, MessageLog, Retention};
 pub use users::{User, Users};
 
 use std::str::FromStr;
+use std::sync::atomic::AtomicI64;
+use std::sync::Arc;
 
 use anyhow::Context;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -28,6 +30,8 @@ pub struct Store {
     pool: SqlitePool,
     /// The global directory as last read, shared by every request.
     directory: address_book::DirectoryCache,
+    /// About how many bytes the message log holds ([`MessageLog::bytes`]).
+    log_bytes: Arc<AtomicI64>,
 }
 
 impl Store {
@@ -63,7 +67,8 @@ impl Store {
         if path != ":memory:" {
             tokio::spawn(checkpoint_periodically(pool.clone()));
         }
-        Ok(Store { pool, directory: Default::default() })
+        let log_bytes = Arc::new(AtomicI64::new(MessageLog::count_bytes(&pool).await?));
+        Ok(Store { pool, directory: Default::default(), log_bytes })
     }
 
     pub fn users(&self) -> Users {
@@ -71,7 +76,7 @@ impl Store {
     }
 
     pub fn message_log(&self) -> MessageLog {
-        MessageLog::new(self.pool.clone())
+        MessageLog::new(self.pool.clone(), Arc::clone(&self.log_bytes))
     }
 
     pub fn call_records(&self) -> CallRecords {

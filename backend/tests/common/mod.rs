@@ -59,6 +59,7 @@ impl TestServer {
             edge: Default::default(),
             // The tests hold numbers made up for each test.
             panel_any_number: true,
+            log_retention: rollcall::store::Retention::DEFAULT,
         };
         adjust(&mut options);
         let db = options.db.clone();
