@@ -15,7 +15,7 @@
 //! The typed calls ([`panel`], [`resolve`], …) compile on the host too (the
 //! components use them), where they fail with [`ApiFailure::Network`].
 
-use rollcall_shared::api::{ApiError, Calls, Email, EmailRoster, Emails, Imported, Panel, People};
+use rollcall_shared::api::{ApiError, Calls, Email, EmailRoster, Emails, Imported, LoggedMessages, Panel, People};
 use serde::de::DeserializeOwned;
 
 use crate::client::Client;
@@ -184,6 +184,17 @@ pub async fn email_roster(client: Client, email_id: i64) -> Result<EmailRoster, 
 
 pub async fn calls(client: Client) -> Result<Calls, ApiFailure> {
     call(client, Method::Get, "/api/calls", None).await
+}
+
+/// The person's logged messages, newest first; only those mentioning
+/// `conference` when it is not empty.
+pub async fn messages(client: Client, conference: &str) -> Result<LoggedMessages, ApiFailure> {
+    let path = if conference.is_empty() {
+        "/api/messages".to_string()
+    } else {
+        format!("/api/messages?conference={}", encode_segment(conference))
+    };
+    call(client, Method::Get, &path, None).await
 }
 
 #[cfg(target_arch = "wasm32")]

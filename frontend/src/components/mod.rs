@@ -12,6 +12,7 @@ mod draft_rows;
 mod file_upload;
 mod inbox;
 mod location_select;
+mod message_log;
 mod notices;
 mod participant_row;
 mod person_adder;

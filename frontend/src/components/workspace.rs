@@ -1,7 +1,7 @@
 //! What a signed-in person sees: the notices, then one of the pages chosen
 //! by the tabs — the conference (the roster of seed Figure 3 and the live
-//! conferences), the inbox, the phone panel of the simulated network, and the call
-//! history. The conference page stays mounted while another page is shown,
+//! conferences), the inbox, the phone panel of the simulated network, the call
+//! history, and the messages the server logged for the person. The conference page stays mounted while another page is shown,
 //! so nothing typed there is lost.
 
 use leptos::prelude::*;
@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use super::call_history::CallHistory;
 use super::conference_list::ConferenceList;
 use super::inbox::Inbox;
+use super::message_log::MessageLog;
 use super::notices::Notices;
 use super::phone_panel::PhonePanel;
 use super::start_form::StartForm;
@@ -21,10 +22,11 @@ pub enum Page {
     Inbox,
     Phones,
     History,
+    Messages,
 }
 
 impl Page {
-    const ALL: [Page; 4] = [Page::Conference, Page::Inbox, Page::Phones, Page::History];
+    const ALL: [Page; 5] = [Page::Conference, Page::Inbox, Page::Phones, Page::History, Page::Messages];
 
     fn label(self) -> &'static str {
         match self {
@@ -32,6 +34,7 @@ impl Page {
             Page::Inbox => "Inbox",
             Page::Phones => "Phones",
             Page::History => "Call history",
+            Page::Messages => "Messages",
         }
     }
 
@@ -42,6 +45,7 @@ impl Page {
             Page::Inbox => "nav-inbox",
             Page::Phones => "nav-phones",
             Page::History => "nav-history",
+            Page::Messages => "nav-messages",
         }
     }
 }
@@ -74,6 +78,9 @@ pub fn Workspace(client: Client) -> impl IntoView {
         </Show>
         <Show when=move || page.get() == Page::History>
             <CallHistory client />
+        </Show>
+        <Show when=move || page.get() == Page::Messages>
+            <MessageLog client />
         </Show>
     }
 }
