@@ -66,7 +66,8 @@ export default defineConfig({
 /// written by `rollcall dev-cert` just before.
 function tlsServer(port: number) {
   const dir = mkdtempSync(join(tmpdir(), 'rollcall-e2e-tls-'));
-  const tls = `--tls-cert ${dir}/cert.pem --tls-key ${dir}/key.pem --ws-ping-s 1`;
+  // Configured like a hosted demo: TLS and self-service accounts.
+  const tls = `--tls-cert ${dir}/cert.pem --tls-key ${dir}/key.pem --ws-ping-s 1 --signup`;
   const spec = server(port, join(dir, 'tls.db'), tls, 'https');
   return {
     ...spec,

@@ -16,6 +16,7 @@
 //! - [`pim`]: the personal information manager of seed Figure 3 — address
 //!   books, inbox, vCard and .eml import, "conference everyone" rosters,
 //!   and their JSON API (`/api/`).
+//! - [`signup`]: self-service accounts for a hosted demo (`--signup`).
 //! - [`operator_file`]: how `rollcall bridge crash` finds `serve`'s private
 //!   conference web service.
 //!
@@ -31,6 +32,7 @@ pub mod im_server;
 pub mod operator_file;
 pub mod pim;
 pub mod signing;
+pub mod signup;
 pub mod serve;
 pub mod store;
 pub mod web;

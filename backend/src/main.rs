@@ -408,6 +408,10 @@ struct ServeArgs {
     /// Seed demo users (alice, bob, carol) and print their passwords.
     #[arg(long)]
     demo: bool,
+    /// Let visitors create accounts from the sign-in page, each with a
+    /// starter address book, inbox and numbers (rate-limited per address).
+    #[arg(long, env = "ROLLCALL_SIGNUP")]
+    signup: bool,
     /// Let the phone panel hold any number, not only the person's own (the
     /// numbers of their directory entries).
     #[arg(long, env = "ROLLCALL_PANEL_ANY_NUMBER")]
@@ -579,6 +583,7 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         edge: args.edge.options()?,
         panel_any_number: args.panel_any_number,
         log_retention: args.log.retention(),
+        signup: args.signup,
     })
     .await?;
     let scheme = if running.public_url.starts_with("https") { "https" } else { "http" };

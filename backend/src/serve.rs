@@ -62,6 +62,8 @@ pub struct ServeOptions {
     pub panel_any_number: bool,
     /// How long and how much of the message log is kept.
     pub log_retention: Retention,
+    /// Visitors may create accounts from the sign-in page (`--signup`).
+    pub signup: bool,
 }
 
 /// A running system; dropping it does not stop it (the tasks run until the
@@ -166,8 +168,11 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     let im = ImServer::new(im_config, store.clone());
     let client = ClientConfig { domain: options.domain.clone(), gateway_aor: format!("sip:{GATEWAY_USER}@{}", options.domain) };
     let ready = Readiness::default();
-    let public =
+    let mut public =
         im_server::router(Arc::clone(&im)).merge(panel).merge(pim).merge(web::router(&options.static_dir, client, ready.clone()));
+    if options.signup {
+        public = public.merge(crate::signup::router(store.clone(), options.domain.clone()));
+    }
     edge::listener::spawn(http_listener, edge::guard(public, &options.edge), options.edge.listener.clone());
     let public_url = format!("{}://{http}", options.edge.listener.scheme());
 

@@ -197,6 +197,24 @@ pub async fn messages(client: Client, conference: &str) -> Result<LoggedMessages
     call(client, Method::Get, &path, None).await
 }
 
+/// Does this server let visitors create accounts (`GET /signup`)?
+pub async fn signup_offered() -> bool {
+    imp::get_text("/signup").await.is_ok_and(|text| text.contains("\"open\":true"))
+}
+
+/// Creates an account (`POST /signup`); the user name as the server
+/// stored it (lower case).
+pub async fn sign_up(user: &str, password: &str) -> Result<String, ApiFailure> {
+    #[derive(serde::Deserialize)]
+    struct Created {
+        user: String,
+    }
+    let body = serde_json::json!({ "user": user, "password": password }).to_string();
+    let text = imp::post_json("/signup", body).await?;
+    let created: Created = serde_json::from_str(&text).map_err(|e| ApiFailure::Network(e.to_string()))?;
+    Ok(created.user)
+}
+
 #[cfg(target_arch = "wasm32")]
 mod imp {
     use gloo_net::http::Request;
@@ -229,6 +247,32 @@ mod imp {
         init.set_headers(&headers);
         let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(failed)?;
         Ok(Request::from(request))
+    }
+
+    /// An unauthenticated GET; the body of a 2xx.
+    pub async fn get_text(path: &str) -> Result<String, ApiFailure> {
+        let network = |e: gloo_net::Error| ApiFailure::Network(e.to_string());
+        let response = Request::get(path).send().await.map_err(network)?;
+        if !response.ok() {
+            return Err(ApiFailure::Network(format!("HTTP {}", response.status())));
+        }
+        response.text().await.map_err(network)
+    }
+
+    /// An unauthenticated POST of JSON; the body of a 2xx, or the refusal.
+    pub async fn post_json(path: &str, body: String) -> Result<String, ApiFailure> {
+        let network = |e: gloo_net::Error| ApiFailure::Network(e.to_string());
+        let request = Request::post(path).header("Content-Type", "application/json").body(body).map_err(network)?;
+        let response = request.send().await.map_err(network)?;
+        let status = response.status();
+        let text = response.text().await.map_err(network)?;
+        if (200..300).contains(&status) {
+            return Ok(text);
+        }
+        Err(match serde_json::from_str(&text) {
+            Ok(refusal) => ApiFailure::Refused(refusal),
+            Err(_) => ApiFailure::Network(format!("HTTP {status}")),
+        })
     }
 
     pub async fn call(
@@ -289,6 +333,14 @@ mod imp {
         _path: &str,
         _body: Option<String>,
     ) -> Result<String, ApiFailure> {
+        Err(ApiFailure::Network("no browser".to_string()))
+    }
+
+    pub async fn get_text(_path: &str) -> Result<String, ApiFailure> {
+        Err(ApiFailure::Network("no browser".to_string()))
+    }
+
+    pub async fn post_json(_path: &str, _body: String) -> Result<String, ApiFailure> {
         Err(ApiFailure::Network("no browser".to_string()))
     }
 }

@@ -100,6 +100,45 @@ fn alice_inbox() -> Vec<Email> {
     ]
 }
 
+/// A new user's start (`--signup`): the demo directory (if the directory
+/// is empty), a directory entry of their own with two fresh numbers (which
+/// they may hold in the phone panel), alice's demo contacts, and alice's
+/// demo e-mails addressed to them. Their numbers.
+pub async fn seed_starter(store: &Store, user: &str) -> anyhow::Result<Vec<String>> {
+    let books = store.address_books();
+    if books.is_empty(&Book::Directory).await? {
+        seed(store, &[]).await?;
+    }
+    let number = || format!("+1206{:07}", u32::from_str_radix(&rollcall_shared::sip::random_hex(4), 16).unwrap_or(0) % 10_000_000);
+    let (work, mobile) = (number(), number());
+    let name = display_name(user);
+    let own = entry(&name, &mail(user), &[(work.as_str(), Work), (mobile.as_str(), Mobile)]);
+    books.add_user_entry(user, &own).await?;
+    books.add_all(&Book::Contacts(user.to_string()), &contacts("alice")).await?;
+    let me = address(&name, &mail(user));
+    for mut email in alice_inbox() {
+        for to in email.to.iter_mut().chain(email.cc.iter_mut()) {
+            if to.email == mail("alice") {
+                *to = me.clone();
+            }
+        }
+        store.inbox().add(user, &email).await?;
+    }
+    Ok(vec![work, mobile])
+}
+
+/// "dora.novak" → "Dora Novak": a name to show until they have a real one.
+fn display_name(user: &str) -> String {
+    user.split(['.', '-', '_'])
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().map(|c| c.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Seeds the directory (once) and, for each of `users` known to the demo,
 /// their contacts and inbox (each only when still empty).
 pub async fn seed(store: &Store, users: &[String]) -> anyhow::Result<()> {

@@ -14,7 +14,7 @@ pub use address_book::{AddressBooks, Book, StoredEntry};
 pub use call_records::{CallRecord, CallRecords, StoredCallRecord};
 pub use inbox::{Email, Inbox, StoredEmail};
 pub use message_log::{Direction, LogEntry, LogFilter, MessageLog, Retention};
-pub use users::{User, Users};
+pub use users::{valid_username, User, Users};
 
 use std::str::FromStr;
 use std::sync::atomic::AtomicI64;

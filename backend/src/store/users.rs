@@ -67,6 +67,24 @@ impl Users {
         Ok(())
     }
 
+    /// Adds a new user; `false` (and nothing changed) when the name is
+    /// taken, whatever its case.
+    pub async fn create(&self, user: &User) -> anyhow::Result<bool> {
+        anyhow::ensure!(valid_username(&user.username), "invalid user name `{}`", user.username);
+        let done = sqlx::query(
+            "INSERT INTO users (username, realm, ha1_md5, ha1_sha256, created_at)
+             SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM users WHERE lower(username) = lower(?1))",
+        )
+        .bind(&user.username)
+        .bind(&user.realm)
+        .bind(&user.ha1_md5)
+        .bind(&user.ha1_sha256)
+        .bind(super::now_rfc3339())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub async fn get(&self, username: &str) -> anyhow::Result<Option<User>> {
         let row = sqlx::query("SELECT username, realm, ha1_md5, ha1_sha256 FROM users WHERE username = ?1")
             .bind(username)

@@ -60,6 +60,7 @@ impl TestServer {
             // The tests hold numbers made up for each test.
             panel_any_number: true,
             log_retention: rollcall::store::Retention::DEFAULT,
+            signup: false,
         };
         adjust(&mut options);
         let db = options.db.clone();

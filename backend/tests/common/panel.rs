@@ -29,6 +29,11 @@ impl Person {
         }
     }
 
+    /// Uses `password` instead of the test users' `<name>-pw`.
+    pub fn set_password(&mut self, password: &str) {
+        self.password = password.to_string();
+    }
+
     /// `method path`, answering a 401 once; the status and JSON body.
     pub async fn send(&mut self, method: Method, path: &str) -> (StatusCode, Value) {
         self.send_body(method, path, Vec::new()).await
