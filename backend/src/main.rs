@@ -305,6 +305,10 @@ struct TlsArgs {
     /// Seconds a client has for its TLS handshake, and for each request's headers.
     #[arg(long, default_value_t = 10, env = "ROLLCALL_HEADER_TIMEOUT_S")]
     header_timeout_s: u64,
+    /// A reverse proxy (IP address) whose X-Forwarded-For is believed, so
+    /// that per-address limits see the real client; repeat for more.
+    #[arg(long = "trusted-proxy", value_name = "IP", env = "ROLLCALL_TRUSTED_PROXY", value_delimiter = ',')]
+    trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl TlsArgs {
@@ -314,7 +318,12 @@ impl TlsArgs {
             _ => None,
         };
         let timeout = Duration::from_secs(self.header_timeout_s.max(1));
-        Ok(ListenerOptions { tls, handshake_timeout: timeout, header_read_timeout: timeout })
+        Ok(ListenerOptions {
+            tls,
+            handshake_timeout: timeout,
+            header_read_timeout: timeout,
+            trusted_proxies: Arc::new(self.trusted_proxies.clone()),
+        })
     }
 }
 
@@ -366,6 +375,9 @@ struct EdgeArgs {
     /// Seconds of silence (no frame, no pong) after which a WebSocket is closed.
     #[arg(long, default_value_t = 90, env = "ROLLCALL_WS_IDLE_S")]
     ws_idle_s: u64,
+    /// Presence subscriptions one user may hold at once.
+    #[arg(long, default_value_t = ConnectionLimits::default().max_subscriptions_per_user, env = "ROLLCALL_MAX_SUBSCRIPTIONS_PER_USER")]
+    max_subscriptions_per_user: usize,
 }
 
 impl EdgeArgs {
@@ -389,6 +401,7 @@ impl EdgeArgs {
                 send_queue: self.send_queue,
                 ping_interval: Duration::from_secs(self.ws_ping_s.max(1)),
                 idle_timeout: Duration::from_secs(self.ws_idle_s.max(1)),
+                max_subscriptions_per_user: self.max_subscriptions_per_user,
                 ..ConnectionLimits::default()
             },
         })
