@@ -175,7 +175,12 @@ fn address_book_paths() {
 
 async fn socket_paths(cpu: (Duration, Duration, Duration)) {
     println!("— over real sockets (WebSocket, HTTP, SQLite message log), one process —");
-    let server = TestServer::start().await;
+    // Per-user limits out of the way: this measures speed, not refusals.
+    let server = TestServer::start_with(|o| {
+        o.gateway_limits = rollcall::gateway::GatewayLimits { requests_per_second: 1e6, request_burst: 1e6 };
+        o.max_live_per_owner = 1000;
+    })
+    .await;
     let mut alice = server.client("alice").await;
     alice.register().await;
     let mut bob = server.client("bob").await;

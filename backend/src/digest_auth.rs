@@ -222,13 +222,14 @@ impl Authenticator {
         if let Some(retry_after) = self.throttle.refused_for(&credentials.username, peer) {
             return Ok(Verdict::Refused { retry_after });
         }
-        let user = users.get(&credentials.username).await?;
-        let Some(user) = user.filter(|u| {
-            u.realm == self.realm && credentials.verify(u.ha1(credentials.algorithm), method)
-        }) else {
-            self.throttle.failed(&credentials.username, peer);
+        let Some(user) = users.get(&credentials.username).await?.filter(|u| u.realm == self.realm) else {
+            self.throttle.failed_unknown(peer);
             return Ok(Verdict::Challenge);
         };
+        if !credentials.verify(user.ha1(credentials.algorithm), method) {
+            self.throttle.failed(&user.username, peer);
+            return Ok(Verdict::Challenge);
+        }
         // Used now, not before the password was right: a guess must not
         // burn the `nc` values of the real user's cached credentials.
         if !self.use_nonce(&credentials.nonce, nc) {

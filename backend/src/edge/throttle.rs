@@ -146,7 +146,17 @@ impl Throttle {
         by_user.max(by_ip)
     }
 
-    /// A wrong password (or an unknown user name) from `ip`.
+    /// A user name that does not exist, from `ip`: counted for the address
+    /// only, so that made-up names cannot fill the per-user table.
+    pub fn failed_unknown(&self, ip: IpAddr) {
+        let now = Instant::now();
+        let mut tables = self.tables();
+        tables.1.fail(ip, now, &self.config);
+        let failures_ip = tables.1.records.get(&ip).map_or(0, |r| r.failures);
+        tracing::warn!(%ip, failures_ip, "unknown user name");
+    }
+
+    /// A wrong password for an existing user, from `ip`.
     pub fn failed(&self, user: &str, ip: IpAddr) {
         let now = Instant::now();
         let mut tables = self.tables();

@@ -72,7 +72,10 @@ impl Accounts {
     /// Lets `user` use `account`; with `default`, makes it their default.
     pub async fn grant(&self, user: &str, account: &str, default: bool) -> anyhow::Result<()> {
         anyhow::ensure!(valid_account(account), "`{account}` is not an account name (letters, digits, . - _)");
-        let mut tx = self.pool.begin().await?;
+        // IMMEDIATE: the transaction reads, then writes; a deferred one
+        // would fail at once (SQLITE_BUSY, no busy wait) if another
+        // connection wrote in between.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let count: i64 = sqlx::query("SELECT COUNT(*) FROM accounts WHERE username = ?1 AND account <> ?2")
             .bind(user)
             .bind(account)
