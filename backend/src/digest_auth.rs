@@ -235,7 +235,7 @@ impl Authenticator {
         if !self.use_nonce(&credentials.nonce, nc) {
             return Ok(Verdict::Stale); // the same nc won a race meanwhile
         }
-        self.throttle.succeeded(&user.username);
+        self.throttle.succeeded(&user.username, peer);
         Ok(Verdict::Authenticated(user.username))
     }
 

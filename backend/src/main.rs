@@ -764,12 +764,21 @@ async fn run_log(db: &str, filter: &rollcall::store::LogFilter, limit: u32, full
     let entries = Store::open(db).await?.message_log().search(filter, limit).await?;
     for e in entries {
         let user = e.auth_user.as_deref().unwrap_or("-");
-        println!("{} #{} {:<3} conn {} {} {user}  {}", e.at, e.id, e.direction, e.connection_id, e.peer, e.first_line);
+        let first = printable(&e.first_line);
+        println!("{} #{} {:<3} conn {} {} {user}  {first}", e.at, e.id, e.direction, e.connection_id, e.peer);
         if full {
-            println!("{}\n", e.message.trim_end());
+            println!("{}\n", printable(e.message.trim_end()));
         }
     }
     Ok(())
+}
+
+/// `text` with control characters other than line breaks and tabs shown
+/// as `\u{..}`: strangers' messages must not drive the operator's terminal.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() && !matches!(c, '\n' | '\r' | '\t') { c.escape_unicode().to_string() } else { c.to_string() })
+        .collect()
 }
 
 /// `rollcall account grant|revoke|list`.

@@ -89,8 +89,8 @@ async fn sign_up(
     let Ok(request) = serde_json::from_slice::<Request>(&body) else {
         return json_error(StatusCode::BAD_REQUEST, "invalid-request", r#"send {"user": NAME, "password": PASSWORD}"#);
     };
-    // Lower case: AORs are compared lower-cased (the domain is, and the
-    // gateway lower-cases the AORs it is given), so one name, one case.
+    // Lower case: one person, one spelling — "Dora" and "dora" would be two
+    // users otherwise, and owners are compared as exact AOR strings.
     let name = request.user.trim().to_ascii_lowercase();
     if let Some(problem) = name_problem(&name) {
         return json_error(StatusCode::BAD_REQUEST, "invalid-name", problem);
@@ -104,6 +104,13 @@ async fn sign_up(
         let seconds = wait.as_secs().clamp(1, 3600);
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         return response;
+    }
+    // Every user bills the account named after them: a name that is an
+    // account already (granted to someone) would let the newcomer bill it.
+    match signup.store.accounts().is_granted_name(&name).await {
+        Ok(false) => {}
+        Ok(true) => return json_error(StatusCode::CONFLICT, "name-taken", "that name is taken"),
+        Err(e) => return internal(e),
     }
     let users = signup.store.users();
     match users.create(&User::with_password(&name, &signup.domain, &request.password)).await {

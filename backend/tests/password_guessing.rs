@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::TestServer;
+use common::{Client, TestServer};
 use reqwest::header::{AUTHORIZATION, RETRY_AFTER, WWW_AUTHENTICATE};
 use reqwest::StatusCode;
 use rollcall::edge::throttle::ThrottleConfig;
@@ -155,4 +155,21 @@ async fn a_page_load_of_an_api_offers_no_browser_password_dialog() {
         response.headers().get(WWW_AUTHENTICATE).is_none(),
         "no challenge, so no native dialog"
     );
+}
+
+/// Guessing at a public user name — the gateway's — from another address
+/// does not lock that user out where they sign in: the service goes on.
+#[tokio::test]
+async fn guessing_at_the_gateways_name_does_not_stop_the_service() {
+    let server = server(3, 100).await;
+    let mut mallory = Client::connect_from(&server.ws_url(), "conference", std::net::Ipv4Addr::new(127, 0, 0, 2)).await;
+    let challenge = mallory.challenge().await;
+    for nc in 1..=6 {
+        mallory.register_answering(&challenge, "guess", nc).await;
+    }
+    let challenge = mallory.challenge().await;
+    assert_eq!(mallory.register_answering(&challenge, "guess", 1).await.status_code.code(), 403, "mallory is refused");
+    // The gateway (which signed in from 127.0.0.1) still serves alice.
+    let mut alice = common::flow::signed_in(&server, "alice").await;
+    common::flow::active_conference(&mut alice, &mut common::flow::Seen::default(), "+14255550100").await;
 }

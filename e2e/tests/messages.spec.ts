@@ -6,7 +6,8 @@ import { test, expect, type Browser } from '@playwright/test';
 import { signIn, startConference, uniquePhone } from './helpers';
 
 async function personIn(browser: Browser, user: string) {
-  const page = await (await browser.newContext()).newPage();
+  const context = await browser.newContext();
+  const page = await context.newPage();
   await signIn(page, user);
   return page;
 }
@@ -39,4 +40,7 @@ test('each person reads the messages of their own conferences only', async ({ br
   await bob.getByTestId('messages-conference').fill(conferenceId);
   await bob.getByTestId('messages-refresh').click();
   await expect(bob.getByTestId('message-log')).toContainText('No messages.');
+  // Signed out, as people leave: later specs expect alice and bob offline.
+  await alice.context().close();
+  await bob.context().close();
 });

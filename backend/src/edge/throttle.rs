@@ -7,7 +7,13 @@
 //!
 //! Counters forget failures after a quiet [`ThrottleConfig::reset_after`];
 //! a success clears the user's counter (not the IP's: one valid account
-//! must not reset an address that is guessing at others). Both tables are
+//! must not reset an address that is guessing at others).
+//!
+//! A user's refusal does not apply at an address the user has signed in
+//! from successfully within [`KNOWN_FOR`]: otherwise anyone could lock a
+//! person out — or the gateway, whose user name is public, and with it the
+//! whole service — by guessing at their name. The address's own refusal
+//! still applies there. Both tables are
 //! bounded ([`ThrottleConfig::max_entries`]): when full, entries past their
 //! quiet time go first, then the stalest.
 
@@ -106,32 +112,39 @@ impl<K: Hash + Eq + Clone> Counters<K> {
     }
 }
 
+/// How long an address where a user signed in stays exempt from that
+/// user's refusals.
+pub const KNOWN_FOR: Duration = Duration::from_secs(24 * 3600);
+
+/// The three tables: failures by user, failures by address, and where each
+/// user last succeeded.
+struct Tables {
+    users: Counters<String>,
+    ips: Counters<IpAddr>,
+    known: HashMap<(String, IpAddr), Instant>,
+}
+
 /// The failure counters shared by every authenticator of a process (SIP and
 /// HTTP guess at the same passwords).
 pub struct Throttle {
     config: ThrottleConfig,
-    tables: Mutex<(Counters<String>, Counters<IpAddr>)>,
+    tables: Mutex<Tables>,
 }
 
 impl Throttle {
     pub fn new(config: ThrottleConfig) -> Self {
-        let tables = (
-            Counters {
-                free: config.user_free_failures,
-                records: HashMap::new(),
-            },
-            Counters {
-                free: config.ip_free_failures,
-                records: HashMap::new(),
-            },
-        );
+        let tables = Tables {
+            users: Counters { free: config.user_free_failures, records: HashMap::new() },
+            ips: Counters { free: config.ip_free_failures, records: HashMap::new() },
+            known: HashMap::new(),
+        };
         Throttle {
             config,
             tables: Mutex::new(tables),
         }
     }
 
-    fn tables(&self) -> std::sync::MutexGuard<'_, (Counters<String>, Counters<IpAddr>)> {
+    fn tables(&self) -> std::sync::MutexGuard<'_, Tables> {
         self.tables
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -141,8 +154,10 @@ impl Throttle {
     pub fn refused_for(&self, user: &str, ip: IpAddr) -> Option<Duration> {
         let now = Instant::now();
         let tables = self.tables();
-        let by_user = tables.0.refused_for(&user.to_string(), now);
-        let by_ip = tables.1.refused_for(&ip, now);
+        let key = (user.to_string(), ip);
+        let known = tables.known.get(&key).is_some_and(|at| now.duration_since(*at) < KNOWN_FOR);
+        let by_user = if known { None } else { tables.users.refused_for(&key.0, now) };
+        let by_ip = tables.ips.refused_for(&ip, now);
         by_user.max(by_ip)
     }
 
@@ -151,8 +166,8 @@ impl Throttle {
     pub fn failed_unknown(&self, ip: IpAddr) {
         let now = Instant::now();
         let mut tables = self.tables();
-        tables.1.fail(ip, now, &self.config);
-        let failures_ip = tables.1.records.get(&ip).map_or(0, |r| r.failures);
+        tables.ips.fail(ip, now, &self.config);
+        let failures_ip = tables.ips.records.get(&ip).map_or(0, |r| r.failures);
         tracing::warn!(%ip, failures_ip, "unknown user name");
     }
 
@@ -160,18 +175,31 @@ impl Throttle {
     pub fn failed(&self, user: &str, ip: IpAddr) {
         let now = Instant::now();
         let mut tables = self.tables();
-        tables.0.fail(user.to_string(), now, &self.config);
-        tables.1.fail(ip, now, &self.config);
+        tables.users.fail(user.to_string(), now, &self.config);
+        tables.ips.fail(ip, now, &self.config);
         let (failures_user, failures_ip) = (
-            tables.0.records.get(user).map_or(0, |r| r.failures),
-            tables.1.records.get(&ip).map_or(0, |r| r.failures),
+            tables.users.records.get(user).map_or(0, |r| r.failures),
+            tables.ips.records.get(&ip).map_or(0, |r| r.failures),
         );
         tracing::warn!(%ip, user, failures_user, failures_ip, "wrong password");
     }
 
-    /// The right password: the user's counter starts again.
-    pub fn succeeded(&self, user: &str) {
-        self.tables().0.records.remove(user);
+    /// The right password from `ip`: the user's counter starts again, and
+    /// `ip` is a known address of the user's ([`KNOWN_FOR`]).
+    pub fn succeeded(&self, user: &str, ip: IpAddr) {
+        let now = Instant::now();
+        let mut tables = self.tables();
+        tables.users.records.remove(user);
+        let key = (user.to_string(), ip);
+        if !tables.known.contains_key(&key) && tables.known.len() >= self.config.max_entries {
+            tables.known.retain(|_, at| now.duration_since(*at) < KNOWN_FOR);
+            if tables.known.len() >= self.config.max_entries {
+                if let Some(oldest) = tables.known.iter().min_by_key(|(_, at)| **at).map(|(k, _)| k.clone()) {
+                    tables.known.remove(&oldest);
+                }
+            }
+        }
+        tables.known.insert(key, now);
     }
 }
 
@@ -250,8 +278,21 @@ mod tests {
             throttle.failed("alice", OTHER_IP);
         }
         assert!(throttle.refused_for("alice", IP).expect("refused") <= Duration::from_secs(5));
-        throttle.succeeded("alice");
+        throttle.succeeded("alice", IP);
         assert!(throttle.refused_for("alice", IP).is_none());
+    }
+
+    #[test]
+    fn guessing_at_a_name_does_not_lock_out_where_that_user_signs_in() {
+        let throttle = Throttle::new(config());
+        throttle.succeeded("conference", IP);
+        for _ in 0..10 {
+            throttle.failed("conference", OTHER_IP);
+        }
+        assert_eq!(throttle.refused_for("conference", IP), None, "the user's own address goes on");
+        assert!(throttle.refused_for("conference", OTHER_IP).is_some(), "the guesser's does not");
+        let elsewhere = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 3));
+        assert!(throttle.refused_for("conference", elsewhere).is_some(), "nor does a new address");
     }
 
     #[test]
@@ -267,6 +308,6 @@ mod tests {
             );
         }
         let tables = throttle.tables();
-        assert!(tables.0.records.len() <= 10 && tables.1.records.len() <= 10);
+        assert!(tables.users.records.len() <= 10 && tables.ips.records.len() <= 10);
     }
 }

@@ -290,8 +290,15 @@ impl<'a> Session<'a> {
                 _ = tokio::time::sleep_until(register_deadline) => anyhow::bail!("REGISTER timed out"),
                 _ = tokio::time::sleep_until(message_deadline) => {
                     let now = Instant::now();
-                    for lost in self.in_flight.extract_if(.., |f| f.deadline <= now) {
-                        warn!(to = %lost.message.to, "MESSAGE timed out; dropped");
+                    let lost: Vec<InFlight> = self.in_flight.extract_if(.., |f| f.deadline <= now).collect();
+                    for lost in lost {
+                        // A recipient that does not answer in 32 s is frozen or
+                        // gone: what waits for it would only wait as long, each,
+                        // holding a share of the queue. Dropped; its client
+                        // resyncs by snapshot when it comes back.
+                        let before = queue.len();
+                        queue.retain(|m| m.to != lost.message.to);
+                        warn!(to = %lost.message.to, backlog = before - queue.len(), "MESSAGE timed out; dropped with the recipient's backlog");
                     }
                 }
             }

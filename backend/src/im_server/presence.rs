@@ -61,7 +61,7 @@ pub struct Presence {
     /// AORs that changed since the notifier last ran: a set, so a burst of
     /// changes of one AOR costs one round of NOTIFYs with its latest state.
     changed: Mutex<HashSet<String>>,
-    wake: Notify,
+    wake: Arc<Notify>,
 }
 
 impl Presence {
@@ -282,15 +282,14 @@ pub async fn sweep(server: &ImServer) {
 /// [`changed_soon`] as they come, until the server is dropped.
 pub fn spawn_sweeper(server: &Arc<ImServer>) {
     let weak = Arc::downgrade(server);
+    // Waited on without holding the server, so that dropping it ends this.
+    let wake = Arc::clone(&server.presence.wake);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(SWEEP_INTERVAL);
         loop {
-            let wake = {
-                let Some(server) = weak.upgrade() else { return };
-                tokio::select! {
-                    _ = tick.tick() => false,
-                    () = server.presence.wake.notified() => true,
-                }
+            let wake = tokio::select! {
+                _ = tick.tick() => false,
+                () = wake.notified() => true,
             };
             let Some(server) = weak.upgrade() else { return };
             if wake {

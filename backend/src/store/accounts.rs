@@ -99,6 +99,16 @@ impl Accounts {
         Ok(())
     }
 
+    /// Is `name` an account someone was granted? (A user named so would
+    /// bill it as their own account.)
+    pub async fn is_granted_name(&self, name: &str) -> anyhow::Result<bool> {
+        let row = sqlx::query("SELECT EXISTS (SELECT 1 FROM accounts WHERE lower(account) = lower(?1))")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<bool, _>(0)?)
+    }
+
     /// Takes `account` away from `user` (their own account cannot be).
     /// Returns whether there was such a grant.
     pub async fn revoke(&self, user: &str, account: &str) -> anyhow::Result<bool> {

@@ -86,7 +86,7 @@ impl MessageLog {
 
     /// The bytes of messages in the log (as [`MessageLog::bytes`] counts them).
     pub(super) async fn count_bytes(pool: &SqlitePool) -> anyhow::Result<i64> {
-        Ok(sqlx::query("SELECT COALESCE(SUM(LENGTH(message)), 0) FROM message_log").fetch_one(pool).await?.try_get(0)?)
+        Ok(sqlx::query("SELECT COALESCE(SUM(LENGTH(CAST(message AS BLOB))), 0) FROM message_log").fetch_one(pool).await?.try_get(0)?)
     }
 
     /// About how many bytes of messages the log holds now.
@@ -211,7 +211,7 @@ impl MessageLog {
         let rows = sqlx::query(
             "DELETE FROM message_log WHERE id IN
                (SELECT id FROM message_log WHERE (?1 IS NULL OR at < ?1) ORDER BY id LIMIT ?2)
-             RETURNING LENGTH(message)",
+             RETURNING LENGTH(CAST(message AS BLOB))",
         )
         .bind(cutoff)
         .bind(RETENTION_BATCH)
@@ -264,11 +264,16 @@ pub fn redact_credentials(message: &str) -> Cow<'_, str> {
     }
     let mut out = String::with_capacity(message.len());
     let mut in_head = true;
+    // Inside a credentials header, which may continue on folded lines
+    // (RFC 3261 §7.3.1: a line starting with a space or tab).
+    let mut in_credentials = false;
     for line in message.split_inclusive('\n') {
         if in_head && line.trim_end_matches(['\r', '\n']).is_empty() {
             in_head = false;
         }
-        if in_head && has_credentials(line) {
+        let folded = line.starts_with([' ', '\t']);
+        in_credentials = in_head && (has_credentials(line) || (folded && in_credentials));
+        if in_credentials {
             out.push_str(&redact_response_param(line));
         } else {
             out.push_str(line);
@@ -362,7 +367,8 @@ mod tests {
         let message = "REGISTER sip:rollcall.local SIP/2.0\r\n\
             Authorization: Digest username=\"alice\", realm=\"rollcall.local\", nonce=\"n1\", \
             uri=\"sip:rollcall.local\", response=\"0123abcd\", algorithm=SHA-256, cnonce=\"c\", nc=00000001, qop=auth\r\n\
-            proxy-authorization: Digest response=fedc, username=\"alice\"\r\n\
+            proxy-authorization: Digest username=\"alice\",\r\n  response=\"fold3d\", nonce=\"n2\"\r\n\
+            Proxy-Authorization: Digest response=fedc, username=\"alice\"\r\n\
             Subject: response=keep\r\n\
             \r\n\
             Authorization: Digest response=\"body-is-not-a-header\"";

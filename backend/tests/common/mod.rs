@@ -127,6 +127,23 @@ impl Client {
         let (ws, response) =
             tokio_tungstenite::connect_async_tls_with_config(request, None, true, Some(connector)).await.expect("connects");
         assert_eq!(response.headers().get("sec-websocket-protocol").map(|v| v.as_bytes()), Some(&b"sip"[..]));
+        Client::over(ws, user)
+    }
+
+    /// Like [`Client::connect`] (plain `ws://` only), from another loopback
+    /// address (`127.0.0.2`, …): a second "host" for per-address limits.
+    pub async fn connect_from(url: &str, user: &str, local: std::net::Ipv4Addr) -> Client {
+        let mut request = url.into_client_request().expect("url");
+        request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static("sip"));
+        let authority = request.uri().authority().expect("host:port").as_str().to_string();
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.bind((local, 0).into()).expect("binds the local address");
+        let stream = socket.connect(authority.parse().expect("ip:port")).await.expect("connects");
+        let (ws, _) = tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(stream)).await.expect("upgrades");
+        Client::over(ws, user)
+    }
+
+    fn over(ws: Ws, user: &str) -> Client {
         Client {
             ws,
             user: user.to_string(),
