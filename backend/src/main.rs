@@ -309,6 +309,12 @@ struct TlsArgs {
     /// that per-address limits see the real client; repeat for more.
     #[arg(long = "trusted-proxy", value_name = "IP", env = "ROLLCALL_TRUSTED_PROXY", value_delimiter = ',')]
     trusted_proxies: Vec<std::net::IpAddr>,
+    /// TCP connections open at once on this listener…
+    #[arg(long, default_value_t = ListenerOptions::default().max_connections, env = "ROLLCALL_MAX_CONNECTIONS")]
+    max_connections: usize,
+    /// …and from one address (an IPv6 /64 counts as one; trusted proxies excepted).
+    #[arg(long, default_value_t = ListenerOptions::default().max_connections_per_ip, env = "ROLLCALL_MAX_TCP_PER_IP")]
+    max_tcp_per_ip: usize,
 }
 
 impl TlsArgs {
@@ -323,6 +329,8 @@ impl TlsArgs {
             handshake_timeout: timeout,
             header_read_timeout: timeout,
             trusted_proxies: Arc::new(self.trusted_proxies.clone()),
+            max_connections: self.max_connections,
+            max_connections_per_ip: self.max_tcp_per_ip,
         })
     }
 }
@@ -375,6 +383,12 @@ struct EdgeArgs {
     /// Seconds of silence (no frame, no pong) after which a WebSocket is closed.
     #[arg(long, default_value_t = 90, env = "ROLLCALL_WS_IDLE_S")]
     ws_idle_s: u64,
+    /// SIP messages per second one authenticated connection may send, on average…
+    #[arg(long, default_value_t = ConnectionLimits::default().authenticated_per_second, env = "ROLLCALL_USER_MESSAGE_RATE")]
+    user_message_rate: f64,
+    /// …and the burst allowed above that rate (the gateway is exempt).
+    #[arg(long, default_value_t = ConnectionLimits::default().authenticated_burst, env = "ROLLCALL_USER_MESSAGE_BURST")]
+    user_message_burst: f64,
     /// Presence subscriptions one user may hold at once.
     #[arg(long, default_value_t = ConnectionLimits::default().max_subscriptions_per_user, env = "ROLLCALL_MAX_SUBSCRIPTIONS_PER_USER")]
     max_subscriptions_per_user: usize,
@@ -402,6 +416,8 @@ impl EdgeArgs {
                 ping_interval: Duration::from_secs(self.ws_ping_s.max(1)),
                 idle_timeout: Duration::from_secs(self.ws_idle_s.max(1)),
                 max_subscriptions_per_user: self.max_subscriptions_per_user,
+                authenticated_per_second: self.user_message_rate,
+                authenticated_burst: self.user_message_burst,
                 ..ConnectionLimits::default()
             },
         })
@@ -614,11 +630,12 @@ async fn run_im_server(args: ImServerArgs) -> anyhow::Result<()> {
     let mut config = ImConfig::new(&args.common.domain);
     config.throttle = Arc::new(Throttle::new(edge.throttle.clone()));
     config.limits = edge.connection_limits.clone();
+    let gateway_aor = args.gateway_aor.unwrap_or_else(|| format!("sip:conference@{}", args.common.domain));
+    // The gateway carries everyone's answers and events: no message rate for it.
+    let gateway_user = gateway_aor.trim_start_matches("sip:").split('@').next().unwrap_or_default().to_string();
+    config.unmetered_users = vec![gateway_user];
     let im = ImServer::new(config, store);
-    let client = ClientConfig {
-        gateway_aor: args.gateway_aor.unwrap_or_else(|| format!("sip:conference@{}", args.common.domain)),
-        domain: args.common.domain,
-    };
+    let client = ClientConfig { gateway_aor, domain: args.common.domain };
     let listener = TcpListener::bind(args.http).await.with_context(|| format!("binding {}", args.http))?;
     let public = im_server::router(im).merge(web::router(&args.static_dir, client, web::Readiness::ready()));
     rollcall::edge::listener::spawn(listener, rollcall::edge::guard(public, &edge), edge.listener.clone());

@@ -145,6 +145,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     let mut im_config = ImConfig::new(&options.domain);
     im_config.throttle = Arc::new(Throttle::new(options.edge.throttle.clone()));
     im_config.limits = options.edge.connection_limits.clone();
+    im_config.unmetered_users = vec![GATEWAY_USER.to_string()];
     // One HTTP digest guard (nonces of its own, apart from SIP's) for the
     // phone panel and the address book / inbox API.
     let http_auth = Authenticator::new(

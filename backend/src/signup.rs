@@ -24,7 +24,7 @@ use axum::body::Bytes;
 use axum::Router;
 use serde::Deserialize;
 
-use crate::edge::rate::RateLimiter;
+use crate::edge::rate::{address_key, RateLimiter};
 use crate::http_digest::{json, json_error};
 use crate::pim;
 use crate::store::{valid_username, Store, User};
@@ -98,7 +98,7 @@ async fn sign_up(
     if !PASSWORD_LEN.contains(&request.password.chars().count()) {
         return json_error(StatusCode::BAD_REQUEST, "weak-password", "passwords are 8 to 128 characters");
     }
-    if let Err(wait) = signup.per_ip.take(&peer.ip()).and_then(|()| signup.overall.take(&())) {
+    if let Err(wait) = signup.per_ip.take(&address_key(peer.ip())).and_then(|()| signup.overall.take(&())) {
         tracing::warn!(ip = %peer.ip(), "sign-up refused: too many");
         let mut response = json_error(StatusCode::TOO_MANY_REQUESTS, "too-many-signups", "too many new accounts; try later");
         let seconds = wait.as_secs().clamp(1, 3600);

@@ -216,3 +216,54 @@ async fn half_open_and_slow_http_connections_are_closed() {
         }
     }
 }
+
+#[tokio::test]
+async fn tcp_connections_per_address_are_capped_before_http() {
+    use tokio::io::AsyncReadExt;
+    let server = TestServer::start_with(|o| {
+        o.edge.listener.max_connections_per_ip = 5;
+        o.edge.listener.header_read_timeout = Duration::from_secs(60);
+    })
+    .await;
+    // Five fit (an upgraded WebSocket, like the gateway's, counts against the
+    // WebSocket limits instead).
+    let mut open = Vec::new();
+    for _ in 0..5 {
+        open.push(tokio::net::TcpStream::connect(server.running.http).await.expect("connects"));
+    }
+    let mut extra = tokio::net::TcpStream::connect(server.running.http).await.expect("the kernel accepts");
+    let mut buf = [0u8; 16];
+    let read = tokio::time::timeout(PATIENCE, extra.read(&mut buf)).await.expect("closed at once");
+    assert!(matches!(read, Ok(0) | Err(_)), "the sixth is closed without a word");
+    // The admitted ones are still open (their header timeout is a minute).
+    let still = tokio::time::timeout(Duration::from_millis(300), open[0].read(&mut buf)).await;
+    assert!(still.is_err(), "still open: {still:?}");
+}
+
+#[tokio::test]
+async fn an_authenticated_user_is_held_to_a_message_rate_but_the_gateway_is_not() {
+    let limits = ConnectionLimits { authenticated_per_second: 0.0, authenticated_burst: 30.0, ..Default::default() };
+    let server = server_with(limits).await;
+    let mut alice = server.client("alice").await;
+    alice.register().await; // two messages: the second authenticated the connection
+    for n in 1..=30 {
+        alice.send_raw(&options(n, 0)).await;
+        assert_eq!(alice.recv_response().await.status_code.code(), 200, "within the burst");
+    }
+    for n in 31..=60 {
+        if alice.send_frame(Message::Text(options(n, 0).into())).await.is_err() {
+            break;
+        }
+    }
+    assert_eq!(alice.closed_with().await, Some(1008), "closed for flooding");
+    // Bob and carol start three conferences each (about 20 messages each);
+    // the gateway answers all six (over 30 messages) unmetered.
+    for user in ["bob", "carol"] {
+        let mut client = common::flow::signed_in(&server, user).await;
+        for n in 0..3 {
+            let mut seen = common::flow::Seen::default();
+            let phone = format!("+1425555{:04}", if user == "bob" { 210 + n } else { 220 + n });
+            common::flow::active_conference(&mut client, &mut seen, &phone).await;
+        }
+    }
+}

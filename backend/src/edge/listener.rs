@@ -4,8 +4,9 @@
 //! cannot hold a connection past: the TLS handshake and each request's
 //! headers must arrive within [`ListenerOptions`]' timeouts.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
@@ -15,6 +16,8 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
+
+use crate::edge::rate::address_key;
 
 /// How a listener treats each connection.
 #[derive(Debug, Clone)]
@@ -30,6 +33,13 @@ pub struct ListenerOptions {
     /// one of them is treated as coming from the address the proxy names,
     /// so that per-address limits see the real client.
     pub trusted_proxies: Arc<Vec<IpAddr>>,
+    /// Connections open at once, in all… (until they become WebSockets:
+    /// those are counted by the IM server's own limits,
+    /// [`crate::im_server::limits`]).
+    pub max_connections: usize,
+    /// …and from one address (trusted proxies excepted); a connection past
+    /// either is closed at once.
+    pub max_connections_per_ip: usize,
 }
 
 impl Default for ListenerOptions {
@@ -39,6 +49,8 @@ impl Default for ListenerOptions {
             handshake_timeout: Duration::from_secs(10),
             header_read_timeout: Duration::from_secs(10),
             trusted_proxies: Arc::default(),
+            max_connections: 10_000,
+            max_connections_per_ip: 256,
         }
     }
 }
@@ -54,10 +66,52 @@ impl ListenerOptions {
     }
 }
 
+/// Open connections, in all and by address.
+#[derive(Default)]
+struct Open {
+    total: usize,
+    by_address: HashMap<IpAddr, usize>,
+}
+
+/// One open connection's place in [`Open`]; given back on drop.
+struct Slot {
+    open: Arc<Mutex<Open>>,
+    key: IpAddr,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        open.total = open.total.saturating_sub(1);
+        if let Some(n) = open.by_address.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                open.by_address.remove(&self.key);
+            }
+        }
+    }
+}
+
+/// A slot for a connection from `peer`, or `None` past the limits.
+fn take_slot(open: &Arc<Mutex<Open>>, peer: IpAddr, options: &ListenerOptions) -> Option<Slot> {
+    let key = address_key(peer);
+    let exempt = options.trusted_proxies.contains(&peer);
+    let mut table = open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let from_here = table.by_address.get(&key).copied().unwrap_or(0);
+    if table.total >= options.max_connections || (!exempt && from_here >= options.max_connections_per_ip) {
+        return None;
+    }
+    table.total += 1;
+    *table.by_address.entry(key).or_insert(0) += 1;
+    Some(Slot { open: Arc::clone(open), key })
+}
+
 /// Serves `router` on `listener` in the background until the runtime ends.
 pub fn spawn(listener: TcpListener, router: Router, options: ListenerOptions) {
     let acceptor = options.tls.clone().map(TlsAcceptor::from);
+    let open = Arc::new(Mutex::new(Open::default()));
     tokio::spawn(async move {
+        let mut refused: u64 = 0;
         loop {
             let (tcp, peer) = match listener.accept().await {
                 Ok(accepted) => accepted,
@@ -68,8 +122,19 @@ pub fn spawn(listener: TcpListener, router: Router, options: ListenerOptions) {
                     continue;
                 }
             };
+            let Some(slot) = take_slot(&open, peer.ip(), &options) else {
+                refused += 1;
+                if refused.is_power_of_two() {
+                    tracing::warn!(%peer, refused, "connection refused: too many open");
+                }
+                drop(tcp);
+                continue;
+            };
             let (router, acceptor, options) = (router.clone(), acceptor.clone(), options.clone());
-            tokio::spawn(async move { connection(tcp, peer, router, acceptor, &options).await });
+            tokio::spawn(async move {
+                connection(tcp, peer, router, acceptor, &options).await;
+                drop(slot);
+            });
         }
     });
 }
@@ -134,6 +199,20 @@ mod tests {
         let mut h = hyper::HeaderMap::new();
         h.insert("x-forwarded-for", xff.parse().expect("value"));
         h
+    }
+
+    #[test]
+    fn connections_are_capped_per_address_and_in_all() {
+        let open = Arc::new(Mutex::new(Open::default()));
+        let options = ListenerOptions { max_connections: 3, max_connections_per_ip: 2, ..ListenerOptions::default() };
+        let (a, b): (IpAddr, IpAddr) = ("192.0.2.1".parse().expect("ip"), "192.0.2.2".parse().expect("ip"));
+        let first = take_slot(&open, a, &options).expect("first");
+        let _second = take_slot(&open, a, &options).expect("second");
+        assert!(take_slot(&open, a, &options).is_none(), "two per address");
+        let _third = take_slot(&open, b, &options).expect("another address");
+        assert!(take_slot(&open, "192.0.2.3".parse().expect("ip"), &options).is_none(), "three in all");
+        drop(first);
+        assert!(take_slot(&open, a, &options).is_some(), "a closed connection gives its slot back");
     }
 
     #[test]

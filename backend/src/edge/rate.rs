@@ -4,8 +4,24 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// The key per-address limits use for `ip`: IPv4 (also when written as
+/// IPv4-mapped IPv6) as it is, IPv6 by its /64 — one subscriber's network
+/// holds billions of addresses, so per-address limits on single IPv6
+/// addresses would limit nothing.
+pub fn address_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let mut segments = v6.segments();
+            segments[4..].fill(0);
+            IpAddr::V6(segments.into())
+        }
+        v4 => v4,
+    }
+}
 
 /// One key's allowance.
 #[derive(Debug, Clone, Copy)]
@@ -81,6 +97,15 @@ mod tests {
         let wait = limiter.take(&"alice").expect_err("the burst is spent");
         assert!(wait > Duration::from_millis(900) && wait <= Duration::from_secs(1), "{wait:?}");
         assert!(limiter.take(&"bob").is_ok(), "per key");
+    }
+
+    #[test]
+    fn addresses_are_keyed_by_host_for_ipv4_and_by_network_for_ipv6() {
+        let key = |s: &str| address_key(s.parse().expect("ip")).to_string();
+        assert_eq!(key("192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::");
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff::9"));
     }
 
     #[test]

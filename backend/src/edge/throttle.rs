@@ -23,6 +23,8 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::edge::rate::address_key;
+
 /// The allowance and the refusals. All are flags of `rollcall serve`.
 #[derive(Debug, Clone)]
 pub struct ThrottleConfig {
@@ -152,6 +154,7 @@ impl Throttle {
 
     /// `Some(how long)` while `user` or `ip` is refused.
     pub fn refused_for(&self, user: &str, ip: IpAddr) -> Option<Duration> {
+        let ip = address_key(ip);
         let now = Instant::now();
         let tables = self.tables();
         let key = (user.to_string(), ip);
@@ -164,6 +167,7 @@ impl Throttle {
     /// A user name that does not exist, from `ip`: counted for the address
     /// only, so that made-up names cannot fill the per-user table.
     pub fn failed_unknown(&self, ip: IpAddr) {
+        let ip = address_key(ip);
         let now = Instant::now();
         let mut tables = self.tables();
         tables.ips.fail(ip, now, &self.config);
@@ -173,6 +177,7 @@ impl Throttle {
 
     /// A wrong password for an existing user, from `ip`.
     pub fn failed(&self, user: &str, ip: IpAddr) {
+        let ip = address_key(ip);
         let now = Instant::now();
         let mut tables = self.tables();
         tables.users.fail(user.to_string(), now, &self.config);
@@ -187,6 +192,7 @@ impl Throttle {
     /// The right password from `ip`: the user's counter starts again, and
     /// `ip` is a known address of the user's ([`KNOWN_FOR`]).
     pub fn succeeded(&self, user: &str, ip: IpAddr) {
+        let ip = address_key(ip);
         let now = Instant::now();
         let mut tables = self.tables();
         tables.users.records.remove(user);

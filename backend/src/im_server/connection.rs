@@ -19,6 +19,7 @@ use tokio::time::{Duration, Instant};
 use tracing::{debug, info, warn, Instrument};
 
 use super::limits::{truncated_for_log, Admission};
+use crate::edge::rate::Bucket;
 use super::{handler, ImServer, Stats};
 use crate::store::Direction;
 
@@ -163,6 +164,8 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
         let mut last_heard = Instant::now();
         let mut garbage_in_a_row = 0;
         let mut rate_limited = 0;
+        // This connection's allowance once authenticated.
+        let mut bucket = Bucket::full(limits.authenticated_burst, std::time::Instant::now());
         let closing: Option<Closing> = loop {
             let frame = tokio::select! {
                 frame = stream.next() => frame,
@@ -211,6 +214,22 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
                     break Some((close_code::POLICY, "too many requests"));
                 }
                 continue;
+            }
+            if authenticated {
+                let metered = !conn.user().is_some_and(|u| server.config.unmetered_users.contains(&u));
+                let allowed = !metered
+                    || bucket
+                        .take(std::time::Instant::now(), limits.authenticated_per_second, limits.authenticated_burst)
+                        .is_ok();
+                if !allowed {
+                    Stats::count(&server.stats.dropped);
+                    rate_limited += 1;
+                    if rate_limited >= MAX_RATE_LIMITED {
+                        warn!(user = ?conn.user(), "closing: over the message rate");
+                        break Some((close_code::POLICY, "too many requests"));
+                    }
+                    continue;
+                }
             }
             // Strangers' messages, and anything over the SIP limit, are
             // logged in part: nobody fills the disk through the log.

@@ -13,13 +13,15 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::edge::rate::Bucket;
+use crate::edge::rate::{address_key, Bucket};
 
 /// The IM server's limits on connections and unauthenticated traffic.
 #[derive(Debug, Clone)]
 pub struct ConnectionLimits {
-    /// WebSocket connections open at once from one IP address.
+    /// WebSocket connections open at once from one IP address…
     pub max_connections_per_ip: usize,
+    /// …and in all.
+    pub max_connections: usize,
     /// A connection that has not authenticated a request within this time
     /// is closed.
     pub auth_timeout: Duration,
@@ -28,6 +30,12 @@ pub struct ConnectionLimits {
     pub unauthenticated_per_second: f64,
     /// …holding at most this many (the burst).
     pub unauthenticated_burst: f64,
+    /// Messages per second one authenticated connection may send, on
+    /// average (the log keeps them whole, so this bounds how fast one user
+    /// can fill it)…
+    pub authenticated_per_second: f64,
+    /// …with bursts of this many; beyond, they are dropped unlogged.
+    pub authenticated_burst: f64,
     /// Unauthenticated messages are logged up to this many bytes (and their
     /// length); so are messages over the SIP size limit.
     pub log_truncate_bytes: usize,
@@ -49,9 +57,13 @@ impl Default for ConnectionLimits {
     fn default() -> Self {
         ConnectionLimits {
             max_connections_per_ip: 50,
+            max_connections: 20_000,
             auth_timeout: Duration::from_secs(30),
             unauthenticated_per_second: 20.0,
             unauthenticated_burst: 100.0,
+            authenticated_per_second: 20.0,
+            // Above the most presence subscriptions a client makes at once.
+            authenticated_burst: 600.0,
             log_truncate_bytes: 2048,
             send_queue: 1024,
             ping_interval: Duration::from_secs(25),
@@ -77,6 +89,8 @@ struct Peer {
 pub struct Peers {
     limits: ConnectionLimits,
     table: Mutex<HashMap<IpAddr, Peer>>,
+    /// WebSockets open now.
+    open: std::sync::atomic::AtomicUsize,
 }
 
 /// Why a new connection was refused.
@@ -86,6 +100,8 @@ pub enum Refused {
     TooManyFromAddress,
     #[error("too many addresses connected")]
     TooManyAddresses,
+    #[error("too many connections")]
+    TooMany,
 }
 
 /// One admitted connection; dropping it gives the slot back.
@@ -100,12 +116,13 @@ impl Drop for Admission {
         if let Some(peer) = table.get_mut(&self.ip) {
             peer.connections = peer.connections.saturating_sub(1);
         }
+        self.peers.open.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
 impl Peers {
     pub fn new(limits: ConnectionLimits) -> Arc<Self> {
-        Arc::new(Peers { limits, table: Mutex::new(HashMap::new()) })
+        Arc::new(Peers { limits, table: Mutex::new(HashMap::new()), open: Default::default() })
     }
 
     pub fn limits(&self) -> &ConnectionLimits {
@@ -118,6 +135,7 @@ impl Peers {
 
     /// Admits one more connection from `ip`, or says why not.
     pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<Admission, Refused> {
+        let ip = address_key(ip);
         let now = Instant::now();
         let mut table = self.table();
         if !table.contains_key(&ip) && table.len() >= self.limits.max_tracked_addresses {
@@ -132,12 +150,17 @@ impl Peers {
         if peer.connections >= self.limits.max_connections_per_ip {
             return Err(Refused::TooManyFromAddress);
         }
+        if self.open.load(std::sync::atomic::Ordering::Relaxed) >= self.limits.max_connections {
+            return Err(Refused::TooMany);
+        }
         peer.connections += 1;
+        self.open.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(Admission { peers: Arc::clone(self), ip })
     }
 
     /// May `ip` send one more unauthenticated message now? Takes a token.
     pub fn take_unauthenticated(&self, ip: IpAddr) -> bool {
+        let ip = address_key(ip);
         let now = Instant::now();
         let mut table = self.table();
         let Some(peer) = table.get_mut(&ip) else { return false };

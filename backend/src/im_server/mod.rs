@@ -52,6 +52,9 @@ pub struct ImConfig {
     pub throttle: Arc<Throttle>,
     /// Connections and unauthenticated traffic ([`limits`]).
     pub limits: limits::ConnectionLimits,
+    /// Users whose connections the message rate does not apply to: the
+    /// gateway, which carries every user's answers and events.
+    pub unmetered_users: Vec<String>,
 }
 
 impl ImConfig {
@@ -64,6 +67,7 @@ impl ImConfig {
             max_expires: 3600,
             throttle: Arc::default(),
             limits: limits::ConnectionLimits::default(),
+            unmetered_users: Vec::new(),
         }
     }
 
@@ -157,7 +161,7 @@ async fn upgrade(
             tracing::warn!(%peer, %refused, "WebSocket refused");
             let status = match refused {
                 limits::Refused::TooManyFromAddress => StatusCode::TOO_MANY_REQUESTS,
-                limits::Refused::TooManyAddresses => StatusCode::SERVICE_UNAVAILABLE,
+                limits::Refused::TooManyAddresses | limits::Refused::TooMany => StatusCode::SERVICE_UNAVAILABLE,
             };
             return (status, [(axum::http::header::RETRY_AFTER, "30")], format!("{refused}\n")).into_response();
         }

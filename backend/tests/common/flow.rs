@@ -67,13 +67,14 @@ pub async fn active_conference(alice: &mut Client, seen: &mut Seen, initiator_ph
     alice
         .send_request(&Request::CreateConference(CreateConference {
             request_id: "create".into(),
-            account: "alice".into(),
+            account: String::new(), // the user's default account
             initiator: party("Alice", initiator_phone),
             participants: Vec::new(),
         }))
         .await;
-    let Reply::CreateConferenceResponse { conference_id, .. } = read_until(alice, seen, |_| true).await else {
-        panic!("the create response comes first")
+    let reply = read_until(alice, seen, |_| true).await;
+    let Reply::CreateConferenceResponse { conference_id, .. } = reply else {
+        panic!("the create response comes first, not {reply:?}")
     };
     read_until(alice, seen, is_conference(ConferenceState::Active)).await;
     let initiator = match &seen.events[1] {
