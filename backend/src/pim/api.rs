@@ -158,8 +158,10 @@ async fn calls(State(store): State<Store>, Extension(AuthAor(owner)): Extension<
     }
 }
 
-/// At most this many logged messages in one `GET /api/messages` answer.
+/// At most this many logged messages in one `GET /api/messages` answer…
 pub const MESSAGES_LIMIT: u32 = 200;
+/// …and about this many bytes of them.
+pub const MESSAGES_BYTES: usize = 1 << 20;
 
 #[derive(Deserialize)]
 struct MessagesQuery {
@@ -182,8 +184,16 @@ async fn messages(
     let conference = query.conference.filter(|c| !c.trim().is_empty());
     match store.message_log().of_user(&user, conference.as_deref(), query.before, limit).await {
         Ok(entries) => {
+            // At most about MESSAGES_BYTES of text per answer (always one
+            // message); the client pages on with `before`.
+            let mut total = 0;
             let messages = entries
                 .into_iter()
+                .take_while(|e| {
+                    let first = total == 0;
+                    total += e.message.len();
+                    first || total <= MESSAGES_BYTES
+                })
                 .map(|e| LoggedMessage { id: e.id, at: e.at, direction: e.direction, first_line: e.first_line, message: e.message })
                 .collect();
             json(StatusCode::OK, &LoggedMessages { messages })

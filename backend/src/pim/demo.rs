@@ -109,8 +109,11 @@ pub async fn seed_starter(store: &Store, user: &str) -> anyhow::Result<Vec<Strin
     if books.is_empty(&Book::Directory).await? {
         seed(store, &[]).await?;
     }
-    let number = || format!("+1206{:07}", u32::from_str_radix(&rollcall_shared::sip::random_hex(4), 16).unwrap_or(0) % 10_000_000);
-    let (work, mobile) = (number(), number());
+    let work = fresh_number(&books).await?;
+    let mut mobile = fresh_number(&books).await?;
+    while mobile == work {
+        mobile = fresh_number(&books).await?;
+    }
     let name = display_name(user);
     let own = entry(&name, &mail(user), &[(work.as_str(), Work), (mobile.as_str(), Mobile)]);
     books.add_user_entry(user, &own).await?;
@@ -125,6 +128,19 @@ pub async fn seed_starter(store: &Store, user: &str) -> anyhow::Result<Vec<Strin
         store.inbox().add(user, &email).await?;
     }
     Ok(vec![work, mobile])
+}
+
+/// A +1 206 number nobody in the directory has (the phone panel lets only
+/// its owner hold it).
+async fn fresh_number(books: &crate::store::AddressBooks) -> anyhow::Result<String> {
+    for _ in 0..20 {
+        let n = u32::from_str_radix(&rollcall_shared::sip::random_hex(4), 16).unwrap_or(0) % 10_000_000;
+        let number = format!("+1206{n:07}");
+        if !books.number_in_directory(&number).await? {
+            return Ok(number);
+        }
+    }
+    anyhow::bail!("no fresh number found")
 }
 
 /// "dora.novak" → "Dora Novak": a name to show until they have a real one.

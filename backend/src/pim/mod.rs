@@ -88,10 +88,10 @@ pub async fn add_eml(store: &Store, owner: &str, bytes: &[u8]) -> Result<i64, Pi
     let email = tokio::task::spawn_blocking(move || eml::parse(&bytes))
         .await
         .map_err(|e| PimError::Store(anyhow::anyhow!("e-mail parser stopped: {e}")))??;
-    if store.inbox().count(owner).await? >= limits::MAX_INBOX {
-        return Err(PimError::Quota(format!("your inbox holds {} e-mails, the most it may", limits::MAX_INBOX)));
+    match store.inbox().add_within(owner, &email, limits::MAX_INBOX).await? {
+        Some(id) => Ok(id),
+        None => Err(PimError::Quota(format!("your inbox holds {} e-mails, the most it may", limits::MAX_INBOX))),
     }
-    Ok(store.inbox().add(owner, &email).await?)
 }
 
 /// "Conference everyone" on e-mail `id` of `owner`: its sender and every

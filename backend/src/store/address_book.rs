@@ -174,6 +174,16 @@ impl AddressBooks {
         Ok(numbers)
     }
 
+    /// Is `number` anyone's in the directory?
+    pub async fn number_in_directory(&self, number: &str) -> anyhow::Result<bool> {
+        let quoted = format!("\"{number}\"");
+        let row = sqlx::query("SELECT EXISTS (SELECT 1 FROM address_entries WHERE owner IS NULL AND instr(phones, ?1) > 0)")
+            .bind(quoted)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.get::<bool, _>(0))
+    }
+
     /// Does `book` have any entry? (`--demo` seeds only empty books.)
     pub async fn is_empty(&self, book: &Book) -> anyhow::Result<bool> {
         let row = sqlx::query("SELECT COUNT(*) FROM address_entries WHERE owner IS ?1")

@@ -19,6 +19,28 @@ impl Inbox {
         Inbox { pool }
     }
 
+    /// Stores `email` in `owner`'s inbox unless it already holds `max`
+    /// e-mails (checked in the same statement, so concurrent uploads cannot
+    /// pass the limit together); its id, or `None` when full.
+    pub async fn add_within(&self, owner: &str, email: &Email, max: usize) -> anyhow::Result<Option<i64>> {
+        let result = sqlx::query(
+            "INSERT INTO inbox (owner, subject, sender, to_list, cc_list, sent_at, snippet, received_at)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE (SELECT COUNT(*) FROM inbox WHERE owner = ?1) < ?9",
+        )
+        .bind(owner)
+        .bind(&email.subject)
+        .bind(serde_json::to_string(&email.from)?)
+        .bind(serde_json::to_string(&email.to)?)
+        .bind(serde_json::to_string(&email.cc)?)
+        .bind(&email.date)
+        .bind(&email.snippet)
+        .bind(super::now_rfc3339())
+        .bind(max as i64)
+        .execute(&self.pool)
+        .await?;
+        Ok((result.rows_affected() == 1).then(|| result.last_insert_rowid()))
+    }
+
     /// Stores `email` in `owner`'s inbox; its id.
     pub async fn add(&self, owner: &str, email: &Email) -> anyhow::Result<i64> {
         let result = sqlx::query(
