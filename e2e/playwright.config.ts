@@ -10,6 +10,7 @@
 // (phone-panel.spec.ts, initiator-hangs-up.spec.ts), and the no-answer test
 // number gives up after the same 8 s (no-answer.spec.ts).
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS } from './tests/helpers';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,15 +42,7 @@ export default defineConfig({
       executablePath: '/usr/bin/chromium',
       // Without the networking flags Chromium keeps dialling Google's hosts,
       // which this machine's closed network refuses (DESIGN.md).
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: CHROMIUM_ARGS,
     },
   },
   webServer: external ? undefined : [
