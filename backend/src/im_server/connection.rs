@@ -44,6 +44,7 @@ mod close_code {
     pub const INVALID_DATA: u16 = 1007;
     pub const POLICY: u16 = 1008;
     pub const TOO_BIG: u16 = 1009;
+    pub const INTERNAL: u16 = 1011;
 }
 
 /// What other tasks hold to reach a connection.
@@ -57,8 +58,20 @@ pub struct Connection {
     user: Mutex<Option<String>>,
     /// Set as soon as the peer has gone, before its bindings are dropped.
     closed: AtomicBool,
-    /// Signalled when the peer stopped reading (its send queue is full).
-    overrun: Notify,
+    /// Signalled when the connection must end: the peer stopped reading
+    /// (its send queue is full), or a message for it could not be logged.
+    trouble: Notify,
+    /// Which of the two ([`Trouble`]), for the close frame.
+    trouble_kind: Mutex<Option<Trouble>>,
+}
+
+/// Why a connection is ended from outside its reader.
+#[derive(Debug, Clone, Copy)]
+enum Trouble {
+    /// The peer does not read what is sent to it.
+    Overrun,
+    /// A message to the peer could not be logged, so it was not sent.
+    Unlogged,
 }
 
 impl Connection {
@@ -71,6 +84,14 @@ impl Connection {
         self.closed.load(Ordering::SeqCst)
     }
 
+    /// Asks the reader to end the connection, for `why`.
+    fn end(&self, why: Trouble) {
+        if let Ok(mut kind) = self.trouble_kind.lock() {
+            kind.get_or_insert(why);
+        }
+        self.trouble.notify_one();
+    }
+
     pub fn set_user(&self, user: &str) {
         if let Ok(mut u) = self.user.lock() {
             *u = Some(user.to_string());
@@ -80,7 +101,11 @@ impl Connection {
     /// Logs `message` and queues it for sending. A closed connection is not
     /// an error here: the message is logged and dropped, and the relay
     /// answers for it (`relay::Relay::connection_closed`). A full queue
-    /// means the peer does not read: the connection is closed.
+    /// means the peer does not read: the connection is closed. A message
+    /// that cannot be logged is not sent, and the connection is closed
+    /// (PROTOCOL.md §1: nothing goes out unlogged, nothing is dropped
+    /// without a word — the peer sees the close, the relay answers its
+    /// forks).
     pub async fn send(&self, server: &ImServer, message: String) {
         let user = self.user();
         // Answers to strangers echo what they sent: logged in part, as that was.
@@ -90,7 +115,9 @@ impl Connection {
             Cow::Borrowed(message.as_str())
         };
         if let Err(e) = server.store.message_log().record(self.id, &self.peer, Direction::Out, user.as_deref(), &logged).await {
-            warn!(error = %e, "message log write failed; not sending");
+            warn!(error = %e, "message log write failed; not sending, closing the connection");
+            Stats::count(&server.stats.unlogged);
+            self.end(Trouble::Unlogged);
             return;
         }
         Stats::count(&server.stats.sent);
@@ -98,7 +125,7 @@ impl Connection {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(_)) => {
                 Stats::count(&server.stats.dropped);
-                self.overrun.notify_one();
+                self.end(Trouble::Overrun);
             }
             Err(mpsc::error::TrySendError::Closed(_)) => {}
         }
@@ -126,7 +153,8 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
             tx,
             user: Mutex::new(None),
             closed: AtomicBool::new(false),
-            overrun: Notify::new(),
+            trouble: Notify::new(),
+            trouble_kind: Mutex::new(None),
         });
         info!("connected");
 
@@ -169,9 +197,14 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
         let closing: Option<Closing> = loop {
             let frame = tokio::select! {
                 frame = stream.next() => frame,
-                () = conn.overrun.notified() => {
-                    warn!("closing: the peer does not read what is sent to it");
-                    break Some((close_code::POLICY, "send queue full"));
+                () = conn.trouble.notified() => {
+                    match conn.trouble_kind.lock().ok().and_then(|k| *k) {
+                        Some(Trouble::Unlogged) => break Some((close_code::INTERNAL, "message log unavailable")),
+                        _ => {
+                            warn!("closing: the peer does not read what is sent to it");
+                            break Some((close_code::POLICY, "send queue full"));
+                        }
+                    }
                 }
                 () = tokio::time::sleep_until(authenticate_by), if conn.user().is_none() => {
                     info!("closing: not authenticated in time");
@@ -240,7 +273,11 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
             };
             let user = conn.user();
             if let Err(e) = server.store.message_log().record(id, &conn.peer, Direction::In, user.as_deref(), &logged).await {
-                warn!(error = %e, "message log write failed; message not processed");
+                // Not acted on: a request is answered 500 (itself logged
+                // first, or the connection closes), anything else counted.
+                warn!(error = %e, "message log write failed; message refused");
+                Stats::count(&server.stats.unlogged);
+                handler::refuse_unlogged(&server, &conn, &text).await;
                 continue;
             }
             if handler::handle(&server, &conn, &text).await {

@@ -50,6 +50,18 @@ pub async fn handle(server: &Arc<ImServer>, conn: &Arc<Connection>, text: &str) 
     }
 }
 
+/// A message that could not be logged: a request gets `500 Server
+/// Internal Error`, and is not acted on; anything else is only counted.
+pub async fn refuse_unlogged(server: &ImServer, conn: &Connection, text: &str) {
+    match sip::parse(text) {
+        Ok(rsip::SipMessage::Request(req)) if req.method != rsip::Method::Ack => {
+            let retry = vec![sip::make_header("Retry-After", "5")];
+            reply(server, conn, &req, 500, Some("Server Internal Error (message log unavailable)"), retry).await
+        }
+        _ => Stats::count(&server.stats.dropped),
+    }
+}
+
 /// Sends a response formed from raw text, or counts the input as dropped.
 async fn send_or_count(server: &ImServer, conn: &Connection, answer: Option<String>) {
     match answer {

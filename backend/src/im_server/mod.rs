@@ -84,6 +84,8 @@ pub struct Stats {
     pub dropped: AtomicU64,
     pub received: AtomicU64,
     pub sent: AtomicU64,
+    /// Messages the message log refused: not acted on (in), not sent (out).
+    pub unlogged: AtomicU64,
 }
 
 impl Stats {
