@@ -11,7 +11,9 @@
 //! - [`reporting`]: the conference reporting web service (`POST /reporting`).
 //! - [`translate`]: client protocol ↔ conference web service protocol.
 //! - [`ordering`]: answers go out before the events they cause.
+//! - [`idempotency`]: a repeated `requestId` gets the first answer again.
 
+pub mod idempotency;
 mod ordering;
 pub mod reporting;
 mod translate;
@@ -27,6 +29,7 @@ use tracing::{info, warn, Instrument};
 pub use ordering::ConferenceGate;
 
 use crate::edge::rate::RateLimiter;
+use idempotency::Begin;
 use user_agent::{Inbound, Outgoing, UserAgent};
 use web_service::WebService;
 
@@ -79,6 +82,8 @@ pub struct Gateway {
     pub gate: Arc<ConferenceGate>,
     /// Requests per user ([`GatewayLimits`]).
     rate: RateLimiter<String>,
+    /// Answers by (user, requestId), for repeats.
+    replies: idempotency::Replies,
 }
 
 impl Gateway {
@@ -88,7 +93,12 @@ impl Gateway {
         let web_service = Arc::new(WebService::new(&config.conference_url, &config.conference_token)?);
         let (user_agent, mut inbound) = UserAgent::start(config.clone());
         let rate = RateLimiter::new(config.limits.requests_per_second, config.limits.request_burst, MAX_TRACKED_USERS);
-        let gateway = Arc::new(Gateway { user_agent, gate: Arc::new(ConferenceGate::default()), rate });
+        let gateway = Arc::new(Gateway {
+            user_agent,
+            gate: Arc::new(ConferenceGate::default()),
+            rate,
+            replies: idempotency::Replies::default(),
+        });
         let worker = Arc::clone(&gateway);
         tokio::spawn(async move {
             while let Some(message) = inbound.recv().await {
@@ -119,10 +129,29 @@ impl Gateway {
                 .with_request_id(Some(request.request_id().to_string()));
             return self.send(&owner, Reply::Fault(fault));
         }
+        let ticket = match self.replies.begin(&owner, request.request_id()) {
+            Begin::First(ticket) => ticket,
+            Begin::Repeat(reply) => {
+                info!(%owner, request_id = request.request_id(), "a repeated request: the first answer again");
+                return self.send(&owner, reply);
+            }
+            Begin::Running(mut first) => {
+                // Answered when the first one is (or never, if it is lost).
+                let reply = match first.wait_for(Option::is_some).await {
+                    Ok(reply) => reply.clone(),
+                    Err(_) => None,
+                };
+                if let Some(reply) = reply {
+                    self.send(&owner, reply);
+                }
+                return;
+            }
+        };
         let span = tracing::info_span!("request", %owner, request_id = request.request_id());
         // The conference's callbacks wait until the answer is queued (`ordering`).
         let hold = request.conference_id().map(|id| self.gate.hold(id));
         let reply = self.call(web_service, &request, &owner).instrument(span).await;
+        self.replies.finish(ticket, &reply);
         let created = match &reply {
             Reply::CreateConferenceResponse { conference_id, .. } => Some(conference_id.clone()),
             _ => None,

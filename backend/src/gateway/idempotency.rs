@@ -1,0 +1,138 @@
+//! Idempotent requests (issue "Nothing lost", point 3): a request repeated
+//! with the same `c:requestId` by the same user — a retry after a lost
+//! answer — gets the first one's answer again and changes nothing twice. A
+//! retried `CreateConference` never dials twice.
+//!
+//! The first request of a (user, requestId) pair runs; a repeat that comes
+//! while it runs waits for its answer; a repeat after it gets the answer
+//! remembered for [`REMEMBER_FOR`]. Answers that invite a retry
+//! (`c:BridgeUnavailable`, `c:RateLimited`) are not remembered. At most
+//! [`MAX_REMEMBERED`] pairs are kept, the oldest forgotten first. An empty
+//! `requestId` is never matched.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use rollcall_shared::soap::conference::Reply;
+use rollcall_shared::soap::FaultKind;
+use tokio::sync::watch;
+
+/// How long an answer is given again to a repeat.
+pub const REMEMBER_FOR: Duration = Duration::from_secs(10 * 60);
+/// Most (user, requestId) pairs remembered at once.
+pub const MAX_REMEMBERED: usize = 20_000;
+
+type Key = (String, String);
+
+enum Entry {
+    /// The first request is running; repeats wait on this.
+    Running(watch::Receiver<Option<Reply>>),
+    Answered { reply: Reply, at: Instant },
+}
+
+/// What to do with a request.
+pub enum Begin {
+    /// The first of its pair: run it, then [`Ticket::finish`].
+    First(Ticket),
+    /// A repeat of one that was answered: send this again.
+    Repeat(Reply),
+    /// A repeat of one still running: its answer, when it comes.
+    Running(watch::Receiver<Option<Reply>>),
+}
+
+/// The first request's duty: give its answer to the repeats.
+pub struct Ticket {
+    key: Option<Key>,
+    tx: watch::Sender<Option<Reply>>,
+}
+
+#[derive(Default)]
+pub struct Replies {
+    inner: Mutex<(HashMap<Key, Entry>, VecDeque<Key>)>,
+}
+
+impl Replies {
+    fn inner(&self) -> std::sync::MutexGuard<'_, (HashMap<Key, Entry>, VecDeque<Key>)> {
+        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A request of `user` with `request_id` arrives.
+    pub fn begin(&self, user: &str, request_id: &str) -> Begin {
+        let (tx, rx) = watch::channel(None);
+        if request_id.is_empty() {
+            return Begin::First(Ticket { key: None, tx });
+        }
+        let key = (user.to_string(), request_id.to_string());
+        let mut guard = self.inner();
+        let (entries, order) = &mut *guard;
+        let now = Instant::now();
+        while let Some(oldest) = order.front() {
+            let stale = match entries.get(oldest) {
+                Some(Entry::Answered { at, .. }) => now.duration_since(*at) >= REMEMBER_FOR,
+                Some(Entry::Running(_)) => false,
+                None => true,
+            };
+            if !stale && entries.len() < MAX_REMEMBERED {
+                break;
+            }
+            if let Some(oldest) = order.pop_front() {
+                entries.remove(&oldest);
+            }
+        }
+        match entries.get(&key) {
+            Some(Entry::Answered { reply, .. }) => return Begin::Repeat(reply.clone()),
+            Some(Entry::Running(rx)) => return Begin::Running(rx.clone()),
+            None => {}
+        }
+        entries.insert(key.clone(), Entry::Running(rx));
+        order.push_back(key.clone());
+        Begin::First(Ticket { key: Some(key), tx })
+    }
+
+    /// The first request's answer: remembered (unless it invites a retry)
+    /// and given to the repeats waiting for it.
+    pub fn finish(&self, ticket: Ticket, reply: &Reply) {
+        if let Some(key) = ticket.key {
+            let retry = matches!(reply, Reply::Fault(f) if matches!(f.kind, FaultKind::BridgeUnavailable | FaultKind::RateLimited));
+            let mut guard = self.inner();
+            if retry {
+                guard.0.remove(&key);
+            } else {
+                guard.0.insert(key, Entry::Answered { reply: reply.clone(), at: Instant::now() });
+            }
+        }
+        let _ = ticket.tx.send(Some(reply.clone()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rollcall_shared::soap::{ConferenceState, Fault};
+
+    fn created(id: &str) -> Reply {
+        Reply::CreateConferenceResponse { request_id: "r1".into(), conference_id: id.into(), state: ConferenceState::Creating }
+    }
+
+    #[tokio::test]
+    async fn a_repeat_gets_the_first_answer_whether_it_comes_during_or_after() {
+        let replies = Replies::default();
+        let Begin::First(ticket) = replies.begin("alice", "r1") else { panic!("first") };
+        let Begin::Running(mut waiting) = replies.begin("alice", "r1") else { panic!("running") };
+        assert!(matches!(replies.begin("bob", "r1"), Begin::First(_)), "per user");
+        replies.finish(ticket, &created("conf-1"));
+        waiting.changed().await.expect("answered");
+        assert_eq!(waiting.borrow().clone(), Some(created("conf-1")));
+        assert!(matches!(replies.begin("alice", "r1"), Begin::Repeat(r) if r == created("conf-1")));
+        assert!(matches!(replies.begin("alice", ""), Begin::First(_)), "no id, no matching");
+    }
+
+    #[test]
+    fn answers_that_invite_a_retry_are_not_remembered() {
+        let replies = Replies::default();
+        let Begin::First(ticket) = replies.begin("alice", "r2") else { panic!("first") };
+        replies.finish(ticket, &Reply::Fault(Fault::new(FaultKind::BridgeUnavailable, "down")));
+        assert!(matches!(replies.begin("alice", "r2"), Begin::First(_)), "tried again");
+    }
+}
