@@ -208,7 +208,7 @@ async fn run_calls(db: &str, limit: u32) -> anyhow::Result<()> {
             r.number,
             r.started_at,
             r.answered_at.as_deref().unwrap_or("-"),
-            r.ended_at,
+            r.ended_at.as_deref().unwrap_or("-"),
             r.final_state,
             r.cause.map_or_else(|| "-".to_string(), |c| c.to_string()),
         );

@@ -63,7 +63,7 @@ async fn an_empty_account_bills_the_default_and_grants_widen_the_choice() {
 
 /// Alice's conference billed to `account`, once it is active; its id.
 async fn active_conference_billing(alice: &mut common::Client, seen: &mut Seen, account: &str) -> String {
-    alice.send_request(&create("create", account)).await;
+    alice.send_request(&create(&format!("create-{account}"), account)).await;
     let Reply::CreateConferenceResponse { conference_id, .. } = read_until(alice, seen, |_| true).await else {
         panic!("created with account `{account}`")
     };

@@ -19,7 +19,8 @@ async fn calls(person: &mut Person, n: usize) -> Vec<Value> {
     loop {
         let body = person.ok(Method::GET, "/api/calls").await;
         let calls = body["calls"].as_array().cloned().unwrap_or_else(|| panic!("a list of calls: {body}"));
-        if calls.len() >= n {
+        // Records exist from the dial; wait until these legs have ended too.
+        if calls.len() >= n && calls.iter().all(|c| !c["ended_at"].is_null()) {
             return calls;
         }
         assert!(tokio::time::Instant::now() < deadline, "{n} calls in time, have {body}");
@@ -41,13 +42,13 @@ async fn a_user_sees_the_legs_of_their_own_conferences_only() {
         .iter()
         .map(|c| (c["participant_id"].as_str().unwrap_or_default(), c["final_state"].as_str().unwrap_or_default(), c["cause"].as_u64()))
         .collect();
-    // Newest first: the busy leg ended first, the initiator last.
+    // Newest first, by when they were dialled: the busy number last.
     assert_eq!(
         legs,
         [
-            (initiator.as_str(), "disconnected", Some(16)),
-            (participant.as_str(), "disconnected", Some(16)),
             (busy.as_str(), "busy", Some(17)),
+            (participant.as_str(), "disconnected", Some(16)),
+            (initiator.as_str(), "disconnected", Some(16)),
         ]
     );
     for call in &calls {
@@ -59,9 +60,9 @@ async fn a_user_sees_the_legs_of_their_own_conferences_only() {
         assert_eq!(keys, expected, "exactly these fields: {call}");
         assert!(call["started_at"].as_str() <= call["ended_at"].as_str(), "{call}");
     }
-    assert_eq!((calls[0]["number"].as_str(), calls[2]["number"].as_str()), (Some("+14255550100"), Some("+15005550002")));
-    assert!(calls[0]["answered_at"].as_str().is_some_and(|t| t.ends_with('Z')), "{}", calls[0]);
-    assert_eq!(calls[2]["answered_at"], Value::Null, "the busy leg was never answered");
+    assert_eq!((calls[2]["number"].as_str(), calls[0]["number"].as_str()), (Some("+14255550100"), Some("+15005550002")));
+    assert!(calls[2]["answered_at"].as_str().is_some_and(|t| t.ends_with('Z')), "{}", calls[2]);
+    assert_eq!(calls[0]["answered_at"], Value::Null, "the busy leg was never answered");
 
     // Bob has no records: alice's are not his.
     let mut bob = Person::new(&server, "bob");
@@ -73,4 +74,36 @@ async fn call_records_need_digest_credentials() {
     let server = TestServer::start().await;
     let response = reqwest::get(format!("http://{}/api/calls", server.running.http)).await.expect("answers");
     assert_eq!(response.status(), reqwest::StatusCode::UNAUTHORIZED);
+}
+
+/// A record exists from the moment a leg is dialled (issue "Nothing lost",
+/// point 5): a live call has its start on record, and its end is filled in
+/// when it ends — one row per leg, never two.
+#[tokio::test]
+async fn a_live_leg_is_on_record_from_its_dial() {
+    let server = TestServer::start().await;
+    let mut alice = signed_in(&server, "alice").await;
+    let mut seen = Seen::default();
+    let (conference_id, initiator) = common::flow::active_conference(&mut alice, &mut seen, "+14255550100").await;
+    let deadline = tokio::time::Instant::now() + common::PATIENCE;
+    let open = loop {
+        let records = server.running.store.call_records().recent(10).await.expect("records");
+        if let Some(r) = records.into_iter().find(|r| r.record.participant_id == initiator) {
+            break r.record;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the dialled leg has a record");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert_eq!((open.conference_id.as_str(), open.ended_at.as_deref(), open.final_state.as_str()), (conference_id.as_str(), None, "dialing"));
+
+    alice
+        .send_request(&rollcall_shared::soap::conference::Request::EndConference(rollcall_shared::soap::conference::EndConference {
+            request_id: "end".into(),
+            conference_id: conference_id.clone(),
+        }))
+        .await;
+    let mut api = Person::new(&server, "alice");
+    let calls = calls(&mut api, 1).await;
+    assert_eq!(calls.len(), 1, "completed in place, not written twice: {calls:#?}");
+    assert_eq!(calls[0]["final_state"], "disconnected");
 }

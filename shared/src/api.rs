@@ -113,7 +113,8 @@ pub struct CallLeg {
     pub number: String,
     pub started_at: String,
     pub answered_at: Option<String>,
-    pub ended_at: String,
+    /// `None` while the leg is live (or was, when the server stopped).
+    pub ended_at: Option<String>,
     /// The final participant state as on the SOAP wire (`disconnected`, `busy`, …).
     pub final_state: String,
     /// Q.850.

@@ -1,5 +1,7 @@
-//! Call records out of the conference service: when a call leg reaches its
-//! final state the service hands a [`CallRecord`] to a [`CallRecorder`].
+//! Call records out of the conference service: when a call leg is dialled,
+//! and again when it reaches its final state, the service hands a
+//! [`CallRecord`] to a [`CallRecorder`] — so a crash loses no record, only
+//! its end.
 //!
 //! The service decides under its lock, so a recorder must not block:
 //! [`StoreRecorder`] only queues the record for a writer task, which inserts
@@ -15,23 +17,39 @@ use crate::store::CallRecords;
 
 /// Where the conference service sends the record of each finished leg.
 pub trait CallRecorder: Send + Sync {
-    /// Takes one record. Must not block: the service holds its lock.
+    /// Takes the record of a leg that ended. Must not block: the service
+    /// holds its lock.
     fn record(&self, record: CallRecord);
+
+    /// Takes the record of a leg just dialled (no end yet). Must not block.
+    fn dialled(&self, record: CallRecord) {
+        let _ = record;
+    }
+}
+
+/// What the writer does with a record.
+enum Job {
+    Open(CallRecord),
+    Complete(CallRecord),
 }
 
 /// Writes call records to the store in the background, in order.
 pub struct StoreRecorder {
-    queue: mpsc::UnboundedSender<CallRecord>,
+    queue: mpsc::UnboundedSender<Job>,
 }
 
 impl StoreRecorder {
     /// A recorder writing to `records`; its writer task runs on `runtime`
     /// until the recorder is dropped.
     pub fn spawn(records: CallRecords, runtime: &Handle) -> Self {
-        let (queue, mut pending) = mpsc::unbounded_channel::<CallRecord>();
+        let (queue, mut pending) = mpsc::unbounded_channel::<Job>();
         runtime.spawn(async move {
-            while let Some(record) = pending.recv().await {
-                if let Err(error) = records.insert(&record).await {
+            while let Some(job) = pending.recv().await {
+                let (written, record) = match job {
+                    Job::Open(record) => (records.insert(&record).await, record),
+                    Job::Complete(record) => (records.complete(&record).await, record),
+                };
+                if let Err(error) = written {
                     tracing::error!(
                         error = format!("{error:#}"),
                         conference = %record.conference_id,
@@ -47,7 +65,13 @@ impl StoreRecorder {
 
 impl CallRecorder for StoreRecorder {
     fn record(&self, record: CallRecord) {
-        if self.queue.send(record).is_err() {
+        if self.queue.send(Job::Complete(record)).is_err() {
+            tracing::error!("the call record writer has stopped; a record is lost");
+        }
+    }
+
+    fn dialled(&self, record: CallRecord) {
+        if self.queue.send(Job::Open(record)).is_err() {
             tracing::error!("the call record writer has stopped; a record is lost");
         }
     }
@@ -71,7 +95,7 @@ mod tests {
                 number: "+14255550100".into(),
                 started_at: "2026-01-01T10:00:00.000Z".into(),
                 answered_at: None,
-                ended_at: "2026-01-01T10:00:09.000Z".into(),
+                ended_at: Some("2026-01-01T10:00:09.000Z".into()),
                 final_state: "no-answer".into(),
                 cause: Some(19),
             });

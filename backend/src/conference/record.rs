@@ -146,9 +146,27 @@ impl Conference {
             number: leg.party.phone.clone(),
             started_at: rfc3339(started),
             answered_at: leg.answered_at.map(rfc3339),
-            ended_at: now_rfc3339(),
+            ended_at: Some(now_rfc3339()),
             final_state: state.as_str().to_string(),
             cause: cause.map(|c| c.0),
+        })
+    }
+
+    /// The record of leg `index` as it is dialled: its start, no end yet.
+    pub fn dial_record(&self, index: usize) -> Option<CallRecord> {
+        let leg = self.legs.get(index)?;
+        let started = leg.dialed_at?;
+        Some(CallRecord {
+            account: self.account.clone(),
+            owner: self.owner.clone(),
+            conference_id: self.id.clone(),
+            participant_id: leg.participant_id.clone(),
+            number: leg.party.phone.clone(),
+            started_at: humantime::format_rfc3339_millis(started).to_string(),
+            answered_at: None,
+            ended_at: None,
+            final_state: rollcall_shared::soap::ParticipantState::Dialing.as_str().to_string(),
+            cause: None,
         })
     }
 
@@ -324,7 +342,7 @@ mod tests {
             ("acct", "conf-1", "p-1", "+14255550100")
         );
         assert_eq!((record.final_state.as_str(), record.cause), ("disconnected", Some(16)));
-        assert!(record.answered_at.is_some() && record.started_at <= record.ended_at);
+        assert!(record.answered_at.is_some() && Some(record.started_at.clone()) <= record.ended_at);
         conf.apply_leg(1, LegInput::Release).expect("release a pending leg");
         assert_eq!(conf.call_record(1), None, "never dialled, never billed");
         assert_eq!(conf.call_record(7), None);

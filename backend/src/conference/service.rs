@@ -541,11 +541,18 @@ impl ConferenceService {
     /// ended leaves its call record. Refused inputs (late or duplicate
     /// bridge events) are logged and ignored.
     fn step(&self, conf: &mut Conference, index: usize, input: LegInput) -> bool {
+        let input_kind = if matches!(input, LegInput::Dial) { InputKind::Dial } else { InputKind::Other };
         match conf.apply_leg(index, input) {
             Ok(notification) => {
                 self.reporter.report(&conf.id, notification);
-                if let (Some(recorder), Some(record)) = (&self.config.call_records, conf.call_record(index)) {
-                    recorder.record(record);
+                if let Some(recorder) = &self.config.call_records {
+                    if matches!(input_kind, InputKind::Dial) {
+                        if let Some(record) = conf.dial_record(index) {
+                            recorder.dialled(record);
+                        }
+                    } else if let Some(record) = conf.call_record(index) {
+                        recorder.record(record);
+                    }
                 }
                 self.watch_idle(conf);
                 true
@@ -689,6 +696,12 @@ fn owned<'a>(
 }
 
 /// Forgets conferences terminated longer ago than [`TERMINATED_RETENTION`].
+/// Whether a leg input starts a call (and so its call record).
+enum InputKind {
+    Dial,
+    Other,
+}
+
 fn forget_old(conferences: &mut HashMap<String, Conference>) {
     conferences.retain(|_, c| c.ended_at.is_none_or(|ended| ended.elapsed() < TERMINATED_RETENTION));
 }

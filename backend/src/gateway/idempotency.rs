@@ -5,7 +5,9 @@
 //!
 //! The first request of a (user, requestId) pair runs; a repeat that comes
 //! while it runs waits for its answer; a repeat after it gets the answer
-//! remembered for [`REMEMBER_FOR`]. Answers that invite a retry
+//! remembered for [`REMEMBER_FOR`]. A *different* request under a
+//! requestId already used is a client's mistake, refused with
+//! `c:InvalidRequest` rather than answered as if it were the first. Answers that invite a retry
 //! (`c:BridgeUnavailable`, `c:RateLimited`) are not remembered. At most
 //! [`MAX_REMEMBERED`] pairs are kept, the oldest forgotten first. An empty
 //! `requestId` is never matched.
@@ -27,8 +29,16 @@ type Key = (String, String);
 
 enum Entry {
     /// The first request is running; repeats wait on this.
-    Running(watch::Receiver<Option<Reply>>),
-    Answered { reply: Reply, at: Instant },
+    Running { body: u64, answer: watch::Receiver<Option<Reply>> },
+    Answered { body: u64, reply: Reply, at: Instant },
+}
+
+impl Entry {
+    fn body(&self) -> u64 {
+        match self {
+            Entry::Running { body, .. } | Entry::Answered { body, .. } => *body,
+        }
+    }
 }
 
 /// What to do with a request.
@@ -39,11 +49,14 @@ pub enum Begin {
     Repeat(Reply),
     /// A repeat of one still running: its answer, when it comes.
     Running(watch::Receiver<Option<Reply>>),
+    /// Another request under a requestId already used.
+    Reused,
 }
 
 /// The first request's duty: give its answer to the repeats.
 pub struct Ticket {
     key: Option<Key>,
+    body: u64,
     tx: watch::Sender<Option<Reply>>,
 }
 
@@ -57,11 +70,12 @@ impl Replies {
         self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// A request of `user` with `request_id` arrives.
-    pub fn begin(&self, user: &str, request_id: &str) -> Begin {
+    /// A request of `user` with `request_id` arrives; `body` tells one
+    /// request from another (a hash of what it asks).
+    pub fn begin(&self, user: &str, request_id: &str, body: u64) -> Begin {
         let (tx, rx) = watch::channel(None);
         if request_id.is_empty() {
-            return Begin::First(Ticket { key: None, tx });
+            return Begin::First(Ticket { key: None, body, tx });
         }
         let key = (user.to_string(), request_id.to_string());
         let mut guard = self.inner();
@@ -70,7 +84,7 @@ impl Replies {
         while let Some(oldest) = order.front() {
             let stale = match entries.get(oldest) {
                 Some(Entry::Answered { at, .. }) => now.duration_since(*at) >= REMEMBER_FOR,
-                Some(Entry::Running(_)) => false,
+                Some(Entry::Running { .. }) => false,
                 None => true,
             };
             if !stale && entries.len() < MAX_REMEMBERED {
@@ -81,13 +95,14 @@ impl Replies {
             }
         }
         match entries.get(&key) {
+            Some(entry) if entry.body() != body => return Begin::Reused,
             Some(Entry::Answered { reply, .. }) => return Begin::Repeat(reply.clone()),
-            Some(Entry::Running(rx)) => return Begin::Running(rx.clone()),
+            Some(Entry::Running { answer, .. }) => return Begin::Running(answer.clone()),
             None => {}
         }
-        entries.insert(key.clone(), Entry::Running(rx));
+        entries.insert(key.clone(), Entry::Running { body, answer: rx });
         order.push_back(key.clone());
-        Begin::First(Ticket { key: Some(key), tx })
+        Begin::First(Ticket { key: Some(key), body, tx })
     }
 
     /// The first request's answer: remembered (unless it invites a retry)
@@ -99,7 +114,7 @@ impl Replies {
             if retry {
                 guard.0.remove(&key);
             } else {
-                guard.0.insert(key, Entry::Answered { reply: reply.clone(), at: Instant::now() });
+                guard.0.insert(key, Entry::Answered { body: ticket.body, reply: reply.clone(), at: Instant::now() });
             }
         }
         let _ = ticket.tx.send(Some(reply.clone()));
@@ -118,21 +133,22 @@ mod tests {
     #[tokio::test]
     async fn a_repeat_gets_the_first_answer_whether_it_comes_during_or_after() {
         let replies = Replies::default();
-        let Begin::First(ticket) = replies.begin("alice", "r1") else { panic!("first") };
-        let Begin::Running(mut waiting) = replies.begin("alice", "r1") else { panic!("running") };
-        assert!(matches!(replies.begin("bob", "r1"), Begin::First(_)), "per user");
+        let Begin::First(ticket) = replies.begin("alice", "r1", 1) else { panic!("first") };
+        let Begin::Running(mut waiting) = replies.begin("alice", "r1", 1) else { panic!("running") };
+        assert!(matches!(replies.begin("bob", "r1", 1), Begin::First(_)), "per user");
         replies.finish(ticket, &created("conf-1"));
         waiting.changed().await.expect("answered");
         assert_eq!(waiting.borrow().clone(), Some(created("conf-1")));
-        assert!(matches!(replies.begin("alice", "r1"), Begin::Repeat(r) if r == created("conf-1")));
-        assert!(matches!(replies.begin("alice", ""), Begin::First(_)), "no id, no matching");
+        assert!(matches!(replies.begin("alice", "r1", 1), Begin::Repeat(r) if r == created("conf-1")));
+        assert!(matches!(replies.begin("alice", "", 1), Begin::First(_)), "no id, no matching");
+        assert!(matches!(replies.begin("alice", "r1", 2), Begin::Reused), "another request, the same id");
     }
 
     #[test]
     fn answers_that_invite_a_retry_are_not_remembered() {
         let replies = Replies::default();
-        let Begin::First(ticket) = replies.begin("alice", "r2") else { panic!("first") };
+        let Begin::First(ticket) = replies.begin("alice", "r2", 1) else { panic!("first") };
         replies.finish(ticket, &Reply::Fault(Fault::new(FaultKind::BridgeUnavailable, "down")));
-        assert!(matches!(replies.begin("alice", "r2"), Begin::First(_)), "tried again");
+        assert!(matches!(replies.begin("alice", "r2", 1), Begin::First(_)), "tried again");
     }
 }

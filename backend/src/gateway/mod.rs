@@ -129,11 +129,22 @@ impl Gateway {
                 .with_request_id(Some(request.request_id().to_string()));
             return self.send(&owner, Reply::Fault(fault));
         }
-        let ticket = match self.replies.begin(&owner, request.request_id()) {
+        let body = {
+            use std::hash::{Hash, Hasher};
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            message.body.hash(&mut hasher);
+            hasher.finish()
+        };
+        let ticket = match self.replies.begin(&owner, request.request_id(), body) {
             Begin::First(ticket) => ticket,
             Begin::Repeat(reply) => {
                 info!(%owner, request_id = request.request_id(), "a repeated request: the first answer again");
                 return self.send(&owner, reply);
+            }
+            Begin::Reused => {
+                let fault = Fault::new(FaultKind::InvalidRequest, "this requestId was used for another request; make a new one")
+                    .with_request_id(Some(request.request_id().to_string()));
+                return self.send(&owner, Reply::Fault(fault));
             }
             Begin::Running(mut first) => {
                 // Answered when the first one is (or never, if it is lost).

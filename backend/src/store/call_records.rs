@@ -1,7 +1,9 @@
 //! The `call_records` table: one row per call leg, the seed's billing data.
 //!
-//! The conference service produces a [`CallRecord`] when a leg reaches its
-//! final state (`conference::billing` hands it here without blocking);
+//! The conference service writes a [`CallRecord`] when a leg is dialled —
+//! `ended_at` empty, `final_state` `dialing` — and completes it when the leg
+//! reaches its final state (`conference::billing` hands both here without
+//! blocking), so a crash leaves the record with its start;
 //! `rollcall calls` reads them back, and `GET /api/calls` a user's own
 //! (by owner, through the `call_records_owner` index).
 
@@ -22,9 +24,11 @@ pub struct CallRecord {
     pub started_at: String,
     /// RFC 3339: when it was answered, if it ever was.
     pub answered_at: Option<String>,
-    /// RFC 3339: when it reached its final state.
-    pub ended_at: String,
-    /// The final participant state as on the wire (`disconnected`, `busy`, …).
+    /// RFC 3339: when it reached its final state; `None` while it is live
+    /// (or was, when the process stopped).
+    pub ended_at: Option<String>,
+    /// The final participant state as on the wire (`disconnected`, `busy`,
+    /// …); `dialing` until the leg ends.
     pub final_state: String,
     /// The Q.850 cause of the final state.
     pub cause: Option<u16>,
@@ -66,6 +70,28 @@ impl CallRecords {
         .bind(r.cause.map(i64::from))
         .execute(&self.pool)
         .await?;
+        Ok(())
+    }
+
+    /// Completes the open record of `r`'s leg (dialled, not ended) with its
+    /// end; inserts `r` whole when there is none (its start was lost).
+    pub async fn complete(&self, r: &CallRecord) -> anyhow::Result<()> {
+        let done = sqlx::query(
+            "UPDATE call_records SET answered_at = ?1, ended_at = ?2, final_state = ?3, cause = ?4
+             WHERE id = (SELECT id FROM call_records WHERE conference_id = ?5 AND participant_id = ?6 AND ended_at IS NULL
+                         ORDER BY id DESC LIMIT 1)",
+        )
+        .bind(&r.answered_at)
+        .bind(&r.ended_at)
+        .bind(&r.final_state)
+        .bind(r.cause.map(i64::from))
+        .bind(&r.conference_id)
+        .bind(&r.participant_id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            self.insert(r).await?;
+        }
         Ok(())
     }
 
@@ -134,7 +160,7 @@ mod tests {
             number: "+14255550100".into(),
             started_at: "2026-01-01T10:00:00.000Z".into(),
             answered_at: answered.then(|| "2026-01-01T10:00:01.000Z".to_string()),
-            ended_at: "2026-01-01T10:05:00.000Z".into(),
+            ended_at: Some("2026-01-01T10:05:00.000Z".into()),
             final_state: if answered { "disconnected" } else { "busy" }.into(),
             cause: Some(if answered { 16 } else { 17 }),
         }

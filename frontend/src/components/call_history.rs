@@ -47,7 +47,7 @@ pub fn CallHistory(client: Client) -> impl IntoView {
                                     <td data-testid="call-number">{leg.number.clone()}</td>
                                     <td>{short_time(&leg.started_at)}</td>
                                     <td>{leg.answered_at.as_deref().map(short_time).unwrap_or_else(|| "—".into())}</td>
-                                    <td>{short_time(&leg.ended_at)}</td>
+                                    <td>{leg.ended_at.as_deref().map(short_time).unwrap_or_else(|| "—".into())}</td>
                                     <td data-testid="call-outcome">{outcome(leg)}</td>
                                     <td class="conference-id" data-testid="call-conference">{leg.conference_id.clone()}</td>
                                 </tr>
@@ -89,7 +89,7 @@ mod tests {
             number: "+15005550002".into(),
             started_at: String::new(),
             answered_at: None,
-            ended_at: String::new(),
+            ended_at: None,
             final_state: "busy".into(),
             cause: Some(17),
         };
