@@ -321,6 +321,7 @@ impl TlsArgs {
             trusted_proxies: Arc::new(self.trusted_proxies.clone()),
             max_connections: self.max_connections,
             max_connections_per_ip: self.max_tcp_per_ip,
+            ..ListenerOptions::default()
         })
     }
 }

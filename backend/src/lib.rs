@@ -31,6 +31,7 @@ pub mod http_digest;
 pub mod im_server;
 pub mod operator_file;
 pub mod pim;
+pub mod shutdown;
 pub mod signing;
 pub mod signup;
 pub mod serve;

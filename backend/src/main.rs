@@ -100,7 +100,9 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     for (name, password) in &demo_users {
         println!("  demo user {name:<6} password {password}   (sip:{name}@{})", args.common.domain);
     }
-    wait_for_shutdown().await
+    rollcall::shutdown::signal().await;
+    running.stop().await;
+    Ok(())
 }
 
 async fn run_im_server(args: ImServerArgs) -> anyhow::Result<()> {
@@ -114,13 +116,14 @@ async fn run_im_server(args: ImServerArgs) -> anyhow::Result<()> {
     // The gateway carries everyone's answers and events: no message rate for it.
     let gateway_user = gateway_aor.trim_start_matches("sip:").split('@').next().unwrap_or_default().to_string();
     config.unmetered_users = vec![gateway_user];
-    let im = ImServer::new(config, store);
+    config.shutdown = edge.listener.shutdown.clone();
+    let im = ImServer::new(config, store.clone());
     let client = ClientConfig { gateway_aor, domain: args.common.domain };
     let listener = TcpListener::bind(args.http).await.with_context(|| format!("binding {}", args.http))?;
     let public = im_server::router(im).merge(web::router(&args.static_dir, client, web::Readiness::ready()));
     rollcall::edge::listener::spawn(listener, rollcall::edge::guard(public, &edge), edge.listener.clone());
     println!("IM server listening on {}", args.http);
-    wait_for_shutdown().await
+    stop_on_signal(&edge.listener.shutdown, Some(&store)).await
 }
 
 async fn run_gateway(args: GatewayArgs) -> anyhow::Result<()> {
@@ -136,9 +139,10 @@ async fn run_gateway(args: GatewayArgs) -> anyhow::Result<()> {
         limits: args.limits.gateway(),
     })?;
     let listener = TcpListener::bind(args.reporting).await.with_context(|| format!("binding {}", args.reporting))?;
-    rollcall::edge::listener::spawn(listener, gateway::reporting::router(gateway, signing_key), args.tls.listener()?);
+    let options = args.tls.listener()?;
+    rollcall::edge::listener::spawn(listener, gateway::reporting::router(gateway, signing_key), options.clone());
     println!("gateway started; reporting web service on {}", args.reporting);
-    wait_for_shutdown().await
+    stop_on_signal(&options.shutdown, None).await
 }
 
 async fn run_conference_service(args: ConferenceArgs) -> anyhow::Result<()> {
@@ -164,9 +168,10 @@ async fn run_conference_service(args: ConferenceArgs) -> anyhow::Result<()> {
         args.timing.delays(),
     )?;
     let listener = TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
-    rollcall::edge::listener::spawn(listener, conference::router(service), args.tls.listener()?);
+    let options = args.tls.listener()?;
+    rollcall::edge::listener::spawn(listener, conference::router(service), options.clone());
     println!("conference web service on http://{}/conference (WSDL at ?wsdl)", args.listen);
-    wait_for_shutdown().await
+    stop_on_signal(&options.shutdown, store.as_ref()).await
 }
 
 async fn run_user(command: UserCommand) -> anyhow::Result<()> {
@@ -234,10 +239,17 @@ async fn run_bridge_crash(conference_id: &str, conference_url: &str, token: &str
     Ok(())
 }
 
-async fn wait_for_shutdown() -> anyhow::Result<()> {
-    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
-    // Give in-flight responses a moment; everything else ends with the runtime.
-    tokio::time::sleep(Duration::from_millis(50)).await;
+/// A standalone part's end: on SIGTERM or Ctrl-C, stop accepting, give the
+/// requests in hand and the close frames a moment, then checkpoint and
+/// close the database.
+async fn stop_on_signal(shutdown: &rollcall::shutdown::Shutdown, store: Option<&Store>) -> anyhow::Result<()> {
+    rollcall::shutdown::signal().await;
+    tracing::info!("shutting down");
+    shutdown.begin();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    if let Some(store) = store {
+        store.close().await;
+    }
     Ok(())
 }
 

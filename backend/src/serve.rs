@@ -21,6 +21,7 @@ use crate::conference::{self, ConferenceConfig, ConferenceService, StoreRecorder
 use crate::digest_auth::Authenticator;
 use crate::edge::throttle::Throttle;
 use crate::edge::listener::ListenerOptions;
+use crate::shutdown::Shutdown;
 use crate::edge::{self, EdgeOptions};
 use crate::gateway::{self, Gateway, GatewayConfig, GatewayLimits};
 use crate::http_digest::HttpDigest;
@@ -86,6 +87,30 @@ pub struct Running {
     /// The simulated telephone network, whose phone panel is served on the
     /// public port under `/pstn/`.
     pub simulator: Simulator,
+    /// Begun by [`Running::stop`].
+    pub shutdown: Shutdown,
+    recorder: Arc<StoreRecorder>,
+}
+
+/// How long a shutdown waits for WebSockets to close.
+const CLOSE_LIMIT: Duration = Duration::from_secs(3);
+
+impl Running {
+    /// Stops every part, in order: the listeners stop accepting and finish
+    /// the requests in hand, WebSockets (the gateway's too) are closed with
+    /// 1001, the call records still queued are written, and the database
+    /// is checkpointed and closed. Bounded: a few seconds at most.
+    pub async fn stop(&self) {
+        info!("shutting down");
+        self.shutdown.begin();
+        let deadline = tokio::time::Instant::now() + CLOSE_LIMIT;
+        while self.im.peers.open() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let _ = tokio::time::timeout(CLOSE_LIMIT, self.recorder.flush()).await;
+        self.store.close().await;
+        info!("stopped");
+    }
 }
 
 /// Binds every socket, seeds users, starts every part.
@@ -118,7 +143,10 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     let signing_key = random_hex(32).into_bytes();
 
     // Conference web service + simulated PSTN, writing call records to the store.
-    let recorder = StoreRecorder::spawn(store.call_records(), &tokio::runtime::Handle::current());
+    let recorder = Arc::new(StoreRecorder::spawn(store.call_records(), &tokio::runtime::Handle::current()));
+    let shutdown = options.edge.listener.shutdown.clone();
+    // The private listeners stop with the public one.
+    let private = ListenerOptions { shutdown: shutdown.clone(), ..ListenerOptions::plain() };
     let (simulator, bridge_events) = Simulator::channel(options.delays);
     let service = ConferenceService::new(
         ConferenceConfig {
@@ -128,13 +156,13 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
             max_participants: options.max_participants,
             max_live_per_owner: options.max_live_per_owner,
             inactivity_timeout: options.inactivity_timeout,
-            call_records: Some(Arc::new(recorder)),
+            call_records: Some(Arc::clone(&recorder) as Arc<dyn conference::CallRecorder>),
             accounts: Some(store.accounts()),
         },
         Arc::new(simulator.clone()),
         bridge_events,
     )?;
-    spawn_http(conference_listener, conference::router(Arc::clone(&service)));
+    edge::listener::spawn(conference_listener, conference::router(Arc::clone(&service)), private.clone());
     // For `rollcall bridge crash` on this machine (the port and token are private).
     OperatorFile { conference_url: conference_url.clone(), token: token.clone() }
         .write(&options.db)
@@ -146,6 +174,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     im_config.throttle = Arc::new(Throttle::new(options.edge.throttle.clone()));
     im_config.limits = options.edge.connection_limits.clone();
     im_config.unmetered_users = vec![GATEWAY_USER.to_string()];
+    im_config.shutdown = shutdown.clone();
     // One HTTP digest guard (nonces of its own, apart from SIP's) for the
     // phone panel and the address book / inbox API.
     let http_auth = Authenticator::new(
@@ -184,7 +213,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     let im_url = if options.edge.listener.tls.is_some() {
         let internal = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let url = format!("ws://{}/sip", internal.local_addr()?);
-        spawn_http(internal, im_server::router(Arc::clone(&im)));
+        edge::listener::spawn(internal, im_server::router(Arc::clone(&im)), private.clone());
         url
     } else {
         let loopback = if http.ip().is_unspecified() { IpAddr::V4(Ipv4Addr::LOCALHOST) } else { http.ip() };
@@ -200,7 +229,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         signing_key: signing_key.clone(),
         limits: options.gateway_limits.clone(),
     })?;
-    spawn_http(reporting_listener, gateway::reporting::router(Arc::clone(&gateway), signing_key.clone()));
+    edge::listener::spawn(reporting_listener, gateway::reporting::router(Arc::clone(&gateway), signing_key.clone()), private);
 
     // Ready once the gateway can take requests; until then the browser's
     // bootstrap (`/config.json`) answers 503.
@@ -210,7 +239,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         anyhow::bail!("the gateway did not register with the IM server within {GATEWAY_START_LIMIT:?}");
     }
     info!(%http, %conference_url, %reporting_url, "rollcall is up");
-    Ok(Running { http, public_url, conference_url, conference_token: token, reporting_url, signing_key, im, gateway, store, simulator })
+    Ok(Running { shutdown, recorder, http, public_url, conference_url, conference_token: token, reporting_url, signing_key, im, gateway, store, simulator })
 }
 
 /// Serves `router` on `listener` in the background, with peer addresses.

@@ -31,6 +31,8 @@ pub trait CallRecorder: Send + Sync {
 enum Job {
     Open(CallRecord),
     Complete(CallRecord),
+    /// Everything queued before this is written: say so.
+    Flush(tokio::sync::oneshot::Sender<()>),
 }
 
 /// Writes call records to the store in the background, in order.
@@ -48,6 +50,10 @@ impl StoreRecorder {
                 let (written, record) = match job {
                     Job::Open(record) => (records.insert(&record).await, record),
                     Job::Complete(record) => (records.complete(&record).await, record),
+                    Job::Flush(done) => {
+                        let _ = done.send(());
+                        continue;
+                    }
                 };
                 if let Err(error) = written {
                     tracing::error!(
@@ -60,6 +66,16 @@ impl StoreRecorder {
             }
         });
         StoreRecorder { queue }
+    }
+}
+
+impl StoreRecorder {
+    /// Waits until every record queued so far is written (at shutdown).
+    pub async fn flush(&self) {
+        let (done, written) = tokio::sync::oneshot::channel();
+        if self.queue.send(Job::Flush(done)).is_ok() {
+            let _ = written.await;
+        }
     }
 }
 

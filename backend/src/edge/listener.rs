@@ -18,6 +18,7 @@ use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use crate::edge::rate::address_key;
+use crate::shutdown::Shutdown;
 
 /// How a listener treats each connection.
 #[derive(Debug, Clone)]
@@ -40,6 +41,9 @@ pub struct ListenerOptions {
     /// …and from one address (trusted proxies excepted); a connection past
     /// either is closed at once.
     pub max_connections_per_ip: usize,
+    /// When it begins, the listener stops accepting and each HTTP
+    /// connection finishes the request in hand, then closes.
+    pub shutdown: Shutdown,
 }
 
 impl Default for ListenerOptions {
@@ -51,6 +55,7 @@ impl Default for ListenerOptions {
             trusted_proxies: Arc::default(),
             max_connections: 10_000,
             max_connections_per_ip: 256,
+            shutdown: Shutdown::new(),
         }
     }
 }
@@ -113,7 +118,11 @@ pub fn spawn(listener: TcpListener, router: Router, options: ListenerOptions) {
     tokio::spawn(async move {
         let mut refused: u64 = 0;
         loop {
-            let (tcp, peer) = match listener.accept().await {
+            let accepted = tokio::select! {
+                accepted = listener.accept() => accepted,
+                () = options.shutdown.begun() => return, // stop accepting: the listener closes
+            };
+            let (tcp, peer) = match accepted {
                 Ok(accepted) => accepted,
                 Err(e) => {
                     // Out of file descriptors and the like: wait, don't spin.
@@ -163,12 +172,20 @@ where
         request.extensions_mut().insert(ConnectInfo(client));
         router.clone().oneshot(request.map(axum::body::Body::new))
     });
-    let served = hyper::server::conn::http1::Builder::new()
+    let connection = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(options.header_read_timeout)
         .serve_connection(io, service)
-        .with_upgrades()
-        .await;
+        .with_upgrades();
+    tokio::pin!(connection);
+    let served = tokio::select! {
+        served = connection.as_mut() => served,
+        () = options.shutdown.begun() => {
+            // Finish the request in hand (bounded), then close.
+            connection.as_mut().graceful_shutdown();
+            tokio::time::timeout(Duration::from_secs(5), connection.as_mut()).await.unwrap_or(Ok(()))
+        }
+    };
     if let Err(e) = served {
         tracing::debug!(%peer, error = %e, "HTTP connection ended with an error");
     }

@@ -206,6 +206,9 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
                         }
                     }
                 }
+                () = server.config.shutdown.begun() => {
+                    break Some((close_code::GOING_AWAY, "server shutting down"));
+                }
                 () = tokio::time::sleep_until(authenticate_by), if conn.user().is_none() => {
                     info!("closing: not authenticated in time");
                     break Some((close_code::POLICY, "authenticate first"));

@@ -125,6 +125,11 @@ impl Peers {
         Arc::new(Peers { limits, table: Mutex::new(HashMap::new()), open: Default::default() })
     }
 
+    /// WebSockets open now.
+    pub fn open(&self) -> usize {
+        self.open.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     pub fn limits(&self) -> &ConnectionLimits {
         &self.limits
     }

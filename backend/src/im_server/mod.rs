@@ -55,6 +55,8 @@ pub struct ImConfig {
     /// Users whose connections the message rate does not apply to: the
     /// gateway, which carries every user's answers and events.
     pub unmetered_users: Vec<String>,
+    /// When it begins, every WebSocket is closed with 1001 (going away).
+    pub shutdown: crate::shutdown::Shutdown,
 }
 
 impl ImConfig {
@@ -68,6 +70,7 @@ impl ImConfig {
             throttle: Arc::default(),
             limits: limits::ConnectionLimits::default(),
             unmetered_users: Vec::new(),
+            shutdown: crate::shutdown::Shutdown::new(),
         }
     }
 

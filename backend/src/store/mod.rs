@@ -71,6 +71,15 @@ impl Store {
         Ok(Store { pool, directory: Default::default(), log_bytes })
     }
 
+    /// Folds the WAL back into the database file (TRUNCATE: the `-wal` is
+    /// left empty) and closes the pool: the last step of a shutdown.
+    pub async fn close(&self) {
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await {
+            tracing::warn!(error = %e, "the last WAL checkpoint failed");
+        }
+        self.pool.close().await;
+    }
+
     pub fn users(&self) -> Users {
         Users::new(self.pool.clone())
     }
