@@ -266,6 +266,24 @@ impl LogArgs {
     }
 }
 
+/// Where `/metrics` is served.
+#[derive(Args)]
+pub(crate) struct MetricsArgs {
+    /// Serve `/metrics` (Prometheus text format) on this address, e.g.
+    /// 127.0.0.1:9090; none without it.
+    #[arg(long = "metrics", value_name = "ADDR", env = "ROLLCALL_METRICS")]
+    pub(crate) metrics: Option<SocketAddr>,
+    /// A bearer token `/metrics` requires.
+    #[arg(long, requires = "metrics", env = "ROLLCALL_METRICS_TOKEN")]
+    pub(crate) metrics_token: Option<String>,
+}
+
+impl MetricsArgs {
+    pub(crate) fn serve(&self) -> Option<(SocketAddr, Option<String>)> {
+        self.metrics.map(|address| (address, self.metrics_token.clone()))
+    }
+}
+
 /// How much one user may ask of the gateway.
 #[derive(Args)]
 pub(crate) struct UserRateArgs {
@@ -447,6 +465,8 @@ pub(crate) struct ServeArgs {
     pub(crate) limits: UserRateArgs,
     #[command(flatten)]
     pub(crate) log: LogArgs,
+    #[command(flatten)]
+    pub(crate) metrics: MetricsArgs,
 }
 
 #[derive(Args)]

@@ -29,6 +29,7 @@ pub mod edge;
 pub mod gateway;
 pub mod http_digest;
 pub mod im_server;
+pub mod metrics;
 pub mod operator_file;
 pub mod pim;
 pub mod shutdown;

@@ -93,10 +93,14 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         panel_any_number: args.panel_any_number,
         log_retention: args.log.retention(),
         signup: args.signup,
+        metrics: args.metrics.serve(),
     })
     .await?;
     let scheme = if running.public_url.starts_with("https") { "https" } else { "http" };
     println!("Rollcall is running at {scheme}://localhost:{}/", running.http.port());
+    if let Some(metrics) = running.metrics {
+        println!("  metrics at http://{metrics}/metrics");
+    }
     for (name, password) in &demo_users {
         println!("  demo user {name:<6} password {password}   (sip:{name}@{})", args.common.domain);
     }

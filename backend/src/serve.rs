@@ -65,6 +65,9 @@ pub struct ServeOptions {
     pub log_retention: Retention,
     /// Visitors may create accounts from the sign-in page (`--signup`).
     pub signup: bool,
+    /// Where `/metrics` is served, and the bearer token it needs (none: no
+    /// metrics listener).
+    pub metrics: Option<(SocketAddr, Option<String>)>,
 }
 
 /// A running system; dropping it does not stop it (the tasks run until the
@@ -89,6 +92,8 @@ pub struct Running {
     pub simulator: Simulator,
     /// Begun by [`Running::stop`].
     pub shutdown: Shutdown,
+    /// Where `/metrics` is served, when it is.
+    pub metrics: Option<SocketAddr>,
     recorder: Arc<StoreRecorder>,
 }
 
@@ -238,8 +243,18 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     } else {
         anyhow::bail!("the gateway did not register with the IM server within {GATEWAY_START_LIMIT:?}");
     }
+    let metrics = match &options.metrics {
+        Some((address, token)) => {
+            let listener = TcpListener::bind(address).await.with_context(|| format!("binding {address} for /metrics"))?;
+            let bound = listener.local_addr()?;
+            let sources = crate::metrics::Sources { im: Some(Arc::clone(&im)), conferences: Some(Arc::clone(&service)), token: token.clone() };
+            edge::listener::spawn(listener, crate::metrics::router(sources), ListenerOptions { shutdown: shutdown.clone(), ..ListenerOptions::plain() });
+            Some(bound)
+        }
+        None => None,
+    };
     info!(%http, %conference_url, %reporting_url, "rollcall is up");
-    Ok(Running { shutdown, recorder, http, public_url, conference_url, conference_token: token, reporting_url, signing_key, im, gateway, store, simulator })
+    Ok(Running { shutdown, metrics, recorder, http, public_url, conference_url, conference_token: token, reporting_url, signing_key, im, gateway, store, simulator })
 }
 
 /// Serves `router` on `listener` in the background, with peer addresses.

@@ -159,15 +159,18 @@ impl Poster {
                 }
                 Attempt::GiveUp(why) => {
                     tracing::error!(%why, url = %self.url, "callback refused; dropped");
+                    crate::metrics::global().callbacks_undeliverable.inc();
                     return;
                 }
                 Attempt::Retry(why) if attempt < self.retry.attempts => {
                     tracing::warn!(%why, attempt, retry_in = ?backoff, "callback failed; will retry");
+                    crate::metrics::global().callback_retries.inc();
                     tokio::time::sleep(backoff).await;
                     backoff = backoff.saturating_mul(2);
                 }
                 Attempt::Retry(why) => {
                     tracing::error!(%why, attempts = attempt, url = %self.url, "callback undeliverable; dropped");
+                    crate::metrics::global().callbacks_undeliverable.inc();
                 }
             }
         }

@@ -131,7 +131,7 @@ fn is_plain_host(host: &str) -> bool {
 
 /// Does `Authorization` carry `Bearer <token>`? Compared in constant time,
 /// so response timing does not reveal how much of a guess was right.
-pub(super) fn bearer_matches(headers: &HeaderMap, token: &str) -> bool {
+pub(crate) fn bearer_matches(headers: &HeaderMap, token: &str) -> bool {
     let Some(presented) = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())

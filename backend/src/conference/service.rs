@@ -395,6 +395,20 @@ impl ConferenceService {
     }
 
     /// The owner's conferences that are not terminated, oldest first.
+    /// Conferences not terminated, and their legs by participant state.
+    pub fn census(&self) -> (usize, std::collections::BTreeMap<&'static str, usize>) {
+        let registry = self.registry();
+        let mut legs = std::collections::BTreeMap::new();
+        let mut live = 0;
+        for conf in registry.conferences.values().filter(|c| !c.state.is_terminated()) {
+            live += 1;
+            for leg in &conf.legs {
+                *legs.entry(leg.state.wire().0.as_str()).or_insert(0) += 1;
+            }
+        }
+        (live, legs)
+    }
+
     fn list(&self, owner: &str) -> BridgeResponse {
         let registry = self.registry();
         let mut mine: Vec<&Conference> = registry

@@ -173,6 +173,7 @@ impl Throttle {
         tables.ips.fail(ip, now, &self.config);
         let failures_ip = tables.ips.records.get(&ip).map_or(0, |r| r.failures);
         tracing::warn!(%ip, failures_ip, "unknown user name");
+        crate::metrics::global().auth_failures.inc();
     }
 
     /// A wrong password for an existing user, from `ip`.
@@ -187,6 +188,7 @@ impl Throttle {
             tables.ips.records.get(&ip).map_or(0, |r| r.failures),
         );
         tracing::warn!(%ip, user, failures_user, failures_ip, "wrong password");
+        crate::metrics::global().auth_failures.inc();
     }
 
     /// The right password from `ip`: the user's counter starts again, and

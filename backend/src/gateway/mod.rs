@@ -139,6 +139,7 @@ impl Gateway {
             Begin::First(ticket) => ticket,
             Begin::Repeat(reply) => {
                 info!(%owner, request_id = request.request_id(), "a repeated request: the first answer again");
+                crate::metrics::global().repeated_requests.inc();
                 return self.send(&owner, reply);
             }
             Begin::Reused => {

@@ -116,7 +116,7 @@ impl Connection {
         };
         if let Err(e) = server.store.message_log().record(self.id, &self.peer, Direction::Out, user.as_deref(), &logged).await {
             warn!(error = %e, "message log write failed; not sending, closing the connection");
-            Stats::count(&server.stats.unlogged);
+            server.stats.count_unlogged();
             self.end(Trouble::Unlogged);
             return;
         }
@@ -279,7 +279,7 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
                 // Not acted on: a request is answered 500 (itself logged
                 // first, or the connection closes), anything else counted.
                 warn!(error = %e, "message log write failed; message refused");
-                Stats::count(&server.stats.unlogged);
+                server.stats.count_unlogged();
                 handler::refuse_unlogged(&server, &conn, &text).await;
                 continue;
             }

@@ -95,6 +95,12 @@ impl Stats {
     pub fn count(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
     }
+
+    /// A message the log refused (also in `/metrics`).
+    pub fn count_unlogged(&self) {
+        Stats::count(&self.unlogged);
+        crate::metrics::global().unlogged.inc();
+    }
 }
 
 /// The IM server's shared state.

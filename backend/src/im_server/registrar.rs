@@ -58,6 +58,11 @@ impl Registrar {
     }
 
     /// Is `aor` reachable (at least one live binding)?
+    /// How many bindings there are (all AORs).
+    pub fn binding_count(&self) -> usize {
+        self.bindings.lock().map(|all| all.values().map(Vec::len).sum()).unwrap_or(0)
+    }
+
     pub fn is_online(&self, aor: &str) -> bool {
         let now = Instant::now();
         self.bindings

@@ -152,8 +152,10 @@ pub async fn forward(server: &Arc<ImServer>, from: &Arc<Connection>, mut req: rs
 
     let server = Arc::clone(server);
     let from = Arc::clone(from);
+    let started = std::time::Instant::now();
     tokio::spawn(async move {
         let best = collect_best_response(rx, targets.len(), server.config.transaction_timeout).await;
+        crate::metrics::global().relay_seconds.observe(started.elapsed().as_secs_f64());
         server.relay.forget(&branches);
         match best {
             Some(resp) => from.send(&server, without_top_via(resp).to_string()).await,

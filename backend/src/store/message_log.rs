@@ -103,6 +103,7 @@ impl MessageLog {
         auth_user: Option<&str>,
         message: &str,
     ) -> anyhow::Result<()> {
+        let started = std::time::Instant::now();
         let message = redact_credentials(message);
         let first_line = message.lines().next().unwrap_or_default();
         sqlx::query(
@@ -119,6 +120,7 @@ impl MessageLog {
         .execute(&self.pool)
         .await?;
         self.bytes.fetch_add(message.len() as i64, Ordering::Relaxed);
+        crate::metrics::global().log_write_seconds.observe(started.elapsed().as_secs_f64());
         Ok(())
     }
 

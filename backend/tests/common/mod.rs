@@ -61,6 +61,7 @@ impl TestServer {
             panel_any_number: true,
             log_retention: rollcall::store::Retention::DEFAULT,
             signup: false,
+            metrics: None,
         };
         adjust(&mut options);
         let db = options.db.clone();
