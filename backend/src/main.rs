@@ -156,7 +156,7 @@ async fn run_conference_service(args: ConferenceArgs) -> anyhow::Result<()> {
         None => None,
     };
     let call_records: Option<Arc<dyn conference::CallRecorder>> = store.as_ref().map(|store| {
-        Arc::new(StoreRecorder::spawn(store.call_records(), &tokio::runtime::Handle::current())) as Arc<dyn conference::CallRecorder>
+        Arc::new(StoreRecorder::spawn(store.call_records(), store.conferences(), &tokio::runtime::Handle::current())) as Arc<dyn conference::CallRecorder>
     });
     let service = ConferenceService::with_simulator(
         ConferenceConfig {

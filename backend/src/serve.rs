@@ -97,6 +97,11 @@ pub struct Running {
     recorder: Arc<StoreRecorder>,
 }
 
+/// Ended conferences taken back at start (for `GetConference`): those that
+/// ended this recently, at most this many.
+const RECOVER_ENDED: Duration = Duration::from_secs(3600);
+const RECOVER_MAX_ENDED: u32 = 1000;
+
 /// How long a shutdown waits for WebSockets to close.
 const CLOSE_LIMIT: Duration = Duration::from_secs(3);
 
@@ -148,7 +153,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     let signing_key = random_hex(32).into_bytes();
 
     // Conference web service + simulated PSTN, writing call records to the store.
-    let recorder = Arc::new(StoreRecorder::spawn(store.call_records(), &tokio::runtime::Handle::current()));
+    let recorder = Arc::new(StoreRecorder::spawn(store.call_records(), store.conferences(), &tokio::runtime::Handle::current()));
     let shutdown = options.edge.listener.shutdown.clone();
     // The private listeners stop with the public one.
     let private = ListenerOptions { shutdown: shutdown.clone(), ..ListenerOptions::plain() };
@@ -238,11 +243,21 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
 
     // Ready once the gateway can take requests; until then the browser's
     // bootstrap (`/config.json`) answers 503.
-    if gateway.user_agent.wait_registered(GATEWAY_START_LIMIT).await {
-        ready.set_ready();
-    } else {
+    if !gateway.user_agent.wait_registered(GATEWAY_START_LIMIT).await {
         anyhow::bail!("the gateway did not register with the IM server within {GATEWAY_START_LIMIT:?}");
     }
+    // What ran before a restart, now that callbacks can reach the owners:
+    // conferences whose calls died with the process end with fatal-error.
+    let since = std::time::SystemTime::now().checked_sub(RECOVER_ENDED).unwrap_or(std::time::UNIX_EPOCH);
+    let rows = store
+        .conferences()
+        .to_recover(&humantime::format_rfc3339_millis(since).to_string(), RECOVER_MAX_ENDED)
+        .await
+        .context("reading the conferences of the last run")?;
+    if !rows.is_empty() {
+        info!(conferences = service.recover(rows), "conferences of the last run taken back");
+    }
+    ready.set_ready();
     let metrics = match &options.metrics {
         Some((address, token)) => {
             let listener = TcpListener::bind(address).await.with_context(|| format!("binding {address} for /metrics"))?;

@@ -13,7 +13,7 @@ use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
 pub use crate::store::CallRecord;
-use crate::store::CallRecords;
+use crate::store::{CallRecords, ConferenceRow, Conferences};
 
 /// Where the conference service sends the record of each finished leg.
 pub trait CallRecorder: Send + Sync {
@@ -25,12 +25,20 @@ pub trait CallRecorder: Send + Sync {
     fn dialled(&self, record: CallRecord) {
         let _ = record;
     }
+
+    /// Takes a conference as of its latest event (durable state, read back
+    /// at start). Must not block.
+    fn conference(&self, row: ConferenceRow) {
+        let _ = row;
+    }
 }
 
 /// What the writer does with a record.
 enum Job {
     Open(CallRecord),
     Complete(CallRecord),
+    /// A conference as of its latest event.
+    Conference(ConferenceRow),
     /// Everything queued before this is written: say so.
     Flush(tokio::sync::oneshot::Sender<()>),
 }
@@ -43,7 +51,7 @@ pub struct StoreRecorder {
 impl StoreRecorder {
     /// A recorder writing to `records`; its writer task runs on `runtime`
     /// until the recorder is dropped.
-    pub fn spawn(records: CallRecords, runtime: &Handle) -> Self {
+    pub fn spawn(records: CallRecords, conferences: Conferences, runtime: &Handle) -> Self {
         let (queue, mut pending) = mpsc::unbounded_channel::<Job>();
         runtime.spawn(async move {
             while let Some(job) = pending.recv().await {
@@ -52,6 +60,12 @@ impl StoreRecorder {
                     Job::Complete(record) => (records.complete(&record).await, record),
                     Job::Flush(done) => {
                         let _ = done.send(());
+                        continue;
+                    }
+                    Job::Conference(row) => {
+                        if let Err(error) = conferences.save(&row).await {
+                            tracing::error!(error = format!("{error:#}"), conference = %row.id, "saving a conference failed");
+                        }
                         continue;
                     }
                 };
@@ -91,6 +105,12 @@ impl CallRecorder for StoreRecorder {
             tracing::error!("the call record writer has stopped; a record is lost");
         }
     }
+
+    fn conference(&self, row: ConferenceRow) {
+        if self.queue.send(Job::Conference(row)).is_err() {
+            tracing::error!("the writer has stopped; a conference's state is not saved");
+        }
+    }
 }
 
 #[cfg(test)]
@@ -101,7 +121,7 @@ mod tests {
     #[tokio::test]
     async fn records_reach_the_store_in_order() {
         let store = Store::open(":memory:").await.expect("store");
-        let recorder = StoreRecorder::spawn(store.call_records(), &Handle::current());
+        let recorder = StoreRecorder::spawn(store.call_records(), store.conferences(), &Handle::current());
         for p in ["p-1", "p-2"] {
             recorder.record(CallRecord {
                 account: "acct".into(),

@@ -95,6 +95,42 @@ impl Conference {
         }
     }
 
+    /// A conference as a stored `snapshot` describes it (after a restart):
+    /// the legs in their states, none on the bridge (their calls are gone),
+    /// the sequence where it stopped. `leg_id` numbers the legs.
+    pub fn restored(
+        id: String,
+        owner: String,
+        account: String,
+        created: u64,
+        snapshot: &ConferenceSnapshot,
+        mut leg_id: impl FnMut() -> LegId,
+    ) -> Self {
+        let legs = snapshot
+            .participants
+            .iter()
+            .map(|p| {
+                let party = Party { name: p.name.clone(), phone: p.phone.clone(), location: p.location, email: None };
+                let mut leg = Leg::new(p.participant_id.clone(), leg_id(), party);
+                leg.state = LegState::from_wire(p.state, p.cause);
+                leg
+            })
+            .collect();
+        let ended = matches!(snapshot.state, rollcall_shared::soap::ConferenceState::Terminated);
+        Conference {
+            id,
+            owner,
+            account,
+            state: ConfState::from_wire(snapshot.state, snapshot.reason),
+            sequence: snapshot.sequence,
+            legs,
+            created,
+            ended_at: ended.then(Instant::now),
+            idle_since: None,
+            idle_epoch: 0,
+        }
+    }
+
     /// Idle: not terminated, and nobody but the initiator on the call or on
     /// the way to it — every other leg has ended (or there is none). A
     /// participant waiting to be dialled, dialling, ringing or connected

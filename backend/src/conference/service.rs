@@ -64,7 +64,7 @@ use super::callbacks::{CallbackDispatcher, Reporter, RetryPolicy};
 use super::record::{new_id, Conference, Leg};
 use super::state::{ConfInput, ConfState, LegInput, LegState};
 use super::billing::CallRecorder;
-use crate::store::Accounts;
+use crate::store::{Accounts, ConferenceRow};
 use crate::bridge::{
     BridgeDriver, BridgeError, BridgeEvent, BridgeEventKind, EventReceiver, LegId, SimDelays, Simulator,
 };
@@ -559,6 +559,7 @@ impl ConferenceService {
         match conf.apply_leg(index, input) {
             Ok(notification) => {
                 self.reporter.report(&conf.id, notification);
+                self.save(conf);
                 if let Some(recorder) = &self.config.call_records {
                     if matches!(input_kind, InputKind::Dial) {
                         if let Some(record) = conf.dial_record(index) {
@@ -583,6 +584,7 @@ impl ConferenceService {
         match conf.apply_conf(input) {
             Ok(notification) => {
                 self.reporter.report(&conf.id, notification);
+                self.save(conf);
                 if conf.state.is_terminated() {
                     tracing::info!(state = ?conf.state, "conference terminated");
                     self.reporter.conference_over(&conf.id);
@@ -595,6 +597,57 @@ impl ConferenceService {
                 false
             }
         }
+    }
+
+    /// Writes `conf` as of its latest event through the journal (queued
+    /// right after the event itself, so the two keep the same order).
+    fn save(&self, conf: &Conference) {
+        if let Some(journal) = &self.config.call_records {
+            journal.conference(ConferenceRow {
+                id: conf.id.clone(),
+                owner: conf.owner.clone(),
+                account: conf.account.clone(),
+                created: conf.created,
+                terminated: conf.state.is_terminated(),
+                snapshot: BridgeResponse::ConferenceInfo(conf.snapshot()).encode(),
+            });
+        }
+    }
+
+    /// After a restart: takes back the conferences of `rows` (written by
+    /// [`ConferenceService::save`] before). The simulated network's calls
+    /// died with the process, so a conference that was running is ended
+    /// as in the fatal-error flow — its live legs `disconnected` (cause 41),
+    /// the initiator last, then `terminated` with `fatal-error` — with
+    /// events continuing its sequence, so an owner who is connected is
+    /// told, and one who is not finds out with `GetConference`. Ended
+    /// conferences are taken back as they were, for `GetConference`. A row
+    /// that cannot be read is logged and skipped. The number taken back.
+    pub fn recover(&self, rows: Vec<ConferenceRow>) -> usize {
+        let mut registry = self.registry();
+        let Registry { conferences, on_bridge, created } = &mut *registry;
+        let mut recovered = 0;
+        for row in rows {
+            let snapshot = match BridgeResponse::decode(&row.snapshot) {
+                Ok(BridgeResponse::ConferenceInfo(snapshot)) => snapshot,
+                _ => {
+                    tracing::error!(conference = %row.id, "a stored conference cannot be read; skipped");
+                    continue;
+                }
+            };
+            let mut conf = Conference::restored(row.id.clone(), row.owner, row.account, row.created, &snapshot, || {
+                LegId(self.next_leg.fetch_add(1, Ordering::Relaxed))
+            });
+            *created = (*created).max(row.created);
+            let _span = tracing::info_span!("conference", id = %conf.id).entered();
+            if !conf.state.is_terminated() {
+                tracing::warn!(owner = %conf.owner, "a conference that was running when the service stopped: ended (fatal-error)");
+                self.fail(on_bridge, &mut conf, Cause::TEMPORARY_FAILURE);
+            }
+            conferences.insert(row.id, conf);
+            recovered += 1;
+        }
+        recovered
     }
 
     /// Hands waiting leg `index` to the bridge and reports it `dialing`.

@@ -132,6 +132,24 @@ impl LegState {
         matches!(self, LegState::Dialing | LegState::Ringing | LegState::Connected)
     }
 
+    /// The state a stored snapshot shows (after a restart). `dialing` is
+    /// taken as dialled: a leg still waiting for its initiator looks the
+    /// same on the wire, and either way it ends now.
+    pub fn from_wire(state: ParticipantState, cause: Option<Cause>) -> LegState {
+        match state {
+            ParticipantState::Dialing => LegState::Dialing,
+            ParticipantState::Ringing => LegState::Ringing,
+            ParticipantState::Connected => LegState::Connected,
+            ParticipantState::Busy => LegState::Busy,
+            ParticipantState::NoAnswer => LegState::NoAnswer,
+            ParticipantState::Failed => LegState::Failed(cause.unwrap_or(Cause::TEMPORARY_FAILURE)),
+            ParticipantState::Disconnected => LegState::Disconnected(cause.unwrap_or(Cause::NORMAL_CLEARING)),
+            // States a later issue adds (`confirming`) count as answered.
+            #[allow(unreachable_patterns)]
+            _ => LegState::Connected,
+        }
+    }
+
     /// The state and cause as the wire shows them (`c:state`, `c:cause`).
     pub fn wire(self) -> (ParticipantState, Option<Cause>) {
         match self {
@@ -209,6 +227,15 @@ impl ConfState {
 
     pub fn is_terminated(self) -> bool {
         matches!(self, ConfState::Terminated(_))
+    }
+
+    /// The state a stored snapshot shows (after a restart).
+    pub fn from_wire(state: ConferenceState, reason: Option<TerminationReason>) -> ConfState {
+        match state {
+            ConferenceState::Creating => ConfState::Creating,
+            ConferenceState::Active => ConfState::Active,
+            ConferenceState::Terminated => ConfState::Terminated(reason),
+        }
     }
 
     /// The state and reason as the wire shows them (`c:state`, `c:reason`).

@@ -162,6 +162,7 @@ impl Gateway {
         let span = tracing::info_span!("request", %owner, request_id = request.request_id());
         // The conference's callbacks wait until the answer is queued (`ordering`).
         let hold = request.conference_id().map(|id| self.gate.hold(id));
+        let creating = matches!(request, Request::CreateConference(_)).then(|| self.gate.creating(&owner));
         let reply = self.call(web_service, &request, &owner).instrument(span).await;
         self.replies.finish(ticket, &reply);
         let created = match &reply {
@@ -173,6 +174,7 @@ impl Gateway {
         if let Some(id) = created {
             self.gate.announce(&id);
         }
+        drop(creating);
     }
 
     /// The web service's answer as a reply to the client; a service that

@@ -10,10 +10,12 @@
 //! been queued. The callbacks of one conference arrive one at a time, so
 //! holding one holds all that follow, in order.
 //!
-//! The wait is bounded: the conference service's HTTP answers never depend
-//! on callbacks being delivered, so a gate opens within one HTTP round
-//! trip; the limit only covers conferences this gateway never saw created
-//! (e.g. created before a restart).
+//! A conference this gateway has not announced is held only while its
+//! owner has a `CreateConference` in flight (it may be that one): the
+//! conferences of an earlier run, or of another gateway, pass at once.
+//! The wait is bounded all the same: the conference service's HTTP answers
+//! never depend on callbacks being delivered, so a gate opens within one
+//! HTTP round trip.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -27,6 +29,8 @@ struct Gates {
     announced: HashSet<String>,
     /// Requests in flight per conference.
     in_flight: HashMap<String, usize>,
+    /// `CreateConference` requests in flight per owner.
+    creating: HashMap<String, usize>,
 }
 
 #[derive(Default)]
@@ -57,12 +61,20 @@ impl ConferenceGate {
         Hold { gate: Arc::clone(self), conference_id: conference_id.to_string() }
     }
 
-    /// Waits until callbacks of `conference_id` may go, or `limit` passes.
-    pub async fn wait_open(&self, conference_id: &str, limit: Duration) {
+    /// Holds the callbacks of `owner`'s conferences not announced yet
+    /// until the guard is dropped (after the create response is queued).
+    pub fn creating(self: &Arc<Self>, owner: &str) -> Creating {
+        self.update(|g| *g.creating.entry(owner.to_string()).or_default() += 1);
+        Creating { gate: Arc::clone(self), owner: owner.to_string() }
+    }
+
+    /// Waits until callbacks of `owner`'s `conference_id` may go, or
+    /// `limit` passes.
+    pub async fn wait_open(&self, conference_id: &str, owner: &str, limit: Duration) {
         let deadline = tokio::time::Instant::now() + limit;
         loop {
             let changed = self.changed.notified();
-            if self.is_open(conference_id) {
+            if self.is_open(conference_id, owner) {
                 return;
             }
             if tokio::time::timeout_at(deadline, changed).await.is_err() {
@@ -71,10 +83,13 @@ impl ConferenceGate {
         }
     }
 
-    fn is_open(&self, conference_id: &str) -> bool {
+    fn is_open(&self, conference_id: &str, owner: &str) -> bool {
         self.gates
             .lock()
-            .map(|g| g.announced.contains(conference_id) && !g.in_flight.contains_key(conference_id))
+            .map(|g| {
+                !g.in_flight.contains_key(conference_id)
+                    && (g.announced.contains(conference_id) || !g.creating.contains_key(owner))
+            })
             .unwrap_or(true)
     }
 
@@ -83,6 +98,26 @@ impl ConferenceGate {
             f(&mut gates);
         }
         self.changed.notify_waiters();
+    }
+}
+
+/// A `CreateConference` in flight for one owner; dropping it releases it.
+pub struct Creating {
+    gate: Arc<ConferenceGate>,
+    owner: String,
+}
+
+impl Drop for Creating {
+    fn drop(&mut self) {
+        let owner = &self.owner;
+        self.gate.update(|g| {
+            if let Some(n) = g.creating.get_mut(owner) {
+                *n -= 1;
+                if *n == 0 {
+                    g.creating.remove(owner);
+                }
+            }
+        });
     }
 }
 
@@ -114,24 +149,29 @@ mod tests {
     async fn callbacks_wait_for_the_announcement_and_for_requests_in_flight() {
         let gate = Arc::new(ConferenceGate::default());
         let limit = Duration::from_secs(2);
-        assert!(!gate.is_open("c1"), "unknown conference: held");
+        assert!(gate.is_open("c0", "ada"), "unknown, and nothing being created: passes");
+        let creating = gate.creating("ada");
+        assert!(!gate.is_open("c1", "ada"), "unknown while ada creates one: held");
+        assert!(gate.is_open("c9", "bob"), "another owner's: passes");
         gate.announce("c1");
-        assert!(gate.is_open("c1"));
+        drop(creating);
+        assert!(gate.is_open("c1", "ada"));
         let first = gate.hold("c1");
         let second = gate.hold("c1");
-        assert!(!gate.is_open("c1"), "a request in flight holds the callbacks");
+        assert!(!gate.is_open("c1", "ada"), "a request in flight holds the callbacks");
         drop(first);
-        assert!(!gate.is_open("c1"), "until the last one is answered");
+        assert!(!gate.is_open("c1", "ada"), "until the last one is answered");
         let waiter = {
             let gate = Arc::clone(&gate);
-            tokio::spawn(async move { gate.wait_open("c1", limit).await })
+            tokio::spawn(async move { gate.wait_open("c1", "ada", limit).await })
         };
         drop(second);
         waiter.await.expect("opens");
-        assert!(gate.is_open("c1"));
-        // The limit ends the wait for a conference never announced.
+        assert!(gate.is_open("c1", "ada"));
+        // The limit ends a wait that nothing ends.
+        let _creating = gate.creating("ada");
         let start = tokio::time::Instant::now();
-        gate.wait_open("never", limit).await;
+        gate.wait_open("never", "ada", limit).await;
         assert_eq!(start.elapsed(), limit);
     }
 }

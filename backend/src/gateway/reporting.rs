@@ -61,7 +61,7 @@ async fn report(State(state): State<Arc<ReportingState>>, headers: HeaderMap, bo
         Notification::ConferenceStatus { status, .. } => status.conference_id.clone(),
     };
     let gate = &state.gateway.gate;
-    gate.wait_open(&conference_id, GATE_LIMIT).await;
+    gate.wait_open(&conference_id, notification.owner(), GATE_LIMIT).await;
     let (owner, reply) = translate::notification_to_reply(notification);
     let terminated = matches!(&reply, Reply::ConferenceStatus(s) if s.state == ConferenceState::Terminated);
     state.gateway.send(&owner, reply);

@@ -5,6 +5,7 @@
 mod accounts;
 mod address_book;
 mod call_records;
+mod conferences;
 mod inbox;
 mod message_log;
 mod users;
@@ -12,6 +13,7 @@ mod users;
 pub use accounts::{valid_account, Accounts, UserAccounts};
 pub use address_book::{AddressBooks, Book, StoredEntry};
 pub use call_records::{CallRecord, CallRecords, StoredCallRecord};
+pub use conferences::{ConferenceRow, Conferences};
 pub use inbox::{Email, Inbox, StoredEmail};
 pub use message_log::{Direction, LogEntry, LogFilter, MessageLog, Retention};
 pub use users::{valid_username, User, Users};
@@ -98,6 +100,10 @@ impl Store {
 
     pub fn inbox(&self) -> Inbox {
         Inbox::new(self.pool.clone())
+    }
+
+    pub fn conferences(&self) -> Conferences {
+        Conferences::new(self.pool.clone())
     }
 
     pub fn accounts(&self) -> Accounts {

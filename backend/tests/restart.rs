@@ -1,0 +1,82 @@
+//! A restart under a live conference (issue "Nothing lost", points 1 and
+//! 7): `rollcall serve` is killed (SIGKILL, no goodbye) while alice's
+//! conference runs, and started again on the same database. The simulated
+//! calls died with the process, so the conference is ended — fatal-error,
+//! its participants disconnected — and alice, reconnecting, finds that
+//! out instead of finding nothing.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use common::flow::{active_conference, add, read_until, Seen};
+use common::Client;
+use rollcall_shared::soap::conference::{GetConference, ListConferences, Reply, Request};
+use rollcall_shared::soap::{ConferenceState, ParticipantState, TerminationReason};
+
+/// `rollcall serve` on `db`; the child and its port.
+async fn serve(db: &str, dir: &std::path::Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rollcall"))
+        .args(["serve", "--demo", "--demo-password", "alice-pw", "--http", "127.0.0.1:0", "--db", db, "--fast"])
+        .args(["--static-dir", &dir.join("none").display().to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("rollcall starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let port = tokio::task::spawn_blocking(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|line| line.strip_prefix("Rollcall is running at http://localhost:").map(|rest| rest.trim_end_matches('/').to_string()))
+    })
+    .await
+    .expect("reads")
+    .expect("the port is printed");
+    (child, port)
+}
+
+#[tokio::test]
+async fn a_conference_running_when_serve_is_killed_is_ended_with_a_reason_after_the_restart() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("rollcall.db").display().to_string();
+    let (mut first, port) = serve(&db, dir.path()).await;
+    let mut alice = Client::connect(&format!("ws://127.0.0.1:{port}/sip"), "alice").await;
+    alice.register().await;
+    let mut seen = Seen::default();
+    let (conference_id, _) = active_conference(&mut alice, &mut seen, "+14255550100").await;
+    let bob = add(&mut alice, &mut seen, &conference_id, "bob", "+14255550101").await;
+    read_until(&mut alice, &mut seen, |r| matches!(r, Reply::ParticipantStatus(s) if s.participant_id == bob && s.state == ParticipantState::Connected)).await;
+
+    first.kill().expect("SIGKILL");
+    first.wait().expect("gone");
+
+    let (mut second, port) = serve(&db, dir.path()).await;
+    let mut alice = Client::connect(&format!("ws://127.0.0.1:{port}/sip"), "alice").await;
+    alice.register().await;
+    alice.send_request(&Request::GetConference(GetConference { request_id: "after".into(), conference_id: conference_id.clone() })).await;
+    // The events of the ending may come first, if alice was back in time
+    // for them (or not: the snapshot tells her either way).
+    let snapshot = loop {
+        match alice.next_reply().await {
+            Reply::Conference(snapshot) => break snapshot,
+            Reply::Fault(fault) => panic!("the conference is still known after the restart: {fault:?}"),
+            _ => continue,
+        }
+    };
+    assert_eq!((snapshot.state, snapshot.reason), (ConferenceState::Terminated, Some(TerminationReason::FatalError)));
+    for p in &snapshot.participants {
+        assert_eq!((p.state, p.cause.map(|c| c.0)), (ParticipantState::Disconnected, Some(41)), "{p:?}");
+    }
+    assert!(snapshot.sequence > 5, "the sequence went on from where it stopped: {}", snapshot.sequence);
+    alice.send_request(&Request::ListConferences(ListConferences { request_id: "list".into() })).await;
+    let conferences = loop {
+        if let Reply::Conferences { conferences, .. } = alice.next_reply().await {
+            break conferences;
+        }
+    };
+    assert!(conferences.is_empty(), "nothing left running");
+    second.kill().expect("stops");
+    let _ = second.wait();
+}
