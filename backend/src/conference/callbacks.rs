@@ -47,16 +47,40 @@ pub trait Reporter: Send + Sync {
 pub struct RetryPolicy {
     /// Attempts in all, the first included.
     pub attempts: u32,
-    /// Wait before the second attempt; doubled before each further one.
+    /// Wait before the second attempt; doubled before each further one…
     pub first_backoff: Duration,
+    /// …up to this.
+    pub max_backoff: Duration,
     /// Per-request timeout.
     pub timeout: Duration,
 }
 
 impl Default for RetryPolicy {
-    /// 5 attempts over about 3 s (0.2 + 0.4 + 0.8 + 1.6), 5 s per request.
+    /// Patient enough for a gateway restart or a short outage: 64 attempts,
+    /// 0.2 s apart at first, doubling to 5 s — about five minutes in all —
+    /// 5 s per request. What still cannot be delivered is logged, counted
+    /// (`rollcall_callbacks_undeliverable_total`) and dropped; the client
+    /// notices the gap in `c:sequence` and resyncs.
     fn default() -> Self {
-        RetryPolicy { attempts: 5, first_backoff: Duration::from_millis(200), timeout: Duration::from_secs(5) }
+        RetryPolicy {
+            attempts: 64,
+            first_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+            timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The time spent waiting between attempts, in all.
+    pub fn patience(&self) -> Duration {
+        let mut backoff = self.first_backoff;
+        let mut total = Duration::ZERO;
+        for _ in 1..self.attempts {
+            total += backoff;
+            backoff = backoff.saturating_mul(2).min(self.max_backoff);
+        }
+        total
     }
 }
 
@@ -166,7 +190,7 @@ impl Poster {
                     tracing::warn!(%why, attempt, retry_in = ?backoff, "callback failed; will retry");
                     crate::metrics::global().callback_retries.inc();
                     tokio::time::sleep(backoff).await;
-                    backoff = backoff.saturating_mul(2);
+                    backoff = backoff.saturating_mul(2).min(self.retry.max_backoff);
                 }
                 Attempt::Retry(why) => {
                     tracing::error!(%why, attempts = attempt, url = %self.url, "callback undeliverable; dropped");
@@ -216,7 +240,27 @@ mod tests {
     const KEY: &[u8] = b"callback key";
 
     fn fast_retry() -> RetryPolicy {
-        RetryPolicy { attempts: 4, first_backoff: Duration::from_millis(5), timeout: Duration::from_secs(5) }
+        RetryPolicy {
+            attempts: 4,
+            first_backoff: Duration::from_millis(5),
+            max_backoff: Duration::from_millis(20),
+            timeout: Duration::from_secs(5),
+        }
+    }
+
+    #[test]
+    fn the_default_policy_outlasts_a_gateway_restart() {
+        let patience = RetryPolicy::default().patience();
+        assert!(patience >= Duration::from_secs(240) && patience <= Duration::from_secs(360), "{patience:?}");
+    }
+
+    #[tokio::test]
+    async fn a_long_outage_is_waited_out() {
+        let mut receiver = ReportingReceiver::start(KEY, 30).await;
+        let policy = RetryPolicy { attempts: 64, max_backoff: Duration::from_millis(2), first_backoff: Duration::from_millis(1), ..fast_retry() };
+        let dispatcher = CallbackDispatcher::new(receiver.url.clone(), KEY.to_vec(), policy, Handle::current()).expect("client");
+        dispatcher.report("conf-a", event("conf-a", 1));
+        assert_eq!(summary(&receiver.next().await).3, 1, "delivered after 30 refusals");
     }
 
     fn event(conference: &str, sequence: u64) -> Notification {

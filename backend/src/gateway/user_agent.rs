@@ -11,7 +11,7 @@
 //! reconnects with exponential backoff, registers again and resends what
 //! was in flight.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -41,6 +41,21 @@ const MAX_IN_FLIGHT: usize = 64;
 const MAX_QUEUED_PER_RECIPIENT: usize = 1000;
 /// Most MESSAGEs waiting in all.
 const MAX_QUEUED: usize = 20_000;
+/// A recipient that is not registered (480, or 408 because its tab went
+/// away) keeps its MESSAGEs this long, tried again every
+/// [`OFFLINE_RETRY`]: a tab that reconnects in time gets them in order.
+const OFFLINE_KEEP: Duration = Duration::from_secs(60);
+const OFFLINE_RETRY: Duration = Duration::from_secs(1);
+
+/// A recipient found offline, and what waits for it.
+struct Offline {
+    /// When it was first found offline.
+    since: Instant,
+    /// When to try again; `None` while its MESSAGEs are being tried.
+    retry_at: Option<Instant>,
+    /// Oldest first: the MESSAGEs refused for it.
+    waiting: VecDeque<Outgoing>,
+}
 const BACKOFF_MIN: Duration = Duration::from_millis(100);
 const BACKOFF_MAX: Duration = Duration::from_secs(10);
 
@@ -200,6 +215,8 @@ struct Session<'a> {
     refresh_at: Instant,
     /// At most one per recipient (`to`).
     in_flight: Vec<InFlight>,
+    /// Recipients that were not registered, with their MESSAGEs.
+    offline: HashMap<String, Offline>,
     /// The gateway is shutting down (its outbox closed): finish what is
     /// queued and in flight, then end.
     outbox_closed: bool,
@@ -222,6 +239,7 @@ impl<'a> Session<'a> {
             registered: false,
             refresh_at: Instant::now(),
             in_flight: Vec::new(),
+            offline: HashMap::new(),
             outbox_closed: false,
         }
     }
@@ -239,6 +257,11 @@ impl<'a> Session<'a> {
         for lost in self.in_flight.drain(..) {
             queue.push_front(lost.message);
         }
+        for (_, offline) in self.offline.drain() {
+            for message in offline.waiting.into_iter().rev() {
+                queue.push_front(message);
+            }
+        }
         result
     }
 
@@ -255,6 +278,7 @@ impl<'a> Session<'a> {
             if self.outbox_closed && queue.is_empty() && self.in_flight.is_empty() {
                 return Ok(());
             }
+            self.retry_offline(queue);
             if self.registered && self.in_flight.len() < MAX_IN_FLIGHT {
                 if let Some(next) = self.next_sendable(queue) {
                     self.send_message(next).await?;
@@ -264,7 +288,9 @@ impl<'a> Session<'a> {
             let far = Instant::now() + Duration::from_secs(3600);
             let message_deadline = self.in_flight.iter().map(|f| f.deadline).min().unwrap_or(far);
             let register_deadline = self.register_deadline.unwrap_or(far);
+            let offline_retry = self.offline.values().filter_map(|o| o.retry_at).min().unwrap_or(far);
             tokio::select! {
+                _ = tokio::time::sleep_until(offline_retry), if !self.offline.is_empty() => {}
                 frame = self.ws.next() => match frame {
                     Some(Ok(Message::Text(text))) => {
                         let was_registered = self.registered;
@@ -305,11 +331,49 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// The oldest queued message whose recipient has none in flight.
+    /// The oldest queued message whose recipient has none in flight and
+    /// is not waiting to be tried again.
     fn next_sendable(&self, queue: &mut VecDeque<Outgoing>) -> Option<Outgoing> {
-        let busy = |to: &str| self.in_flight.iter().any(|f| f.message.to == to);
+        let waiting = |to: &str| self.offline.get(to).is_some_and(|o| o.retry_at.is_some());
+        let busy = |to: &str| self.in_flight.iter().any(|f| f.message.to == to) || waiting(to);
         let index = queue.iter().position(|m| !busy(&m.to))?;
         queue.remove(index)
+    }
+
+    /// Offline recipients whose time to try again has come go back to the
+    /// front of the queue (their MESSAGEs are older than any queued); those
+    /// offline for longer than [`OFFLINE_KEEP`] lose them.
+    fn retry_offline(&mut self, queue: &mut VecDeque<Outgoing>) {
+        let now = Instant::now();
+        for (to, offline) in self.offline.iter_mut() {
+            if offline.retry_at.is_none_or(|at| at > now) {
+                continue;
+            }
+            if now.duration_since(offline.since) >= OFFLINE_KEEP {
+                let before = queue.len();
+                queue.retain(|m| m.to != *to);
+                let dropped = offline.waiting.len() + before - queue.len();
+                warn!(%to, dropped, "recipient offline too long; its MESSAGEs dropped");
+                offline.waiting.clear();
+                offline.retry_at = None;
+                continue;
+            }
+            offline.retry_at = None; // sendable again; refused again, it waits again
+            for message in offline.waiting.drain(..).rev() {
+                queue.push_front(message);
+            }
+        }
+        self.offline.retain(|_, o| o.retry_at.is_some() || now.duration_since(o.since) < OFFLINE_KEEP);
+    }
+
+    /// `message` was refused because its recipient is not registered: it
+    /// waits, with any later ones, to be tried again.
+    fn wait_for_recipient(&mut self, message: Outgoing) {
+        let now = Instant::now();
+        let offline =
+            self.offline.entry(message.to.clone()).or_insert_with(|| Offline { since: now, retry_at: None, waiting: VecDeque::new() });
+        offline.retry_at = Some(now + OFFLINE_RETRY);
+        offline.waiting.push_back(message);
     }
 
     async fn send_text(&mut self, text: String) -> anyhow::Result<()> {
@@ -414,7 +478,16 @@ impl<'a> Session<'a> {
                 self.proxy_auth = Some(DigestCache::new(challenge));
                 self.transmit(flight.message, flight.call_id, flight.cseq + 1, flight.challenged + 1).await
             }
-            200..=299 => Ok(()),
+            200..=299 => {
+                self.offline.remove(&flight.message.to);
+                Ok(())
+            }
+            // Not registered (480), or its connection went away (408): it
+            // may come back soon — a tab reloading, a network change.
+            480 | 408 => {
+                self.wait_for_recipient(flight.message);
+                Ok(())
+            }
             _ => {
                 warn!(to = %flight.message.to, code, "MESSAGE refused; dropped");
                 Ok(())
