@@ -171,6 +171,10 @@ async fn run_conference_service(args: ConferenceArgs) -> anyhow::Result<()> {
         },
         args.timing.delays(),
     )?;
+    if let Some(store) = &store {
+        // Conferences of the last run: running ones end (their calls died).
+        serve::recover_conferences(store, &service).await?;
+    }
     let listener = TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     let options = args.tls.listener()?;
     rollcall::edge::listener::spawn(listener, conference::router(service), options.clone());

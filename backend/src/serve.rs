@@ -248,15 +248,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     }
     // What ran before a restart, now that callbacks can reach the owners:
     // conferences whose calls died with the process end with fatal-error.
-    let since = std::time::SystemTime::now().checked_sub(RECOVER_ENDED).unwrap_or(std::time::UNIX_EPOCH);
-    let rows = store
-        .conferences()
-        .to_recover(&humantime::format_rfc3339_millis(since).to_string(), RECOVER_MAX_ENDED)
-        .await
-        .context("reading the conferences of the last run")?;
-    if !rows.is_empty() {
-        info!(conferences = service.recover(rows), "conferences of the last run taken back");
-    }
+    recover_conferences(&store, &service).await?;
     ready.set_ready();
     let metrics = match &options.metrics {
         Some((address, token)) => {
@@ -270,6 +262,24 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     };
     info!(%http, %conference_url, %reporting_url, "rollcall is up");
     Ok(Running { shutdown, metrics, recorder, http, public_url, conference_url, conference_token: token, reporting_url, signing_key, im, gateway, store, simulator })
+}
+
+/// Takes back into `service` the conferences of the last run kept in
+/// `store` ([`ConferenceService::recover`]): those still running, and those
+/// that ended within [`RECOVER_ENDED`]. How many.
+pub async fn recover_conferences(store: &Store, service: &ConferenceService) -> anyhow::Result<usize> {
+    let since = std::time::SystemTime::now().checked_sub(RECOVER_ENDED).unwrap_or(std::time::UNIX_EPOCH);
+    let rows = store
+        .conferences()
+        .to_recover(&humantime::format_rfc3339_millis(since).to_string(), RECOVER_MAX_ENDED)
+        .await
+        .context("reading the conferences of the last run")?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let recovered = service.recover(rows);
+    info!(conferences = recovered, "conferences of the last run taken back");
+    Ok(recovered)
 }
 
 /// Serves `router` on `listener` in the background, with peer addresses.
