@@ -23,6 +23,15 @@ use rollcall::web::{self, ClientConfig};
 use rollcall_shared::sip::random_hex;
 use tokio::net::TcpListener;
 
+/// `println!` for a server, which must not die when whoever started it
+/// stops reading its standard output (a closed pipe makes `println!` panic).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 fn main() -> anyhow::Result<()> {
     // Before any thread exists: a config file only fills in ROLLCALL_* variables.
     config_file::load_from_args(std::env::args())?;
@@ -97,12 +106,12 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     })
     .await?;
     let scheme = if running.public_url.starts_with("https") { "https" } else { "http" };
-    println!("Rollcall is running at {scheme}://localhost:{}/", running.http.port());
+    say!("Rollcall is running at {scheme}://localhost:{}/", running.http.port());
     if let Some(metrics) = running.metrics {
-        println!("  metrics at http://{metrics}/metrics");
+        say!("  metrics at http://{metrics}/metrics");
     }
     for (name, password) in &demo_users {
-        println!("  demo user {name:<6} password {password}   (sip:{name}@{})", args.common.domain);
+        say!("  demo user {name:<6} password {password}   (sip:{name}@{})", args.common.domain);
     }
     rollcall::shutdown::signal().await;
     running.stop().await;
@@ -126,7 +135,7 @@ async fn run_im_server(args: ImServerArgs) -> anyhow::Result<()> {
     let listener = TcpListener::bind(args.http).await.with_context(|| format!("binding {}", args.http))?;
     let public = im_server::router(im).merge(web::router(&args.static_dir, client, web::Readiness::ready()));
     rollcall::edge::listener::spawn(listener, rollcall::edge::guard(public, &edge), edge.listener.clone());
-    println!("IM server listening on {}", args.http);
+    say!("IM server listening on {}", args.http);
     stop_on_signal(&edge.listener.shutdown, Some(&store)).await
 }
 
@@ -145,7 +154,7 @@ async fn run_gateway(args: GatewayArgs) -> anyhow::Result<()> {
     let listener = TcpListener::bind(args.reporting).await.with_context(|| format!("binding {}", args.reporting))?;
     let options = args.tls.listener()?;
     rollcall::edge::listener::spawn(listener, gateway::reporting::router(gateway, signing_key), options.clone());
-    println!("gateway started; reporting web service on {}", args.reporting);
+    say!("gateway started; reporting web service on {}", args.reporting);
     stop_on_signal(&options.shutdown, None).await
 }
 
@@ -178,7 +187,7 @@ async fn run_conference_service(args: ConferenceArgs) -> anyhow::Result<()> {
     let listener = TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     let options = args.tls.listener()?;
     rollcall::edge::listener::spawn(listener, conference::router(service), options.clone());
-    println!("conference web service on http://{}/conference (WSDL at ?wsdl)", args.listen);
+    say!("conference web service on http://{}/conference (WSDL at ?wsdl)", args.listen);
     stop_on_signal(&options.shutdown, store.as_ref()).await
 }
 
