@@ -37,6 +37,8 @@ pub struct Metrics {
     pub callbacks_undeliverable: Counter,
     /// Gateway: repeated requests answered from memory.
     pub repeated_requests: Counter,
+    /// Conference service: conferences taken back after a restart.
+    pub conferences_recovered: Counter,
 }
 
 /// The process's metrics.
@@ -51,6 +53,7 @@ pub fn global() -> &'static Metrics {
         callback_retries: Counter::default(),
         callbacks_undeliverable: Counter::default(),
         repeated_requests: Counter::default(),
+        conferences_recovered: Counter::default(),
     })
 }
 
@@ -92,6 +95,7 @@ pub fn render(sources: &Sources) -> Result<String, std::fmt::Error> {
     registry.register("callback_retries", "Callback deliveries retried", m.callback_retries.clone());
     registry.register("callbacks_undeliverable", "Callbacks given up after the last retry", m.callbacks_undeliverable.clone());
     registry.register("repeated_requests", "Requests answered again from memory (same requestId)", m.repeated_requests.clone());
+    registry.register("conferences_recovered", "Conferences taken back after a restart", m.conferences_recovered.clone());
     if let Some(im) = &sources.im {
         let gauge = |value: usize| {
             let g: Gauge = Gauge::default();

@@ -646,6 +646,7 @@ impl ConferenceService {
             }
             conferences.insert(row.id, conf);
             recovered += 1;
+            crate::metrics::global().conferences_recovered.inc();
         }
         recovered
     }
