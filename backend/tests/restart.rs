@@ -7,34 +7,13 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
 use common::flow::{active_conference, add, read_until, Seen};
 use common::Client;
 use rollcall_shared::soap::conference::{GetConference, ListConferences, Reply, Request};
 use rollcall_shared::soap::{ConferenceState, ParticipantState, TerminationReason};
 
-/// `rollcall serve` on `db`; the child and its port.
-async fn serve(db: &str, dir: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rollcall"))
-        .args(["serve", "--demo", "--demo-password", "alice-pw", "--http", "127.0.0.1:0", "--db", db, "--fast"])
-        .args(["--static-dir", &dir.join("none").display().to_string()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("rollcall starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let port = tokio::task::spawn_blocking(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .find_map(|line| line.strip_prefix("Rollcall is running at http://localhost:").map(|rest| rest.trim_end_matches('/').to_string()))
-    })
-    .await
-    .expect("reads")
-    .expect("the port is printed");
-    (child, port)
+async fn serve(db: &str, dir: &std::path::Path) -> (std::process::Child, String) {
+    common::program::serve(db, dir, &[]).await
 }
 
 #[tokio::test]

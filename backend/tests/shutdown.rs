@@ -6,9 +6,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-
 use common::flow::{active_conference, Seen};
 use common::{Client, PATIENCE};
 
@@ -16,23 +13,7 @@ use common::{Client, PATIENCE};
 async fn sigterm_closes_websockets_flushes_records_checkpoints_and_exits_zero() {
     let dir = tempfile::tempdir().expect("dir");
     let db = dir.path().join("rollcall.db").display().to_string();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rollcall"))
-        .args(["serve", "--demo", "--demo-password", "alice-pw", "--http", "127.0.0.1:0", "--db", &db, "--fast"])
-        .args(["--static-dir", &dir.path().join("none").display().to_string()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("rollcall starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let port = tokio::task::spawn_blocking(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .find_map(|line| line.strip_prefix("Rollcall is running at http://localhost:").map(|rest| rest.trim_end_matches('/').to_string()))
-    })
-    .await
-    .expect("reads")
-    .expect("the port is printed");
+    let (mut child, port) = common::program::serve(&db, dir.path(), &[]).await;
 
     let mut alice = Client::connect(&format!("ws://127.0.0.1:{port}/sip"), "alice").await;
     alice.register().await;
