@@ -219,3 +219,24 @@ async fn the_conference_service_killed_and_back_ends_its_conference_with_a_reaso
     let Reply::ConferenceStatus(status) = ended else { unreachable!() };
     assert_eq!(status.reason, Some(TerminationReason::FatalError));
 }
+
+#[tokio::test]
+async fn each_standalone_part_stops_on_sigterm_with_exit_zero() {
+    let mut parts = Parts::start().await;
+    let mut alice = parts.alice().await;
+    active_conference(&mut alice, &mut Seen::default(), "+14255550100").await;
+    for child in [&mut parts.gateway, &mut parts.conference, &mut parts.im] {
+        // SAFETY: a signal to a child we started.
+        assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+        let deadline = std::time::Instant::now() + PATIENCE;
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("waits") {
+                break status;
+            }
+            assert!(std::time::Instant::now() < deadline, "stopped in time");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        assert!(status.success(), "{status}");
+    }
+    assert_eq!(alice.closed_with().await, Some(1001), "the IM server said goodbye");
+}
