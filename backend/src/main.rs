@@ -164,9 +164,10 @@ async fn run_conference_service(args: ConferenceArgs) -> anyhow::Result<()> {
         Some(db) => Some(Store::open(db).await?),
         None => None,
     };
-    let call_records: Option<Arc<dyn conference::CallRecorder>> = store.as_ref().map(|store| {
-        Arc::new(StoreRecorder::spawn(store.call_records(), store.conferences(), &tokio::runtime::Handle::current())) as Arc<dyn conference::CallRecorder>
+    let recorder = store.as_ref().map(|store| {
+        Arc::new(StoreRecorder::spawn(store.call_records(), store.conferences(), &tokio::runtime::Handle::current()))
     });
+    let call_records = recorder.clone().map(|r| r as Arc<dyn conference::CallRecorder>);
     let service = ConferenceService::with_simulator(
         ConferenceConfig {
             token: args.token,
@@ -188,7 +189,16 @@ async fn run_conference_service(args: ConferenceArgs) -> anyhow::Result<()> {
     let options = args.tls.listener()?;
     rollcall::edge::listener::spawn(listener, conference::router(service), options.clone());
     say!("conference web service on http://{}/conference (WSDL at ?wsdl)", args.listen);
-    stop_on_signal(&options.shutdown, store.as_ref()).await
+    rollcall::shutdown::signal().await;
+    tracing::info!("shutting down");
+    options.shutdown.begin();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    if let (Some(recorder), Some(store)) = (&recorder, &store) {
+        // Queued call records and conference states first, then the database.
+        let _ = tokio::time::timeout(Duration::from_secs(3), recorder.flush()).await;
+        store.close().await;
+    }
+    Ok(())
 }
 
 async fn run_user(command: UserCommand) -> anyhow::Result<()> {

@@ -1,5 +1,5 @@
-//! What an operator watches, at `/metrics` in the Prometheus text format
-//! (prometheus-client): counters and latency histograms kept as things
+//! What an operator watches, at `/metrics` in the OpenMetrics text format
+//! that Prometheus scrapes (prometheus-client): counters and latency histograms kept as things
 //! happen ([`global`]), and gauges read from the parts' state when scraped
 //! ([`Sources`]). Served on an address of the operator's choosing
 //! (`--metrics ADDR`), optionally behind a bearer token (`--metrics-token`);
@@ -79,7 +79,7 @@ async fn scrape(State(sources): State<Sources>, headers: HeaderMap) -> Response 
         }
     }
     match render(&sources) {
-        Ok(text) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response(),
+        Ok(text) => ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text).into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
     }
 }

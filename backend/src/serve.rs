@@ -98,9 +98,13 @@ pub struct Running {
 }
 
 /// Ended conferences taken back at start (for `GetConference`): those that
-/// ended this recently, at most this many.
-const RECOVER_ENDED: Duration = Duration::from_secs(3600);
+/// ended this recently (as long as a running service remembers them), at
+/// most this many. Older ones are deleted from the database then.
+const RECOVER_ENDED: Duration = conference::TERMINATED_RETENTION;
 const RECOVER_MAX_ENDED: u32 = 1000;
+
+/// How long a shutdown lets HTTP requests in hand finish.
+const STOP_GRACE: Duration = Duration::from_millis(300);
 
 /// How long a shutdown waits for WebSockets to close.
 const CLOSE_LIMIT: Duration = Duration::from_secs(3);
@@ -117,6 +121,9 @@ impl Running {
         while self.im.peers.open() > 0 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+        // HTTP requests in hand were asked to finish with the shutdown; give
+        // them a moment before their database goes.
+        tokio::time::sleep(STOP_GRACE).await;
         let _ = tokio::time::timeout(CLOSE_LIMIT, self.recorder.flush()).await;
         self.store.close().await;
         info!("stopped");
@@ -172,6 +179,10 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         Arc::new(simulator.clone()),
         bridge_events,
     )?;
+    // What ran before a restart, before anyone can ask about it: conferences
+    // whose calls died with the process end with fatal-error (their
+    // callbacks wait, retried, until the gateway is up).
+    recover_conferences(&store, &service).await?;
     edge::listener::spawn(conference_listener, conference::router(Arc::clone(&service)), private.clone());
     // For `rollcall bridge crash` on this machine (the port and token are private).
     OperatorFile { conference_url: conference_url.clone(), token: token.clone() }
@@ -246,9 +257,6 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     if !gateway.user_agent.wait_registered(GATEWAY_START_LIMIT).await {
         anyhow::bail!("the gateway did not register with the IM server within {GATEWAY_START_LIMIT:?}");
     }
-    // What ran before a restart, now that callbacks can reach the owners:
-    // conferences whose calls died with the process end with fatal-error.
-    recover_conferences(&store, &service).await?;
     ready.set_ready();
     let metrics = match &options.metrics {
         Some((address, token)) => {
@@ -269,15 +277,18 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
 /// that ended within [`RECOVER_ENDED`]. How many.
 pub async fn recover_conferences(store: &Store, service: &ConferenceService) -> anyhow::Result<usize> {
     let since = std::time::SystemTime::now().checked_sub(RECOVER_ENDED).unwrap_or(std::time::UNIX_EPOCH);
-    let rows = store
-        .conferences()
-        .to_recover(&humantime::format_rfc3339_millis(since).to_string(), RECOVER_MAX_ENDED)
-        .await
-        .context("reading the conferences of the last run")?;
+    let since = humantime::format_rfc3339_millis(since).to_string();
+    store.conferences().prune(&since).await.context("forgetting old conferences")?;
+    let rows = store.conferences().to_recover(&since, RECOVER_MAX_ENDED).await.context("reading the conferences of the last run")?;
     if rows.is_empty() {
         return Ok(0);
     }
+    let running: Vec<String> = rows.iter().filter(|r| !r.terminated).map(|r| r.id.clone()).collect();
     let recovered = service.recover(rows);
+    // Their live legs' call records end with the process: as the leg did.
+    for id in running {
+        store.call_records().close_open(&id, "disconnected", 41).await.context("closing call records")?;
+    }
     info!(conferences = recovered, "conferences of the last run taken back");
     Ok(recovered)
 }

@@ -77,6 +77,10 @@ pub const NETWORK_OUT_OF_ORDER: Cause = Cause(38);
 /// how it ended.
 pub const TERMINATED_RETENTION: Duration = Duration::from_secs(10 * 60);
 
+/// How far a recovered conference's sequence jumps ([`ConferenceService::recover`]):
+/// more than the events that can be in flight ahead of their saved state.
+pub const RECOVERY_SEQUENCE_GAP: u64 = 1000;
+
 /// The conference web service's configuration.
 #[derive(Clone)]
 pub struct ConferenceConfig {
@@ -338,6 +342,9 @@ impl ConferenceService {
             }
         }
         self.watch_idle(conf); // a participant waiting for the initiator counts too
+        if conf.state != ConfState::Active {
+            self.save(conf); // waiting, with no event of its own yet
+        }
         let participant_id = conf.legs[index].participant_id.clone();
         tracing::info!(participant = %participant_id, "participant invited");
         Ok(BridgeResponse::InviteParticipant {
@@ -635,6 +642,10 @@ impl ConferenceService {
                     continue;
                 }
             };
+            if snapshot.participants.is_empty() {
+                tracing::error!(conference = %row.id, "a stored conference has no legs; skipped");
+                continue;
+            }
             let mut conf = Conference::restored(row.id.clone(), row.owner, row.account, row.created, &snapshot, || {
                 LegId(self.next_leg.fetch_add(1, Ordering::Relaxed))
             });
@@ -642,6 +653,11 @@ impl ConferenceService {
             let _span = tracing::info_span!("conference", id = %conf.id).entered();
             if !conf.state.is_terminated() {
                 tracing::warn!(owner = %conf.owner, "a conference that was running when the service stopped: ended (fatal-error)");
+                // An event can reach the client before its state is saved,
+                // so the stored sequence may be behind what the client saw.
+                // Jumping ahead makes the client see a gap (and resync by
+                // snapshot) rather than numbers it already has.
+                conf.sequence += RECOVERY_SEQUENCE_GAP;
                 self.fail(on_bridge, &mut conf, Cause::TEMPORARY_FAILURE);
             }
             conferences.insert(row.id, conf);

@@ -27,6 +27,9 @@ pub const MAX_REMEMBERED: usize = 20_000;
 
 type Key = (String, String);
 
+/// The entries, and their keys in the order they came (oldest first).
+type Table = Mutex<(HashMap<Key, Entry>, VecDeque<Key>)>;
+
 enum Entry {
     /// The first request is running; repeats wait on this.
     Running { body: u64, answer: watch::Receiver<Option<Reply>> },
@@ -53,16 +56,31 @@ pub enum Begin {
     Reused,
 }
 
-/// The first request's duty: give its answer to the repeats.
+/// The first request's duty: give its answer to the repeats. Dropped
+/// without [`Replies::finish`] (its task ended early), it takes its entry
+/// away, so a repeat runs anew instead of waiting for ever.
 pub struct Ticket {
     key: Option<Key>,
     body: u64,
     tx: watch::Sender<Option<Reply>>,
+    /// Where to take the entry away from, when dropped unfinished.
+    replies: Option<std::sync::Weak<Table>>,
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        if let (Some(key), Some(inner)) = (self.key.take(), self.replies.take().and_then(|w| w.upgrade())) {
+            let mut guard = inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if matches!(guard.0.get(&key), Some(Entry::Running { .. })) {
+                guard.0.remove(&key);
+            }
+        }
+    }
 }
 
 #[derive(Default)]
 pub struct Replies {
-    inner: Mutex<(HashMap<Key, Entry>, VecDeque<Key>)>,
+    inner: std::sync::Arc<Table>,
 }
 
 impl Replies {
@@ -75,7 +93,7 @@ impl Replies {
     pub fn begin(&self, user: &str, request_id: &str, body: u64) -> Begin {
         let (tx, rx) = watch::channel(None);
         if request_id.is_empty() {
-            return Begin::First(Ticket { key: None, body, tx });
+            return Begin::First(Ticket { key: None, body, tx, replies: None });
         }
         let key = (user.to_string(), request_id.to_string());
         let mut guard = self.inner();
@@ -102,19 +120,23 @@ impl Replies {
         }
         entries.insert(key.clone(), Entry::Running { body, answer: rx });
         order.push_back(key.clone());
-        Begin::First(Ticket { key: Some(key), body, tx })
+        Begin::First(Ticket { key: Some(key), body, tx, replies: Some(std::sync::Arc::downgrade(&self.inner)) })
     }
 
     /// The first request's answer: remembered (unless it invites a retry)
     /// and given to the repeats waiting for it.
-    pub fn finish(&self, ticket: Ticket, reply: &Reply) {
-        if let Some(key) = ticket.key {
+    pub fn finish(&self, mut ticket: Ticket, reply: &Reply) {
+        if let Some(key) = ticket.key.take() {
             let retry = matches!(reply, Reply::Fault(f) if matches!(f.kind, FaultKind::BridgeUnavailable | FaultKind::RateLimited));
             let mut guard = self.inner();
-            if retry {
-                guard.0.remove(&key);
-            } else {
-                guard.0.insert(key, Entry::Answered { body: ticket.body, reply: reply.clone(), at: Instant::now() });
+            // Only while its entry is still there: evicted, it stays out
+            // (it is no longer in the eviction order either).
+            if let Some(entry) = guard.0.get_mut(&key) {
+                if retry {
+                    guard.0.remove(&key);
+                } else {
+                    *entry = Entry::Answered { body: ticket.body, reply: reply.clone(), at: Instant::now() };
+                }
             }
         }
         let _ = ticket.tx.send(Some(reply.clone()));
@@ -142,6 +164,14 @@ mod tests {
         assert!(matches!(replies.begin("alice", "r1", 1), Begin::Repeat(r) if r == created("conf-1")));
         assert!(matches!(replies.begin("alice", "", 1), Begin::First(_)), "no id, no matching");
         assert!(matches!(replies.begin("alice", "r1", 2), Begin::Reused), "another request, the same id");
+    }
+
+    #[test]
+    fn a_first_request_that_never_finishes_does_not_hold_its_repeats() {
+        let replies = Replies::default();
+        let Begin::First(ticket) = replies.begin("alice", "r3", 1) else { panic!("first") };
+        drop(ticket);
+        assert!(matches!(replies.begin("alice", "r3", 1), Begin::First(_)), "runs anew");
     }
 
     #[test]

@@ -42,8 +42,9 @@ const MAX_QUEUED_PER_RECIPIENT: usize = 1000;
 /// Most MESSAGEs waiting in all.
 const MAX_QUEUED: usize = 20_000;
 /// A recipient that is not registered (480, or 408 because its tab went
-/// away) keeps its MESSAGEs this long, tried again every
-/// [`OFFLINE_RETRY`]: a tab that reconnects in time gets them in order.
+/// away) keeps its MESSAGEs this long, tried again after [`OFFLINE_RETRY`],
+/// then twice as long each time: a tab that reconnects in time gets them
+/// in order, and one gone for good costs a handful of tries, not sixty.
 const OFFLINE_KEEP: Duration = Duration::from_secs(60);
 const OFFLINE_RETRY: Duration = Duration::from_secs(1);
 
@@ -55,6 +56,8 @@ struct Offline {
     retry_at: Option<Instant>,
     /// Oldest first: the MESSAGEs refused for it.
     waiting: VecDeque<Outgoing>,
+    /// The wait before the next try.
+    backoff: Duration,
 }
 const BACKOFF_MIN: Duration = Duration::from_millis(100);
 const BACKOFF_MAX: Duration = Duration::from_secs(10);
@@ -370,9 +373,16 @@ impl<'a> Session<'a> {
     /// waits, with any later ones, to be tried again.
     fn wait_for_recipient(&mut self, message: Outgoing) {
         let now = Instant::now();
-        let offline =
-            self.offline.entry(message.to.clone()).or_insert_with(|| Offline { since: now, retry_at: None, waiting: VecDeque::new() });
-        offline.retry_at = Some(now + OFFLINE_RETRY);
+        let offline = self.offline.entry(message.to.clone()).or_insert_with(|| Offline {
+            since: now,
+            retry_at: None,
+            waiting: VecDeque::new(),
+            backoff: OFFLINE_RETRY,
+        });
+        if offline.retry_at.is_none() {
+            offline.retry_at = Some(now + offline.backoff);
+            offline.backoff = (offline.backoff * 2).min(OFFLINE_KEEP);
+        }
         offline.waiting.push_back(message);
     }
 

@@ -77,7 +77,7 @@ impl CallRecords {
     /// end; inserts `r` whole when there is none (its start was lost).
     pub async fn complete(&self, r: &CallRecord) -> anyhow::Result<()> {
         let done = sqlx::query(
-            "UPDATE call_records SET answered_at = ?1, ended_at = ?2, final_state = ?3, cause = ?4
+            "UPDATE call_records SET answered_at = COALESCE(?1, answered_at), ended_at = ?2, final_state = ?3, cause = ?4
              WHERE id = (SELECT id FROM call_records WHERE conference_id = ?5 AND participant_id = ?6 AND ended_at IS NULL
                          ORDER BY id DESC LIMIT 1)",
         )
@@ -93,6 +93,21 @@ impl CallRecords {
             self.insert(r).await?;
         }
         Ok(())
+    }
+
+    /// Ends every open record of `conference_id` (legs that were live when
+    /// the process died) as `final_state` with `cause`, now.
+    pub async fn close_open(&self, conference_id: &str, final_state: &str, cause: u16) -> anyhow::Result<u64> {
+        let done = sqlx::query(
+            "UPDATE call_records SET ended_at = ?1, final_state = ?2, cause = ?3 WHERE conference_id = ?4 AND ended_at IS NULL",
+        )
+        .bind(super::now_rfc3339())
+        .bind(final_state)
+        .bind(i64::from(cause))
+        .bind(conference_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
     }
 
     /// The most recent `limit` records, oldest first.

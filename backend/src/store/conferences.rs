@@ -48,6 +48,12 @@ impl Conferences {
         Ok(())
     }
 
+    /// Forgets ended conferences last changed before `before` (RFC 3339).
+    pub async fn prune(&self, before: &str) -> anyhow::Result<u64> {
+        let done = sqlx::query("DELETE FROM conferences WHERE terminated = 1 AND updated_at < ?1").bind(before).execute(&self.pool).await?;
+        Ok(done.rows_affected())
+    }
+
     /// What a restart must know: every conference still running, and those
     /// that ended since `since` (RFC 3339), which their owners may still ask
     /// about; oldest first, at most `limit` of the ended ones.
