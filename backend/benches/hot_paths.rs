@@ -179,6 +179,8 @@ async fn socket_paths(cpu: (Duration, Duration, Duration)) {
     let server = TestServer::start_with(|o| {
         o.gateway_limits = rollcall::gateway::GatewayLimits { requests_per_second: 1e6, request_burst: 1e6 };
         o.max_live_per_owner = 1000;
+        o.edge.connection_limits.authenticated_per_second = 1e6;
+        o.edge.connection_limits.authenticated_burst = 1e6;
     })
     .await;
     let mut alice = server.client("alice").await;
