@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use sqlx::{Row, SqlitePool};
+use tokio::sync::{mpsc, oneshot};
 
 /// What a redacted digest `response` reads as in the log.
 pub const REDACTED: &str = "redacted";
@@ -46,6 +47,95 @@ pub struct MessageLog {
     /// About how many bytes of messages the table holds (counted at open,
     /// then kept up by [`MessageLog::record`] and the retention sweeps).
     bytes: Arc<AtomicI64>,
+    /// The group-commit writer ([`GroupWriter`]).
+    writer: mpsc::Sender<Pending>,
+}
+
+/// One message waiting for the writer, and who waits for it.
+pub(super) struct Pending {
+    at: String,
+    connection_id: i64,
+    peer: String,
+    direction: Direction,
+    auth_user: Option<String>,
+    message: String,
+    done: oneshot::Sender<Result<(), String>>,
+}
+
+/// Messages waiting for the writer at most (senders then wait their turn).
+const WRITER_QUEUE: usize = 4096;
+/// Most messages in one transaction.
+const GROUP_MAX: usize = 512;
+
+/// The message log's one writer: "logged before it is acted on" costs a
+/// transaction per *burst*, not per message. It takes every message that
+/// arrived while the previous transaction committed and writes them in
+/// one; each waiting sender goes on once its message is durable. A batch
+/// that fails is written again one message at a time, so only the
+/// messages that really cannot be logged are refused.
+pub(super) struct GroupWriter;
+
+impl GroupWriter {
+    /// Starts the writer on `pool`; the sender [`MessageLog`]s hold.
+    pub(super) fn spawn(pool: SqlitePool, bytes: Arc<AtomicI64>) -> mpsc::Sender<Pending> {
+        let (tx, mut rx) = mpsc::channel::<Pending>(WRITER_QUEUE);
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(GROUP_MAX);
+            while let Some(first) = rx.recv().await {
+                batch.push(first);
+                while batch.len() < GROUP_MAX {
+                    match rx.try_recv() {
+                        Ok(more) => batch.push(more),
+                        Err(_) => break,
+                    }
+                }
+                let written = write_batch(&pool, &batch).await;
+                if written.is_ok() || batch.len() == 1 {
+                    let outcome = written.map_err(|e| format!("{e:#}"));
+                    for pending in batch.drain(..) {
+                        if outcome.is_ok() {
+                            bytes.fetch_add(pending.message.len() as i64, Ordering::Relaxed);
+                        }
+                        let _ = pending.done.send(outcome.clone());
+                    }
+                    continue;
+                }
+                // Which of them cannot be logged? One at a time.
+                for pending in batch.drain(..) {
+                    let single = std::slice::from_ref(&pending);
+                    let outcome = write_batch(&pool, single).await.map_err(|e| format!("{e:#}"));
+                    if outcome.is_ok() {
+                        bytes.fetch_add(pending.message.len() as i64, Ordering::Relaxed);
+                    }
+                    let _ = pending.done.send(outcome);
+                }
+            }
+        });
+        tx
+    }
+}
+
+/// Inserts `batch` in one transaction.
+async fn write_batch(pool: &SqlitePool, batch: &[Pending]) -> anyhow::Result<()> {
+    let mut tx = pool.begin().await?;
+    for p in batch {
+        let first_line = p.message.lines().next().unwrap_or_default();
+        sqlx::query(
+            "INSERT INTO message_log (at, connection_id, peer, direction, auth_user, first_line, message)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .bind(&p.at)
+        .bind(p.connection_id)
+        .bind(&p.peer)
+        .bind(p.direction.as_str())
+        .bind(&p.auth_user)
+        .bind(first_line)
+        .bind(&p.message)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// What an operator searches the log for (`rollcall log`); every field narrows.
@@ -80,8 +170,8 @@ impl Retention {
 const RETENTION_BATCH: i64 = 1000;
 
 impl MessageLog {
-    pub(super) fn new(pool: SqlitePool, bytes: Arc<AtomicI64>) -> Self {
-        MessageLog { pool, bytes }
+    pub(super) fn new(pool: SqlitePool, bytes: Arc<AtomicI64>, writer: mpsc::Sender<Pending>) -> Self {
+        MessageLog { pool, bytes, writer }
     }
 
     /// The bytes of messages in the log (as [`MessageLog::bytes`] counts them).
@@ -104,22 +194,18 @@ impl MessageLog {
         message: &str,
     ) -> anyhow::Result<()> {
         let started = std::time::Instant::now();
-        let message = redact_credentials(message);
-        let first_line = message.lines().next().unwrap_or_default();
-        sqlx::query(
-            "INSERT INTO message_log (at, connection_id, peer, direction, auth_user, first_line, message)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )
-        .bind(super::now_rfc3339())
-        .bind(connection_id as i64)
-        .bind(peer)
-        .bind(direction.as_str())
-        .bind(auth_user)
-        .bind(first_line)
-        .bind(message.as_ref())
-        .execute(&self.pool)
-        .await?;
-        self.bytes.fetch_add(message.len() as i64, Ordering::Relaxed);
+        let (done, written) = oneshot::channel();
+        let pending = Pending {
+            at: super::now_rfc3339(),
+            connection_id: connection_id as i64,
+            peer: peer.to_string(),
+            direction,
+            auth_user: auth_user.map(str::to_string),
+            message: redact_credentials(message).into_owned(),
+            done,
+        };
+        self.writer.send(pending).await.map_err(|_| anyhow::anyhow!("the message log writer has stopped"))?;
+        written.await.map_err(|_| anyhow::anyhow!("the message log writer has stopped"))?.map_err(anyhow::Error::msg)?;
         crate::metrics::global().log_write_seconds.observe(started.elapsed().as_secs_f64());
         Ok(())
     }
@@ -324,6 +410,24 @@ fn redact_response_param(line: &str) -> String {
 mod tests {
     use super::*;
     use crate::store::Store;
+
+    #[tokio::test]
+    async fn a_burst_is_written_in_groups_each_sender_after_its_message_is_in() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::open(&dir.path().join("g.db").display().to_string()).await.expect("db");
+        let writers: Vec<_> = (0..300)
+            .map(|n| {
+                let log = store.message_log();
+                tokio::spawn(async move { log.record(n % 7, "p", Direction::In, None, &format!("MESSAGE {n}")).await })
+            })
+            .collect();
+        for w in writers {
+            w.await.expect("joined").expect("logged");
+        }
+        assert_eq!(store.message_log().recent(1000).await.expect("read").len(), 300, "every one, each once");
+        let bytes = store.message_log().bytes();
+        assert_eq!(bytes, MessageLog::count_bytes(&store.message_log().pool).await.expect("count") , "counted as written");
+    }
 
     #[tokio::test]
     async fn retention_by_age_and_by_size() {

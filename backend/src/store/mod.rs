@@ -34,6 +34,8 @@ pub struct Store {
     directory: address_book::DirectoryCache,
     /// About how many bytes the message log holds ([`MessageLog::bytes`]).
     log_bytes: Arc<AtomicI64>,
+    /// The message log's group-commit writer.
+    log_writer: tokio::sync::mpsc::Sender<message_log::Pending>,
 }
 
 impl Store {
@@ -74,7 +76,8 @@ impl Store {
             tokio::spawn(checkpoint_periodically(pool.clone()));
         }
         let log_bytes = Arc::new(AtomicI64::new(MessageLog::count_bytes(&pool).await?));
-        Ok(Store { pool, directory: Default::default(), log_bytes })
+        let log_writer = message_log::GroupWriter::spawn(pool.clone(), Arc::clone(&log_bytes));
+        Ok(Store { pool, directory: Default::default(), log_bytes, log_writer })
     }
 
     /// Folds the WAL back into the database file (TRUNCATE: the `-wal` is
@@ -91,7 +94,7 @@ impl Store {
     }
 
     pub fn message_log(&self) -> MessageLog {
-        MessageLog::new(self.pool.clone(), Arc::clone(&self.log_bytes))
+        MessageLog::new(self.pool.clone(), Arc::clone(&self.log_bytes), self.log_writer.clone())
     }
 
     pub fn call_records(&self) -> CallRecords {
