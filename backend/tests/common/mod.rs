@@ -359,6 +359,15 @@ impl Client {
         None
     }
 
+    /// A MESSAGE to `to` without credentials; the first challenge of its 407.
+    pub async fn challenge_for_proxy(&mut self, to: &str) -> Challenge {
+        let request = self.request(rsip::Method::Message, to, to, &sip::new_call_id()).body("text/plain", "?".to_string());
+        self.send_raw(&request.build().expect("builds").to_string()).await;
+        let response = self.recv_response().await;
+        assert_eq!(response.status_code.code(), 407);
+        Challenge::parse(&sip::header_all(&response.headers, "Proxy-Authenticate")[0]).expect("challenge parses")
+    }
+
     /// Sends a request to the gateway; asserts the 200.
     pub async fn send_request(&mut self, request: &Request) {
         let r = self.message_to(GATEWAY, &request.encode()).await;
