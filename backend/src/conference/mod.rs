@@ -12,7 +12,9 @@
 //!
 //! - [`state`]: the leg and conference state machines.
 //! - `record`: one conference as the service remembers it.
-//! - [`service`]: the operations and the reaction to bridge events.
+//! - [`service`]: the operations; `service/bridge_events.rs` the reaction
+//!   to the bridge, `service/journal.rs` what is written down and read back
+//!   after a restart.
 //! - [`callbacks`]: ordered, signed, retried delivery of events.
 //! - [`billing`]: a call record for every finished leg.
 //! - [`accounts`]: which billing account a new conference bills (§8).

@@ -1,0 +1,127 @@
+//! How the conference service reacts to its bridge: call progress, a
+//! bridge that fails under a conference (and the operator's fault
+//! injection), inactivity, and a driver that goes away.
+
+use super::*;
+
+impl ConferenceService {
+
+    /// Applies one event from the bridge, and what follows from it when the
+    /// leg is the initiator's.
+    pub(crate) fn on_bridge_event(&self, event: BridgeEvent) {
+        let mut registry = self.registry();
+        let Registry { conferences, on_bridge, .. } = &mut *registry;
+        let Some((conference_id, index)) = on_bridge.get(&event.leg).cloned() else {
+            tracing::debug!(leg = %event.leg, kind = ?event.kind, "event for a released or unknown leg; ignored");
+            return;
+        };
+        if event.kind.is_final() {
+            on_bridge.remove(&event.leg);
+        }
+        let Some(conf) = conferences.get_mut(&conference_id) else {
+            on_bridge.remove(&event.leg);
+            return;
+        };
+        let _span = tracing::info_span!("conference", id = %conference_id).entered();
+        if let BridgeEventKind::Lost(cause) = event.kind {
+            if !conf.state.is_terminated() {
+                tracing::error!(leg = %event.leg, cause = cause.0, "the bridge failed under the conference");
+                self.fail(on_bridge, conf, cause);
+            }
+            return;
+        }
+        if !self.step(conf, index, event.kind.into()) || index != 0 {
+            return;
+        }
+        // `step_conf` changes state: it stays out of a match guard.
+        #[allow(clippy::collapsible_match)]
+        match (conf.state, conf.legs[0].state) {
+            (ConfState::Creating, LegState::Connected) => {
+                if self.step_conf(conf, ConfInput::InitiatorConnected) {
+                    self.dial_waiting(on_bridge, conf);
+                }
+            }
+            (ConfState::Creating, leg) if leg.is_final() => {
+                self.terminate(on_bridge, conf, ConfInput::InitiatorUnreachable)
+            }
+            (ConfState::Active, LegState::Disconnected(_)) => {
+                self.terminate(on_bridge, conf, ConfInput::InitiatorHungUp)
+            }
+            _ => {}
+        }
+    }
+
+    /// Fault injection (`POST /admin/crash`): has the bridge fail under every
+    /// live leg of conference `conference_id`, as if its mixer had crashed.
+    /// Returns how many legs were failed. The bridge reports each of them
+    /// `Lost`, and the first such report ends the conference (see the
+    /// module documentation); the events follow asynchronously, like any
+    /// bridge event.
+    pub fn crash(&self, conference_id: &str) -> Result<usize, CrashError> {
+        self.crash_if(conference_id, None)
+    }
+
+    /// [`crash`](Self::crash) for the conference's owner only (the phone
+    /// panel's `POST /pstn/conferences/{id}/crash`): someone else's
+    /// conference is [`CrashError::NoSuchConference`], exactly like one that
+    /// does not exist, so the answer reveals nothing about it.
+    pub fn crash_owned_by(&self, conference_id: &str, owner: &str) -> Result<usize, CrashError> {
+        self.crash_if(conference_id, Some(owner))
+    }
+
+    /// [`crash`](Self::crash), limited to `owner`'s conference when given.
+    pub(super) fn crash_if(&self, conference_id: &str, owner: Option<&str>) -> Result<usize, CrashError> {
+        let _span = tracing::info_span!("conference", id = %conference_id).entered();
+        let mut registry = self.registry();
+        let Registry { conferences, on_bridge, .. } = &mut *registry;
+        let Some(conf) = conferences.get_mut(conference_id) else {
+            return Err(CrashError::NoSuchConference(conference_id.to_string()));
+        };
+        if owner.is_some_and(|owner| owner != conf.owner) {
+            tracing::warn!(?owner, "crash refused: not the owner");
+            return Err(CrashError::NoSuchConference(conference_id.to_string()));
+        }
+        if conf.state.is_terminated() {
+            return Err(CrashError::Terminated(conference_id.to_string()));
+        }
+        let legs: Vec<LegId> = conf.legs.iter().filter(|leg| leg.state.on_bridge()).map(|leg| leg.leg_id).collect();
+        tracing::warn!(legs = legs.len(), "injecting a bridge failure");
+        if legs.is_empty() {
+            // Nothing on the bridge to fail (cannot happen while the
+            // initiator's leg is live, which a live conference's always is),
+            // so fail the conference directly rather than never.
+            self.fail(on_bridge, conf, Cause::TEMPORARY_FAILURE);
+        } else {
+            self.driver.crash(&legs)?;
+        }
+        Ok(legs.len())
+    }
+
+    /// The inactivity timer of idle period `epoch` of `conference_id` ran
+    /// out: end the conference if that period is still going on.
+    pub(super) fn inactivity_expired(&self, conference_id: &str, epoch: u64) {
+        let mut registry = self.registry();
+        let Registry { conferences, on_bridge, .. } = &mut *registry;
+        let Some(conf) = conferences.get_mut(conference_id) else { return };
+        if !conf.still_idle_since(epoch) {
+            return; // someone joined meanwhile, or it ended: a stale timer
+        }
+        let _span = tracing::info_span!("conference", id = %conference_id).entered();
+        tracing::info!(timeout = ?self.config.inactivity_timeout, "conference idle too long; ending it");
+        self.terminate(on_bridge, conf, ConfInput::Inactivity);
+    }
+
+    /// The bridge is gone (its event channel closed): no call can go on.
+    pub(super) fn bridge_lost(&self) {
+        tracing::error!("the bridge driver stopped; ending every conference");
+        let mut registry = self.registry();
+        let Registry { conferences, on_bridge, .. } = &mut *registry;
+        let mut live: Vec<&mut Conference> =
+            conferences.values_mut().filter(|c| !c.state.is_terminated()).collect();
+        live.sort_by_key(|c| c.created);
+        for conf in live {
+            let _span = tracing::info_span!("conference", id = %conf.id).entered();
+            self.fail(on_bridge, conf, NETWORK_OUT_OF_ORDER);
+        }
+    }
+}
