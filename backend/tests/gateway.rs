@@ -10,8 +10,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
 use common::{Client, PATIENCE};
-use rollcall::bridge::SimDelays;
-use rollcall::conference::{self, ConferenceConfig, ConferenceService};
+use rollcall::conference;
 use rollcall::gateway::user_agent::UaState;
 use rollcall::gateway::{self, Gateway, GatewayConfig};
 use rollcall::im_server::{self, ImConfig, ImServer};
@@ -76,20 +75,7 @@ async fn gateway_reconnects_and_registers_again_after_losing_the_im_server() {
     let (conference_listener, conference_addr) = listener().await;
     let (reporting_listener, reporting_addr) = listener().await;
     let key = b"test-signing-key".to_vec();
-    let service = ConferenceService::with_simulator(
-        ConferenceConfig {
-            token: "t0ken".into(),
-            reporting_url: format!("http://{reporting_addr}/reporting"),
-            signing_key: key.clone(),
-            max_participants: 4,
-            max_live_per_owner: ConferenceConfig::DEFAULT_MAX_LIVE_PER_OWNER,
-            inactivity_timeout: ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT,
-            call_records: None,
-            accounts: None,
-        },
-        SimDelays::fast(),
-    )
-    .expect("service");
+    let service = common::standalone_conference_service(format!("http://{reporting_addr}/reporting"), &key);
     spawn_http(conference_listener, conference::router(service));
 
     let gateway = Gateway::start(GatewayConfig {

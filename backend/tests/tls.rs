@@ -9,8 +9,7 @@ use std::sync::Arc;
 
 use common::flow::{active_conference, Seen};
 use common::{Client, TestServer, PATIENCE};
-use rollcall::bridge::SimDelays;
-use rollcall::conference::{self, ConferenceConfig, ConferenceService};
+use rollcall::conference;
 use rollcall::edge::listener::{self, ListenerOptions};
 use rollcall::edge::tls;
 use rollcall::gateway::{self, Gateway, GatewayConfig};
@@ -72,20 +71,7 @@ async fn standalone_parts_reach_each_other_over_https_and_wss() {
     let (conference_listener, conference_addr) = bound().await;
     let (reporting_listener, reporting_addr) = bound().await;
     let key = b"test-signing-key".to_vec();
-    let service = ConferenceService::with_simulator(
-        ConferenceConfig {
-            token: "t0ken".into(),
-            reporting_url: format!("https://{reporting_addr}/reporting"),
-            signing_key: key.clone(),
-            max_participants: 4,
-            max_live_per_owner: ConferenceConfig::DEFAULT_MAX_LIVE_PER_OWNER,
-            inactivity_timeout: ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT,
-            call_records: None,
-            accounts: None,
-        },
-        SimDelays::fast(),
-    )
-    .expect("service");
+    let service = common::standalone_conference_service(format!("https://{reporting_addr}/reporting"), &key);
     listener::spawn(conference_listener, conference::router(service), tls_options.clone());
 
     let gateway = Gateway::start(GatewayConfig {

@@ -171,20 +171,13 @@ impl Conference {
         if !leg.state.is_final() {
             return None;
         }
-        let started = leg.dialed_at?;
         let (state, cause) = leg.state.wire();
-        let rfc3339 = |t| humantime::format_rfc3339_millis(t).to_string();
         Some(CallRecord {
-            account: self.account.clone(),
-            owner: self.owner.clone(),
-            conference_id: self.id.clone(),
-            participant_id: leg.participant_id.clone(),
-            number: leg.party.phone.clone(),
-            started_at: rfc3339(started),
-            answered_at: leg.answered_at.map(rfc3339),
+            answered_at: leg.answered_at.map(|t| humantime::format_rfc3339_millis(t).to_string()),
             ended_at: Some(now_rfc3339()),
             final_state: state.as_str().to_string(),
             cause: cause.map(|c| c.0),
+            ..self.dial_record(index)?
         })
     }
 

@@ -50,19 +50,13 @@ impl Users {
 
     /// Adds the user, or replaces its digests when it exists.
     pub async fn upsert(&self, user: &User) -> anyhow::Result<()> {
-        anyhow::ensure!(valid_username(&user.username), "invalid user name `{}`", user.username);
-        sqlx::query(
+        self.insert(
+            user,
             "INSERT INTO users (username, realm, ha1_md5, ha1_sha256, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (username) DO UPDATE
              SET realm = excluded.realm, ha1_md5 = excluded.ha1_md5, ha1_sha256 = excluded.ha1_sha256",
         )
-        .bind(&user.username)
-        .bind(&user.realm)
-        .bind(&user.ha1_md5)
-        .bind(&user.ha1_sha256)
-        .bind(super::now_rfc3339())
-        .execute(&self.pool)
         .await?;
         Ok(())
     }
@@ -70,19 +64,29 @@ impl Users {
     /// Adds a new user; `false` (and nothing changed) when the name is
     /// taken, whatever its case.
     pub async fn create(&self, user: &User) -> anyhow::Result<bool> {
+        let rows = self
+            .insert(
+                user,
+                "INSERT INTO users (username, realm, ha1_md5, ha1_sha256, created_at)
+                 SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM users WHERE lower(username) = lower(?1))",
+            )
+            .await?;
+        Ok(rows == 1)
+    }
+
+    /// Runs `sql` (an insert taking the user's fields as ?1–?5) for `user`;
+    /// the rows it changed.
+    async fn insert(&self, user: &User, sql: &str) -> anyhow::Result<u64> {
         anyhow::ensure!(valid_username(&user.username), "invalid user name `{}`", user.username);
-        let done = sqlx::query(
-            "INSERT INTO users (username, realm, ha1_md5, ha1_sha256, created_at)
-             SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM users WHERE lower(username) = lower(?1))",
-        )
-        .bind(&user.username)
-        .bind(&user.realm)
-        .bind(&user.ha1_md5)
-        .bind(&user.ha1_sha256)
-        .bind(super::now_rfc3339())
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        let done = sqlx::query(sql)
+            .bind(&user.username)
+            .bind(&user.realm)
+            .bind(&user.ha1_md5)
+            .bind(&user.ha1_sha256)
+            .bind(super::now_rfc3339())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     pub async fn get(&self, username: &str) -> anyhow::Result<Option<User>> {

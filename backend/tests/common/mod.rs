@@ -28,6 +28,29 @@ pub const GATEWAY: &str = "sip:conference@rollcall.local";
 /// How long a test waits for anything before failing.
 pub const PATIENCE: Duration = Duration::from_secs(10);
 
+/// A standalone conference service on the simulator at test speed, with
+/// the token `t0ken`, reporting to `reporting_url` signed with `key` (the
+/// parts-one-by-one tests).
+pub fn standalone_conference_service(
+    reporting_url: String,
+    key: &[u8],
+) -> std::sync::Arc<rollcall::conference::ConferenceService> {
+    rollcall::conference::ConferenceService::with_simulator(
+        ConferenceConfig {
+            token: "t0ken".into(),
+            reporting_url,
+            signing_key: key.to_vec(),
+            max_participants: 4,
+            max_live_per_owner: ConferenceConfig::DEFAULT_MAX_LIVE_PER_OWNER,
+            inactivity_timeout: ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT,
+            call_records: None,
+            accounts: None,
+        },
+        SimDelays::fast(),
+    )
+    .expect("service")
+}
+
 pub struct TestServer {
     pub running: Running,
     /// The SQLite file (in a temporary directory).
