@@ -36,4 +36,5 @@ toolchain:
 ## bench: what each hot path costs (numbers and ratios, no assertions).
 bench:
 	cargo bench -p rollcall --bench hot_paths
+	cargo bench -p rollcall --bench relay
 	cargo bench -p rollcall --bench soak

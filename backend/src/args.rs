@@ -547,6 +547,14 @@ pub(crate) enum UserCommand {
         #[command(flatten)]
         common: Common,
     },
+    /// Add or update many users from a file (`-` for standard input) of
+    /// `name password` lines, `#` comments and blank lines ignored; in one
+    /// transaction, HA1 only.
+    Import {
+        file: String,
+        #[command(flatten)]
+        common: Common,
+    },
     /// List users.
     List {
         #[command(flatten)]

@@ -213,6 +213,16 @@ async fn run_user(command: UserCommand) -> anyhow::Result<()> {
             store.users().upsert(&User::with_password(&name, &common.domain, &password)).await?;
             println!("user sip:{name}@{} saved (HA1 only)", common.domain);
         }
+        UserCommand::Import { file, common } => {
+            let text = if file == "-" {
+                std::io::read_to_string(std::io::stdin()).context("reading standard input")?
+            } else {
+                std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?
+            };
+            let users = parse_user_lines(&text, &common.domain)?;
+            Store::open(&common.db).await?.users().upsert_all(&users).await?;
+            println!("{} users saved (HA1 only)", users.len());
+        }
         UserCommand::List { common } => {
             let store = Store::open(&common.db).await?;
             for (name, realm) in store.users().list().await? {
@@ -221,6 +231,24 @@ async fn run_user(command: UserCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `name password` lines (`#` comments, blank lines) as users of `realm`.
+fn parse_user_lines(text: &str, realm: &str) -> anyhow::Result<Vec<User>> {
+    let mut users = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (name, password) = line
+            .split_once(char::is_whitespace)
+            .map(|(name, password)| (name, password.trim()))
+            .filter(|(_, password)| !password.is_empty())
+            .with_context(|| format!("line {}: expected `name password`", n + 1))?;
+        users.push(User::with_password(name, realm, password));
+    }
+    Ok(users)
 }
 
 async fn run_calls(db: &str, limit: u32) -> anyhow::Result<()> {

@@ -15,6 +15,7 @@
 
 pub mod idempotency;
 mod ordering;
+mod outbox;
 pub mod reporting;
 mod translate;
 pub mod user_agent;

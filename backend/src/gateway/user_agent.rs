@@ -3,13 +3,15 @@
 //! One task owns the connection. It registers (answering the 401 digest
 //! challenge), refreshes the registration at 80 % of its lifetime, answers
 //! incoming MESSAGEs with 200 OK and hands their bodies on, and sends
-//! outgoing MESSAGEs one at a time *per recipient* — each waits for its
-//! final response, answering a 407 when needed — so that a user sees
-//! events in the order they were sent, while a recipient who is slow to
-//! answer (a frozen tab: up to the 32 s transaction timer) holds up only
-//! their own messages, not everyone's. When the connection drops, it
-//! reconnects with exponential backoff, registers again and resends what
-//! was in flight.
+//! outgoing MESSAGEs with a small window *per recipient*: the IM server
+//! relays one connection's messages in order, so a user sees events in the
+//! order they were sent, while a recipient who is slow to answer (a frozen
+//! tab: up to the 32 s transaction timer) holds up only their own
+//! messages, not everyone's. A 407 (a nonce gone stale) is answered and
+//! the message sent again; its recipient gets nothing new until all sent
+//! under the old nonce are through, so order holds there too. When the
+//! connection drops, it reconnects with exponential backoff, registers
+//! again and resends what was in flight, in order.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -27,20 +29,17 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tracing::{debug, info, warn};
 
+use super::outbox::Outbox;
 use super::GatewayConfig;
 
 /// Requested registration lifetime, seconds.
 const REGISTER_EXPIRES: u32 = 300;
 /// How long a request waits for its final response (RFC 3261 Timer F).
 const TRANSACTION_TIMEOUT: Duration = Duration::from_secs(32);
-/// At most this many MESSAGEs in flight at once (to distinct recipients).
-const MAX_IN_FLIGHT: usize = 64;
-/// Most MESSAGEs waiting for one recipient (a frozen tab, a user whose
-/// events pile up): past it new ones are dropped and logged. A client that
-/// then sees a gap in `c:sequence` resyncs by snapshot (PROTOCOL.md §2).
-const MAX_QUEUED_PER_RECIPIENT: usize = 1000;
-/// Most MESSAGEs waiting in all.
-const MAX_QUEUED: usize = 20_000;
+/// At most this many MESSAGEs in flight at once…
+const MAX_IN_FLIGHT: usize = 256;
+/// …and this many to one recipient.
+const WINDOW_PER_RECIPIENT: usize = 8;
 /// A recipient that is not registered (480, or 408 because its tab went
 /// away) keeps its MESSAGEs this long, tried again after [`OFFLINE_RETRY`],
 /// then twice as long each time: a tab that reconnects in time gets them
@@ -126,7 +125,7 @@ async fn run(
     inbound: mpsc::UnboundedSender<Inbound>,
     state: watch::Sender<UaState>,
 ) {
-    let mut queue = VecDeque::new();
+    let mut queue = Outbox::default();
     let mut backoff = BACKOFF_MIN;
     loop {
         let _ = state.send(UaState::Connecting);
@@ -148,18 +147,6 @@ async fn run(
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(BACKOFF_MAX);
     }
-}
-
-/// Queues `message` unless its recipient, or the queue, is full.
-fn enqueue(queue: &mut VecDeque<Outgoing>, message: Outgoing) -> bool {
-    let full = queue.len() >= MAX_QUEUED
-        || queue.iter().filter(|m| m.to == message.to).nth(MAX_QUEUED_PER_RECIPIENT - 1).is_some();
-    if full {
-        warn!(to = %message.to, queued = queue.len(), "MESSAGE dropped: too many waiting");
-        return false;
-    }
-    queue.push_back(message);
-    true
 }
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -194,10 +181,22 @@ impl DigestCache {
 
 struct InFlight {
     message: Outgoing,
-    call_id: String,
     cseq: u32,
     deadline: Instant,
     challenged: u32,
+    /// Send order, for resending in order after a reconnect.
+    seq: u64,
+    /// The proxy challenge it was sent under ([`Session::epoch`]).
+    epoch: u64,
+}
+
+/// One recipient's MESSAGEs in flight.
+#[derive(Default)]
+struct Window {
+    count: usize,
+    /// Of those, sent under an older proxy challenge: they may come back
+    /// 407 and be sent again, so nothing newer goes to this recipient first.
+    before_challenge: usize,
 }
 
 /// One connection's worth of UA state.
@@ -216,13 +215,20 @@ struct Session<'a> {
     proxy_auth: Option<DigestCache>,
     registered: bool,
     refresh_at: Instant,
-    /// At most one per recipient (`to`).
-    in_flight: Vec<InFlight>,
+    /// By Call-ID.
+    in_flight: HashMap<String, InFlight>,
+    /// By recipient.
+    windows: HashMap<String, Window>,
+    next_seq: u64,
+    /// Counts proxy challenges taken.
+    epoch: u64,
     /// Recipients that were not registered, with their MESSAGEs.
     offline: HashMap<String, Offline>,
     /// The gateway is shutting down (its outbox closed): finish what is
     /// queued and in flight, then end.
     outbox_closed: bool,
+    /// Recipients whose window opened since the queue last heard.
+    woken: Vec<String>,
 }
 
 impl<'a> Session<'a> {
@@ -241,23 +247,29 @@ impl<'a> Session<'a> {
             proxy_auth: None,
             registered: false,
             refresh_at: Instant::now(),
-            in_flight: Vec::new(),
+            in_flight: HashMap::new(),
+            windows: HashMap::new(),
+            next_seq: 0,
+            epoch: 0,
             offline: HashMap::new(),
             outbox_closed: false,
+            woken: Vec::new(),
         }
     }
 
     async fn run(
         &mut self,
         outbox: &mut mpsc::UnboundedReceiver<Outgoing>,
-        queue: &mut VecDeque<Outgoing>,
+        queue: &mut Outbox,
         inbound: &mpsc::UnboundedSender<Inbound>,
         state: &watch::Sender<UaState>,
         backoff: &mut Duration,
     ) -> anyhow::Result<()> {
         let result = self.drive(outbox, queue, inbound, state, backoff).await;
         // Resent after reconnecting, each before its recipient's later ones.
-        for lost in self.in_flight.drain(..) {
+        let mut lost: Vec<InFlight> = self.in_flight.drain().map(|(_, f)| f).collect();
+        lost.sort_by_key(|f| std::cmp::Reverse(f.seq));
+        for lost in lost {
             queue.push_front(lost.message);
         }
         for (_, offline) in self.offline.drain() {
@@ -271,7 +283,7 @@ impl<'a> Session<'a> {
     async fn drive(
         &mut self,
         outbox: &mut mpsc::UnboundedReceiver<Outgoing>,
-        queue: &mut VecDeque<Outgoing>,
+        queue: &mut Outbox,
         inbound: &mpsc::UnboundedSender<Inbound>,
         state: &watch::Sender<UaState>,
         backoff: &mut Duration,
@@ -282,6 +294,9 @@ impl<'a> Session<'a> {
                 return Ok(());
             }
             self.retry_offline(queue);
+            for to in self.woken.drain(..) {
+                queue.wake(&to);
+            }
             if self.registered && self.in_flight.len() < MAX_IN_FLIGHT {
                 if let Some(next) = self.next_sendable(queue) {
                     self.send_message(next).await?;
@@ -289,7 +304,7 @@ impl<'a> Session<'a> {
                 }
             }
             let far = Instant::now() + Duration::from_secs(3600);
-            let message_deadline = self.in_flight.iter().map(|f| f.deadline).min().unwrap_or(far);
+            let message_deadline = self.in_flight.values().map(|f| f.deadline).min().unwrap_or(far);
             let register_deadline = self.register_deadline.unwrap_or(far);
             let offline_retry = self.offline.values().filter_map(|o| o.retry_at).min().unwrap_or(far);
             tokio::select! {
@@ -309,7 +324,7 @@ impl<'a> Session<'a> {
                 },
                 next = outbox.recv(), if !self.outbox_closed => match next {
                     Some(message) => {
-                        enqueue(queue, message);
+                        queue.push_back(message);
                     }
                     None => self.outbox_closed = true,
                 },
@@ -319,43 +334,73 @@ impl<'a> Session<'a> {
                 _ = tokio::time::sleep_until(register_deadline) => anyhow::bail!("REGISTER timed out"),
                 _ = tokio::time::sleep_until(message_deadline) => {
                     let now = Instant::now();
-                    let lost: Vec<InFlight> = self.in_flight.extract_if(.., |f| f.deadline <= now).collect();
-                    for lost in lost {
+                    let lost: Vec<String> = self.in_flight.iter().filter(|(_, f)| f.deadline <= now).map(|(id, _)| id.clone()).collect();
+                    for call_id in lost {
+                        let Some(lost) = self.complete(&call_id) else { continue };
                         // A recipient that does not answer in 32 s is frozen or
                         // gone: what waits for it would only wait as long, each,
                         // holding a share of the queue. Dropped; its client
                         // resyncs by snapshot when it comes back.
-                        let before = queue.len();
-                        queue.retain(|m| m.to != lost.message.to);
-                        warn!(to = %lost.message.to, backlog = before - queue.len(), "MESSAGE timed out; dropped with the recipient's backlog");
+                        let backlog = queue.remove_recipient(&lost.message.to);
+                        warn!(to = %lost.message.to, backlog, "MESSAGE timed out; dropped with the recipient's backlog");
                     }
                 }
             }
         }
     }
 
-    /// The oldest queued message whose recipient has none in flight and
-    /// is not waiting to be tried again.
-    fn next_sendable(&self, queue: &mut VecDeque<Outgoing>) -> Option<Outgoing> {
+    /// The next queued message whose recipient has room in its window,
+    /// nothing that may yet come back 407, and is not waiting to be tried
+    /// again.
+    fn next_sendable(&self, queue: &mut Outbox) -> Option<Outgoing> {
         let waiting = |to: &str| self.offline.get(to).is_some_and(|o| o.retry_at.is_some());
-        let busy = |to: &str| self.in_flight.iter().any(|f| f.message.to == to) || waiting(to);
-        let index = queue.iter().position(|m| !busy(&m.to))?;
-        queue.remove(index)
+        let full = |to: &str| self.windows.get(to).is_some_and(|w| w.count >= WINDOW_PER_RECIPIENT || w.before_challenge > 0);
+        queue.next(|to| full(to) || waiting(to))
+    }
+
+    /// Takes the flight `call_id` off its recipient's window (whose turn
+    /// may then come again).
+    fn complete(&mut self, call_id: &str) -> Option<InFlight> {
+        let flight = self.in_flight.remove(call_id)?;
+        let to = &flight.message.to;
+        if let Some(window) = self.windows.get_mut(to) {
+            window.count -= 1;
+            if flight.epoch < self.epoch {
+                window.before_challenge -= 1;
+            }
+            if window.count == 0 {
+                self.windows.remove(to);
+            }
+        }
+        self.woken.push(to.clone());
+        Some(flight)
+    }
+
+    /// A new proxy challenge: whatever is in flight was sent under the old one.
+    fn take_proxy_challenge(&mut self, challenge: Challenge) {
+        self.proxy_auth = Some(DigestCache::new(challenge));
+        self.epoch += 1;
+        for window in self.windows.values_mut() {
+            window.before_challenge = 0;
+        }
+        for flight in self.in_flight.values() {
+            if let Some(window) = self.windows.get_mut(&flight.message.to) {
+                window.before_challenge += 1;
+            }
+        }
     }
 
     /// Offline recipients whose time to try again has come go back to the
     /// front of the queue (their MESSAGEs are older than any queued); those
     /// offline for longer than [`OFFLINE_KEEP`] lose them.
-    fn retry_offline(&mut self, queue: &mut VecDeque<Outgoing>) {
+    fn retry_offline(&mut self, queue: &mut Outbox) {
         let now = Instant::now();
         for (to, offline) in self.offline.iter_mut() {
             if offline.retry_at.is_none_or(|at| at > now) {
                 continue;
             }
             if now.duration_since(offline.since) >= OFFLINE_KEEP {
-                let before = queue.len();
-                queue.retain(|m| m.to != *to);
-                let dropped = offline.waiting.len() + before - queue.len();
+                let dropped = offline.waiting.len() + queue.remove_recipient(to);
                 warn!(%to, dropped, "recipient offline too long; its MESSAGEs dropped");
                 offline.waiting.clear();
                 offline.retry_at = None;
@@ -365,6 +410,7 @@ impl<'a> Session<'a> {
             for message in offline.waiting.drain(..).rev() {
                 queue.push_front(message);
             }
+            queue.wake(to);
         }
         self.offline.retain(|_, o| o.retry_at.is_some() || now.duration_since(o.since) < OFFLINE_KEEP);
     }
@@ -428,7 +474,17 @@ impl<'a> Session<'a> {
             builder = builder.header("Proxy-Authorization", &cache.credentials(self.config, "MESSAGE", &message.to));
         }
         let request = builder.build()?;
-        self.in_flight.push(InFlight { message, call_id, cseq, deadline: Instant::now() + TRANSACTION_TIMEOUT, challenged });
+        self.windows.entry(message.to.clone()).or_default().count += 1;
+        self.next_seq += 1;
+        let flight = InFlight {
+            message,
+            cseq,
+            deadline: Instant::now() + TRANSACTION_TIMEOUT,
+            challenged,
+            seq: self.next_seq,
+            epoch: self.epoch,
+        };
+        self.in_flight.insert(call_id, flight);
         self.send_text(request.to_string()).await
     }
 
@@ -473,32 +529,31 @@ impl<'a> Session<'a> {
         if call_id == self.register_call_id {
             return self.on_register_response(resp, code).await;
         }
-        let Some(index) = self.in_flight.iter().position(|f| f.call_id == call_id) else { return Ok(()) };
-        let flight = self.in_flight.swap_remove(index);
+        if !self.in_flight.contains_key(&call_id) {
+            return Ok(());
+        }
         match code {
-            407 if flight.challenged < 2 => {
-                let challenge = match first_challenge(&resp, "Proxy-Authenticate") {
-                    Ok(challenge) => challenge,
-                    Err(e) => {
-                        // Kept in flight: resent after the reconnect this error causes.
-                        self.in_flight.push(flight);
-                        return Err(e);
-                    }
-                };
-                self.proxy_auth = Some(DigestCache::new(challenge));
-                self.transmit(flight.message, flight.call_id, flight.cseq + 1, flight.challenged + 1).await
+            407 if self.in_flight[&call_id].challenged < 2 => {
+                // Kept in flight on error: resent after the reconnect it causes.
+                let challenge = first_challenge(&resp, "Proxy-Authenticate")?;
+                let flight = self.complete(&call_id).expect("in flight");
+                self.take_proxy_challenge(challenge);
+                self.transmit(flight.message, call_id, flight.cseq + 1, flight.challenged + 1).await
             }
             200..=299 => {
+                let flight = self.complete(&call_id).expect("in flight");
                 self.offline.remove(&flight.message.to);
                 Ok(())
             }
             // Not registered (480), or its connection went away (408): it
             // may come back soon — a tab reloading, a network change.
             480 | 408 => {
+                let flight = self.complete(&call_id).expect("in flight");
                 self.wait_for_recipient(flight.message);
                 Ok(())
             }
             _ => {
+                let flight = self.complete(&call_id).expect("in flight");
                 warn!(to = %flight.message.to, code, "MESSAGE refused; dropped");
                 Ok(())
             }
@@ -558,20 +613,4 @@ fn granted_expires(resp: &rsip::Response) -> Option<u32> {
             .and_then(|(_, v)| v.trim().parse().ok())
     });
     from_contact.or_else(|| sip::header(&resp.headers, "Expires").and_then(|v| v.trim().parse().ok()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_queue_is_bounded_per_recipient() {
-        let mut queue = VecDeque::new();
-        let to = |who: &str| Outgoing { to: who.to_string(), body: String::new() };
-        for _ in 0..MAX_QUEUED_PER_RECIPIENT {
-            assert!(enqueue(&mut queue, to("sip:frozen@x")));
-        }
-        assert!(!enqueue(&mut queue, to("sip:frozen@x")), "that recipient is full");
-        assert!(enqueue(&mut queue, to("sip:alice@x")), "others are not held up");
-    }
 }

@@ -1,7 +1,11 @@
 //! One SIP-over-WebSocket connection: a reader that handles each text frame
 //! in order, a writer fed by a bounded queue, and the message log in
 //! between. Every message is logged before it is acted on (in) or sent
-//! (out). The limits of [`super::limits`] are enforced here: time to
+//! (out), without waiting one by one: the reader hands each message of an
+//! authenticated peer to the log as it arrives and a handler acts on them
+//! in order as each becomes durable; the writer sends each outgoing message
+//! once it is durable, in the order queued. So a burst costs one log
+//! transaction (the log's group commit), not one per message. The limits of [`super::limits`] are enforced here: time to
 //! authenticate, unauthenticated messages per address (and how much of
 //! them is logged), the send queue, pings and the idle timeout, and the
 //! WebSocket close code each violation deserves (RFC 6455 §7.4.1).
@@ -21,7 +25,7 @@ use tracing::{debug, info, warn, Instrument};
 use super::limits::{truncated_for_log, Admission};
 use crate::edge::rate::Bucket;
 use super::{handler, ImServer, Stats};
-use crate::store::Direction;
+use crate::store::{Direction, LogReceipt};
 
 /// The WebSocket layer refuses frames above this (close code 1009); SIP's
 /// own limit (64 KiB, answered with 513) sits below it so that it can be
@@ -30,6 +34,10 @@ pub const MAX_FRAME_BYTES: usize = 256 * 1024;
 
 /// After this many unparseable messages in a row the connection is closed.
 const MAX_GARBAGE_IN_A_ROW: u32 = 10;
+
+/// Messages of one authenticated connection read ahead of the one being
+/// handled (logged meanwhile); past it the reader waits, and TCP pushes back.
+const READ_AHEAD: usize = 64;
 
 /// After this many unauthenticated messages over the address's rate the
 /// connection is closed.
@@ -53,7 +61,8 @@ pub struct Connection {
     pub peer: String,
     /// The peer's address, which limits and failure counters go by.
     pub peer_ip: std::net::IpAddr,
-    tx: mpsc::Sender<String>,
+    /// The writer's queue: each message with its log receipt.
+    tx: mpsc::Sender<(LogReceipt, String)>,
     /// The user this connection last authenticated as (logged with each message).
     user: Mutex<Option<String>>,
     /// Set as soon as the peer has gone, before its bindings are dropped.
@@ -72,6 +81,8 @@ enum Trouble {
     Overrun,
     /// A message to the peer could not be logged, so it was not sent.
     Unlogged,
+    /// The peer sent too much that is not SIP.
+    Garbage,
 }
 
 impl Connection {
@@ -98,14 +109,14 @@ impl Connection {
         }
     }
 
-    /// Logs `message` and queues it for sending. A closed connection is not
-    /// an error here: the message is logged and dropped, and the relay
-    /// answers for it (`relay::Relay::connection_closed`). A full queue
-    /// means the peer does not read: the connection is closed. A message
-    /// that cannot be logged is not sent, and the connection is closed
-    /// (PROTOCOL.md §1: nothing goes out unlogged, nothing is dropped
-    /// without a word — the peer sees the close, the relay answers its
-    /// forks).
+    /// Logs `message` and queues it for sending; the writer sends it once
+    /// it is durable. A closed connection is not an error here: the message
+    /// is logged and dropped, and the relay answers for it
+    /// (`relay::Relay::connection_closed`). A full queue means the peer
+    /// does not read: the connection is closed. A message that cannot be
+    /// logged is not sent, and the connection is closed (PROTOCOL.md §1:
+    /// nothing goes out unlogged, nothing is dropped without a word — the
+    /// peer sees the close, the relay answers its forks).
     pub async fn send(&self, server: &ImServer, message: String) {
         let user = self.user();
         // Answers to strangers echo what they sent: logged in part, as that was.
@@ -114,14 +125,9 @@ impl Connection {
         } else {
             Cow::Borrowed(message.as_str())
         };
-        if let Err(e) = server.store.message_log().record(self.id, &self.peer, Direction::Out, user.as_deref(), &logged).await {
-            warn!(error = %e, "message log write failed; not sending, closing the connection");
-            server.stats.count_unlogged();
-            self.end(Trouble::Unlogged);
-            return;
-        }
+        let receipt = server.store.message_log().submit(self.id, &self.peer, Direction::Out, user.as_deref(), &logged).await;
         Stats::count(&server.stats.sent);
-        match self.tx.try_send(message) {
+        match self.tx.try_send((receipt, message)) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(_)) => {
                 Stats::count(&server.stats.dropped);
@@ -143,7 +149,7 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
     async move {
         let limits = server.peers.limits().clone();
         let (mut sink, mut stream) = socket.split();
-        let (tx, mut rx) = mpsc::channel::<String>(limits.send_queue.max(1));
+        let (tx, mut rx) = mpsc::channel::<(LogReceipt, String)>(limits.send_queue.max(1));
         let (ping_tx, mut ping_rx) = mpsc::channel::<()>(1);
         let (close_tx, close_rx) = oneshot::channel::<Closing>();
         let conn = Arc::new(Connection {
@@ -158,6 +164,8 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
         });
         info!("connected");
 
+        let unlogged = Arc::downgrade(&conn);
+        let stats = Arc::clone(&server);
         let writer = tokio::spawn(async move {
             let mut close_rx = close_rx;
             loop {
@@ -175,8 +183,16 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
                             break;
                         }
                     }
-                    text = rx.recv() => {
-                        let Some(text) = text else { break };
+                    queued = rx.recv() => {
+                        let Some((receipt, text)) = queued else { break };
+                        if let Err(e) = receipt.durable().await {
+                            warn!(error = %e, "message log write failed; not sending, closing the connection");
+                            stats.stats.count_unlogged();
+                            if let Some(conn) = unlogged.upgrade() {
+                                conn.end(Trouble::Unlogged);
+                            }
+                            continue;
+                        }
                         if sink.send(Message::Text(text.into())).await.is_err() {
                             break;
                         }
@@ -191,6 +207,8 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_heard = Instant::now();
         let mut garbage_in_a_row = 0;
+        // Started at the first authenticated message.
+        let mut handling: Option<(mpsc::Sender<(LogReceipt, String)>, tokio::task::JoinHandle<()>)> = None;
         let mut rate_limited = 0;
         // This connection's allowance once authenticated.
         let mut bucket = Bucket::full(limits.authenticated_burst, std::time::Instant::now());
@@ -200,6 +218,10 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
                 () = conn.trouble.notified() => {
                     match conn.trouble_kind.lock().ok().and_then(|k| *k) {
                         Some(Trouble::Unlogged) => break Some((close_code::INTERNAL, "message log unavailable")),
+                        Some(Trouble::Garbage) => {
+                            warn!("closing: too much unparseable input");
+                            break Some((close_code::POLICY, "too much unparseable input"));
+                        }
                         _ => {
                             warn!("closing: the peer does not read what is sent to it");
                             break Some((close_code::POLICY, "send queue full"));
@@ -275,24 +297,29 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
                 Cow::Borrowed(text.as_str())
             };
             let user = conn.user();
-            if let Err(e) = server.store.message_log().record(id, &conn.peer, Direction::In, user.as_deref(), &logged).await {
-                // Not acted on: a request is answered 500 (itself logged
-                // first, or the connection closes), anything else counted.
-                warn!(error = %e, "message log write failed; message refused");
-                server.stats.count_unlogged();
-                handler::refuse_unlogged(&server, &conn, &text).await;
+            let receipt = server.store.message_log().submit(id, &conn.peer, Direction::In, user.as_deref(), &logged).await;
+            drop(logged);
+            if authenticated {
+                // Read ahead: the handler acts on it once it is durable.
+                let handler = handling.get_or_insert_with(|| spawn_handler(&server, &conn));
+                if handler.0.send((receipt, text)).await.is_err() {
+                    break None;
+                }
                 continue;
             }
-            if handler::handle(&server, &conn, &text).await {
-                garbage_in_a_row = 0;
-            } else {
-                garbage_in_a_row += 1;
-                if garbage_in_a_row >= MAX_GARBAGE_IN_A_ROW {
-                    warn!("closing: too much unparseable input");
-                    break Some((close_code::POLICY, "too much unparseable input"));
-                }
+            // A stranger's messages are handled one by one, each before the
+            // next is read: whether the next one is authenticated (and so
+            // how much of it is logged) depends on this one.
+            if !act_on(&server, &conn, receipt, &text, &mut garbage_in_a_row).await {
+                warn!("closing: too much unparseable input");
+                break Some((close_code::POLICY, "too much unparseable input"));
             }
         };
+        // What was read ahead is handled before the connection's bindings go.
+        if let Some((queue, task)) = handling.take() {
+            drop(queue);
+            let _ = task.await;
+        }
 
         // First mark it closed, then answer the forks waiting on it: a fork
         // registered after that sees the mark (relay::forward).
@@ -317,6 +344,44 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
     }
     .instrument(span)
     .await
+}
+
+/// The task that acts, in order, on an authenticated connection's
+/// messages as each becomes durable in the log.
+fn spawn_handler(server: &Arc<ImServer>, conn: &Arc<Connection>) -> (mpsc::Sender<(LogReceipt, String)>, tokio::task::JoinHandle<()>) {
+    let (tx, mut rx) = mpsc::channel::<(LogReceipt, String)>(READ_AHEAD);
+    let (server, conn) = (Arc::clone(server), Arc::clone(conn));
+    let task = tokio::spawn(
+        async move {
+            let mut garbage_in_a_row = 0;
+            while let Some((receipt, text)) = rx.recv().await {
+                if !act_on(&server, &conn, receipt, &text, &mut garbage_in_a_row).await {
+                    conn.end(Trouble::Garbage);
+                }
+            }
+        }
+        .in_current_span(),
+    );
+    (tx, task)
+}
+
+/// Acts on one received message once its log write is durable; a message
+/// that could not be logged is refused instead (a request is answered 500,
+/// itself logged first, or the connection closes; anything else counted).
+/// `false` once too much in a row was not SIP.
+async fn act_on(server: &Arc<ImServer>, conn: &Arc<Connection>, receipt: LogReceipt, text: &str, garbage_in_a_row: &mut u32) -> bool {
+    if let Err(e) = receipt.durable().await {
+        warn!(error = %e, "message log write failed; message refused");
+        server.stats.count_unlogged();
+        handler::refuse_unlogged(server, conn, text).await;
+        return true;
+    }
+    if handler::handle(server, conn, text).await {
+        *garbage_in_a_row = 0;
+    } else {
+        *garbage_in_a_row += 1;
+    }
+    *garbage_in_a_row < MAX_GARBAGE_IN_A_ROW
 }
 
 /// The close frame a read error deserves: 1009 for a frame over

@@ -62,6 +62,22 @@ pub(super) struct Pending {
     done: oneshot::Sender<Result<(), String>>,
 }
 
+/// A message handed to the log; [`LogReceipt::durable`] waits until it
+/// is written (or could not be).
+pub struct LogReceipt {
+    written: oneshot::Receiver<Result<(), String>>,
+    started: std::time::Instant,
+}
+
+impl LogReceipt {
+    /// Ok once the message is in the database.
+    pub async fn durable(self) -> anyhow::Result<()> {
+        self.written.await.map_err(|_| anyhow::anyhow!("the message log writer has stopped"))?.map_err(anyhow::Error::msg)?;
+        crate::metrics::global().log_write_seconds.observe(self.started.elapsed().as_secs_f64());
+        Ok(())
+    }
+}
+
 /// Messages waiting for the writer at most (senders then wait their turn).
 const WRITER_QUEUE: usize = 4096;
 /// Most messages in one transaction.
@@ -115,26 +131,28 @@ impl GroupWriter {
     }
 }
 
-/// Inserts `batch` in one transaction.
+/// Inserts `batch` with one statement (atomic on its own): the rows go as
+/// one JSON array that SQLite unpacks with `json_each`. Each statement is
+/// a round trip to sqlx's SQLite worker thread, so a batch of any size
+/// costs one, and the statement stays prepared.
 async fn write_batch(pool: &SqlitePool, batch: &[Pending]) -> anyhow::Result<()> {
-    let mut tx = pool.begin().await?;
-    for p in batch {
-        let first_line = p.message.lines().next().unwrap_or_default();
-        sqlx::query(
-            "INSERT INTO message_log (at, connection_id, peer, direction, auth_user, first_line, message)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )
-        .bind(&p.at)
-        .bind(p.connection_id)
-        .bind(&p.peer)
-        .bind(p.direction.as_str())
-        .bind(&p.auth_user)
-        .bind(first_line)
-        .bind(&p.message)
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
+    let rows: Vec<serde_json::Value> = batch
+        .iter()
+        .map(|p| {
+            let first_line = p.message.lines().next().unwrap_or_default();
+            serde_json::json!([p.at, p.connection_id, p.peer, p.direction.as_str(), p.auth_user, first_line, p.message])
+        })
+        .collect();
+    sqlx::query(
+        "INSERT INTO message_log (at, connection_id, peer, direction, auth_user, first_line, message)
+         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+                json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'),
+                json_extract(value, '$[6]')
+         FROM json_each(?1) ORDER BY key",
+    )
+    .bind(serde_json::Value::Array(rows).to_string())
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -193,6 +211,22 @@ impl MessageLog {
         auth_user: Option<&str>,
         message: &str,
     ) -> anyhow::Result<()> {
+        self.submit(connection_id, peer, direction, auth_user, message).await.durable().await
+    }
+
+    /// Hands one message to the writer (waiting only while its queue is
+    /// full) and returns at once: the [`LogReceipt`] says when it is in
+    /// the database. A connection submits each message as it arrives and
+    /// acts on them in order as their receipts come in, so a burst is
+    /// logged in one transaction without anything being acted on unlogged.
+    pub async fn submit(
+        &self,
+        connection_id: u64,
+        peer: &str,
+        direction: Direction,
+        auth_user: Option<&str>,
+        message: &str,
+    ) -> LogReceipt {
         let started = std::time::Instant::now();
         let (done, written) = oneshot::channel();
         let pending = Pending {
@@ -204,10 +238,9 @@ impl MessageLog {
             message: redact_credentials(message).into_owned(),
             done,
         };
-        self.writer.send(pending).await.map_err(|_| anyhow::anyhow!("the message log writer has stopped"))?;
-        written.await.map_err(|_| anyhow::anyhow!("the message log writer has stopped"))?.map_err(anyhow::Error::msg)?;
-        crate::metrics::global().log_write_seconds.observe(started.elapsed().as_secs_f64());
-        Ok(())
+        // A writer that has stopped drops `done`: the receipt then says so.
+        let _ = self.writer.send(pending).await;
+        LogReceipt { written, started }
     }
 
     /// `user`'s own messages — those of connections they had authenticated

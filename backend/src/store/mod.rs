@@ -15,7 +15,7 @@ pub use address_book::{AddressBooks, Book, StoredEntry};
 pub use call_records::{CallRecord, CallRecords, StoredCallRecord};
 pub use conferences::{ConferenceRow, Conferences};
 pub use inbox::{Email, Inbox, StoredEmail};
-pub use message_log::{Direction, LogEntry, LogFilter, MessageLog, Retention};
+pub use message_log::{Direction, LogEntry, LogFilter, LogReceipt, MessageLog, Retention};
 pub use users::{valid_username, User, Users};
 
 use std::str::FromStr;
@@ -36,6 +36,8 @@ pub struct Store {
     log_bytes: Arc<AtomicI64>,
     /// The message log's group-commit writer.
     log_writer: tokio::sync::mpsc::Sender<message_log::Pending>,
+    /// Users as lately read (every authenticated request looks one up).
+    user_cache: users::UserCache,
 }
 
 impl Store {
@@ -77,7 +79,7 @@ impl Store {
         }
         let log_bytes = Arc::new(AtomicI64::new(MessageLog::count_bytes(&pool).await?));
         let log_writer = message_log::GroupWriter::spawn(pool.clone(), Arc::clone(&log_bytes));
-        Ok(Store { pool, directory: Default::default(), log_bytes, log_writer })
+        Ok(Store { pool, directory: Default::default(), log_bytes, log_writer, user_cache: Default::default() })
     }
 
     /// Folds the WAL back into the database file (TRUNCATE: the `-wal` is
@@ -90,7 +92,7 @@ impl Store {
     }
 
     pub fn users(&self) -> Users {
-        Users::new(self.pool.clone())
+        Users::new(self.pool.clone(), self.user_cache.clone())
     }
 
     pub fn message_log(&self) -> MessageLog {

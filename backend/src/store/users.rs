@@ -1,5 +1,9 @@
 //! The `users` table: SIP users and their HA1 digests.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
 use rollcall_shared::digest::{self, Algorithm};
 use sqlx::{Row, SqlitePool};
 
@@ -38,26 +42,61 @@ pub fn valid_username(name: &str) -> bool {
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
 
+/// Adds a user or replaces its digests (the user's fields as ?1–?5).
+const UPSERT: &str = "INSERT INTO users (username, realm, ha1_md5, ha1_sha256, created_at)
+     VALUES (?1, ?2, ?3, ?4, ?5)
+     ON CONFLICT (username) DO UPDATE
+     SET realm = excluded.realm, ha1_md5 = excluded.ha1_md5, ha1_sha256 = excluded.ha1_sha256";
+
 #[derive(Clone)]
 pub struct Users {
     pool: SqlitePool,
+    cache: UserCache,
+}
+
+/// Users as recently read (and names found missing), so that a request's
+/// digest check costs no database read: every authenticated SIP request
+/// and HTTP call looks its user up. Entries live [`UserCache::TTL`] — a
+/// password changed by another process (`rollcall user add`) counts
+/// within that — and this process's own writes replace them at once. At
+/// most [`UserCache::MAX`] entries; when full it starts over.
+#[derive(Clone, Default)]
+pub(super) struct UserCache(Arc<Mutex<HashMap<String, (Instant, Option<User>)>>>);
+
+impl UserCache {
+    const TTL: Duration = Duration::from_secs(30);
+    const MAX: usize = 100_000;
+
+    fn get(&self, username: &str) -> Option<Option<User>> {
+        let map = self.0.lock().ok()?;
+        let (at, user) = map.get(username)?;
+        (at.elapsed() < Self::TTL).then(|| user.clone())
+    }
+
+    fn put(&self, username: &str, user: Option<User>) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= Self::MAX {
+                map.clear();
+            }
+            map.insert(username.to_string(), (Instant::now(), user));
+        }
+    }
+
+    fn forget(&self, username: &str) {
+        if let Ok(mut map) = self.0.lock() {
+            map.remove(username);
+        }
+    }
 }
 
 impl Users {
-    pub(super) fn new(pool: SqlitePool) -> Self {
-        Users { pool }
+    pub(super) fn new(pool: SqlitePool, cache: UserCache) -> Self {
+        Users { pool, cache }
     }
 
     /// Adds the user, or replaces its digests when it exists.
     pub async fn upsert(&self, user: &User) -> anyhow::Result<()> {
-        self.insert(
-            user,
-            "INSERT INTO users (username, realm, ha1_md5, ha1_sha256, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (username) DO UPDATE
-             SET realm = excluded.realm, ha1_md5 = excluded.ha1_md5, ha1_sha256 = excluded.ha1_sha256",
-        )
-        .await?;
+        self.insert(user, UPSERT).await?;
         Ok(())
     }
 
@@ -74,9 +113,30 @@ impl Users {
         Ok(rows == 1)
     }
 
+    /// [`Users::upsert`] for many users in one transaction: all are saved
+    /// or, when one name is invalid, none.
+    pub async fn upsert_all(&self, users: &[User]) -> anyhow::Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for user in users {
+            Self::insert_on(&mut *tx, user, UPSERT).await?;
+        }
+        tx.commit().await?;
+        for user in users {
+            self.cache.forget(&user.username);
+        }
+        Ok(())
+    }
+
     /// Runs `sql` (an insert taking the user's fields as ?1–?5) for `user`;
     /// the rows it changed.
     async fn insert(&self, user: &User, sql: &str) -> anyhow::Result<u64> {
+        let mut conn = self.pool.acquire().await?;
+        let rows = Self::insert_on(&mut *conn, user, sql).await;
+        self.cache.forget(&user.username);
+        rows
+    }
+
+    async fn insert_on(conn: &mut sqlx::SqliteConnection, user: &User, sql: &str) -> anyhow::Result<u64> {
         anyhow::ensure!(valid_username(&user.username), "invalid user name `{}`", user.username);
         let done = sqlx::query(sql)
             .bind(&user.username)
@@ -84,22 +144,28 @@ impl Users {
             .bind(&user.ha1_md5)
             .bind(&user.ha1_sha256)
             .bind(super::now_rfc3339())
-            .execute(&self.pool)
+            .execute(conn)
             .await?;
         Ok(done.rows_affected())
     }
 
+    /// The user named `username` (from the cache when read lately).
     pub async fn get(&self, username: &str) -> anyhow::Result<Option<User>> {
+        if let Some(known) = self.cache.get(username) {
+            return Ok(known);
+        }
         let row = sqlx::query("SELECT username, realm, ha1_md5, ha1_sha256 FROM users WHERE username = ?1")
             .bind(username)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.map(|r| User {
+        let user = row.map(|r| User {
             username: r.get(0),
             realm: r.get(1),
             ha1_md5: r.get(2),
             ha1_sha256: r.get(3),
-        }))
+        });
+        self.cache.put(username, user.clone());
+        Ok(user)
     }
 
     /// All user names with their realm, sorted.
@@ -135,5 +201,33 @@ mod tests {
         users.upsert(&User::with_password("alice", "rollcall.local", "other")).await.expect("update");
         assert_ne!(users.get("alice").await.expect("get").expect("exists").ha1_md5, alice.ha1_md5);
         assert_eq!(users.list().await.expect("list").len(), 1);
+    }
+
+    #[tokio::test]
+    async fn upsert_all_saves_all_or_none() {
+        let store = crate::store::Store::open(":memory:").await.expect("db");
+        let users = store.users();
+        let many: Vec<User> = (0..300).map(|i| User::with_password(&format!("u{i}"), "rollcall.local", "pw")).collect();
+        users.upsert_all(&many).await.expect("import");
+        assert_eq!(users.list().await.expect("list").len(), 300);
+        let bad = [User::with_password("fine", "rollcall.local", "pw"), User::with_password("not fine", "rollcall.local", "pw")];
+        assert!(users.upsert_all(&bad).await.is_err());
+        assert!(users.get("fine").await.expect("get").is_none(), "a failed import saves nothing");
+    }
+
+    #[tokio::test]
+    async fn the_cache_sees_this_process_s_writes() {
+        let store = crate::store::Store::open(":memory:").await.expect("db");
+        let users = store.users();
+        assert!(users.get("carol").await.expect("get").is_none(), "missing, and remembered as missing");
+        users.upsert(&User::with_password("carol", "rollcall.local", "one")).await.expect("add");
+        let first = users.get("carol").await.expect("get").expect("seen at once");
+        store.users().upsert(&User::with_password("carol", "rollcall.local", "two")).await.expect("change");
+        assert_ne!(store.users().get("carol").await.expect("get").expect("exists").ha1_md5, first.ha1_md5, "a new password counts at once");
+        store.users().upsert_all(&[User::with_password("carol", "rollcall.local", "three")]).await.expect("import");
+        assert_eq!(
+            users.get("carol").await.expect("get").expect("exists").ha1_md5,
+            digest::ha1(Algorithm::Md5, "carol", "rollcall.local", "three")
+        );
     }
 }

@@ -1,0 +1,145 @@
+//! The servers under load, each a separate process on loopback: a release
+//! build of `rollcall serve` (cargo builds benches and their binary with the
+//! release profile) and Kamailio from Debian (scripts/bench/kamailio.sh).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::{password, user_name};
+
+/// A server the load generator can reach.
+pub struct Server {
+    pub name: &'static str,
+    pub url: String,
+    pid: u32,
+    child: Option<Child>,
+    stop: Option<Box<dyn FnOnce()>>,
+}
+
+impl Server {
+    /// Resident memory (kB) and open file descriptors of the server process.
+    pub fn rss_kb_and_fds(&self) -> (u64, usize) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap_or_default();
+        let rss = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0);
+        let fds = std::fs::read_dir(format!("/proc/{}/fd", self.pid)).map(|d| d.count()).unwrap_or(0);
+        (rss, fds)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            // SIGTERM: a graceful stop, as an operator would.
+            let _ = Command::new("kill").arg(self.pid.to_string()).status();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if let Some(stop) = self.stop.take() {
+            stop();
+        }
+    }
+}
+
+fn wait_for_port(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{what} did not open port {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn rollcall_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_rollcall")
+}
+
+/// A scratch directory under target/ for one bench's servers.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-runs").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// `rollcall serve` (release) on `port` with load users 0..`users` imported,
+/// per-user and per-address limits lifted (the load comes from one address
+/// and measures speed, not refusals), message log on as always.
+pub fn rollcall(dir: &Path, port: u16, users: usize) -> Server {
+    let db = dir.join("rollcall.db");
+    let list: String = (0..users).map(|i| format!("{} {}\n", user_name(i), password(&user_name(i)))).collect();
+    let file = dir.join("users.txt");
+    std::fs::write(&file, list).expect("users file");
+    let status = Command::new(rollcall_bin())
+        .args(["user", "import"])
+        .arg(&file)
+        .arg("--db")
+        .arg(&db)
+        .stdout(Stdio::null())
+        .status()
+        .expect("rollcall user import runs");
+    assert!(status.success(), "rollcall user import");
+    let big = (users * 2 + 1000).to_string();
+    let log = std::fs::File::create(dir.join("rollcall.log")).expect("log file");
+    let child = Command::new(rollcall_bin())
+        .arg("serve")
+        .args(["--http", &format!("127.0.0.1:{port}")])
+        .arg("--db")
+        .arg(&db)
+        .args(["--max-connections", &big, "--max-tcp-per-ip", &big, "--max-connections-per-ip", &big])
+        .args(["--unauth-rate", "1000000", "--unauth-burst", "1000000"])
+        .args(["--user-message-rate", "1000000", "--user-message-burst", "1000000"])
+        .args(["--user-request-rate", "1000000", "--user-request-burst", "1000000"])
+        .args(["--max-live-conferences", "1000000"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("rollcall serve starts");
+    wait_for_port(port, "rollcall serve");
+    Server { name: "rollcall", url: format!("ws://127.0.0.1:{port}/sip"), pid: child.id(), child: Some(child), stop: None }
+}
+
+fn kamailio_script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/bench/kamailio.sh")
+}
+
+/// Kamailio 5.6 from Debian (installed on first use) with
+/// scripts/bench/kamailio.cfg: WebSocket, digest auth, in-memory registrar,
+/// stateful relay, no logging.
+pub fn kamailio(dir: &Path, port: u16) -> Server {
+    let out = Command::new("bash")
+        .arg(kamailio_script())
+        .args(["start", &port.to_string()])
+        .arg(dir)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("kamailio.sh runs");
+    assert!(out.status.success(), "kamailio did not start: {}", String::from_utf8_lossy(&out.stdout));
+    let pid = String::from_utf8_lossy(&out.stdout).lines().last().and_then(|l| l.trim().parse().ok()).expect("kamailio.sh prints the pid");
+    wait_for_port(port, "kamailio");
+    let dir = dir.to_path_buf();
+    Server {
+        name: "kamailio",
+        url: format!("ws://127.0.0.1:{port}/"),
+        pid,
+        child: None,
+        stop: Some(Box::new(move || {
+            let _ = Command::new("bash").arg(kamailio_script()).arg("stop").arg(&dir).status();
+        })),
+    }
+}

@@ -1,0 +1,267 @@
+//! Rollcall against Kamailio, as an operator would measure them:
+//! `cargo bench -p rollcall --bench relay` (part of `make bench`).
+//!
+//! Both servers run as their own processes on loopback — a release build of
+//! `rollcall serve` (every message logged, as always) and Kamailio 5.6 from
+//! Debian with scripts/bench/kamailio.cfg (WebSocket, digest auth, in-memory
+//! registrar, stateful relay, no logging) — and the same load generator
+//! (benches/load) drives both with the same users: sender/receiver pairs,
+//! each sender keeping 1 (then several) MESSAGEs in flight, runs
+//! alternating between the servers. Prints each run's rate, p50 and p99,
+//! the medians per server and the ratios; then Rollcall's CreateConference
+//! → answer latency at a fixed command rate. No assertions.
+//!
+//! Knobs (environment): RELAY_PAIRS (20), RELAY_SECONDS (4 per run),
+//! RELAY_ROUNDS (2 runs per server and setting), RELAY_IN_FLIGHT ("1,4"),
+//! RELAY_SERVERS ("rollcall,kamailio"), CREATE_RATE (1000 commands/s),
+//! CREATE_SENDERS (20).
+
+mod load;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use load::servers::{self, Server};
+use load::{ms, ok_for, percentile, send_closed_loop, user_name, Agent, Sip};
+use rollcall_shared::soap::conference::{CreateConference, Reply, Request};
+use rollcall_shared::soap::{Location, Party};
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+struct Run {
+    rate: f64,
+    p50: Duration,
+    p99: Duration,
+    rechallenged: u64,
+    failed: u64,
+}
+
+/// One run: `pairs` senders (users 0..pairs) each to its receiver (users
+/// pairs..2·pairs), `in_flight` MESSAGEs outstanding per sender.
+async fn relay_run(server: &Server, pairs: usize, in_flight: usize, seconds: f64) -> Run {
+    let mut senders = Vec::new();
+    let mut receivers = Vec::new();
+    for i in 0..pairs {
+        senders.push(Agent::register(&server.url, &user_name(i)).await);
+        receivers.push(Agent::register(&server.url, &user_name(pairs + i)).await);
+    }
+    let answering: Vec<_> = receivers.into_iter().map(|r| tokio::spawn(r.answer_all())).collect();
+    let start = Instant::now();
+    let until = start + Duration::from_secs_f64(seconds);
+    let tasks: Vec<_> = senders
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut agent)| {
+            let to = user_name(pairs + i);
+            tokio::spawn(async move {
+                let stats = send_closed_loop(&mut agent, &to, in_flight, until, Duration::from_secs(5), "hello from the load generator").await;
+                agent.close().await;
+                stats
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    let (mut rechallenged, mut failed) = (0, 0);
+    for t in tasks {
+        let s = t.await.expect("sender");
+        latencies.extend(s.latencies);
+        rechallenged += s.rechallenged;
+        failed += s.failed;
+    }
+    let elapsed = start.elapsed();
+    for a in answering {
+        a.abort();
+    }
+    latencies.sort();
+    Run {
+        rate: latencies.len() as f64 / elapsed.as_secs_f64(),
+        p50: percentile(&latencies, 50.0),
+        p99: percentile(&latencies, 99.0),
+        rechallenged,
+        failed,
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    if v.is_empty() { 0.0 } else { v[v.len() / 2] }
+}
+
+async fn relay_comparison(servers: &[Server]) {
+    let pairs = env_or("RELAY_PAIRS", 20usize);
+    let seconds = env_or("RELAY_SECONDS", 4.0f64);
+    let rounds = env_or("RELAY_ROUNDS", 2usize);
+    let in_flights: Vec<usize> =
+        std::env::var("RELAY_IN_FLIGHT").unwrap_or_else(|_| "1,4".into()).split(',').filter_map(|s| s.trim().parse().ok()).collect();
+    println!("— MESSAGE relay: {pairs} sender/receiver pairs over WebSocket with digest auth, {seconds} s runs, alternating —");
+    for &in_flight in &in_flights {
+        // Warm-up, not counted: connections, caches, the log's first pages.
+        for s in servers {
+            relay_run(s, pairs, in_flight, 0.5).await;
+        }
+        let mut results: HashMap<&str, Vec<Run>> = HashMap::new();
+        for round in 0..rounds {
+            for s in servers {
+                let r = relay_run(s, pairs, in_flight, seconds).await;
+                println!(
+                    "  {:<9} {in_flight} in flight, run {}: {:>7.0} MESSAGE/s  p50 {:>6.2} ms  p99 {:>6.2} ms  challenged again {:>5}  failed {}",
+                    s.name,
+                    round + 1,
+                    r.rate,
+                    ms(r.p50),
+                    ms(r.p99),
+                    r.rechallenged,
+                    r.failed
+                );
+                results.entry(s.name).or_default().push(r);
+            }
+        }
+        let summary = |name: &str| {
+            results.get(name).map(|runs| {
+                (
+                    median(runs.iter().map(|r| r.rate).collect()),
+                    median(runs.iter().map(|r| ms(r.p50)).collect()),
+                    median(runs.iter().map(|r| ms(r.p99)).collect()),
+                )
+            })
+        };
+        for s in servers {
+            if let Some((rate, p50, p99)) = summary(s.name) {
+                println!("  {:<9} {in_flight} in flight, median: {rate:>7.0} MESSAGE/s  p50 {p50:>6.2} ms  p99 {p99:>6.2} ms", s.name);
+            }
+        }
+        if let (Some(r), Some(k)) = (summary("rollcall"), summary("kamailio")) {
+            println!(
+                "  ratio rollcall/kamailio, {in_flight} in flight: rate ×{:.2}  p50 ×{:.2}  p99 ×{:.2}  (goal: rate ≥ ×2, p99 < ×1)",
+                r.0 / k.0,
+                r.1 / k.1,
+                r.2 / k.2
+            );
+        }
+    }
+}
+
+fn create_body(request_id: &str) -> String {
+    let party = |name: &str, phone: &str| Party { name: name.into(), phone: phone.into(), location: Location::Work, email: None };
+    Request::CreateConference(CreateConference {
+        request_id: request_id.into(),
+        account: String::new(),
+        initiator: party("Load Initiator", "+14255550100"),
+        participants: vec![party("Load Participant", "+14255550101")],
+    })
+    .encode()
+}
+
+/// Rollcall only: `rate` CreateConference commands per second spread over
+/// `senders` users, open loop; latency from the MESSAGE's send to the
+/// CreateConferenceResponse's arrival (IM server → gateway → conference
+/// service → gateway → IM server).
+async fn create_at_rate(server: &Server, senders: usize, rate: f64, seconds: f64) {
+    let period = Duration::from_secs_f64(senders as f64 / rate);
+    let mut tasks = Vec::new();
+    let start = Instant::now() + Duration::from_millis(200);
+    let until = start + Duration::from_secs_f64(seconds);
+    for i in 0..senders {
+        let mut agent = Agent::register(&server.url, &user_name(100 + i)).await;
+        tasks.push(tokio::spawn(async move {
+            let mut sent: HashMap<String, Instant> = HashMap::new();
+            let mut bodies: HashMap<String, String> = HashMap::new();
+            let mut latencies = Vec::new();
+            let mut faults = 0u64;
+            // Senders start spread over one period, not all at once.
+            let mut next = start + period.mul_f64(i as f64 / senders as f64);
+            let mut n = 0;
+            let drain = until + Duration::from_secs(5);
+            loop {
+                let wake = if next < until { next } else { drain };
+                if Instant::now() >= drain || (next >= until && sent.is_empty()) {
+                    break;
+                }
+                match tokio::time::timeout_at(wake.into(), agent.next_text()).await {
+                    Err(_) if next < until => {
+                        n += 1;
+                        let id = format!("load-{i}-{n}");
+                        let body = create_body(&id);
+                        let (call_id, text) = agent.message("conference", "application/soap+xml", &body);
+                        sent.insert(id, Instant::now());
+                        bodies.insert(call_id, body);
+                        agent.send(text).await;
+                        next += period;
+                    }
+                    Err(_) => break,
+                    Ok(text) => {
+                        let Some(sip) = Sip::parse(&text) else { continue };
+                        if sip.is_request() {
+                            let ok = ok_for(&sip, "load");
+                            agent.send(ok).await;
+                            let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+                            match Reply::decode(body) {
+                                Ok(Reply::CreateConferenceResponse { request_id, .. }) => {
+                                    if let Some(t) = sent.remove(&request_id) {
+                                        latencies.push(t.elapsed());
+                                    }
+                                }
+                                Ok(Reply::Fault(f)) => {
+                                    faults += 1;
+                                    if let Some(id) = f.request_id.as_deref() {
+                                        sent.remove(id);
+                                    }
+                                }
+                                _ => {}
+                            }
+                        } else if sip.status() == 407 && agent.take_challenge(&sip) {
+                            let call_id = sip.header("Call-ID", "i").unwrap_or_default().to_string();
+                            if let Some(body) = bodies.get(&call_id).cloned() {
+                                let text = agent.message_on(&call_id, "conference", "application/soap+xml", &body);
+                                agent.send(text).await;
+                            }
+                        } else if sip.status() >= 200 {
+                            if let Some(call_id) = sip.header("Call-ID", "i") {
+                                bodies.remove(call_id);
+                            }
+                        }
+                    }
+                }
+            }
+            (latencies, faults, sent.len() as u64)
+        }));
+    }
+    let mut all = Vec::new();
+    let (mut faults, mut lost) = (0, 0);
+    for t in tasks {
+        let (l, f, s) = t.await.expect("create sender");
+        all.extend(l);
+        faults += f;
+        lost += s;
+    }
+    all.sort();
+    println!(
+        "— CreateConference → response at {rate:.0} commands/s ({senders} users, {seconds} s, open loop) —\n  {} answered  p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms  faults {faults}  unanswered {lost}  (goal: p99 < 5 ms)",
+        all.len(),
+        ms(percentile(&all, 50.0)),
+        ms(percentile(&all, 99.0)),
+        ms(all.last().copied().unwrap_or_default()),
+    );
+}
+
+fn main() {
+    let wanted = std::env::var("RELAY_SERVERS").unwrap_or_else(|_| "rollcall,kamailio".into());
+    let pairs = env_or("RELAY_PAIRS", 20usize);
+    let senders = env_or("CREATE_SENDERS", 20usize);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let mut list = Vec::new();
+    if wanted.contains("rollcall") {
+        list.push(servers::rollcall(&servers::scratch("relay-rollcall"), 28080, (2 * pairs).max(100 + senders)));
+    }
+    if wanted.contains("kamailio") {
+        list.push(servers::kamailio(&servers::scratch("relay-kamailio"), 28081));
+    }
+    runtime.block_on(async {
+        relay_comparison(&list).await;
+        if let Some(rollcall) = list.iter().find(|s| s.name == "rollcall") {
+            create_at_rate(rollcall, senders, env_or("CREATE_RATE", 1000.0), env_or("RELAY_SECONDS", 4.0)).await;
+        }
+    });
+}
