@@ -359,7 +359,12 @@ pub async fn send_closed_loop(
                 continue;
             }
             200..=299 => stats.latencies.push(started.elapsed()),
-            _ => stats.failed += 1,
+            code => {
+                stats.failed += 1;
+                if std::env::var_os("LOAD_DEBUG").is_some() {
+                    eprintln!("{}: {code}: {text}", agent.user);
+                }
+            }
         }
         out.remove(&call_id);
         if Instant::now() < until {

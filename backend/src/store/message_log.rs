@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
-use sqlx::{Row, SqlitePool};
+use sqlx::{Row, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
 /// What a redacted digest `response` reads as in the log.
@@ -93,8 +93,14 @@ pub(super) struct GroupWriter;
 
 impl GroupWriter {
     /// Starts the writer on `pool`; the sender [`MessageLog`]s hold.
-    pub(super) fn spawn(pool: SqlitePool, bytes: Arc<AtomicI64>) -> mpsc::Sender<Pending> {
+    /// `own`: a connection of its own (a file database), whose page cache
+    /// then stays warm; otherwise it borrows one from `pool` per batch.
+    pub(super) fn spawn(pool: SqlitePool, own: Option<SqliteConnection>, bytes: Arc<AtomicI64>) -> mpsc::Sender<Pending> {
         let (tx, mut rx) = mpsc::channel::<Pending>(WRITER_QUEUE);
+        let mut conn = match own {
+            Some(conn) => WriterConnection::Own(conn),
+            None => WriterConnection::Pool(pool),
+        };
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(GROUP_MAX);
             while let Some(first) = rx.recv().await {
@@ -105,7 +111,7 @@ impl GroupWriter {
                         Err(_) => break,
                     }
                 }
-                let written = write_batch(&pool, &batch).await;
+                let written = conn.write(&batch).await;
                 if written.is_ok() || batch.len() == 1 {
                     let outcome = written.map_err(|e| format!("{e:#}"));
                     for pending in batch.drain(..) {
@@ -119,7 +125,7 @@ impl GroupWriter {
                 // Which of them cannot be logged? One at a time.
                 for pending in batch.drain(..) {
                     let single = std::slice::from_ref(&pending);
-                    let outcome = write_batch(&pool, single).await.map_err(|e| format!("{e:#}"));
+                    let outcome = conn.write(single).await.map_err(|e| format!("{e:#}"));
                     if outcome.is_ok() {
                         bytes.fetch_add(pending.message.len() as i64, Ordering::Relaxed);
                     }
@@ -135,7 +141,7 @@ impl GroupWriter {
 /// one JSON array that SQLite unpacks with `json_each`. Each statement is
 /// a round trip to sqlx's SQLite worker thread, so a batch of any size
 /// costs one, and the statement stays prepared.
-async fn write_batch(pool: &SqlitePool, batch: &[Pending]) -> anyhow::Result<()> {
+async fn write_batch(conn: &mut SqliteConnection, batch: &[Pending]) -> anyhow::Result<()> {
     let rows: Vec<serde_json::Value> = batch
         .iter()
         .map(|p| {
@@ -151,9 +157,23 @@ async fn write_batch(pool: &SqlitePool, batch: &[Pending]) -> anyhow::Result<()>
          FROM json_each(?1) ORDER BY key",
     )
     .bind(serde_json::Value::Array(rows).to_string())
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(())
+}
+
+enum WriterConnection {
+    Own(SqliteConnection),
+    Pool(SqlitePool),
+}
+
+impl WriterConnection {
+    async fn write(&mut self, batch: &[Pending]) -> anyhow::Result<()> {
+        match self {
+            WriterConnection::Own(conn) => write_batch(conn, batch).await,
+            WriterConnection::Pool(pool) => write_batch(&mut *pool.acquire().await?, batch).await,
+        }
+    }
 }
 
 /// What an operator searches the log for (`rollcall log`); every field narrows.

@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::{ConnectOptions, Row, SqlitePool};
 
 /// The database: a pool plus the repositories built on it.
 #[derive(Clone)]
@@ -70,7 +70,7 @@ impl Store {
         let max = if path == ":memory:" { 1 } else { 4 };
         let pool = SqlitePoolOptions::new()
             .max_connections(max)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .with_context(|| format!("opening database {path}"))?;
         sqlx::migrate!("./migrations").run(&pool).await.context("running migrations")?;
@@ -78,7 +78,12 @@ impl Store {
             tokio::spawn(checkpoint_periodically(pool.clone()));
         }
         let log_bytes = Arc::new(AtomicI64::new(MessageLog::count_bytes(&pool).await?));
-        let log_writer = message_log::GroupWriter::spawn(pool.clone(), Arc::clone(&log_bytes));
+        // The log's writer keeps a connection (and its page cache) to itself.
+        let own = match path {
+            ":memory:" => None,
+            _ => Some(options.pragma("cache_size", "-16384").connect().await.context("the message log's connection")?),
+        };
+        let log_writer = message_log::GroupWriter::spawn(pool.clone(), own, Arc::clone(&log_bytes));
         Ok(Store { pool, directory: Default::default(), log_bytes, log_writer, user_cache: Default::default() })
     }
 
