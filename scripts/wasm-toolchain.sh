@@ -5,9 +5,14 @@
 #
 # Two routes to a wasm32-unknown-unknown standard library (DESIGN.md,
 # "Build toolchain for the WASM front end"); we detect, never assume:
-#   Route 1: rustup's prebuilt target (`rustup target add`, with a timeout).
-#   Route 2: Debian's rustc-web 1.96 + rust-web-src, std rebuilt by cargo's
-#            build-std (RUSTC_BOOTSTRAP), linked with wasm-ld-22.
+#   Route 1: rustup's toolchain with its wasm32 target and its std sources
+#            (`rustup target add`, `rustup component add rust-src`, each with
+#            a timeout).
+#   Route 2: Debian's rustc-web 1.96 + rust-web-src, linked with wasm-ld-22.
+# Both rebuild std with the app (cargo's build-std, RUSTC_BOOTSTRAP) so that
+# a panic is one trap instruction (`-Cpanic=immediate-abort`): no panic
+# messages, locations or formatting machinery in the .wasm
+# (docs/frontend-size.md).
 # The choice is remembered in .tools/wasm-route so a machine where route 1
 # failed once doesn't wait for the rustup timeout on every build, and so the
 # build environment never flips between builds (a flip rebuilds every wasm
@@ -42,12 +47,15 @@ apt_install() {
 
 # ---------------------------------------------------------------- route ---
 
-# Route 1 works when the active rustc has a wasm32 std in its sysroot.
+# Route 1 works when the active rustc has a wasm32 std in its sysroot and
+# the std sources (rust-src) that build-std rebuilds it from.
 route1_ready() {
     command -v rustc >/dev/null || return 1
-    local libdir
+    local libdir sysroot
     libdir=$(rustc --print target-libdir --target wasm32-unknown-unknown 2>/dev/null) || return 1
-    compgen -G "$libdir/libstd-*.rlib" >/dev/null
+    compgen -G "$libdir/libstd-*.rlib" >/dev/null || return 1
+    sysroot=$(rustc --print sysroot 2>/dev/null) || return 1
+    [ -e "$sysroot/lib/rustlib/src/rust/library/std/Cargo.toml" ]
 }
 
 try_route1() {
@@ -55,6 +63,8 @@ try_route1() {
     command -v rustup >/dev/null || return 1
     say "rustup target add wasm32-unknown-unknown (timeout 300 s)"
     timeout 300 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || return 1
+    say "rustup component add rust-src (timeout 300 s)"
+    timeout 300 rustup component add rust-src >/dev/null 2>&1 || return 1
     route1_ready
 }
 
@@ -82,6 +92,9 @@ if [ -z "$route" ]; then
     echo "$route" > "$TOOLS/wasm-route"
 fi
 
+# Flags for the wasm32 build (both routes).
+WASM_RUSTFLAGS="--cfg erase_components -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
+
 # The environment the build runs in. Kept here, not in .cargo/config.toml,
 # where it would break host `cargo test` (DESIGN.md).
 {
@@ -91,12 +104,19 @@ fi
     if [ "$route" = 2 ]; then
         # trunk runs `cargo` from PATH: Debian's must come first.
         echo "export PATH=\"/usr/bin:$ROOT/e2e/node_modules/.bin:\$HOME/.cargo/bin:\$PATH\""
-        echo "export RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1"
-        echo "export CARGO_UNSTABLE_BUILD_STD=std,panic_abort"
+        echo "export RUSTC=/usr/bin/rustc"
         echo "export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-22"
     else
         echo "export PATH=\"$ROOT/e2e/node_modules/.bin:\$HOME/.cargo/bin:\$PATH\""
     fi
+    # Size (docs/frontend-size.md), the same on both routes: std rebuilt
+    # with the app; a panic is a trap (no messages, locations or the
+    # formatting they need); Leptos components type-erased (fewer copies
+    # of the rendering code). Only the wasm32 target sees these flags:
+    # build scripts, proc macros and host `cargo test` are untouched.
+    echo "export RUSTC_BOOTSTRAP=1"
+    echo "export CARGO_UNSTABLE_BUILD_STD=std,panic_abort"
+    echo "export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS=\"$WASM_RUSTFLAGS\""
 } > "$TOOLS/wasm-env.sh.new"
 mv "$TOOLS/wasm-env.sh.new" "$TOOLS/wasm-env.sh"
 

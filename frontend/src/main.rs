@@ -17,9 +17,10 @@ mod sip;
 mod time;
 
 fn main() {
+    // No panic hook: the build makes a panic one trap instruction
+    // (`-Cpanic=immediate-abort`, docs/frontend-size.md), so there is no
+    // message to show; the console shows `RuntimeError: unreachable` and the
+    // stack.
     #[cfg(target_arch = "wasm32")]
-    {
-        console_error_panic_hook::set_once();
-        leptos::mount::mount_to_body(components::App);
-    }
+    leptos::mount::mount_to_body(components::App);
 }
