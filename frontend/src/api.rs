@@ -16,7 +16,7 @@
 //! components use them), where they fail with [`ApiFailure::Network`].
 
 use rollcall_shared::api::{ApiError, Calls, Email, EmailRoster, Emails, Imported, LoggedMessages, Panel, People};
-use serde::de::DeserializeOwned;
+use rollcall_shared::json::{self, FromJson};
 
 use crate::client::Client;
 
@@ -110,14 +110,14 @@ pub fn encode_segment(text: &str) -> String {
 
 /// One call: `method` on `path` (path and query, as signed), optionally
 /// with a text body; the JSON answer as `T`.
-pub async fn call<T: DeserializeOwned>(
+pub async fn call<T: FromJson>(
     client: Client,
     method: Method,
     path: &str,
     body: Option<String>,
 ) -> Result<T, ApiFailure> {
     let text = imp::call(client, method, path, body).await?;
-    serde_json::from_str(&text).map_err(|e| ApiFailure::Network(format!("unexpected answer: {e}")))
+    json::from_str(&text).map_err(|e| ApiFailure::Network(format!("unexpected answer: {e}")))
 }
 
 // --- the phone panel of the simulated network (`/pstn/`) ---
@@ -149,7 +149,7 @@ pub async fn act_on_call(client: Client, call_id: &str, action: &str) -> Result<
 }
 
 /// Fault injection: the bridge fails under one of the user's conferences.
-pub async fn crash_bridge(client: Client, conference_id: &str) -> Result<serde_json::Value, ApiFailure> {
+pub async fn crash_bridge(client: Client, conference_id: &str) -> Result<json::Value, ApiFailure> {
     let path = format!("/pstn/conferences/{}/crash", encode_segment(conference_id));
     call(client, Method::Post, &path, None).await
 }
@@ -199,25 +199,28 @@ pub async fn messages(client: Client, conference: &str) -> Result<LoggedMessages
 
 /// Does this server let visitors create accounts (`GET /signup`)?
 pub async fn signup_offered() -> bool {
-    imp::get_text("/signup").await.is_ok_and(|text| text.contains("\"open\":true"))
+    let open = |text: &str| json::parse(text).ok()?.get("open").cloned();
+    get_text("/signup").await.is_ok_and(|text| open(&text) == Some(json::Value::Bool(true)))
+}
+
+/// An unauthenticated GET; the body of a 2xx.
+pub async fn get_text(path: &str) -> Result<String, ApiFailure> {
+    imp::get_text(path).await
 }
 
 /// Creates an account (`POST /signup`); the user name as the server
 /// stored it (lower case).
 pub async fn sign_up(user: &str, password: &str) -> Result<String, ApiFailure> {
-    #[derive(serde::Deserialize)]
-    struct Created {
-        user: String,
-    }
-    let body = serde_json::json!({ "user": user, "password": password }).to_string();
+    let body = ["{\"user\":", &json::quote(user), ",\"password\":", &json::quote(password), "}"].concat();
     let text = imp::post_json("/signup", body).await?;
-    let created: Created = serde_json::from_str(&text).map_err(|e| ApiFailure::Network(e.to_string()))?;
-    Ok(created.user)
+    let created = json::parse(&text).and_then(|v| json::field::<String>(&v, "user"));
+    created.map_err(|e| ApiFailure::Network(e.to_string()))
 }
 
 #[cfg(target_arch = "wasm32")]
 mod imp {
     use gloo_net::http::Request;
+    use rollcall_shared::json;
     use web_sys::RequestCredentials;
 
     use super::{split_challenges, ApiFailure, Method, MAX_ATTEMPTS};
@@ -269,7 +272,7 @@ mod imp {
         if (200..300).contains(&status) {
             return Ok(text);
         }
-        Err(match serde_json::from_str(&text) {
+        Err(match json::from_str(&text) {
             Ok(refusal) => ApiFailure::Refused(refusal),
             Err(_) => ApiFailure::Network(format!("HTTP {status}")),
         })
@@ -309,7 +312,7 @@ mod imp {
             if (200..300).contains(&status) {
                 return Ok(text);
             }
-            return Err(match serde_json::from_str(&text) {
+            return Err(match json::from_str(&text) {
                 Ok(refusal) => ApiFailure::Refused(refusal),
                 Err(_) => ApiFailure::Network(format!("HTTP {status}")),
             });

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::directory::{Address, Entry, Person};
+use crate::json::{field, from_json_fields, FromJson, JsonError, Value};
 
 /// A refusal: `{"error": code, "message": text}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,4 +145,27 @@ pub struct LoggedMessages {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Calls {
     pub calls: Vec<CallLeg>,
+}
+
+// What the browser reads, without serde (`crate::json`): the same member
+// names as the derives above; tested against serde's output.
+from_json_fields!(ApiError { error, message });
+from_json_fields!(Panel { user, version, phones });
+from_json_fields!(PanelPhone { number, call });
+from_json_fields!(PanelCall { id, state, since, caller });
+from_json_fields!(People { people });
+from_json_fields!(Imported { imported });
+from_json_fields!(Message { subject, from, to, cc, date, snippet });
+from_json_fields!(Emails { emails });
+from_json_fields!(EmailRoster { email_id, initiator, participants });
+from_json_fields!(CallLeg { conference_id, participant_id, number, started_at, answered_at, ended_at, final_state, cause });
+from_json_fields!(LoggedMessage { id, at, direction, first_line, message });
+from_json_fields!(LoggedMessages { messages });
+from_json_fields!(Calls { calls });
+
+impl FromJson for Email {
+    fn from_json(value: &Value) -> Result<Self, JsonError> {
+        // `message` is flattened into the e-mail's object.
+        Ok(Email { id: field(value, "id")?, message: Message::from_json(value)? })
+    }
 }

@@ -17,6 +17,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::json::{from_json_fields, FromJson, JsonError, Value};
 use crate::soap::{is_e164, Location};
 
 /// A phone number of an entry, E.164, with the Figure 3 location it is for.
@@ -66,6 +67,31 @@ pub struct Person {
     /// the merged entries. Absent from the JSON when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+}
+
+// What the browser reads, without serde (`crate::json`).
+from_json_fields!(Phone { number, location });
+from_json_fields!(Person { name, also_known_as, emails, phones, sources, user });
+from_json_fields!(Address { name, email });
+
+impl FromJson for Source {
+    fn from_json(value: &Value) -> Result<Self, JsonError> {
+        match value {
+            Value::String(s) if s == "contacts" => Ok(Source::Contacts),
+            Value::String(s) if s == "directory" => Ok(Source::Directory),
+            Value::String(s) if s == "email" => Ok(Source::Email),
+            _ => Err(JsonError::new("expected contacts, directory or email")),
+        }
+    }
+}
+
+impl FromJson for Location {
+    fn from_json(value: &Value) -> Result<Self, JsonError> {
+        match value {
+            Value::String(s) => s.parse().map_err(|_| JsonError::new("unknown location")),
+            _ => Err(JsonError::new("expected a location")),
+        }
+    }
 }
 
 /// An address of an e-mail (`From`, `To`, `Cc`): display name and address.

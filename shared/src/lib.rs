@@ -12,10 +12,12 @@
 //! - [`vcard`]: a vCard 3.0/4.0 reader for address book import.
 //! - [`pidf`]: reading PIDF presence documents (RFC 3863) from NOTIFYs.
 //! - [`api`]: the JSON of the HTTP APIs (`/pstn/` phone panel, `/api/`).
+//! - [`json`]: the browser's JSON reader for those answers (no serde there).
 
 pub mod api;
 pub mod digest;
 pub mod directory;
+pub mod json;
 pub mod pidf;
 pub mod sip;
 pub mod soap;

@@ -89,12 +89,9 @@ async fn run(
     }
 }
 
-async fn fetch_config() -> Result<ServerConfig, gloo_net::Error> {
-    gloo_net::http::Request::get("/config.json")
-        .send()
-        .await?
-        .json()
-        .await
+async fn fetch_config() -> Result<ServerConfig, String> {
+    let text = crate::api::get_text("/config.json").await.map_err(|e| e.to_string())?;
+    rollcall_shared::json::from_str(&text).map_err(|e| e.to_string())
 }
 
 /// Waits out the backoff for `attempt` (then counts it), still taking the

@@ -3,17 +3,19 @@
 //! `wss://` like the page, subprotocol `sip` (the server refuses the
 //! upgrade without it).
 
-use serde::Deserialize;
+use rollcall_shared::from_json_fields;
 
 /// The WebSocket subprotocol (RFC 7118 §4).
 pub const SUBPROTOCOL: &str = "sip";
 
 /// `GET /config.json`: the SIP domain and the gateway's AOR.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerConfig {
     pub domain: String,
     pub gateway: String,
 }
+
+from_json_fields!(ServerConfig { domain, gateway });
 
 /// The `/sip` URL for a page loaded with `protocol` (`http:`/`https:`)
 /// from `host` (`host[:port]`).
@@ -47,7 +49,7 @@ mod tests {
 
     #[test]
     fn config_json_parses() {
-        let c: ServerConfig = serde_json::from_str(
+        let c: ServerConfig = rollcall_shared::json::from_str(
             r#"{"domain":"rollcall.local","gateway":"sip:conference@rollcall.local"}"#,
         )
         .unwrap();
