@@ -9,12 +9,12 @@
 //! each sender keeping 1 (then several) MESSAGEs in flight, runs
 //! alternating between the servers. Prints each run's rate, p50 and p99,
 //! the medians per server and the ratios; then Rollcall's CreateConference
-//! → answer latency at a fixed command rate. No assertions.
+//! → answer latency at a few fixed command rates. No assertions.
 //!
 //! Knobs (environment): RELAY_PAIRS (20), RELAY_SECONDS (4 per run),
 //! RELAY_ROUNDS (2 runs per server and setting), RELAY_IN_FLIGHT ("1,4"),
-//! RELAY_SERVERS ("rollcall,kamailio"), CREATE_RATE (1000 commands/s),
-//! CREATE_SENDERS (20).
+//! RELAY_SERVERS ("rollcall,kamailio"), CREATE_RATES ("100,300,1000"
+//! commands/s), CREATE_SENDERS (20).
 
 mod load;
 
@@ -25,6 +25,9 @@ use load::servers::{self, Server};
 use load::{ms, ok_for, percentile, send_closed_loop, user_name, Agent, Sip};
 use rollcall_shared::soap::conference::{CreateConference, Reply, Request};
 use rollcall_shared::soap::{Location, Party};
+
+/// The create runs' users start here, clear of the relay's pairs.
+const CREATE_FIRST_USER: usize = 1000;
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -155,21 +158,24 @@ fn create_body(request_id: &str) -> String {
 }
 
 /// Rollcall only: `rate` CreateConference commands per second spread over
-/// `senders` users, open loop; latency from the MESSAGE's send to the
-/// CreateConferenceResponse's arrival (IM server → gateway → conference
-/// service → gateway → IM server).
-async fn create_at_rate(server: &Server, senders: usize, rate: f64, seconds: f64) {
+/// `senders` users (`first_user`…), open loop; latency from the MESSAGE's
+/// send to the CreateConferenceResponse's arrival (IM server → gateway →
+/// conference service → gateway → IM server). Each conference (initiator
+/// and one participant) then sends its events to the same user, as the
+/// simulated calls ring and connect: they share the way back.
+async fn create_at_rate(server: &Server, first_user: usize, senders: usize, rate: f64, seconds: f64) {
     let period = Duration::from_secs_f64(senders as f64 / rate);
     let mut tasks = Vec::new();
     let start = Instant::now() + Duration::from_millis(200);
     let until = start + Duration::from_secs_f64(seconds);
     for i in 0..senders {
-        let mut agent = Agent::register(&server.url, &user_name(100 + i)).await;
+        let mut agent = Agent::register(&server.url, &user_name(first_user + i)).await;
         tasks.push(tokio::spawn(async move {
             let mut sent: HashMap<String, Instant> = HashMap::new();
             let mut bodies: HashMap<String, String> = HashMap::new();
             let mut latencies = Vec::new();
             let mut faults = 0u64;
+            let mut events = 0u64;
             // Senders start spread over one period, not all at once.
             let mut next = start + period.mul_f64(i as f64 / senders as f64);
             let mut n = 0;
@@ -205,11 +211,15 @@ async fn create_at_rate(server: &Server, senders: usize, rate: f64, seconds: f64
                                 }
                                 Ok(Reply::Fault(f)) => {
                                     faults += 1;
+                                    if faults == 1 {
+                                        eprintln!("  first fault: {:?} {}", f.kind, f.reason);
+                                    }
                                     if let Some(id) = f.request_id.as_deref() {
                                         sent.remove(id);
                                     }
                                 }
-                                _ => {}
+                                Ok(_) => events += 1,
+                                Err(_) => {}
                             }
                         } else if sip.status() == 407 && agent.take_challenge(&sip) {
                             let call_id = sip.header("Call-ID", "i").unwrap_or_default().to_string();
@@ -225,20 +235,21 @@ async fn create_at_rate(server: &Server, senders: usize, rate: f64, seconds: f64
                     }
                 }
             }
-            (latencies, faults, sent.len() as u64)
+            (latencies, faults, sent.len() as u64, events)
         }));
     }
     let mut all = Vec::new();
-    let (mut faults, mut lost) = (0, 0);
+    let (mut faults, mut lost, mut events) = (0, 0, 0);
     for t in tasks {
-        let (l, f, s) = t.await.expect("create sender");
+        let (l, f, s, e) = t.await.expect("create sender");
         all.extend(l);
         faults += f;
         lost += s;
+        events += e;
     }
     all.sort();
     println!(
-        "— CreateConference → response at {rate:.0} commands/s ({senders} users, {seconds} s, open loop) —\n  {} answered  p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms  faults {faults}  unanswered {lost}  (goal: p99 < 5 ms)",
+        "  {rate:>5.0} commands/s: {:>5} answered  p50 {:>8.2} ms  p99 {:>8.2} ms  max {:>8.2} ms  faults {faults}  unanswered {lost}  events meanwhile {events}",
         all.len(),
         ms(percentile(&all, 50.0)),
         ms(percentile(&all, 99.0)),
@@ -253,7 +264,7 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let mut list = Vec::new();
     if wanted.contains("rollcall") {
-        list.push(servers::rollcall(&servers::scratch("relay-rollcall"), 28080, (2 * pairs).max(100 + senders)));
+        list.push(servers::rollcall(&servers::scratch("relay-rollcall"), 28080, (2 * pairs).max(CREATE_FIRST_USER + 10 * senders)));
     }
     if wanted.contains("kamailio") {
         list.push(servers::kamailio(&servers::scratch("relay-kamailio"), 28081));
@@ -261,7 +272,13 @@ fn main() {
     runtime.block_on(async {
         relay_comparison(&list).await;
         if let Some(rollcall) = list.iter().find(|s| s.name == "rollcall") {
-            create_at_rate(rollcall, senders, env_or("CREATE_RATE", 1000.0), env_or("RELAY_SECONDS", 4.0)).await;
+            let rates = std::env::var("CREATE_RATES").unwrap_or_else(|_| "100,300,1000".into());
+            let seconds = env_or("RELAY_SECONDS", 4.0);
+            println!("— CreateConference → response, open loop, {senders} users, {seconds} s per rate (goal: p99 < 5 ms at 1,000/s) —");
+            for (n, rate) in rates.split(',').filter_map(|r| r.trim().parse::<f64>().ok()).enumerate() {
+                // Fresh users per rate: the last rate's conferences still talk to theirs.
+                create_at_rate(rollcall, CREATE_FIRST_USER + n * senders, senders, rate, seconds).await;
+            }
         }
     });
 }

@@ -4,8 +4,8 @@
 //! its end.
 //!
 //! The service decides under its lock, so a recorder must not block:
-//! [`StoreRecorder`] only queues the record for a writer task, which inserts
-//! records one at a time, in the order the legs ended. A write that fails is
+//! [`StoreRecorder`] only queues the record for a writer task, which writes
+//! whatever is queued in one transaction, in the order the legs ended. A write that fails is
 //! logged with the leg it was for and dropped; billing data must never take
 //! a call down.
 
@@ -54,32 +54,80 @@ impl StoreRecorder {
     pub fn spawn(records: CallRecords, conferences: Conferences, runtime: &Handle) -> Self {
         let (queue, mut pending) = mpsc::unbounded_channel::<Job>();
         runtime.spawn(async move {
-            while let Some(job) = pending.recv().await {
-                let (written, record) = match job {
-                    Job::Open(record) => (records.insert(&record).await, record),
-                    Job::Complete(record) => (records.complete(&record).await, record),
-                    Job::Flush(done) => {
-                        let _ = done.send(());
-                        continue;
+            let mut batch = Vec::new();
+            while let Some(first) = pending.recv().await {
+                batch.push(first);
+                while batch.len() < BATCH_MAX {
+                    match pending.try_recv() {
+                        Ok(more) => batch.push(more),
+                        Err(_) => break,
                     }
-                    Job::Conference(row) => {
-                        if let Err(error) = conferences.save(&row).await {
-                            tracing::error!(error = format!("{error:#}"), conference = %row.id, "saving a conference failed");
-                        }
-                        continue;
-                    }
-                };
-                if let Err(error) = written {
-                    tracing::error!(
-                        error = format!("{error:#}"),
-                        conference = %record.conference_id,
-                        participant = %record.participant_id,
-                        "writing a call record failed; it is lost"
-                    );
                 }
+                write_batch(&records, &conferences, &mut batch).await;
             }
         });
         StoreRecorder { queue }
+    }
+}
+
+/// Most jobs written in one transaction.
+const BATCH_MAX: usize = 512;
+
+/// Writes `batch` (emptying it) in one transaction: everything that was
+/// queued while the previous one committed — at a thousand conferences a
+/// second, one transaction per change would hold SQLite's single writer
+/// lock away from the message log. A conference changed several times in
+/// the batch is written once, as of its last change. When the transaction
+/// fails, each job is written on its own so that only the failing ones are
+/// lost (and logged).
+async fn write_batch(records: &CallRecords, conferences: &Conferences, batch: &mut Vec<Job>) {
+    let mut last_of: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, job) in batch.iter().enumerate() {
+        if let Job::Conference(row) = job {
+            last_of.insert(row.id.clone(), i);
+        }
+    }
+    let superseded = |i: usize, job: &Job| matches!(job, Job::Conference(row) if last_of.get(&row.id) != Some(&i));
+    let together = async {
+        let (_turn, mut tx) = records.begin().await?;
+        for (i, job) in batch.iter().enumerate() {
+            match job {
+                Job::Open(record) => CallRecords::insert_on(&mut tx, record).await?,
+                Job::Complete(record) => CallRecords::complete_on(&mut tx, record).await?,
+                Job::Conference(row) if !superseded(i, job) => Conferences::save_on(&mut tx, row).await?,
+                Job::Conference(_) | Job::Flush(_) => {}
+            }
+        }
+        tx.commit().await?;
+        anyhow::Ok(())
+    };
+    let one_by_one = together.await.is_err();
+    for (i, job) in batch.drain(..).enumerate() {
+        let (written, record) = match job {
+            Job::Flush(done) => {
+                let _ = done.send(());
+                continue;
+            }
+            _ if !one_by_one => continue,
+            Job::Open(record) => (records.insert(&record).await, record),
+            Job::Complete(record) => (records.complete(&record).await, record),
+            Job::Conference(row) => {
+                if last_of.get(&row.id) == Some(&i) {
+                    if let Err(error) = conferences.save(&row).await {
+                        tracing::error!(error = format!("{error:#}"), conference = %row.id, "saving a conference failed");
+                    }
+                }
+                continue;
+            }
+        };
+        if let Err(error) = written {
+            tracing::error!(
+                error = format!("{error:#}"),
+                conference = %record.conference_id,
+                participant = %record.participant_id,
+                "writing a call record failed; it is lost"
+            );
+        }
     }
 }
 

@@ -7,7 +7,9 @@
 //! `rollcall calls` reads them back, and `GET /api/calls` a user's own
 //! (by owner, through the `call_records_owner` index).
 
-use sqlx::{Row, SqlitePool};
+use std::sync::Arc;
+
+use sqlx::{Row, SqliteConnection, SqlitePool};
 
 /// One call leg, from dial to its final state.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,15 +46,29 @@ pub struct StoredCallRecord {
 #[derive(Clone)]
 pub struct CallRecords {
     pool: SqlitePool,
+    gate: super::WriteGate,
 }
 
 impl CallRecords {
-    pub(super) fn new(pool: SqlitePool) -> Self {
-        CallRecords { pool }
+    pub(super) fn new(pool: SqlitePool, gate: super::WriteGate) -> Self {
+        CallRecords { pool, gate }
+    }
+
+    /// A transaction for writing several records (and conferences) at
+    /// once, with the writers' turn ([`super::WriteGate`]) held until both
+    /// are dropped.
+    pub async fn begin(&self) -> anyhow::Result<(tokio::sync::OwnedMutexGuard<()>, sqlx::Transaction<'static, sqlx::Sqlite>)> {
+        let turn = Arc::clone(&self.gate).lock_owned().await;
+        Ok((turn, self.pool.begin().await?))
     }
 
     /// Writes one record; returns once it is in the database.
     pub async fn insert(&self, r: &CallRecord) -> anyhow::Result<()> {
+        Self::insert_on(&mut *self.pool.acquire().await?, r).await
+    }
+
+    /// [`CallRecords::insert`] on `conn` (a transaction, say).
+    pub async fn insert_on(conn: &mut SqliteConnection, r: &CallRecord) -> anyhow::Result<()> {
         sqlx::query(
             "INSERT INTO call_records (account, owner, conference_id, participant_id, number,
                                        started_at, answered_at, ended_at, final_state, cause)
@@ -68,7 +84,7 @@ impl CallRecords {
         .bind(&r.ended_at)
         .bind(&r.final_state)
         .bind(r.cause.map(i64::from))
-        .execute(&self.pool)
+        .execute(conn)
         .await?;
         Ok(())
     }
@@ -76,6 +92,11 @@ impl CallRecords {
     /// Completes the open record of `r`'s leg (dialled, not ended) with its
     /// end; inserts `r` whole when there is none (its start was lost).
     pub async fn complete(&self, r: &CallRecord) -> anyhow::Result<()> {
+        Self::complete_on(&mut *self.pool.acquire().await?, r).await
+    }
+
+    /// [`CallRecords::complete`] on `conn`.
+    pub async fn complete_on(conn: &mut SqliteConnection, r: &CallRecord) -> anyhow::Result<()> {
         let done = sqlx::query(
             "UPDATE call_records SET answered_at = COALESCE(?1, answered_at), ended_at = ?2, final_state = ?3, cause = ?4
              WHERE id = (SELECT id FROM call_records WHERE conference_id = ?5 AND participant_id = ?6 AND ended_at IS NULL
@@ -87,10 +108,10 @@ impl CallRecords {
         .bind(r.cause.map(i64::from))
         .bind(&r.conference_id)
         .bind(&r.participant_id)
-        .execute(&self.pool)
+        .execute(&mut *conn)
         .await?;
         if done.rows_affected() == 0 {
-            self.insert(r).await?;
+            Self::insert_on(conn, r).await?;
         }
         Ok(())
     }

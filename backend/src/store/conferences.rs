@@ -4,7 +4,7 @@
 //! journal (`conference::billing::StoreRecorder`); `rollcall serve` reads
 //! them back at start (`ConferenceService::recover`).
 
-use sqlx::{Row, SqlitePool};
+use sqlx::{Row, SqliteConnection, SqlitePool};
 
 /// One conference as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +30,11 @@ impl Conferences {
 
     /// Writes `row` over the conference's previous one.
     pub async fn save(&self, row: &ConferenceRow) -> anyhow::Result<()> {
+        Self::save_on(&mut *self.pool.acquire().await?, row).await
+    }
+
+    /// [`Conferences::save`] on `conn` (a transaction, say).
+    pub async fn save_on(conn: &mut SqliteConnection, row: &ConferenceRow) -> anyhow::Result<()> {
         sqlx::query(
             "INSERT INTO conferences (id, owner, account, created, terminated, updated_at, snapshot)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -43,7 +48,7 @@ impl Conferences {
         .bind(row.terminated)
         .bind(super::now_rfc3339())
         .bind(&row.snapshot)
-        .execute(&self.pool)
+        .execute(conn)
         .await?;
         Ok(())
     }

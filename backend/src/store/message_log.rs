@@ -49,6 +49,7 @@ pub struct MessageLog {
     bytes: Arc<AtomicI64>,
     /// The group-commit writer ([`GroupWriter`]).
     writer: mpsc::Sender<Pending>,
+    gate: super::WriteGate,
 }
 
 /// One message waiting for the writer, and who waits for it.
@@ -95,7 +96,7 @@ impl GroupWriter {
     /// Starts the writer on `pool`; the sender [`MessageLog`]s hold.
     /// `own`: a connection of its own (a file database), whose page cache
     /// then stays warm; otherwise it borrows one from `pool` per batch.
-    pub(super) fn spawn(pool: SqlitePool, own: Option<SqliteConnection>, bytes: Arc<AtomicI64>) -> mpsc::Sender<Pending> {
+    pub(super) fn spawn(pool: SqlitePool, own: Option<SqliteConnection>, bytes: Arc<AtomicI64>, gate: super::WriteGate) -> mpsc::Sender<Pending> {
         let (tx, mut rx) = mpsc::channel::<Pending>(WRITER_QUEUE);
         let mut conn = match own {
             Some(conn) => WriterConnection::Own(conn),
@@ -111,7 +112,9 @@ impl GroupWriter {
                         Err(_) => break,
                     }
                 }
+                let turn = gate.lock().await;
                 let written = conn.write(&batch).await;
+                drop(turn);
                 if written.is_ok() || batch.len() == 1 {
                     let outcome = written.map_err(|e| format!("{e:#}"));
                     for pending in batch.drain(..) {
@@ -125,7 +128,9 @@ impl GroupWriter {
                 // Which of them cannot be logged? One at a time.
                 for pending in batch.drain(..) {
                     let single = std::slice::from_ref(&pending);
+                    let turn = gate.lock().await;
                     let outcome = conn.write(single).await.map_err(|e| format!("{e:#}"));
+                    drop(turn);
                     if outcome.is_ok() {
                         bytes.fetch_add(pending.message.len() as i64, Ordering::Relaxed);
                     }
@@ -208,8 +213,8 @@ impl Retention {
 const RETENTION_BATCH: i64 = 1000;
 
 impl MessageLog {
-    pub(super) fn new(pool: SqlitePool, bytes: Arc<AtomicI64>, writer: mpsc::Sender<Pending>) -> Self {
-        MessageLog { pool, bytes, writer }
+    pub(super) fn new(pool: SqlitePool, bytes: Arc<AtomicI64>, writer: mpsc::Sender<Pending>, gate: super::WriteGate) -> Self {
+        MessageLog { pool, bytes, writer, gate }
     }
 
     /// The bytes of messages in the log (as [`MessageLog::bytes`] counts them).
@@ -310,14 +315,18 @@ impl MessageLog {
         let cutoff = humantime::format_rfc3339_millis(cutoff).to_string();
         let mut deleted = 0;
         loop {
+            let turn = self.gate.lock().await;
             let n = self.delete_oldest(Some(&cutoff)).await?;
+            drop(turn);
             deleted += n;
             if n < RETENTION_BATCH as u64 {
                 break;
             }
         }
         while self.bytes().max(0) as u64 > retention.max_bytes {
+            let turn = self.gate.lock().await;
             let n = self.delete_oldest(None).await?;
+            drop(turn);
             deleted += n;
             if n == 0 {
                 break;

@@ -38,7 +38,18 @@ pub struct Store {
     log_writer: tokio::sync::mpsc::Sender<message_log::Pending>,
     /// Users as lately read (every authenticated request looks one up).
     user_cache: users::UserCache,
+    /// Taken by the busy writers ([`WriteGate`]).
+    write_gate: WriteGate,
 }
+
+/// Held around each write transaction of the busy writers — the message
+/// log's group commit, the conference journal, retention sweeps and WAL
+/// truncation — so that they take turns here, woken the moment the one
+/// before is done, instead of meeting on SQLite's single writer lock,
+/// whose busy handler sleeps 1, 2, 5, 10… ms between tries (at a hundred
+/// conferences a second that made answers wait up to three quarters of a
+/// second).
+pub type WriteGate = Arc<tokio::sync::Mutex<()>>;
 
 impl Store {
     /// Opens (creating if needed) the SQLite file at `path` and runs pending
@@ -74,8 +85,9 @@ impl Store {
             .await
             .with_context(|| format!("opening database {path}"))?;
         sqlx::migrate!("./migrations").run(&pool).await.context("running migrations")?;
+        let write_gate = WriteGate::default();
         if path != ":memory:" {
-            tokio::spawn(checkpoint_periodically(pool.clone()));
+            tokio::spawn(checkpoint_periodically(pool.clone(), Arc::clone(&write_gate)));
         }
         let log_bytes = Arc::new(AtomicI64::new(MessageLog::count_bytes(&pool).await?));
         // The log's writer keeps a connection (and its page cache) to itself.
@@ -83,8 +95,8 @@ impl Store {
             ":memory:" => None,
             _ => Some(options.pragma("cache_size", "-16384").connect().await.context("the message log's connection")?),
         };
-        let log_writer = message_log::GroupWriter::spawn(pool.clone(), own, Arc::clone(&log_bytes));
-        Ok(Store { pool, directory: Default::default(), log_bytes, log_writer, user_cache: Default::default() })
+        let log_writer = message_log::GroupWriter::spawn(pool.clone(), own, Arc::clone(&log_bytes), Arc::clone(&write_gate));
+        Ok(Store { pool, directory: Default::default(), log_bytes, log_writer, user_cache: Default::default(), write_gate })
     }
 
     /// Folds the WAL back into the database file (TRUNCATE: the `-wal` is
@@ -101,11 +113,11 @@ impl Store {
     }
 
     pub fn message_log(&self) -> MessageLog {
-        MessageLog::new(self.pool.clone(), Arc::clone(&self.log_bytes), self.log_writer.clone())
+        MessageLog::new(self.pool.clone(), Arc::clone(&self.log_bytes), self.log_writer.clone(), Arc::clone(&self.write_gate))
     }
 
     pub fn call_records(&self) -> CallRecords {
-        CallRecords::new(self.pool.clone())
+        CallRecords::new(self.pool.clone(), Arc::clone(&self.write_gate))
     }
 
     pub fn address_books(&self) -> AddressBooks {
@@ -160,9 +172,22 @@ fn owner_only(path: &std::path::Path) -> std::io::Result<()> {
 /// How often the WAL is folded back into the database file.
 const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Folds the WAL into the database file every [`CHECKPOINT_INTERVAL`] with a
-/// PASSIVE checkpoint, which never blocks writers. Ends when the pool closes.
-async fn checkpoint_periodically(pool: SqlitePool) {
+/// Folds the WAL into the database file every [`CHECKPOINT_INTERVAL`] and
+/// keeps it small. Ends when the pool closes.
+///
+/// A PASSIVE checkpoint never blocks writers, but under steady writes it
+/// never catches up either: the WAL starts over only when a write begins
+/// with every frame already copied, so it grew without end (the soak bench
+/// saw 100 MB/s). And a TRUNCATE checkpoint of a big WAL stalls every
+/// write for tens of milliseconds (at a hundred conferences a second it
+/// was the whole of the 99th percentile). So each round is two PASSIVE
+/// checkpoints: the first, alongside the writers, copies the bulk; the
+/// second, in the writers' turn ([`WriteGate`]), copies the few frames
+/// written meanwhile — a millisecond or so — and leaves the WAL fully
+/// copied, so the next write starts it over (and `journal_size_limit`
+/// trims the file). TRUNCATE remains for a WAL that still outgrew
+/// [`WAL_FRAMES_LIMIT`] (a long reader kept it from starting over).
+async fn checkpoint_periodically(pool: SqlitePool, gate: WriteGate) {
     let mut tick = tokio::time::interval(CHECKPOINT_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -170,6 +195,11 @@ async fn checkpoint_periodically(pool: SqlitePool) {
         if pool.is_closed() {
             return;
         }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+            continue;
+        }
+        let turn = gate.lock().await;
         let frames = match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&pool).await {
             // (busy, frames in the WAL, frames checkpointed)
             Ok(row) => row.try_get::<i64, _>(1).unwrap_or(0),
@@ -178,16 +208,12 @@ async fn checkpoint_periodically(pool: SqlitePool) {
                 continue;
             }
         };
-        // Under steady writes a PASSIVE checkpoint never catches up, so the
-        // WAL never starts over and grows without end (the soak bench saw
-        // 100 MB/s). Past the limit, one TRUNCATE checkpoint waits for the
-        // writer in hand, copies the rest, and empties the file; writes
-        // wait for it (tens of milliseconds), then carry on.
         if frames > WAL_FRAMES_LIMIT {
             if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await {
                 tracing::warn!(error = %e, "WAL truncation failed");
             }
         }
+        drop(turn);
     }
 }
 
