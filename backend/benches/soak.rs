@@ -32,6 +32,11 @@ fn fds(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count()).unwrap_or(0)
 }
 
+/// The `-wal` file alone: the checkpointer must keep it from growing.
+fn wal_kib(db: &str) -> u64 {
+    std::fs::metadata(format!("{db}-wal")).map(|m| m.len()).unwrap_or(0) / 1024
+}
+
 fn db_kib(db: &str) -> u64 {
     ["", "-wal", "-shm"].iter().map(|s| std::fs::metadata(format!("{db}{s}")).map(|m| m.len()).unwrap_or(0)).sum::<u64>() / 1024
 }
@@ -95,7 +100,7 @@ fn main() {
     let pid = child.id();
     let url = format!("ws://127.0.0.1:{port}/sip");
     println!("— soak: {seconds} s, 3 users, conferences of 4 legs back to back —");
-    println!("{:>6} {:>12} {:>10} {:>6} {:>10}", "t (s)", "conferences", "RSS (KiB)", "fds", "db (KiB)");
+    println!("{:>6} {:>12} {:>10} {:>6} {:>10} {:>10}", "t (s)", "conferences", "RSS (KiB)", "fds", "db (KiB)", "wal (KiB)");
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let done = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
@@ -113,7 +118,7 @@ fn main() {
         let every = Duration::from_secs((seconds / 12).max(2));
         while Instant::now() < until {
             let sample = (started.elapsed().as_secs(), done.load(Ordering::Relaxed), rss_kib(pid), fds(pid), db_kib(&db));
-            println!("{:>6} {:>12} {:>10} {:>6} {:>10}", sample.0, sample.1, sample.2, sample.3, sample.4);
+            println!("{:>6} {:>12} {:>10} {:>6} {:>10} {:>10}", sample.0, sample.1, sample.2, sample.3, sample.4, wal_kib(&db));
             samples.push(sample);
             tokio::time::sleep(every).await;
         }
@@ -123,7 +128,7 @@ fn main() {
         samples
     });
     let last = (started.elapsed().as_secs(), done.load(Ordering::Relaxed), rss_kib(pid), fds(pid), db_kib(&db));
-    println!("{:>6} {:>12} {:>10} {:>6} {:>10}", last.0, last.1, last.2, last.3, last.4);
+    println!("{:>6} {:>12} {:>10} {:>6} {:>10} {:>10}", last.0, last.1, last.2, last.3, last.4, wal_kib(&db));
     // Flat means: the second half of the run grows no more than noise.
     if let Some(mid) = samples.get(samples.len() / 2) {
         println!(
