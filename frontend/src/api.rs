@@ -219,24 +219,28 @@ pub async fn sign_up(user: &str, password: &str) -> Result<String, ApiFailure> {
 
 #[cfg(target_arch = "wasm32")]
 mod imp {
-    use gloo_net::http::Request;
     use rollcall_shared::json;
-    use web_sys::RequestCredentials;
+    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_futures::JsFuture;
+    use web_sys::{Request, RequestCredentials, RequestInit, Response};
 
     use super::{split_challenges, ApiFailure, Method, MAX_ATTEMPTS};
     use crate::client::Client;
 
-    /// The request as the browser will send it. Built by hand rather than
-    /// with gloo's builder, which rewrites the query string (it appends a
-    /// `&` to a URL that has one): the digest signs the exact target.
+    fn failed(e: JsValue) -> ApiFailure {
+        ApiFailure::Network(e.as_string().unwrap_or_else(|| format!("{e:?}")))
+    }
+
+    /// The request as the browser will send it, with the exact target
+    /// given (the digest signs it).
     fn request(
         method: Method,
         path: &str,
         authorization: Option<&str>,
+        content_type: &str,
         body: Option<&str>,
     ) -> Result<Request, ApiFailure> {
-        let failed = |e: wasm_bindgen::JsValue| ApiFailure::Network(format!("{e:?}"));
-        let init = web_sys::RequestInit::new();
+        let init = RequestInit::new();
         init.set_method(method.as_str());
         init.set_credentials(RequestCredentials::Omit);
         let headers = web_sys::Headers::new().map_err(failed)?;
@@ -244,31 +248,39 @@ mod imp {
             headers.set("Authorization", value).map_err(failed)?;
         }
         if let Some(text) = body {
-            headers.set("Content-Type", "text/plain; charset=utf-8").map_err(failed)?;
-            init.set_body(&wasm_bindgen::JsValue::from_str(text));
+            headers.set("Content-Type", content_type).map_err(failed)?;
+            init.set_body(&JsValue::from_str(text));
         }
         init.set_headers(&headers);
-        let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(failed)?;
-        Ok(Request::from(request))
+        Request::new_with_str_and_init(path, &init).map_err(failed)
+    }
+
+    /// `fetch`: the response, whatever its status.
+    async fn send(request: &Request) -> Result<Response, ApiFailure> {
+        let window = web_sys::window().ok_or_else(|| ApiFailure::Network("no window".to_owned()))?;
+        let response = JsFuture::from(window.fetch_with_request(request)).await.map_err(failed)?;
+        response.dyn_into().map_err(failed)
+    }
+
+    async fn text(response: &Response) -> Result<String, ApiFailure> {
+        let text = JsFuture::from(response.text().map_err(failed)?).await.map_err(failed)?;
+        Ok(text.as_string().unwrap_or_default())
     }
 
     /// An unauthenticated GET; the body of a 2xx.
     pub async fn get_text(path: &str) -> Result<String, ApiFailure> {
-        let network = |e: gloo_net::Error| ApiFailure::Network(e.to_string());
-        let response = Request::get(path).send().await.map_err(network)?;
+        let response = send(&request(Method::Get, path, None, "", None)?).await?;
         if !response.ok() {
             return Err(ApiFailure::Network(format!("HTTP {}", response.status())));
         }
-        response.text().await.map_err(network)
+        text(&response).await
     }
 
     /// An unauthenticated POST of JSON; the body of a 2xx, or the refusal.
     pub async fn post_json(path: &str, body: String) -> Result<String, ApiFailure> {
-        let network = |e: gloo_net::Error| ApiFailure::Network(e.to_string());
-        let request = Request::post(path).header("Content-Type", "application/json").body(body).map_err(network)?;
-        let response = request.send().await.map_err(network)?;
+        let response = send(&request(Method::Post, path, None, "application/json", Some(&body))?).await?;
         let status = response.status();
-        let text = response.text().await.map_err(network)?;
+        let text = text(&response).await?;
         if (200..300).contains(&status) {
             return Ok(text);
         }
@@ -284,16 +296,16 @@ mod imp {
         path: &str,
         body: Option<String>,
     ) -> Result<String, ApiFailure> {
-        let network = |e: gloo_net::Error| ApiFailure::Network(e.to_string());
         let mut raced = false;
         for _ in 0..MAX_ATTEMPTS {
             let cnonce = rollcall_shared::sip::random_hex(8);
             let credentials = client.http_credentials(method.as_str(), path, &cnonce);
-            let request = request(method, path, credentials.as_deref(), body.as_deref())?;
-            let response = request.send().await.map_err(network)?;
+            let content_type = "text/plain; charset=utf-8";
+            let request = request(method, path, credentials.as_deref(), content_type, body.as_deref())?;
+            let response = send(&request).await?;
             let status = response.status();
             if status == 401 {
-                let joined = response.headers().get("www-authenticate").unwrap_or_default();
+                let joined = response.headers().get("www-authenticate").ok().flatten().unwrap_or_default();
                 let challenges = split_challenges(&joined);
                 let Some(challenge) = crate::sip::auth::choose(&challenges) else {
                     return Err(ApiFailure::Unauthorized);
@@ -308,7 +320,7 @@ mod imp {
                 }
                 continue;
             }
-            let text = response.text().await.map_err(network)?;
+            let text = text(&response).await?;
             if (200..300).contains(&status) {
                 return Ok(text);
             }

@@ -6,13 +6,13 @@
 //! (presence) is kept by the user agent across reconnects.
 
 use futures::channel::mpsc::UnboundedReceiver;
-use futures::{select, FutureExt, SinkExt, StreamExt};
-use gloo_net::websocket::{futures::WebSocket, Message, State};
+use futures::{select, FutureExt, StreamExt};
 use gloo_timers::future::{IntervalStream, TimeoutFuture};
 use leptos::prelude::SetValue as _;
 
 use super::transport::{backoff_ms, sip_url, ServerConfig, SUBPROTOCOL};
 use super::ua::{Config, Event, Output, UserAgent};
+use super::websocket::{Socket, SocketEvent, State};
 use crate::client::{Client, Command};
 
 /// How a connection ended.
@@ -137,7 +137,7 @@ async fn connection(
     client: Client,
     commands: &mut UnboundedReceiver<Command>,
 ) -> End {
-    let socket = match WebSocket::open_with_protocol(url, SUBPROTOCOL) {
+    let mut socket = match Socket::open(url, SUBPROTOCOL) {
         Ok(socket) => socket,
         Err(e) => {
             leptos::logging::warn!("cannot open {url}: {e}");
@@ -145,25 +145,21 @@ async fn connection(
             return End::Lost { registered: false };
         }
     };
-    // A socket that closes before it opened can leave the sink's first send
-    // waiting for ever (seen in Chromium), with the clock stuck behind it:
-    // wait for it to open here, and give up after OPEN_TIMEOUT_MS.
+    // Wait for it to open (a socket that closes before it opened must not
+    // hold up the clock), and give up after OPEN_TIMEOUT_MS. Returning
+    // drops (closes) the socket.
     if !opened(&socket).await {
         leptos::logging::warn!("{url} did not open");
-        drop(socket);
         return lost(ua, client, false);
     }
-    let (mut sink, stream) = socket.split();
-    let mut stream = stream.fuse();
     let mut clock = IntervalStream::new(1_000).fuse();
     let mut registered = false;
-    // The first send waits for the socket to open.
     let mut outputs = ua.connected(now());
     loop {
         for output in outputs {
             match output {
                 Output::Send(text) => {
-                    if sink.send(Message::Text(text)).await.is_err() {
+                    if !socket.send(&text) {
                         return lost(ua, client, registered);
                     }
                 }
@@ -171,26 +167,20 @@ async fn connection(
                     registered |= matches!(event, Event::Registered { .. });
                     client.handle(event);
                 }
-                Output::Reconnect => {
-                    let _ = sink.close().await;
-                    return lost(ua, client, registered);
-                }
+                Output::Reconnect => return lost(ua, client, registered),
             }
         }
         if ua.is_refused() {
-            let _ = sink.close().await;
             return End::Done;
         }
         let mut stop = false;
         outputs = select! {
-            frame = stream.next() => match frame {
-                Some(Ok(Message::Text(text))) => ua.received(&text, now()),
-                Some(Ok(Message::Bytes(_))) => Vec::new(), // RFC 7118: SIP goes in text frames here
-                Some(Err(e)) => {
-                    leptos::logging::warn!("SIP connection closed: {e}");
+            event = socket.events.next() => match event {
+                Some(SocketEvent::Text(text)) => ua.received(&text, now()),
+                Some(SocketEvent::Closed) | None => {
+                    leptos::logging::warn!("SIP connection closed");
                     return lost(ua, client, registered);
                 }
-                None => return lost(ua, client, registered),
             },
             command = commands.next() => match command {
                 Some(Command::Send(request)) => ua.send(request, now()),
@@ -205,10 +195,9 @@ async fn connection(
         if stop {
             for output in outputs.drain(..) {
                 if let Output::Send(text) = output {
-                    let _ = sink.send(Message::Text(text)).await;
+                    socket.send(&text);
                 }
             }
-            let _ = sink.close().await;
             return End::Done;
         }
     }
@@ -218,12 +207,12 @@ async fn connection(
 const OPEN_TIMEOUT_MS: u32 = 10_000;
 
 /// Waits until `socket` is open (true) or closed, or OPEN_TIMEOUT_MS passed.
-async fn opened(socket: &WebSocket) -> bool {
+async fn opened(socket: &Socket) -> bool {
     const STEP_MS: u32 = 20;
     for _ in 0..OPEN_TIMEOUT_MS / STEP_MS {
         match socket.state() {
             State::Open => return true,
-            State::Closing | State::Closed => return false,
+            State::Closed => return false,
             State::Connecting => TimeoutFuture::new(STEP_MS).await,
         }
     }

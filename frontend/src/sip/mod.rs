@@ -9,7 +9,8 @@
 //!   - [`presence`]: watching other users' presence (SUBSCRIBE/NOTIFY,
 //!     PIDF).
 //! - [`transport`]: the `/sip` URL and config (pure); the WebSocket itself
-//!   is opened by [`driver`], which runs the loop in the browser.
+//!   ([`websocket`]) is opened by [`driver`], which runs the loop in the
+//!   browser.
 
 pub mod auth;
 pub mod incoming;
@@ -21,6 +22,8 @@ pub mod ua;
 
 #[cfg(target_arch = "wasm32")]
 pub mod driver;
+#[cfg(target_arch = "wasm32")]
+pub mod websocket;
 
 #[cfg(test)]
 mod presence_tests;
