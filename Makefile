@@ -37,4 +37,5 @@ toolchain:
 bench:
 	cargo bench -p rollcall --bench hot_paths
 	cargo bench -p rollcall --bench relay
+	cargo bench -p rollcall --bench users
 	cargo bench -p rollcall --bench soak

@@ -49,6 +49,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
+    if matches!(cli.command, Command::Serve(_) | Command::ImServer(_) | Command::Gateway(_) | Command::ConferenceService(_)) {
+        rollcall::edge::fd_limit::raise();
+    }
     match cli.command {
         Command::Serve(args) => run_serve(args).await,
         Command::ImServer(args) => run_im_server(args).await,

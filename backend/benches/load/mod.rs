@@ -4,6 +4,9 @@
 //! same load drive Rollcall and Kamailio alike. Used by the `relay` and
 //! `users` benches.
 
+// Each bench uses its own part of this module.
+#![allow(dead_code)]
+
 pub mod servers;
 
 use std::collections::HashMap;
@@ -15,6 +18,7 @@ use md5::{Digest, Md5};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -148,7 +152,11 @@ impl Agent {
     pub async fn register(url: &str, user: &str) -> Agent {
         let mut request = url.into_client_request().expect("url");
         request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static("sip"));
-        let (ws, _) = tokio_tungstenite::connect_async(request).await.unwrap_or_else(|e| panic!("{user} connects to {url}: {e}"));
+        // Small buffers: the users bench holds ten thousand of these.
+        let config = WebSocketConfig::default().read_buffer_size(8 * 1024).write_buffer_size(0);
+        let (ws, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), false)
+            .await
+            .unwrap_or_else(|e| panic!("{user} connects to {url}: {e}"));
         let (sink, stream) = ws.split();
         let n = unique();
         let mut agent = Agent {
@@ -217,6 +225,49 @@ impl Agent {
              From: <sip:{user}@{DOMAIN}>;tag={tag}\r\nTo: <{uri}>\r\nCall-ID: {call_id}\r\nCSeq: {cseq} MESSAGE\r\n\
              {auth}Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
+        )
+    }
+
+    /// Subscribes to `to_user`'s presence (RFC 3856), answering the 407 and
+    /// any NOTIFY that arrives meanwhile; the final status code.
+    pub async fn subscribe(&mut self, to_user: &str) -> u16 {
+        let call_id = self.call_id();
+        for _ in 0..3 {
+            let text = self.subscribe_text(&call_id, to_user);
+            self.send(text).await;
+            loop {
+                let text = self.next_text().await;
+                let Some(sip) = Sip::parse(&text) else { continue };
+                if sip.is_request() {
+                    let ok = ok_for(&sip, &self.tag);
+                    self.send(ok).await;
+                    continue;
+                }
+                if sip.header("Call-ID", "i") != Some(call_id.as_str()) || sip.status() < 200 {
+                    continue;
+                }
+                if sip.status() == 407 && self.take_challenge(&sip) {
+                    break;
+                }
+                return sip.status();
+            }
+        }
+        407
+    }
+
+    fn subscribe_text(&mut self, call_id: &str, to_user: &str) -> String {
+        self.cseq += 1;
+        let uri = format!("sip:{to_user}@{DOMAIN}");
+        let auth = match &mut self.proxy {
+            Some(c) => format!("Proxy-Authorization: {}\r\n", c.answer(&self.user, "SUBSCRIBE", &uri)),
+            None => String::new(),
+        };
+        let (user, host, tag, cseq) = (&self.user, &self.host, &self.tag, self.cseq);
+        format!(
+            "SUBSCRIBE {uri} SIP/2.0\r\nVia: SIP/2.0/WS {host};branch=z9hG4bK{tag}s{cseq}\r\nMax-Forwards: 70\r\n\
+             From: <sip:{user}@{DOMAIN}>;tag={tag}\r\nTo: <{uri}>\r\nCall-ID: {call_id}\r\nCSeq: {cseq} SUBSCRIBE\r\n\
+             Contact: <sip:{user}@{host};transport=ws>\r\nEvent: presence\r\nAccept: application/pidf+xml\r\nExpires: 3600\r\n\
+             {auth}Content-Length: 0\r\n\r\n"
         )
     }
 

@@ -11,6 +11,7 @@
 //! The IM server's per-connection limits live with it
 //! ([`crate::im_server::limits`]); [`EdgeOptions`] carries them.
 
+pub mod fd_limit;
 pub mod listener;
 pub mod origin;
 pub mod rate;

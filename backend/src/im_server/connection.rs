@@ -208,7 +208,7 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
         let mut last_heard = Instant::now();
         let mut garbage_in_a_row = 0;
         // Started at the first authenticated message.
-        let mut handling: Option<(mpsc::Sender<(LogReceipt, String)>, tokio::task::JoinHandle<()>)> = None;
+        let mut handling: Option<Handling> = None;
         let mut rate_limited = 0;
         // This connection's allowance once authenticated.
         let mut bucket = Bucket::full(limits.authenticated_burst, std::time::Instant::now());
@@ -346,9 +346,12 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
     .await
 }
 
+/// The queue of messages read ahead, and the task acting on them.
+type Handling = (mpsc::Sender<(LogReceipt, String)>, tokio::task::JoinHandle<()>);
+
 /// The task that acts, in order, on an authenticated connection's
 /// messages as each becomes durable in the log.
-fn spawn_handler(server: &Arc<ImServer>, conn: &Arc<Connection>) -> (mpsc::Sender<(LogReceipt, String)>, tokio::task::JoinHandle<()>) {
+fn spawn_handler(server: &Arc<ImServer>, conn: &Arc<Connection>) -> Handling {
     let (tx, mut rx) = mpsc::channel::<(LogReceipt, String)>(READ_AHEAD);
     let (server, conn) = (Arc::clone(server), Arc::clone(conn));
     let task = tokio::spawn(

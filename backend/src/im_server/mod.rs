@@ -149,6 +149,9 @@ pub fn router(server: Arc<ImServer>) -> Router {
     Router::new().route("/sip", get(upgrade)).with_state(server)
 }
 
+/// Each WebSocket's read buffer.
+const READ_BUFFER_BYTES: usize = 8 * 1024;
+
 /// Accepts the upgrade only when the client offers the `sip` subprotocol
 /// (RFC 7118 §4.1); answers 400 otherwise.
 async fn upgrade(
@@ -178,7 +181,13 @@ async fn upgrade(
         }
     };
     let limit = connection::MAX_FRAME_BYTES;
+    // tungstenite's buffers default to 128 KiB each, allocated per
+    // connection: with 10,000 users that alone was over a gigabyte. SIP
+    // messages are small; a bigger frame is read in several steps, and each
+    // message is written (and flushed) as it is sent.
     ws.protocols(["sip"])
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(0)
         .max_message_size(limit)
         .max_frame_size(limit)
         .on_upgrade(move |socket| connection::serve(server, socket, peer, admission))

@@ -61,7 +61,10 @@ pub struct Users {
 /// within that — and this process's own writes replace them at once. At
 /// most [`UserCache::MAX`] entries; when full it starts over.
 #[derive(Clone, Default)]
-pub(super) struct UserCache(Arc<Mutex<HashMap<String, (Instant, Option<User>)>>>);
+pub(super) struct UserCache(Arc<Mutex<HashMap<String, Cached>>>);
+
+/// When a user was read, and what was found.
+type Cached = (Instant, Option<User>);
 
 impl UserCache {
     const TTL: Duration = Duration::from_secs(30);
@@ -118,7 +121,7 @@ impl Users {
     pub async fn upsert_all(&self, users: &[User]) -> anyhow::Result<()> {
         let mut tx = self.pool.begin().await?;
         for user in users {
-            Self::insert_on(&mut *tx, user, UPSERT).await?;
+            Self::insert_on(&mut tx, user, UPSERT).await?;
         }
         tx.commit().await?;
         for user in users {
@@ -131,7 +134,7 @@ impl Users {
     /// the rows it changed.
     async fn insert(&self, user: &User, sql: &str) -> anyhow::Result<u64> {
         let mut conn = self.pool.acquire().await?;
-        let rows = Self::insert_on(&mut *conn, user, sql).await;
+        let rows = Self::insert_on(&mut conn, user, sql).await;
         self.cache.forget(&user.username);
         rows
     }
