@@ -47,3 +47,38 @@ async fn out_of_order_nc_values_are_accepted_once_each() {
     let replay = alice.recv_response().await;
     assert_eq!(replay.status_code.code(), 407, "{replay}");
 }
+
+/// A burst sent without waiting: the IM server reads ahead (logging each
+/// message as it arrives) yet relays them in the order sent, each already
+/// in the log — in from alice and out to bob — when bob sees it.
+#[tokio::test]
+async fn a_burst_is_relayed_in_order_and_logged_first() {
+    let server = TestServer::start_with(|o| {
+        o.edge.connection_limits.authenticated_per_second = 1e6;
+        o.edge.connection_limits.authenticated_burst = 1e6;
+    })
+    .await;
+    let mut alice = signed_in(&server, "alice").await;
+    let mut bob = signed_in(&server, "bob").await;
+    let to = format!("sip:bob@{DOMAIN}");
+    let challenge = alice.challenge_for_proxy(&to).await;
+    const BURST: u32 = 200;
+    for n in 1..=BURST {
+        let credentials = challenge.answer("alice", "alice-pw", "MESSAGE", &to, "c0ffee", n).to_header_value();
+        let text = message(&to, &format!("burst-{n:03}"), &credentials).replace("\r\n\r\nhi", &format!("\r\n\r\nburst-{n:03}"));
+        alice.send_raw(&text.replace("Content-Length: 2", "Content-Length: 9")).await;
+    }
+    let log = server.running.store.message_log();
+    for n in 1..=BURST {
+        let req = bob.next_request().await;
+        let body = sip::body_text(&req).expect("text");
+        assert_eq!(body, format!("burst-{n:03}"), "relayed in the order sent");
+        let filter = rollcall::store::LogFilter { call_id: Some(format!("burst-{n:03}")), ..Default::default() };
+        let logged: Vec<String> = log.search(&filter, 10).await.expect("log").into_iter().map(|e| e.direction).collect();
+        assert!(logged.iter().any(|d| d == "in") && logged.iter().any(|d| d == "out"), "{n}: logged in and out before bob saw it: {logged:?}");
+        bob.answer(&req, 200).await;
+    }
+    for _ in 1..=BURST {
+        assert_eq!(alice.recv_response().await.status_code.code(), 200);
+    }
+}
