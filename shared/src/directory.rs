@@ -120,7 +120,7 @@ pub struct Roster {
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut space = false;
-    for c in text.chars().flat_map(char::to_lowercase) {
+    for c in lower_case(text).chars() {
         if c.is_whitespace() {
             space = !out.is_empty();
             continue;
@@ -138,6 +138,21 @@ pub fn fold(text: &str) -> String {
         }
     }
     out
+}
+
+/// `text` in lower case, every script. In the browser the page's own
+/// `toLowerCase` does it, so that the `.wasm` carries no Unicode case
+/// tables (about 20 KiB, docs/frontend-size.md); it agrees with Rust's
+/// per-character mapping except for a word-final `Σ` (`ς`, not `σ`).
+fn lower_case(text: &str) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        String::from(js_sys::JsString::from(text).to_lower_case())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        text.chars().flat_map(char::to_lowercase).collect()
+    }
 }
 
 /// The ASCII of one lower-case accented letter, `None` when it has none.

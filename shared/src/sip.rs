@@ -35,6 +35,8 @@ use std::str::FromStr;
 /// uses the same version.
 pub use rsip;
 
+pub mod message;
+
 /// Largest SIP message Rollcall accepts (PROTOCOL.md §1); larger gets
 /// `513 Message Too Large`. [`parse`] does not enforce it, so that a 513 can
 /// still be built from an oversized request: check `text.len()` first.
@@ -125,24 +127,37 @@ pub fn parse(text: &str) -> Result<rsip::SipMessage, SipError> {
         .collect();
     *rsip::message::HasHeaders::headers_mut(&mut msg) = headers.into();
 
-    let lengths = header_all(rsip::message::HasHeaders::headers(&msg), "Content-Length");
-    if lengths.iter().any(|l| *l != lengths[0]) {
-        return Err(SipError::Parse("conflicting Content-Length headers".into()));
-    }
-    if let Some(cl) = lengths.into_iter().next() {
-        let cl: usize = cl
-            .parse()
-            .map_err(|_| SipError::Parse(format!("bad Content-Length `{}`", excerpt(&cl))))?;
-        let body = msg.body_mut();
-        if body.len() < cl {
-            return Err(SipError::Parse(format!(
-                "body is {} bytes, Content-Length says {cl} (truncated message)",
-                body.len()
-            )));
-        }
+    let body = msg.body_mut();
+    if let Some(cl) = content_length(&split.headers, body.len())? {
         body.truncate(cl);
     }
     Ok(msg)
+}
+
+/// The body length `Content-Length` gives (RFC 3261 §18.3,
+/// message-oriented transport); `None` without the header. An error when
+/// copies of it disagree, it is not a number, or the body (`body_len`
+/// bytes) is shorter.
+fn content_length(headers: &[(&str, String)], body_len: usize) -> Result<Option<usize>, SipError> {
+    let mut lengths = headers
+        .iter()
+        .filter(|(name, _)| canonical_header_name(name).eq_ignore_ascii_case("Content-Length"))
+        .map(|(_, value)| value.as_str());
+    let Some(cl) = lengths.next() else {
+        return Ok(None);
+    };
+    if lengths.any(|l| l != cl) {
+        return Err(SipError::Parse("conflicting Content-Length headers".into()));
+    }
+    let cl: usize = cl
+        .parse()
+        .map_err(|_| SipError::Parse(format!("bad Content-Length `{}`", excerpt(cl))))?;
+    if body_len < cl {
+        return Err(SipError::Parse(format!(
+            "body is {body_len} bytes, Content-Length says {cl} (truncated message)"
+        )));
+    }
+    Ok(Some(cl))
 }
 
 /// A message cut into start line, unfolded `(name, value)` header lines and
@@ -223,6 +238,28 @@ fn unknown_method(start_line: &str) -> Option<&str> {
         return None;
     }
     rsip::Method::from_str(method).is_err().then_some(method)
+}
+
+/// The name of `method` on the wire (what `rsip` prints, without the
+/// Unicode case tables its printing needs).
+pub fn method_name(method: rsip::Method) -> &'static str {
+    use rsip::Method::*;
+    match method {
+        Ack => "ACK",
+        Bye => "BYE",
+        Cancel => "CANCEL",
+        Info => "INFO",
+        Invite => "INVITE",
+        Message => "MESSAGE",
+        Notify => "NOTIFY",
+        Options => "OPTIONS",
+        PRack => "PRACK",
+        Publish => "PUBLISH",
+        Refer => "REFER",
+        Register => "REGISTER",
+        Subscribe => "SUBSCRIBE",
+        Update => "UPDATE",
+    }
 }
 
 /// RFC 3261 `token`.
@@ -1076,20 +1113,38 @@ impl RequestBuilder {
     /// `Call-ID` or `CSeq` is missing, the URI does not parse, or a header
     /// name or value could not go on the wire (CR/LF, bad name).
     pub fn build(self) -> Result<rsip::Request, SipError> {
+        let (method, uri_text) = (self.method.clone(), self.uri.clone());
+        let plain = self.build_message()?;
+        let uri = rsip::Uri::try_from(uri_text.as_str()).map_err(|_| SipError::BadUri(excerpt(&uri_text)))?;
+        if !uri.to_string().eq_ignore_ascii_case(&uri_text) {
+            // rsip would print something else than what was asked for
+            // (e.g. a parameter value it cannot tokenize).
+            return Err(SipError::BadUri(excerpt(&uri_text)));
+        }
+        let headers: Vec<Header> = plain.headers.0.iter().map(|(name, value)| make_header(name, value.as_str())).collect();
+        Ok(rsip::Request {
+            method,
+            uri,
+            version: rsip::Version::V2,
+            headers: headers.into(),
+            body: plain.body.into_bytes(),
+        })
+    }
+
+    /// The request as [`message::Request`], without `rsip` (the browser's
+    /// build): what [`RequestBuilder::build`] makes, checked the same way
+    /// except that the Request-URI only needs the shape `scheme:rest`.
+    pub fn build_message(self) -> Result<message::Request, SipError> {
         let via = self.via.ok_or(SipError::MissingHeader("Via"))?;
         let from = self.from.ok_or(SipError::MissingHeader("From"))?;
         let to = self.to.ok_or(SipError::MissingHeader("To"))?;
         let call_id = self.call_id.ok_or(SipError::MissingHeader("Call-ID"))?;
         let cseq = self.cseq.ok_or(SipError::MissingHeader("CSeq"))?;
-        if self.uri.is_empty() || self.uri.contains(|c: char| c.is_whitespace() || c.is_control()) {
+        let shaped = self.uri.split_once(':').is_some_and(|(scheme, rest)| is_token(scheme) && !rest.is_empty());
+        if !shaped || self.uri.contains(|c: char| c.is_whitespace() || c.is_control()) {
             return Err(SipError::BadUri(excerpt(&self.uri)));
         }
-        let uri = rsip::Uri::try_from(self.uri.as_str()).map_err(|_| SipError::BadUri(excerpt(&self.uri)))?;
-        if !uri.to_string().eq_ignore_ascii_case(&self.uri) {
-            // rsip would print something else than what was asked for
-            // (e.g. a parameter value it cannot tokenize).
-            return Err(SipError::BadUri(excerpt(&self.uri)));
-        }
+        let method = method_name(self.method).to_owned();
         let mut lines: Vec<(String, String)> = vec![("Via".into(), via)];
         let max_forwards = self
             .extra
@@ -1100,7 +1155,7 @@ impl RequestBuilder {
         lines.push(("From".into(), from));
         lines.push(("To".into(), to));
         lines.push(("Call-ID".into(), call_id));
-        lines.push(("CSeq".into(), format!("{cseq} {}", self.method)));
+        lines.push(("CSeq".into(), format!("{cseq} {method}")));
         if let Some(contact) = self.contact {
             lines.push(("Contact".into(), contact));
         }
@@ -1121,7 +1176,7 @@ impl RequestBuilder {
             None => String::new(),
         };
         lines.push(("Content-Length".into(), body.len().to_string()));
-        let mut headers = Vec::with_capacity(lines.len());
+        let mut headers = message::Headers::default();
         for (name, value) in lines {
             if !is_token(&name) {
                 return Err(SipError::BadHeader(format!("bad header name `{}`", excerpt(&name))));
@@ -1130,15 +1185,9 @@ impl RequestBuilder {
             if value.contains(['\r', '\n']) {
                 return Err(SipError::BadHeader(format!("line break in `{name}` value")));
             }
-            headers.push(make_header(&name, value));
+            headers.push(&name, value);
         }
-        Ok(rsip::Request {
-            method: self.method,
-            uri,
-            version: rsip::Version::V2,
-            headers: headers.into(),
-            body: body.into_bytes(),
-        })
+        Ok(message::Request { method, uri: self.uri, headers, body })
     }
 }
 

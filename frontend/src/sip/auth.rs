@@ -41,8 +41,8 @@ impl Kind {
 
 /// The first challenge we can answer, from a 401/407's header values in
 /// the order they came.
-pub fn choose(values: &[String]) -> Option<Challenge> {
-    values.iter().find_map(|v| Challenge::parse(v).ok())
+pub fn choose<S: AsRef<str>>(values: &[S]) -> Option<Challenge> {
+    values.iter().find_map(|v| Challenge::parse(v.as_ref()).ok())
 }
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]

@@ -3,7 +3,8 @@
 //! 200 OK (RFC 3428: the answer to a MESSAGE carries no body), even when its
 //! body is not for us, so the sender never retries it.
 
-use rollcall_shared::sip::{self, rsip};
+use rollcall_shared::sip::message::{uri_aor, Request, Response};
+use rollcall_shared::sip::{self, SipError};
 use rollcall_shared::soap::conference::Reply;
 
 /// Methods we answer (NOTIFY in `presence.rs`); the rest get 405 with
@@ -11,16 +12,14 @@ use rollcall_shared::soap::conference::Reply;
 pub const ALLOW: &str = "MESSAGE, NOTIFY, OPTIONS";
 
 /// The response to send for `request`; `None` for ACK (never answered).
-pub fn answer(request: &rsip::Request) -> Option<rsip::Response> {
+pub fn answer(request: &Request) -> Option<Response> {
     let to_tag = sip::new_tag();
-    match request.method {
-        rsip::Method::Ack => None,
-        rsip::Method::Message | rsip::Method::Options => {
-            Some(sip::response(request, 200, None, Some(&to_tag)))
-        }
+    match request.method.as_str() {
+        "ACK" => None,
+        "MESSAGE" | "OPTIONS" => Some(request.response(200, None, Some(&to_tag))),
         _ => {
-            let mut response = sip::response(request, 405, None, Some(&to_tag));
-            response.headers.push(sip::make_header("Allow", ALLOW));
+            let mut response = request.response(405, None, Some(&to_tag));
+            response.headers.push("Allow", ALLOW);
             Some(response)
         }
     }
@@ -32,24 +31,25 @@ pub fn answer(request: &rsip::Request) -> Option<rsip::Response> {
 /// P-Asserted-Identity a sender put in with the authenticated AOR, and
 /// refuses a From that isn't the sender's (PROTOCOL.md §1). So anyone may
 /// MESSAGE us, but only the gateway's MESSAGEs change the roster.
-pub fn gateway_reply(request: &rsip::Request, gateway_aor: &str) -> Result<Reply, String> {
-    let sender = match sip::header(&request.headers, "P-Asserted-Identity") {
-        Some(pai) => sip::parse_name_addr(&pai)
-            .and_then(|a| a.parsed_uri())
-            .map(|uri| sip::aor(&uri))
-            .map_err(|e| e.to_string())?,
-        None => sip::from_aor(request).map_err(|e| e.to_string())?,
+pub fn gateway_reply(request: &Request, gateway_aor: &str) -> Result<Reply, String> {
+    let identity = match request.headers.get("P-Asserted-Identity") {
+        Some(_) => "P-Asserted-Identity",
+        None => "From",
     };
+    let sender = request
+        .headers
+        .address(identity)
+        .and_then(|a| uri_aor(&a.uri))
+        .map_err(|e: SipError| e.to_string())?;
     if sender != gateway_aor {
         return Err(format!("MESSAGE from {sender}, not the gateway"));
     }
-    let content_type = sip::header(&request.headers, "Content-Type").unwrap_or_default();
+    let content_type = request.headers.get("Content-Type").unwrap_or_default();
     if !content_type
         .to_ascii_lowercase()
         .starts_with("application/soap+xml")
     {
         return Err(format!("MESSAGE with Content-Type `{content_type}`"));
     }
-    let body = sip::body_text(request).map_err(|e| e.to_string())?;
-    Reply::decode(body).map_err(|e| format!("undecodable SOAP reply: {e}"))
+    Reply::decode(&request.body).map_err(|e| format!("undecodable SOAP reply: {e}"))
 }

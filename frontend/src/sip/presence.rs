@@ -40,6 +40,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use rollcall_shared::pidf;
+use rollcall_shared::sip::message::{uri_aor, Request, Response};
 use rollcall_shared::sip::{self, rsip, RequestBuilder};
 
 use super::auth::Kind;
@@ -198,7 +199,7 @@ impl Presence {
         expires: u32,
         id: &Identity,
         credentials: Option<&str>,
-    ) -> Option<Result<(rsip::Request, String), sip::SipError>> {
+    ) -> Option<Result<(Request, String), sip::SipError>> {
         let sub = self.subscriptions.get_mut(call_id)?;
         sub.cseq += 1;
         let branch = sip::new_branch();
@@ -215,7 +216,7 @@ impl Presence {
         if let Some(value) = credentials {
             builder = builder.header(Kind::Proxy.credentials_header(), value);
         }
-        Some(builder.build().map(|request| (request, branch)))
+        Some(builder.build_message().map(|request| (request, branch)))
     }
 
     /// The Request-URI (and digest `uri`) of `call_id`'s SUBSCRIBEs.
@@ -228,10 +229,10 @@ impl Presence {
         &mut self,
         call_id: &str,
         expires: u32,
-        response: &rsip::Response,
+        response: &Response,
         now: u64,
     ) -> Vec<Step> {
-        let granted = sip::header(&response.headers, "Expires")
+        let granted = response.headers.get("Expires")
             .and_then(|v| v.trim().parse::<u32>().ok())
             .unwrap_or(expires);
         let Some(sub) = self.subscriptions.get_mut(call_id) else {
@@ -239,7 +240,7 @@ impl Presence {
         };
         let keep = expires > 0 && self.watched.contains_key(&sub.aor);
         if sub.remote_tag.is_none() {
-            sub.remote_tag = sip::to_tag(response);
+            sub.remote_tag = response.headers.tag("To");
         }
         match sub.phase {
             // Unsubscribed: the final NOTIFY follows.
@@ -296,7 +297,7 @@ impl Presence {
     /// do. `registered` says whether a new subscription may go out now.
     pub fn notified(
         &mut self,
-        request: &rsip::Request,
+        request: &Request,
         registered: bool,
         now: u64,
     ) -> (u16, Vec<Step>) {
@@ -304,11 +305,11 @@ impl Presence {
         (code, self.take())
     }
 
-    fn on_notify(&mut self, request: &rsip::Request, registered: bool, now: u64) -> u16 {
+    fn on_notify(&mut self, request: &Request, registered: bool, now: u64) -> u16 {
         let (Ok(call_id), Some(our_tag), Some(their_tag)) = (
-            sip::call_id(request),
-            sip::to_tag(request),
-            sip::from_tag(request),
+            request.headers.call_id().map(str::to_owned),
+            request.headers.tag("To"),
+            request.headers.tag("From"),
         ) else {
             return 481;
         };
@@ -318,7 +319,7 @@ impl Presence {
         if sub.local_tag != our_tag || sub.remote_tag.as_ref().is_some_and(|t| *t != their_tag) {
             return 481;
         }
-        let event = sip::header(&request.headers, "Event").unwrap_or_default();
+        let event = request.headers.get("Event").unwrap_or_default();
         if !event
             .split(';')
             .next()
@@ -329,7 +330,7 @@ impl Presence {
         // A NOTIFY may overtake the 200 (RFC 6665 §4.1.2.4): it names the dialog too.
         sub.remote_tag = Some(their_tag);
         let state = SubscriptionState::parse(
-            &sip::header(&request.headers, "Subscription-State").unwrap_or_default(),
+            request.headers.get("Subscription-State").unwrap_or_default(),
         );
         let aor = sub.aor.clone();
         let ending = matches!(sub.phase, Phase::Ending { .. });
@@ -491,8 +492,8 @@ impl SubscriptionState {
 
 /// The presentity's state a NOTIFY carries: `None` without a PIDF body
 /// (e.g. a `pending` subscription) or with one that does not parse.
-fn notified_state(request: &rsip::Request) -> Option<bool> {
-    let content_type = sip::header(&request.headers, "Content-Type")?;
+fn notified_state(request: &Request) -> Option<bool> {
+    let content_type = request.headers.get("Content-Type")?;
     if !content_type
         .trim()
         .to_ascii_lowercase()
@@ -500,19 +501,18 @@ fn notified_state(request: &rsip::Request) -> Option<bool> {
     {
         return None;
     }
-    let body = sip::body_text(request).ok()?;
-    pidf::basic(body).ok().map(pidf::Basic::is_open)
+    pidf::basic(&request.body).ok().map(pidf::Basic::is_open)
 }
 
 /// `sip:Bob@Rollcall.Local;transport=ws` → `sip:Bob@rollcall.local`, the
-/// form `sip::aor` gives, so AORs compare equal. Anything else is kept as
+/// form `uri_aor` gives, so AORs compare equal. Anything else is kept as
 /// it is (see [`sip_aor`]).
 pub fn normalize_aor(uri: &str) -> String {
     sip_aor(uri).unwrap_or_else(|| uri.to_string())
 }
 
 /// The AOR of a `sip:`/`sips:` URI with a user part, normalized; `None`
-/// for anything else, which nobody can subscribe to (rsip alone would make
+/// for anything else, which nobody can subscribe to (a URI parser alone would make
 /// `sip:not` of `not a uri`, and take `bob@host` as a URI).
 fn sip_aor(uri: &str) -> Option<String> {
     let lower = uri.to_ascii_lowercase();
@@ -521,7 +521,7 @@ fn sip_aor(uri: &str) -> Option<String> {
     {
         return None;
     }
-    let aor = sip::aor(&rsip::Uri::try_from(uri).ok()?);
+    let aor = uri_aor(uri).ok()?;
     aor.contains('@').then_some(aor)
 }
 

@@ -6,6 +6,7 @@
 //! for 300 s and refresh at 80 % of what the registrar granted, early enough
 //! to survive a slow round trip, late enough not to chatter.
 
+use rollcall_shared::sip::message::{Request, Response};
 use rollcall_shared::sip::{self, rsip, RequestBuilder};
 
 /// Seconds of binding we ask for.
@@ -81,7 +82,7 @@ impl Registration {
         id: &Identity,
         expires: u32,
         authorization: Option<&str>,
-    ) -> Result<(rsip::Request, String), sip::SipError> {
+    ) -> Result<(Request, String), sip::SipError> {
         self.cseq += 1;
         let branch = sip::new_branch();
         let mut builder = RequestBuilder::new(rsip::Method::Register, &Self::request_uri(id))
@@ -100,7 +101,7 @@ impl Registration {
             State::Registered { .. } | State::Refreshing => State::Refreshing,
             _ => State::Registering,
         };
-        Ok((builder.build()?, branch))
+        Ok((builder.build_message()?, branch))
     }
 
     /// A 2xx arrived at `now` (ms): note the binding and when to refresh.
@@ -132,9 +133,11 @@ pub fn refresh_delay_ms(granted: u32) -> u64 {
 /// The expiry the registrar granted our binding: the `expires` parameter of
 /// our own Contact in the 200 (which lists every binding of the AOR), else
 /// the `Expires` header, else what we asked for.
-pub fn granted_expires(response: &rsip::Response, id: &Identity) -> u32 {
-    let ours = sip::header_all(&response.headers, "Contact")
-        .iter()
+pub fn granted_expires(response: &Response, id: &Identity) -> u32 {
+    let ours = response
+        .headers
+        .get_all("Contact")
+        .into_iter()
         .flat_map(|line| {
             sip::split_list(line)
                 .into_iter()
@@ -144,7 +147,7 @@ pub fn granted_expires(response: &rsip::Response, id: &Identity) -> u32 {
         .filter_map(|value| sip::parse_name_addr(&value).ok())
         .find(|addr| addr.uri.contains(&id.instance))
         .and_then(|addr| addr.param("expires").flatten().and_then(|v| v.parse().ok()));
-    ours.or_else(|| sip::header(&response.headers, "Expires").and_then(|v| v.parse().ok()))
+    ours.or_else(|| response.headers.get("Expires").and_then(|v| v.parse().ok()))
         .unwrap_or(REQUESTED_EXPIRES)
 }
 
@@ -172,21 +175,13 @@ mod tests {
             .request(&id, REQUESTED_EXPIRES, Some("Digest x"))
             .unwrap();
         assert_ne!(b1, b2);
-        assert_eq!(sip::call_id(&first), sip::call_id(&second));
-        assert_eq!(
-            sip::cseq(&first).unwrap().0 + 1,
-            sip::cseq(&second).unwrap().0
-        );
-        assert_eq!(first.uri.to_string(), "sip:rollcall.local");
-        assert_eq!(
-            sip::header(&first.headers, "Expires").as_deref(),
-            Some("300")
-        );
-        assert_eq!(
-            sip::header(&second.headers, "Authorization").as_deref(),
-            Some("Digest x")
-        );
-        assert!(sip::header(&first.headers, "Via")
+        assert_eq!(first.headers.call_id(), second.headers.call_id());
+        assert_eq!(first.headers.get("CSeq"), Some("1 REGISTER"));
+        assert_eq!(second.headers.get("CSeq"), Some("2 REGISTER"));
+        assert_eq!(first.uri, "sip:rollcall.local");
+        assert_eq!(first.headers.get("Expires"), Some("300"));
+        assert_eq!(second.headers.get("Authorization"), Some("Digest x"));
+        assert!(first.headers.get("Via")
             .unwrap()
             .starts_with("SIP/2.0/WS abc123.invalid;branch=z9hG4bK"));
     }
@@ -212,13 +207,13 @@ mod tests {
         let id = identity();
         let mut reg = Registration::new();
         let (req, _) = reg.request(&id, 300, None).unwrap();
-        let mut ok = sip::response(&req, 200, None, Some("t"));
-        ok.headers.push(sip::make_header(
+        let mut ok = req.response(200, None, Some("t"));
+        ok.headers.push(
             "Contact",
             "<sip:alice@other.invalid;transport=ws>;expires=50, <sip:alice@abc123.invalid;transport=ws>;expires=120",
-        ));
+        );
         assert_eq!(granted_expires(&ok, &id), 120);
-        let plain = sip::response(&req, 200, None, Some("t"));
+        let plain = req.response(200, None, Some("t"));
         assert_eq!(granted_expires(&plain, &id), 300);
     }
 }

@@ -21,6 +21,7 @@
 
 use std::collections::HashMap;
 
+use rollcall_shared::sip::message::{self, Parsed};
 use rollcall_shared::sip::{self, rsip, RequestBuilder};
 use rollcall_shared::soap::conference::{Reply, Request};
 use rollcall_shared::soap::CONTENT_TYPE;
@@ -226,20 +227,13 @@ impl UserAgent {
         self.take()
     }
 
-    /// One text frame from the WebSocket.
+    /// One text frame from the WebSocket. A request with a method we do
+    /// not handle gets 405 (`incoming::answer`), one we cannot read 400.
     pub fn received(&mut self, frame: &str, now: u64) -> Vec<Output> {
-        match sip::parse(frame) {
-            Ok(rsip::SipMessage::Request(request)) => self.on_request(request, now),
-            Ok(rsip::SipMessage::Response(response)) => self.on_response(response, now),
+        match message::parse(frame) {
+            Ok(Parsed::Request(request)) => self.on_request(request, now),
+            Ok(Parsed::Response(response)) => self.on_response(response, now),
             Err(sip::SipError::Empty) => {}
-            Err(sip::SipError::UnknownMethod(_)) => {
-                let allow = [("Allow", incoming::ALLOW)];
-                if let Some(text) =
-                    sip::response_to_unparsed(frame, 405, None, Some(&sip::new_tag()), &allow)
-                {
-                    self.out.push(Output::Send(text));
-                }
-            }
             Err(_) => {
                 if let Some(text) =
                     sip::response_to_unparsed(frame, 400, None, Some(&sip::new_tag()), &[])
@@ -306,7 +300,7 @@ impl UserAgent {
         if let Some(value) = &authorization {
             builder = builder.header(Kind::Proxy.credentials_header(), value);
         }
-        match builder.body(CONTENT_TYPE, message.body.clone()).build() {
+        match builder.body(CONTENT_TYPE, message.body.clone()).build_message() {
             Ok(request) => {
                 self.out.push(Output::Send(request.to_string()));
                 self.transactions.insert(branch, tx);
@@ -382,18 +376,18 @@ impl UserAgent {
 
     // --- incoming -------------------------------------------------------
 
-    fn on_request(&mut self, request: rsip::Request, now: u64) {
-        if request.method == rsip::Method::Notify {
+    fn on_request(&mut self, request: message::Request, now: u64) {
+        if request.method == "NOTIFY" {
             let (code, steps) = self.presence.notified(&request, self.is_registered(), now);
             // In a dialog the To tag is ours already; 481s get one.
-            let response = sip::response(&request, code, None, Some(&sip::new_tag()));
+            let response = request.response(code, None, Some(&sip::new_tag()));
             self.out.push(Output::Send(response.to_string()));
             return self.run_presence(steps, now);
         }
         if let Some(response) = incoming::answer(&request) {
             self.out.push(Output::Send(response.to_string()));
         }
-        if request.method == rsip::Method::Message {
+        if request.method == "MESSAGE" {
             match incoming::gateway_reply(&request, &self.gateway_aor) {
                 Ok(reply) => self.out.push(Output::Event(Event::Reply(reply))),
                 Err(why) => log(&format!("ignored a MESSAGE: {why}")),
@@ -401,13 +395,12 @@ impl UserAgent {
         }
     }
 
-    fn on_response(&mut self, response: rsip::Response, now: u64) {
-        let code = response.status_code.code();
+    fn on_response(&mut self, response: message::Response, now: u64) {
+        let code = response.code;
         if code < 200 {
             return; // provisional: keep waiting
         }
-        let Some(branch) = sip::header(&response.headers, "Via").and_then(|via| via_branch(&via))
-        else {
+        let Some(branch) = response.headers.get("Via").and_then(via_branch) else {
             return;
         };
         let Some(mut tx) = self.transactions.remove(&branch) else {
@@ -416,7 +409,7 @@ impl UserAgent {
         if code == 401 || code == 407 {
             let kind = if code == 401 { Kind::Www } else { Kind::Proxy };
             let Some(challenge) =
-                auth::choose(&sip::header_all(&response.headers, kind.challenge_header()))
+                auth::choose(&response.headers.get_all(kind.challenge_header()))
             else {
                 return self.failed(tx, code, "no challenge we can answer", now);
             };
@@ -448,8 +441,7 @@ impl UserAgent {
             }
             (Purpose::Register { expires }, 423) => {
                 // Interval Too Brief: ask again for at least Min-Expires.
-                let min = sip::header(&response.headers, "Min-Expires")
-                    .and_then(|v| v.parse::<u32>().ok());
+                let min = response.headers.get("Min-Expires").and_then(|v| v.parse::<u32>().ok());
                 match min {
                     Some(min) if min > *expires => self.register(min, now),
                     _ => self.failed(tx, code, "interval too brief", now),
@@ -461,7 +453,7 @@ impl UserAgent {
                 self.run_presence(steps, now);
             }
             (Purpose::Subscribe { call_id, expires }, _) => {
-                let retry_after = sip::header(&response.headers, "Retry-After")
+                let retry_after = response.headers.get("Retry-After")
                     .and_then(|v| v.split([';', ' ', '(']).next()?.trim().parse().ok());
                 let steps = self
                     .presence

@@ -365,4 +365,19 @@ fn options_get_200_and_other_methods_405() {
     let response = sent_response(&ua.received(&invite, 2));
     assert_eq!(response.status_code.code(), 405);
     assert!(sip::header(&response.headers, "Allow").is_some());
+    // A method nobody knows is answered the same way.
+    let unknown = options
+        .to_string()
+        .replacen("OPTIONS", "FOO", 1)
+        .replace("1 OPTIONS", "1 FOO");
+    let response = sent_response(&ua.received(&unknown, 3));
+    assert_eq!(response.status_code.code(), 405);
+    assert!(sip::to_tag(&response).is_some());
+    // One that cannot be read gets 400 when it can be answered at all.
+    let garbage = options.to_string().replacen("OPTIONS sip:alice@abc.invalid SIP/2.0", "OPTIONS sip:alice@abc.invalid", 1);
+    assert_eq!(sent_response(&ua.received(&garbage, 4)).status_code.code(), 400);
+    assert!(ua.received("\r\n\r\n", 5).is_empty(), "a keep-alive");
+    // ACKs are never answered.
+    let ack = options.to_string().replacen("OPTIONS", "ACK", 1).replace("1 OPTIONS", "1 ACK");
+    assert!(ua.received(&ack, 6).is_empty());
 }
