@@ -64,8 +64,10 @@ fn wait_for_port(port: u16, what: &str) {
     }
 }
 
-fn rollcall_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_rollcall")
+/// The release build cargo made for the bench, or ROLLCALL_BIN (to
+/// measure another build, e.g. `target/debug/rollcall`).
+fn rollcall_bin() -> String {
+    std::env::var("ROLLCALL_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_rollcall").to_string())
 }
 
 /// A scratch directory under target/ for one bench's servers.
