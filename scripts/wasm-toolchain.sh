@@ -93,7 +93,7 @@ if [ -z "$route" ]; then
 fi
 
 # Flags for the wasm32 build (both routes).
-WASM_RUSTFLAGS="--cfg erase_components -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
+WASM_RUSTFLAGS="--cfg erase_components -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none"
 
 # The environment the build runs in. Kept here, not in .cargo/config.toml,
 # where it would break host `cargo test` (DESIGN.md).
@@ -111,8 +111,9 @@ WASM_RUSTFLAGS="--cfg erase_components -Zunstable-options -Cpanic=immediate-abor
     fi
     # Size (docs/frontend-size.md), the same on both routes: std rebuilt
     # with the app; a panic is a trap (no messages, locations or the
-    # formatting they need); Leptos components type-erased (fewer copies
-    # of the rendering code). Only the wasm32 target sees these flags:
+    # formatting they need); `{:?}` prints nothing (the app shows no Debug
+    # output); Leptos components type-erased (fewer copies of the rendering
+    # code). Only the wasm32 target sees these flags:
     # build scripts, proc macros and host `cargo test` are untouched.
     echo "export RUSTC_BOOTSTRAP=1"
     echo "export CARGO_UNSTABLE_BUILD_STD=std,panic_abort"

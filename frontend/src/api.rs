@@ -227,8 +227,13 @@ mod imp {
     use super::{split_challenges, ApiFailure, Method, MAX_ATTEMPTS};
     use crate::client::Client;
 
+    /// A JavaScript exception in words (its `message` when it is an Error).
     fn failed(e: JsValue) -> ApiFailure {
-        ApiFailure::Network(e.as_string().unwrap_or_else(|| format!("{e:?}")))
+        let text = match e.dyn_ref::<js_sys::Error>() {
+            Some(error) => String::from(error.message()),
+            None => e.as_string().unwrap_or_else(|| "the browser refused the request".to_owned()),
+        };
+        ApiFailure::Network(text)
     }
 
     /// The request as the browser will send it, with the exact target

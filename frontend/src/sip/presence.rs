@@ -113,12 +113,15 @@ impl Presence {
     /// `registered`), unsubscribe from the ones left out (reporting them
     /// offline if they were last reported online).
     pub fn watch(&mut self, aors: Vec<String>, registered: bool, now: u64) -> Vec<Step> {
-        let wanted: BTreeMap<String, String> = aors
-            .into_iter()
-            .map(|given| given.trim().to_string())
-            .filter(|given| !given.is_empty())
-            .map(|given| (normalize_aor(&given), given))
-            .collect();
+        // Inserted one by one: collecting would sort, and pull a sort into
+        // the .wasm for this one list.
+        let mut wanted = BTreeMap::new();
+        for given in aors {
+            let given = given.trim();
+            if !given.is_empty() {
+                wanted.insert(normalize_aor(given), given.to_string());
+            }
+        }
         let old = std::mem::replace(&mut self.watched, wanted);
         for (aor, given) in &old {
             if self.watched.contains_key(aor) {

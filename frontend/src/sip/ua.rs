@@ -273,7 +273,7 @@ impl UserAgent {
                 self.out.push(Output::Send(request.to_string()));
             }
             // Only a user name that can't go in a SIP URI gets here.
-            Err(e) => self.refuse(format!("Cannot sign in as {:?}: {e}", self.config.user)),
+            Err(e) => self.refuse(format!("Cannot sign in as \"{}\": {e}", self.config.user)),
         }
     }
 
@@ -332,7 +332,7 @@ impl UserAgent {
             }
             Some(Err(e)) => {
                 // Only an AOR that can't be a Request-URI gets here.
-                log(&format!("cannot SUBSCRIBE to {uri:?}: {e}"));
+                log(&format!("cannot SUBSCRIBE to `{uri}`: {e}"));
                 let steps = self.presence.failed(call_id, *expires, 400, None, now);
                 self.run_presence(steps, now);
             }
@@ -469,7 +469,7 @@ impl UserAgent {
         match tx.purpose {
             Purpose::Register { .. } => match code {
                 401 | 407 | 403 => self.refuse("Wrong user name or password.".to_string()),
-                404 => self.refuse(format!("There is no user {:?} here.", self.config.user)),
+                404 => self.refuse(format!("There is no user \"{}\" here.", self.config.user)),
                 // Registrar trouble: try again from a fresh connection.
                 _ => self.out.push(Output::Reconnect),
             },
