@@ -81,6 +81,9 @@ impl LogReceipt {
 
 /// Messages waiting for the writer at most (senders then wait their turn).
 const WRITER_QUEUE: usize = 4096;
+/// Times the writer lets the other tasks run before it takes what is
+/// queued: tasks already running add their messages to this batch.
+const LINGER_YIELDS: usize = 2;
 /// Most messages in one transaction.
 const GROUP_MAX: usize = 512;
 
@@ -106,6 +109,9 @@ impl GroupWriter {
             let mut batch = Vec::with_capacity(GROUP_MAX);
             while let Some(first) = rx.recv().await {
                 batch.push(first);
+                for _ in 0..LINGER_YIELDS {
+                    tokio::task::yield_now().await;
+                }
                 while batch.len() < GROUP_MAX {
                     match rx.try_recv() {
                         Ok(more) => batch.push(more),
