@@ -192,14 +192,18 @@ fn BridgeFaults(client: Client) -> impl IntoView {
         })
     });
     let message = RwSignal::new(None::<String>);
+    // The request belongs to this section, not to its row: the row goes
+    // away (the list is redrawn) as soon as the conference ends, which may
+    // be before the answer comes.
+    let owner = Owner::current().expect("a component runs inside a reactive owner");
     let crash = move |id: String| {
-        spawn_local_scoped_with_cancellation(async move {
+        owner.with(|| spawn_local_scoped_with_cancellation(async move {
             let said = match api::crash_bridge(client, &id).await {
                 Ok(_) => format!("The bridge failed under {id}."),
                 Err(e) => e.to_string(),
             };
             message.set(Some(said));
-        })
+        }))
     };
     view! {
         <section class="card faults" data-testid="bridge-faults">
@@ -209,8 +213,9 @@ fn BridgeFaults(client: Client) -> impl IntoView {
                 <p class="empty">"No conference running."</p>
             </Show>
             <ul>
-                <For each=move || running.get() key=|id| id.clone() children=move |id| {
-                    let target = id.clone();
+                // Redrawn whole when the list changes: the rows hold no state.
+                {move || running.get().into_iter().map(|id| {
+                    let (target, crash) = (id.clone(), crash.clone());
                     view! {
                         <li data-testid="fault-conference">
                             <span class="conference-id">{id}</span>
@@ -218,7 +223,7 @@ fn BridgeFaults(client: Client) -> impl IntoView {
                                 on:click=move |_| crash(target.clone())>"Fail the bridge"</button>
                         </li>
                     }
-                } />
+                }).collect_view()}
             </ul>
             {move || message.get().map(|m| view! { <p class="help" data-testid="fault-result">{m}</p> })}
         </section>

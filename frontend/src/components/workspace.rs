@@ -53,6 +53,7 @@ impl Page {
 #[component]
 pub fn Workspace(client: Client) -> impl IntoView {
     let page = RwSignal::new(Page::Conference);
+    let shown = Memo::new(move |_| page.get());
     // The address books: the picker, presence, and where each person can be called.
     client.reload_people();
     view! {
@@ -70,17 +71,17 @@ pub fn Workspace(client: Client) -> impl IntoView {
             <StartForm client />
             <ConferenceList client />
         </div>
-        <Show when=move || page.get() == Page::Inbox>
-            <Inbox client on_roster=Callback::new(move |()| page.set(Page::Conference)) />
-        </Show>
-        <Show when=move || page.get() == Page::Phones>
-            <PhonePanel client />
-        </Show>
-        <Show when=move || page.get() == Page::History>
-            <CallHistory client />
-        </Show>
-        <Show when=move || page.get() == Page::Messages>
-            <MessageLog client />
-        </Show>
+        // The other pages exist only while shown (one `match` rather than a
+        // <Show> each: less code in the .wasm). The memo re-renders only
+        // when the page changes, not when a tab is clicked again.
+        {move || match shown.get() {
+            Page::Conference => ().into_any(),
+            Page::Inbox => view! {
+                <Inbox client on_roster=Callback::new(move |()| page.set(Page::Conference)) />
+            }.into_any(),
+            Page::Phones => view! { <PhonePanel client /> }.into_any(),
+            Page::History => view! { <CallHistory client /> }.into_any(),
+            Page::Messages => view! { <MessageLog client /> }.into_any(),
+        }}
     }
 }

@@ -751,3 +751,67 @@ fn rate_limited_fault_carries_retry_after() {
     let locked = Reply::Fault(Fault::new(FaultKind::ConferenceLocked, "locked"));
     assert_eq!(Reply::decode(&locked.encode()).expect("decodes"), locked);
 }
+
+// ---------------------------------------------------------------------------
+// The browser's XML reader (`xml::plain`) against quick-xml
+// ---------------------------------------------------------------------------
+
+/// Both readers accept `doc` with the same tree, or both refuse it.
+fn same_reading(doc: &str) -> bool {
+    match (xml::plain::parse(doc), xml::parse_with_quick_xml(doc)) {
+        (Ok(ours), Ok(theirs)) => {
+            assert_eq!(ours, theirs, "{doc}");
+            true
+        }
+        (Err(_), Err(_)) => false,
+        (Ok(_), Err(e)) => panic!("only the plain reader reads {doc:?} (quick-xml: {})", e.reason),
+        (Err(e), Ok(_)) => panic!("only quick-xml reads {doc:?} (plain: {})", e.reason),
+    }
+}
+
+#[test]
+fn the_browsers_xml_reader_reads_what_quick_xml_reads() {
+    let mut docs = all_encoded();
+    docs.push(crate::pidf::document("sip:bob@rollcall.local", crate::pidf::Basic::Open));
+    let hand_written = [
+        "\u{feff}".to_owned() + &format!("<?xml version='1.0'?>\r\n<!-- a comment --><e:Envelope xmlns:e='{ENVELOPE_NS}'\r\n  xmlns:c = \"{CONFERENCE_NS}\"><e:Body><c:Fault><e:Code><e:Value>e:Sender</e:Value></e:Code>\
+            <e:Reason><e:Text xml:lang=\"en\">a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos; &#233;&#x1F389;\r\nline<![CDATA[ <raw> & ]]></e:Text></e:Reason></c:Fault></e:Body></e:Envelope>"),
+        format!(r#"<Envelope xmlns="{ENVELOPE_NS}"><Body><X xmlns=""><y>unqualified</y><z xmlns="urn:z">z:text</z></X><?pi data?><empty/><empty a="1" /></Body></Envelope>"#),
+        "<r xmlns:p=\"\"/>".to_owned(),
+        format!(r#"<a:r xmlns:a="urn:a"><a:in xmlns:a="urn:b">a:v</a:in><b xmlns:q="urn:q">q:v</b><c>v</c><d>xml:x</d><e>  spaced  </e></a:r>"#),
+        "<presence xmlns=\"urn:ietf:params:xml:ns:pidf\"><tuple id=\"t\"><status><basic>open</basic></status></tuple></presence>".to_owned(),
+        "<r>a]]>b > c</r>".to_owned(),
+        "  <r/>  ".to_owned(),
+    ];
+    docs.extend(hand_written);
+    for doc in &docs {
+        assert!(same_reading(doc), "both should read {doc}");
+    }
+}
+
+#[test]
+fn the_browsers_xml_reader_refuses_what_quick_xml_refuses() {
+    let refused = [
+        "", "   ", "<r>", "</r>", "<r></s>", "<r><s></r></s>", "<r/><s/>", "text<r/>", "<r/>text",
+        "<p:r/>", "<r><p:s/></r>", "<r a=1/>", "<r a/>", "<r a=\"1/>", "<r a=\"1\" a=\"2\"/>",
+        "<r>&unknown;</r>", "<r>&amp</r>", "<r>&#xZZ;</r>", "<r>&#0;</r>", "<!DOCTYPE r><r/>",
+        "<r><!-- open</r>", "<r><![CDATA[ open</r>", "<?xml version='1.0'", "<r><!ELEMENT x></r>",
+        "<r xmlns:p=\"urn:p\"><s xmlns:p=\"\"><p:t/></s></r>",
+    ];
+    for doc in refused {
+        assert!(!same_reading(doc), "both should refuse {doc:?}");
+    }
+    // Names that are not XML names, and `<` in an attribute value:
+    // quick-xml lets them pass, the plain reader does not.
+    for doc in ["<1r/>", "<r><-s/></r>", "<r 1a=\"x\"/>", "<r attr=\"<\"/>"] {
+        assert!(xml::plain::parse(doc).is_err(), "{doc}");
+    }
+    let deep = "<a>".repeat(xml::MAX_DEPTH + 1) + &"</a>".repeat(xml::MAX_DEPTH + 1);
+    assert!(!same_reading(&deep));
+    // Every cut of every document is refused by both (or read alike).
+    for doc in rich_encoded() {
+        for cut in (0..doc.len()).filter(|c| doc.is_char_boundary(*c)) {
+            same_reading(&doc[..cut]);
+        }
+    }
+}

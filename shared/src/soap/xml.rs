@@ -14,7 +14,7 @@ use std::fmt::Display;
 use std::str::FromStr;
 
 use quick_xml::escape::{escape, resolve_predefined_entity};
-use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::events::{BytesRef, Event};
 use quick_xml::name::{QName, ResolveResult};
 use quick_xml::NsReader;
 
@@ -122,7 +122,24 @@ pub(crate) struct ParseError {
 /// Parses a whole document into its root [`Element`]. Rejects anything that
 /// is not well-formed namespaced XML, DTDs, and nesting deeper than
 /// [`MAX_DEPTH`].
+///
+/// The browser reads with [`plain`] (no quick-xml in its `.wasm`); the
+/// server with quick-xml. Both give the same trees.
 pub(crate) fn parse(xml: &str) -> Result<Element, ParseError> {
+    #[cfg(target_arch = "wasm32")]
+    return plain::parse(xml);
+    #[cfg(not(target_arch = "wasm32"))]
+    return parse_with_quick_xml(xml);
+}
+
+/// The reader the browser uses (also compiled on the host, where the tests
+/// compare it with quick-xml: `soap/tests.rs`).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) mod plain;
+
+/// [`parse`] with quick-xml's `NsReader`.
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+pub(crate) fn parse_with_quick_xml(xml: &str) -> Result<Element, ParseError> {
     let mut parser = TreeBuilder::default();
     let mut reader = NsReader::from_str(xml);
     reader.config_mut().expand_empty_elements = true;
@@ -167,8 +184,14 @@ impl TreeBuilder {
         reader: &NsReader<&[u8]>,
     ) -> Result<(), String> {
         match event {
-            Event::Start(start) => self.start(ns, &start),
-            Event::End(_) => self.end(reader),
+            Event::Start(start) => {
+                // Attribute values are not kept, but they must be well-formed.
+                for attribute in start.attributes() {
+                    attribute.map_err(|e| format!("bad attribute: {e}"))?;
+                }
+                self.start(ns, String::from_utf8_lossy(start.local_name().as_ref()).into_owned())
+            }
+            Event::End(_) => self.end(|text| resolve_text_qname(text, reader)),
             Event::Text(text) => self.text(&text.xml10_content().map_err(|e| e.to_string())?),
             Event::CData(data) => self.text(&data.xml10_content().map_err(|e| e.to_string())?),
             Event::GeneralRef(reference) => self.text(&resolve_reference(&reference)?),
@@ -179,28 +202,24 @@ impl TreeBuilder {
         }
     }
 
-    fn start(&mut self, ns: Option<String>, start: &BytesStart<'_>) -> Result<(), String> {
+    fn start(&mut self, ns: Option<String>, local: String) -> Result<(), String> {
         if self.root.is_some() {
             return Err("content after the root element".into());
         }
         if self.open.len() >= MAX_DEPTH {
             return Err(format!("elements nested deeper than {MAX_DEPTH}"));
         }
-        // Attribute values are not kept, but they must be well-formed.
-        for attribute in start.attributes() {
-            attribute.map_err(|e| format!("bad attribute: {e}"))?;
-        }
-        let local = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
         self.open.push(Element { ns, local, ..Element::default() });
         Ok(())
     }
 
     /// Closes the innermost element. Called while the element's namespace
-    /// scope is still in effect, so its text can be resolved as a QName.
-    fn end(&mut self, reader: &NsReader<&[u8]>) -> Result<(), String> {
+    /// scope is still in effect: `text_ns` gives the namespace the text's
+    /// QName prefix is bound to there (see [`text_qname_prefix`]).
+    fn end(&mut self, text_ns: impl FnOnce(&str) -> Option<String>) -> Result<(), String> {
         let mut element = self.open.pop().ok_or("end tag without start tag")?;
         element.text = trim_xml_whitespace(&element.text).to_string();
-        element.text_ns = resolve_text_qname(&element.text, reader);
+        element.text_ns = text_ns(&element.text);
         match self.open.last_mut() {
             Some(parent) => parent.children.push(element),
             None => self.root = Some(element),
@@ -254,17 +273,21 @@ fn resolve_reference(reference: &BytesRef<'_>) -> Result<String, String> {
     resolve_predefined_entity(&name).map(str::to_string).ok_or_else(|| format!("unknown entity `&{name};`"))
 }
 
-/// If `text` looks like a QName, the namespace its prefix (or, without a
-/// prefix, the default namespace) is bound to in the reader's current scope.
-fn resolve_text_qname(text: &str, reader: &NsReader<&[u8]>) -> Option<String> {
+/// When `text` looks like a QName: its prefix (`Some(None)` without one,
+/// meaning the default namespace); `None` when it is no QName.
+fn text_qname_prefix(text: &str) -> Option<Option<&str>> {
     let looks_like_qname = !text.is_empty()
         && text.matches(':').count() <= 1
         && !text.starts_with(':')
         && !text.ends_with(':')
         && !text.contains(|c: char| c.is_whitespace());
-    if !looks_like_qname {
-        return None;
-    }
+    looks_like_qname.then(|| text.split_once(':').map(|(prefix, _)| prefix))
+}
+
+/// If `text` looks like a QName, the namespace its prefix (or, without a
+/// prefix, the default namespace) is bound to in the reader's current scope.
+fn resolve_text_qname(text: &str, reader: &NsReader<&[u8]>) -> Option<String> {
+    text_qname_prefix(text)?;
     let prefix = QName(text.as_bytes()).prefix();
     match reader.resolver().resolve_prefix(prefix, true) {
         ResolveResult::Bound(ns) => Some(String::from_utf8_lossy(ns.as_ref()).into_owned()),
