@@ -54,7 +54,10 @@ struct Offline {
     /// When to try again; `None` while its MESSAGEs are being tried.
     retry_at: Option<Instant>,
     /// Oldest first: the MESSAGEs refused for it.
-    waiting: VecDeque<Outgoing>,
+    /// Their send order ([`InFlight::seq`]) with each: refusals may come
+    /// back in another order than the MESSAGEs went out (a 480 for a later
+    /// one before the 408 of an earlier one that was on its way).
+    waiting: VecDeque<(u64, Outgoing)>,
     /// The wait before the next try.
     backoff: Duration,
 }
@@ -273,7 +276,7 @@ impl<'a> Session<'a> {
             queue.push_front(lost.message);
         }
         for (_, offline) in self.offline.drain() {
-            for message in offline.waiting.into_iter().rev() {
+            for (_, message) in offline.waiting.into_iter().rev() {
                 queue.push_front(message);
             }
         }
@@ -399,6 +402,11 @@ impl<'a> Session<'a> {
             if offline.retry_at.is_none_or(|at| at > now) {
                 continue;
             }
+            // Some are still on their way: their answers come first, so
+            // that everything goes out again in the order it first did.
+            if self.windows.contains_key(to) {
+                continue;
+            }
             if now.duration_since(offline.since) >= OFFLINE_KEEP {
                 let dropped = offline.waiting.len() + queue.remove_recipient(to);
                 warn!(%to, dropped, "recipient offline too long; its MESSAGEs dropped");
@@ -407,7 +415,7 @@ impl<'a> Session<'a> {
                 continue;
             }
             offline.retry_at = None; // sendable again; refused again, it waits again
-            for message in offline.waiting.drain(..).rev() {
+            for (_, message) in offline.waiting.drain(..).rev() {
                 queue.push_front(message);
             }
             queue.wake(to);
@@ -415,10 +423,12 @@ impl<'a> Session<'a> {
         self.offline.retain(|_, o| o.retry_at.is_some() || now.duration_since(o.since) < OFFLINE_KEEP);
     }
 
-    /// `message` was refused because its recipient is not registered: it
-    /// waits, with any later ones, to be tried again.
-    fn wait_for_recipient(&mut self, message: Outgoing) {
+    /// `flight` was refused because its recipient is not registered: it
+    /// waits, with the others refused, in the order they were sent, to be
+    /// tried again.
+    fn wait_for_recipient(&mut self, flight: InFlight) {
         let now = Instant::now();
+        let (seq, message) = (flight.seq, flight.message);
         let offline = self.offline.entry(message.to.clone()).or_insert_with(|| Offline {
             since: now,
             retry_at: None,
@@ -429,7 +439,8 @@ impl<'a> Session<'a> {
             offline.retry_at = Some(now + offline.backoff);
             offline.backoff = (offline.backoff * 2).min(OFFLINE_KEEP);
         }
-        offline.waiting.push_back(message);
+        let at = offline.waiting.partition_point(|(s, _)| *s < seq);
+        offline.waiting.insert(at, (seq, message));
     }
 
     async fn send_text(&mut self, text: String) -> anyhow::Result<()> {
@@ -549,7 +560,7 @@ impl<'a> Session<'a> {
             // may come back soon — a tab reloading, a network change.
             480 | 408 => {
                 let flight = self.complete(&call_id).expect("in flight");
-                self.wait_for_recipient(flight.message);
+                self.wait_for_recipient(flight);
                 Ok(())
             }
             _ => {
