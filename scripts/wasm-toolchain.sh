@@ -110,13 +110,15 @@ WASM_RUSTFLAGS="--cfg erase_components -Zunstable-options -Cpanic=immediate-abor
         echo "export PATH=\"$ROOT/e2e/node_modules/.bin:\$HOME/.cargo/bin:\$PATH\""
     fi
     # Size (docs/frontend-size.md), the same on both routes: std rebuilt
-    # with the app; a panic is a trap (no messages, locations or the
+    # with the app, its smaller variants chosen (optimize_for_size); a
+    # panic is a trap (no messages, locations or the
     # formatting they need); `{:?}` prints nothing (the app shows no Debug
     # output); Leptos components type-erased (fewer copies of the rendering
     # code). Only the wasm32 target sees these flags:
     # build scripts, proc macros and host `cargo test` are untouched.
     echo "export RUSTC_BOOTSTRAP=1"
     echo "export CARGO_UNSTABLE_BUILD_STD=std,panic_abort"
+    echo "export CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size"
     echo "export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS=\"$WASM_RUSTFLAGS\""
 } > "$TOOLS/wasm-env.sh.new"
 mv "$TOOLS/wasm-env.sh.new" "$TOOLS/wasm-env.sh"

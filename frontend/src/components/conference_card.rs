@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use rollcall_shared::soap::conference::{EndConference, Request};
 
 use super::add_participant::AddParticipant;
+use super::shown;
 use super::participant_row::{ParticipantRow, RowControls};
 use crate::client::Client;
 use crate::roster::draft::who_has;
@@ -46,10 +47,10 @@ pub fn ConferenceCard(client: Client, id: String) -> impl IntoView {
                 {move || conference.with(|c| c.as_ref().and_then(|c| c.reason_text())).map(|why| view! {
                     <span class="reason" data-testid="conference-reason">{why}</span>
                 })}
-                <Show when=move || !over()>
+                {shown(move || !over(), move || view! {
                     <button class="link danger" data-testid="end-conference" title="Disconnect everyone and end the conference"
                         on:click=end.clone()>"Disconnect all"</button>
-                </Show>
+                })}
             </header>
             <table class="participants">
                 <thead>
@@ -78,9 +79,7 @@ pub fn ConferenceCard(client: Client, id: String) -> impl IntoView {
                     }))}
                 </tbody>
             </table>
-            <Show when=can_add>
-                <AddParticipant client conference_id=add_id.clone() />
-            </Show>
+            {shown(can_add, move || view! { <AddParticipant client conference_id=add_id.clone() /> })}
         </article>
     }
 }

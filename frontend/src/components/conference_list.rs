@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use super::conference_card::ConferenceCard;
+use super::shown;
 use crate::client::Client;
 
 #[component]
@@ -20,9 +21,7 @@ pub fn ConferenceList(client: Client) -> impl IntoView {
     });
     view! {
         <section class="conferences" data-testid="conference-list">
-            <Show when=move || ids.with(|ids| ids.is_empty())>
-                <p class="empty">"No conference yet."</p>
-            </Show>
+            {shown(move || ids.with(|ids| ids.is_empty()), || view! { <p class="empty">"No conference yet."</p> })}
             <For
                 each=move || ids.get()
                 key=|id| id.clone()

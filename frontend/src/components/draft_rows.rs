@@ -13,7 +13,7 @@ pub fn DraftRows(client: Client) -> impl IntoView {
     let draft = client.draft;
     let rows = move || draft.with(|d| d.members.iter().cloned().enumerate().collect::<Vec<_>>());
     view! {
-        <Show when=move || draft.with(|d| !d.members.is_empty())>
+        {super::shown(move || draft.with(|d| !d.members.is_empty()), move || view! {
             <table class="draft participants" data-testid="draft">
                 <thead><tr><th>"Name"</th><th>"Presence"</th><th>"Call at"</th><th></th></tr></thead>
                 <tbody>
@@ -24,7 +24,7 @@ pub fn DraftRows(client: Client) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
-        </Show>
+        })}
     }
 }
 

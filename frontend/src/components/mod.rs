@@ -23,3 +23,18 @@ mod start_form;
 mod workspace;
 
 pub use app::App;
+
+use leptos::prelude::*;
+
+/// `view()` while `when()` holds, nothing otherwise: what `<Show>` does
+/// without a fallback, in less code (no boxed children; every `<Show>` is
+/// its own copy of that machinery in the .wasm, docs/frontend-size.md).
+/// The condition is memoised: the view is built again only when it turns
+/// true.
+pub fn shown<V: IntoView + 'static>(
+    when: impl Fn() -> bool + Send + Sync + 'static,
+    view: impl Fn() -> V + Send + Sync + 'static,
+) -> impl IntoView {
+    let on = Memo::new(move |_| when());
+    move || on.get().then(&view)
+}

@@ -97,7 +97,7 @@ pub fn PersonAdder(client: Client) -> impl IntoView {
             <button type="submit" data-testid="add-person-submit">"Add"</button>
         </form>
         {move || message.get().map(|m| view! { <p class="hint" role="status" data-testid="add-person-message">{m}</p> })}
-        <Show when=move || offer.with(|o| *o != Offer::None)>
+        {super::shown(move || offer.with(|o| *o != Offer::None), move || view! {
             <div class="picker" data-testid="picker">
                 <ul>
                     {move || listed().into_iter().map(|person| {
@@ -123,7 +123,7 @@ pub fn PersonAdder(client: Client) -> impl IntoView {
                         }
                     }).collect_view()}
                 </ul>
-                <Show when=move || offer.with(|o| *o == Offer::Picker)>
+                {super::shown(move || offer.with(|o| *o == Offer::Picker), move || view! {
                     <FileUpload label="Import contacts (.vcf)" accept=".vcf,text/vcard" testid="upload-vcard"
                         on_file=Callback::new(move |text: String| {
                             spawn_local(async move {
@@ -136,8 +136,8 @@ pub fn PersonAdder(client: Client) -> impl IntoView {
                                 }
                             })
                         }) />
-                </Show>
+                })}
             </div>
-        </Show>
+        })}
     }
 }

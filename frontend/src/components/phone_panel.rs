@@ -209,9 +209,7 @@ fn BridgeFaults(client: Client) -> impl IntoView {
         <section class="card faults" data-testid="bridge-faults">
             <h2>"Network faults"</h2>
             <p class="help">"Make the conference bridge fail under one of your running conferences: everyone is cut off and the conference ends with a fatal error."</p>
-            <Show when=move || running.with(Vec::is_empty)>
-                <p class="empty">"No conference running."</p>
-            </Show>
+            {super::shown(move || running.with(Vec::is_empty), || view! { <p class="empty">"No conference running."</p> })}
             <ul>
                 // Redrawn whole when the list changes: the rows hold no state.
                 {move || running.get().into_iter().map(|id| {

@@ -68,9 +68,9 @@ pub fn SignIn(
                 <input type="password" data-testid="sign-in-password" bind:value=password
                     autocomplete=move || if creating.get() { "new-password" } else { "current-password" } />
             </label>
-            <Show when=move || creating.get()>
+            {super::shown(move || creating.get(), || view! {
                 <p class="hint">"Names: letters, digits, . - _ (lower case). Passwords: 8 characters or more. You get an inbox and two phone numbers to try it with."</p>
-            </Show>
+            })}
             {move || error.get().map(|why| view! {
                 <p class="error" role="alert" data-testid="sign-in-error">{why}</p>
             })}
@@ -81,12 +81,12 @@ pub fn SignIn(
                     (false, false) => "Sign in",
                 }}
             </button>
-            <Show when=move || offered.get()>
+            {super::shown(move || offered.get(), move || view! {
                 <button type="button" class="link" data-testid="sign-up-toggle"
                     on:click=move |_| { creating.update(|c| *c = !*c); error.set(None); }>
                     {move || if creating.get() { "I have an account" } else { "New here? Create an account" }}
                 </button>
-            </Show>
+            })}
         </form>
     }
 }

@@ -44,10 +44,12 @@ fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r')
 }
 
+/// An XML name, loosely: ASCII letters, digits and `_-.:`, and any
+/// non-ASCII character (no Unicode tables in the .wasm for this).
 fn is_name(s: &str) -> bool {
     !s.is_empty()
         && !s.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.')
-        && s.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':') || c as u32 >= 0x80)
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':') || c as u32 >= 0x80)
 }
 
 /// XML 1.0 §2.11: CRLF and lone CR read as LF.
