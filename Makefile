@@ -5,7 +5,7 @@
 # How `make run` starts the server (override: make run RUN_ARGS="...").
 RUN_ARGS ?= serve --demo --http 0.0.0.0:8080 --static-dir dist
 
-.PHONY: frontend backend run test e2e toolchain bench
+.PHONY: frontend backend run test e2e size toolchain bench
 
 ## frontend: the browser app in dist/ (installs the wasm toolchain first).
 frontend:
@@ -19,11 +19,16 @@ backend:
 run: frontend backend
 	target/debug/rollcall $(RUN_ARGS)
 
-## test: unit and integration tests, then the browser tests.
+## test: unit and integration tests, the browser app's size budget, then the browser tests.
 test:
 	scripts/test-deps.sh
 	cargo test --workspace
+	$(MAKE) size
 	$(MAKE) e2e
+
+## size: build the browser app and check its gzipped .wasm against frontend/size-budget.
+size: frontend
+	scripts/check-wasm-size.sh
 
 ## e2e: Playwright in Debian's Chromium against a freshly built server.
 e2e: frontend backend
