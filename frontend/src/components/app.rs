@@ -34,6 +34,7 @@ pub fn App() -> impl IntoView {
         sign_in_error.set(None);
         session.set(Some(owner.with(|| Client::start(user, password))));
     });
+    let signed_in = Memo::new(move |_| session.get().is_some_and(|client| client.signed_in.get()));
     let sign_out = move |_| {
         if let Some(client) = session.get_untracked() {
             client.stop();
@@ -53,18 +54,18 @@ pub fn App() -> impl IntoView {
         <main>
             // The form stays put (keeping what was typed) from submit until
             // the first registration, or until it is refused.
-            <Show
-                when=move || session.get().is_some_and(|client| client.signed_in.get())
-                fallback=move || view! {
+            // One `match` on a memo rather than a <Show> (less code in the
+            // .wasm): each side is built again only when it comes into view.
+            {move || match signed_in.get() {
+                false => view! {
                     <SignIn
                         on_submit=sign_in
                         busy=Signal::derive(move || session.get().is_some())
                         error=sign_in_error
                     />
-                }
-            >
-                {move || session.get().map(|client| view! { <Workspace client /> })}
-            </Show>
+                }.into_any(),
+                true => session.get().map(|client| view! { <Workspace client /> }).into_any(),
+            }}
         </main>
     }
 }
