@@ -18,6 +18,12 @@ start=$(date +%s)
 DIST=${DIST:-dist}
 RUST_LOG=${RUST_LOG:-warn} trunk build --release --config Trunk.toml --dist "$DIST" "$@"
 
+# A gzip -9 copy beside each file the page loads: the server sends it to
+# browsers that accept gzip (the .wasm is then about two fifths the size).
+for file in "$DIST"/*.wasm "$DIST"/*.js "$DIST"/*.css "$DIST"/index.html; do
+    [ -f "$file" ] && gzip -9 -k -f -n "$file"
+done
+
 wasm=$(ls -S "$DIST"/*.wasm | head -n1)
 raw=$(stat -c %s "$wasm")
 gz=$(gzip -9 -c "$wasm" | wc -c)
