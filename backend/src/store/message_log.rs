@@ -101,13 +101,22 @@ impl GroupWriter {
     /// then stays warm; otherwise it borrows one from `pool` per batch.
     pub(super) fn spawn(pool: SqlitePool, own: Option<SqliteConnection>, bytes: Arc<AtomicI64>, gate: super::WriteGate) -> mpsc::Sender<Pending> {
         let (tx, mut rx) = mpsc::channel::<Pending>(WRITER_QUEUE);
-        let mut conn = match own {
+        let conn = match own {
             Some(conn) => WriterConnection::Own(conn),
             None => WriterConnection::Pool(pool),
         };
+        let mut writer = Writer { conn, bytes, gate, owners: Vec::new(), newest: 0, index_at: None };
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(GROUP_MAX);
-            while let Some(first) = rx.recv().await {
+            loop {
+                let first = tokio::select! {
+                    first = rx.recv() => first,
+                    () = sleep_until_some(writer.index_at) => {
+                        writer.index_owners().await;
+                        continue;
+                    }
+                };
+                let Some(first) = first else { break };
                 batch.push(first);
                 for _ in 0..LINGER_YIELDS {
                     tokio::task::yield_now().await;
@@ -118,33 +127,108 @@ impl GroupWriter {
                         Err(_) => break,
                     }
                 }
-                let turn = gate.lock().await;
-                let written = conn.write(&batch).await;
-                drop(turn);
-                if written.is_ok() || batch.len() == 1 {
-                    let outcome = written.map_err(|e| format!("{e:#}"));
-                    for pending in batch.drain(..) {
-                        if outcome.is_ok() {
-                            bytes.fetch_add(pending.message.len() as i64, Ordering::Relaxed);
-                        }
-                        let _ = pending.done.send(outcome.clone());
-                    }
-                    continue;
-                }
-                // Which of them cannot be logged? One at a time.
-                for pending in batch.drain(..) {
-                    let single = std::slice::from_ref(&pending);
-                    let turn = gate.lock().await;
-                    let outcome = conn.write(single).await.map_err(|e| format!("{e:#}"));
-                    drop(turn);
-                    if outcome.is_ok() {
-                        bytes.fetch_add(pending.message.len() as i64, Ordering::Relaxed);
-                    }
-                    let _ = pending.done.send(outcome);
+                writer.write(&mut batch).await;
+                if writer.owners.len() >= INDEX_MAX {
+                    writer.index_owners().await;
                 }
             }
+            writer.index_owners().await;
         });
         tx
+    }
+}
+
+/// Waits until `at`, or for ever when `None`.
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// How long a logged message may wait to be put in `message_log_users`
+/// (until then it is found in the log's tail)…
+const INDEX_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+/// …and how many may wait.
+const INDEX_MAX: usize = 16_384;
+
+/// The log's one writer and what it has not yet indexed.
+struct Writer {
+    conn: WriterConnection,
+    bytes: Arc<AtomicI64>,
+    gate: super::WriteGate,
+    /// (id, user) of messages written and not yet in `message_log_users`.
+    owners: Vec<(i64, String)>,
+    /// The highest id written.
+    newest: i64,
+    /// When `owners` is due to be indexed.
+    index_at: Option<tokio::time::Instant>,
+}
+
+impl Writer {
+    /// Writes `batch` (emptying it) and tells each sender; a batch that
+    /// fails is written again one message at a time, so only the messages
+    /// that really cannot be logged are refused.
+    async fn write(&mut self, batch: &mut Vec<Pending>) {
+        let gate = Arc::clone(&self.gate);
+        let turn = gate.lock().await;
+        let written = self.conn.write(batch).await;
+        drop(turn);
+        if written.is_ok() || batch.len() == 1 {
+            let outcome = written.map(|rows| self.written(rows)).map_err(|e| format!("{e:#}"));
+            for pending in batch.drain(..) {
+                if outcome.is_ok() {
+                    self.bytes.fetch_add(pending.message.len() as i64, Ordering::Relaxed);
+                }
+                let _ = pending.done.send(outcome.clone());
+            }
+            return;
+        }
+        for pending in batch.drain(..) {
+            let single = std::slice::from_ref(&pending);
+            let turn = gate.lock().await;
+            let outcome = self.conn.write(single).await.map(|rows| self.written(rows)).map_err(|e| format!("{e:#}"));
+            drop(turn);
+            if outcome.is_ok() {
+                self.bytes.fetch_add(pending.message.len() as i64, Ordering::Relaxed);
+            }
+            let _ = pending.done.send(outcome);
+        }
+    }
+
+    /// Notes the rows just written for `message_log_users`.
+    fn written(&mut self, rows: Vec<(i64, Option<String>)>) {
+        for (id, user) in rows {
+            self.newest = self.newest.max(id);
+            if let Some(user) = user {
+                self.owners.push((id, user));
+            }
+        }
+        self.index_at.get_or_insert_with(|| tokio::time::Instant::now() + INDEX_EVERY);
+    }
+
+    /// Puts what was written since the last time into `message_log_users`,
+    /// sorted (each index page is written once), and moves the watermark.
+    /// On failure they wait for the next try; the log's tail finds them
+    /// meanwhile.
+    async fn index_owners(&mut self) {
+        if self.index_at.is_none() {
+            return;
+        }
+        self.owners.sort_unstable_by(|a, b| (&a.1, a.0).cmp(&(&b.1, b.0)));
+        let turn = self.gate.lock().await;
+        let indexed = self.conn.index(&self.owners, self.newest).await;
+        drop(turn);
+        match indexed {
+            Ok(()) => {
+                self.owners.clear();
+                self.index_at = None;
+            }
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), waiting = self.owners.len(), "indexing the message log's owners failed; will retry");
+                self.index_at = Some(tokio::time::Instant::now() + INDEX_EVERY);
+            }
+        }
     }
 }
 
@@ -152,7 +236,7 @@ impl GroupWriter {
 /// one JSON array that SQLite unpacks with `json_each`. Each statement is
 /// a round trip to sqlx's SQLite worker thread, so a batch of any size
 /// costs one, and the statement stays prepared.
-async fn write_batch(conn: &mut SqliteConnection, batch: &[Pending]) -> anyhow::Result<()> {
+async fn write_batch(conn: &mut SqliteConnection, batch: &[Pending]) -> anyhow::Result<Vec<(i64, Option<String>)>> {
     let rows: Vec<serde_json::Value> = batch
         .iter()
         .map(|p| {
@@ -160,16 +244,50 @@ async fn write_batch(conn: &mut SqliteConnection, batch: &[Pending]) -> anyhow::
             serde_json::json!([p.at, p.connection_id, p.peer, p.direction.as_str(), p.auth_user, first_line, p.message])
         })
         .collect();
-    sqlx::query(
+    let inserted = sqlx::query(
         "INSERT INTO message_log (at, connection_id, peer, direction, auth_user, first_line, message)
          SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
                 json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'),
                 json_extract(value, '$[6]')
-         FROM json_each(?1) ORDER BY key",
+         FROM json_each(?1) ORDER BY key
+         RETURNING id, auth_user",
     )
     .bind(serde_json::Value::Array(rows).to_string())
-    .execute(conn)
+    .fetch_all(conn)
     .await?;
+    Ok(inserted.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// Adds `owners` (sorted) to `message_log_users` and moves the watermark to
+/// `upto`, in one transaction.
+async fn index_owners(conn: &mut SqliteConnection, owners: &[(i64, String)], upto: i64) -> anyhow::Result<()> {
+    let rows: Vec<serde_json::Value> = owners.iter().map(|(id, user)| serde_json::json!([id, user])).collect();
+    let mut tx = sqlx::Connection::begin(conn).await?;
+    sqlx::query(
+        "INSERT OR IGNORE INTO message_log_users (id, auth_user)
+         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1) ORDER BY key",
+    )
+    .bind(serde_json::Value::Array(rows).to_string())
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE message_log_indexed SET upto = MAX(upto, ?1)").bind(upto).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// After a restart: the owners of messages written after the watermark
+/// (the last run stopped before indexing them) go into `message_log_users`.
+pub(super) async fn catch_up_owners(pool: &SqlitePool) -> anyhow::Result<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT OR IGNORE INTO message_log_users (id, auth_user)
+         SELECT id, auth_user FROM message_log
+         WHERE id > (SELECT upto FROM message_log_indexed) AND auth_user IS NOT NULL",
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE message_log_indexed SET upto = (SELECT COALESCE(MAX(id), 0) FROM message_log)").execute(&mut *tx).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -179,10 +297,17 @@ enum WriterConnection {
 }
 
 impl WriterConnection {
-    async fn write(&mut self, batch: &[Pending]) -> anyhow::Result<()> {
+    async fn write(&mut self, batch: &[Pending]) -> anyhow::Result<Vec<(i64, Option<String>)>> {
         match self {
             WriterConnection::Own(conn) => write_batch(conn, batch).await,
             WriterConnection::Pool(pool) => write_batch(&mut *pool.acquire().await?, batch).await,
+        }
+    }
+
+    async fn index(&mut self, owners: &[(i64, String)], upto: i64) -> anyhow::Result<()> {
+        match self {
+            WriterConnection::Own(conn) => index_owners(conn, owners, upto).await,
+            WriterConnection::Pool(pool) => index_owners(&mut *pool.acquire().await?, owners, upto).await,
         }
     }
 }
@@ -278,39 +403,67 @@ impl MessageLog {
     /// on — newest first, older than `before` (an id) when given, at most
     /// `limit`; with `containing`, only those whose text contains it.
     pub async fn of_user(&self, user: &str, containing: Option<&str>, before: Option<i64>, limit: u32) -> anyhow::Result<Vec<LogEntry>> {
-        let rows = sqlx::query(
-            "SELECT id, at, connection_id, peer, direction, auth_user, first_line, message FROM message_log
-             WHERE auth_user = ?1 AND id < ?2 AND (?3 IS NULL OR instr(message, ?3) > 0)
-             ORDER BY id DESC LIMIT ?4",
-        )
-        .bind(user)
-        .bind(before.unwrap_or(i64::MAX))
-        .bind(containing)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.iter().map(entry).collect())
+        let filter = LogFilter { user: Some(user.to_string()), containing: containing.map(str::to_string), ..Default::default() };
+        self.newest(&filter, before.unwrap_or(i64::MAX), limit).await
     }
 
     /// The entries matching `filter`, oldest first, at most `limit` (the
     /// newest ones when more match).
     pub async fn search(&self, filter: &LogFilter, limit: u32) -> anyhow::Result<Vec<LogEntry>> {
+        let mut entries = self.newest(filter, i64::MAX, limit).await?;
+        entries.reverse();
+        Ok(entries)
+    }
+
+    /// The newest entries matching `filter` with ids below `before`, newest
+    /// first, at most `limit`. With a user, those indexed in
+    /// `message_log_users` are read through it and the newer ones from the
+    /// log's tail, both in one snapshot.
+    async fn newest(&self, filter: &LogFilter, before: i64, limit: u32) -> anyhow::Result<Vec<LogEntry>> {
+        const COLUMNS: &str = "m.id, m.at, m.connection_id, m.peer, m.direction, m.auth_user, m.first_line, m.message";
+        const MATCHES: &str = "(?2 IS NULL OR instr(m.message, ?2) > 0) AND (?3 IS NULL OR m.at >= ?3) AND (?4 IS NULL OR m.at <= ?4)
+             AND (?5 IS NULL OR instr(m.message, ?5) > 0) AND m.id < ?6";
         let call_id = filter.call_id.as_ref().map(|c| format!("\nCall-ID: {c}\r"));
-        let rows = sqlx::query(
-            "SELECT * FROM (SELECT id, at, connection_id, peer, direction, auth_user, first_line, message FROM message_log
-               WHERE (?1 IS NULL OR auth_user = ?1) AND (?2 IS NULL OR instr(message, ?2) > 0)
-                 AND (?3 IS NULL OR at >= ?3) AND (?4 IS NULL OR at <= ?4) AND (?5 IS NULL OR instr(message, ?5) > 0)
-               ORDER BY id DESC LIMIT ?6) ORDER BY id",
-        )
-        .bind(&filter.user)
-        .bind(call_id)
-        .bind(&filter.since)
-        .bind(&filter.until)
-        .bind(&filter.containing)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.iter().map(entry).collect())
+        let bind = |sql: &'static str| {
+            sqlx::query(sql)
+                .bind(filter.user.clone())
+                .bind(call_id.clone())
+                .bind(filter.since.clone())
+                .bind(filter.until.clone())
+                .bind(filter.containing.clone())
+                .bind(before)
+                .bind(limit)
+        };
+        let mut tx = self.pool.begin().await?;
+        let rows = if filter.user.is_none() {
+            bind(sql_once(0, || format!("SELECT {COLUMNS} FROM message_log m WHERE ?1 IS NULL AND {MATCHES} ORDER BY m.id DESC LIMIT ?7")))
+                .fetch_all(&mut *tx)
+                .await?
+        } else {
+            let mut rows = bind(sql_once(1, || {
+                format!(
+                    "SELECT {COLUMNS} FROM message_log m
+                     WHERE m.id > (SELECT upto FROM message_log_indexed) AND m.auth_user = ?1 AND {MATCHES}
+                     ORDER BY m.id DESC LIMIT ?7"
+                )
+            }))
+            .fetch_all(&mut *tx)
+            .await?;
+            rows.extend(
+                bind(sql_once(2, || {
+                    format!(
+                        "SELECT {COLUMNS} FROM message_log_users u JOIN message_log m ON m.id = u.id
+                         WHERE u.auth_user = ?1 AND u.id <= (SELECT upto FROM message_log_indexed) AND u.id < ?6 AND {MATCHES}
+                         ORDER BY u.id DESC LIMIT ?7"
+                    )
+                }))
+                .fetch_all(&mut *tx)
+                .await?,
+            );
+            rows
+        };
+        tx.commit().await?;
+        Ok(rows.iter().take(limit as usize).map(entry).collect())
     }
 
     /// Deletes what `retention` does not keep — entries older than its age,
@@ -367,7 +520,7 @@ impl MessageLog {
         let rows = sqlx::query(
             "DELETE FROM message_log WHERE id IN
                (SELECT id FROM message_log WHERE (?1 IS NULL OR at < ?1) ORDER BY id LIMIT ?2)
-             RETURNING LENGTH(CAST(message AS BLOB))",
+             RETURNING LENGTH(CAST(message AS BLOB)), id",
         )
         .bind(cutoff)
         .bind(RETENTION_BATCH)
@@ -375,6 +528,11 @@ impl MessageLog {
         .await?;
         let bytes: i64 = rows.iter().map(|r| r.try_get::<i64, _>(0).unwrap_or(0)).sum();
         self.bytes.fetch_sub(bytes, Ordering::Relaxed);
+        // Their owners go too (the oldest first, so everything up to the
+        // last one deleted; a crash between the two is mended next time).
+        if let Some(last) = rows.iter().filter_map(|r| r.try_get::<i64, _>(1).ok()).max() {
+            sqlx::query("DELETE FROM message_log_users WHERE id <= ?1").bind(last).execute(&self.pool).await?;
+        }
         Ok(rows.len() as u64)
     }
 
@@ -389,6 +547,13 @@ impl MessageLog {
         .await?;
         Ok(rows.iter().map(entry).collect())
     }
+}
+
+/// The SQL of query `n` of [`MessageLog::newest`], made once (a query
+/// borrows its text; these three live as long as the program).
+fn sql_once(n: usize, make: impl FnOnce() -> String) -> &'static str {
+    static MADE: [std::sync::OnceLock<String>; 3] = [const { std::sync::OnceLock::new() }; 3];
+    MADE[n].get_or_init(make)
 }
 
 fn entry(r: &sqlx::sqlite::SqliteRow) -> LogEntry {
@@ -534,6 +699,63 @@ mod tests {
         assert_eq!(older.len(), 1);
         let found = log.search(&LogFilter { containing: Some("conf-1".into()), ..Default::default() }, 10).await.expect("search");
         assert_eq!(found.len(), 2);
+    }
+
+    /// Owners are indexed in batches; until then a user's newest messages
+    /// come from the log's tail. Both halves read together, in order,
+    /// paged across the boundary; a restart indexes what the last run had
+    /// not; retention takes the owners of what it deletes.
+    #[tokio::test]
+    async fn a_users_messages_indexed_and_not_yet() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = dir.path().join("log.db").to_string_lossy().into_owned();
+        let ids = |entries: &[LogEntry]| entries.iter().map(|e| e.message.clone()).collect::<Vec<_>>();
+        {
+            let store = Store::open(&db).await.expect("db");
+            let log = store.message_log();
+            for n in 1..=3 {
+                log.record(1, "p", Direction::In, Some("alice"), &format!("old {n}")).await.expect("log");
+                log.record(2, "p", Direction::In, Some("bob"), &format!("bob {n}")).await.expect("log");
+            }
+        }
+        // Reopened: the three are indexed at start; three more are not yet.
+        let store = Store::open(&db).await.expect("db");
+        let indexed: i64 = sqlx::query("SELECT COUNT(*) FROM message_log_users WHERE auth_user = 'alice'")
+            .fetch_one(&store.pool)
+            .await
+            .expect("count")
+            .get(0);
+        assert_eq!(indexed, 3, "a restart indexes what the last run had not");
+        let log = store.message_log();
+        for n in 1..=3 {
+            log.record(1, "p", Direction::Out, Some("alice"), &format!("new {n}")).await.expect("log");
+        }
+        let all = log.of_user("alice", None, None, 10).await.expect("read");
+        assert_eq!(ids(&all), ["new 3", "new 2", "new 1", "old 3", "old 2", "old 1"]);
+        let page = log.of_user("alice", None, Some(all[1].id), 3).await.expect("read");
+        assert_eq!(ids(&page), ["new 1", "old 3", "old 2"], "a page that crosses from the tail into the index");
+        let found = log.search(&LogFilter { user: Some("alice".into()), containing: Some(" 2".into()), ..Default::default() }, 10).await;
+        assert_eq!(ids(&found.expect("search")), ["old 2", "new 2"], "search: oldest first");
+        // The writer indexes them within INDEX_EVERY (1 s) of writing.
+        let count = || async {
+            let n: i64 = sqlx::query("SELECT COUNT(*) FROM message_log_users WHERE auth_user = 'alice'")
+                .fetch_one(&store.pool)
+                .await
+                .expect("count")
+                .get(0);
+            n
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while count().await < 6 {
+            assert!(std::time::Instant::now() < deadline, "the writer indexes the new owners");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(ids(&log.of_user("alice", None, None, 10).await.expect("read")), ids(&all), "the same, all indexed now");
+        // Retention by size down to nothing: the owners go with the messages.
+        log.enforce(Retention { max_age: Retention::DEFAULT.max_age, max_bytes: 0 }).await.expect("retention");
+        assert!(log.of_user("alice", None, None, 10).await.expect("read").is_empty());
+        let left: i64 = sqlx::query("SELECT COUNT(*) FROM message_log_users").fetch_one(&store.pool).await.expect("count").get(0);
+        assert_eq!(left, 0);
     }
 
     #[test]

@@ -85,6 +85,7 @@ impl Store {
             .await
             .with_context(|| format!("opening database {path}"))?;
         sqlx::migrate!("./migrations").run(&pool).await.context("running migrations")?;
+        message_log::catch_up_owners(&pool).await.context("indexing the message log's latest owners")?;
         let write_gate = WriteGate::default();
         if path != ":memory:" {
             tokio::spawn(checkpoint_periodically(pool.clone(), Arc::clone(&write_gate)));
