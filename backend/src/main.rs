@@ -11,6 +11,12 @@ use clap::Parser;
 
 mod args;
 mod config_file;
+
+/// mimalloc instead of glibc's malloc: a relayed MESSAGE allocates many
+/// small strings on several threads, and glibc's malloc and free took a
+/// seventh of the relay's CPU (docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use args::*;
 use rollcall::conference::{self, ConferenceConfig, ConferenceService, StoreRecorder};
 use rollcall::edge::throttle::Throttle;
