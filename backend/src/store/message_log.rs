@@ -149,8 +149,9 @@ async fn sleep_until_some(at: Option<tokio::time::Instant>) {
 /// How long a logged message may wait to be put in `message_log_users`
 /// (until then it is found in the log's tail)…
 const INDEX_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
-/// …and how many may wait.
-const INDEX_MAX: usize = 16_384;
+/// …and how many may wait (each batch holds the writers' turn: a second's worth
+/// at 15,000 MESSAGE/s, 60,000 owners, took the relay's p99 to 27 ms).
+const INDEX_MAX: usize = 4_096;
 
 /// The log's one writer and what it has not yet indexed.
 struct Writer {
