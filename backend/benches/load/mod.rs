@@ -213,17 +213,24 @@ impl Agent {
 
     /// The MESSAGE again on `call_id` (after a 407), with a new CSeq.
     pub fn message_on(&mut self, call_id: &str, to_user: &str, content_type: &str, body: &str) -> String {
+        self.proxied("MESSAGE", call_id, to_user, &format!("Content-Type: {content_type}\r\n"), body)
+    }
+
+    /// A `method` request to `to_user` through the proxy, with a new CSeq,
+    /// credentials from the proxy challenge held (if any), `extra` headers
+    /// and `body`.
+    fn proxied(&mut self, method: &str, call_id: &str, to_user: &str, extra: &str, body: &str) -> String {
         self.cseq += 1;
         let uri = format!("sip:{to_user}@{DOMAIN}");
         let auth = match &mut self.proxy {
-            Some(c) => format!("Proxy-Authorization: {}\r\n", c.answer(&self.user, "MESSAGE", &uri)),
+            Some(c) => format!("Proxy-Authorization: {}\r\n", c.answer(&self.user, method, &uri)),
             None => String::new(),
         };
         let (user, host, tag, cseq) = (&self.user, &self.host, &self.tag, self.cseq);
         format!(
-            "MESSAGE {uri} SIP/2.0\r\nVia: SIP/2.0/WS {host};branch=z9hG4bK{tag}m{cseq}\r\nMax-Forwards: 70\r\n\
-             From: <sip:{user}@{DOMAIN}>;tag={tag}\r\nTo: <{uri}>\r\nCall-ID: {call_id}\r\nCSeq: {cseq} MESSAGE\r\n\
-             {auth}Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
+            "{method} {uri} SIP/2.0\r\nVia: SIP/2.0/WS {host};branch=z9hG4bK{tag}c{cseq}\r\nMax-Forwards: 70\r\n\
+             From: <sip:{user}@{DOMAIN}>;tag={tag}\r\nTo: <{uri}>\r\nCall-ID: {call_id}\r\nCSeq: {cseq} {method}\r\n\
+             {extra}{auth}Content-Length: {}\r\n\r\n{body}",
             body.len()
         )
     }
@@ -256,19 +263,12 @@ impl Agent {
     }
 
     fn subscribe_text(&mut self, call_id: &str, to_user: &str) -> String {
-        self.cseq += 1;
-        let uri = format!("sip:{to_user}@{DOMAIN}");
-        let auth = match &mut self.proxy {
-            Some(c) => format!("Proxy-Authorization: {}\r\n", c.answer(&self.user, "SUBSCRIBE", &uri)),
-            None => String::new(),
-        };
-        let (user, host, tag, cseq) = (&self.user, &self.host, &self.tag, self.cseq);
-        format!(
-            "SUBSCRIBE {uri} SIP/2.0\r\nVia: SIP/2.0/WS {host};branch=z9hG4bK{tag}s{cseq}\r\nMax-Forwards: 70\r\n\
-             From: <sip:{user}@{DOMAIN}>;tag={tag}\r\nTo: <{uri}>\r\nCall-ID: {call_id}\r\nCSeq: {cseq} SUBSCRIBE\r\n\
-             Contact: <sip:{user}@{host};transport=ws>\r\nEvent: presence\r\nAccept: application/pidf+xml\r\nExpires: 3600\r\n\
-             {auth}Content-Length: 0\r\n\r\n"
-        )
+        let host = self.host.clone();
+        let extra = format!(
+            "Contact: <sip:{}@{host};transport=ws>\r\nEvent: presence\r\nAccept: application/pidf+xml\r\nExpires: 3600\r\n",
+            self.user
+        );
+        self.proxied("SUBSCRIBE", call_id, to_user, &extra, "")
     }
 
     /// Takes the proxy challenge of a 407 for the requests that follow.
