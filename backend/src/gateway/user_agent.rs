@@ -269,16 +269,16 @@ impl<'a> Session<'a> {
         backoff: &mut Duration,
     ) -> anyhow::Result<()> {
         let result = self.drive(outbox, queue, inbound, state, backoff).await;
-        // Resent after reconnecting, each before its recipient's later ones.
-        let mut lost: Vec<InFlight> = self.in_flight.drain().map(|(_, f)| f).collect();
-        lost.sort_by_key(|f| std::cmp::Reverse(f.seq));
-        for lost in lost {
-            queue.push_front(lost.message);
-        }
+        // Resent after reconnecting — those in flight and those waiting for
+        // a recipient who was away alike — in the order they first went out,
+        // each before its recipient's later ones.
+        let mut lost: Vec<(u64, Outgoing)> = self.in_flight.drain().map(|(_, f)| (f.seq, f.message)).collect();
         for (_, offline) in self.offline.drain() {
-            for (_, message) in offline.waiting.into_iter().rev() {
-                queue.push_front(message);
-            }
+            lost.extend(offline.waiting);
+        }
+        lost.sort_by_key(|(seq, _)| std::cmp::Reverse(*seq));
+        for (_, message) in lost {
+            queue.push_front(message);
         }
         result
     }
@@ -309,7 +309,15 @@ impl<'a> Session<'a> {
             let far = Instant::now() + Duration::from_secs(3600);
             let message_deadline = self.in_flight.values().map(|f| f.deadline).min().unwrap_or(far);
             let register_deadline = self.register_deadline.unwrap_or(far);
-            let offline_retry = self.offline.values().filter_map(|o| o.retry_at).min().unwrap_or(far);
+            // A recipient with MESSAGEs still on their way is tried again once
+            // they are answered (`complete` wakes the loop), not on a timer.
+            let offline_retry = self
+                .offline
+                .iter()
+                .filter(|(to, _)| !self.windows.contains_key(*to))
+                .filter_map(|(_, o)| o.retry_at)
+                .min()
+                .unwrap_or(far);
             tokio::select! {
                 _ = tokio::time::sleep_until(offline_retry), if !self.offline.is_empty() => {}
                 frame = self.ws.next() => match frame {
@@ -470,10 +478,13 @@ impl<'a> Session<'a> {
 
     async fn send_message(&mut self, message: Outgoing) -> anyhow::Result<()> {
         let call_id = sip::new_call_id();
-        self.transmit(message, call_id, 1, 0).await
+        self.next_seq += 1;
+        self.transmit(message, call_id, 1, 0, self.next_seq).await
     }
 
-    async fn transmit(&mut self, message: Outgoing, call_id: String, cseq: u32, challenged: u32) -> anyhow::Result<()> {
+    /// Sends `message` as request `cseq` of `call_id`; `seq` is its place
+    /// in the order MESSAGEs first went out (kept when it is sent again).
+    async fn transmit(&mut self, message: Outgoing, call_id: String, cseq: u32, challenged: u32, seq: u64) -> anyhow::Result<()> {
         let mut builder = RequestBuilder::new(rsip::Method::Message, &message.to)
             .via(&format!("{}.invalid", sip::random_hex(4)), &sip::new_branch())
             .from(&self.aor, None, &sip::new_tag())
@@ -486,15 +497,7 @@ impl<'a> Session<'a> {
         }
         let request = builder.build()?;
         self.windows.entry(message.to.clone()).or_default().count += 1;
-        self.next_seq += 1;
-        let flight = InFlight {
-            message,
-            cseq,
-            deadline: Instant::now() + TRANSACTION_TIMEOUT,
-            challenged,
-            seq: self.next_seq,
-            epoch: self.epoch,
-        };
+        let flight = InFlight { message, cseq, deadline: Instant::now() + TRANSACTION_TIMEOUT, challenged, seq, epoch: self.epoch };
         self.in_flight.insert(call_id, flight);
         self.send_text(request.to_string()).await
     }
@@ -549,11 +552,25 @@ impl<'a> Session<'a> {
                 let challenge = first_challenge(&resp, "Proxy-Authenticate")?;
                 let flight = self.complete(&call_id).expect("in flight");
                 self.take_proxy_challenge(challenge);
-                self.transmit(flight.message, call_id, flight.cseq + 1, flight.challenged + 1).await
+                self.transmit(flight.message, call_id, flight.cseq + 1, flight.challenged + 1, flight.seq).await
             }
             200..=299 => {
                 let flight = self.complete(&call_id).expect("in flight");
-                self.offline.remove(&flight.message.to);
+                // The recipient is back. What was refused while it was away
+                // (earlier MESSAGEs of the window) goes out again as soon as
+                // nothing of its is on its way; nothing is dropped.
+                let to = &flight.message.to;
+                match self.offline.get_mut(to) {
+                    Some(offline) if !offline.waiting.is_empty() => {
+                        offline.since = Instant::now();
+                        offline.retry_at = Some(Instant::now());
+                        offline.backoff = OFFLINE_RETRY;
+                    }
+                    Some(_) => {
+                        self.offline.remove(to);
+                    }
+                    None => {}
+                }
                 Ok(())
             }
             // Not registered (480), or its connection went away (408): it

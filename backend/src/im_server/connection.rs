@@ -37,7 +37,9 @@ const MAX_GARBAGE_IN_A_ROW: u32 = 10;
 
 /// Messages of one authenticated connection read ahead of the one being
 /// handled (logged meanwhile); past it the reader waits, and TCP pushes back.
-const READ_AHEAD: usize = 64;
+/// Only messages within SIP's size limit are read ahead, so one connection
+/// holds at most this many times 64 KiB.
+const READ_AHEAD: usize = 32;
 
 /// After this many unauthenticated messages over the address's rate the
 /// connection is closed.
@@ -168,6 +170,8 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
         let stats = Arc::clone(&server);
         let writer = tokio::spawn(async move {
             let mut close_rx = close_rx;
+            // Set once a message could not be logged: what follows it is not sent.
+            let mut broken = false;
             loop {
                 tokio::select! {
                     biased;
@@ -185,12 +189,16 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
                     }
                     queued = rx.recv() => {
                         let Some((receipt, text)) = queued else { break };
+                        if broken {
+                            continue; // the connection is closing: nothing after the gap goes out
+                        }
                         if let Err(e) = receipt.durable().await {
                             warn!(error = %e, "message log write failed; not sending, closing the connection");
                             stats.stats.count_unlogged();
                             if let Some(conn) = unlogged.upgrade() {
                                 conn.end(Trouble::Unlogged);
                             }
+                            broken = true;
                             continue;
                         }
                         if sink.send(Message::Text(text.into())).await.is_err() {
@@ -299,7 +307,7 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
             let user = conn.user();
             let receipt = server.store.message_log().submit(id, &conn.peer, Direction::In, user.as_deref(), &logged).await;
             drop(logged);
-            if authenticated {
+            if authenticated && text.len() <= MAX_MESSAGE_BYTES {
                 // Read ahead: the handler acts on it once it is durable.
                 let handler = handling.get_or_insert_with(|| spawn_handler(&server, &conn));
                 if handler.0.send((receipt, text)).await.is_err() {
@@ -309,7 +317,12 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
             }
             // A stranger's messages are handled one by one, each before the
             // next is read: whether the next one is authenticated (and so
-            // how much of it is logged) depends on this one.
+            // how much of it is logged) depends on this one. So is an
+            // oversized one (answered 513), after those read ahead.
+            if let Some((queue, task)) = handling.take() {
+                drop(queue);
+                let _ = task.await;
+            }
             if !act_on(&server, &conn, receipt, &text, &mut garbage_in_a_row).await {
                 warn!("closing: too much unparseable input");
                 break Some((close_code::POLICY, "too much unparseable input"));
@@ -360,6 +373,7 @@ fn spawn_handler(server: &Arc<ImServer>, conn: &Arc<Connection>) -> Handling {
             while let Some((receipt, text)) = rx.recv().await {
                 if !act_on(&server, &conn, receipt, &text, &mut garbage_in_a_row).await {
                     conn.end(Trouble::Garbage);
+                    break;
                 }
             }
         }

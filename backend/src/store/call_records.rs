@@ -58,8 +58,10 @@ impl CallRecords {
     /// once, with the writers' turn ([`super::WriteGate`]) held until both
     /// are dropped.
     pub async fn begin(&self) -> anyhow::Result<(tokio::sync::OwnedMutexGuard<()>, sqlx::Transaction<'static, sqlx::Sqlite>)> {
+        // The connection first, then the writers' turn (see `WriteGate`).
+        let tx = self.pool.begin().await?;
         let turn = Arc::clone(&self.gate).lock_owned().await;
-        Ok((turn, self.pool.begin().await?))
+        Ok((turn, tx))
     }
 
     /// Writes one record; returns once it is in the database.

@@ -105,7 +105,7 @@ impl GroupWriter {
             Some(conn) => WriterConnection::Own(conn),
             None => WriterConnection::Pool(pool),
         };
-        let mut writer = Writer { conn, bytes, gate, owners: Vec::new(), newest: 0, index_at: None };
+        let mut writer = Writer { conn, bytes, gate, owners: Vec::new(), newest: 0, index_at: None, index_failing: false };
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(GROUP_MAX);
             loop {
@@ -128,7 +128,7 @@ impl GroupWriter {
                     }
                 }
                 writer.write(&mut batch).await;
-                if writer.owners.len() >= INDEX_MAX {
+                if writer.owners.len() >= INDEX_MAX && !writer.index_failing {
                     writer.index_owners().await;
                 }
             }
@@ -164,6 +164,8 @@ struct Writer {
     newest: i64,
     /// When `owners` is due to be indexed.
     index_at: Option<tokio::time::Instant>,
+    /// The last try failed: the next waits for `index_at`, not for size.
+    index_failing: bool,
 }
 
 impl Writer {
@@ -171,10 +173,7 @@ impl Writer {
     /// fails is written again one message at a time, so only the messages
     /// that really cannot be logged are refused.
     async fn write(&mut self, batch: &mut Vec<Pending>) {
-        let gate = Arc::clone(&self.gate);
-        let turn = gate.lock().await;
-        let written = self.conn.write(batch).await;
-        drop(turn);
+        let written = self.conn.write(&self.gate, batch).await;
         if written.is_ok() || batch.len() == 1 {
             let outcome = written.map(|rows| self.written(rows)).map_err(|e| format!("{e:#}"));
             for pending in batch.drain(..) {
@@ -187,9 +186,7 @@ impl Writer {
         }
         for pending in batch.drain(..) {
             let single = std::slice::from_ref(&pending);
-            let turn = gate.lock().await;
-            let outcome = self.conn.write(single).await.map(|rows| self.written(rows)).map_err(|e| format!("{e:#}"));
-            drop(turn);
+            let outcome = self.conn.write(&self.gate, single).await.map(|rows| self.written(rows)).map_err(|e| format!("{e:#}"));
             if outcome.is_ok() {
                 self.bytes.fetch_add(pending.message.len() as i64, Ordering::Relaxed);
             }
@@ -217,15 +214,15 @@ impl Writer {
             return;
         }
         self.owners.sort_unstable_by(|a, b| (&a.1, a.0).cmp(&(&b.1, b.0)));
-        let turn = self.gate.lock().await;
-        let indexed = self.conn.index(&self.owners, self.newest).await;
-        drop(turn);
+        let indexed = self.conn.index(&self.gate, &self.owners, self.newest).await;
         match indexed {
             Ok(()) => {
                 self.owners.clear();
                 self.index_at = None;
+                self.index_failing = false;
             }
             Err(e) => {
+                self.index_failing = true;
                 tracing::warn!(error = %format!("{e:#}"), waiting = self.owners.len(), "indexing the message log's owners failed; will retry");
                 self.index_at = Some(tokio::time::Instant::now() + INDEX_EVERY);
             }
@@ -297,18 +294,34 @@ enum WriterConnection {
     Pool(SqlitePool),
 }
 
+/// Each write holds the writers' turn ([`super::WriteGate`]), taken after
+/// the connection (never the other way round).
 impl WriterConnection {
-    async fn write(&mut self, batch: &[Pending]) -> anyhow::Result<Vec<(i64, Option<String>)>> {
+    async fn write(&mut self, gate: &super::WriteGate, batch: &[Pending]) -> anyhow::Result<Vec<(i64, Option<String>)>> {
         match self {
-            WriterConnection::Own(conn) => write_batch(conn, batch).await,
-            WriterConnection::Pool(pool) => write_batch(&mut *pool.acquire().await?, batch).await,
+            WriterConnection::Own(conn) => {
+                let _turn = gate.lock().await;
+                write_batch(conn, batch).await
+            }
+            WriterConnection::Pool(pool) => {
+                let mut conn = pool.acquire().await?;
+                let _turn = gate.lock().await;
+                write_batch(&mut conn, batch).await
+            }
         }
     }
 
-    async fn index(&mut self, owners: &[(i64, String)], upto: i64) -> anyhow::Result<()> {
+    async fn index(&mut self, gate: &super::WriteGate, owners: &[(i64, String)], upto: i64) -> anyhow::Result<()> {
         match self {
-            WriterConnection::Own(conn) => index_owners(conn, owners, upto).await,
-            WriterConnection::Pool(pool) => index_owners(&mut *pool.acquire().await?, owners, upto).await,
+            WriterConnection::Own(conn) => {
+                let _turn = gate.lock().await;
+                index_owners(conn, owners, upto).await
+            }
+            WriterConnection::Pool(pool) => {
+                let mut conn = pool.acquire().await?;
+                let _turn = gate.lock().await;
+                index_owners(&mut conn, owners, upto).await
+            }
         }
     }
 }
@@ -475,18 +488,14 @@ impl MessageLog {
         let cutoff = humantime::format_rfc3339_millis(cutoff).to_string();
         let mut deleted = 0;
         loop {
-            let turn = self.gate.lock().await;
             let n = self.delete_oldest(Some(&cutoff)).await?;
-            drop(turn);
             deleted += n;
             if n < RETENTION_BATCH as u64 {
                 break;
             }
         }
         while self.bytes().max(0) as u64 > retention.max_bytes {
-            let turn = self.gate.lock().await;
             let n = self.delete_oldest(None).await?;
-            drop(turn);
             deleted += n;
             if n == 0 {
                 break;
@@ -518,6 +527,10 @@ impl MessageLog {
     /// Deletes up to [`RETENTION_BATCH`] of the oldest entries (logged
     /// before `cutoff`, when given); how many.
     async fn delete_oldest(&self, cutoff: Option<&str>) -> anyhow::Result<u64> {
+        // The connection first, then the writers' turn: a writer must never
+        // wait for the gate behind one that waits for the pool.
+        let mut conn = self.pool.acquire().await?;
+        let _turn = self.gate.lock().await;
         let rows = sqlx::query(
             "DELETE FROM message_log WHERE id IN
                (SELECT id FROM message_log WHERE (?1 IS NULL OR at < ?1) ORDER BY id LIMIT ?2)
@@ -525,14 +538,17 @@ impl MessageLog {
         )
         .bind(cutoff)
         .bind(RETENTION_BATCH)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await?;
         let bytes: i64 = rows.iter().map(|r| r.try_get::<i64, _>(0).unwrap_or(0)).sum();
         self.bytes.fetch_sub(bytes, Ordering::Relaxed);
-        // Their owners go too (the oldest first, so everything up to the
-        // last one deleted; a crash between the two is mended next time).
-        if let Some(last) = rows.iter().filter_map(|r| r.try_get::<i64, _>(1).ok()).max() {
-            sqlx::query("DELETE FROM message_log_users WHERE id <= ?1").bind(last).execute(&self.pool).await?;
+        // Their owners go too, by id.
+        let ids: Vec<i64> = rows.iter().filter_map(|r| r.try_get::<i64, _>(1).ok()).collect();
+        if !ids.is_empty() {
+            sqlx::query("DELETE FROM message_log_users WHERE id IN (SELECT value FROM json_each(?1))")
+                .bind(serde_json::to_string(&ids)?)
+                .execute(&mut *conn)
+                .await?;
         }
         Ok(rows.len() as u64)
     }

@@ -43,12 +43,15 @@ pub struct Store {
 }
 
 /// Held around each write transaction of the busy writers — the message
-/// log's group commit, the conference journal, retention sweeps and WAL
-/// truncation — so that they take turns here, woken the moment the one
-/// before is done, instead of meeting on SQLite's single writer lock,
-/// whose busy handler sleeps 1, 2, 5, 10… ms between tries (at a hundred
-/// conferences a second that made answers wait up to three quarters of a
-/// second).
+/// log's group commit and owner index, the conference journal, retention
+/// sweeps and checkpoints — so that they take turns here, woken the moment
+/// the one before is done, instead of meeting on SQLite's single writer
+/// lock, whose busy handler sleeps 1, 2, 5, 10… ms between tries (at a
+/// hundred conferences a second that made answers wait up to three
+/// quarters of a second). Always taken *after* the connection it writes
+/// on: a holder never waits for the pool, so no writer waits for the gate
+/// behind slow readers (or, with the one-connection in-memory pool, for
+/// ever).
 pub type WriteGate = Arc<tokio::sync::Mutex<()>>;
 
 impl Store {
@@ -85,7 +88,11 @@ impl Store {
             .await
             .with_context(|| format!("opening database {path}"))?;
         sqlx::migrate!("./migrations").run(&pool).await.context("running migrations")?;
-        message_log::catch_up_owners(&pool).await.context("indexing the message log's latest owners")?;
+        // A database this process may only read (`rollcall log` on the
+        // server's file) is searched all the same: the tail covers it.
+        if let Err(e) = message_log::catch_up_owners(&pool).await {
+            tracing::warn!(error = %format!("{e:#}"), "indexing the message log's latest owners failed; searches read its tail");
+        }
         let write_gate = WriteGate::default();
         if path != ":memory:" {
             tokio::spawn(checkpoint_periodically(pool.clone(), Arc::clone(&write_gate)));
@@ -200,8 +207,14 @@ async fn checkpoint_periodically(pool: SqlitePool, gate: WriteGate) {
             tracing::warn!(error = %e, "WAL checkpoint failed");
             continue;
         }
+        // The connection first, then the writers' turn (never the other
+        // way: a writer waiting for the gate behind one waiting for the pool).
+        let mut conn = match pool.acquire().await {
+            Ok(conn) => conn,
+            Err(_) => continue,
+        };
         let turn = gate.lock().await;
-        let frames = match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&pool).await {
+        let frames = match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&mut *conn).await {
             // (busy, frames in the WAL, frames checkpointed)
             Ok(row) => row.try_get::<i64, _>(1).unwrap_or(0),
             Err(e) => {
@@ -210,7 +223,7 @@ async fn checkpoint_periodically(pool: SqlitePool, gate: WriteGate) {
             }
         };
         if frames > WAL_FRAMES_LIMIT {
-            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await {
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *conn).await {
                 tracing::warn!(error = %e, "WAL truncation failed");
             }
         }
