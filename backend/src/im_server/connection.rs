@@ -176,6 +176,17 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
                 tokio::select! {
                     biased;
                     closing = &mut close_rx => {
+                        // What was queued before the end (answers to messages
+                        // read ahead, logged as sent) goes out first; the
+                        // reader gives all this CLOSE_GRACE.
+                        while let Ok((receipt, text)) = rx.try_recv() {
+                            if broken || receipt.durable().await.is_err() {
+                                break;
+                            }
+                            if sink.send(Message::Text(text.into())).await.is_err() {
+                                break;
+                            }
+                        }
                         if let Ok((code, reason)) = closing {
                             let frame = CloseFrame { code, reason: reason.into() };
                             let _ = sink.send(Message::Close(Some(frame))).await;
