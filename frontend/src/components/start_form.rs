@@ -94,7 +94,8 @@ pub fn StartForm(client: Client) -> impl IntoView {
             <DraftRows client />
             <PersonAdder client />
             <div class="start-actions">
-                <button type="submit" form="start-form" data-testid="start-conference" disabled=busy>
+                <button type="submit" form="start-form" data-testid="start-conference" disabled=busy
+                    on:click=ignore_repeat_clicks>
                     {move || match client.draft.with(|d| d.parties().len()) {
                         0 => "Start conference".to_string(),
                         1 => "Start conference with 1 person".to_string(),
@@ -104,5 +105,14 @@ pub fn StartForm(client: Client) -> impl IntoView {
                 {move || hint.get().map(|h| view! { <p class="hint" data-testid="phone-hint">{h}</p> })}
             </div>
         </section>
+    }
+}
+
+/// The second click of a double-click (`detail` 2 and up) submits
+/// nothing: by then the first Start may already be answered, and a
+/// double-click means one conference.
+fn ignore_repeat_clicks(ev: leptos::ev::MouseEvent) {
+    if ev.detail() > 1 {
+        ev.prevent_default();
     }
 }
