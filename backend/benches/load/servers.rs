@@ -29,10 +29,6 @@ impl Server {
         let fds = std::fs::read_dir(format!("/proc/{}/fd", self.pid)).map(|d| d.count()).unwrap_or(0);
         (rss, fds)
     }
-
-    pub fn pid(&self) -> u32 {
-        self.pid
-    }
 }
 
 impl Drop for Server {
