@@ -39,6 +39,9 @@ struct Run {
     p99: Duration,
     rechallenged: u64,
     failed: u64,
+    /// CPU time per relayed MESSAGE, µs: the server's, the load generator's.
+    server_us: f64,
+    generator_us: f64,
 }
 
 /// One run: `pairs` senders (users 0..pairs) each to its receiver (users
@@ -51,6 +54,7 @@ async fn relay_run(server: &Server, pairs: usize, in_flight: usize, seconds: f64
         receivers.push(Agent::register(&server.url, &user_name(pairs + i)).await);
     }
     let answering: Vec<_> = receivers.into_iter().map(|r| tokio::spawn(r.answer_all())).collect();
+    let (server_cpu, generator_cpu) = (server.cpu_seconds(), servers::own_cpu_seconds());
     let start = Instant::now();
     let until = start + Duration::from_secs_f64(seconds);
     let tasks: Vec<_> = senders
@@ -74,11 +78,15 @@ async fn relay_run(server: &Server, pairs: usize, in_flight: usize, seconds: f64
         failed += s.failed;
     }
     let elapsed = start.elapsed();
+    let per_message = |cpu: f64| cpu * 1e6 / latencies.len().max(1) as f64;
+    let (server_us, generator_us) = (per_message(server.cpu_seconds() - server_cpu), per_message(servers::own_cpu_seconds() - generator_cpu));
     for a in answering {
         a.abort();
     }
     latencies.sort();
     Run {
+        server_us,
+        generator_us,
         rate: latencies.len() as f64 / elapsed.as_secs_f64(),
         p50: percentile(&latencies, 50.0),
         p99: percentile(&latencies, 99.0),
@@ -109,14 +117,16 @@ async fn relay_comparison(servers: &[Server]) {
             for s in servers {
                 let r = relay_run(s, pairs, in_flight, seconds).await;
                 println!(
-                    "  {:<9} {in_flight} in flight, run {}: {:>7.0} MESSAGE/s  p50 {:>6.2} ms  p99 {:>6.2} ms  challenged again {:>5}  failed {}",
+                    "  {:<9} {in_flight} in flight, run {}: {:>7.0} MESSAGE/s  p50 {:>6.2} ms  p99 {:>6.2} ms  challenged again {:>5}  failed {}  CPU/MESSAGE: server {:.0} µs, generator {:.0} µs",
                     s.name,
                     round + 1,
                     r.rate,
                     ms(r.p50),
                     ms(r.p99),
                     r.rechallenged,
-                    r.failed
+                    r.failed,
+                    r.server_us,
+                    r.generator_us
                 );
                 results.entry(s.name).or_default().push(r);
             }
@@ -127,20 +137,22 @@ async fn relay_comparison(servers: &[Server]) {
                     median(runs.iter().map(|r| r.rate).collect()),
                     median(runs.iter().map(|r| ms(r.p50)).collect()),
                     median(runs.iter().map(|r| ms(r.p99)).collect()),
+                    median(runs.iter().map(|r| r.server_us).collect()),
                 )
             })
         };
         for s in servers {
-            if let Some((rate, p50, p99)) = summary(s.name) {
-                println!("  {:<9} {in_flight} in flight, median: {rate:>7.0} MESSAGE/s  p50 {p50:>6.2} ms  p99 {p99:>6.2} ms", s.name);
+            if let Some((rate, p50, p99, cpu)) = summary(s.name) {
+                println!("  {:<9} {in_flight} in flight, median: {rate:>7.0} MESSAGE/s  p50 {p50:>6.2} ms  p99 {p99:>6.2} ms  server CPU {cpu:.0} µs/MESSAGE", s.name);
             }
         }
         if let (Some(r), Some(k)) = (summary("rollcall"), summary("kamailio")) {
             println!(
-                "  ratio rollcall/kamailio, {in_flight} in flight: rate ×{:.2}  p50 ×{:.2}  p99 ×{:.2}  (goal: rate ≥ ×2, p99 < ×1)",
+                "  ratio rollcall/kamailio, {in_flight} in flight: rate ×{:.2}  p50 ×{:.2}  p99 ×{:.2}  server CPU per MESSAGE ×{:.2}  (goal: rate ≥ ×2, p99 < ×1)",
                 r.0 / k.0,
                 r.1 / k.1,
-                r.2 / k.2
+                r.2 / k.2,
+                r.3 / k.3
             );
         }
     }

@@ -111,7 +111,7 @@ pub(crate) enum Command {
         #[arg(long)]
         full: bool,
     },
-    /// Manage which billing accounts users may bill calls to (PROTOCOL.md §8).
+    /// Manage which billing accounts users may bill calls to (docs/protocol.md §8).
     #[command(subcommand)]
     Account(AccountCommand),
 }

@@ -10,7 +10,7 @@
 //! client may reuse it with a new `nc` (clients cache credentials and so
 //! skip the challenge round trip). Requests sent concurrently may arrive
 //! out of order, so any `nc` not yet seen within [`NC_WINDOW`] of the
-//! highest is accepted (PROTOCOL.md §1); an `nc` is never accepted twice.
+//! highest is accepted (docs/protocol.md §1); an `nc` is never accepted twice.
 //! The check needs only the stored HA1 of the user, never a password.
 //!
 //! The order of the checks matters to a password guesser. The nonce comes
@@ -34,7 +34,7 @@ use crate::store::Users;
 const MAX_NONCES: usize = 100_000;
 
 /// How far below the highest `nc` seen an unseen `nc` is still accepted
-/// (PROTOCOL.md §1: at least 64).
+/// (docs/protocol.md §1: at least 64).
 pub const NC_WINDOW: u32 = 64;
 
 /// The outcome of checking a request's credentials.

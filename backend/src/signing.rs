@@ -1,5 +1,5 @@
 //! HMAC-SHA256 signatures of the conference service's status callbacks
-//! (PROTOCOL.md §3), timestamped so that a captured callback cannot be
+//! (docs/protocol.md §3), timestamped so that a captured callback cannot be
 //! replayed.
 //!
 //! The conference web service signs every callback it `POST`s to the
@@ -28,7 +28,7 @@ use sha2::Sha256;
 pub const SIGNATURE_HEADER: &str = "X-Rollcall-Signature";
 
 /// How far a signature's timestamp may be from the receiver's clock, either
-/// way (PROTOCOL.md §3: 300 s).
+/// way (docs/protocol.md §3: 300 s).
 pub const TOLERANCE: Duration = Duration::from_secs(300);
 
 /// Most accepted signatures remembered for the replay check. Only the

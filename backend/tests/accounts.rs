@@ -1,4 +1,4 @@
-//! Billing accounts (PROTOCOL.md §8), tried as a user would: nobody may
+//! Billing accounts (docs/protocol.md §8), tried as a user would: nobody may
 //! bill calls to another user's account, an empty `c:account` bills the
 //! user's default, and call records carry the account used.
 

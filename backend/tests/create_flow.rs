@@ -98,7 +98,7 @@ async fn unsigned_callbacks_are_refused() {
     assert_eq!(wrong.status().as_u16(), 401);
 }
 
-/// PROTOCOL.md §3: a callback's signature is timestamped and accepted once.
+/// docs/protocol.md §3: a callback's signature is timestamped and accepted once.
 #[tokio::test]
 async fn stale_and_replayed_callbacks_are_refused() {
     let server = TestServer::start().await;

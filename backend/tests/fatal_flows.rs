@@ -1,4 +1,4 @@
-//! The fatal-error flow of PROTOCOL.md §4 (the seed's Figure 10) and the
+//! The fatal-error flow of docs/protocol.md §4 (the seed's Figure 10) and the
 //! other ways a request or a conference meets a limit, over real sockets:
 //! a bridge crash injected through `POST /admin/crash` (and by the
 //! conference's owner through the phone panel's

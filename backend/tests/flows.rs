@@ -1,4 +1,4 @@
-//! The flows of PROTOCOL.md §4 (the seed's Figures 5–10) over real sockets,
+//! The flows of docs/protocol.md §4 (the seed's Figures 5–10) over real sockets,
 //! as a browser sees them: the event order, the causes and the sequence
 //! numbers (one more with every event of a conference).
 

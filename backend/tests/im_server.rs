@@ -1,5 +1,5 @@
 //! The IM server over a real WebSocket: registration, challenges, relay
-//! rules, bad input. PROTOCOL.md §1.
+//! rules, bad input. docs/protocol.md §1.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! Pipelined requests (PROTOCOL.md §1): a client with several MESSAGEs in
+//! Pipelined requests (docs/protocol.md §1): a client with several MESSAGEs in
 //! flight on one cached nonce may have them arrive out of order; any `nc`
 //! not seen before within the window is accepted, and a replayed one is
 //! still refused.

@@ -1,4 +1,4 @@
-//! The presence agent (PROTOCOL.md §1, RFC 3856): SUBSCRIBE to a user's
+//! The presence agent (docs/protocol.md §1, RFC 3856): SUBSCRIBE to a user's
 //! `presence`, NOTIFY with PIDF `open` while they are registered, `closed`
 //! otherwise, on every change and when the subscription ends.
 

@@ -1,7 +1,7 @@
 //! What one user may ask of Rollcall (issue: "bounded work per request"):
 //! a request rate per user at the gateway, and a number of live
 //! conferences per user at the conference service — both answered with
-//! Fault `c:RateLimited` (PROTOCOL.md §6), which changes nothing.
+//! Fault `c:RateLimited` (docs/protocol.md §6), which changes nothing.
 
 mod common;
 

@@ -1,4 +1,4 @@
-// PROTOCOL.md §4 "add": AddParticipant, then that participant rings and
+// docs/protocol.md §4 "add": AddParticipant, then that participant rings and
 // answers; the row's history proves the order.
 import { test, expect } from '@playwright/test';
 import { ANSWERS, addParticipant, endAll, row, signIn, startConference, uniquePhone } from './helpers';

@@ -1,4 +1,4 @@
-// PROTOCOL.md §4 "add", busy outcome: +15005550002 rings, then busy (17).
+// docs/protocol.md §4 "add", busy outcome: +15005550002 rings, then busy (17).
 import { test, expect } from '@playwright/test';
 import { BUSY, addParticipant, endAll, row, signIn, startConference, uniquePhone } from './helpers';
 

@@ -1,4 +1,4 @@
-// PROTOCOL.md §4 "initiator ends it": EndConference, then every participant
+// docs/protocol.md §4 "initiator ends it": EndConference, then every participant
 // disconnected (the initiator last) and the conference terminated with
 // reason ended-by-initiator.
 import { test, expect } from '@playwright/test';

@@ -1,4 +1,4 @@
-// PROTOCOL.md §4 "fatal error": the bridge fails under a running
+// docs/protocol.md §4 "fatal error": the bridge fails under a running
 // conference (fault injection from the phone panel page); every participant
 // is cut off (cause 41, temporary failure) and the conference ends with
 // `fatal-error`, in words.

@@ -1,4 +1,4 @@
-// PROTOCOL.md §4 "fatal error", the inactivity trigger: on the second e2e
+// docs/protocol.md §4 "fatal error", the inactivity trigger: on the second e2e
 // server (inactivity timeout 3 s), a conference where nobody but the
 // initiator is on the call ends by itself: the initiator is disconnected
 // (normal clearing) and the conference terminated with `inactivity`.

@@ -1,4 +1,4 @@
-// PROTOCOL.md §4 "initiator hangs up": alice is called at a number she
+// docs/protocol.md §4 "initiator hangs up": alice is called at a number she
 // holds in her own phone panel, answers there, adds bob, and hangs up
 // there: bob is disconnected and the conference terminated with
 // initiator-hung-up. Driven by hand, not by a timer, so nothing races.

@@ -1,4 +1,4 @@
-// PROTOCOL.md §5: a number that is not E.164 is refused before dialling
+// docs/protocol.md §5: a number that is not E.164 is refused before dialling
 // with a c:InvalidNumber Fault, which the error banner shows.
 import { test, expect } from '@playwright/test';
 import { addParticipant, endAll, signIn, startConference, uniquePhone } from './helpers';

@@ -1,4 +1,4 @@
-// PROTOCOL.md §4 "add", the no-answer outcome: +15005550003 rings until the
+// docs/protocol.md §4 "add", the no-answer outcome: +15005550003 rings until the
 // network's no-answer timeout (8 s in the e2e server), then `no-answer`,
 // cause 19, in words.
 import { test, expect } from '@playwright/test';

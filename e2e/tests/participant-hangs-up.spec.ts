@@ -1,4 +1,4 @@
-// PROTOCOL.md §4 "participant hangs up": +15005550004 answers, then hangs
+// docs/protocol.md §4 "participant hangs up": +15005550004 answers, then hangs
 // up by itself; the conference carries on.
 import { test, expect } from '@playwright/test';
 import { HANGS_UP, addParticipant, endAll, row, signIn, startConference, uniquePhone } from './helpers';

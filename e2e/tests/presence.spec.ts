@@ -1,4 +1,4 @@
-// Presence (PROTOCOL.md §1, SUBSCRIBE/NOTIFY with PIDF): alice adds Bob
+// Presence (docs/protocol.md §1, SUBSCRIBE/NOTIFY with PIDF): alice adds Bob
 // Baker, a Rollcall user, to her roster by name; he shows offline, turns
 // online when bob signs in in another browser, and offline again when he
 // signs out.

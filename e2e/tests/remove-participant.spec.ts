@@ -1,4 +1,4 @@
-// PROTOCOL.md §4 "remove": RemoveParticipant, then the participant is
+// docs/protocol.md §4 "remove": RemoveParticipant, then the participant is
 // disconnected with cause 16 (normal clearing).
 import { test, expect } from '@playwright/test';
 import { ANSWERS, addParticipant, endAll, row, signIn, startConference, uniquePhone } from './helpers';

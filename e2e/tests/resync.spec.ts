@@ -1,4 +1,4 @@
-// PROTOCOL.md §2: a client that reconnects sends c:GetConference and
+// docs/protocol.md §2: a client that reconnects sends c:GetConference and
 // replaces its view. The browser's SIP WebSocket is cut mid-conference;
 // while it is down the conference changes (from a second tab of the same
 // user, which stays connected and shows when the change has happened);

@@ -1,4 +1,4 @@
-// PROTOCOL.md §4 "add", failed outcome: +15005550001 is not in service
+// docs/protocol.md §4 "add", failed outcome: +15005550001 is not in service
 // (cause 1) and never rings.
 import { test, expect } from '@playwright/test';
 import { UNALLOCATED, addParticipant, endAll, row, signIn, startConference, uniquePhone } from './helpers';

@@ -100,7 +100,7 @@ pub struct Client {
     http_auth: StoredValue<Option<Authenticator>>,
 }
 
-/// A fresh `requestId` (PROTOCOL.md §2: made by the client, echoed back).
+/// A fresh `requestId` (docs/protocol.md §2: made by the client, echoed back).
 pub fn new_request_id() -> String {
     rollcall_shared::sip::random_hex(16)
 }
@@ -204,7 +204,7 @@ impl Client {
                 self.signed_in.set(true);
                 if again {
                     // Events may have been missed while we were away
-                    // (PROTOCOL.md §2): a snapshot of each conference we
+                    // (docs/protocol.md §2): a snapshot of each conference we
                     // show that is not over replaces our view of it.
                     let ids = self
                         .roster

@@ -1,6 +1,6 @@
 //! Rollcall in the browser: sign in, say where to be called, press Start,
 //! and watch the call come up — a SIP user agent over WebSocket carrying
-//! SOAP requests to the conference gateway (PROTOCOL.md §1–§2), and a
+//! SOAP requests to the conference gateway (docs/protocol.md §1–§2), and a
 //! Leptos page showing the live roster.
 //!
 //! Built for wasm32 by trunk (`make frontend`); on the host only the logic

@@ -1,7 +1,7 @@
 //! JSON shapes of Rollcall's HTTP APIs on the public port — the phone panel
 //! of the simulated network (`/pstn/`) and the personal information manager
 //! (`/api/`) — as the browser reads them. Documented in
-//! `docs/protocol-additions.md`; every answer that is not a success is an
+//! `docs/protocol.md`; every answer that is not a success is an
 //! [`ApiError`].
 
 use serde::{Deserialize, Serialize};

@@ -1,9 +1,9 @@
 //! Rollcall's wire types, defined once for the browser (wasm32) and the
-//! server (host). See `PROTOCOL.md` in the reference folder for the contract
-//! and `docs/protocol-additions.md` for what Rollcall adds to it.
+//! server (host). `docs/protocol.md` is the wire contract they implement,
+//! with what Rollcall adds to the reference marked in it.
 //!
 //! - [`soap`]: the SOAP 1.2 bodies — the client protocol carried in SIP
-//!   MESSAGE (`urn:rollcall:conference:1`, PROTOCOL.md §2) and the
+//!   MESSAGE (`urn:rollcall:conference:1`, docs/protocol.md §2) and the
 //!   gateway ↔ conference web service protocol (`urn:rollcall:bridge:1`, §3).
 //! - [`digest`]: SIP digest authentication (RFC 2617 / RFC 3261 / RFC 8760).
 //! - [`sip`]: building and reading SIP messages on top of `rsip`.

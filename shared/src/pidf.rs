@@ -1,5 +1,5 @@
 //! PIDF presence documents (RFC 3863), the bodies of the presence agent's
-//! NOTIFYs (PROTOCOL.md §1, `docs/protocol-additions.md`): [`document`]
+//! NOTIFYs (docs/protocol.md §1): [`document`]
 //! writes one (the IM server), [`basic`] reads one (the browser).
 //!
 //! Only what Rollcall's presence means is read: is the presentity

@@ -37,7 +37,7 @@ pub use rsip;
 
 pub mod message;
 
-/// Largest SIP message Rollcall accepts (PROTOCOL.md §1); larger gets
+/// Largest SIP message Rollcall accepts (docs/protocol.md §1); larger gets
 /// `513 Message Too Large`. [`parse`] does not enforce it, so that a 513 can
 /// still be built from an oversized request: check `text.len()` first.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;

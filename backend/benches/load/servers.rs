@@ -29,6 +29,39 @@ impl Server {
         let fds = std::fs::read_dir(format!("/proc/{}/fd", self.pid)).map(|d| d.count()).unwrap_or(0);
         (rss, fds)
     }
+
+    /// CPU time (user + system) used so far by the server: its process and
+    /// every process it forked (Kamailio works in child processes).
+    pub fn cpu_seconds(&self) -> f64 {
+        let mut total = 0.0;
+        let Ok(dir) = std::fs::read_dir("/proc") else { return 0.0 };
+        for entry in dir.flatten() {
+            let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+            let Some((ppid, cpu)) = stat_ppid_and_cpu(pid) else { continue };
+            if pid == self.pid || ppid == self.pid {
+                total += cpu;
+            }
+        }
+        total
+    }
+}
+
+/// CPU time (user + system, seconds) this process has used so far: the
+/// load generator's own cost, measured around a run.
+pub fn own_cpu_seconds() -> f64 {
+    stat_ppid_and_cpu(std::process::id()).map(|(_, cpu)| cpu).unwrap_or(0.0)
+}
+
+/// From /proc/PID/stat: the parent's pid and utime + stime in seconds
+/// (clock ticks of 1/100 s, as on every Linux this runs on).
+fn stat_ppid_and_cpu(pid: u32) -> Option<(u32, f64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces; the fields after it are plain.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ppid = fields.get(1)?.parse().ok()?;
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((ppid, (utime + stime) / 100.0))
 }
 
 impl Drop for Server {

@@ -33,9 +33,9 @@
 //!   [`Lost`](BridgeEventKind::Lost): not a party's doing but the bridge's,
 //!   which the service treats as a fatal error of the leg's conference.
 //!   [`crash`](BridgeDriver::crash) injects such a failure on purpose (for
-//!   operators rehearsing the fatal-error flow of PROTOCOL.md §4).
+//!   operators rehearsing the fatal-error flow of docs/protocol.md §4).
 //!
-//! Drivers: [`simulator`], the simulated telephone network of PROTOCOL.md §5
+//! Drivers: [`simulator`], the simulated telephone network of docs/protocol.md §5
 //! (the default, so the whole system runs on one machine), with [`phones`]
 //! that people can hold and the [`phone_panel`] HTTP API through which they
 //! answer them. A SIP-trunk driver would implement the same trait.

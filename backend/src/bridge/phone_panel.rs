@@ -30,10 +30,10 @@
 //! ```
 //!
 //! Errors are `{"error": code, "message": text}`; see
-//! `docs/protocol-additions.md` for the codes.
+//! `docs/protocol.md` for the codes.
 //!
 //! The crash route is the one place the panel meets a conference: it lets a
-//! conference's owner rehearse the fatal-error flow (PROTOCOL.md §4) from
+//! conference's owner rehearse the fatal-error flow (docs/protocol.md §4) from
 //! the public port, as an operator does with `POST /admin/crash` on the
 //! conference service's private one. Only the conference service knows
 //! which legs a conference has and who owns it, so the panel is handed a

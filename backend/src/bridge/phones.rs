@@ -1,11 +1,11 @@
 //! Phones a person holds on the simulated telephone network: the phone panel
-//! of PROTOCOL.md §5 ("unless a person holds that phone in the phone panel").
+//! of docs/protocol.md §5 ("unless a person holds that phone in the phone panel").
 //!
 //! The simulator answers every ordinary number by itself after a delay. A
 //! person can instead *hold* a number: from then on a call to it rings until
 //! that person acts, as a real phone would. This is how participants of the
 //! hosted demo pick up. The rules, decided here and documented in
-//! `docs/protocol-additions.md`:
+//! `docs/protocol.md`:
 //!
 //! - Only E.164 numbers can be held, and not the test numbers of §5, whose
 //!   behaviour is fixed. A number has at most one holder; holding it again

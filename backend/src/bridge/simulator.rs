@@ -1,4 +1,4 @@
-//! The simulated telephone network (PROTOCOL.md §5): the default bridge
+//! The simulated telephone network (docs/protocol.md §5): the default bridge
 //! driver, so that the whole system runs, and is tested, on one machine.
 //!
 //! It behaves like a telephone network with documented test numbers, in the

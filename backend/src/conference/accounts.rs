@@ -1,4 +1,4 @@
-//! Billing accounts (PROTOCOL.md §8): which account a new conference bills.
+//! Billing accounts (docs/protocol.md §8): which account a new conference bills.
 //!
 //! A `createConference` names an account in `account`; empty means the
 //! owner's default. The owner (the AOR the IM server asserted) may use the

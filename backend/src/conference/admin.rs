@@ -2,7 +2,7 @@
 //! token as `POST /conference`.
 //!
 //! `POST /admin/crash?conference=ID` injects a bridge failure under one
-//! conference (the fatal-error flow of PROTOCOL.md §4, on demand): every
+//! conference (the fatal-error flow of docs/protocol.md §4, on demand): every
 //! participant is reported `disconnected` with cause 41, then the conference
 //! `terminated` with `fatal-error`, through the bridge driver like a real
 //! failure. Answers, in plain text:

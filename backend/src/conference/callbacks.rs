@@ -1,5 +1,5 @@
 //! Status callbacks: the conference service's way back to the gateway
-//! (PROTOCOL.md §3). Every [`Notification`] is `POST`ed, signed, to the
+//! (docs/protocol.md §3). Every [`Notification`] is `POST`ed, signed, to the
 //! gateway's conference reporting web service.
 //!
 //! Order matters more than speed: a client that saw `connected` before

@@ -1,5 +1,5 @@
 //! The conference web service on HTTP: SOAP 1.2 over `POST /conference`
-//! and its WSDL at `GET /conference?wsdl` (PROTOCOL.md §3).
+//! and its WSDL at `GET /conference?wsdl` (docs/protocol.md §3).
 //!
 //! Status codes follow the SOAP 1.2 HTTP binding (SOAP 1.2 part 2, §7.5.2):
 //! a Fault whose code is `env:Sender` travels with 400, `env:Receiver` with
@@ -20,7 +20,7 @@ use rollcall_shared::soap::{Fault, FaultCode, FaultKind, CONTENT_TYPE};
 
 use super::service::ConferenceService;
 
-/// Largest request body accepted (PROTOCOL.md's limit for SIP messages,
+/// Largest request body accepted (docs/protocol.md's limit for SIP messages,
 /// which carry the same SOAP bodies).
 pub const MAX_BODY: usize = 64 * 1024;
 

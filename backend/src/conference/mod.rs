@@ -1,5 +1,5 @@
 //! The conference web service (box 8 of the seed's Figure 1): SOAP 1.2 over
-//! HTTP for the gateway (PROTOCOL.md §3), the conference and call-leg state
+//! HTTP for the gateway (docs/protocol.md §3), the conference and call-leg state
 //! machines, and signed status callbacks to the gateway's reporting web
 //! service. It reaches the telephone network through a
 //! [`BridgeDriver`](crate::bridge::BridgeDriver).

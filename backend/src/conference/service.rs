@@ -8,7 +8,7 @@
 //! the same lock is what keeps every conference's `sequence` gap-free and its
 //! events in order.
 //!
-//! The flows of PROTOCOL.md §4, as this service runs them:
+//! The flows of docs/protocol.md §4, as this service runs them:
 //!
 //! - **create**: the initiator is dialled at once; the listed participants
 //!   wait (state `dialing` in snapshots, no events) until the initiator
@@ -107,7 +107,7 @@ pub struct ConferenceConfig {
     /// Where the record of every finished call leg goes (`None`: nowhere).
     pub call_records: Option<Arc<dyn CallRecorder>>,
     /// Which billing accounts each user may use (`None`: only their own;
-    /// PROTOCOL.md §8, checked by [`super::accounts`]).
+    /// docs/protocol.md §8, checked by [`super::accounts`]).
     pub accounts: Option<Accounts>,
 }
 
@@ -222,7 +222,7 @@ impl ConferenceService {
         Ok(Self::start(config, driver, events, Arc::new(reporter), &runtime))
     }
 
-    /// A service on the simulated telephone network of PROTOCOL.md §5 —
+    /// A service on the simulated telephone network of docs/protocol.md §5 —
     /// what `rollcall serve` runs by default.
     pub fn with_simulator(config: ConferenceConfig, delays: SimDelays) -> Result<Arc<Self>, StartError> {
         let (simulator, events) = Simulator::channel(delays);

@@ -69,7 +69,7 @@ pub enum LegInput {
     Lost(Cause),
     /// The service released the leg (remove, end, initiator gone). It takes
     /// effect at once, with cause 16, without waiting for the bridge's
-    /// confirmation: the order of events the client is promised (PROTOCOL.md
+    /// confirmation: the order of events the client is promised (docs/protocol.md
     /// §4, e.g. "the initiator last") must not depend on a driver's timing.
     Release,
 }

@@ -3,7 +3,7 @@
 //! A request's effects can overtake its answer: the conference service
 //! posts the callbacks of a change (say, each participant `disconnected`
 //! after `EndConference`) while the gateway is still receiving the HTTP
-//! response it will turn into `EndConferenceResponse`. PROTOCOL.md §4 wants
+//! response it will turn into `EndConferenceResponse`. docs/protocol.md §4 wants
 //! the answer first. So a callback for a conference waits at this gate
 //! while a request for that conference is in flight through the gateway,
 //! and — for a new conference — until its `CreateConferenceResponse` has

@@ -13,7 +13,7 @@ use super::user_agent::Outgoing;
 
 /// Most MESSAGEs waiting for one recipient (a frozen tab, a user whose
 /// events pile up): past it new ones are dropped and logged. A client that
-/// then sees a gap in `c:sequence` resyncs by snapshot (PROTOCOL.md §2).
+/// then sees a gap in `c:sequence` resyncs by snapshot (docs/protocol.md §2).
 pub const MAX_QUEUED_PER_RECIPIENT: usize = 1000;
 /// Most MESSAGEs waiting in all.
 pub const MAX_QUEUED: usize = 20_000;

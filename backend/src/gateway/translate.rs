@@ -41,7 +41,7 @@ pub fn to_reply(response: BridgeResponse, request_id: &str) -> Reply {
             request_id,
             conference_id,
             participant_id,
-            // PROTOCOL.md §2: the answer to AddParticipant says `dialing`.
+            // docs/protocol.md §2: the answer to AddParticipant says `dialing`.
             state: ParticipantState::Dialing,
         },
         BridgeResponse::DisconnectParticipant { conference_id, participant_id } => {

@@ -1,5 +1,5 @@
 //! The gateway's client of the conference web service: SOAP 1.2 over HTTP
-//! with a bearer token (PROTOCOL.md §3).
+//! with a bearer token (docs/protocol.md §3).
 
 use std::time::Duration;
 

@@ -5,7 +5,21 @@
 //! authenticated peer to the log as it arrives and a handler acts on them
 //! in order as each becomes durable; the writer sends each outgoing message
 //! once it is durable, in the order queued. So a burst costs one log
-//! transaction (the log's group commit), not one per message. The limits of [`super::limits`] are enforced here: time to
+//! transaction (the log's group commit), not one per message.
+//!
+//! A MESSAGE and a response to one are relayed without waiting for their
+//! own log write: the relay works out what to send at once, and everything
+//! it sends carries the received message's receipt, so it goes out only
+//! once both are durable ([`ACTING_ON`]). The received message and what it
+//! causes to be sent land in one log transaction instead of two in a row —
+//! nothing leaves the server because of a message before that message is
+//! logged. If its write fails, what it caused is not sent (counted as
+//! unlogged) and the request is answered `500`, as if it had waited.
+//! Everything else (REGISTER, SUBSCRIBE, responses to
+//! NOTIFY, strangers' messages) changes state, and is acted on only once
+//! durable.
+//!
+//! The limits of [`super::limits`] are enforced here: time to
 //! authenticate, unauthenticated messages per address (and how much of
 //! them is logged), the send queue, pings and the idle timeout, and the
 //! WebSocket close code each violation deserves (RFC 6455 §7.4.1).
@@ -57,14 +71,49 @@ mod close_code {
     pub const INTERNAL: u16 = 1011;
 }
 
+tokio::task_local! {
+    /// The received message this task acts on before its log write is
+    /// durable: whatever is sent meanwhile waits for it too.
+    static ACTING_ON: LogReceipt;
+}
+
+/// The receipt of the message this task is acting on early, if any.
+pub fn acting_on() -> Option<LogReceipt> {
+    ACTING_ON.try_with(LogReceipt::clone).ok()
+}
+
+/// A message queued for the writer: it goes out once `logged` is durable,
+/// and `after` — the received message that caused it, when that was acted
+/// on before it was durable — too.
+struct Outgoing {
+    logged: LogReceipt,
+    after: Option<LogReceipt>,
+    text: String,
+}
+
+impl Outgoing {
+    /// Once everything it depends on is in the log: the text to send, or
+    /// `None` when the message that caused it could not be logged (it is
+    /// then not sent; the cause is answered `500` instead). An error when
+    /// this message itself could not be logged.
+    async fn ready(self) -> anyhow::Result<Option<String>> {
+        let cause_logged = match self.after {
+            Some(after) => after.settled().await.is_ok(),
+            None => true,
+        };
+        self.logged.durable().await?;
+        Ok(cause_logged.then_some(self.text))
+    }
+}
+
 /// What other tasks hold to reach a connection.
 pub struct Connection {
     pub id: u64,
     pub peer: String,
     /// The peer's address, which limits and failure counters go by.
     pub peer_ip: std::net::IpAddr,
-    /// The writer's queue: each message with its log receipt.
-    tx: mpsc::Sender<(LogReceipt, String)>,
+    /// The writer's queue: each message with its log receipts.
+    tx: mpsc::Sender<Outgoing>,
     /// The user this connection last authenticated as (logged with each message).
     user: Mutex<Option<String>>,
     /// Set as soon as the peer has gone, before its bindings are dropped.
@@ -116,10 +165,17 @@ impl Connection {
     /// is logged and dropped, and the relay answers for it
     /// (`relay::Relay::connection_closed`). A full queue means the peer
     /// does not read: the connection is closed. A message that cannot be
-    /// logged is not sent, and the connection is closed (PROTOCOL.md §1:
+    /// logged is not sent, and the connection is closed (docs/protocol.md §1:
     /// nothing goes out unlogged, nothing is dropped without a word — the
-    /// peer sees the close, the relay answers its forks).
+    /// peer sees the close, the relay answers its forks). Sent while this
+    /// task acts on a received message early, it also waits for that one.
     pub async fn send(&self, server: &ImServer, message: String) {
+        self.send_after(server, message, acting_on()).await
+    }
+
+    /// [`Connection::send`], to go out only once `after` (the received
+    /// message that caused it) is durable too.
+    pub async fn send_after(&self, server: &ImServer, message: String, after: Option<LogReceipt>) {
         let user = self.user();
         // Answers to strangers echo what they sent: logged in part, as that was.
         let logged = if user.is_none() || message.len() > MAX_MESSAGE_BYTES {
@@ -129,7 +185,7 @@ impl Connection {
         };
         let receipt = server.store.message_log().submit(self.id, &self.peer, Direction::Out, user.as_deref(), &logged).await;
         Stats::count(&server.stats.sent);
-        match self.tx.try_send((receipt, message)) {
+        match self.tx.try_send(Outgoing { logged: receipt, after, text: message }) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(_)) => {
                 Stats::count(&server.stats.dropped);
@@ -151,7 +207,7 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
     async move {
         let limits = server.peers.limits().clone();
         let (mut sink, mut stream) = socket.split();
-        let (tx, mut rx) = mpsc::channel::<(LogReceipt, String)>(limits.send_queue.max(1));
+        let (tx, mut rx) = mpsc::channel::<Outgoing>(limits.send_queue.max(1));
         let (ping_tx, mut ping_rx) = mpsc::channel::<()>(1);
         let (close_tx, close_rx) = oneshot::channel::<Closing>();
         let conn = Arc::new(Connection {
@@ -179,10 +235,9 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
                         // What was queued before the end (answers to messages
                         // read ahead, logged as sent) goes out first; the
                         // reader gives all this CLOSE_GRACE.
-                        while let Ok((receipt, text)) = rx.try_recv() {
-                            if broken || receipt.durable().await.is_err() {
-                                break;
-                            }
+                        while let (false, Ok(outgoing)) = (broken, rx.try_recv()) {
+                            let Ok(ready) = outgoing.ready().await else { break };
+                            let Some(text) = ready else { continue };
                             if sink.send(Message::Text(text.into())).await.is_err() {
                                 break;
                             }
@@ -199,19 +254,26 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
                         }
                     }
                     queued = rx.recv() => {
-                        let Some((receipt, text)) = queued else { break };
+                        let Some(outgoing) = queued else { break };
                         if broken {
                             continue; // the connection is closing: nothing after the gap goes out
                         }
-                        if let Err(e) = receipt.durable().await {
-                            warn!(error = %e, "message log write failed; not sending, closing the connection");
-                            stats.stats.count_unlogged();
-                            if let Some(conn) = unlogged.upgrade() {
-                                conn.end(Trouble::Unlogged);
+                        let text = match outgoing.ready().await {
+                            Ok(Some(text)) => text,
+                            Ok(None) => {
+                                stats.stats.count_unlogged();
+                                continue;
                             }
-                            broken = true;
-                            continue;
-                        }
+                            Err(e) => {
+                                warn!(error = %e, "message log write failed; not sending, closing the connection");
+                                stats.stats.count_unlogged();
+                                if let Some(conn) = unlogged.upgrade() {
+                                    conn.end(Trouble::Unlogged);
+                                }
+                                broken = true;
+                                continue;
+                            }
+                        };
                         if sink.send(Message::Text(text.into())).await.is_err() {
                             break;
                         }
@@ -382,7 +444,14 @@ fn spawn_handler(server: &Arc<ImServer>, conn: &Arc<Connection>) -> Handling {
         async move {
             let mut garbage_in_a_row = 0;
             while let Some((receipt, text)) = rx.recv().await {
-                if !act_on(&server, &conn, receipt, &text, &mut garbage_in_a_row).await {
+                let go_on = if relayed_at_once(&text) {
+                    let sip = ACTING_ON.scope(receipt.clone(), handler::handle(&server, &conn, &text)).await;
+                    refuse_if_unlogged(&server, &conn, receipt, text);
+                    counted(sip, &mut garbage_in_a_row)
+                } else {
+                    act_on(&server, &conn, receipt, &text, &mut garbage_in_a_row).await
+                };
+                if !go_on {
                     conn.end(Trouble::Garbage);
                     break;
                 }
@@ -404,12 +473,50 @@ async fn act_on(server: &Arc<ImServer>, conn: &Arc<Connection>, receipt: LogRece
         handler::refuse_unlogged(server, conn, text).await;
         return true;
     }
-    if handler::handle(server, conn, text).await {
+    counted(handler::handle(server, conn, text).await, garbage_in_a_row)
+}
+
+/// A message acted on early whose log write then failed is refused as if it
+/// had waited (what it caused to be sent is held back by the writers).
+fn refuse_if_unlogged(server: &Arc<ImServer>, conn: &Arc<Connection>, receipt: LogReceipt, text: String) {
+    let (server, conn) = (Arc::clone(server), Arc::clone(conn));
+    tokio::spawn(
+        async move {
+            if let Err(e) = receipt.settled().await {
+                warn!(error = %e, "message log write failed; message refused");
+                server.stats.count_unlogged();
+                handler::refuse_unlogged(&server, &conn, &text).await;
+            }
+        }
+        .in_current_span(),
+    );
+}
+
+/// Counts unparseable messages in a row; `false` once there were too many.
+fn counted(was_sip: bool, garbage_in_a_row: &mut u32) -> bool {
+    if was_sip {
         *garbage_in_a_row = 0;
     } else {
         *garbage_in_a_row += 1;
     }
     *garbage_in_a_row < MAX_GARBAGE_IN_A_ROW
+}
+
+/// A MESSAGE request, or a response to one: relayed before its own log
+/// write is durable (what it causes to be sent waits for it instead).
+/// Decided from the start line and the CSeq header alone.
+fn relayed_at_once(text: &str) -> bool {
+    if text.starts_with("MESSAGE ") {
+        return true;
+    }
+    if !text.starts_with("SIP/2.0 ") {
+        return false;
+    }
+    text.lines()
+        .take_while(|line| !line.is_empty())
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("CSeq"))
+        .is_some_and(|(_, value)| value.split_whitespace().nth(1) == Some("MESSAGE"))
 }
 
 /// The close frame a read error deserves: 1009 for a frame over

@@ -16,7 +16,8 @@ use rollcall_shared::sip::{self, rsip};
 use tokio::sync::mpsc;
 use tracing::debug;
 
-use super::connection::Connection;
+use super::connection::{self, Connection};
+use crate::store::LogReceipt;
 use super::handler::reply;
 use super::{ImServer, Stats};
 
@@ -34,7 +35,7 @@ impl Fork {
     /// The final response on behalf of a recipient that has gone.
     fn answer_gone(&self) {
         let response = sip::response(&self.request, 408, Some("Recipient Went Away"), None);
-        let _ = self.tx.send(Answer { response, ours: true });
+        let _ = self.tx.send(Answer { response, ours: true, logged: None });
     }
 }
 
@@ -44,6 +45,9 @@ struct Answer {
     /// Made by us for a recipient that went away, not sent by it: any real
     /// final answer ranks above it.
     ours: bool,
+    /// The received response's log receipt while it may not be durable
+    /// yet: relaying it waits for that.
+    logged: Option<LogReceipt>,
 }
 
 /// Relayed requests waiting for responses, by the branch of our Via.
@@ -132,6 +136,10 @@ pub async fn forward(server: &Arc<ImServer>, from: &Arc<Connection>, mut req: rs
     req.headers.push(sip::make_header("Max-Forwards", (max_forwards - 1).to_string()));
     req.headers.push(sip::make_header("P-Asserted-Identity", format!("<{}>", server.config.aor(user))));
 
+    // Relayed before the request's own log write is durable (connection.rs):
+    // if that write fails the forks are not sent, and the request is
+    // answered 500 by its connection, not here.
+    let request_logged = connection::acting_on();
     let (tx, rx) = mpsc::unbounded_channel();
     let mut branches = Vec::with_capacity(targets.len());
     for target in &targets {
@@ -154,12 +162,27 @@ pub async fn forward(server: &Arc<ImServer>, from: &Arc<Connection>, mut req: rs
     let from = Arc::clone(from);
     let started = std::time::Instant::now();
     tokio::spawn(async move {
+        if let Some(logged) = request_logged {
+            if logged.settled().await.is_err() {
+                server.relay.forget(&branches);
+                return;
+            }
+        }
         let best = collect_best_response(rx, targets.len(), server.config.transaction_timeout).await;
         crate::metrics::global().relay_seconds.observe(started.elapsed().as_secs_f64());
         server.relay.forget(&branches);
-        match best {
-            Some(resp) => from.send(&server, without_top_via(resp).to_string()).await,
-            None => reply(&server, &from, &original, 408, None, Vec::new()).await,
+        let Some(answer) = best else {
+            return reply(&server, &from, &original, 408, None, Vec::new()).await;
+        };
+        // The answer goes back once it is logged, in and out; if its way in
+        // could not be logged it is held back, and the sender gets 500.
+        let answer_logged = answer.logged.clone();
+        from.send_after(&server, without_top_via(answer.response).to_string(), answer.logged).await;
+        if let Some(logged) = answer_logged {
+            if logged.settled().await.is_err() {
+                let retry = vec![sip::make_header("Retry-After", "5")];
+                reply(&server, &from, &original, 500, Some("Server Internal Error (message log unavailable)"), retry).await;
+            }
         }
     });
 }
@@ -174,7 +197,7 @@ pub async fn on_response(server: &ImServer, resp: rsip::Response) {
     let is_final = resp.status_code.code() >= 200;
     match branch.and_then(|b| server.relay.waiting(&b, is_final)) {
         Some(tx) => {
-            let _ = tx.send(Answer { response: resp, ours: false });
+            let _ = tx.send(Answer { response: resp, ours: false, logged: connection::acting_on() });
         }
         None => {
             debug!("stray response dropped");
@@ -192,7 +215,7 @@ async fn collect_best_response(
     mut rx: mpsc::UnboundedReceiver<Answer>,
     forks: usize,
     timeout: std::time::Duration,
-) -> Option<rsip::Response> {
+) -> Option<Answer> {
     let deadline = tokio::time::Instant::now() + timeout;
     let mut best: Option<Answer> = None;
     let mut finals = 0;
@@ -204,7 +227,7 @@ async fn collect_best_response(
         }
         finals += 1;
         if (200..300).contains(&code) {
-            return Some(answer.response);
+            return Some(answer);
         }
         let better = match &best {
             None => true,
@@ -214,7 +237,7 @@ async fn collect_best_response(
             best = Some(answer);
         }
     }
-    best.map(|b| b.response)
+    best
 }
 
 /// The user part of `sip:user@domain` when the domain is ours.

@@ -15,7 +15,7 @@
 //! | `GET /api/calls` | `{"calls":[Call…]}` — the call records of the user's conferences, newest first |
 //! | `GET /api/messages?conference=ID&before=N&limit=N` | `{"messages":[LoggedMessage…]}` — the SIP messages logged on the user's own connections, newest first |
 //!
-//! Shapes and error codes are in `docs/protocol-additions.md`.
+//! Shapes and error codes are in `docs/protocol.md`.
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};

@@ -1,5 +1,5 @@
 //! The `accounts` table: which billing accounts each user may use
-//! (PROTOCOL.md §8). Every user may use the account named after them, which
+//! (docs/protocol.md §8). Every user may use the account named after them, which
 //! is their default unless an operator made a granted one the default.
 
 use sqlx::{Row, SqlitePool};

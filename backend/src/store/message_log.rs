@@ -127,8 +127,8 @@ impl MessageLog {
         auth_user: Option<&str>,
         message: &str,
     ) -> LogReceipt {
-        let started = std::time::Instant::now();
         let (done, written) = oneshot::channel();
+        let receipt = LogReceipt::new(written);
         let pending = Pending {
             at: super::now_rfc3339(),
             connection_id: connection_id as i64,
@@ -140,7 +140,7 @@ impl MessageLog {
         };
         // A writer that has stopped drops `done`: the receipt then says so.
         let _ = self.writer.send(pending).await;
-        LogReceipt { written, started }
+        receipt
     }
 
     /// `user`'s own messages — those of connections they had authenticated

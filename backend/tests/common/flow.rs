@@ -1,4 +1,4 @@
-//! Helpers for black-box tests of the flows of PROTOCOL.md §4: a client's
+//! Helpers for black-box tests of the flows of docs/protocol.md §4: a client's
 //! view of one conference ([`Seen`], checking that sequence numbers have no
 //! gap), reading replies until a condition holds, and the usual first steps
 //! (sign in, an active conference, add a participant).

@@ -1,5 +1,5 @@
 //! "Add participant" on a conference card: a name, a number and where to
-//! call, sent as AddParticipant (PROTOCOL.md §2). The number is only
+//! call, sent as AddParticipant (docs/protocol.md §2). The number is only
 //! cleaned of spaces and dashes here: the gateway judges it, and a number
 //! that is not E.164 comes back as an InvalidNumber Fault in the banner.
 

@@ -1,5 +1,5 @@
 //! The phone panel: the simulated telephone network's phones that this
-//! person holds (PROTOCOL.md §5, docs/protocol-additions.md). A held number
+//! person holds (docs/protocol.md §5). A held number
 //! rings here when a conference dials it, until the person answers,
 //! declines (cause 21) or lets it ring out; a connected call lasts until
 //! they hang up (cause 16). Live through the `/pstn/events` long-poll.

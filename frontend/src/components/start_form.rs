@@ -2,7 +2,7 @@
 //! at": one of the person's own numbers or any number typed, with its
 //! location), the people to call with their location drop-downs and
 //! presence, the box that adds people by name, and the Start button that
-//! sends one CreateConference with every participant (PROTOCOL.md §2: the
+//! sends one CreateConference with every participant (docs/protocol.md §2: the
 //! bridge dials them once the initiator has answered).
 
 use leptos::ev::SubmitEvent;
@@ -53,7 +53,7 @@ pub fn StartForm(client: Client) -> impl IntoView {
         client.starting.set(Some(request_id.clone()));
         client.send(Request::CreateConference(CreateConference {
             request_id,
-            // Empty: the server bills the user's default account (PROTOCOL.md §8).
+            // Empty: the server bills the user's default account (docs/protocol.md §8).
             account: String::new(),
             initiator: Party {
                 name: name.unwrap_or(user),

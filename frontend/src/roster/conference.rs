@@ -1,6 +1,6 @@
 //! One conference as the roster shows it, kept current by events.
 //!
-//! PROTOCOL.md §2: `c:sequence` grows by one with every event of a
+//! docs/protocol.md §2: `c:sequence` grows by one with every event of a
 //! conference; a client that sees a gap (or reconnects) asks for a
 //! `c:Conference` snapshot and replaces its view. Events are applied as they
 //! come even across a gap — the snapshot then corrects whatever was missed.
@@ -77,7 +77,7 @@ impl ConferenceView {
     /// Why the conference ended, in words, once it has: the person reading
     /// it is the initiator (only the initiator sees a conference), hence
     /// "ended by you". A conference terminated without a reason is one
-    /// whose initiator never answered (docs/protocol-additions.md, §4).
+    /// whose initiator never answered (docs/protocol.md, §4).
     pub fn reason_text(&self) -> Option<&'static str> {
         if !self.is_over() {
             return None;

@@ -1,5 +1,5 @@
 //! The roster: every conference this user has going, kept current from the
-//! gateway's replies (PROTOCOL.md §2). Pure state, no I/O: the caller sends
+//! gateway's replies (docs/protocol.md §2). Pure state, no I/O: the caller sends
 //! the requests (`Roster::sent` remembers them) and acts on the [`Effect`]s
 //! that applying a reply returns.
 

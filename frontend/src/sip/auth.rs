@@ -1,6 +1,6 @@
 //! The client side of SIP digest authentication (RFC 3261 §22, RFC 8760).
 //!
-//! - Answers whichever algorithm the server offers first (PROTOCOL.md §1:
+//! - Answers whichever algorithm the server offers first (docs/protocol.md §1:
 //!   one challenge header per algorithm, in the server's order), skipping
 //!   any it can't parse.
 //! - Keeps the password only until it knows the realm, then only the HA1

@@ -1,5 +1,5 @@
 //! Requests that reach us: the gateway's MESSAGEs (SOAP replies and events,
-//! PROTOCOL.md §2) and the server's OPTIONS probes. Every MESSAGE gets a
+//! docs/protocol.md §2) and the server's OPTIONS probes. Every MESSAGE gets a
 //! 200 OK (RFC 3428: the answer to a MESSAGE carries no body), even when its
 //! body is not for us, so the sender never retries it.
 
@@ -29,7 +29,7 @@ pub fn answer(request: &Request) -> Option<Response> {
 ///
 /// "From the gateway" is the IM server's word for it: it replaces any
 /// P-Asserted-Identity a sender put in with the authenticated AOR, and
-/// refuses a From that isn't the sender's (PROTOCOL.md §1). So anyone may
+/// refuses a From that isn't the sender's (docs/protocol.md §1). So anyone may
 /// MESSAGE us, but only the gateway's MESSAGEs change the roster.
 pub fn gateway_reply(request: &Request, gateway_aor: &str) -> Result<Reply, String> {
     let identity = match request.headers.get("P-Asserted-Identity") {

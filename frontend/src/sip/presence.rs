@@ -1,6 +1,6 @@
 //! Watching other users' presence: the subscriber side of RFC 3856 over
 //! RFC 6665 subscriptions, against the IM server's presence agent
-//! (PROTOCOL.md §1, `docs/protocol-additions.md` "Presence").
+//! (docs/protocol.md §1 "Presence").
 //!
 //! The UI says which AORs to watch ([`Presence::watch`]); this keeps one
 //! subscription (dialog) per watched AOR while we are registered:

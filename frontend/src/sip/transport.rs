@@ -1,5 +1,5 @@
 //! Where the SIP WebSocket is and what the server tells us at start-up.
-//! PROTOCOL.md §1: `GET /sip` on the page's own host and port, `ws://` or
+//! docs/protocol.md §1: `GET /sip` on the page's own host and port, `ws://` or
 //! `wss://` like the page, subprotocol `sip` (the server refuses the
 //! upgrade without it).
 

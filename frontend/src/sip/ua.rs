@@ -4,7 +4,7 @@
 //! the UI this, reconnect). Everything here runs — and is tested — on the
 //! host; only the driver (`driver.rs`) touches the browser.
 //!
-//! What it does, after PROTOCOL.md §1–§2:
+//! What it does, after docs/protocol.md §1–§2:
 //! - REGISTERs `sip:<user>@<domain>`, answers the 401 itself (digest, see
 //!   `auth.rs`), refreshes at 80 % of the granted expiry, and reports a
 //!   second fresh 401 or a 403 as a refused sign-in.

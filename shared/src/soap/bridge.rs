@@ -1,4 +1,4 @@
-//! The conference web service protocol (PROTOCOL.md §3,
+//! The conference web service protocol (docs/protocol.md §3,
 //! `urn:rollcall:bridge:1`), modelled on Parlay X Multimedia Conference.
 //!
 //! Every operation names the `owner` — the AOR the IM server asserted for the

@@ -1,4 +1,4 @@
-//! The client protocol (PROTOCOL.md §2): requests from the browser to the
+//! The client protocol (docs/protocol.md §2): requests from the browser to the
 //! gateway and everything the gateway sends back (answers, events, faults).
 
 use super::codec::{self, read_parties, read_party, write_parties, write_party};

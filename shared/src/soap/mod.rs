@@ -1,7 +1,7 @@
 //! SOAP 1.2 bodies of both Rollcall protocols.
 //!
 //! - [`conference`]: what the browser and the gateway exchange inside SIP
-//!   MESSAGE (`urn:rollcall:conference:1`, PROTOCOL.md §2).
+//!   MESSAGE (`urn:rollcall:conference:1`, docs/protocol.md §2).
 //! - [`bridge`]: what the gateway and the conference web service exchange over
 //!   HTTP, requests and signed status callbacks (`urn:rollcall:bridge:1`, §3).
 //!

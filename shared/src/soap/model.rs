@@ -153,9 +153,9 @@ pub enum FaultKind {
     InvalidRequest,
     ConferenceFull,
     BridgeUnavailable,
-    /// PROTOCOL.md §6: `c:AddParticipant` to a locked conference.
+    /// docs/protocol.md §6: `c:AddParticipant` to a locked conference.
     ConferenceLocked,
-    /// PROTOCOL.md §6: too many requests from this user; `retry_after` says
+    /// docs/protocol.md §6: too many requests from this user; `retry_after` says
     /// when to try again.
     RateLimited,
 }

@@ -155,7 +155,7 @@ fn invited(response: BridgeResponse) -> String {
     }
 }
 
-/// The create flow of PROTOCOL.md §4 on the simulator: exactly these
+/// The create flow of docs/protocol.md §4 on the simulator: exactly these
 /// events, in this order, numbered from 1.
 #[tokio::test(start_paused = true)]
 async fn create_dials_the_initiator_then_the_participants() {

@@ -5,6 +5,7 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
+use futures_util::future::{FutureExt, Shared};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
@@ -23,18 +24,33 @@ pub(in crate::store) struct Pending {
 }
 
 /// A message handed to the log; [`LogReceipt::durable`] waits until it
-/// is written (or could not be).
+/// is written (or could not be). Clones wait for the same write: every
+/// message sent while acting on a received one carries the received one's
+/// receipt too (`im_server::connection`).
+#[derive(Clone)]
 pub struct LogReceipt {
-    pub(super) written: oneshot::Receiver<Result<(), String>>,
+    pub(super) written: Shared<oneshot::Receiver<Result<(), String>>>,
     pub(super) started: std::time::Instant,
 }
 
 impl LogReceipt {
-    /// Ok once the message is in the database.
+    pub(super) fn new(written: oneshot::Receiver<Result<(), String>>) -> LogReceipt {
+        LogReceipt { written: written.shared(), started: std::time::Instant::now() }
+    }
+
+    /// Ok once the message is in the database (and timed, for the
+    /// `log_write_seconds` metric).
     pub async fn durable(self) -> anyhow::Result<()> {
-        self.written.await.map_err(|_| anyhow::anyhow!("the message log writer has stopped"))?.map_err(anyhow::Error::msg)?;
-        crate::metrics::global().log_write_seconds.observe(self.started.elapsed().as_secs_f64());
+        let started = self.started;
+        self.settled().await?;
+        crate::metrics::global().log_write_seconds.observe(started.elapsed().as_secs_f64());
         Ok(())
+    }
+
+    /// Ok once the message is in the database, untimed: for the clones
+    /// that wait for a write another task times.
+    pub async fn settled(self) -> anyhow::Result<()> {
+        self.written.await.map_err(|_| anyhow::anyhow!("the message log writer has stopped"))?.map_err(anyhow::Error::msg)
     }
 }
 
