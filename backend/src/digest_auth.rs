@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rollcall_shared::digest::{Algorithm, Challenge, Credentials};
-use rollcall_shared::sip::random_hex;
+use rollcall_shared::random::random_hex;
 
 use crate::edge::throttle::Throttle;
 use crate::store::Users;

@@ -26,7 +26,7 @@ use rollcall::pim;
 use rollcall::serve::{self, ServeOptions, DEMO_USERS};
 use rollcall::store::{Retention, Store, User};
 use rollcall::web::{self, ClientConfig};
-use rollcall_shared::sip::random_hex;
+use rollcall_shared::random::random_hex;
 use tokio::net::TcpListener;
 
 /// `println!` for a server, which must not die when whoever started it

@@ -39,7 +39,7 @@ impl OperatorFile {
     pub fn write(&self, db: &str) -> anyhow::Result<()> {
         let Some(path) = path_for(db) else { return Ok(()) };
         let text = serde_json::to_string_pretty(self)?;
-        let temp = PathBuf::from(format!("{}.{}.tmp", path.display(), rollcall_shared::sip::random_hex(6)));
+        let temp = PathBuf::from(format!("{}.{}.tmp", path.display(), rollcall_shared::random::random_hex(6)));
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]

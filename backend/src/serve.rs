@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
-use rollcall_shared::sip::random_hex;
+use rollcall_shared::random::random_hex;
 use tokio::net::TcpListener;
 use tracing::info;
 

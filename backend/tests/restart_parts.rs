@@ -125,7 +125,7 @@ impl Parts {
                 let mut alice = Client::connect(&self.url(), "alice").await;
                 alice.register().await;
                 // 480 until the gateway has registered.
-                let probe = Request::ListConferences(ListConferences { request_id: rollcall_shared::sip::random_hex(4) });
+                let probe = Request::ListConferences(ListConferences { request_id: rollcall_shared::random::random_hex(4) });
                 if alice.message_to(GATEWAY, &probe.encode()).await.status_code.code() == 200 {
                     alice.next_reply().await;
                     return alice;

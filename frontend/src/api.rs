@@ -303,7 +303,7 @@ mod imp {
     ) -> Result<String, ApiFailure> {
         let mut raced = false;
         for _ in 0..MAX_ATTEMPTS {
-            let cnonce = rollcall_shared::sip::random_hex(8);
+            let cnonce = rollcall_shared::random::random_hex(8);
             let credentials = client.http_credentials(method.as_str(), path, &cnonce);
             let content_type = "text/plain; charset=utf-8";
             let request = request(method, path, credentials.as_deref(), content_type, body.as_deref())?;

@@ -102,7 +102,7 @@ pub struct Client {
 
 /// A fresh `requestId` (docs/protocol.md §2: made by the client, echoed back).
 pub fn new_request_id() -> String {
-    rollcall_shared::sip::random_hex(16)
+    rollcall_shared::random::random_hex(16)
 }
 
 /// A phone number as typed, without the spaces, dashes and brackets people

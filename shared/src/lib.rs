@@ -19,6 +19,7 @@ pub mod digest;
 pub mod directory;
 pub mod json;
 pub mod pidf;
+pub mod random;
 pub mod sip;
 pub mod soap;
 pub mod vcard;

@@ -177,7 +177,7 @@ impl DigestCache {
 
     fn credentials(&mut self, config: &GatewayConfig, method: &str, uri: &str) -> String {
         self.nc += 1;
-        let cnonce = sip::random_hex(8);
+        let cnonce = rollcall_shared::random::random_hex(8);
         self.challenge.answer(&config.user, &config.password, method, uri, &cnonce, self.nc).to_header_value()
     }
 }
@@ -236,7 +236,7 @@ struct Session<'a> {
 
 impl<'a> Session<'a> {
     fn new(config: &'a GatewayConfig, ws: Ws) -> Self {
-        let instance = sip::random_hex(6);
+        let instance = rollcall_shared::random::random_hex(6);
         Session {
             aor: config.aor(),
             contact: format!("<sip:{}@{instance}.invalid;transport=ws>", config.user),
@@ -460,7 +460,7 @@ impl<'a> Session<'a> {
         self.register_cseq += 1;
         let uri = format!("sip:{}", self.config.domain);
         let mut builder = RequestBuilder::new(rsip::Method::Register, &uri)
-            .via(&format!("{}.invalid", sip::random_hex(4)), &sip::new_branch())
+            .via(&format!("{}.invalid", rollcall_shared::random::random_hex(4)), &sip::new_branch())
             .from(&self.aor, None, &sip::new_tag())
             .to(&self.aor, None)
             .call_id(&self.register_call_id)
@@ -486,7 +486,7 @@ impl<'a> Session<'a> {
     /// in the order MESSAGEs first went out (kept when it is sent again).
     async fn transmit(&mut self, message: Outgoing, call_id: String, cseq: u32, challenged: u32, seq: u64) -> anyhow::Result<()> {
         let mut builder = RequestBuilder::new(rsip::Method::Message, &message.to)
-            .via(&format!("{}.invalid", sip::random_hex(4)), &sip::new_branch())
+            .via(&format!("{}.invalid", rollcall_shared::random::random_hex(4)), &sip::new_branch())
             .from(&self.aor, None, &sip::new_tag())
             .to(&message.to, None)
             .call_id(&call_id)

@@ -134,7 +134,7 @@ pub async fn seed_starter(store: &Store, user: &str) -> anyhow::Result<Vec<Strin
 /// its owner hold it).
 async fn fresh_number(books: &crate::store::AddressBooks) -> anyhow::Result<String> {
     for _ in 0..20 {
-        let n = u32::from_str_radix(&rollcall_shared::sip::random_hex(4), 16).unwrap_or(0) % 10_000_000;
+        let n = u32::from_str_radix(&rollcall_shared::random::random_hex(4), 16).unwrap_or(0) % 10_000_000;
         let number = format!("+1206{n:07}");
         if !books.number_in_directory(&number).await? {
             return Ok(number);

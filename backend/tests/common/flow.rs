@@ -66,7 +66,7 @@ pub fn is_final_for(participant_id: String) -> impl Fn(&Reply) -> bool {
 pub async fn active_conference(alice: &mut Client, seen: &mut Seen, initiator_phone: &str) -> (String, String) {
     alice
         .send_request(&Request::CreateConference(CreateConference {
-            request_id: format!("create-{}", rollcall_shared::sip::random_hex(4)),
+            request_id: format!("create-{}", rollcall_shared::random::random_hex(4)),
             account: String::new(), // the user's default account
             initiator: party("Alice", initiator_phone),
             participants: Vec::new(),

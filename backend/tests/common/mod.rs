@@ -173,7 +173,7 @@ impl Client {
             ws,
             user: user.to_string(),
             aor: format!("sip:{user}@{DOMAIN}"),
-            contact: format!("<sip:{user}@{}.invalid;transport=ws>", sip::random_hex(4)),
+            contact: format!("<sip:{user}@{}.invalid;transport=ws>", rollcall_shared::random::random_hex(4)),
             cseq: 0,
             proxy_challenge: None,
             early: VecDeque::new(),

@@ -99,7 +99,7 @@ impl UserAgent {
     pub fn new(config: Config, password: String) -> Self {
         // RFC 7118 §5.2: the Contact/Via host can't be resolved anyway; a
         // random `.invalid` name also tells this tab's binding apart.
-        let instance = sip::random_hex(6);
+        let instance = rollcall_shared::random::random_hex(6);
         let via_host = format!("{instance}.invalid");
         let transport = if config.secure { "WSS" } else { "WS" };
         let id = Identity {
@@ -263,7 +263,7 @@ impl UserAgent {
         let uri = Registration::request_uri(&self.id);
         let authorization = self
             .auth
-            .credentials(Kind::Www, "REGISTER", &uri, &sip::random_hex(8));
+            .credentials(Kind::Www, "REGISTER", &uri, &rollcall_shared::random::random_hex(8));
         match self
             .registration
             .request(&self.id, expires, authorization.as_deref())
@@ -289,7 +289,7 @@ impl UserAgent {
             Kind::Proxy,
             "MESSAGE",
             &self.config.gateway,
-            &sip::random_hex(8),
+            &rollcall_shared::random::random_hex(8),
         );
         let mut builder = RequestBuilder::new(rsip::Method::Message, &self.config.gateway)
             .via_transport(self.id.transport, &self.id.via_host, &branch)
@@ -321,7 +321,7 @@ impl UserAgent {
         };
         let credentials =
             self.auth
-                .credentials(Kind::Proxy, "SUBSCRIBE", &uri, &sip::random_hex(8));
+                .credentials(Kind::Proxy, "SUBSCRIBE", &uri, &rollcall_shared::random::random_hex(8));
         match self
             .presence
             .request(call_id, *expires, &self.id, credentials.as_deref())

@@ -1,0 +1,31 @@
+//! Random tokens: nonces, tags, request ids, passwords made up for demo
+//! users — anything that must not be guessed.
+
+use std::fmt::Write as _;
+
+/// `bytes` random bytes as lower-case hex (`2 * bytes` characters), from the
+/// OS (or, in the browser, `crypto.getRandomValues`).
+///
+/// Panics only if the platform has no random source at all.
+pub fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    getrandom::getrandom(&mut buf).expect("no random number source available");
+    let mut out = String::with_capacity(bytes * 2);
+    for b in buf {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::random_hex;
+
+    #[test]
+    fn lower_case_hex_of_the_asked_length() {
+        assert_eq!(random_hex(0), "");
+        let h = random_hex(5);
+        assert!(h.len() == 10 && h.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()), "{h}");
+        assert_ne!(random_hex(16), random_hex(16));
+    }
+}

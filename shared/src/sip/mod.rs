@@ -1,0 +1,60 @@
+//! Building and reading SIP messages (RFC 3261) on top of `rsip`, for SIP
+//! over WebSocket (RFC 7118): transport `WS`, Contact hosts under `.invalid`.
+//!
+//! `rsip` parses and prints; this module adds what every Rollcall party
+//! needs, a file per concern:
+//!
+//! | module | what |
+//! |---|---|
+//! | `parse` | one message off the wire: start line, header lines, body |
+//! | `headers` | header look-up by name (compact forms), typed headers |
+//! | `name_addr` | addresses with parameters, lists of them, AORs |
+//! | `fields` | From/To, tags, Call-ID, CSeq, expiry; the §8.2 request checks |
+//! | `response` | responses to requests, parsed or not; reason phrases |
+//! | `builder` | new requests |
+//! | `ids` | fresh branch, tag and Call-ID values |
+//! | `message` | the same reading rules without `rsip`, for the browser |
+//! | `rsip_quirks` | where `rsip` 0.4 surprises, each with a test |
+//!
+//! Everything is re-exported here: callers write `sip::parse`,
+//! `sip::header`, `sip::RequestBuilder`.
+//!
+//! Things to know about `rsip` 0.4, and how this module copes with each:
+//! [`rsip_quirks`].
+
+/// The `rsip` crate this module builds on, re-exported so that every party
+/// uses the same version.
+pub use rsip;
+
+mod builder;
+mod error;
+mod fields;
+mod headers;
+mod ids;
+pub mod message;
+mod name_addr;
+mod parse;
+mod response;
+pub mod rsip_quirks;
+
+pub use builder::RequestBuilder;
+pub use error::SipError;
+pub use fields::{body_text, call_id, check_request, cseq, expires, from_aor, from_tag, to_aor, to_tag, Message};
+pub use headers::{canonical_header_name, header, header_all, header_name_value, make_header, prepend_header, without_header};
+pub use ids::{new_branch, new_call_id, new_tag};
+pub use name_addr::{aor, parse_name_addr, split_list, NameAddr};
+pub use parse::{method_name, parse};
+pub use response::{reason_phrase, response, response_to_unparsed, with_body};
+
+// For the sibling modules (`message` reads with the same rules).
+use error::excerpt;
+use parse::{content_length, is_token, split_message};
+use response::with_tag;
+
+/// Largest SIP message Rollcall accepts (docs/protocol.md §1); larger gets
+/// `513 Message Too Large`. [`parse`] does not enforce it, so that a 513 can
+/// still be built from an oversized request: check `text.len()` first.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,192 @@
+//! Reading one SIP message off the wire (RFC 3261 §7): the start line,
+//! header lines (folded, compact, bare LF) and a body bounded by
+//! `Content-Length`, then `rsip`'s typed message.
+
+use std::convert::TryFrom;
+use std::str::FromStr;
+
+use rsip::Header;
+
+use super::error::{excerpt, SipError};
+use super::headers::{canonical_header_name, make_header};
+
+/// Parse one SIP message (one WebSocket text frame). Never panics.
+///
+/// On top of `rsip`'s parser this: ignores CRLFs before the start line
+/// (RFC 3261 §7.5); accepts bare-LF line ends, folded header lines and
+/// whitespace before a header colon; expands compact header names and maps
+/// header names to `rsip`'s typed variants; and checks `Content-Length`
+/// (RFC 3261 §18.3, message-oriented transport): a body shorter than it is an
+/// error, bytes beyond it are discarded. `Content-Length` is optional.
+pub fn parse(text: &str) -> Result<rsip::SipMessage, SipError> {
+    let split = split_message(text)?;
+    if let Some(method) = unknown_method(split.start_line) {
+        return Err(SipError::UnknownMethod(method.to_owned()));
+    }
+    let mut normalized = String::with_capacity(text.len() + 16);
+    normalized.push_str(split.start_line);
+    normalized.push_str("\r\n");
+    for (name, value) in &split.headers {
+        normalized.push_str(name);
+        normalized.push_str(": ");
+        normalized.push_str(value);
+        normalized.push_str("\r\n");
+    }
+    normalized.push_str("\r\n");
+    normalized.push_str(split.body);
+
+    let mut msg = rsip::SipMessage::try_from(normalized.as_str())
+        .map_err(|e| SipError::Parse(excerpt(&e.to_string())))?;
+
+    // Typed variants for compact and unrecognised-but-known names.
+    let headers = std::mem::take(rsip::message::HasHeaders::headers_mut(&mut msg));
+    let headers: Vec<Header> = headers
+        .into_iter()
+        .map(|h| match h {
+            Header::Other(name, value) => make_header(&name, value),
+            h => h,
+        })
+        .collect();
+    *rsip::message::HasHeaders::headers_mut(&mut msg) = headers.into();
+
+    let body = msg.body_mut();
+    if let Some(cl) = content_length(&split.headers, body.len())? {
+        body.truncate(cl);
+    }
+    Ok(msg)
+}
+
+/// The body length `Content-Length` gives (RFC 3261 §18.3,
+/// message-oriented transport); `None` without the header. An error when
+/// copies of it disagree, it is not a number, or the body (`body_len`
+/// bytes) is shorter.
+pub(super) fn content_length(headers: &[(&str, String)], body_len: usize) -> Result<Option<usize>, SipError> {
+    let mut lengths = headers
+        .iter()
+        .filter(|(name, _)| canonical_header_name(name).eq_ignore_ascii_case("Content-Length"))
+        .map(|(_, value)| value.as_str());
+    let Some(cl) = lengths.next() else {
+        return Ok(None);
+    };
+    if lengths.any(|l| l != cl) {
+        return Err(SipError::Parse("conflicting Content-Length headers".into()));
+    }
+    let cl: usize = cl
+        .parse()
+        .map_err(|_| SipError::Parse(format!("bad Content-Length `{}`", excerpt(cl))))?;
+    if body_len < cl {
+        return Err(SipError::Parse(format!(
+            "body is {body_len} bytes, Content-Length says {cl} (truncated message)"
+        )));
+    }
+    Ok(Some(cl))
+}
+
+/// A message cut into start line, unfolded `(name, value)` header lines and
+/// body; names and values are trimmed.
+pub(super) struct SplitMessage<'a> {
+    pub(super) start_line: &'a str,
+    pub(super) headers: Vec<(&'a str, String)>,
+    pub(super) body: &'a str,
+}
+
+pub(super) fn split_message(text: &str) -> Result<SplitMessage<'_>, SipError> {
+    let text = text.trim_start_matches(['\r', '\n']);
+    if text.trim().is_empty() {
+        return Err(SipError::Empty);
+    }
+    // The header section ends at the first empty line (CRLF or bare LF).
+    let crlf = text.find("\r\n\r\n").map(|i| (i, 4));
+    let lf = text.find("\n\n").map(|i| (i, 2));
+    let (head, body) = match (crlf, lf) {
+        (Some(a), Some(b)) => {
+            let (i, n) = if a.0 <= b.0 { a } else { b };
+            (&text[..i], &text[i + n..])
+        }
+        (Some((i, n)), None) | (None, Some((i, n))) => (&text[..i], &text[i + n..]),
+        (None, None) => (text, ""),
+    };
+    let mut lines = head.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
+    let start_line = lines.next().unwrap_or("");
+    if start_line.trim().is_empty() || start_line.contains('\r') {
+        return Err(SipError::Parse(format!("bad start line `{}`", excerpt(start_line))));
+    }
+    let mut headers: Vec<(&str, String)> = Vec::new();
+    for line in lines {
+        if line.contains('\r') {
+            return Err(SipError::Parse(format!("stray CR in header line `{}`", excerpt(line))));
+        }
+        if line.starts_with([' ', '\t']) {
+            // Folded continuation (RFC 3261 §7.3.1).
+            let Some((_, value)) = headers.last_mut() else {
+                return Err(SipError::Parse("continuation line before any header".into()));
+            };
+            let more = line.trim();
+            if !more.is_empty() {
+                if !value.is_empty() {
+                    value.push(' ');
+                }
+                value.push_str(more);
+            }
+            continue;
+        }
+        let Some((name, value)) = line.split_once(':') else {
+            return Err(SipError::Parse(format!("header line without colon `{}`", excerpt(line))));
+        };
+        let name = name.trim_end_matches([' ', '\t']);
+        if !is_token(name) {
+            return Err(SipError::Parse(format!("bad header name `{}`", excerpt(name))));
+        }
+        headers.push((name, value.trim().to_owned()));
+    }
+    Ok(SplitMessage {
+        start_line,
+        headers,
+        body,
+    })
+}
+
+/// `Some(method)` when the start line is a well-formed request line whose
+/// method `rsip` does not know.
+fn unknown_method(start_line: &str) -> Option<&str> {
+    let mut parts = start_line.split(' ');
+    let (method, uri, version) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some()
+        || !is_token(method)
+        || method.starts_with("SIP/")
+        || uri.is_empty()
+        || !version.starts_with("SIP/")
+    {
+        return None;
+    }
+    rsip::Method::from_str(method).is_err().then_some(method)
+}
+
+/// The name of `method` on the wire (what `rsip` prints, without the
+/// Unicode case tables its printing needs).
+pub fn method_name(method: rsip::Method) -> &'static str {
+    use rsip::Method::*;
+    match method {
+        Ack => "ACK",
+        Bye => "BYE",
+        Cancel => "CANCEL",
+        Info => "INFO",
+        Invite => "INVITE",
+        Message => "MESSAGE",
+        Notify => "NOTIFY",
+        Options => "OPTIONS",
+        PRack => "PRACK",
+        Publish => "PUBLISH",
+        Refer => "REFER",
+        Register => "REGISTER",
+        Subscribe => "SUBSCRIBE",
+        Update => "UPDATE",
+    }
+}
+
+/// RFC 3261 `token`.
+pub(super) fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b))
+}
