@@ -1,6 +1,6 @@
-//! One SIP-over-WebSocket connection: a reader that handles each text frame
-//! in order, a writer fed by a bounded queue, and the message log in
-//! between. Every message is logged before it is acted on (in) or sent
+//! One SIP connection, whatever its transport ([`super::transport`]): a
+//! reader that handles each message in order, a writer fed by a bounded
+//! queue, and the message log in between. Every message is logged before it is acted on (in) or sent
 //! (out), without waiting one by one: the reader hands each message of an
 //! authenticated peer to the log as it arrives and a handler acts on them
 //! in order as each becomes durable; the writer sends each outgoing message
@@ -22,29 +22,24 @@
 //! The limits of [`super::limits`] are enforced here: time to
 //! authenticate, unauthenticated messages per address (and how much of
 //! them is logged), the send queue, pings and the idle timeout, and the
-//! WebSocket close code each violation deserves (RFC 6455 §7.4.1).
+//! close code each violation deserves (RFC 6455 §7.4.1, for transports that
+//! have close frames).
 
 use std::borrow::Cow;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use rollcall_shared::sip::MAX_MESSAGE_BYTES;
 use tokio::sync::{mpsc, oneshot, Notify};
 use tokio::time::{Duration, Instant};
-use tracing::{debug, info, warn, Instrument};
+use tracing::{info, warn, Instrument};
 
 use super::limits::{truncated_for_log, Admission};
-use crate::edge::rate::Bucket;
+use super::transport::{close_code, Closing, Inbound, Outbound, Peer, Transport};
 use super::{handler, ImServer, Stats};
+use crate::edge::rate::Bucket;
 use crate::store::{Direction, LogReceipt};
-
-/// The WebSocket layer refuses frames above this (close code 1009); SIP's
-/// own limit (64 KiB, answered with 513) sits below it so that it can be
-/// answered.
-pub const MAX_FRAME_BYTES: usize = 256 * 1024;
 
 /// After this many unparseable messages in a row the connection is closed.
 const MAX_GARBAGE_IN_A_ROW: u32 = 10;
@@ -61,15 +56,6 @@ const MAX_RATE_LIMITED: u32 = 20;
 
 /// How long the close frame may take to go out before the socket is dropped.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
-
-/// RFC 6455 §7.4.1 close codes used here.
-mod close_code {
-    pub const GOING_AWAY: u16 = 1001;
-    pub const INVALID_DATA: u16 = 1007;
-    pub const POLICY: u16 = 1008;
-    pub const TOO_BIG: u16 = 1009;
-    pub const INTERNAL: u16 = 1011;
-}
 
 tokio::task_local! {
     /// The received message this task acts on before its log write is
@@ -110,6 +96,8 @@ impl Outgoing {
 pub struct Connection {
     pub id: u64,
     pub peer: String,
+    /// How the peer reached us: the Via of what is sent to it names it.
+    pub transport: Transport,
     /// The peer's address, which limits and failure counters go by.
     pub peer_ip: std::net::IpAddr,
     /// The writer's queue: each message with its log receipts.
@@ -196,24 +184,26 @@ impl Connection {
     }
 }
 
-/// Why the server ends a connection: a close code and a reason for the peer.
-type Closing = (u16, &'static str);
-
 /// Runs one connection until the peer closes it (or breaks a limit), then
-/// drops its bindings. `admission` holds its place in the address's count.
-pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, admission: Admission) {
+/// drops its bindings: `stream` brings the peer's messages, `sink` takes
+/// ours. `admission` holds its place in the address's count.
+pub async fn serve<Out, In>(server: Arc<ImServer>, peer: Peer, mut sink: Out, mut stream: In, admission: Admission)
+where
+    Out: Sink<Outbound> + Send + Unpin + 'static,
+    In: Stream<Item = Inbound> + Send + Unpin,
+{
     let id = server.next_connection_id();
-    let span = tracing::info_span!("ws", conn = id, %peer);
+    let span = tracing::info_span!("sip", conn = id, peer = %peer.addr, transport = peer.transport.via_name());
     async move {
         let limits = server.peers.limits().clone();
-        let (mut sink, mut stream) = socket.split();
         let (tx, mut rx) = mpsc::channel::<Outgoing>(limits.send_queue.max(1));
         let (ping_tx, mut ping_rx) = mpsc::channel::<()>(1);
         let (close_tx, close_rx) = oneshot::channel::<Closing>();
         let conn = Arc::new(Connection {
             id,
-            peer: peer.to_string(),
-            peer_ip: peer.ip(),
+            peer: peer.addr.to_string(),
+            transport: peer.transport,
+            peer_ip: peer.addr.ip(),
             tx,
             user: Mutex::new(None),
             closed: AtomicBool::new(false),
@@ -238,18 +228,17 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
                         while let (false, Ok(outgoing)) = (broken, rx.try_recv()) {
                             let Ok(ready) = outgoing.ready().await else { break };
                             let Some(text) = ready else { continue };
-                            if sink.send(Message::Text(text.into())).await.is_err() {
+                            if sink.send(Outbound::Message(text)).await.is_err() {
                                 break;
                             }
                         }
-                        if let Ok((code, reason)) = closing {
-                            let frame = CloseFrame { code, reason: reason.into() };
-                            let _ = sink.send(Message::Close(Some(frame))).await;
+                        if let Ok(closing) = closing {
+                            let _ = sink.send(Outbound::Close(closing)).await;
                         }
                         break;
                     }
                     Some(()) = ping_rx.recv() => {
-                        if sink.send(Message::Ping(Default::default())).await.is_err() {
+                        if sink.send(Outbound::Ping).await.is_err() {
                             break;
                         }
                     }
@@ -274,7 +263,7 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
                                 continue;
                             }
                         };
-                        if sink.send(Message::Text(text.into())).await.is_err() {
+                        if sink.send(Outbound::Message(text)).await.is_err() {
                             break;
                         }
                     }
@@ -329,17 +318,10 @@ pub async fn serve(server: Arc<ImServer>, socket: WebSocket, peer: SocketAddr, a
             };
             last_heard = Instant::now();
             let text = match frame {
-                None | Some(Ok(Message::Close(_))) => break None,
-                Some(Ok(Message::Text(t))) => t.to_string(),
-                Some(Ok(Message::Binary(b))) => match String::from_utf8(b.to_vec()) {
-                    Ok(t) => t,
-                    Err(_) => break Some((close_code::INVALID_DATA, "SIP messages are UTF-8 text")),
-                },
-                Some(Ok(_)) => continue, // ping/pong: pings are answered by the WebSocket layer
-                Some(Err(e)) => match read_error_close(e) {
-                    Some(closing) => break Some(closing),
-                    None => break None,
-                },
+                None | Some(Inbound::Closed) => break None,
+                Some(Inbound::Message(text)) => text,
+                Some(Inbound::Heard) => continue,
+                Some(Inbound::Refused(closing)) => break Some(closing),
             };
             Stats::count(&server.stats.received);
             let authenticated = conn.user().is_some();
@@ -517,23 +499,4 @@ fn relayed_at_once(text: &str) -> bool {
         .filter_map(|line| line.split_once(':'))
         .find(|(name, _)| name.trim().eq_ignore_ascii_case("CSeq"))
         .is_some_and(|(_, value)| value.split_whitespace().nth(1) == Some("MESSAGE"))
-}
-
-/// The close frame a read error deserves: 1009 for a frame over
-/// [`MAX_FRAME_BYTES`], 1007 for text that is not UTF-8; `None` when the
-/// connection is already gone.
-fn read_error_close(error: axum::Error) -> Option<Closing> {
-    use tokio_tungstenite::tungstenite::Error as WsError;
-    let inner = error.into_inner();
-    match inner.downcast_ref::<WsError>() {
-        Some(WsError::Capacity(_)) => {
-            info!("closing: a frame over {MAX_FRAME_BYTES} bytes");
-            Some((close_code::TOO_BIG, "message too big"))
-        }
-        Some(WsError::Utf8(_)) => Some((close_code::INVALID_DATA, "SIP messages are UTF-8 text")),
-        _ => {
-            debug!(error = %inner, "read failed");
-            None
-        }
-    }
 }

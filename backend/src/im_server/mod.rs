@@ -18,6 +18,7 @@ pub mod limits;
 pub mod presence;
 pub mod registrar;
 pub mod relay;
+pub mod transport;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -180,7 +181,7 @@ async fn upgrade(
             return (status, [(axum::http::header::RETRY_AFTER, "30")], format!("{refused}\n")).into_response();
         }
     };
-    let limit = connection::MAX_FRAME_BYTES;
+    let limit = transport::websocket::MAX_FRAME_BYTES;
     // tungstenite's buffers default to 128 KiB each, allocated per
     // connection: with 10,000 users that alone was over a gigabyte. SIP
     // messages are small; a bigger frame is read in several steps, and each
@@ -190,5 +191,9 @@ async fn upgrade(
         .write_buffer_size(0)
         .max_message_size(limit)
         .max_frame_size(limit)
-        .on_upgrade(move |socket| connection::serve(server, socket, peer, admission))
+        .on_upgrade(move |socket| {
+            let (sink, stream) = transport::websocket::split(socket);
+            let peer = transport::Peer { addr: peer, transport: transport::Transport::Ws };
+            connection::serve(server, peer, sink, stream, admission)
+        })
 }

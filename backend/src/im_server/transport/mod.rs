@@ -1,0 +1,78 @@
+//! How SIP reaches the IM server (RFC 3261 §18, RFC 7118): each transport
+//! turns its bytes into whole SIP messages for a [`super::connection`] and
+//! carries that connection's messages back, so that digest, identity, the
+//! From check, logging and limits are one implementation for all of them.
+//!
+//! - [`websocket`]: SIP over WebSocket at `/sip` (RFC 7118), `WS` or `WSS`.
+
+pub mod websocket;
+
+use std::net::SocketAddr;
+
+/// The transport a peer reached us on, as a Via names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Udp,
+    Tcp,
+    Tls,
+    Ws,
+    Wss,
+}
+
+impl Transport {
+    /// The Via's transport token (RFC 3261 §20.42, RFC 7118 §5).
+    pub fn via_name(self) -> &'static str {
+        match self {
+            Transport::Udp => "UDP",
+            Transport::Tcp => "TCP",
+            Transport::Tls => "TLS",
+            Transport::Ws => "WS",
+            Transport::Wss => "WSS",
+        }
+    }
+}
+
+/// Where a connection's messages come from.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer {
+    pub addr: SocketAddr,
+    pub transport: Transport,
+}
+
+/// Why the server ends a connection: a WebSocket close code (RFC 6455
+/// §7.4.1) and a reason for the peer. Transports without close frames just
+/// close.
+pub type Closing = (u16, &'static str);
+
+/// RFC 6455 §7.4.1 close codes, the connection's vocabulary for why it ends.
+pub mod close_code {
+    pub const GOING_AWAY: u16 = 1001;
+    pub const INVALID_DATA: u16 = 1007;
+    pub const POLICY: u16 = 1008;
+    pub const TOO_BIG: u16 = 1009;
+    pub const INTERNAL: u16 = 1011;
+}
+
+/// What a transport hands its connection.
+#[derive(Debug)]
+pub enum Inbound {
+    /// One SIP message's text (or a keep-alive the handler ignores).
+    Message(String),
+    /// Traffic that is not a message (a WebSocket ping or pong): the peer
+    /// is alive.
+    Heard,
+    /// The peer closed the connection.
+    Closed,
+    /// The peer broke the transport's rules; the connection ends so.
+    Refused(Closing),
+}
+
+/// What a connection hands its transport.
+#[derive(Debug)]
+pub enum Outbound {
+    Message(String),
+    /// Is the peer still there? (A WebSocket ping.)
+    Ping,
+    /// The last thing sent: the connection ends, for this reason.
+    Close(Closing),
+}
