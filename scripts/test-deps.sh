@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # What the black-box tests need from Debian, installed once (idempotent,
 # quiet when present): iptables for the NAT test (backend/tests/nat.rs,
-# which also needs root for network namespaces and skips without them).
+# which also needs root for network namespaces and skips without them);
+# baresip, the desktop SIP phone of backend/tests/desktop_phone.rs.
 set -euo pipefail
 
 need=()
 command -v iptables >/dev/null || need+=(iptables)
 command -v ip >/dev/null || need+=(iproute2)
+command -v baresip >/dev/null || need+=(baresip-core)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
-    echo "test-deps: cannot install ${need[*]} (not root, or no apt-get); the NAT test will skip" >&2
+    echo "test-deps: cannot install ${need[*]} (not root, or no apt-get); the tests needing them will skip" >&2
     exit 0
 fi
 echo "test-deps: apt-get install ${need[*]}" >&2

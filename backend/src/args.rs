@@ -12,7 +12,7 @@ use rollcall::bridge::SimDelays;
 use rollcall::conference::ConferenceConfig;
 use rollcall::edge::listener::ListenerOptions;
 use rollcall::edge::throttle::ThrottleConfig;
-use rollcall::edge::EdgeOptions;
+use rollcall::edge::{EdgeOptions, SipAddress, SipPorts};
 use rollcall::gateway::GatewayLimits;
 use rollcall::im_server::limits::ConnectionLimits;
 use rollcall::store::Retention;
@@ -401,12 +401,64 @@ pub(crate) struct EdgeArgs {
     /// Presence subscriptions one user may hold at once.
     #[arg(long, default_value_t = ConnectionLimits::default().max_subscriptions_per_user, env = "ROLLCALL_MAX_SUBSCRIPTIONS_PER_USER")]
     pub(crate) max_subscriptions_per_user: usize,
+    /// SIP over UDP and TCP for desktop phones, on one port (default
+    /// 0.0.0.0:5060, a warning if taken); `off` for none.
+    #[arg(long, value_name = "ADDR|off", env = "ROLLCALL_SIP")]
+    pub(crate) sip: Option<String>,
+    /// SIP over TLS (default 0.0.0.0:5061 when --tls-cert is given); `off` for none.
+    #[arg(long, value_name = "ADDR|off", env = "ROLLCALL_SIP_TLS")]
+    pub(crate) sip_tls: Option<String>,
+    /// The host (and port) this server names in the Vias of what it sends
+    /// to SIP phones, where their UDP answers go (default: the bound
+    /// address, or the SIP domain when bound to all addresses).
+    #[arg(long, value_name = "HOST", env = "ROLLCALL_SIP_HOST")]
+    pub(crate) sip_host: Option<String>,
+    /// Digest challenges offered, in order: `sha256,md5` (default), `md5,sha256`
+    /// for clients that read only the first, `md5` for baresip 1.0, which
+    /// refuses any SHA-256 challenge.
+    #[arg(long, value_name = "ALGORITHMS", env = "ROLLCALL_DIGEST", value_delimiter = ',')]
+    pub(crate) digest: Vec<String>,
+}
+
+/// `ADDR`, `off`, or the default when not given.
+fn sip_address(given: &Option<String>, default: Option<&str>) -> anyhow::Result<Option<SipAddress>> {
+    match given.as_deref() {
+        Some("off") => Ok(None),
+        Some(addr) => {
+            let addr = addr.parse().map_err(|e| anyhow::anyhow!("SIP address {addr:?}: {e}"))?;
+            Ok(Some(SipAddress { addr, required: true }))
+        }
+        None => Ok(default.map(|d| SipAddress { addr: d.parse().expect("a valid default"), required: false })),
+    }
 }
 
 impl EdgeArgs {
     pub(crate) fn options(&self) -> anyhow::Result<EdgeOptions> {
+        let listener = self.tls.listener()?;
+        let plain = sip_address(&self.sip, Some("0.0.0.0:5060"))?;
+        let tls_default = listener.tls.as_ref().map(|_| "0.0.0.0:5061");
+        let tls = sip_address(&self.sip_tls, tls_default)?;
+        if tls.is_some() && listener.tls.is_none() {
+            anyhow::bail!("--sip-tls needs --tls-cert and --tls-key");
+        }
+        let digest_algorithms = if self.digest.is_empty() {
+            None
+        } else {
+            let parsed: anyhow::Result<Vec<_>> = self
+                .digest
+                .iter()
+                .map(|name| match name.trim().to_ascii_lowercase().as_str() {
+                    "md5" => Ok(rollcall_shared::digest::Algorithm::Md5),
+                    "sha256" | "sha-256" => Ok(rollcall_shared::digest::Algorithm::Sha256),
+                    other => anyhow::bail!("--digest: unknown algorithm {other:?} (md5, sha256)"),
+                })
+                .collect();
+            Some(parsed?)
+        };
         Ok(EdgeOptions {
-            listener: self.tls.listener()?,
+            sip: SipPorts { plain, tls, host: self.sip_host.clone() },
+            digest_algorithms,
+            listener,
             allowed_origins: self.allowed_origins.clone(),
             throttle: ThrottleConfig {
                 user_free_failures: self.auth_user_failures,

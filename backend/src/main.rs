@@ -116,6 +116,12 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     .await?;
     let scheme = if running.public_url.starts_with("https") { "https" } else { "http" };
     say!("Rollcall is running at {scheme}://localhost:{}/", running.http.port());
+    if let Some(addr) = running.sip.plain {
+        say!("  SIP phones: UDP and TCP on {addr}");
+    }
+    if let Some(addr) = running.sip.tls {
+        say!("  SIP phones: TLS on {addr}");
+    }
     if let Some(metrics) = running.metrics {
         say!("  metrics at http://{metrics}/metrics");
     }
@@ -139,12 +145,22 @@ async fn run_im_server(args: ImServerArgs) -> anyhow::Result<()> {
     let gateway_user = gateway_aor.trim_start_matches("sip:").split('@').next().unwrap_or_default().to_string();
     config.unmetered_users = vec![gateway_user];
     config.shutdown = edge.listener.shutdown.clone();
+    if let Some(algorithms) = &edge.digest_algorithms {
+        config.algorithms = algorithms.clone();
+    }
     let im = ImServer::new(config, store.clone());
+    let sip = im_server::transport::ports::listen(&im, &edge.sip, edge.listener.tls.clone()).await?;
     let client = ClientConfig { gateway_aor, domain: args.common.domain };
     let listener = TcpListener::bind(args.http).await.with_context(|| format!("binding {}", args.http))?;
     let public = im_server::router(im).merge(web::router(&args.static_dir, client, web::Readiness::ready()));
     rollcall::edge::listener::spawn(listener, rollcall::edge::guard(public, &edge), edge.listener.clone());
     say!("IM server listening on {}", args.http);
+    if let Some(addr) = sip.plain {
+        say!("  SIP over UDP and TCP on {addr}");
+    }
+    if let Some(addr) = sip.tls {
+        say!("  SIP over TLS on {addr}");
+    }
     stop_on_signal(&edge.listener.shutdown, Some(&store)).await
 }
 

@@ -74,6 +74,8 @@ pub struct ServeOptions {
 /// runtime ends).
 pub struct Running {
     pub http: SocketAddr,
+    /// The SIP port's addresses (UDP and TCP; TLS), when opened.
+    pub sip: im_server::transport::ports::Bound,
     /// `http://ADDR` or, with TLS, `https://ADDR`.
     pub public_url: String,
     pub conference_url: String,
@@ -196,6 +198,9 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     im_config.limits = options.edge.connection_limits.clone();
     im_config.unmetered_users = vec![GATEWAY_USER.to_string()];
     im_config.shutdown = shutdown.clone();
+    if let Some(algorithms) = &options.edge.digest_algorithms {
+        im_config.algorithms = algorithms.clone();
+    }
     // One HTTP digest guard (nonces of its own, apart from SIP's) for the
     // phone panel and the address book / inbox API.
     let http_auth = Authenticator::new(
@@ -225,6 +230,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         public = public.merge(crate::signup::router(store.clone(), options.domain.clone()));
     }
     edge::listener::spawn(http_listener, edge::guard(public, &options.edge), options.edge.listener.clone());
+    let sip = im_server::transport::ports::listen(&im, &options.edge.sip, options.edge.listener.tls.clone()).await?;
     let public_url = format!("{}://{http}", options.edge.listener.scheme());
 
     // Gateway: a SIP user of the IM server, a client of the conference service.
@@ -269,7 +275,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         None => None,
     };
     info!(%http, %conference_url, %reporting_url, "rollcall is up");
-    Ok(Running { shutdown, metrics, recorder, http, public_url, conference_url, conference_token: token, reporting_url, signing_key, im, gateway, store, simulator })
+    Ok(Running { shutdown, metrics, recorder, http, sip, public_url, conference_url, conference_token: token, reporting_url, signing_key, im, gateway, store, simulator })
 }
 
 /// Takes back into `service` the conferences of the last run kept in

@@ -38,6 +38,32 @@ pub struct EdgeOptions {
     pub connection_limits: ConnectionLimits,
     /// TLS and the timeouts of the public port's accept loop.
     pub listener: ListenerOptions,
+    /// The SIP port (UDP, TCP, TLS) besides WebSocket; none by default
+    /// (tests), 5060 from the command line.
+    pub sip: SipPorts,
+    /// Digest challenges offered, in this order (`--digest`).
+    pub digest_algorithms: Option<Vec<rollcall_shared::digest::Algorithm>>,
+}
+
+/// Where SIP phones reach the IM server (docs/protocol.md §1).
+#[derive(Debug, Clone, Default)]
+pub struct SipPorts {
+    /// UDP and TCP on this address (one port).
+    pub plain: Option<SipAddress>,
+    /// TLS on this address (with the public port's certificate).
+    pub tls: Option<SipAddress>,
+    /// The host this server names in its Vias (where UDP answers go);
+    /// default: the bound address, or the SIP domain when bound to all.
+    pub host: Option<String>,
+}
+
+/// One SIP listening address.
+#[derive(Debug, Clone, Copy)]
+pub struct SipAddress {
+    pub addr: std::net::SocketAddr,
+    /// An address asked for must be bound; a default one (5060 may be taken
+    /// on a developer's machine) only warns.
+    pub required: bool,
 }
 
 /// `router` (everything served on the public port) behind the edge's guards.

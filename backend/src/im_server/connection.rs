@@ -98,8 +98,12 @@ pub struct Connection {
     pub peer: String,
     /// How the peer reached us: the Via of what is sent to it names it.
     pub transport: Transport,
+    /// Our host[:port] in the Vias of what is sent on this connection.
+    pub sent_by: String,
     /// The peer's address, which limits and failure counters go by.
     pub peer_ip: std::net::IpAddr,
+    /// …and its port (for `rport`).
+    pub peer_port: u16,
     /// The writer's queue: each message with its log receipts.
     tx: mpsc::Sender<Outgoing>,
     /// The user this connection last authenticated as (logged with each message).
@@ -197,13 +201,16 @@ where
     async move {
         let limits = server.peers.limits().clone();
         let (tx, mut rx) = mpsc::channel::<Outgoing>(limits.send_queue.max(1));
-        let (ping_tx, mut ping_rx) = mpsc::channel::<()>(1);
+        // Keep-alives (pings, pongs) for the writer; more than two waiting are dropped.
+        let (control_tx, mut control_rx) = mpsc::channel::<Outbound>(2);
         let (close_tx, close_rx) = oneshot::channel::<Closing>();
         let conn = Arc::new(Connection {
             id,
             peer: peer.addr.to_string(),
             transport: peer.transport,
+            sent_by: peer.sent_by.clone(),
             peer_ip: peer.addr.ip(),
+            peer_port: peer.addr.port(),
             tx,
             user: Mutex::new(None),
             closed: AtomicBool::new(false),
@@ -237,8 +244,8 @@ where
                         }
                         break;
                     }
-                    Some(()) = ping_rx.recv() => {
-                        if sink.send(Outbound::Ping).await.is_err() {
+                    Some(control) = control_rx.recv() => {
+                        if sink.send(control).await.is_err() {
                             break;
                         }
                     }
@@ -273,6 +280,7 @@ where
         });
 
         let authenticate_by = Instant::now() + limits.auth_timeout;
+        let idle_timeout = idle_timeout(&limits, peer.transport, server.config.max_expires);
         let mut ping = tokio::time::interval_at(Instant::now() + limits.ping_interval, limits.ping_interval);
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_heard = Instant::now();
@@ -306,12 +314,12 @@ where
                     break Some((close_code::POLICY, "authenticate first"));
                 }
                 _ = ping.tick() => {
-                    if last_heard.elapsed() >= limits.idle_timeout {
+                    if last_heard.elapsed() >= idle_timeout {
                         info!("closing: idle");
                         break Some((close_code::GOING_AWAY, "idle"));
                     }
                     if last_heard.elapsed() >= limits.ping_interval {
-                        let _ = ping_tx.try_send(());
+                        let _ = control_tx.try_send(Outbound::Ping);
                     }
                     continue;
                 }
@@ -321,7 +329,21 @@ where
                 None | Some(Inbound::Closed) => break None,
                 Some(Inbound::Message(text)) => text,
                 Some(Inbound::Heard) => continue,
+                Some(Inbound::Ping) => {
+                    let _ = control_tx.try_send(Outbound::Pong);
+                    continue;
+                }
                 Some(Inbound::Refused(closing)) => break Some(closing),
+                Some(Inbound::Unreadable { head, status }) => {
+                    // Logged (in part) and answered like any message, then
+                    // the end: the stream cannot be followed past it.
+                    let logged = truncated_for_log(&head, limits.log_truncate_bytes);
+                    let receipt = server.store.message_log().submit(id, &conn.peer, Direction::In, conn.user().as_deref(), &logged).await;
+                    if receipt.durable().await.is_ok() {
+                        handler::refuse_unreadable(&server, &conn, &head, status).await;
+                    }
+                    break Some(if status == 513 { (close_code::TOO_BIG, "message too big") } else { (close_code::POLICY, "unreadable SIP") });
+                }
             };
             Stats::count(&server.stats.received);
             let authenticated = conn.user().is_some();
@@ -412,6 +434,19 @@ where
     }
     .instrument(span)
     .await
+}
+
+/// How long a connection may stay silent. A WebSocket is pinged, and
+/// browsers answer; a SIP phone on TCP or UDP need not answer keep-alives
+/// (RFC 5626 is optional), but refreshes its registration within
+/// `max_expires`, so that bounds its silence (strangers are still held to
+/// the time to authenticate).
+fn idle_timeout(limits: &super::limits::ConnectionLimits, transport: Transport, max_expires: u32) -> Duration {
+    if transport.is_websocket() {
+        limits.idle_timeout
+    } else {
+        limits.idle_timeout.max(Duration::from_secs(u64::from(max_expires) + 60))
+    }
 }
 
 /// The queue of messages read ahead, and the task acting on them.

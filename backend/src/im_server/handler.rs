@@ -25,7 +25,10 @@ pub async fn handle(server: &Arc<ImServer>, conn: &Arc<Connection>, text: &str) 
         return true;
     }
     match sip::parse(text) {
-        Ok(rsip::SipMessage::Request(req)) => {
+        Ok(rsip::SipMessage::Request(mut req)) => {
+            if !conn.transport.is_websocket() {
+                stamp_source(conn, &mut req);
+            }
             if let Err(e) = sip::check_request(&req) {
                 reply(server, conn, &req, 400, Some(&format!("Bad Request ({e})")), Vec::new()).await;
                 return true;
@@ -50,6 +53,18 @@ pub async fn handle(server: &Arc<ImServer>, conn: &Arc<Connection>, text: &str) 
     }
 }
 
+/// Writes where the request came from into its top Via (RFC 3261 §18.2.1,
+/// RFC 3581 `rport`): the answers and relayed responses carry it back. A
+/// WebSocket client's Via names no address to begin with (RFC 7118 §5).
+fn stamp_source(conn: &Connection, req: &mut rsip::Request) {
+    let mut headers: Vec<rsip::Header> = std::mem::take(&mut req.headers).into();
+    if let Some(via) = headers.iter_mut().find(|h| matches!(h, rsip::Header::Via(_))) {
+        let stamped = sip::stamp_received(sip::header_name_value(via).1, conn.peer_ip, conn.peer_port);
+        *via = sip::make_header("Via", stamped);
+    }
+    req.headers = headers.into();
+}
+
 /// A message that could not be logged: a request gets `500 Server
 /// Internal Error`, and is not acted on; anything else is only counted.
 pub async fn refuse_unlogged(server: &ImServer, conn: &Connection, text: &str) {
@@ -60,6 +75,14 @@ pub async fn refuse_unlogged(server: &ImServer, conn: &Connection, text: &str) {
         }
         _ => Stats::count(&server.stats.dropped),
     }
+}
+
+/// Answers what a stream transport could not cut into a message (its header
+/// section): `513` for one over the limit, `400` for one without a usable
+/// `Content-Length`; counted as dropped when no answer can be formed.
+pub async fn refuse_unreadable(server: &ImServer, conn: &Connection, head: &str, status: u16) {
+    let reason = if status == 513 { "Message Too Large" } else { "Bad Request (no usable Content-Length)" };
+    send_or_count(server, conn, sip::response_to_unparsed(head, status, Some(reason), None, &[])).await
 }
 
 /// Sends a response formed from raw text, or counts the input as dropped.

@@ -193,7 +193,7 @@ async fn upgrade(
         .max_frame_size(limit)
         .on_upgrade(move |socket| {
             let (sink, stream) = transport::websocket::split(socket);
-            let peer = transport::Peer { addr: peer, transport: transport::Transport::Ws };
+            let peer = transport::Peer { addr: peer, transport: transport::Transport::Ws, sent_by: server.config.domain.clone() };
             connection::serve(server, peer, sink, stream, admission)
         })
 }

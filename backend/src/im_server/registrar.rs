@@ -1,6 +1,7 @@
 //! The registrar (RFC 3261 §10): binds an address-of-record to the
-//! connection its REGISTER arrived on. Requests are routed by connection,
-//! never by resolving the Contact (RFC 7118 §5.2). One binding per
+//! connection its REGISTER arrived on. Requests are routed by connection
+//! (for UDP, the address the REGISTER came from), never by resolving the
+//! Contact (RFC 7118 §5.2, RFC 5626 §5.3). One binding per
 //! connection and AOR; a closed connection loses its bindings at once.
 
 use std::collections::HashMap;
@@ -85,13 +86,14 @@ impl Registrar {
         offline
     }
 
-    /// The live connections of `aor`; expired bindings are dropped on the way.
-    pub fn lookup(&self, aor: &str) -> Vec<Arc<Connection>> {
+    /// The live bindings of `aor`: each connection with the Contact it
+    /// registered. Expired bindings are dropped on the way.
+    pub fn lookup(&self, aor: &str) -> Vec<(Arc<Connection>, String)> {
         let Ok(mut all) = self.bindings.lock() else { return Vec::new() };
         let Some(list) = all.get_mut(aor) else { return Vec::new() };
         let now = Instant::now();
         list.retain(|b| b.expires_at > now);
-        let found: Vec<_> = list.iter().map(|b| Arc::clone(&b.connection)).collect();
+        let found: Vec<_> = list.iter().map(|b| (Arc::clone(&b.connection), b.contact.clone())).collect();
         if list.is_empty() {
             all.remove(aor);
         }

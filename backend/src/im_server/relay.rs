@@ -142,9 +142,9 @@ pub async fn forward(server: &Arc<ImServer>, from: &Arc<Connection>, mut req: rs
     let request_logged = connection::acting_on();
     let (tx, rx) = mpsc::unbounded_channel();
     let mut branches = Vec::with_capacity(targets.len());
-    for target in &targets {
+    for (target, contact) in &targets {
         let branch = sip::new_branch();
-        let fork = with_top_via(&req, &format!("SIP/2.0/WS {};branch={branch}", server.config.domain));
+        let fork = fork_for(&req, target, contact, &branch);
         let text = fork.to_string();
         server.relay.register(&branch, Fork { tx: tx.clone(), connection: target.id, request: fork });
         if target.is_closed() {
@@ -256,6 +256,23 @@ fn branch_param(via: &str) -> Option<String> {
         .filter_map(|p| p.split_once('='))
         .find(|(k, _)| k.trim().eq_ignore_ascii_case("branch"))
         .map(|(_, v)| v.trim().to_string())
+}
+
+/// The copy of `req` for one binding (RFC 3261 §16.6): our Via on top, for
+/// the transport it goes out on. A SIP phone (TCP, UDP, TLS) gets its
+/// registered Contact as the Request-URI, and a Via whose sent-by is where
+/// to answer, with `rport`; a WebSocket client (which routes nothing, RFC
+/// 7118 §5) keeps the AOR the sender addressed.
+fn fork_for(req: &rsip::Request, target: &Connection, contact: &str, branch: &str) -> rsip::Request {
+    let transport = target.transport.via_name();
+    if target.transport.is_websocket() {
+        return with_top_via(req, &format!("SIP/2.0/{transport} {};branch={branch}", target.sent_by));
+    }
+    let mut fork = with_top_via(req, &format!("SIP/2.0/{transport} {};branch={branch};rport", target.sent_by));
+    if let Ok(uri) = sip::parse_name_addr(contact).and_then(|c| c.parsed_uri()) {
+        fork.uri = uri;
+    }
+    fork
 }
 
 /// `req` with `via` as its topmost Via.

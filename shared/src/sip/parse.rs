@@ -53,6 +53,13 @@ pub fn parse(text: &str) -> Result<rsip::SipMessage, SipError> {
     if let Some(cl) = content_length(&split.headers, body.len())? {
         body.truncate(cl);
     }
+    if let rsip::SipMessage::Response(resp) = &mut msg {
+        // rsip drops the received reason phrase (rsip_quirks): keep it, so
+        // that a relayed response says what its sender said.
+        let phrase = split.start_line.splitn(3, ' ').nth(2).unwrap_or("").trim();
+        let code = resp.status_code.code();
+        resp.status_code = rsip::StatusCode::Other(code, if phrase.is_empty() { super::reason_phrase(code).to_owned() } else { phrase.to_owned() });
+    }
     Ok(msg)
 }
 

@@ -4,8 +4,10 @@
 //!
 //! - Known status codes print their Rust variant name as the reason phrase
 //!   (`480 TemporarilyUnavailable`) and lose the received reason phrase on
-//!   parse. [`response`](super::response) therefore always uses `StatusCode::Other(code,
-//!   phrase)`: compare status codes with `.code()`, never with `==` on the enum.
+//!   parse. [`parse`](super::parse) and [`response`](super::response)
+//!   therefore always give `StatusCode::Other(code, phrase)` (the phrase
+//!   received, or the standard one): compare status codes with `.code()`,
+//!   never with `==` on the enum.
 //! - Compact header names (`i:`, `f:`, `v:` …), `Subscription-State` and
 //!   every header it does not know arrive as `Header::Other`; [`parse`](super::parse)
 //!   expands compact names and maps known names to their typed variants, so
@@ -42,7 +44,9 @@ mod tests {
         assert_eq!(resp.status_code.to_string(), "480 TemporarilyUnavailable", "rsip's own printing");
         // Ours: the code, with the received or the standard phrase.
         let ours = sip::parse(&text).expect("parses");
-        assert!(ours.to_string().starts_with("SIP/2.0 480 "), "{ours}");
+        assert!(ours.to_string().starts_with("SIP/2.0 480 Gone Fishing\r\n"), "{ours}");
+        let phraseless = sip::parse(&format!("SIP/2.0 480 \r\n{HEADERS}")).expect("parses");
+        assert!(phraseless.to_string().starts_with("SIP/2.0 480 Temporarily Unavailable\r\n"), "{phraseless}");
         let req = sip::parse(&format!("MESSAGE sip:b@x SIP/2.0\r\n{HEADERS}")).expect("request");
         let rsip::SipMessage::Request(req) = req else { panic!("a request") };
         assert!(sip::response(&req, 480, None, None).to_string().starts_with("SIP/2.0 480 Temporarily Unavailable\r\n"));

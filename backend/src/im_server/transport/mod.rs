@@ -4,7 +4,16 @@
 //! From check, logging and limits are one implementation for all of them.
 //!
 //! - [`websocket`]: SIP over WebSocket at `/sip` (RFC 7118), `WS` or `WSS`.
+//! - [`stream`]: SIP over TCP or TLS, cut into messages by [`framing`].
+//! - [`tcp`]: the SIP port's TCP (and TLS) listener.
+//! - [`udp`]: SIP over UDP on the same port, one flow per peer address.
+//! - [`ports`]: opening them (`--sip`, `--sip-tls`).
 
+pub mod framing;
+pub mod ports;
+pub mod stream;
+pub mod tcp;
+pub mod udp;
 pub mod websocket;
 
 use std::net::SocketAddr;
@@ -20,6 +29,16 @@ pub enum Transport {
 }
 
 impl Transport {
+    /// A message stream the peer keeps open (not UDP's datagrams).
+    pub fn is_stream(self) -> bool {
+        self != Transport::Udp
+    }
+
+    /// WebSocket (the browser's transport, RFC 7118).
+    pub fn is_websocket(self) -> bool {
+        matches!(self, Transport::Ws | Transport::Wss)
+    }
+
     /// The Via's transport token (RFC 3261 §20.42, RFC 7118 §5).
     pub fn via_name(self) -> &'static str {
         match self {
@@ -33,10 +52,13 @@ impl Transport {
 }
 
 /// Where a connection's messages come from.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Peer {
     pub addr: SocketAddr,
     pub transport: Transport,
+    /// The host[:port] this server puts in the Vias of what it sends on the
+    /// connection (RFC 3261 §18.1.1): where a UDP peer sends its answers.
+    pub sent_by: String,
 }
 
 /// Why the server ends a connection: a WebSocket close code (RFC 6455
@@ -61,6 +83,12 @@ pub enum Inbound {
     /// Traffic that is not a message (a WebSocket ping or pong): the peer
     /// is alive.
     Heard,
+    /// A keep-alive ping (RFC 5626 §3.5.1 double CRLF): answer with a pong.
+    Ping,
+    /// Bytes the transport could not make a message of, and cannot read
+    /// past: the header section (to answer `status` from, when it is a
+    /// request); the connection then ends.
+    Unreadable { head: String, status: u16 },
     /// The peer closed the connection.
     Closed,
     /// The peer broke the transport's rules; the connection ends so.
@@ -71,8 +99,10 @@ pub enum Inbound {
 #[derive(Debug)]
 pub enum Outbound {
     Message(String),
-    /// Is the peer still there? (A WebSocket ping.)
+    /// Is the peer still there? (A WebSocket ping, a double CRLF.)
     Ping,
+    /// The answer to the peer's keep-alive ping (a CRLF).
+    Pong,
     /// The last thing sent: the connection ends, for this reason.
     Close(Closing),
 }

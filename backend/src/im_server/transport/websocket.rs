@@ -22,6 +22,7 @@ pub fn split(
         futures_util::future::ready(Ok::<_, axum::Error>(match out {
             Outbound::Message(text) => Message::Text(text.into()),
             Outbound::Ping => Message::Ping(Default::default()),
+            Outbound::Pong => Message::Pong(Default::default()),
             Outbound::Close((code, reason)) => Message::Close(Some(CloseFrame { code, reason: reason.into() })),
         }))
     });

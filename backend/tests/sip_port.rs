@@ -1,0 +1,100 @@
+//! The SIP port (UDP and TCP on one address) from outside, with raw
+//! sockets: RFC 5626 keep-alives, answers on the connection a request came
+//! on, `received`/`rport` (RFC 3581) over UDP, a message over the size
+//! limit answered 513 before the stream is closed, and the same digest
+//! challenge as over WebSocket.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use common::TestServer;
+use rollcall::edge::{SipAddress, SipPorts};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpStream, UdpSocket};
+
+async fn server() -> (TestServer, SocketAddr) {
+    let server = TestServer::start_with(|options| {
+        options.edge.sip = SipPorts { plain: Some(SipAddress { addr: "127.0.0.1:0".parse().unwrap(), required: true }), tls: None, host: None };
+    })
+    .await;
+    let addr = server.running.sip.plain.expect("the SIP port is open");
+    (server, addr)
+}
+
+fn options(transport: &str, local: SocketAddr, branch: &str, extra: &str) -> String {
+    format!(
+        "OPTIONS sip:rollcall.local SIP/2.0\r\nVia: SIP/2.0/{transport} phone.invalid:5060;rport;branch=z9hG4bK{branch}\r\n\
+         From: <sip:nobody@rollcall.local>;tag=1\r\nTo: <sip:rollcall.local>\r\nCall-ID: {branch}@{local}\r\nCSeq: 1 OPTIONS\r\n\
+         Max-Forwards: 70\r\n{extra}Content-Length: 0\r\n\r\n"
+    )
+}
+
+/// Reads from `stream` until `want` has arrived (or the stream ends).
+async fn read_until(stream: &mut TcpStream, want: &str) -> String {
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut chunk)).await.expect("an answer in time").expect("read");
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&chunk[..n]);
+        if String::from_utf8_lossy(&got).contains(want) {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+#[tokio::test]
+async fn udp_requests_are_answered_to_their_source_with_received_and_rport() {
+    let (_server, sip) = server().await;
+    let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let local = socket.local_addr().unwrap();
+    socket.send_to(options("UDP", local, "u1", "").as_bytes(), sip).await.unwrap();
+    let mut buf = vec![0u8; 65_535];
+    let (n, from) = tokio::time::timeout(Duration::from_secs(5), socket.recv_from(&mut buf)).await.expect("answered").unwrap();
+    let answer = String::from_utf8_lossy(&buf[..n]);
+    assert_eq!(from, sip, "from the SIP port");
+    assert!(answer.starts_with("SIP/2.0 200 "), "{answer}");
+    let via = format!("Via: SIP/2.0/UDP phone.invalid:5060;branch=z9hG4bKu1;received=127.0.0.1;rport={}\r\n", local.port());
+    assert!(answer.contains(&via), "the Via says where it came from:\n{answer}");
+}
+
+#[tokio::test]
+async fn tcp_answers_keep_alives_and_requests_on_the_same_connection() {
+    let (_server, sip) = server().await;
+    let mut stream = TcpStream::connect(sip).await.unwrap();
+    let local = stream.local_addr().unwrap();
+    // RFC 5626 §3.5.1: a double CRLF is answered with a single CRLF.
+    stream.write_all(b"\r\n\r\n").await.unwrap();
+    let mut pong = [0u8; 2];
+    tokio::time::timeout(Duration::from_secs(5), stream.read_exact(&mut pong)).await.expect("a pong").unwrap();
+    assert_eq!(&pong, b"\r\n");
+    // Two requests in one write, cut apart by Content-Length.
+    let both = format!("{}{}", options("TCP", local, "t1", ""), options("TCP", local, "t2", ""));
+    stream.write_all(both.as_bytes()).await.unwrap();
+    let answers = read_until(&mut stream, "z9hG4bKt2").await;
+    assert_eq!(answers.matches("SIP/2.0 200 ").count(), 2, "{answers}");
+    // A stranger's REGISTER is challenged exactly as over WebSocket.
+    let register = options("TCP", local, "t3", "").replace("OPTIONS sip:rollcall.local", "REGISTER sip:rollcall.local").replace("1 OPTIONS", "1 REGISTER");
+    stream.write_all(register.as_bytes()).await.unwrap();
+    let challenge = read_until(&mut stream, "z9hG4bKt3").await;
+    assert!(challenge.starts_with("SIP/2.0 401 ") && challenge.contains("WWW-Authenticate: Digest"), "{challenge}");
+}
+
+#[tokio::test]
+async fn an_oversized_message_on_tcp_is_answered_513_and_the_connection_closed() {
+    let (_server, sip) = server().await;
+    let mut stream = TcpStream::connect(sip).await.unwrap();
+    let local = stream.local_addr().unwrap();
+    let big = options("TCP", local, "big", "").replace("Content-Length: 0", &format!("Content-Length: {}", 1 << 20));
+    stream.write_all(big.as_bytes()).await.unwrap();
+    let answer = read_until(&mut stream, "\r\n\r\n").await;
+    assert!(answer.starts_with("SIP/2.0 513 "), "{answer}");
+    // Then closed: the rest of the stream cannot be cut into messages.
+    let mut rest = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest)).await.expect("closed in time");
+}
