@@ -104,3 +104,37 @@ async fn standalone_parts_reach_each_other_over_https_and_wss() {
     let event = alice.next_reply().await;
     assert!(matches!(event, Reply::ParticipantStatus(_)), "{event:?}");
 }
+
+/// SIP over TLS on the SIP port (5061 in production), with the public
+/// port's certificate: a phone's OPTIONS is answered over the same TLS
+/// connection.
+#[tokio::test]
+async fn sip_over_tls_is_answered_on_its_connection() {
+    use rollcall::edge::{SipAddress, SipPorts};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let dir = tempfile::tempdir().expect("dir");
+    let options = certificate(&dir);
+    let server = TestServer::start_with(|o| {
+        o.edge.listener = options;
+        o.edge.sip = SipPorts { plain: None, tls: Some(SipAddress { addr: "127.0.0.1:0".parse().unwrap(), required: true }), host: None };
+    })
+    .await;
+    let addr = server.running.sip.tls.expect("SIP over TLS is open");
+    let tcp = tokio::net::TcpStream::connect(addr).await.expect("connects");
+    let connector = tokio_rustls::TlsConnector::from(tls::client_config().expect("client"));
+    let name = rustls_pki_types::ServerName::try_from("127.0.0.1").expect("name");
+    let mut stream = connector.connect(name, tcp).await.expect("TLS handshake with the server's certificate");
+    let request = "OPTIONS sip:rollcall.local SIP/2.0\r\nVia: SIP/2.0/TLS phone.invalid;branch=z9hG4bKtls1\r\n\
+        From: <sip:nobody@rollcall.local>;tag=1\r\nTo: <sip:rollcall.local>\r\nCall-ID: tls1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 2048];
+    while !String::from_utf8_lossy(&got).contains("\r\n\r\n") {
+        let n = tokio::time::timeout(PATIENCE, stream.read(&mut chunk)).await.expect("answered").expect("read");
+        assert!(n > 0, "closed early");
+        got.extend_from_slice(&chunk[..n]);
+    }
+    let answer = String::from_utf8_lossy(&got);
+    assert!(answer.starts_with("SIP/2.0 200 ") && answer.contains("branch=z9hG4bKtls1;received=127.0.0.1"), "{answer}");
+}
