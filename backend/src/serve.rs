@@ -16,6 +16,7 @@ use tracing::info;
 
 use crate::operator_file::OperatorFile;
 
+use crate::bridge::crash_client::CrashClient;
 use crate::bridge::{phone_panel, SimDelays, Simulator};
 use crate::conference::{self, ConferenceConfig, ConferenceService, StoreRecorder};
 use crate::digest_auth::Authenticator;
@@ -210,10 +211,9 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         Arc::clone(&im_config.throttle),
     );
     let digest = HttpDigest::new(http_auth, store.users());
-    // The panel lets a conference's owner inject a crash under it: a hook
-    // into the conference service, which knows nothing of the panel.
-    let crash_service = Arc::clone(&service);
-    let crash: phone_panel::CrashHook = Arc::new(move |id: &str, owner: &str| crash_service.crash_owned_by(id, owner));
+    // The panel lets a conference's owner inject a crash under it, asking
+    // the conference service over HTTP, as every box reaches another.
+    let crash = CrashClient::new(&conference_url, &token)?;
     let hold_policy = if options.panel_any_number {
         phone_panel::HoldPolicy::AnyNumber
     } else {

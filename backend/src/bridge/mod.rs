@@ -40,6 +40,7 @@
 //! that people can hold and the [`phone_panel`] HTTP API through which they
 //! answer them. A SIP-trunk driver would implement the same trait.
 
+pub mod crash_client;
 pub mod phone_panel;
 pub mod phones;
 pub mod simulator;

@@ -36,9 +36,10 @@
 //! conference's owner rehearse the fatal-error flow (docs/protocol.md §4) from
 //! the public port, as an operator does with `POST /admin/crash` on the
 //! conference service's private one. Only the conference service knows
-//! which legs a conference has and who owns it, so the panel is handed a
-//! [`CrashHook`] into it (by `rollcall serve`) and knows nothing more of
-//! it; the conference service knows nothing of the panel. It answers
+//! which legs a conference has and who owns it, so the panel asks it over
+//! HTTP ([`CrashClient`]: `POST /admin/crash?conference=ID&owner=AOR`) and
+//! knows nothing more of it; the conference service knows nothing of the
+//! panel. It answers
 //! `202 {"conference": id, "legs": n}`; someone else's conference is
 //! `404 no-such-conference`, exactly like one that does not exist.
 //!
@@ -49,7 +50,6 @@
 //! returns the whole panel, a lost response costs nothing: the next poll
 //! brings the client up to date.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
@@ -61,23 +61,15 @@ use axum::{Extension, Router};
 use rollcall_shared::api::{Panel as PanelJson, PanelCall, PanelPhone};
 use serde::Deserialize;
 
+use super::crash_client::{CrashClient, CrashRefused};
 use super::phones::{PanelView, PhoneError};
-use super::{BridgeError, LegId, Simulator};
-use crate::conference::CrashError;
+use super::{LegId, Simulator};
 use crate::store::Store;
 use crate::http_digest::{json, json_error as error, require_digest, unknown_path, AuthAor, AuthUser, HttpDigest};
 
 /// How long `GET /pstn/events` waits for a change before answering with the
 /// unchanged panel: below the idle timeouts of common proxies (30–60 s).
 pub const LONG_POLL: Duration = Duration::from_secs(25);
-
-/// Fault injection under one conference, for its owner: `(conference id,
-/// owner AOR)` → how many legs the bridge failed. `rollcall serve` makes it
-/// a closure over the conference service's
-/// [`crash_owned_by`](crate::conference::ConferenceService::crash_owned_by),
-/// which refuses another owner's conference as
-/// [`CrashError::NoSuchConference`].
-pub type CrashHook = Arc<dyn Fn(&str, &str) -> Result<usize, CrashError> + Send + Sync>;
 
 /// Which numbers a person may hold.
 #[derive(Clone)]
@@ -94,14 +86,15 @@ pub enum HoldPolicy {
 #[derive(Clone)]
 struct Panel {
     simulator: Simulator,
-    crash: CrashHook,
+    crash: CrashClient,
     policy: HoldPolicy,
 }
 
-/// The `/pstn/` routes over `simulator` and the conferences' `crash` hook,
-/// authenticated by `digest`, holding numbers as `policy` allows.
-pub fn router(simulator: Simulator, crash_hook: CrashHook, digest: HttpDigest, policy: HoldPolicy) -> Router {
-    let panel = Panel { simulator, crash: crash_hook, policy };
+/// The `/pstn/` routes over `simulator`, reaching the conference service
+/// with `conferences`, authenticated by `digest`, holding numbers as
+/// `policy` allows.
+pub fn router(simulator: Simulator, conferences: CrashClient, digest: HttpDigest, policy: HoldPolicy) -> Router {
+    let panel = Panel { simulator, crash: conferences, policy };
     Router::new()
         .route("/pstn/phones", get(phones))
         .route("/pstn/events", get(events))
@@ -196,14 +189,14 @@ async fn crash(
     Extension(AuthAor(owner)): Extension<AuthAor>,
     Path(conference_id): Path<String>,
 ) -> Response {
-    match (panel.crash)(&conference_id, &owner) {
+    match panel.crash.crash_owned_by(&conference_id, &owner).await {
         Ok(legs) => json(StatusCode::ACCEPTED, &serde_json::json!({ "conference": conference_id, "legs": legs })),
         Err(e) => {
             let (status, code) = match &e {
-                CrashError::NoSuchConference(_) => (StatusCode::NOT_FOUND, "no-such-conference"),
-                CrashError::Terminated(_) => (StatusCode::CONFLICT, "terminated"),
-                CrashError::Bridge(BridgeError::Unsupported(_)) => (StatusCode::NOT_IMPLEMENTED, "unsupported"),
-                CrashError::Bridge(_) => (StatusCode::SERVICE_UNAVAILABLE, "bridge-unavailable"),
+                CrashRefused::NoSuchConference(_) => (StatusCode::NOT_FOUND, "no-such-conference"),
+                CrashRefused::Terminated(_) => (StatusCode::CONFLICT, "terminated"),
+                CrashRefused::Unsupported => (StatusCode::NOT_IMPLEMENTED, "unsupported"),
+                CrashRefused::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "bridge-unavailable"),
             };
             error(status, code, &e.to_string())
         }

@@ -1,18 +1,20 @@
 //! Operator endpoints of the conference web service, behind the same bearer
 //! token as `POST /conference`.
 //!
-//! `POST /admin/crash?conference=ID` injects a bridge failure under one
-//! conference (the fatal-error flow of docs/protocol.md §4, on demand): every
-//! participant is reported `disconnected` with cause 41, then the conference
-//! `terminated` with `fatal-error`, through the bridge driver like a real
-//! failure. Answers, in plain text:
+//! `POST /admin/crash?conference=ID[&owner=AOR]` injects a bridge failure
+//! under one conference (the fatal-error flow of docs/protocol.md §4, on
+//! demand): every participant is reported `disconnected` with cause 41,
+//! then the conference `terminated` with `fatal-error`, through the bridge
+//! driver like a real failure. With `owner`, only if that AOR owns it: the
+//! phone panel asks so on behalf of a signed-in user. Answers, in plain
+//! text (`202`'s says `(N legs)`; the legs count is also in `X-Legs`):
 //!
 //! | status | when |
 //! |---|---|
 //! | 202 | injected; the events follow asynchronously |
 //! | 400 | no `conference` parameter |
 //! | 401 | missing or wrong bearer token |
-//! | 404 | no such conference (or forgotten, 10 min after it ended) |
+//! | 404 | no such conference (or forgotten, 10 min after it ended), or not `owner`'s |
 //! | 409 | the conference has already ended |
 //! | 501 | the bridge driver offers no fault injection |
 
@@ -39,9 +41,15 @@ pub async fn crash(
     let Some(conference_id) = query.as_deref().and_then(|q| query_param(q, "conference")) else {
         return (StatusCode::BAD_REQUEST, "usage: POST /admin/crash?conference=ID\n").into_response();
     };
-    match service.crash(&conference_id) {
+    let owner = query.as_deref().and_then(|q| query_param(q, "owner"));
+    let crashed = match &owner {
+        Some(owner) => service.crash_owned_by(&conference_id, owner),
+        None => service.crash(&conference_id),
+    };
+    match crashed {
         Ok(legs) => (
             StatusCode::ACCEPTED,
+            [(LEGS_HEADER, legs.to_string())],
             format!("bridge failure injected under conference {conference_id} ({legs} legs)\n"),
         )
             .into_response(),
@@ -56,6 +64,9 @@ pub async fn crash(
         }
     }
 }
+
+/// The answer's header giving how many legs the bridge failed.
+pub const LEGS_HEADER: &str = "x-legs";
 
 /// The first value of `name` in a URL query string, percent-decoded.
 fn query_param(query: &str, name: &str) -> Option<String> {
@@ -119,7 +130,11 @@ mod tests {
         assert_eq!(status(post(format!("?conference={conference_id}"), "wrong").await), StatusCode::UNAUTHORIZED);
         assert_eq!(status(post(String::new(), "tok").await), StatusCode::BAD_REQUEST);
         assert_eq!(status(post("?conference=conf-nope".into(), "tok").await), StatusCode::NOT_FOUND);
-        assert_eq!(status(post(format!("?conference={conference_id}"), "tok").await), StatusCode::ACCEPTED);
+        let not_yours = format!("?conference={conference_id}&owner=sip%3Amallory%40rollcall.local");
+        assert_eq!(status(post(not_yours, "tok").await), StatusCode::NOT_FOUND, "another owner's: as if it did not exist");
+        let crashed = post(format!("?conference={conference_id}&owner=sip%3Aada%40rollcall.local"), "tok").await.expect("sent");
+        assert_eq!(crashed.status(), StatusCode::ACCEPTED);
+        assert_eq!(crashed.headers().get(LEGS_HEADER).and_then(|v| v.to_str().ok()), Some("1"));
         assert_eq!(summary(&receiver.next().await).1, "disconnected");
         let terminated = summary(&receiver.next().await);
         assert_eq!((terminated.1.as_str(), terminated.2.as_deref(), terminated.3), ("terminated", Some("fatal-error"), 6));
