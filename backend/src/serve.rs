@@ -16,8 +16,9 @@ use tracing::info;
 
 use crate::operator_file::OperatorFile;
 
-use crate::bridge::crash_client::CrashClient;
-use crate::bridge::{phone_panel, SimDelays, Simulator};
+use crate::bridge::pstn::crash_client::CrashClient;
+use crate::bridge::pstn::panel as phone_panel;
+use crate::bridge::{SimDelays, Simulator};
 use crate::conference::{self, ConferenceConfig, ConferenceService, StoreRecorder};
 use crate::digest_auth::Authenticator;
 use crate::edge::throttle::Throttle;

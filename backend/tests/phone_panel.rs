@@ -165,7 +165,7 @@ async fn only_your_own_numbers_and_not_too_many() {
 
     let any = TestServer::start().await; // --panel-any-number, as the suites run
     let mut bob = Person::new(&any, "bob");
-    for n in 0..rollcall::bridge::phones::MAX_HELD_PER_USER {
+    for n in 0..rollcall::bridge::pstn::phones::MAX_HELD_PER_USER {
         let (status, body) = bob.send(Method::PUT, &format!("/pstn/phones/+1206555{n:04}")).await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }

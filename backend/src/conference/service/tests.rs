@@ -2,7 +2,7 @@
 //! simulator and with a hand-driven bridge.
 
 use super::*;
-use crate::bridge::simulator::{BUSY, HANGS_UP, NO_ANSWER, UNALLOCATED};
+use crate::bridge::pstn::scripts::{BUSY, HANGS_UP, NO_ANSWER, UNALLOCATED};
 use crate::bridge::{BridgeEventKind, EventSender};
 use crate::conference::testing::{summary, ChannelRecorder, ChannelReporter, ManualDriver, PATIENCE};
 use rollcall_shared::soap::bridge::Notification;

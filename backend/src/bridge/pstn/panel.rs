@@ -63,7 +63,8 @@ use serde::Deserialize;
 
 use super::crash_client::{CrashClient, CrashRefused};
 use super::phones::{PanelView, PhoneError};
-use super::{LegId, Simulator};
+use super::Simulator;
+use crate::bridge::LegId;
 use crate::store::Store;
 use crate::http_digest::{json, json_error as error, require_digest, unknown_path, AuthAor, AuthUser, HttpDigest};
 
