@@ -4,7 +4,7 @@
 //!
 //! Requests go out with `credentials: "omit"`, so a `401` never opens the
 //! browser's own password dialog: we answer the challenge ourselves with the
-//! same [`Authenticator`](crate::sip::auth::Authenticator) as the SIP user agent (its own instance: the HTTP
+//! same [`Authenticator`](rollcall_shared::ua::auth::Authenticator) as the SIP user agent (its own instance: the HTTP
 //! APIs have nonces of their own), which keeps only HA1s once it knows the
 //! realm. A `401` is answered with fresh credentials and the request is
 //! retried, at most [`MAX_ATTEMPTS`] times in all (a `401 stale=true` after
@@ -312,7 +312,7 @@ mod imp {
             if status == 401 {
                 let joined = response.headers().get("www-authenticate").ok().flatten().unwrap_or_default();
                 let challenges = split_challenges(&joined);
-                let Some(challenge) = crate::sip::auth::choose(&challenges) else {
+                let Some(challenge) = rollcall_shared::ua::auth::choose(&challenges) else {
                     return Err(ApiFailure::Unauthorized);
                 };
                 // Credentials refused without `stale`: the password is wrong.
@@ -390,7 +390,7 @@ mod tests {
         assert_eq!(split_challenges(&joined), vec![sha.clone(), md5]);
         // Commas inside quotes and between parameters are not boundaries.
         assert_eq!(split_challenges(&sha), vec![sha.clone()]);
-        let parsed = crate::sip::auth::choose(&split_challenges(&joined)).expect("a challenge");
+        let parsed = rollcall_shared::ua::auth::choose(&split_challenges(&joined)).expect("a challenge");
         assert_eq!(parsed.algorithm, Algorithm::Sha256);
         assert_eq!(parsed.opaque.as_deref(), Some("o,p"));
         assert!(split_challenges("").is_empty());

@@ -17,7 +17,7 @@ use rollcall_shared::directory::Person;
 
 use crate::roster::draft::Draft;
 use crate::roster::{Effect, Roster};
-use crate::sip::auth::{Authenticator, Kind};
+use rollcall_shared::ua::auth::{Authenticator, Kind};
 use crate::sip::ua::Event;
 
 /// The SIP connection as the person sees it.

@@ -22,4 +22,5 @@ pub mod pidf;
 pub mod random;
 pub mod sip;
 pub mod soap;
+pub mod ua;
 pub mod vcard;

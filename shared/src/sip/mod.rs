@@ -14,6 +14,7 @@
 //! | `builder` | new requests |
 //! | `ids` | fresh branch, tag and Call-ID values |
 //! | `via` | `received` and `rport` (RFC 3581) on a received request's Via |
+//! | `transport` | UDP, TCP, TLS, WS, WSS: Via names, reliability |
 //! | `message` | the same reading rules without `rsip`, for the browser |
 //! | `rsip_quirks` | where `rsip` 0.4 surprises, each with a test |
 //!
@@ -37,6 +38,7 @@ mod name_addr;
 mod parse;
 mod response;
 pub mod rsip_quirks;
+mod transport;
 mod via;
 
 pub use builder::RequestBuilder;
@@ -47,6 +49,7 @@ pub use ids::{new_branch, new_call_id, new_tag};
 pub use name_addr::{aor, parse_name_addr, split_list, NameAddr};
 pub use parse::{method_name, parse};
 pub use response::{reason_phrase, response, response_to_unparsed, with_body};
+pub use transport::Transport;
 pub use via::stamp_received;
 
 // For the sibling modules (`message` reads with the same rules).

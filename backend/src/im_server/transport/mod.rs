@@ -18,38 +18,7 @@ pub mod websocket;
 
 use std::net::SocketAddr;
 
-/// The transport a peer reached us on, as a Via names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transport {
-    Udp,
-    Tcp,
-    Tls,
-    Ws,
-    Wss,
-}
-
-impl Transport {
-    /// A message stream the peer keeps open (not UDP's datagrams).
-    pub fn is_stream(self) -> bool {
-        self != Transport::Udp
-    }
-
-    /// WebSocket (the browser's transport, RFC 7118).
-    pub fn is_websocket(self) -> bool {
-        matches!(self, Transport::Ws | Transport::Wss)
-    }
-
-    /// The Via's transport token (RFC 3261 §20.42, RFC 7118 §5).
-    pub fn via_name(self) -> &'static str {
-        match self {
-            Transport::Udp => "UDP",
-            Transport::Tcp => "TCP",
-            Transport::Tls => "TLS",
-            Transport::Ws => "WS",
-            Transport::Wss => "WSS",
-        }
-    }
-}
+pub use rollcall_shared::sip::Transport;
 
 /// Where a connection's messages come from.
 #[derive(Debug, Clone)]

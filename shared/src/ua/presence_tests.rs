@@ -4,13 +4,13 @@
 //! and a Contact, then NOTIFYs from the presentity in that dialog, with
 //! `Subscription-State` and a PIDF body.
 
-use rollcall_shared::digest::Algorithm;
-use rollcall_shared::pidf;
-use rollcall_shared::sip::{self, rsip};
+use crate::digest::Algorithm;
+use crate::pidf;
+use crate::sip::{self, rsip};
 
 use super::presence::{REQUESTED_EXPIRES, RETRY_MS};
-use super::ua::{Event, Output, UserAgent};
-use super::ua_tests::{sent_requests, 
+use super::{Event, Output, UserAgent};
+use super::tests::{sent_requests, 
     answer, challenge, challenged, credentials, events, ha1, list_request, new_ua, registered_ua,
     sent_request, sent_response,
 };
@@ -211,7 +211,7 @@ fn subscribes_after_registration_answering_the_407() {
 
     // One nonce cache for MESSAGE and SUBSCRIBE: the next MESSAGE answers
     // the SUBSCRIBE's challenge at once, with the next nc.
-    let message = sent_request(&ua.send(list_request("r1"), 30));
+    let message = sent_request(&ua.send(list_request(1), 30));
     let creds = credentials(&message, "Proxy-Authorization");
     assert_eq!((creds.nonce.as_str(), creds.nc), ("p1", Some(2)));
     assert!(creds.verify(&ha1(Algorithm::Sha256), "MESSAGE"));

@@ -6,8 +6,8 @@
 //! for 300 s and refresh at 80 % of what the registrar granted, early enough
 //! to survive a slow round trip, late enough not to chatter.
 
-use rollcall_shared::sip::message::{Request, Response};
-use rollcall_shared::sip::{self, rsip, RequestBuilder};
+use crate::sip::message::{Request, Response};
+use crate::sip::{self, rsip, RequestBuilder};
 
 /// Seconds of binding we ask for.
 pub const REQUESTED_EXPIRES: u32 = 300;

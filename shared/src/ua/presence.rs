@@ -39,9 +39,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use rollcall_shared::pidf;
-use rollcall_shared::sip::message::{uri_aor, Request, Response};
-use rollcall_shared::sip::{self, rsip, RequestBuilder};
+use crate::pidf;
+use crate::sip::message::{uri_aor, Request, Response};
+use crate::sip::{self, rsip, RequestBuilder};
 
 use super::auth::Kind;
 use super::registration::{refresh_delay_ms, Identity};

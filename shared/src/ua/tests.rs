@@ -2,23 +2,19 @@
 //! answer, frame by frame, checked with the same digest code the IM server
 //! uses to verify.
 
-use rollcall_shared::digest::{self, Algorithm, Challenge, Credentials};
-use rollcall_shared::sip::{self, rsip};
-use rollcall_shared::soap::conference::{ListConferences, Reply, Request};
-use rollcall_shared::soap::{ConferenceState, ConferenceStatus, CONTENT_TYPE};
+use crate::digest::{self, Algorithm, Challenge, Credentials};
+use crate::sip::{self, rsip};
+use crate::sip::Transport;
 
-use super::ua::{Config, Event, Output, UserAgent};
+use super::{Config, Event, Message, Output, Received, Undelivered, UserAgent};
+
+const CONTENT_TYPE: &str = "application/soap+xml";
 
 pub(super) const GATEWAY: &str = "sip:conference@rollcall.local";
 const REALM: &str = "rollcall.local";
 
 pub(super) fn new_ua() -> UserAgent {
-    let config = Config {
-        user: "alice".into(),
-        domain: "rollcall.local".into(),
-        gateway: GATEWAY.into(),
-        secure: false,
-    };
+    let config = Config { user: "alice".into(), domain: "rollcall.local".into(), transport: Transport::Ws, local: None };
     UserAgent::new(config, "demo-pass".into())
 }
 
@@ -130,10 +126,9 @@ pub(super) fn registered_ua() -> UserAgent {
     ua
 }
 
-pub(super) fn list_request(id: &str) -> Request {
-    Request::ListConferences(ListConferences {
-        request_id: id.into(),
-    })
+/// A MESSAGE to the gateway, numbered `id`.
+pub(super) fn list_request(id: u64) -> Message {
+    Message { id, to: GATEWAY.into(), content_type: CONTENT_TYPE.into(), body: format!("<list id=\"{id}\"/>") }
 }
 
 #[test]
@@ -227,17 +222,14 @@ fn stale_nonce_is_answered_again_with_the_new_nonce() {
 #[test]
 fn message_answers_407_then_reuses_the_nonce() {
     let mut ua = registered_ua();
-    let message = sent_request(&ua.send(list_request("r1"), 100));
+    let message = sent_request(&ua.send(list_request(1), 100));
     assert_eq!(message.method, rsip::Method::Message);
     assert_eq!(message.uri.to_string(), GATEWAY);
     assert_eq!(
         sip::header(&message.headers, "Content-Type").as_deref(),
         Some(CONTENT_TYPE)
     );
-    assert!(matches!(
-        Request::decode(sip::body_text(&message).unwrap()),
-        Ok(Request::ListConferences(_))
-    ));
+    assert_eq!(sip::body_text(&message).unwrap(), "<list id=\"1\"/>");
     assert!(sip::header(&message.headers, "Proxy-Authorization").is_none());
 
     let out = ua.received(
@@ -258,10 +250,10 @@ fn message_answers_407_then_reuses_the_nonce() {
         sip::body_text(&retry).unwrap(),
         sip::body_text(&message).unwrap()
     );
-    assert!(events(&ua.received(&answer(&retry, 200), 120)).is_empty());
+    assert_eq!(events(&ua.received(&answer(&retry, 200), 120)), vec![Event::Delivered { id: 1 }]);
 
     // The next MESSAGE carries credentials at once: same nonce, nc 2.
-    let next = sent_request(&ua.send(list_request("r2"), 200));
+    let next = sent_request(&ua.send(list_request(2), 200));
     let creds = credentials(&next, "Proxy-Authorization");
     assert_eq!((creds.nonce.as_str(), creds.nc), ("p1", Some(2)));
     assert!(creds.verify(&ha1(Algorithm::Sha256), "MESSAGE"));
@@ -271,7 +263,7 @@ fn message_answers_407_then_reuses_the_nonce() {
 fn requests_wait_for_registration() {
     let mut ua = new_ua();
     let register = sent_request(&ua.connected(0));
-    assert!(ua.send(list_request("early"), 1).is_empty());
+    assert!(ua.send(list_request(3), 1).is_empty());
     let out = ua.received(&answer(&register, 200), 2);
     assert_eq!(events(&out), vec![Event::Registered { again: false }]);
     let message = sent_request(&out);
@@ -281,11 +273,11 @@ fn requests_wait_for_registration() {
 #[test]
 fn failed_message_is_undeliverable() {
     let mut ua = registered_ua();
-    let message = sent_request(&ua.send(list_request("r1"), 100));
+    let message = sent_request(&ua.send(list_request(1), 100));
     let out = ua.received(&answer(&message, 480), 110);
-    assert!(
-        matches!(events(&out).as_slice(), [Event::Undeliverable(why)] if why.contains("480")),
-        "{out:?}"
+    assert_eq!(
+        events(&out),
+        vec![Event::Undelivered { id: 1, why: Undelivered::Status(480, "Temporarily Unavailable".into()) }]
     );
 }
 
@@ -319,26 +311,39 @@ fn gateway_message(body: String, asserted: &str) -> String {
 }
 
 #[test]
-fn gateway_messages_are_answered_and_their_replies_delivered() {
+fn messages_are_answered_and_handed_on_with_the_asserted_sender() {
     let mut ua = registered_ua();
-    let reply = Reply::ConferenceStatus(ConferenceStatus {
-        conference_id: "c1".into(),
-        sequence: 4,
-        state: ConferenceState::Active,
-        reason: None,
-        time: "2026-11-26T12:00:00Z".into(),
-    });
-    let out = ua.received(&gateway_message(reply.encode(), GATEWAY), 5);
+    let out = ua.received(&gateway_message("<reply/>".into(), GATEWAY), 5);
     assert_eq!(sent_response(&out).status_code.code(), 200);
-    assert_eq!(events(&out), vec![Event::Reply(reply.clone())]);
+    let from_gateway = Received { from: GATEWAY.into(), content_type: CONTENT_TYPE.into(), body: "<reply/>".into() };
+    assert_eq!(events(&out), vec![Event::Received(from_gateway)]);
 
-    // Anyone else's MESSAGE is answered but changes nothing.
-    let out = ua.received(
-        &gateway_message(reply.encode(), "sip:mallory@rollcall.local"),
-        6,
-    );
+    // The IM server's assertion, not the From, names the sender.
+    let out = ua.received(&gateway_message("<reply/>".into(), "sip:mallory@rollcall.local"), 6);
     assert_eq!(sent_response(&out).status_code.code(), 200);
-    assert!(events(&out).is_empty());
+    assert!(matches!(events(&out).as_slice(), [Event::Received(r)] if r.from == "sip:mallory@rollcall.local"));
+}
+
+#[test]
+fn a_dropped_connection_reports_what_was_in_flight() {
+    let mut ua = registered_ua();
+    let _message = sent_request(&ua.send(list_request(7), 100));
+    assert_eq!(
+        events(&ua.disconnected()),
+        vec![Event::Undelivered { id: 7, why: Undelivered::ConnectionLost }, Event::Lost]
+    );
+}
+
+#[test]
+fn on_udp_an_unanswered_request_is_sent_again_on_timer_e() {
+    let config = Config { user: "alice".into(), domain: "rollcall.local".into(), transport: Transport::Udp, local: Some("192.0.2.9:5070".into()) };
+    let mut ua = UserAgent::new(config, "demo-pass".into());
+    let register = sent_request(&ua.connected(0));
+    assert!(sip::header(&register.headers, "Via").unwrap().starts_with("SIP/2.0/UDP 192.0.2.9:5070;branch="));
+    assert!(sip::header(&register.headers, "Contact").unwrap().ends_with("@192.0.2.9:5070;transport=udp>"));
+    assert!(ua.tick(499).is_empty());
+    assert_eq!(sent_request(&ua.tick(500)).to_string(), register.to_string(), "the same request, again");
+    assert_eq!(sent_request(&ua.tick(1_500)).to_string(), register.to_string());
 }
 
 #[test]

@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use rollcall_shared::digest::{self, Algorithm, Challenge, Credentials};
+use crate::digest::{self, Algorithm, Challenge, Credentials};
 
 /// Which challenge/credentials header pair a request uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,0 +1,58 @@
+//! SIP transports (RFC 3261 §18, RFC 7118): what a Via names, and whether
+//! the transport itself retransmits.
+
+/// The transport a message travels on, as a Via names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Transport {
+    Udp,
+    Tcp,
+    Tls,
+    Ws,
+    Wss,
+}
+
+impl Transport {
+    /// The Via's transport token (RFC 3261 §20.42, RFC 7118 §5).
+    pub fn via_name(self) -> &'static str {
+        match self {
+            Transport::Udp => "UDP",
+            Transport::Tcp => "TCP",
+            Transport::Tls => "TLS",
+            Transport::Ws => "WS",
+            Transport::Wss => "WSS",
+        }
+    }
+
+    /// The `transport=` URI parameter (RFC 3261 §19.1.1, RFC 7118 §5.2).
+    pub fn uri_param(self) -> &'static str {
+        match self {
+            Transport::Udp => "udp",
+            Transport::Tcp | Transport::Tls => "tcp",
+            Transport::Ws | Transport::Wss => "ws",
+        }
+    }
+
+    /// Reliable: the transport retransmits, so requests are not resent on
+    /// timers A and E (RFC 3261 §17.1.1.2, §17.1.2.2). Everything but UDP.
+    pub fn is_reliable(self) -> bool {
+        self != Transport::Udp
+    }
+
+    /// WebSocket (the browser's transport, RFC 7118).
+    pub fn is_websocket(self) -> bool {
+        matches!(self, Transport::Ws | Transport::Wss)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Transport;
+
+    #[test]
+    fn names_and_reliability() {
+        assert_eq!(Transport::Wss.via_name(), "WSS");
+        assert_eq!(Transport::Tls.uri_param(), "tcp");
+        assert!(!Transport::Udp.is_reliable() && Transport::Tcp.is_reliable());
+        assert!(Transport::Ws.is_websocket() && !Transport::Tls.is_websocket());
+    }
+}

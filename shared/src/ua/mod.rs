@@ -1,0 +1,563 @@
+//! Rollcall's SIP user agent, without I/O ("sans-IO"): one implementation
+//! for every party — the browser (over its WebSocket), the gateway and the
+//! black-box tests (over tokio sockets). The driver feeds it what happened
+//! (connected, a message arrived, a tick of the clock, the application
+//! wants a MESSAGE sent) and does what it returns (send this text, tell
+//! the application this, reconnect). Everything here runs, and is tested,
+//! on the host; time is milliseconds on the driver's clock.
+//!
+//! What it does, after docs/protocol.md §1:
+//! - REGISTERs `sip:<user>@<domain>`, answers the 401 itself (digest, both
+//!   algorithms, [`auth`]), refreshes at 80 % of the granted expiry
+//!   ([`registration`]), and reports a second fresh 401, a 403 or a 404 as
+//!   a refused sign-in ([`Event::Refused`]): final, never retried.
+//! - Sends MESSAGEs ([`Message`]), answering 407s (and reusing the nonce,
+//!   `nc` increasing, until the server calls it stale); says which were
+//!   delivered and which not ([`Event::Delivered`], [`Event::Undelivered`]).
+//!   MESSAGEs asked for while not registered wait, in order.
+//! - Client transactions keep RFC 3261's timers ([`transaction`]): Timer F
+//!   ends a request nobody answers; on UDP, Timer E sends it again.
+//! - Answers every incoming MESSAGE and OPTIONS with 200 (405 for methods
+//!   it does not handle) and hands MESSAGEs on ([`Event::Received`]), with
+//!   the sender the IM server asserted.
+//! - Watches the presence of the AORs the application names
+//!   ([`presence`]): SUBSCRIBEs authenticated like MESSAGEs, made again
+//!   after every new registration, refreshed before they expire; NOTIFYs
+//!   answered and turned into [`Event::Presence`] when they change
+//!   something.
+
+pub mod auth;
+pub mod incoming;
+pub mod presence;
+pub mod registration;
+pub mod transaction;
+
+#[cfg(test)]
+mod presence_tests;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+
+use crate::sip::message::{self, Parsed};
+use crate::sip::{self, rsip, RequestBuilder, Transport};
+
+use auth::{Authenticator, Kind};
+use presence::{Presence, Step};
+use registration::{Identity, Registration, State, REQUESTED_EXPIRES};
+use transaction::{ChallengeVerdict, ClientTransaction, Purpose};
+
+pub use presence::normalize_aor;
+
+/// Who this user agent is and how it reaches the IM server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub user: String,
+    /// SIP domain, e.g. `rollcall.local`.
+    pub domain: String,
+    /// The transport the driver speaks.
+    pub transport: Transport,
+    /// Where this UA can be reached (`host:port`) for its Via and Contact.
+    /// `None` over WebSocket: a random `.invalid` name (RFC 7118 §5.2), the
+    /// server routes by connection anyway.
+    pub local: Option<String>,
+}
+
+/// A MESSAGE the application wants sent. `id` is the application's, and
+/// comes back in [`Event::Delivered`] or [`Event::Undelivered`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub id: u64,
+    /// Request-URI and To, e.g. `sip:conference@rollcall.local`.
+    pub to: String,
+    pub content_type: String,
+    pub body: String,
+}
+
+/// A MESSAGE that reached us.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    /// The sender's AOR as the IM server asserted it (P-Asserted-Identity,
+    /// else From): the only identity to trust.
+    pub from: String,
+    pub content_type: String,
+    pub body: String,
+}
+
+/// Why a MESSAGE was not delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Undelivered {
+    /// A final response other than 2xx, with its reason phrase.
+    Status(u16, String),
+    /// No final response within Timer F.
+    Timeout,
+    /// The connection dropped before it was answered: it may have arrived.
+    ConnectionLost,
+    /// It could not be written as SIP (a bad URI or header).
+    Invalid(String),
+}
+
+impl std::fmt::Display for Undelivered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Undelivered::Status(code, reason) => write!(f, "{code} {reason}"),
+            Undelivered::Timeout => f.write_str("no answer from the server"),
+            Undelivered::ConnectionLost => f.write_str("the connection dropped before it was confirmed"),
+            Undelivered::Invalid(why) => f.write_str(why),
+        }
+    }
+}
+
+/// What the application is told.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Connecting,
+    /// Bound at the registrar; `again` after a reconnect.
+    Registered {
+        again: bool,
+    },
+    Lost,
+    /// Sign-in refused, with why (for the sign-in form). Final.
+    Refused(String),
+    Received(Received),
+    Delivered {
+        id: u64,
+    },
+    Undelivered {
+        id: u64,
+        why: Undelivered,
+    },
+    /// A watched AOR (as given to [`UserAgent::watch`]) came online or went
+    /// offline. Only changes are reported, the first state too; a
+    /// subscription that ends or fails reports `online: false`.
+    Presence {
+        aor: String,
+        online: bool,
+    },
+}
+
+/// What the driver must do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// Send this message.
+    Send(String),
+    Event(Event),
+    /// The connection is no good (no answer in time, registrar trouble):
+    /// close it and reconnect with backoff.
+    Reconnect,
+    /// Something worth a line in the driver's log.
+    Log(String),
+}
+
+pub struct UserAgent {
+    config: Config,
+    id: Identity,
+    auth: Authenticator,
+    registration: Registration,
+    /// Our requests awaiting a final response, by Via branch.
+    transactions: HashMap<String, ClientTransaction>,
+    /// MESSAGEs asked for while not registered, in order.
+    queue: Vec<Message>,
+    /// Watched AORs and their subscriptions.
+    presence: Presence,
+    /// From tag of our MESSAGEs (one per user agent).
+    message_tag: String,
+    out: Vec<Output>,
+}
+
+impl UserAgent {
+    pub fn new(config: Config, password: String) -> Self {
+        let instance = crate::random::random_hex(6);
+        let transport = config.transport;
+        let (via_host, contact) = match &config.local {
+            // RFC 7118 §5.2: the Contact/Via host can't be resolved anyway; a
+            // random `.invalid` name also tells this binding apart.
+            None => {
+                let host = format!("{instance}.invalid");
+                let contact = format!("<sip:{}@{host};transport={}>", config.user, transport.uri_param());
+                (host, contact)
+            }
+            Some(local) => {
+                let contact = format!("<sip:{}-{instance}@{local};transport={}>", config.user, transport.uri_param());
+                (local.clone(), contact)
+            }
+        };
+        let id = Identity {
+            aor: format!("sip:{}@{}", config.user, config.domain),
+            domain: config.domain.clone(),
+            contact,
+            via_host,
+            transport: transport.via_name(),
+            instance,
+        };
+        UserAgent {
+            auth: Authenticator::new(config.user.clone(), password),
+            config,
+            id,
+            registration: Registration::new(),
+            transactions: HashMap::new(),
+            queue: Vec::new(),
+            presence: Presence::new(),
+            message_tag: sip::new_tag(),
+            out: Vec::new(),
+        }
+    }
+
+    /// Our address-of-record, `sip:<user>@<domain>`.
+    pub fn aor(&self) -> &str {
+        &self.id.aor
+    }
+
+    pub fn is_refused(&self) -> bool {
+        self.registration.state == State::Refused
+    }
+
+    pub fn is_registered(&self) -> bool {
+        self.registration.is_bound()
+    }
+
+    /// The connection is open: register.
+    pub fn connected(&mut self, now: u64) -> Vec<Output> {
+        self.register(REQUESTED_EXPIRES, now);
+        self.take()
+    }
+
+    /// The connection closed. Pending transactions die with it (their
+    /// answers would have come on it): their MESSAGEs are reported
+    /// undelivered. Queued MESSAGEs wait for the next registration.
+    pub fn disconnected(&mut self) -> Vec<Output> {
+        let lost: Vec<u64> = self
+            .transactions
+            .drain()
+            .filter_map(|(_, tx)| match tx.purpose {
+                Purpose::Message(m) => Some(m.message.id),
+                _ => None,
+            })
+            .collect();
+        for id in lost {
+            self.out.push(Output::Event(Event::Undelivered { id, why: Undelivered::ConnectionLost }));
+        }
+        self.presence.disconnected();
+        if self.registration.state != State::Refused {
+            self.registration.state = State::Idle;
+            self.out.push(Output::Event(Event::Lost));
+        }
+        self.take()
+    }
+
+    /// Unregister (Expires: 0) before the driver closes the connection.
+    pub fn unregister(&mut self, now: u64) -> Vec<Output> {
+        if self.is_registered() {
+            self.register(0, now);
+        }
+        self.take()
+    }
+
+    /// The clock moved on: refresh the registration and presence
+    /// subscriptions, retransmit (UDP) and expire transactions.
+    pub fn tick(&mut self, now: u64) -> Vec<Output> {
+        if self.registration.refresh_due(now) {
+            self.register(REQUESTED_EXPIRES, now);
+        }
+        let steps = self.presence.tick(self.is_registered(), now);
+        self.run_presence(steps, now);
+        for tx in self.transactions.values_mut() {
+            if let Some(text) = tx.retransmission_due(now) {
+                self.out.push(Output::Send(text));
+            }
+        }
+        let expired: Vec<String> = self.transactions.iter().filter(|(_, tx)| tx.timed_out(now)).map(|(b, _)| b.clone()).collect();
+        for branch in expired {
+            if let Some(tx) = self.transactions.remove(&branch) {
+                match tx.purpose {
+                    Purpose::Register { .. } => self.out.push(Output::Reconnect),
+                    Purpose::Message(m) => self.undelivered(m.message.id, Undelivered::Timeout),
+                    Purpose::Subscribe { call_id, expires } => {
+                        let steps = self.presence.failed(&call_id, expires, 408, None, now);
+                        self.run_presence(steps, now);
+                    }
+                }
+            }
+        }
+        self.take()
+    }
+
+    /// The application wants `message` sent: now when registered, else
+    /// once registered.
+    pub fn send(&mut self, message: Message, now: u64) -> Vec<Output> {
+        if self.is_registered() {
+            let outgoing = transaction::OutgoingMessage { message, call_id: sip::new_call_id(), cseq: 0 };
+            self.send_message(ClientTransaction::new(Purpose::Message(outgoing), now, self.config.transport));
+        } else if !self.is_refused() {
+            self.queue.push(message);
+        }
+        self.take()
+    }
+
+    /// Watch exactly these AORs (`sip:bob@rollcall.local`) from now on:
+    /// subscribe to the new ones, unsubscribe (Expires: 0) from the ones
+    /// left out. Kept across reconnects; subscriptions go out only while
+    /// registered, and again after every new registration.
+    pub fn watch(&mut self, aors: Vec<String>, now: u64) -> Vec<Output> {
+        let steps = self.presence.watch(aors, self.is_registered(), now);
+        self.run_presence(steps, now);
+        self.take()
+    }
+
+    /// One message from the connection. A request with a method we do not
+    /// handle gets 405 ([`incoming::answer`]), one we cannot read 400.
+    pub fn received(&mut self, text: &str, now: u64) -> Vec<Output> {
+        match message::parse(text) {
+            Ok(Parsed::Request(request)) => self.on_request(request, now),
+            Ok(Parsed::Response(response)) => self.on_response(response, now),
+            Err(sip::SipError::Empty) => {}
+            Err(_) => {
+                if let Some(answer) = sip::response_to_unparsed(text, 400, None, Some(&sip::new_tag()), &[]) {
+                    self.out.push(Output::Send(answer));
+                }
+            }
+        }
+        self.take()
+    }
+
+    fn take(&mut self) -> Vec<Output> {
+        std::mem::take(&mut self.out)
+    }
+
+    // --- outgoing -------------------------------------------------------
+
+    fn register(&mut self, expires: u32, now: u64) {
+        self.send_register(ClientTransaction::new(Purpose::Register { expires }, now, self.config.transport));
+    }
+
+    /// Sends `tx`'s REGISTER (again, after a challenge) under a new branch.
+    fn send_register(&mut self, mut tx: ClientTransaction) {
+        let Purpose::Register { expires } = tx.purpose else {
+            return;
+        };
+        let uri = Registration::request_uri(&self.id);
+        let authorization = self.auth.credentials(Kind::Www, "REGISTER", &uri, &crate::random::random_hex(8));
+        match self.registration.request(&self.id, expires, authorization.as_deref()) {
+            Ok((request, branch)) => {
+                let text = request.to_string();
+                tx.sent(text.clone());
+                self.transactions.insert(branch, tx);
+                self.out.push(Output::Send(text));
+            }
+            // Only a user name that can't go in a SIP URI gets here.
+            Err(e) => self.refuse(format!("Cannot sign in as \"{}\": {e}", self.config.user)),
+        }
+    }
+
+    /// Sends `tx`'s MESSAGE (again, after a challenge: same Call-ID, next
+    /// CSeq) under a new branch.
+    fn send_message(&mut self, mut tx: ClientTransaction) {
+        let Purpose::Message(outgoing) = &mut tx.purpose else {
+            return;
+        };
+        outgoing.cseq += 1;
+        let message = outgoing.message.clone();
+        let branch = sip::new_branch();
+        let authorization = self.auth.credentials(Kind::Proxy, "MESSAGE", &message.to, &crate::random::random_hex(8));
+        let mut builder = RequestBuilder::new(rsip::Method::Message, &message.to)
+            .via_transport(self.id.transport, &self.id.via_host, &branch)
+            .from(&self.id.aor, None, &self.message_tag)
+            .to(&message.to, None)
+            .call_id(&outgoing.call_id)
+            .cseq(outgoing.cseq);
+        if let Some(value) = &authorization {
+            builder = builder.header(Kind::Proxy.credentials_header(), value);
+        }
+        match builder.body(&message.content_type, message.body).build_message() {
+            Ok(request) => {
+                let text = request.to_string();
+                tx.sent(text.clone());
+                self.out.push(Output::Send(text));
+                self.transactions.insert(branch, tx);
+            }
+            Err(e) => self.undelivered(message.id, Undelivered::Invalid(e.to_string())),
+        }
+    }
+
+    /// Sends `tx`'s SUBSCRIBE (again, after a challenge: the dialog's next
+    /// CSeq) under a new branch, with credentials when we have a 407's
+    /// challenge cached (the same one MESSAGE uses).
+    fn send_subscribe(&mut self, mut tx: ClientTransaction, now: u64) {
+        let Purpose::Subscribe { call_id, expires } = tx.purpose.clone() else {
+            return;
+        };
+        let Some(uri) = self.presence.target(&call_id).map(str::to_owned) else {
+            return; // the subscription is gone
+        };
+        let credentials = self.auth.credentials(Kind::Proxy, "SUBSCRIBE", &uri, &crate::random::random_hex(8));
+        match self.presence.request(&call_id, expires, &self.id, credentials.as_deref()) {
+            Some(Ok((request, branch))) => {
+                let text = request.to_string();
+                tx.sent(text.clone());
+                self.out.push(Output::Send(text));
+                self.transactions.insert(branch, tx);
+            }
+            Some(Err(e)) => {
+                // Only an AOR that can't be a Request-URI gets here.
+                self.out.push(Output::Log(format!("cannot SUBSCRIBE to `{uri}`: {e}")));
+                let steps = self.presence.failed(&call_id, expires, 400, None, now);
+                self.run_presence(steps, now);
+            }
+            None => {}
+        }
+    }
+
+    /// Carries out what the presence watcher asks for.
+    fn run_presence(&mut self, steps: Vec<Step>, now: u64) {
+        for step in steps {
+            match step {
+                Step::Subscribe { call_id, expires } => {
+                    let purpose = Purpose::Subscribe { call_id, expires };
+                    self.send_subscribe(ClientTransaction::new(purpose, now, self.config.transport), now);
+                }
+                Step::Report { aor, online } => self.out.push(Output::Event(Event::Presence { aor, online })),
+            }
+        }
+    }
+
+    fn flush_queue(&mut self, now: u64) {
+        for message in std::mem::take(&mut self.queue) {
+            let outputs = self.send(message, now);
+            self.out.extend(outputs);
+        }
+    }
+
+    fn undelivered(&mut self, id: u64, why: Undelivered) {
+        self.out.push(Output::Event(Event::Undelivered { id, why }));
+    }
+
+    fn refuse(&mut self, why: String) {
+        self.registration.state = State::Refused;
+        for message in std::mem::take(&mut self.queue) {
+            self.undelivered(message.id, Undelivered::Invalid("not signed in".into()));
+        }
+        self.out.push(Output::Event(Event::Refused(why)));
+    }
+
+    // --- incoming -------------------------------------------------------
+
+    fn on_request(&mut self, request: message::Request, now: u64) {
+        if request.method == "NOTIFY" {
+            let (code, steps) = self.presence.notified(&request, self.is_registered(), now);
+            // In a dialog the To tag is ours already; 481s get one.
+            let response = request.response(code, None, Some(&sip::new_tag()));
+            self.out.push(Output::Send(response.to_string()));
+            return self.run_presence(steps, now);
+        }
+        if let Some(response) = incoming::answer(&request) {
+            self.out.push(Output::Send(response.to_string()));
+        }
+        if request.method == "MESSAGE" {
+            match incoming::received(&request) {
+                Ok(received) => self.out.push(Output::Event(Event::Received(received))),
+                Err(why) => self.out.push(Output::Log(format!("ignored a MESSAGE: {why}"))),
+            }
+        }
+    }
+
+    fn on_response(&mut self, response: message::Response, now: u64) {
+        let code = response.code;
+        let Some(branch) = response.headers.get("Via").and_then(via_branch) else {
+            return;
+        };
+        if code < 200 {
+            // Provisional: keep waiting (on UDP, retransmit at T2 now).
+            if let Some(tx) = self.transactions.get_mut(&branch) {
+                tx.provisional(now);
+            }
+            return;
+        }
+        let Some(mut tx) = self.transactions.remove(&branch) else {
+            return; // stray or late: its transaction is gone
+        };
+        if code == 401 || code == 407 {
+            let kind = if code == 401 { Kind::Www } else { Kind::Proxy };
+            let Some(challenge) = auth::choose(&response.headers.get_all(kind.challenge_header())) else {
+                return self.failed(tx, code, "no challenge we can answer", now);
+            };
+            if tx.challenged(challenge.stale, now) == ChallengeVerdict::Refused {
+                return self.failed(tx, code, "credentials refused", now);
+            }
+            if let Err(e) = self.auth.challenged(kind, challenge) {
+                return self.refuse(e.to_string());
+            }
+            // The same transaction goes on (keeping its challenge count).
+            return match tx.purpose {
+                Purpose::Register { .. } => self.send_register(tx),
+                Purpose::Message(_) => self.send_message(tx),
+                Purpose::Subscribe { .. } => self.send_subscribe(tx, now),
+            };
+        }
+        match (&tx.purpose, code) {
+            (Purpose::Register { expires: 0 }, 200..=299) => self.registration.state = State::Idle,
+            (Purpose::Register { .. }, 200..=299) => {
+                let granted = registration::granted_expires(&response, &self.id);
+                if self.registration.registered(granted, now) {
+                    let again = self.registration.ever_registered;
+                    self.registration.ever_registered = true;
+                    self.out.push(Output::Event(Event::Registered { again }));
+                    self.flush_queue(now);
+                    let steps = self.presence.registered();
+                    self.run_presence(steps, now);
+                }
+            }
+            (Purpose::Register { expires }, 423) => {
+                // Interval Too Brief: ask again for at least Min-Expires.
+                let min = response.headers.get("Min-Expires").and_then(|v| v.parse::<u32>().ok());
+                match min {
+                    Some(min) if min > *expires => self.register(min, now),
+                    _ => self.failed(tx, code, "interval too brief", now),
+                }
+            }
+            (Purpose::Message(m), 200..=299) => {
+                let id = m.message.id;
+                self.out.push(Output::Event(Event::Delivered { id }));
+            }
+            (Purpose::Subscribe { call_id, expires }, 200..=299) => {
+                let steps = self.presence.answered(call_id, *expires, &response, now);
+                self.run_presence(steps, now);
+            }
+            (Purpose::Subscribe { call_id, expires }, _) => {
+                let retry_after =
+                    response.headers.get("Retry-After").and_then(|v| v.split([';', ' ', '(']).next()?.trim().parse().ok());
+                let steps = self.presence.failed(call_id, *expires, code, retry_after, now);
+                self.run_presence(steps, now);
+            }
+            _ => {
+                let reason = if response.reason.is_empty() { sip::reason_phrase(code).to_owned() } else { response.reason.clone() };
+                self.failed(tx, code, &reason, now)
+            }
+        }
+    }
+
+    /// A final failure of `tx`.
+    fn failed(&mut self, tx: ClientTransaction, code: u16, why: &str, now: u64) {
+        match tx.purpose {
+            Purpose::Register { .. } => match code {
+                401 | 407 | 403 => self.refuse("Wrong user name or password.".to_string()),
+                404 => self.refuse(format!("There is no user \"{}\" here.", self.config.user)),
+                // Registrar trouble: try again from a fresh connection.
+                _ => self.out.push(Output::Reconnect),
+            },
+            Purpose::Message(m) => self.undelivered(m.message.id, Undelivered::Status(code, why.to_owned())),
+            Purpose::Subscribe { call_id, expires } => {
+                let steps = self.presence.failed(&call_id, expires, code, None, now);
+                self.run_presence(steps, now);
+            }
+        }
+    }
+}
+
+/// `branch` parameter of a Via value.
+fn via_branch(via: &str) -> Option<String> {
+    via.split(';')
+        .skip(1)
+        .filter_map(|p| p.trim().split_once('='))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("branch"))
+        .map(|(_, value)| value.trim().split(',').next().unwrap_or("").to_string())
+}
