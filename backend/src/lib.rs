@@ -1,13 +1,15 @@
 //! Rollcall's server side, one module per box of the seed's Figure 1.
 //!
 //! - [`im_server`]: the IM server — SIP registrar, digest auth, MESSAGE relay
-//!   and message log, over WebSocket (`/sip`).
+//!   and message log, over WebSocket (`/sip`), UDP, TCP and TLS.
+//! - [`sip_client`]: the tokio driver of the one SIP user agent
+//!   (`rollcall_shared::ua`), which the gateway runs on.
 //! - [`gateway`]: a registered SIP user that turns SOAP requests into calls on
 //!   the conference web service, and hosts the conference reporting web
 //!   service that turns callbacks back into SIP MESSAGEs.
 //! - [`conference`]: the conference web service (SOAP over HTTP) and the
 //!   conference state machines.
-//! - [`bridge`]: bridge drivers; the simulated telephone network first.
+//! - [`bridge`]: the bridge driver seam, and the simulated telephone network.
 //! - [`store`]: SQLite through sqlx: users (HA1 only) and the message log.
 //! - [`digest_auth`]: digest authentication (nonces, checks) for SIP and HTTP;
 //!   [`http_digest`] makes it an axum middleware for the JSON APIs.
@@ -34,6 +36,7 @@ pub mod operator_file;
 pub mod pim;
 pub mod shutdown;
 pub mod signing;
+pub mod sip_client;
 pub mod signup;
 pub mod serve;
 pub mod store;

@@ -261,7 +261,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
 
     // Ready once the gateway can take requests; until then the browser's
     // bootstrap (`/config.json`) answers 503.
-    if !gateway.user_agent.wait_registered(GATEWAY_START_LIMIT).await {
+    if !gateway.delivery.wait_registered(GATEWAY_START_LIMIT).await {
         anyhow::bail!("the gateway did not register with the IM server within {GATEWAY_START_LIMIT:?}");
     }
     ready.set_ready();

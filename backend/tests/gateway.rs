@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use common::{Client, PATIENCE};
 use rollcall::conference;
-use rollcall::gateway::user_agent::UaState;
+use rollcall::sip_client::ClientState;
 use rollcall::gateway::{self, Gateway, GatewayConfig};
 use rollcall::im_server::{self, ImConfig, ImServer};
 use rollcall::serve::spawn_http;
@@ -90,16 +90,16 @@ async fn gateway_reconnects_and_registers_again_after_losing_the_im_server() {
     })
     .expect("gateway");
     spawn_http(reporting_listener, gateway::reporting::router(Arc::clone(&gateway), key));
-    assert!(gateway.user_agent.wait_registered(PATIENCE).await, "registers through the proxy");
+    assert!(gateway.delivery.wait_registered(PATIENCE).await, "registers through the proxy");
 
     proxy.cut();
     let lost = async {
-        while gateway.user_agent.state() == UaState::Registered {
+        while gateway.delivery.state() == ClientState::Registered {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
     };
     tokio::time::timeout(PATIENCE, lost).await.expect("notices the loss");
-    assert!(gateway.user_agent.wait_registered(PATIENCE).await, "registers again after reconnecting");
+    assert!(gateway.delivery.wait_registered(PATIENCE).await, "registers again after reconnecting");
 
     // And the whole path works again.
     let mut alice = Client::connect(&format!("ws://{im_addr}/sip"), "alice").await;
@@ -137,5 +137,5 @@ async fn gateway_with_a_wrong_password_never_registers() {
         limits: Default::default(),
     })
     .expect("gateway");
-    assert!(!gateway.user_agent.wait_registered(std::time::Duration::from_millis(500)).await);
+    assert!(!gateway.delivery.wait_registered(std::time::Duration::from_millis(500)).await);
 }

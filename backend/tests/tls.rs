@@ -86,7 +86,7 @@ async fn standalone_parts_reach_each_other_over_https_and_wss() {
     })
     .expect("gateway");
     listener::spawn(reporting_listener, gateway::reporting::router(Arc::clone(&gateway), key), tls_options);
-    assert!(gateway.user_agent.wait_registered(PATIENCE).await, "the gateway registers over WSS");
+    assert!(gateway.delivery.wait_registered(PATIENCE).await, "the gateway registers over WSS");
 
     let mut alice = Client::connect(&format!("wss://{im_addr}/sip"), "alice").await;
     alice.register().await;

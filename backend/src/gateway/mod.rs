@@ -5,20 +5,22 @@
 //! callback that the conference service posts to the gateway's conference
 //! reporting web service, goes back to the requester as a MESSAGE.
 //!
-//! - [`user_agent`]: the SIP UA — register, refresh, reconnect, send and
-//!   receive MESSAGEs in order.
+//! - [`delivery`]: what goes to users and when (per-recipient windows,
+//!   recipients who are away), over the one SIP user agent
+//!   ([`crate::sip_client`]: register, refresh, reconnect, digest).
+//! - [`outbox`]: the queue of MESSAGEs waiting, one per recipient.
 //! - [`web_service`]: the HTTP client of the conference web service.
 //! - [`reporting`]: the conference reporting web service (`POST /reporting`).
 //! - [`translate`]: client protocol ↔ conference web service protocol.
 //! - [`ordering`]: answers go out before the events they cause.
 //! - [`idempotency`]: a repeated `requestId` gets the first answer again.
 
+pub mod delivery;
 pub mod idempotency;
 mod ordering;
 mod outbox;
 pub mod reporting;
 mod translate;
-pub mod user_agent;
 pub mod web_service;
 
 use std::sync::Arc;
@@ -31,7 +33,7 @@ pub use ordering::ConferenceGate;
 
 use crate::edge::rate::RateLimiter;
 use idempotency::Begin;
-use user_agent::{Inbound, Outgoing, UserAgent};
+use delivery::{Delivery, Inbound, Outgoing};
 use web_service::WebService;
 
 /// What a gateway needs to know.
@@ -77,9 +79,10 @@ impl GatewayConfig {
     }
 }
 
-/// A running gateway: its UA task and what the reporting service shares.
+/// A running gateway: its delivery (and user agent) and what the
+/// reporting service shares.
 pub struct Gateway {
-    pub user_agent: UserAgent,
+    pub delivery: Delivery,
     pub gate: Arc<ConferenceGate>,
     /// Requests per user ([`GatewayLimits`]).
     rate: RateLimiter<String>,
@@ -92,10 +95,10 @@ impl Gateway {
     /// request processor. Serve [`reporting::router`] to receive callbacks.
     pub fn start(config: GatewayConfig) -> anyhow::Result<Arc<Gateway>> {
         let web_service = Arc::new(WebService::new(&config.conference_url, &config.conference_token)?);
-        let (user_agent, mut inbound) = UserAgent::start(config.clone());
+        let (delivery, mut inbound) = Delivery::start(&config);
         let rate = RateLimiter::new(config.limits.requests_per_second, config.limits.request_burst, MAX_TRACKED_USERS);
         let gateway = Arc::new(Gateway {
-            user_agent,
+            delivery,
             gate: Arc::new(ConferenceGate::default()),
             rate,
             replies: idempotency::Replies::default(),
@@ -196,6 +199,6 @@ impl Gateway {
 
     /// Queues a reply for `owner`'s AOR.
     pub fn send(&self, owner: &str, reply: Reply) {
-        self.user_agent.send(Outgoing { to: owner.to_string(), body: reply.encode() });
+        self.delivery.send(Outgoing { to: owner.to_string(), body: reply.encode() });
     }
 }

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use tracing::warn;
 
-use super::user_agent::Outgoing;
+use super::delivery::Outgoing;
 
 /// Most MESSAGEs waiting for one recipient (a frozen tab, a user whose
 /// events pile up): past it new ones are dropped and logged. A client that

@@ -90,7 +90,7 @@ impl TestServer {
         adjust(&mut options);
         let db = options.db.clone();
         let running = serve::start(options).await.expect("rollcall starts");
-        assert!(running.gateway.user_agent.wait_registered(PATIENCE).await, "the gateway registers");
+        assert!(running.gateway.delivery.wait_registered(PATIENCE).await, "the gateway registers");
         TestServer { running, db, _dir: dir }
     }
 

@@ -67,7 +67,7 @@ pub struct UserAgent {
 impl UserAgent {
     pub fn new(config: Config, password: String) -> Self {
         let transport = if config.secure { Transport::Wss } else { Transport::Ws };
-        let shared = ua::Config { user: config.user, domain: config.domain, transport, local: None };
+        let shared = ua::Config { user: config.user, domain: config.domain, transport, local: None, require_asserted: false };
         UserAgent {
             ua: ua::UserAgent::new(shared, password),
             gateway_aor: normalize_aor(&config.gateway),

@@ -14,7 +14,11 @@
 //! - Sends MESSAGEs ([`Message`]), answering 407s (and reusing the nonce,
 //!   `nc` increasing, until the server calls it stale); says which were
 //!   delivered and which not ([`Event::Delivered`], [`Event::Undelivered`]).
-//!   MESSAGEs asked for while not registered wait, in order.
+//!   MESSAGEs asked for while not registered wait, in order. One
+//!   recipient's MESSAGEs arrive in the order they were asked for, even
+//!   across a new proxy challenge: while some sent under the old nonce
+//!   may still come back 407 (and go out again), newer ones to the same
+//!   recipient wait.
 //! - Client transactions keep RFC 3261's timers ([`transaction`]): Timer F
 //!   ends a request nobody answers; on UDP, Timer E sends it again.
 //! - Answers every incoming MESSAGE and OPTIONS with 200 (405 for methods
@@ -61,6 +65,10 @@ pub struct Config {
     /// `None` over WebSocket: a random `.invalid` name (RFC 7118 §5.2), the
     /// server routes by connection anyway.
     pub local: Option<String>,
+    /// Only take MESSAGEs whose sender the IM server asserted
+    /// (P-Asserted-Identity, RFC 3325): others get `403`. For a UA that
+    /// acts on who sent a request (the gateway).
+    pub require_asserted: bool,
 }
 
 /// A MESSAGE the application wants sent. `id` is the application's, and
@@ -158,6 +166,12 @@ pub struct UserAgent {
     transactions: HashMap<String, ClientTransaction>,
     /// MESSAGEs asked for while not registered, in order.
     queue: Vec<Message>,
+    /// MESSAGEs waiting for older ones to the same recipient, sent under an
+    /// older proxy challenge, to be answered (in order).
+    held: Vec<Message>,
+    /// Counts the proxy challenges taken: a MESSAGE sent under an older one
+    /// may come back 407 and go out again.
+    proxy_epoch: u64,
     /// Watched AORs and their subscriptions.
     presence: Presence,
     /// From tag of our MESSAGEs (one per user agent).
@@ -197,6 +211,8 @@ impl UserAgent {
             registration: Registration::new(),
             transactions: HashMap::new(),
             queue: Vec::new(),
+            held: Vec::new(),
+            proxy_epoch: 0,
             presence: Presence::new(),
             message_tag: sip::new_tag(),
             out: Vec::new(),
@@ -214,6 +230,14 @@ impl UserAgent {
 
     pub fn is_registered(&self) -> bool {
         self.registration.is_bound()
+    }
+
+    /// Nothing of the application's is waiting: no MESSAGE queued, held or
+    /// unanswered.
+    pub fn idle(&self) -> bool {
+        self.queue.is_empty()
+            && self.held.is_empty()
+            && !self.transactions.values().any(|tx| matches!(tx.purpose, Purpose::Message(_)))
     }
 
     /// The connection is open: register.
@@ -237,6 +261,9 @@ impl UserAgent {
         for id in lost {
             self.out.push(Output::Event(Event::Undelivered { id, why: Undelivered::ConnectionLost }));
         }
+        // Held ones wait for the next registration, before anything newer.
+        let held = std::mem::take(&mut self.held);
+        self.queue.splice(0..0, held);
         self.presence.disconnected();
         if self.registration.state != State::Refused {
             self.registration.state = State::Idle;
@@ -271,7 +298,10 @@ impl UserAgent {
             if let Some(tx) = self.transactions.remove(&branch) {
                 match tx.purpose {
                     Purpose::Register { .. } => self.out.push(Output::Reconnect),
-                    Purpose::Message(m) => self.undelivered(m.message.id, Undelivered::Timeout),
+                    Purpose::Message(m) => {
+                        self.undelivered(m.message.id, Undelivered::Timeout);
+                        self.release_held(now);
+                    }
                     Purpose::Subscribe { call_id, expires } => {
                         let steps = self.presence.failed(&call_id, expires, 408, None, now);
                         self.run_presence(steps, now);
@@ -285,13 +315,33 @@ impl UserAgent {
     /// The application wants `message` sent: now when registered, else
     /// once registered.
     pub fn send(&mut self, message: Message, now: u64) -> Vec<Output> {
-        if self.is_registered() {
-            let outgoing = transaction::OutgoingMessage { message, call_id: sip::new_call_id(), cseq: 0 };
-            self.send_message(ClientTransaction::new(Purpose::Message(outgoing), now, self.config.transport));
-        } else if !self.is_refused() {
+        if self.is_refused() {
+            self.undelivered(message.id, Undelivered::Invalid("not signed in".into()));
+        } else if !self.is_registered() {
             self.queue.push(message);
+        } else if self.must_wait(&message.to) {
+            self.held.push(message);
+        } else {
+            let outgoing = transaction::OutgoingMessage { message, call_id: sip::new_call_id(), cseq: 0, epoch: 0 };
+            self.send_message(ClientTransaction::new(Purpose::Message(outgoing), now, self.config.transport));
         }
         self.take()
+    }
+
+    /// Must a new MESSAGE to `to` wait? While one held for it waits, or
+    /// one sent to it under an older proxy challenge is unanswered.
+    fn must_wait(&self, to: &str) -> bool {
+        self.held.iter().any(|m| m.to == to)
+            || self.transactions.values().any(|tx| matches!(&tx.purpose, Purpose::Message(m) if m.message.to == to && m.epoch < self.proxy_epoch))
+    }
+
+    /// Sends the held MESSAGEs whose turn has come, in order.
+    fn release_held(&mut self, now: u64) {
+        let held = std::mem::take(&mut self.held);
+        for message in held {
+            let outputs = self.send(message, now);
+            self.out.extend(outputs);
+        }
     }
 
     /// Watch exactly these AORs (`sip:bob@rollcall.local`) from now on:
@@ -356,6 +406,7 @@ impl UserAgent {
             return;
         };
         outgoing.cseq += 1;
+        outgoing.epoch = self.proxy_epoch;
         let message = outgoing.message.clone();
         let branch = sip::new_branch();
         let authorization = self.auth.credentials(Kind::Proxy, "MESSAGE", &message.to, &crate::random::random_hex(8));
@@ -449,6 +500,10 @@ impl UserAgent {
             self.out.push(Output::Send(response.to_string()));
             return self.run_presence(steps, now);
         }
+        if request.method == "MESSAGE" && self.config.require_asserted && request.headers.get("P-Asserted-Identity").is_none() {
+            let response = request.response(403, Some("No asserted identity"), Some(&sip::new_tag()));
+            return self.out.push(Output::Send(response.to_string()));
+        }
         if let Some(response) = incoming::answer(&request) {
             self.out.push(Output::Send(response.to_string()));
         }
@@ -483,15 +538,19 @@ impl UserAgent {
             if tx.challenged(challenge.stale, now) == ChallengeVerdict::Refused {
                 return self.failed(tx, code, "credentials refused", now);
             }
+            if kind == Kind::Proxy {
+                self.proxy_epoch += 1;
+            }
             if let Err(e) = self.auth.challenged(kind, challenge) {
                 return self.refuse(e.to_string());
             }
             // The same transaction goes on (keeping its challenge count).
-            return match tx.purpose {
+            match tx.purpose {
                 Purpose::Register { .. } => self.send_register(tx),
                 Purpose::Message(_) => self.send_message(tx),
                 Purpose::Subscribe { .. } => self.send_subscribe(tx, now),
-            };
+            }
+            return self.release_held(now);
         }
         match (&tx.purpose, code) {
             (Purpose::Register { expires: 0 }, 200..=299) => self.registration.state = State::Idle,
@@ -517,6 +576,7 @@ impl UserAgent {
             (Purpose::Message(m), 200..=299) => {
                 let id = m.message.id;
                 self.out.push(Output::Event(Event::Delivered { id }));
+                self.release_held(now);
             }
             (Purpose::Subscribe { call_id, expires }, 200..=299) => {
                 let steps = self.presence.answered(call_id, *expires, &response, now);
@@ -544,7 +604,10 @@ impl UserAgent {
                 // Registrar trouble: try again from a fresh connection.
                 _ => self.out.push(Output::Reconnect),
             },
-            Purpose::Message(m) => self.undelivered(m.message.id, Undelivered::Status(code, why.to_owned())),
+            Purpose::Message(m) => {
+                self.undelivered(m.message.id, Undelivered::Status(code, why.to_owned()));
+                self.release_held(now);
+            }
             Purpose::Subscribe { call_id, expires } => {
                 let steps = self.presence.failed(&call_id, expires, code, None, now);
                 self.run_presence(steps, now);

@@ -59,6 +59,12 @@ pub struct Registration {
     pub ever_registered: bool,
 }
 
+impl Default for Registration {
+    fn default() -> Self {
+        Registration::new()
+    }
+}
+
 impl Registration {
     pub fn new() -> Self {
         Registration {

@@ -14,7 +14,7 @@ pub(super) const GATEWAY: &str = "sip:conference@rollcall.local";
 const REALM: &str = "rollcall.local";
 
 pub(super) fn new_ua() -> UserAgent {
-    let config = Config { user: "alice".into(), domain: "rollcall.local".into(), transport: Transport::Ws, local: None };
+    let config = Config { user: "alice".into(), domain: "rollcall.local".into(), transport: Transport::Ws, local: None, require_asserted: false };
     UserAgent::new(config, "demo-pass".into())
 }
 
@@ -336,7 +336,8 @@ fn a_dropped_connection_reports_what_was_in_flight() {
 
 #[test]
 fn on_udp_an_unanswered_request_is_sent_again_on_timer_e() {
-    let config = Config { user: "alice".into(), domain: "rollcall.local".into(), transport: Transport::Udp, local: Some("192.0.2.9:5070".into()) };
+    let config =
+        Config { user: "alice".into(), domain: "rollcall.local".into(), transport: Transport::Udp, local: Some("192.0.2.9:5070".into()), require_asserted: false };
     let mut ua = UserAgent::new(config, "demo-pass".into());
     let register = sent_request(&ua.connected(0));
     assert!(sip::header(&register.headers, "Via").unwrap().starts_with("SIP/2.0/UDP 192.0.2.9:5070;branch="));
@@ -385,4 +386,46 @@ fn options_get_200_and_other_methods_405() {
     // ACKs are never answered.
     let ack = options.to_string().replacen("OPTIONS", "ACK", 1).replace("1 OPTIONS", "1 ACK");
     assert!(ua.received(&ack, 6).is_empty());
+}
+
+/// A MESSAGE to `to`, numbered `id`.
+fn message_to(id: u64, to: &str) -> Message {
+    Message { id, to: to.into(), content_type: "text/plain".into(), body: format!("m{id}") }
+}
+
+#[test]
+fn one_recipients_messages_keep_their_order_across_a_new_proxy_challenge() {
+    let bob = "sip:bob@rollcall.local";
+    let carol = "sip:carol@rollcall.local";
+    let mut ua = registered_ua();
+    // A first challenge, answered: the nonce is cached.
+    let m1 = sent_request(&ua.send(message_to(1, bob), 100));
+    let m1 = sent_request(&ua.received(&challenged(&m1, 407, &[challenge(Algorithm::Md5, "old", false)]), 101));
+    assert_eq!(events(&ua.received(&answer(&m1, 200), 102)), vec![Event::Delivered { id: 1 }]);
+    // m2 to bob goes out under the old nonce; then carol's MESSAGE brings
+    // a new challenge (the old nonce went stale).
+    let m2 = sent_request(&ua.send(message_to(2, bob), 200));
+    let m3 = sent_request(&ua.send(message_to(3, carol), 201));
+    let m3 = sent_request(&ua.received(&challenged(&m3, 407, &[challenge(Algorithm::Md5, "new", true)]), 202));
+    assert_eq!(credentials(&m3, "Proxy-Authorization").nonce, "new");
+    // m4 to bob must not overtake m2, which may yet come back 407: it waits…
+    assert!(sent_requests(&ua.send(message_to(4, bob), 203)).is_empty(), "held behind m2");
+    // …carol is not held up by bob…
+    assert_eq!(sent_request(&ua.send(message_to(5, carol), 204)).uri.to_string(), carol);
+    // …m2 comes back 407 (stale) and goes out again, then m4 after it.
+    let out = ua.received(&challenged(&m2, 407, &[challenge(Algorithm::Md5, "new", true)]), 205);
+    let sent = sent_requests(&out);
+    assert_eq!(sent.iter().map(|r| sip::body_text(r).unwrap().to_owned()).collect::<Vec<_>>(), vec!["m2", "m4"]);
+}
+
+#[test]
+fn a_ua_that_requires_an_asserted_sender_refuses_the_others() {
+    let config = Config { user: "gw".into(), domain: "rollcall.local".into(), transport: Transport::Ws, local: None, require_asserted: true };
+    let mut ua = UserAgent::new(config, "pw".into());
+    let unasserted = gateway_message("<x/>".into(), GATEWAY).replace(&format!("P-Asserted-Identity: <{GATEWAY}>\r\n"), "");
+    let out = ua.received(&unasserted, 1);
+    assert_eq!(sent_response(&out).status_code.code(), 403);
+    assert!(events(&out).is_empty());
+    let out = ua.received(&gateway_message("<x/>".into(), "sip:alice@rollcall.local"), 2);
+    assert!(matches!(events(&out).as_slice(), [Event::Received(r)] if r.from == "sip:alice@rollcall.local"));
 }

@@ -34,6 +34,8 @@ pub struct OutgoingMessage {
     pub message: Message,
     pub call_id: String,
     pub cseq: u32,
+    /// The proxy challenge generation it was last sent under.
+    pub epoch: u64,
 }
 
 #[derive(Debug, Clone)]
