@@ -17,6 +17,7 @@ use rollcall_shared::digest::Challenge;
 use rollcall_shared::sip::{self, rsip, RequestBuilder};
 use rollcall_shared::soap::conference::{Reply, Request};
 use rollcall_shared::soap::CONTENT_TYPE;
+use rollcall_shared::ua::auth::{self, Authenticator, Kind};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -138,7 +139,10 @@ pub struct Client {
     pub aor: String,
     contact: String,
     cseq: u32,
-    proxy_challenge: Option<(Challenge, u32)>,
+    /// Answers the IM server's 407s the way every user agent of ours does
+    /// (`rollcall_shared::ua::auth`: the nonce kept, `nc` counting up);
+    /// `None` until the first 407.
+    proxy_auth: Option<Authenticator>,
     /// Requests that arrived while waiting for a response, in order.
     early: VecDeque<rsip::Request>,
 }
@@ -175,7 +179,7 @@ impl Client {
             aor: format!("sip:{user}@{DOMAIN}"),
             contact: format!("<sip:{user}@{}.invalid;transport=ws>", rollcall_shared::random::random_hex(4)),
             cseq: 0,
-            proxy_challenge: None,
+            proxy_auth: None,
             early: VecDeque::new(),
         }
     }
@@ -272,14 +276,17 @@ impl Client {
         self.send_raw(&first.build().expect("builds").to_string()).await;
         let challenge = self.recv_response().await;
         assert_eq!(challenge.status_code.code(), 401, "REGISTER is challenged first");
+        // Answered as every user agent of ours answers (the first challenge
+        // it can answer, `ua::auth`).
         let offered = sip::header_all(&challenge.headers, "WWW-Authenticate");
-        let c = Challenge::parse(&offered[0]).expect("challenge parses");
-        let credentials = c.answer(&self.user, password, "REGISTER", &uri, "0a4f113b", 1);
+        let mut authenticator = Authenticator::new(self.user.clone(), password.to_string());
+        authenticator.challenged(Kind::Www, auth::choose(&offered).expect("a challenge")).expect("one realm");
+        let credentials = authenticator.credentials(Kind::Www, "REGISTER", &uri, "0a4f113b").expect("credentials");
         let second = self
             .request(rsip::Method::Register, &uri, &aor, &call_id)
             .contact(&contact)
             .expires(expires)
-            .header("Authorization", &credentials.to_header_value());
+            .header("Authorization", &credentials);
         self.send_raw(&second.build().expect("builds").to_string()).await;
         self.recv_response().await
     }
@@ -366,11 +373,9 @@ impl Client {
     /// Sends `builder` with `Proxy-Authorization` when a challenge is
     /// known; the response, or `None` after learning a new 407 challenge.
     async fn send_proxied(&mut self, method: rsip::Method, uri: &str, mut builder: RequestBuilder) -> Option<rsip::Response> {
-        if let Some((challenge, nc)) = self.proxy_challenge.as_mut() {
-            *nc += 1;
-            let password = format!("{}-pw", self.user);
-            let creds = challenge.answer(&self.user, &password, &method.to_string(), uri, "c0ffee", *nc);
-            builder = builder.header("Proxy-Authorization", &creds.to_header_value());
+        if let Some(authenticator) = self.proxy_auth.as_mut() {
+            let credentials = authenticator.credentials(Kind::Proxy, &method.to_string(), uri, "c0ffee").expect("credentials");
+            builder = builder.header("Proxy-Authorization", &credentials);
         }
         self.send_raw(&builder.build().expect("builds").to_string()).await;
         let response = self.recv_response().await;
@@ -378,7 +383,9 @@ impl Client {
             return Some(response);
         }
         let offered = sip::header_all(&response.headers, "Proxy-Authenticate");
-        self.proxy_challenge = Some((Challenge::parse(&offered[0]).expect("challenge parses"), 0));
+        let password = format!("{}-pw", self.user);
+        let authenticator = self.proxy_auth.get_or_insert_with(|| Authenticator::new(self.user.clone(), password));
+        authenticator.challenged(Kind::Proxy, auth::choose(&offered).expect("a challenge")).expect("one realm");
         None
     }
 
