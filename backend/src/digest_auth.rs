@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 
 use rollcall_shared::digest::{Algorithm, Challenge, Credentials};
 use rollcall_shared::random::random_hex;
+use rollcall_shared::sync::LockExt;
 
 use crate::edge::throttle::Throttle;
 use crate::store::Users;
@@ -130,17 +131,11 @@ impl Authenticator {
         &self.throttle
     }
 
-    fn nonces(&self) -> std::sync::MutexGuard<'_, Nonces> {
-        self.nonces
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     /// A fresh nonce offered once per configured algorithm, in order.
     pub fn challenges(&self, stale: bool) -> Vec<Challenge> {
         let nonce = random_hex(16);
         {
-            let mut guard = self.nonces();
+            let mut guard = self.nonces.locked();
             let Nonces { by_value, issued } = &mut *guard;
             // The oldest go when expired (or already gone), or to make room.
             while let Some(oldest) = issued.front() {
@@ -241,7 +236,7 @@ impl Authenticator {
 
     /// Is `nonce` ours, fresh, and `nc` unused with it?
     fn nonce_usable(&self, nonce: &str, nc: u32) -> bool {
-        let nonces = self.nonces();
+        let nonces = self.nonces.locked();
         nonces
             .by_value
             .get(nonce)
@@ -250,7 +245,7 @@ impl Authenticator {
 
     /// Marks `nc` used with `nonce`; false when it no longer can be.
     fn use_nonce(&self, nonce: &str, nc: u32) -> bool {
-        let mut nonces = self.nonces();
+        let mut nonces = self.nonces.locked();
         match nonces.by_value.get_mut(nonce) {
             Some(state) if state.issued.elapsed() < self.ttl && !state.is_used(nc) => {
                 state.use_nc(nc);

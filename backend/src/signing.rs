@@ -22,6 +22,7 @@ use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
+use rollcall_shared::sync::LockExt;
 use sha2::Sha256;
 
 /// The HTTP header that carries the signature of a callback body.
@@ -130,10 +131,7 @@ impl Verifier {
         if timestamp.abs_diff(now) > window {
             return Err(Refusal::Stale);
         }
-        let mut seen = self
-            .seen
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut seen = self.seen.locked();
         if seen.contains_key(&claimed) {
             return Err(Refusal::Replayed);
         }
@@ -153,10 +151,7 @@ impl Verifier {
     /// second — must not be refused as a replay.
     pub fn forget(&self, header: &str) {
         if let Some((_, claimed)) = parse(header) {
-            self.seen
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .remove(&claimed);
+            self.seen.locked().remove(&claimed);
         }
     }
 }

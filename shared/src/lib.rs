@@ -13,6 +13,7 @@
 //! - [`pidf`]: reading PIDF presence documents (RFC 3863) from NOTIFYs.
 //! - [`api`]: the JSON of the HTTP APIs (`/pstn/` phone panel, `/api/`).
 //! - [`json`]: the browser's JSON reader for those answers (no serde there).
+//! - [`sync`]: the one policy for std locks ([`sync::LockExt`]).
 
 pub mod api;
 pub mod digest;
@@ -22,4 +23,5 @@ pub mod pidf;
 pub mod random;
 pub mod sip;
 pub mod soap;
+pub mod sync;
 pub mod vcard;

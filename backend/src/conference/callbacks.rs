@@ -17,13 +17,14 @@
 //! to re-fetch the snapshot.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::header::CONTENT_TYPE;
 use reqwest::StatusCode;
 use rollcall_shared::soap::bridge::Notification;
 use rollcall_shared::soap::CONTENT_TYPE as SOAP_CONTENT_TYPE;
+use rollcall_shared::sync::LockExt;
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 use tracing::Instrument;
@@ -112,10 +113,6 @@ impl CallbackDispatcher {
         })
     }
 
-    fn queues(&self) -> MutexGuard<'_, HashMap<String, mpsc::UnboundedSender<Notification>>> {
-        self.queues.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// The queue of `conference_id`, started on first use.
     fn spawn_queue(&self, conference_id: &str) -> mpsc::UnboundedSender<Notification> {
         let (tx, mut rx) = mpsc::unbounded_channel::<Notification>();
@@ -136,7 +133,7 @@ impl CallbackDispatcher {
 
 impl Reporter for CallbackDispatcher {
     fn report(&self, conference_id: &str, notification: Notification) {
-        let mut queues = self.queues();
+        let mut queues = self.queues.locked();
         let queue = match queues.get(conference_id) {
             Some(queue) => queue.clone(),
             None => {
@@ -153,7 +150,7 @@ impl Reporter for CallbackDispatcher {
 
     fn conference_over(&self, conference_id: &str) {
         // Dropping the sender lets the task deliver what is queued, then end.
-        self.queues().remove(conference_id);
+        self.queues.locked().remove(conference_id);
     }
 }
 

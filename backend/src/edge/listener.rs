@@ -13,6 +13,7 @@ use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use rollcall_shared::sync::LockExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
@@ -86,7 +87,7 @@ struct Slot {
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        let mut open = self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut open = self.open.locked();
         open.total = open.total.saturating_sub(1);
         if let Some(n) = open.by_address.get_mut(&self.key) {
             *n -= 1;
@@ -101,7 +102,7 @@ impl Drop for Slot {
 fn take_slot(open: &Arc<Mutex<Open>>, peer: IpAddr, options: &ListenerOptions) -> Option<Slot> {
     let key = address_key(peer);
     let exempt = options.trusted_proxies.contains(&peer);
-    let mut table = open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut table = open.locked();
     let from_here = table.by_address.get(&key).copied().unwrap_or(0);
     if table.total >= options.max_connections || (!exempt && from_here >= options.max_connections_per_ip) {
         return None;

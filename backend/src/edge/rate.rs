@@ -8,6 +8,8 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use rollcall_shared::sync::LockExt;
+
 /// The key per-address limits use for `ip`: IPv4 (also when written as
 /// IPv4-mapped IPv6) as it is, IPv6 by its /64 — one subscriber's network
 /// holds billions of addresses, so per-address limits on single IPv6
@@ -73,7 +75,7 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
     /// One action of `key` now: `Ok`, or how long until it may act.
     pub fn take(&self, key: &K) -> Result<(), Duration> {
         let now = Instant::now();
-        let mut buckets = self.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut buckets = self.buckets.locked();
         if !buckets.contains_key(key) && buckets.len() >= self.max_keys {
             // Full buckets hold nothing worth keeping.
             let (rate, burst) = (self.rate, self.burst);

@@ -23,6 +23,8 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use rollcall_shared::sync::LockExt;
+
 use crate::edge::rate::address_key;
 
 /// The allowance and the refusals. All are flags of `rollcall serve`.
@@ -146,17 +148,11 @@ impl Throttle {
         }
     }
 
-    fn tables(&self) -> std::sync::MutexGuard<'_, Tables> {
-        self.tables
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     /// `Some(how long)` while `user` or `ip` is refused.
     pub fn refused_for(&self, user: &str, ip: IpAddr) -> Option<Duration> {
         let ip = address_key(ip);
         let now = Instant::now();
-        let tables = self.tables();
+        let tables = self.tables.locked();
         let key = (user.to_string(), ip);
         let known = tables.known.get(&key).is_some_and(|at| now.duration_since(*at) < KNOWN_FOR);
         let by_user = if known { None } else { tables.users.refused_for(&key.0, now) };
@@ -169,7 +165,7 @@ impl Throttle {
     pub fn failed_unknown(&self, ip: IpAddr) {
         let ip = address_key(ip);
         let now = Instant::now();
-        let mut tables = self.tables();
+        let mut tables = self.tables.locked();
         tables.ips.fail(ip, now, &self.config);
         let failures_ip = tables.ips.records.get(&ip).map_or(0, |r| r.failures);
         tracing::warn!(%ip, failures_ip, "unknown user name");
@@ -180,7 +176,7 @@ impl Throttle {
     pub fn failed(&self, user: &str, ip: IpAddr) {
         let ip = address_key(ip);
         let now = Instant::now();
-        let mut tables = self.tables();
+        let mut tables = self.tables.locked();
         tables.users.fail(user.to_string(), now, &self.config);
         tables.ips.fail(ip, now, &self.config);
         let (failures_user, failures_ip) = (
@@ -196,7 +192,7 @@ impl Throttle {
     pub fn succeeded(&self, user: &str, ip: IpAddr) {
         let ip = address_key(ip);
         let now = Instant::now();
-        let mut tables = self.tables();
+        let mut tables = self.tables.locked();
         tables.users.records.remove(user);
         let key = (user.to_string(), ip);
         if !tables.known.contains_key(&key) && tables.known.len() >= self.config.max_entries {
@@ -315,7 +311,7 @@ mod tests {
                 IpAddr::V4(std::net::Ipv4Addr::from(n as u32)),
             );
         }
-        let tables = throttle.tables();
+        let tables = throttle.tables.locked();
         assert!(tables.users.records.len() <= 10 && tables.ips.records.len() <= 10);
     }
 }

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
+use rollcall_shared::sync::LockExt;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::{ClientConfig, RootCertStore, ServerConfig};
@@ -45,7 +46,7 @@ pub fn server_config(cert: &Path, key: &Path) -> anyhow::Result<Arc<ServerConfig
 static EXTRA_ROOTS: Mutex<Vec<CertificateDer<'static>>> = Mutex::new(Vec::new());
 
 fn extra_roots() -> Vec<CertificateDer<'static>> {
-    EXTRA_ROOTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    EXTRA_ROOTS.locked().clone()
 }
 
 /// Trusts every certificate of the PEM file `file` from now on, in every
@@ -60,7 +61,7 @@ pub fn trust_pem(pem: &[u8]) -> anyhow::Result<()> {
     let certs: Vec<CertificateDer<'static>> =
         CertificateDer::pem_slice_iter(pem).collect::<Result<_, _>>().context("not PEM certificates")?;
     anyhow::ensure!(!certs.is_empty(), "no certificate in it");
-    EXTRA_ROOTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend(certs);
+    EXTRA_ROOTS.locked().extend(certs);
     Ok(())
 }
 

@@ -21,6 +21,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use rollcall_shared::sync::LockExt;
 use tokio::sync::Notify;
 
 #[derive(Default)]
@@ -84,19 +85,12 @@ impl ConferenceGate {
     }
 
     fn is_open(&self, conference_id: &str, owner: &str) -> bool {
-        self.gates
-            .lock()
-            .map(|g| {
-                !g.in_flight.contains_key(conference_id)
-                    && (g.announced.contains(conference_id) || !g.creating.contains_key(owner))
-            })
-            .unwrap_or(true)
+        let g = self.gates.locked();
+        !g.in_flight.contains_key(conference_id) && (g.announced.contains(conference_id) || !g.creating.contains_key(owner))
     }
 
     fn update(&self, f: impl FnOnce(&mut Gates)) {
-        if let Ok(mut gates) = self.gates.lock() {
-            f(&mut gates);
-        }
+        f(&mut self.gates.locked());
         self.changed.notify_waiters();
     }
 }

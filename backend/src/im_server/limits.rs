@@ -13,6 +13,8 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use rollcall_shared::sync::LockExt;
+
 use crate::edge::rate::{address_key, Bucket};
 
 /// The IM server's limits on connections and unauthenticated traffic.
@@ -112,7 +114,7 @@ pub struct Admission {
 
 impl Drop for Admission {
     fn drop(&mut self) {
-        let mut table = self.peers.table();
+        let mut table = self.peers.table.locked();
         if let Some(peer) = table.get_mut(&self.ip) {
             peer.connections = peer.connections.saturating_sub(1);
         }
@@ -134,15 +136,11 @@ impl Peers {
         &self.limits
     }
 
-    fn table(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, Peer>> {
-        self.table.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     /// Admits one more connection from `ip`, or says why not.
     pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<Admission, Refused> {
         let ip = address_key(ip);
         let now = Instant::now();
-        let mut table = self.table();
+        let mut table = self.table.locked();
         if !table.contains_key(&ip) && table.len() >= self.limits.max_tracked_addresses {
             table.retain(|_, p| p.connections > 0 || now.duration_since(p.seen) < FORGET_AFTER);
             if table.len() >= self.limits.max_tracked_addresses {
@@ -167,7 +165,7 @@ impl Peers {
     pub fn take_unauthenticated(&self, ip: IpAddr) -> bool {
         let ip = address_key(ip);
         let now = Instant::now();
-        let mut table = self.table();
+        let mut table = self.table.locked();
         let Some(peer) = table.get_mut(&ip) else { return false };
         peer.seen = now;
         peer.bucket.take(now, self.limits.unauthenticated_per_second, self.limits.unauthenticated_burst).is_ok()

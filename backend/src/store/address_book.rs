@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use rollcall_shared::directory::{Entry, Phone};
+use rollcall_shared::sync::LockExt;
 use sqlx::{Row, SqlitePool};
 
 /// Which book: a user's personal contacts, or the global directory.
@@ -64,14 +65,12 @@ impl AddressBooks {
             .fetch_one(&self.pool)
             .await?;
         let version: (i64, i64) = (row.get(0), row.get(1));
-        let cached = self.directory.0.lock().ok().and_then(|c| c.as_ref().filter(|(v, _)| *v == version).map(|(_, e)| Arc::clone(e)));
+        let cached = self.directory.0.locked().as_ref().filter(|(v, _)| *v == version).map(|(_, e)| Arc::clone(e));
         if let Some(entries) = cached {
             return Ok(entries);
         }
         let entries: Arc<Vec<Entry>> = Arc::new(self.list(&Book::Directory).await?.into_iter().map(|s| s.entry).collect());
-        if let Ok(mut cache) = self.directory.0.lock() {
-            *cache = Some((version, Arc::clone(&entries)));
-        }
+        *self.directory.0.locked() = Some((version, Arc::clone(&entries)));
         Ok(entries)
     }
 

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rollcall_shared::digest::{self, Algorithm};
+use rollcall_shared::sync::LockExt;
 use sqlx::{Row, SqlitePool};
 
 /// A user as stored: name, realm and one HA1 per digest algorithm.
@@ -71,24 +72,21 @@ impl UserCache {
     const MAX: usize = 100_000;
 
     fn get(&self, username: &str) -> Option<Option<User>> {
-        let map = self.0.lock().ok()?;
+        let map = self.0.locked();
         let (at, user) = map.get(username)?;
         (at.elapsed() < Self::TTL).then(|| user.clone())
     }
 
     fn put(&self, username: &str, user: Option<User>) {
-        if let Ok(mut map) = self.0.lock() {
-            if map.len() >= Self::MAX {
-                map.clear();
-            }
-            map.insert(username.to_string(), (Instant::now(), user));
+        let mut map = self.0.locked();
+        if map.len() >= Self::MAX {
+            map.clear();
         }
+        map.insert(username.to_string(), (Instant::now(), user));
     }
 
     fn forget(&self, username: &str) {
-        if let Ok(mut map) = self.0.lock() {
-            map.remove(username);
-        }
+        self.0.locked().remove(username);
     }
 }
 
