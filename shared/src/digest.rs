@@ -286,8 +286,11 @@ fn quote(s: &str) -> String {
     out
 }
 
-/// Constant-time (for equal lengths) byte comparison.
-fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+/// The one comparison of secrets in Rollcall (digest responses, bearer
+/// tokens): constant time for equal lengths, so response timing does not
+/// reveal how much of a guess was right. Only the length can show; secrets
+/// compared with it are of a fixed, public length (a hex hash, a token).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
@@ -461,7 +464,7 @@ impl Credentials {
             method,
             &self.uri,
         );
-        ct_eq(expected.as_bytes(), self.response.to_ascii_lowercase().as_bytes())
+        constant_time_eq(expected.as_bytes(), self.response.to_ascii_lowercase().as_bytes())
     }
 }
 
@@ -753,11 +756,12 @@ mod tests {
     }
 
     #[test]
-    fn constant_time_eq() {
-        assert!(ct_eq(b"abc", b"abc"));
-        assert!(!ct_eq(b"abc", b"abd"));
-        assert!(!ct_eq(b"abc", b"ab"));
-        assert!(ct_eq(b"", b""));
+    fn constant_time_comparison() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+        assert!(!constant_time_eq(b"ab", b"abc"));
+        assert!(constant_time_eq(b"", b""));
     }
 
     #[test]

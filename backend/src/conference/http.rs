@@ -15,6 +15,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
+use rollcall_shared::digest;
 use rollcall_shared::soap::bridge::{BridgeRequest, BridgeResponse};
 use rollcall_shared::soap::{Fault, FaultCode, FaultKind, CONTENT_TYPE};
 
@@ -141,11 +142,7 @@ pub(crate) fn bearer_matches(headers: &HeaderMap, token: &str) -> bool {
     else {
         return false;
     };
-    !token.is_empty() && constant_time_eq(presented.as_bytes(), token.as_bytes())
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    !token.is_empty() && digest::constant_time_eq(presented.as_bytes(), token.as_bytes())
 }
 
 #[cfg(test)]
