@@ -4,8 +4,9 @@
 //! Status codes follow the SOAP 1.2 HTTP binding (SOAP 1.2 part 2, §7.5.2):
 //! a Fault whose code is `env:Sender` travels with 400, `env:Receiver` with
 //! 500, everything else with 200. Before SOAP is even looked at, a request
-//! without the configured bearer token gets 401, and a body over 64 KiB gets
-//! 413 — in that order, so a stranger cannot make the service buffer bodies.
+//! without the configured bearer token gets 401, and a body over
+//! [`MAX_MESSAGE_BYTES`] (64 KiB) gets 413 — in that order, so a stranger
+//! cannot make the service buffer bodies.
 
 use std::sync::Arc;
 
@@ -18,12 +19,9 @@ use axum::Router;
 use rollcall_shared::digest;
 use rollcall_shared::soap::bridge::{BridgeRequest, BridgeResponse};
 use rollcall_shared::soap::{Fault, FaultCode, FaultKind, CONTENT_TYPE};
+use rollcall_shared::MAX_MESSAGE_BYTES;
 
 use super::service::ConferenceService;
-
-/// Largest request body accepted (docs/protocol.md's limit for SIP messages,
-/// which carry the same SOAP bodies).
-pub const MAX_BODY: usize = 64 * 1024;
 
 /// The WSDL 1.1 description of `urn:rollcall:bridge:1`, SOAP 1.2 binding.
 pub const WSDL: &str = include_str!("conference.wsdl");
@@ -35,7 +33,7 @@ pub fn router(service: Arc<ConferenceService>) -> Router {
     Router::new()
         .route("/conference", post(soap).get(wsdl))
         .route("/admin/crash", post(super::admin::crash))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(DefaultBodyLimit::max(MAX_MESSAGE_BYTES))
         .with_state(service)
 }
 
@@ -45,7 +43,7 @@ async fn soap(State(service): State<Arc<ConferenceService>>, request: Request) -
         tracing::warn!("request without the right bearer token");
         return unauthorized();
     }
-    // Reads at most MAX_BODY bytes; beyond that the rejection is a 413.
+    // Reads at most MAX_MESSAGE_BYTES bytes; beyond that the rejection is a 413.
     let body = match Bytes::from_request(request, &()).await {
         Ok(body) => body,
         Err(rejection) => return rejection.into_response(),
@@ -274,7 +272,7 @@ mod tests {
     #[tokio::test]
     async fn large_bodies_are_refused() {
         let (url, _receiver, client) = start().await;
-        let big = "x".repeat(MAX_BODY + 1);
+        let big = "x".repeat(MAX_MESSAGE_BYTES + 1);
         let response = client.post(&url).bearer_auth(TOKEN).body(big.clone()).send().await.expect("sent");
         assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
         let response = client.post(&url).body(big).send().await.expect("sent");

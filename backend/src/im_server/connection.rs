@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use rollcall_shared::sip::MAX_MESSAGE_BYTES;
+use rollcall_shared::MAX_MESSAGE_BYTES;
 use rollcall_shared::sync::LockExt;
 use tokio::sync::{mpsc, oneshot, Notify};
 use tokio::time::{Duration, Instant};
@@ -48,7 +48,7 @@ const MAX_GARBAGE_IN_A_ROW: u32 = 10;
 /// Messages of one authenticated connection read ahead of the one being
 /// handled (logged meanwhile); past it the reader waits, and TCP pushes back.
 /// Only messages within SIP's size limit are read ahead, so one connection
-/// holds at most this many times 64 KiB.
+/// holds at most this many times [`MAX_MESSAGE_BYTES`].
 const READ_AHEAD: usize = 32;
 
 /// After this many unauthenticated messages over the address's rate the

@@ -4,7 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rollcall_shared::digest::Challenge;
-use rollcall_shared::sip::{self, rsip, SipError, MAX_MESSAGE_BYTES};
+use rollcall_shared::sip::{self, rsip, SipError};
+use rollcall_shared::MAX_MESSAGE_BYTES;
 use tracing::{debug, warn, Instrument};
 
 use super::auth::Verdict;

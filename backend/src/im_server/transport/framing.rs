@@ -5,7 +5,7 @@
 //! pong); a lone CRLF is a pong, and ignored. Sans-IO: bytes in,
 //! [`Framed`] out.
 
-use rollcall_shared::sip::MAX_MESSAGE_BYTES;
+use rollcall_shared::MAX_MESSAGE_BYTES;
 
 /// What the next bytes of the stream hold.
 #[derive(Debug, PartialEq, Eq)]
