@@ -110,6 +110,7 @@ pub fn ha1(algorithm: Algorithm, username: &str, realm: &str, password: &str) ->
 /// (If they are missing anyway, they hash as `00000000` and the empty string,
 /// which no real client produces. HA2 is always `H(method ":" uri)`: `auth-int`
 /// is not supported.)
+// The RFC's eight inputs, each named as it names them.
 #[allow(clippy::too_many_arguments)]
 pub fn response(
     algorithm: Algorithm,
