@@ -18,6 +18,7 @@ use rollcall::serve::spawn_http;
 use rollcall::store::{Store, User};
 use rollcall_shared::soap::conference::{CreateConference, Reply, Request};
 use rollcall_shared::soap::{Location, Party};
+use rollcall_shared::sync::LockExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
@@ -40,7 +41,7 @@ impl Proxy {
                         let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
                     }
                 });
-                accepted.lock().expect("lock").push(link);
+                accepted.locked().push(link);
             }
         });
         Proxy { addr, links }
@@ -48,7 +49,7 @@ impl Proxy {
 
     /// Drops every relayed connection, as a broken network would.
     fn cut(&self) {
-        for link in self.links.lock().expect("lock").drain(..) {
+        for link in self.links.locked().drain(..) {
             link.abort();
         }
     }

@@ -13,6 +13,7 @@
 //! - [`pidf`]: reading PIDF presence documents (RFC 3863) from NOTIFYs.
 //! - [`api`]: the JSON of the HTTP APIs (`/pstn/` phone panel, `/api/`).
 //! - [`json`]: the browser's JSON reader for those answers (no serde there).
+//! - [`sync`]: the one policy for std locks ([`sync::LockExt`]).
 
 pub mod api;
 pub mod digest;
@@ -22,5 +23,18 @@ pub mod pidf;
 pub mod random;
 pub mod sip;
 pub mod soap;
+pub mod sync;
 pub mod ua;
 pub mod vcard;
+
+/// The largest message any box of Rollcall accepts, in bytes, and the one
+/// such limit: a SIP message (larger gets `513 Message Too Large`,
+/// docs/protocol.md §1), a SOAP body posted to the conference web service
+/// or to the gateway's reporting service (larger gets `413`). The SOAP
+/// bodies are the ones SIP MESSAGEs carry, so one size fits both. Limits
+/// that are deliberately different (WebSocket frames, uploads) are named
+/// where they apply.
+///
+/// [`sip::parse`] does not enforce it, so that a 513 can still be built
+/// from an oversized request: check `text.len()` first.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;

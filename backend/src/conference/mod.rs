@@ -60,5 +60,5 @@ mod testing;
 
 pub use billing::{CallRecorder, StoreRecorder};
 pub use callbacks::{CallbackDispatcher, Reporter, RetryPolicy};
-pub use http::{router, MAX_BODY, WSDL};
+pub use http::{router, WSDL};
 pub use service::{ConferenceConfig, ConferenceService, CrashError, StartError, TERMINATED_RETENTION};

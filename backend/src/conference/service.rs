@@ -51,13 +51,14 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use rollcall_shared::soap::bridge::{BridgeRequest, BridgeResponse};
 use rollcall_shared::soap::{
     is_e164, Cause, ConferenceState, Fault, FaultKind, ParticipantState, Party,
 };
+use rollcall_shared::sync::LockExt;
 use tokio::runtime::Handle;
 
 use super::callbacks::{CallbackDispatcher, Reporter, RetryPolicy};
@@ -157,6 +158,8 @@ pub struct ConferenceService {
     config: ConferenceConfig,
     driver: Arc<dyn BridgeDriver>,
     reporter: Arc<dyn Reporter>,
+    /// Every critical section leaves the registry consistent before it can
+    /// panic, so a poisoned lock is still safe to use.
     registry: Mutex<Registry>,
     next_leg: AtomicU64,
     /// The service itself, for the inactivity timers it spawns (weak, so a
@@ -254,12 +257,6 @@ impl ConferenceService {
         &self.config
     }
 
-    fn registry(&self) -> MutexGuard<'_, Registry> {
-        // Every critical section leaves the registry consistent before it can
-        // panic, so a poisoned lock is still safe to use.
-        self.registry.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// Runs one operation of `urn:rollcall:bridge:1`. Refusals are
     /// [`BridgeResponse::Fault`]s and change nothing.
     pub fn handle(&self, request: BridgeRequest) -> BridgeResponse {
@@ -304,7 +301,7 @@ impl ConferenceService {
         }
         let id = new_id("conf");
         let _span = tracing::info_span!("conference", id = %id).entered();
-        let mut registry = self.registry();
+        let mut registry = self.registry.locked();
         let Registry { conferences, on_bridge, created } = &mut *registry;
         forget_old(conferences);
         let live = conferences.values().filter(|c| c.owner == owner && !c.state.is_terminated()).count();
@@ -326,7 +323,7 @@ impl ConferenceService {
 
     fn invite(&self, owner: &str, conference_id: &str, party: Party) -> Result<BridgeResponse, Fault> {
         let _span = tracing::info_span!("conference", id = %conference_id).entered();
-        let mut registry = self.registry();
+        let mut registry = self.registry.locked();
         let Registry { conferences, on_bridge, .. } = &mut *registry;
         let conf = owned(conferences, owner, conference_id)?;
         if conf.state.is_terminated() {
@@ -363,7 +360,7 @@ impl ConferenceService {
     /// changes nothing.
     fn disconnect(&self, owner: &str, conference_id: &str, participant_id: &str) -> Result<BridgeResponse, Fault> {
         let _span = tracing::info_span!("conference", id = %conference_id).entered();
-        let mut registry = self.registry();
+        let mut registry = self.registry.locked();
         let Registry { conferences, on_bridge, .. } = &mut *registry;
         let conf = owned(conferences, owner, conference_id)?;
         let Some(index) = conf.leg_index(participant_id) else {
@@ -389,7 +386,7 @@ impl ConferenceService {
     /// nothing, so a retried request is harmless.
     fn end(&self, owner: &str, conference_id: &str) -> Result<BridgeResponse, Fault> {
         let _span = tracing::info_span!("conference", id = %conference_id).entered();
-        let mut registry = self.registry();
+        let mut registry = self.registry.locked();
         let Registry { conferences, on_bridge, .. } = &mut *registry;
         let conf = owned(conferences, owner, conference_id)?;
         if !conf.state.is_terminated() {
@@ -399,14 +396,14 @@ impl ConferenceService {
     }
 
     fn info(&self, owner: &str, conference_id: &str) -> Result<BridgeResponse, Fault> {
-        let mut registry = self.registry();
+        let mut registry = self.registry.locked();
         let conf = owned(&mut registry.conferences, owner, conference_id)?;
         Ok(BridgeResponse::ConferenceInfo(conf.snapshot()))
     }
 
     /// The owner's conferences that are not terminated, oldest first.
     fn list(&self, owner: &str) -> BridgeResponse {
-        let registry = self.registry();
+        let registry = self.registry.locked();
         let mut mine: Vec<&Conference> = registry
             .conferences
             .values()

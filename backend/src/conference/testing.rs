@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
 use rollcall_shared::soap::bridge::Notification;
+use rollcall_shared::sync::LockExt;
 use tokio::sync::mpsc;
 
 use super::billing::{CallRecord, CallRecorder};
@@ -41,9 +42,7 @@ impl Reporter for ChannelReporter {
     }
 
     fn conference_over(&self, conference_id: &str) {
-        if let Ok(mut finished) = self.finished.lock() {
-            finished.push(conference_id.to_string());
-        }
+        self.finished.locked().push(conference_id.to_string());
     }
 }
 
@@ -78,22 +77,22 @@ pub struct ManualDriver {
 impl ManualDriver {
     /// The leg the service dialled for `number` (the latest, if several).
     pub fn leg_of(&self, number: &str) -> LegId {
-        let dialled = self.dialled.lock().expect("lock");
+        let dialled = self.dialled.locked();
         dialled.iter().rev().find(|(_, n)| n == number).map(|(leg, _)| *leg).expect("number was dialled")
     }
 }
 
 impl BridgeDriver for ManualDriver {
     fn dial(&self, leg: LegId, number: &str) -> Result<(), BridgeError> {
-        if let Some(error) = self.refuse.lock().expect("lock").clone() {
+        if let Some(error) = self.refuse.locked().clone() {
             return Err(error);
         }
-        self.dialled.lock().expect("lock").push((leg, number.to_string()));
+        self.dialled.locked().push((leg, number.to_string()));
         Ok(())
     }
 
     fn hang_up(&self, leg: LegId) {
-        self.hung_up.lock().expect("lock").push(leg);
+        self.hung_up.locked().push(leg);
     }
 }
 

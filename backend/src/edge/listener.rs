@@ -13,6 +13,7 @@ use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use rollcall_shared::sync::LockExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
@@ -86,7 +87,7 @@ struct Slot {
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        let mut open = self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut open = self.open.locked();
         open.total = open.total.saturating_sub(1);
         if let Some(n) = open.by_address.get_mut(&self.key) {
             *n -= 1;
@@ -101,7 +102,7 @@ impl Drop for Slot {
 fn take_slot(open: &Arc<Mutex<Open>>, peer: IpAddr, options: &ListenerOptions) -> Option<Slot> {
     let key = address_key(peer);
     let exempt = options.trusted_proxies.contains(&peer);
-    let mut table = open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut table = open.locked();
     let from_here = table.by_address.get(&key).copied().unwrap_or(0);
     if table.total >= options.max_connections || (!exempt && from_here >= options.max_connections_per_ip) {
         return None;
@@ -209,39 +210,4 @@ fn client_address(peer: SocketAddr, headers: &hyper::HeaderMap, trusted: &[IpAdd
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn headers(xff: &str) -> hyper::HeaderMap {
-        let mut h = hyper::HeaderMap::new();
-        h.insert("x-forwarded-for", xff.parse().expect("value"));
-        h
-    }
-
-    #[test]
-    fn connections_are_capped_per_address_and_in_all() {
-        let open = Arc::new(Mutex::new(Open::default()));
-        let options = ListenerOptions { max_connections: 3, max_connections_per_ip: 2, ..ListenerOptions::default() };
-        let (a, b): (IpAddr, IpAddr) = ("192.0.2.1".parse().expect("ip"), "192.0.2.2".parse().expect("ip"));
-        let first = take_slot(&open, a, &options).expect("first");
-        let _second = take_slot(&open, a, &options).expect("second");
-        assert!(take_slot(&open, a, &options).is_none(), "two per address");
-        let _third = take_slot(&open, b, &options).expect("another address");
-        assert!(take_slot(&open, "192.0.2.3".parse().expect("ip"), &options).is_none(), "three in all");
-        drop(first);
-        assert!(take_slot(&open, a, &options).is_some(), "a closed connection gives its slot back");
-    }
-
-    #[test]
-    fn forwarded_for_is_believed_only_from_trusted_proxies() {
-        let proxy: SocketAddr = "127.0.0.1:5000".parse().expect("addr");
-        let stranger: SocketAddr = "192.0.2.7:5000".parse().expect("addr");
-        let trusted = [proxy.ip()];
-        assert_eq!(client_address(proxy, &headers("198.51.100.4"), &trusted).ip().to_string(), "198.51.100.4");
-        assert_eq!(client_address(stranger, &headers("198.51.100.4"), &trusted), stranger, "a stranger's header is ignored");
-        // A client-supplied first entry cannot hide the address our proxy saw.
-        assert_eq!(client_address(proxy, &headers("10.9.9.9, 198.51.100.4"), &trusted).ip().to_string(), "198.51.100.4");
-        assert_eq!(client_address(proxy, &hyper::HeaderMap::new(), &trusted), proxy);
-        assert_eq!(client_address(proxy, &headers("garbage"), &trusted), proxy);
-    }
-}
+mod tests;

@@ -23,6 +23,8 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use rollcall_shared::sync::LockExt;
+
 use crate::edge::rate::address_key;
 
 /// The allowance and the refusals. All are flags of `rollcall serve`.
@@ -146,17 +148,11 @@ impl Throttle {
         }
     }
 
-    fn tables(&self) -> std::sync::MutexGuard<'_, Tables> {
-        self.tables
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     /// `Some(how long)` while `user` or `ip` is refused.
     pub fn refused_for(&self, user: &str, ip: IpAddr) -> Option<Duration> {
         let ip = address_key(ip);
         let now = Instant::now();
-        let tables = self.tables();
+        let tables = self.tables.locked();
         let key = (user.to_string(), ip);
         let known = tables.known.get(&key).is_some_and(|at| now.duration_since(*at) < KNOWN_FOR);
         let by_user = if known { None } else { tables.users.refused_for(&key.0, now) };
@@ -169,7 +165,7 @@ impl Throttle {
     pub fn failed_unknown(&self, ip: IpAddr) {
         let ip = address_key(ip);
         let now = Instant::now();
-        let mut tables = self.tables();
+        let mut tables = self.tables.locked();
         tables.ips.fail(ip, now, &self.config);
         let failures_ip = tables.ips.records.get(&ip).map_or(0, |r| r.failures);
         tracing::warn!(%ip, failures_ip, "unknown user name");
@@ -180,7 +176,7 @@ impl Throttle {
     pub fn failed(&self, user: &str, ip: IpAddr) {
         let ip = address_key(ip);
         let now = Instant::now();
-        let mut tables = self.tables();
+        let mut tables = self.tables.locked();
         tables.users.fail(user.to_string(), now, &self.config);
         tables.ips.fail(ip, now, &self.config);
         let (failures_user, failures_ip) = (
@@ -196,7 +192,7 @@ impl Throttle {
     pub fn succeeded(&self, user: &str, ip: IpAddr) {
         let ip = address_key(ip);
         let now = Instant::now();
-        let mut tables = self.tables();
+        let mut tables = self.tables.locked();
         tables.users.records.remove(user);
         let key = (user.to_string(), ip);
         if !tables.known.contains_key(&key) && tables.known.len() >= self.config.max_entries {
@@ -226,96 +222,4 @@ impl Default for Throttle {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1));
-    const OTHER_IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 2));
-
-    fn config() -> ThrottleConfig {
-        ThrottleConfig {
-            user_free_failures: 2,
-            ip_free_failures: 4,
-            ..ThrottleConfig::default()
-        }
-    }
-
-    #[test]
-    fn refusals_start_after_the_allowance_and_double() {
-        let throttle = Throttle::new(config());
-        throttle.failed("alice", IP);
-        throttle.failed("alice", OTHER_IP);
-        assert_eq!(throttle.refused_for("alice", IP), None, "two free failures");
-        throttle.failed("alice", IP);
-        let first = throttle
-            .refused_for("alice", OTHER_IP)
-            .expect("refused from any address");
-        assert!(
-            first <= Duration::from_secs(1) && first > Duration::from_millis(900),
-            "{first:?}"
-        );
-        throttle.failed("alice", IP);
-        assert!(throttle.refused_for("alice", IP).expect("refused") > Duration::from_millis(1900));
-        assert_eq!(
-            throttle.refused_for("bob", OTHER_IP),
-            None,
-            "another user elsewhere is not refused"
-        );
-    }
-
-    #[test]
-    fn one_address_guessing_at_many_users_is_refused() {
-        let throttle = Throttle::new(config());
-        for user in ["a", "b", "c", "d", "e"] {
-            throttle.failed(user, IP);
-        }
-        assert!(
-            throttle.refused_for("zed", IP).is_some(),
-            "the address is refused for every user"
-        );
-        assert_eq!(throttle.refused_for("zed", OTHER_IP), None);
-    }
-
-    #[test]
-    fn success_clears_the_user_and_the_lockout_has_a_ceiling() {
-        let throttle = Throttle::new(ThrottleConfig {
-            max_lockout: Duration::from_secs(5),
-            ..config()
-        });
-        for _ in 0..40 {
-            throttle.failed("alice", OTHER_IP);
-        }
-        assert!(throttle.refused_for("alice", IP).expect("refused") <= Duration::from_secs(5));
-        throttle.succeeded("alice", IP);
-        assert!(throttle.refused_for("alice", IP).is_none());
-    }
-
-    #[test]
-    fn guessing_at_a_name_does_not_lock_out_where_that_user_signs_in() {
-        let throttle = Throttle::new(config());
-        throttle.succeeded("conference", IP);
-        for _ in 0..10 {
-            throttle.failed("conference", OTHER_IP);
-        }
-        assert_eq!(throttle.refused_for("conference", IP), None, "the user's own address goes on");
-        assert!(throttle.refused_for("conference", OTHER_IP).is_some(), "the guesser's does not");
-        let elsewhere = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 3));
-        assert!(throttle.refused_for("conference", elsewhere).is_some(), "nor does a new address");
-    }
-
-    #[test]
-    fn the_tables_are_bounded() {
-        let throttle = Throttle::new(ThrottleConfig {
-            max_entries: 10,
-            ..config()
-        });
-        for n in 0..100 {
-            throttle.failed(
-                &format!("user{n}"),
-                IpAddr::V4(std::net::Ipv4Addr::from(n as u32)),
-            );
-        }
-        let tables = throttle.tables();
-        assert!(tables.users.records.len() <= 10 && tables.ips.records.len() <= 10);
-    }
-}
+mod tests;

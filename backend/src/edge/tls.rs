@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
+use rollcall_shared::sync::LockExt;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::{ClientConfig, RootCertStore, ServerConfig};
@@ -45,7 +46,7 @@ pub fn server_config(cert: &Path, key: &Path) -> anyhow::Result<Arc<ServerConfig
 static EXTRA_ROOTS: Mutex<Vec<CertificateDer<'static>>> = Mutex::new(Vec::new());
 
 fn extra_roots() -> Vec<CertificateDer<'static>> {
-    EXTRA_ROOTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    EXTRA_ROOTS.locked().clone()
 }
 
 /// Trusts every certificate of the PEM file `file` from now on, in every
@@ -60,7 +61,7 @@ pub fn trust_pem(pem: &[u8]) -> anyhow::Result<()> {
     let certs: Vec<CertificateDer<'static>> =
         CertificateDer::pem_slice_iter(pem).collect::<Result<_, _>>().context("not PEM certificates")?;
     anyhow::ensure!(!certs.is_empty(), "no certificate in it");
-    EXTRA_ROOTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend(certs);
+    EXTRA_ROOTS.locked().extend(certs);
     Ok(())
 }
 
@@ -94,20 +95,4 @@ pub fn self_signed(names: &[String]) -> anyhow::Result<(String, String)> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_self_signed_pair_loads_as_server_and_as_trusted_root() {
-        let dir = tempfile::tempdir().expect("dir");
-        let (cert, key) = self_signed(&["localhost".into(), "127.0.0.1".into()]).expect("made");
-        let (cert_file, key_file) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
-        std::fs::write(&cert_file, cert).expect("write");
-        std::fs::write(&key_file, key).expect("write");
-        assert!(server_config(&cert_file, &key_file).is_ok());
-        trust_file(&cert_file).expect("trusted");
-        assert!(client_config().is_ok() && http_client().is_ok());
-        assert!(trust_file(&key_file).is_err(), "a key is no certificate");
-        assert!(server_config(&key_file, &cert_file).is_err(), "swapped files are refused");
-    }
-}
+mod tests;

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use rollcall_shared::soap::conference::Reply;
 use rollcall_shared::soap::FaultKind;
+use rollcall_shared::sync::LockExt;
 use tokio::sync::watch;
 
 /// How long an answer is given again to a repeat.
@@ -70,7 +71,7 @@ pub struct Ticket {
 impl Drop for Ticket {
     fn drop(&mut self) {
         if let (Some(key), Some(inner)) = (self.key.take(), self.replies.take().and_then(|w| w.upgrade())) {
-            let mut guard = inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut guard = inner.locked();
             if matches!(guard.0.get(&key), Some(Entry::Running { .. })) {
                 guard.0.remove(&key);
             }
@@ -84,10 +85,6 @@ pub struct Replies {
 }
 
 impl Replies {
-    fn inner(&self) -> std::sync::MutexGuard<'_, (HashMap<Key, Entry>, VecDeque<Key>)> {
-        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     /// A request of `user` with `request_id` arrives; `body` tells one
     /// request from another (a hash of what it asks).
     pub fn begin(&self, user: &str, request_id: &str, body: u64) -> Begin {
@@ -96,7 +93,7 @@ impl Replies {
             return Begin::First(Ticket { key: None, body, tx, replies: None });
         }
         let key = (user.to_string(), request_id.to_string());
-        let mut guard = self.inner();
+        let mut guard = self.inner.locked();
         let (entries, order) = &mut *guard;
         let now = Instant::now();
         while let Some(oldest) = order.front() {
@@ -128,7 +125,7 @@ impl Replies {
     pub fn finish(&self, mut ticket: Ticket, reply: &Reply) {
         if let Some(key) = ticket.key.take() {
             let retry = matches!(reply, Reply::Fault(f) if matches!(f.kind, FaultKind::BridgeUnavailable | FaultKind::RateLimited));
-            let mut guard = self.inner();
+            let mut guard = self.inner.locked();
             // Only while its entry is still there: evicted, it stays out
             // (it is no longer in the eviction order either).
             if let Some(entry) = guard.0.get_mut(&key) {
@@ -144,41 +141,4 @@ impl Replies {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use rollcall_shared::soap::{ConferenceState, Fault};
-
-    fn created(id: &str) -> Reply {
-        Reply::CreateConferenceResponse { request_id: "r1".into(), conference_id: id.into(), state: ConferenceState::Creating }
-    }
-
-    #[tokio::test]
-    async fn a_repeat_gets_the_first_answer_whether_it_comes_during_or_after() {
-        let replies = Replies::default();
-        let Begin::First(ticket) = replies.begin("alice", "r1", 1) else { panic!("first") };
-        let Begin::Running(mut waiting) = replies.begin("alice", "r1", 1) else { panic!("running") };
-        assert!(matches!(replies.begin("bob", "r1", 1), Begin::First(_)), "per user");
-        replies.finish(ticket, &created("conf-1"));
-        waiting.changed().await.expect("answered");
-        assert_eq!(waiting.borrow().clone(), Some(created("conf-1")));
-        assert!(matches!(replies.begin("alice", "r1", 1), Begin::Repeat(r) if r == created("conf-1")));
-        assert!(matches!(replies.begin("alice", "", 1), Begin::First(_)), "no id, no matching");
-        assert!(matches!(replies.begin("alice", "r1", 2), Begin::Reused), "another request, the same id");
-    }
-
-    #[test]
-    fn a_first_request_that_never_finishes_does_not_hold_its_repeats() {
-        let replies = Replies::default();
-        let Begin::First(ticket) = replies.begin("alice", "r3", 1) else { panic!("first") };
-        drop(ticket);
-        assert!(matches!(replies.begin("alice", "r3", 1), Begin::First(_)), "runs anew");
-    }
-
-    #[test]
-    fn answers_that_invite_a_retry_are_not_remembered() {
-        let replies = Replies::default();
-        let Begin::First(ticket) = replies.begin("alice", "r2", 1) else { panic!("first") };
-        replies.finish(ticket, &Reply::Fault(Fault::new(FaultKind::BridgeUnavailable, "down")));
-        assert!(matches!(replies.begin("alice", "r2", 1), Begin::First(_)), "tried again");
-    }
-}
+mod tests;

@@ -19,6 +19,7 @@ use axum::Router;
 use rollcall_shared::soap::bridge::Notification;
 use rollcall_shared::soap::conference::Reply;
 use rollcall_shared::soap::ConferenceState;
+use rollcall_shared::MAX_MESSAGE_BYTES;
 use tracing::warn;
 
 use super::{translate, Gateway};
@@ -36,7 +37,7 @@ struct ReportingState {
 pub fn router(gateway: Arc<Gateway>, signing_key: Vec<u8>) -> Router {
     Router::new()
         .route("/reporting", post(report))
-        .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(DefaultBodyLimit::max(MAX_MESSAGE_BYTES))
         .with_state(Arc::new(ReportingState { gateway, signatures: signing::Verifier::new(signing_key) }))
 }
 

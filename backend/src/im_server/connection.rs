@@ -30,7 +30,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use rollcall_shared::sip::MAX_MESSAGE_BYTES;
+use rollcall_shared::MAX_MESSAGE_BYTES;
+use rollcall_shared::sync::LockExt;
 use tokio::sync::{mpsc, oneshot, Notify};
 use tokio::time::{Duration, Instant};
 use tracing::{info, warn, Instrument};
@@ -47,7 +48,7 @@ const MAX_GARBAGE_IN_A_ROW: u32 = 10;
 /// Messages of one authenticated connection read ahead of the one being
 /// handled (logged meanwhile); past it the reader waits, and TCP pushes back.
 /// Only messages within SIP's size limit are read ahead, so one connection
-/// holds at most this many times 64 KiB.
+/// holds at most this many times [`MAX_MESSAGE_BYTES`].
 const READ_AHEAD: usize = 32;
 
 /// After this many unauthenticated messages over the address's rate the
@@ -130,7 +131,7 @@ enum Trouble {
 
 impl Connection {
     pub fn user(&self) -> Option<String> {
-        self.user.lock().map(|u| u.clone()).unwrap_or(None)
+        self.user.locked().clone()
     }
 
     /// The peer has gone: nothing sent now will be answered.
@@ -140,16 +141,12 @@ impl Connection {
 
     /// Asks the reader to end the connection, for `why`.
     fn end(&self, why: Trouble) {
-        if let Ok(mut kind) = self.trouble_kind.lock() {
-            kind.get_or_insert(why);
-        }
+        self.trouble_kind.locked().get_or_insert(why);
         self.trouble.notify_one();
     }
 
     pub fn set_user(&self, user: &str) {
-        if let Ok(mut u) = self.user.lock() {
-            *u = Some(user.to_string());
-        }
+        *self.user.locked() = Some(user.to_string());
     }
 
     /// Logs `message` and queues it for sending; the writer sends it once
@@ -294,7 +291,8 @@ where
             let frame = tokio::select! {
                 frame = stream.next() => frame,
                 () = conn.trouble.notified() => {
-                    match conn.trouble_kind.lock().ok().and_then(|k| *k) {
+                    let trouble = *conn.trouble_kind.locked();
+                    match trouble {
                         Some(Trouble::Unlogged) => break Some((close_code::INTERNAL, "message log unavailable")),
                         Some(Trouble::Garbage) => {
                             warn!("closing: too much unparseable input");

@@ -4,7 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rollcall_shared::digest::Challenge;
-use rollcall_shared::sip::{self, rsip, SipError, MAX_MESSAGE_BYTES};
+use rollcall_shared::sip::{self, rsip, SipError};
+use rollcall_shared::MAX_MESSAGE_BYTES;
 use tracing::{debug, warn, Instrument};
 
 use super::auth::Verdict;
@@ -236,13 +237,4 @@ fn strip_expires_param(contact: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::strip_expires_param;
-
-    #[test]
-    fn contact_expires_is_replaced() {
-        assert_eq!(strip_expires_param("<sip:a@x.invalid;transport=ws>;expires=300"), "<sip:a@x.invalid;transport=ws>");
-        assert_eq!(strip_expires_param("<sip:a@x.invalid>;q=0.5;expires=60"), "<sip:a@x.invalid>;q=0.5");
-        assert_eq!(strip_expires_param("sip:a@x.invalid"), "sip:a@x.invalid");
-    }
-}
+mod tests;

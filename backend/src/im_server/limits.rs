@@ -13,6 +13,8 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use rollcall_shared::sync::LockExt;
+
 use crate::edge::rate::{address_key, Bucket};
 
 /// The IM server's limits on connections and unauthenticated traffic.
@@ -112,7 +114,7 @@ pub struct Admission {
 
 impl Drop for Admission {
     fn drop(&mut self) {
-        let mut table = self.peers.table();
+        let mut table = self.peers.table.locked();
         if let Some(peer) = table.get_mut(&self.ip) {
             peer.connections = peer.connections.saturating_sub(1);
         }
@@ -134,15 +136,11 @@ impl Peers {
         &self.limits
     }
 
-    fn table(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, Peer>> {
-        self.table.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     /// Admits one more connection from `ip`, or says why not.
     pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<Admission, Refused> {
         let ip = address_key(ip);
         let now = Instant::now();
-        let mut table = self.table();
+        let mut table = self.table.locked();
         if !table.contains_key(&ip) && table.len() >= self.limits.max_tracked_addresses {
             table.retain(|_, p| p.connections > 0 || now.duration_since(p.seen) < FORGET_AFTER);
             if table.len() >= self.limits.max_tracked_addresses {
@@ -167,7 +165,7 @@ impl Peers {
     pub fn take_unauthenticated(&self, ip: IpAddr) -> bool {
         let ip = address_key(ip);
         let now = Instant::now();
-        let mut table = self.table();
+        let mut table = self.table.locked();
         let Some(peer) = table.get_mut(&ip) else { return false };
         peer.seen = now;
         peer.bucket.take(now, self.limits.unauthenticated_per_second, self.limits.unauthenticated_burst).is_ok()
@@ -188,47 +186,4 @@ pub fn truncated_for_log(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 7));
-
-    #[test]
-    fn connections_per_address_are_capped_and_given_back() {
-        let peers = Peers::new(ConnectionLimits { max_connections_per_ip: 2, ..ConnectionLimits::default() });
-        let a = peers.admit(IP).expect("first");
-        let _b = peers.admit(IP).expect("second");
-        assert_eq!(peers.admit(IP).err(), Some(Refused::TooManyFromAddress));
-        assert!(peers.admit(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)).is_ok(), "another address");
-        drop(a);
-        assert!(peers.admit(IP).is_ok(), "a slot came back");
-    }
-
-    #[test]
-    fn the_unauthenticated_bucket_survives_reconnects() {
-        let limits = ConnectionLimits { unauthenticated_per_second: 0.0, unauthenticated_burst: 3.0, ..Default::default() };
-        let peers = Peers::new(limits);
-        let first = peers.admit(IP).expect("admitted");
-        assert!((0..3).all(|_| peers.take_unauthenticated(IP)));
-        assert!(!peers.take_unauthenticated(IP), "the burst is spent");
-        drop(first);
-        let _again = peers.admit(IP).expect("admitted");
-        assert!(!peers.take_unauthenticated(IP), "reconnecting does not refill it");
-    }
-
-    #[test]
-    fn the_address_table_is_bounded() {
-        let peers = Peers::new(ConnectionLimits { max_tracked_addresses: 3, ..Default::default() });
-        let held: Vec<_> = (1..=3).map(|n| peers.admit(IpAddr::V4(std::net::Ipv4Addr::from(n))).expect("admitted")).collect();
-        assert_eq!(peers.admit(IP).err(), Some(Refused::TooManyAddresses));
-        drop(held);
-    }
-
-    #[test]
-    fn truncation_keeps_the_start_and_says_how_long() {
-        assert_eq!(truncated_for_log("short", 10), "short");
-        let long = "é".repeat(100);
-        let kept = truncated_for_log(&long, 11);
-        assert!(kept.starts_with(&"é".repeat(5)) && kept.ends_with("[… truncated: 200 bytes in all]"), "{kept}");
-    }
-}
+mod tests;

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use rollcall_shared::pidf::{self, Basic};
 use rollcall_shared::sip::{self, rsip, RequestBuilder};
+use rollcall_shared::sync::LockExt;
 use tokio::sync::Notify;
 use tracing::{debug, warn};
 
@@ -65,8 +66,8 @@ pub struct Presence {
 }
 
 impl Presence {
-    fn with_subscriptions<T>(&self, f: impl FnOnce(&mut HashMap<(String, String, String), Subscription>) -> T) -> Option<T> {
-        self.subscriptions.lock().ok().map(|mut s| f(&mut s))
+    fn with_subscriptions<T>(&self, f: impl FnOnce(&mut HashMap<(String, String, String), Subscription>) -> T) -> T {
+        f(&mut self.subscriptions.locked())
     }
 }
 
@@ -138,8 +139,7 @@ async fn new_subscription(server: &Arc<ImServer>, conn: &Arc<Connection>, req: &
     }
     let (mine, all) = server
         .presence
-        .with_subscriptions(|s| (s.values().filter(|sub| sub.subscriber == dialog.subscriber).count(), s.len()))
-        .unwrap_or((0, 0));
+        .with_subscriptions(|s| (s.values().filter(|sub| sub.subscriber == dialog.subscriber).count(), s.len()));
     let most = server.config.limits.max_subscriptions_per_user;
     if mine >= most {
         let reason = format!("Too Many Subscriptions (at most {most})");
@@ -201,8 +201,7 @@ async fn in_dialog(server: &Arc<ImServer>, conn: &Arc<Connection>, req: &rsip::R
             sub.expires_at = expires_at;
             sub.cseq += 1;
             Some(InDialog::Refreshed(clone_for_notify(sub)))
-        })
-        .flatten();
+        });
     let Some(outcome) = outcome else {
         return super::handler::reply(server, conn, req, 481, None, Vec::new()).await;
     };
@@ -219,9 +218,7 @@ async fn in_dialog(server: &Arc<ImServer>, conn: &Arc<Connection>, req: &rsip::R
 /// or close caused it — a popular user's registration does not wait for
 /// hundreds of NOTIFYs to be logged and queued.
 pub fn changed_soon(server: &ImServer, aor: &str) {
-    if let Ok(mut changed) = server.presence.changed.lock() {
-        changed.insert(aor.to_string());
-    }
+    server.presence.changed.locked().insert(aor.to_string());
     server.presence.wake.notify_one();
 }
 
@@ -237,8 +234,7 @@ pub async fn changed(server: &ImServer, aor: &str) {
                     clone_for_notify(sub)
                 })
                 .collect()
-        })
-        .unwrap_or_default();
+        });
     for sub in watchers {
         send_notify(server, &sub, None).await;
     }
@@ -268,8 +264,7 @@ pub async fn sweep(server: &ImServer) {
         .with_subscriptions(|s| {
             let keys: Vec<_> = s.iter().filter(|(_, sub)| sub.expires_at <= now).map(|(k, _)| k.clone()).collect();
             keys.into_iter().filter_map(|k| s.remove(&k)).collect()
-        })
-        .unwrap_or_default();
+        });
     for mut sub in expired {
         notify(server, &mut sub, Some(Ending::Timeout)).await;
     }
@@ -293,8 +288,7 @@ pub fn spawn_sweeper(server: &Arc<ImServer>) {
             };
             let Some(server) = weak.upgrade() else { return };
             if wake {
-                let aors: Vec<String> =
-                    server.presence.changed.lock().map(|mut c| c.drain().collect()).unwrap_or_default();
+                let aors: Vec<String> = server.presence.changed.locked().drain().collect();
                 for aor in aors {
                     changed(&server, &aor).await;
                 }

@@ -8,6 +8,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use rollcall_shared::sync::LockExt;
+
 use super::connection::Connection;
 
 struct Binding {
@@ -25,7 +27,7 @@ impl Registrar {
     /// Binds `aor` to `connection` for `expires`, replacing this
     /// connection's earlier binding of the same AOR.
     pub fn bind(&self, aor: &str, connection: &Arc<Connection>, contact: &str, expires: Duration) {
-        let Ok(mut all) = self.bindings.lock() else { return };
+        let mut all = self.bindings.locked();
         let list = all.entry(aor.to_string()).or_default();
         list.retain(|b| b.connection.id != connection.id);
         list.push(Binding {
@@ -37,7 +39,7 @@ impl Registrar {
 
     /// Removes this connection's binding of `aor`.
     pub fn unbind(&self, aor: &str, connection_id: u64) {
-        let Ok(mut all) = self.bindings.lock() else { return };
+        let mut all = self.bindings.locked();
         if let Some(list) = all.get_mut(aor) {
             list.retain(|b| b.connection.id != connection_id);
             if list.is_empty() {
@@ -58,22 +60,19 @@ impl Registrar {
         self.drop_where(|b| b.expires_at <= now)
     }
 
-    /// Is `aor` reachable (at least one live binding)?
     /// How many bindings there are (all AORs).
     pub fn binding_count(&self) -> usize {
-        self.bindings.lock().map(|all| all.values().map(Vec::len).sum()).unwrap_or(0)
+        self.bindings.locked().values().map(Vec::len).sum()
     }
 
+    /// Is `aor` reachable (at least one live binding)?
     pub fn is_online(&self, aor: &str) -> bool {
         let now = Instant::now();
-        self.bindings
-            .lock()
-            .map(|all| all.get(aor).is_some_and(|list| list.iter().any(|b| b.expires_at > now)))
-            .unwrap_or(false)
+        self.bindings.locked().get(aor).is_some_and(|list| list.iter().any(|b| b.expires_at > now))
     }
 
     fn drop_where(&self, gone: impl Fn(&Binding) -> bool) -> Vec<String> {
-        let Ok(mut all) = self.bindings.lock() else { return Vec::new() };
+        let mut all = self.bindings.locked();
         let mut offline = Vec::new();
         all.retain(|aor, list| {
             let before = list.len();
@@ -89,7 +88,7 @@ impl Registrar {
     /// The live bindings of `aor`: each connection with the Contact it
     /// registered. Expired bindings are dropped on the way.
     pub fn lookup(&self, aor: &str) -> Vec<(Arc<Connection>, String)> {
-        let Ok(mut all) = self.bindings.lock() else { return Vec::new() };
+        let mut all = self.bindings.locked();
         let Some(list) = all.get_mut(aor) else { return Vec::new() };
         let now = Instant::now();
         list.retain(|b| b.expires_at > now);
@@ -103,7 +102,7 @@ impl Registrar {
     /// The Contact values currently bound to `aor` with their remaining
     /// lifetime in seconds (for the 200 OK to a REGISTER).
     pub fn contacts(&self, aor: &str) -> Vec<(String, u64)> {
-        let Ok(all) = self.bindings.lock() else { return Vec::new() };
+        let all = self.bindings.locked();
         let now = Instant::now();
         all.get(aor)
             .map(|list| {

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use rollcall_shared::sip::rsip::headers::UntypedHeader;
 use rollcall_shared::sip::{self, rsip};
+use rollcall_shared::sync::LockExt;
 use tokio::sync::mpsc;
 use tracing::debug;
 
@@ -58,15 +59,13 @@ pub struct Relay {
 
 impl Relay {
     fn register(&self, branch: &str, fork: Fork) {
-        if let Ok(mut p) = self.pending.lock() {
-            p.insert(branch.to_string(), fork);
-        }
+        self.pending.locked().insert(branch.to_string(), fork);
     }
 
     /// Connection `id` closed: every fork still waiting on it is answered
     /// `408` now.
     pub fn connection_closed(&self, id: u64) {
-        let Ok(mut p) = self.pending.lock() else { return };
+        let mut p = self.pending.locked();
         let gone: Vec<String> = p.iter().filter(|(_, f)| f.connection == id).map(|(b, _)| b.clone()).collect();
         for branch in gone {
             if let Some(fork) = p.remove(&branch) {
@@ -77,16 +76,16 @@ impl Relay {
 
     /// Answers fork `branch` with `408` unless that was done already.
     fn gone(&self, branch: &str) {
-        if let Some(fork) = self.pending.lock().ok().and_then(|mut p| p.remove(branch)) {
+        let fork = self.pending.locked().remove(branch);
+        if let Some(fork) = fork {
             fork.answer_gone();
         }
     }
 
     fn forget(&self, branches: &[String]) {
-        if let Ok(mut p) = self.pending.lock() {
-            for b in branches {
-                p.remove(b);
-            }
+        let mut p = self.pending.locked();
+        for b in branches {
+            p.remove(b);
         }
     }
 
@@ -94,7 +93,7 @@ impl Relay {
     /// is forgotten at once, so a connection closing afterwards does not
     /// answer it a second time.
     fn waiting(&self, branch: &str, is_final: bool) -> Option<mpsc::UnboundedSender<Answer>> {
-        let mut pending = self.pending.lock().ok()?;
+        let mut pending = self.pending.locked();
         if is_final {
             pending.remove(branch).map(|f| f.tx)
         } else {
@@ -303,15 +302,4 @@ fn without_top_via(mut resp: rsip::Response) -> rsip::Response {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn branches_and_targets() {
-        assert_eq!(branch_param("SIP/2.0/WS rollcall.local;branch=z9hG4bKabc;rport").as_deref(), Some("z9hG4bKabc"));
-        assert_eq!(branch_param("SIP/2.0/WS a;BRANCH = z9hG4bKx , SIP/2.0/WS b;branch=y").as_deref(), Some("z9hG4bKx"));
-        assert_eq!(branch_param("SIP/2.0/WS a"), None);
-        assert_eq!(target_user("sip:alice@Rollcall.local", "rollcall.local"), Some("alice"));
-        assert_eq!(target_user("sip:alice@elsewhere.org", "rollcall.local"), None);
-    }
-}
+mod tests;

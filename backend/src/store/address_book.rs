@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use rollcall_shared::directory::{Entry, Phone};
+use rollcall_shared::sync::LockExt;
 use sqlx::{Row, SqlitePool};
 
 /// Which book: a user's personal contacts, or the global directory.
@@ -64,14 +65,12 @@ impl AddressBooks {
             .fetch_one(&self.pool)
             .await?;
         let version: (i64, i64) = (row.get(0), row.get(1));
-        let cached = self.directory.0.lock().ok().and_then(|c| c.as_ref().filter(|(v, _)| *v == version).map(|(_, e)| Arc::clone(e)));
+        let cached = self.directory.0.locked().as_ref().filter(|(v, _)| *v == version).map(|(_, e)| Arc::clone(e));
         if let Some(entries) = cached {
             return Ok(entries);
         }
         let entries: Arc<Vec<Entry>> = Arc::new(self.list(&Book::Directory).await?.into_iter().map(|s| s.entry).collect());
-        if let Ok(mut cache) = self.directory.0.lock() {
-            *cache = Some((version, Arc::clone(&entries)));
-        }
+        *self.directory.0.locked() = Some((version, Arc::clone(&entries)));
         Ok(entries)
     }
 
@@ -227,68 +226,4 @@ fn stored(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<StoredEntry> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use rollcall_shared::soap::Location;
-
-    #[tokio::test]
-    async fn the_directory_is_read_again_only_when_it_changed() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("d.db").to_string_lossy().into_owned();
-        let store = crate::store::Store::open(&path).await.expect("db");
-        let books = store.address_books();
-        let entry = |name: &str| Entry { name: name.into(), emails: vec![], phones: vec![], user: None };
-        books.add_all(&Book::Directory, &[entry("Ann")]).await.expect("added");
-        let first = books.directory().await.expect("read");
-        assert!(Arc::ptr_eq(&first, &store.address_books().directory().await.expect("read")), "unchanged: cached");
-        // A contact is not the directory: still cached.
-        books.add_all(&Book::Contacts("alice".into()), &[entry("Bo")]).await.expect("added");
-        assert!(Arc::ptr_eq(&first, &books.directory().await.expect("read")));
-        // Another process (another pool on the same file) adds to it: seen.
-        let other = crate::store::Store::open(&path).await.expect("db");
-        other.address_books().add_all(&Book::Directory, &[entry("Cy")]).await.expect("added");
-        let names: Vec<String> = books.directory().await.expect("read").iter().map(|e| e.name.clone()).collect();
-        assert_eq!(names, ["Ann", "Cy"]);
-    }
-
-    #[tokio::test]
-    async fn books_are_kept_apart() {
-        let store = crate::store::Store::open(":memory:").await.expect("db");
-        let books = store.address_books();
-        let ann = Entry {
-            name: "Ann".into(),
-            emails: vec!["ann@example.com".into()],
-            phones: vec![Phone { number: "+14255550150".into(), location: Location::Mobile }],
-            user: None,
-        };
-        let alice = Book::Contacts("alice".into());
-        books.add_all(&alice, std::slice::from_ref(&ann)).await.expect("add");
-        let bob = Entry { name: "Bob".into(), emails: vec!["bob@example.com".into()], ..Entry::default() };
-        books.add_user_entry("bob", &bob).await.expect("add");
-        assert_eq!(books.list(&alice).await.expect("list")[0].entry, ann);
-        assert!(books.list(&Book::Contacts("bob".into())).await.expect("list").is_empty());
-        let directory = books.list(&Book::Directory).await.expect("list");
-        assert_eq!(directory.len(), 1);
-        assert_eq!(directory[0].entry, Entry { user: Some("bob".into()), ..bob }, "read back linked to bob");
-        assert_eq!(books.own_emails("bob").await.expect("own"), vec!["bob@example.com"]);
-        assert!(books.own_emails("alice").await.expect("own").is_empty());
-        assert!(!books.is_empty(&alice).await.expect("count"));
-    }
-
-    #[tokio::test]
-    async fn only_directory_entries_are_linked_to_users() {
-        let store = crate::store::Store::open(":memory:").await.expect("db");
-        let books = store.address_books();
-        let carol = Entry {
-            name: "Carol".into(),
-            emails: vec!["carol@example.com".into()],
-            user: Some("carol".into()),
-            ..Entry::default()
-        };
-        books.add_all(&Book::Directory, std::slice::from_ref(&carol)).await.expect("add");
-        books.add_all(&Book::Contacts("alice".into()), std::slice::from_ref(&carol)).await.expect("add");
-        assert_eq!(books.list(&Book::Directory).await.expect("list")[0].entry.user.as_deref(), Some("carol"));
-        assert_eq!(books.list(&Book::Contacts("alice".into())).await.expect("list")[0].entry.user, None);
-        assert_eq!(books.own_emails("carol").await.expect("own"), vec!["carol@example.com"]);
-    }
-}
+mod tests;

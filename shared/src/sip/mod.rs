@@ -57,10 +57,5 @@ use error::excerpt;
 use parse::{content_length, is_token, split_message};
 use response::with_tag;
 
-/// Largest SIP message Rollcall accepts (docs/protocol.md §1); larger gets
-/// `513 Message Too Large`. [`parse`] does not enforce it, so that a 513 can
-/// still be built from an oversized request: check `text.len()` first.
-pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
-
 #[cfg(test)]
 mod tests;

@@ -12,8 +12,6 @@ pub mod bridge;
 mod codec;
 pub mod conference;
 pub mod model;
-#[cfg(test)]
-mod tests;
 /// The namespace-aware tree reader, also used by [`crate::pidf`].
 pub(crate) mod xml;
 
@@ -45,3 +43,6 @@ impl DecodeError {
             .with_request_id(self.request_id.clone())
     }
 }
+
+#[cfg(test)]
+mod tests;

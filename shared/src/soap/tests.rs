@@ -778,7 +778,7 @@ fn the_browsers_xml_reader_reads_what_quick_xml_reads() {
             <e:Reason><e:Text xml:lang=\"en\">a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos; &#233;&#x1F389;\r\nline<![CDATA[ <raw> & ]]></e:Text></e:Reason></c:Fault></e:Body></e:Envelope>"),
         format!(r#"<Envelope xmlns="{ENVELOPE_NS}"><Body><X xmlns=""><y>unqualified</y><z xmlns="urn:z">z:text</z></X><?pi data?><empty/><empty a="1" /></Body></Envelope>"#),
         "<r xmlns:p=\"\"/>".to_owned(),
-        format!(r#"<a:r xmlns:a="urn:a"><a:in xmlns:a="urn:b">a:v</a:in><b xmlns:q="urn:q">q:v</b><c>v</c><d>xml:x</d><e>  spaced  </e></a:r>"#),
+        r#"<a:r xmlns:a="urn:a"><a:in xmlns:a="urn:b">a:v</a:in><b xmlns:q="urn:q">q:v</b><c>v</c><d>xml:x</d><e>  spaced  </e></a:r>"#.to_owned(),
         "<presence xmlns=\"urn:ietf:params:xml:ns:pidf\"><tuple id=\"t\"><status><basic>open</basic></status></tuple></presence>".to_owned(),
         "<r>a]]>b > c</r>".to_owned(),
         "  <r/>  ".to_owned(),

@@ -27,10 +27,11 @@
 
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use rollcall_shared::soap::{is_e164, Cause};
+use rollcall_shared::sync::LockExt;
 use tokio::sync::{mpsc, watch};
 use tokio::task::AbortHandle;
 
@@ -52,6 +53,9 @@ pub struct Simulator {
 pub(super) struct Inner {
     delays: SimDelays,
     events: EventSender,
+    /// Every leg and held phone. It stays consistent even if a holder
+    /// panicked: every critical section is a few inserts/removes plus
+    /// channel sends.
     table: Mutex<Table>,
     /// The panel version after the latest change, for waiters
     /// ([`Simulator::wait_for_change`]).
@@ -100,21 +104,15 @@ impl Simulator {
 
     /// How many legs are alive (dialling, ringing or connected).
     pub fn live_legs(&self) -> usize {
-        self.inner.table().legs.len()
+        self.inner.table.locked().legs.len()
     }
 }
 
 impl Inner {
-    pub(super) fn table(&self) -> MutexGuard<'_, Table> {
-        // The table stays consistent even if a holder panicked: every
-        // critical section is a few inserts/removes plus channel sends.
-        self.table.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// Report `kind` on `leg` if the leg is still alive; a final event
     /// removes it. Returns whether the leg is still alive afterwards.
     fn emit(&self, leg: LegId, kind: BridgeEventKind) -> bool {
-        let mut table = self.table();
+        let mut table = self.table.locked();
         let Some(entry) = table.legs.get_mut(&leg) else {
             return false; // hung up meanwhile: its confirmation was the last event
         };
@@ -186,7 +184,7 @@ impl BridgeDriver for Simulator {
         // Decide, insert and spawn under the lock, so the task cannot report
         // before the leg is in the table, and two dials of one held phone
         // cannot both find it idle.
-        let mut table = self.inner.table();
+        let mut table = self.inner.table.locked();
         if table.legs.contains_key(&leg) {
             return Err(BridgeError::LegInUse(leg));
         }
@@ -215,14 +213,14 @@ impl BridgeDriver for Simulator {
     }
 
     fn hang_up(&self, leg: LegId) {
-        let mut table = self.inner.table();
+        let mut table = self.inner.table.locked();
         self.inner.end(&mut table, leg, BridgeEventKind::HungUp(Cause::NORMAL_CLEARING));
     }
 
     /// Drops every live leg of `legs` with `Lost(41)`, in the order given,
     /// under one lock so no scripted event slips in between.
     fn crash(&self, legs: &[LegId]) -> Result<(), BridgeError> {
-        let mut table = self.inner.table();
+        let mut table = self.inner.table.locked();
         for leg in legs {
             if self.inner.end(&mut table, *leg, BridgeEventKind::Lost(Cause::TEMPORARY_FAILURE)) {
                 tracing::warn!(%leg, "simulated bridge failure");
@@ -243,7 +241,7 @@ impl Simulator {
         if TEST_NUMBERS.contains(&number) {
             return Err(PhoneError::TestNumber(number.to_string()));
         }
-        let mut table = self.inner.table();
+        let mut table = self.inner.table.locked();
         match table.phones.get(number) {
             Some(holder) if holder == user => Ok(()),
             Some(_) => Err(PhoneError::HeldByOther(number.to_string())),
@@ -262,7 +260,7 @@ impl Simulator {
     /// `user` gives `number` back to the network; its live call, ringing
     /// or connected, is hung up with `HungUp(16)`.
     pub fn release(&self, user: &str, number: &str) -> Result<(), PhoneError> {
-        let mut table = self.inner.table();
+        let mut table = self.inner.table.locked();
         match table.phones.get(number) {
             None => return Err(PhoneError::NotHeld(number.to_string())),
             Some(holder) if holder != user => return Err(PhoneError::HeldByOther(number.to_string())),
@@ -286,7 +284,7 @@ impl Simulator {
     /// The person answers a ringing call: `Answered`, and the no-answer
     /// timeout no longer applies.
     pub fn answer(&self, user: &str, call: LegId) -> Result<(), PhoneError> {
-        let mut table = self.inner.table();
+        let mut table = self.inner.table.locked();
         let entry = held_leg(&mut table, user, call, CallState::Ringing, "answer")?;
         entry.task.abort();
         if let Some(held) = entry.held.as_mut() {
@@ -300,7 +298,7 @@ impl Simulator {
 
     /// The person declines a ringing call: `Failed(21)`, call rejected.
     pub fn decline(&self, user: &str, call: LegId) -> Result<(), PhoneError> {
-        let mut table = self.inner.table();
+        let mut table = self.inner.table.locked();
         held_leg(&mut table, user, call, CallState::Ringing, "decline")?;
         self.inner.end(&mut table, call, BridgeEventKind::Failed(Cause::CALL_REJECTED));
         Ok(())
@@ -308,7 +306,7 @@ impl Simulator {
 
     /// The person hangs up a connected call: `HungUp(16)`.
     pub fn hang_up_phone(&self, user: &str, call: LegId) -> Result<(), PhoneError> {
-        let mut table = self.inner.table();
+        let mut table = self.inner.table.locked();
         held_leg(&mut table, user, call, CallState::Connected, "hang up")?;
         self.inner.end(&mut table, call, BridgeEventKind::HungUp(Cause::NORMAL_CLEARING));
         Ok(())
@@ -316,7 +314,7 @@ impl Simulator {
 
     /// What `user` sees: the numbers they hold, each with its live call.
     pub fn panel(&self, user: &str) -> PanelView {
-        view(&self.inner.table(), user)
+        view(&self.inner.table.locked(), user)
     }
 
     /// `user`'s view as soon as its version differs from `after`, or after

@@ -9,7 +9,7 @@ impl ConferenceService {
     /// Applies one event from the bridge, and what follows from it when the
     /// leg is the initiator's.
     pub(crate) fn on_bridge_event(&self, event: BridgeEvent) {
-        let mut registry = self.registry();
+        let mut registry = self.registry.locked();
         let Registry { conferences, on_bridge, .. } = &mut *registry;
         let Some((conference_id, index)) = on_bridge.get(&event.leg).cloned() else {
             tracing::debug!(leg = %event.leg, kind = ?event.kind, "event for a released or unknown leg; ignored");
@@ -72,7 +72,7 @@ impl ConferenceService {
     /// [`crash`](Self::crash), limited to `owner`'s conference when given.
     pub(super) fn crash_if(&self, conference_id: &str, owner: Option<&str>) -> Result<usize, CrashError> {
         let _span = tracing::info_span!("conference", id = %conference_id).entered();
-        let mut registry = self.registry();
+        let mut registry = self.registry.locked();
         let Registry { conferences, on_bridge, .. } = &mut *registry;
         let Some(conf) = conferences.get_mut(conference_id) else {
             return Err(CrashError::NoSuchConference(conference_id.to_string()));
@@ -100,7 +100,7 @@ impl ConferenceService {
     /// The inactivity timer of idle period `epoch` of `conference_id` ran
     /// out: end the conference if that period is still going on.
     pub(super) fn inactivity_expired(&self, conference_id: &str, epoch: u64) {
-        let mut registry = self.registry();
+        let mut registry = self.registry.locked();
         let Registry { conferences, on_bridge, .. } = &mut *registry;
         let Some(conf) = conferences.get_mut(conference_id) else { return };
         if !conf.still_idle_since(epoch) {
@@ -114,7 +114,7 @@ impl ConferenceService {
     /// The bridge is gone (its event channel closed): no call can go on.
     pub(super) fn bridge_lost(&self) {
         tracing::error!("the bridge driver stopped; ending every conference");
-        let mut registry = self.registry();
+        let mut registry = self.registry.locked();
         let Registry { conferences, on_bridge, .. } = &mut *registry;
         let mut live: Vec<&mut Conference> =
             conferences.values_mut().filter(|c| !c.state.is_terminated()).collect();

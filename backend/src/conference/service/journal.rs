@@ -8,7 +8,7 @@ use super::*;
 impl ConferenceService {
     /// Conferences not terminated, and their legs by participant state.
     pub fn census(&self) -> (usize, std::collections::BTreeMap<&'static str, usize>) {
-        let registry = self.registry();
+        let registry = self.registry.locked();
         let mut legs = std::collections::BTreeMap::new();
         let mut live = 0;
         for conf in registry.conferences.values().filter(|c| !c.state.is_terminated()) {
@@ -45,7 +45,7 @@ impl ConferenceService {
     /// conferences are taken back as they were, for `GetConference`. A row
     /// that cannot be read is logged and skipped. The number taken back.
     pub fn recover(&self, rows: Vec<ConferenceRow>) -> usize {
-        let mut registry = self.registry();
+        let mut registry = self.registry.locked();
         let Registry { conferences, on_bridge, created } = &mut *registry;
         let mut recovered = 0;
         for row in rows {

@@ -458,8 +458,8 @@ async fn late_and_duplicate_bridge_events_are_ignored() {
     m.service.handle(BridgeRequest::EndConference { owner: ADA.into(), conference_id: id.clone() });
     assert_eq!(next(&mut m.events).await, ev(&i, "disconnected", Some("16"), 5));
     assert_eq!(next(&mut m.events).await, ev("conference", "terminated", Some("ended-by-initiator"), 6));
-    assert_eq!(*m.driver.hung_up.lock().expect("lock"), [m.driver.leg_of(INITIATOR)]);
-    assert_eq!(*m.reporter.finished.lock().expect("lock"), std::slice::from_ref(&id));
+    assert_eq!(*m.driver.hung_up.locked(), [m.driver.leg_of(INITIATOR)]);
+    assert_eq!(*m.reporter.finished.locked(), std::slice::from_ref(&id));
     m.bridge(INITIATOR, BridgeEventKind::HungUp(Cause::NORMAL_CLEARING)).await; // the confirmation
     assert!(m.events.try_recv().is_err());
     assert_eq!(info(&m.service, ADA, &id).sequence, 6);
@@ -468,7 +468,7 @@ async fn late_and_duplicate_bridge_events_are_ignored() {
 #[tokio::test]
 async fn a_refusing_bridge_is_a_receiver_fault_and_creates_nothing() {
     let mut m = manual();
-    *m.driver.refuse.lock().expect("lock") = Some(BridgeError::Unavailable("down for maintenance".into()));
+    *m.driver.refuse.locked() = Some(BridgeError::Unavailable("down for maintenance".into()));
     match create(&m.service, ADA, INITIATOR, &[]) {
         BridgeResponse::Fault(fault) => {
             assert_eq!(fault.kind, FaultKind::BridgeUnavailable);
@@ -486,7 +486,7 @@ async fn participants_the_bridge_refuses_fail_with_a_cause() {
     let mut m = manual();
     let (_, _) = created(create(&m.service, ADA, INITIATOR, &["+14255550101"]));
     next(&mut m.events).await;
-    *m.driver.refuse.lock().expect("lock") = Some(BridgeError::Unavailable("no circuits".into()));
+    *m.driver.refuse.locked() = Some(BridgeError::Unavailable("no circuits".into()));
     m.bridge(INITIATOR, BridgeEventKind::Answered).await;
     assert_eq!(next(&mut m.events).await.1, "connected");
     assert_eq!(next(&mut m.events).await.1, "active");

@@ -9,8 +9,8 @@ use tracing::{debug, info};
 use super::{close_code, Closing, Inbound, Outbound};
 
 /// The WebSocket layer refuses frames above this (close code 1009); SIP's
-/// own limit (64 KiB, answered with 513) sits below it so that it can be
-/// answered.
+/// own limit ([`rollcall_shared::MAX_MESSAGE_BYTES`], answered with 513)
+/// sits below it so that it can be answered.
 pub const MAX_FRAME_BYTES: usize = 256 * 1024;
 
 /// `socket` as a connection's inbound stream and outbound sink.
