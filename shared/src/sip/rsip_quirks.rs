@@ -13,6 +13,15 @@
 //! - `rsip::Uri` mis-parses a user part containing a dot (`sip:a.b@host`
 //!   becomes a host `a.b@host` with no user) and keeps `?headers` in the host;
 //!   [`aor`](super::aor) corrects for both. IPv6 references (`[::1]`) do not parse.
+//! - `rsip::Uri` mis-reads a `;` in the user part (`sip:user;par=x@host`,
+//!   valid: RFC 4475 §3.1.1.9) as a host `user` with parameters, and
+//!   `rsip` refuses a request line holding such a URI. It takes `<sip:a@b>`
+//!   for a URI (with a user `<sip`), refuses a URI of an unknown scheme
+//!   such as `isbn:2983792873`, and prints `transport=ws` as
+//!   `transport=WS`. So [`parse`](super::parse) reads the Request-URI, and
+//!   [`NameAddr::parsed_uri`](super::NameAddr::parsed_uri) and
+//!   [`RequestBuilder`](super::RequestBuilder) their URIs, by the SIP-URI
+//!   grammar (the `uri` module), building `rsip`'s `Uri` themselves.
 //! - Typed `Contact`/`From`/`To` parsing fails on quoted parameter values
 //!   (`+sip.instance="<urn:…>"`, sent by most WebSocket clients); use
 //!   [`parse_name_addr`](super::parse_name_addr) instead.
@@ -82,6 +91,32 @@ mod tests {
         assert_eq!(sip::parse(&text), Err(sip::SipError::UnknownMethod("FROB".into())));
         let answer = sip::response_to_unparsed(&text, 405, None, None, &[("Allow", "MESSAGE")]).expect("answerable");
         assert!(answer.starts_with("SIP/2.0 405 Method Not Allowed\r\n") && answer.contains("Allow: MESSAGE\r\n"), "{answer}");
+    }
+
+    #[test]
+    fn a_semicolon_in_the_user_part_is_misread() {
+        let uri = rsip::Uri::try_from("sip:user;par=u%40example.net@example.com").expect("rsip parses it");
+        assert_eq!(uri.user(), None, "rsip finds no user");
+        assert_eq!(uri.host().to_string(), "user", "but a host `user` with parameters");
+        let text = format!("OPTIONS sip:user;par=u%40example.net@example.com SIP/2.0\r\n{}", HEADERS.replace("MESSAGE", "OPTIONS"));
+        assert!(rsip::SipMessage::try_from(text.as_str()).is_err(), "rsip refuses the request line");
+        let Ok(rsip::SipMessage::Request(ours)) = sip::parse(&text) else { panic!("ours parses it") };
+        assert_eq!(ours.uri.user(), Some("user;par=u%40example.net"));
+        assert_eq!(ours.uri.to_string(), "sip:user;par=u%40example.net@example.com");
+    }
+
+    #[test]
+    fn brackets_unknown_schemes_and_transport_case() {
+        let bracketed = rsip::Uri::try_from("<sip:user@example.com>").expect("rsip takes it for a URI");
+        assert_eq!(bracketed.user(), Some("<sip"));
+        assert!(rsip::Uri::try_from("isbn:2983792873").is_err(), "rsip refuses an unknown scheme");
+        let request = |line: &str| sip::parse(&format!("{line}\r\n{}", HEADERS.replace("MESSAGE", "OPTIONS")));
+        assert!(matches!(request("OPTIONS <sip:b@x> SIP/2.0"), Err(sip::SipError::Parse(_))), "ours: malformed");
+        assert_eq!(request("OPTIONS isbn:2983792873 SIP/2.0"), Err(sip::SipError::UnsupportedUriScheme("isbn".into())));
+        let ws = rsip::Uri::try_from("sip:a@b;transport=ws").expect("parses");
+        assert_eq!(ws.to_string(), "sip:a@b;transport=WS", "rsip's printing");
+        let ours = sip::parse_name_addr("<sip:a@b;transport=ws>").and_then(|na| na.parsed_uri()).expect("parses");
+        assert_eq!(ours.to_string(), "sip:a@b;transport=ws");
     }
 
     #[test]
