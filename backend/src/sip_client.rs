@@ -196,7 +196,6 @@ async fn session(
                     let _ = events.send(event);
                 }
                 Output::Reconnect => return End::Lost,
-                Output::Log(text) => warn!("{text}"),
             }
         }
         if !commands_open && ua.idle() {

@@ -180,6 +180,39 @@ async fn malformed_sip_gets_400_and_the_connection_lives_on() {
     assert!(server.running.im.stats.dropped.load(std::sync::atomic::Ordering::Relaxed) >= 1, "the drop is counted");
 }
 
+/// Malformed requests that can be answered are not garbage: any number of
+/// them in a row leave the connection open. Ten frames in a row that
+/// cannot be answered at all close it (1008).
+#[tokio::test]
+async fn answered_refusals_are_not_garbage_but_garbage_closes_the_connection() {
+    let server = TestServer::start().await;
+    let mut client = server.client("alice").await;
+    for n in 0..15 {
+        // Two spaces after the method: malformed, but answerable.
+        client
+            .send_raw(&format!(
+                "OPTIONS  sip:{DOMAIN} SIP/2.0\r\nVia: SIP/2.0/WS x.invalid;branch=z9hG4bKg{n}\r\n\
+                 From: <sip:alice@{DOMAIN}>;tag={n}\r\nTo: <sip:{DOMAIN}>\r\nCall-ID: g{n}\r\nCSeq: 1 OPTIONS\r\n\r\n"
+            ))
+            .await;
+        assert_eq!(client.recv_response().await.status_code.code(), 400, "refusal {n}");
+    }
+    let options = RequestBuilder::new(rsip::Method::Options, &format!("sip:{DOMAIN}"))
+        .via("x.invalid", &sip::new_branch())
+        .from("sip:alice@rollcall.local", None, &sip::new_tag())
+        .to(&format!("sip:{DOMAIN}"), None)
+        .call_id(&sip::new_call_id())
+        .cseq(1)
+        .build()
+        .expect("builds");
+    client.send_raw(&options.to_string()).await;
+    assert_eq!(client.recv_response().await.status_code.code(), 200, "still served after 15 refusals");
+    for _ in 0..10 {
+        client.send_raw("\u{1}\u{2} this is not SIP").await;
+    }
+    assert_eq!(client.closed_with().await, Some(1008), "ten unanswerable frames in a row close it");
+}
+
 #[tokio::test]
 async fn unknown_method_gets_405_with_allow() {
     let server = TestServer::start().await;

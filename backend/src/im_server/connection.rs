@@ -42,7 +42,11 @@ use super::{handler, ImServer, Stats};
 use crate::edge::rate::Bucket;
 use crate::store::{Direction, LogReceipt};
 
-/// After this many unparseable messages in a row the connection is closed.
+/// After this many messages in a row that could not be answered at all
+/// (garbage: not SIP enough to form a response from) the connection is
+/// closed. A malformed request that was answered (`400` and kin) is not
+/// garbage and does not count (RFC 4475: invalid messages get an answer,
+/// valid ones after them are served).
 const MAX_GARBAGE_IN_A_ROW: u32 = 10;
 
 /// Messages of one authenticated connection read ahead of the one being
@@ -460,9 +464,9 @@ fn spawn_handler(server: &Arc<ImServer>, conn: &Arc<Connection>) -> Handling {
             let mut garbage_in_a_row = 0;
             while let Some((receipt, text)) = rx.recv().await {
                 let go_on = if relayed_at_once(&text) {
-                    let sip = ACTING_ON.scope(receipt.clone(), handler::handle(&server, &conn, &text)).await;
+                    let answerable = ACTING_ON.scope(receipt.clone(), handler::handle(&server, &conn, &text)).await;
                     refuse_if_unlogged(&server, &conn, receipt, text);
-                    counted(sip, &mut garbage_in_a_row)
+                    counted(answerable, &mut garbage_in_a_row)
                 } else {
                     act_on(&server, &conn, receipt, &text, &mut garbage_in_a_row).await
                 };
@@ -480,7 +484,7 @@ fn spawn_handler(server: &Arc<ImServer>, conn: &Arc<Connection>) -> Handling {
 /// Acts on one received message once its log write is durable; a message
 /// that could not be logged is refused instead (a request is answered 500,
 /// itself logged first, or the connection closes; anything else counted).
-/// `false` once too much in a row was not SIP.
+/// `false` once too much in a row was garbage.
 async fn act_on(server: &Arc<ImServer>, conn: &Arc<Connection>, receipt: LogReceipt, text: &str, garbage_in_a_row: &mut u32) -> bool {
     if let Err(e) = receipt.durable().await {
         warn!(error = %e, "message log write failed; message refused");
@@ -507,9 +511,10 @@ fn refuse_if_unlogged(server: &Arc<ImServer>, conn: &Arc<Connection>, receipt: L
     );
 }
 
-/// Counts unparseable messages in a row; `false` once there were too many.
-fn counted(was_sip: bool, garbage_in_a_row: &mut u32) -> bool {
-    if was_sip {
+/// Counts garbage in a row (`answerable` is what [`handler::handle`]
+/// returned); `false` once there was too much.
+fn counted(answerable: bool, garbage_in_a_row: &mut u32) -> bool {
+    if answerable {
         *garbage_in_a_row = 0;
     } else {
         *garbage_in_a_row += 1;

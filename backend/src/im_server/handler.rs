@@ -4,18 +4,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rollcall_shared::digest::Challenge;
-use rollcall_shared::sip::{self, rsip, SipError};
+use rollcall_shared::sip::{self, rsip};
 use rollcall_shared::MAX_MESSAGE_BYTES;
 use tracing::{debug, warn, Instrument};
 
 use super::auth::Verdict;
 use super::connection::Connection;
+use super::refusal::{self, ALLOW};
 use super::{presence, relay, ImServer, Stats};
 
-/// Methods answered here; anything else gets 405 with this list.
-pub const ALLOW: &str = "REGISTER, MESSAGE, SUBSCRIBE, OPTIONS";
-
-/// Handles one message. Returns `false` for input that was not SIP.
+/// Handles one message. Returns `false` for input that could not be
+/// answered at all — not SIP enough to form a response from, nor a
+/// response to hand on — which the connection counts as garbage; a
+/// malformed request that could be answered (`400` and kin) is not.
 pub async fn handle(server: &Arc<ImServer>, conn: &Arc<Connection>, text: &str) -> bool {
     if text.trim().is_empty() {
         return true; // a CRLF keep-alive
@@ -27,11 +28,18 @@ pub async fn handle(server: &Arc<ImServer>, conn: &Arc<Connection>, text: &str) 
     }
     match sip::parse(text) {
         Ok(rsip::SipMessage::Request(mut req)) => {
+            if req.method == rsip::Method::Ack {
+                return true; // never answered, not even when malformed
+            }
             if !conn.transport.is_websocket() {
                 stamp_source(conn, &mut req);
             }
             if let Err(e) = sip::check_request(&req) {
-                reply(server, conn, &req, 400, Some(&format!("Bad Request ({e})")), Vec::new()).await;
+                reply(server, conn, &req, e.status_code().unwrap_or(400), Some(&e.reason()), Vec::new()).await;
+                return true;
+            }
+            if let Some((code, headers)) = refusal::refusal(&req) {
+                reply(server, conn, &req, code, None, headers).await;
                 return true;
             }
             let span = tracing::debug_span!("sip", method = %req.method, call_id = sip::call_id(&req).unwrap_or_default());
@@ -44,12 +52,10 @@ pub async fn handle(server: &Arc<ImServer>, conn: &Arc<Connection>, text: &str) 
         }
         Err(e) => {
             debug!(error = %e, "unparseable SIP");
-            let answer = match e {
-                SipError::UnknownMethod(_) => sip::response_to_unparsed(text, 405, None, None, &[("Allow", ALLOW)]),
-                _ => sip::response_to_unparsed(text, 400, None, None, &[]),
-            };
+            let answer = refusal::to_unparsed(text, &e);
+            let answered = answer.is_some();
             send_or_count(server, conn, answer).await;
-            false
+            answered
         }
     }
 }
@@ -94,6 +100,7 @@ async fn send_or_count(server: &ImServer, conn: &Connection, answer: Option<Stri
     }
 }
 
+/// Acts on a request that [`refusal::refusal`] let through.
 async fn handle_request(server: &Arc<ImServer>, conn: &Arc<Connection>, req: rsip::Request) {
     match req.method {
         rsip::Method::Register => register(server, conn, req).await,
@@ -103,8 +110,7 @@ async fn handle_request(server: &Arc<ImServer>, conn: &Arc<Connection>, req: rsi
             let headers = vec![sip::make_header("Allow", ALLOW), sip::make_header("Accept", "application/soap+xml")];
             reply(server, conn, &req, 200, None, headers).await
         }
-        rsip::Method::Ack => {} // never answered
-        _ => reply(server, conn, &req, 405, None, vec![sip::make_header("Allow", ALLOW)]).await,
+        _ => {} // refused before (refusal.rs)
     }
 }
 

@@ -10,12 +10,14 @@
 //! - [`relay`]: RFC 3428 MESSAGE relay with parallel forking.
 //! - [`presence`]: RFC 3856 presence agent (SUBSCRIBE/NOTIFY, PIDF).
 //! - [`handler`]: dispatch by method.
+//! - [`refusal`]: what a request not acted on is answered (400, 405, 420…).
 
 pub mod auth;
 pub mod connection;
 mod handler;
 pub mod limits;
 pub mod presence;
+pub mod refusal;
 pub mod registrar;
 pub mod relay;
 pub mod transport;

@@ -115,10 +115,9 @@ pub async fn forward(server: &Arc<ImServer>, from: &Arc<Connection>, mut req: rs
     if !known {
         return reply(server, from, &req, 404, None, Vec::new()).await;
     }
-    let max_forwards = match sip::header(&req.headers, "Max-Forwards").map(|v| v.trim().parse::<u32>()) {
-        None => 70,
-        Some(Ok(n)) => n,
-        Some(Err(_)) => return reply(server, from, &req, 400, Some("Bad Max-Forwards"), Vec::new()).await,
+    let max_forwards = match sip::max_forwards(&req) {
+        Ok(n) => n.unwrap_or(70),
+        Err(e) => return reply(server, from, &req, 400, Some(&e.reason()), Vec::new()).await,
     };
     if max_forwards == 0 {
         return reply(server, from, &req, 483, None, Vec::new()).await;

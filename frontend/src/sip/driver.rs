@@ -71,7 +71,8 @@ async fn run(
     };
     let mut ua = UserAgent::new(config, password);
     // What the UI asked to watch before the user agent existed.
-    deliver(client, ua.watch(client.watching(), now()));
+    let outputs = ua.watch(client.watching(), now());
+    deliver(client, &mut ua, outputs);
 
     loop {
         client.handle(Event::Connecting);
@@ -121,7 +122,8 @@ async fn wait(
                     if let Some(ua) = ua.as_deref_mut() {
                         // Not registered: this only records it (and may
                         // report an AOR dropped from the list offline).
-                        deliver(client, ua.watch(aors, now()));
+                        let outputs = ua.watch(aors, now());
+                        deliver(client, ua, outputs);
                     }
                 }
                 Some(Command::Stop) | None => return false,
@@ -164,8 +166,10 @@ async fn connection(
                     }
                 }
                 Output::Event(event) => {
-                    registered |= matches!(event, Event::Registered { .. });
-                    client.handle(event);
+                    if let Some(event) = ua.ui_event(event) {
+                        registered |= matches!(event, Event::Registered { .. });
+                        client.handle(event);
+                    }
                 }
                 Output::Reconnect => return lost(ua, client, registered),
             }
@@ -220,16 +224,19 @@ async fn opened(socket: &Socket) -> bool {
 }
 
 fn lost(ua: &mut UserAgent, client: Client, registered: bool) -> End {
-    deliver(client, ua.disconnected());
+    let outputs = ua.disconnected();
+    deliver(client, ua, outputs);
     End::Lost { registered }
 }
 
 /// Hands the events among `outputs` to the UI; with no connection there is
 /// nothing else to do with them.
-fn deliver(client: Client, outputs: Vec<Output>) {
+fn deliver(client: Client, ua: &mut UserAgent, outputs: Vec<Output>) {
     for output in outputs {
         if let Output::Event(event) = output {
-            client.handle(event);
+            if let Some(event) = ua.ui_event(event) {
+                client.handle(event);
+            }
         }
     }
 }

@@ -44,15 +44,9 @@ pub enum Event {
     },
 }
 
-/// What the driver must do.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Output {
-    /// Send this text frame.
-    Send(String),
-    Event(Event),
-    /// The connection is no good: close it and reconnect with backoff.
-    Reconnect,
-}
+/// What the driver must do: the shared user agent's outputs, whose events
+/// go through [`UserAgent::ui_event`].
+pub use ua::Output;
 
 pub struct UserAgent {
     ua: ua::UserAgent,
@@ -62,6 +56,8 @@ pub struct UserAgent {
     gateway_aor: String,
     /// Numbers the MESSAGEs we send.
     next_id: u64,
+    /// Requests lost with this connection were reported (once is enough).
+    lost_reported: bool,
 }
 
 impl UserAgent {
@@ -73,6 +69,7 @@ impl UserAgent {
             gateway_aor: normalize_aor(&config.gateway),
             gateway: config.gateway,
             next_id: 0,
+            lost_reported: false,
         }
     }
 
@@ -82,92 +79,65 @@ impl UserAgent {
 
     /// The WebSocket is open: register.
     pub fn connected(&mut self, now: u64) -> Vec<Output> {
-        let out = self.ua.connected(now);
-        self.translate(out)
+        self.lost_reported = false;
+        self.ua.connected(now)
     }
 
     /// The WebSocket closed; requests in flight may not have arrived.
     pub fn disconnected(&mut self) -> Vec<Output> {
-        let out = self.ua.disconnected();
-        self.translate(out)
+        self.ua.disconnected()
     }
 
     /// Unregister (Expires: 0) before the driver closes the connection.
     pub fn unregister(&mut self, now: u64) -> Vec<Output> {
-        let out = self.ua.unregister(now);
-        self.translate(out)
+        self.ua.unregister(now)
     }
 
     /// The clock moved on.
     pub fn tick(&mut self, now: u64) -> Vec<Output> {
-        let out = self.ua.tick(now);
-        self.translate(out)
+        self.ua.tick(now)
     }
 
     /// The UI wants `request` sent to the gateway (once registered).
     pub fn send(&mut self, request: Request, now: u64) -> Vec<Output> {
         self.next_id += 1;
         let message = Message { id: self.next_id, to: self.gateway.clone(), content_type: CONTENT_TYPE.into(), body: request.encode() };
-        let out = self.ua.send(message, now);
-        self.translate(out)
+        self.ua.send(message, now)
     }
 
     /// Watch exactly these AORs from now on ([`ua::UserAgent::watch`]).
     pub fn watch(&mut self, aors: Vec<String>, now: u64) -> Vec<Output> {
-        let out = self.ua.watch(aors, now);
-        self.translate(out)
+        self.ua.watch(aors, now)
     }
 
     /// One text frame from the WebSocket.
     pub fn received(&mut self, frame: &str, now: u64) -> Vec<Output> {
-        let out = self.ua.received(frame, now);
-        self.translate(out)
+        self.ua.received(frame, now)
     }
 
-    /// The shared user agent's outputs in the UI's terms.
-    fn translate(&self, outputs: Vec<ua::Output>) -> Vec<Output> {
-        let mut translated = Vec::with_capacity(outputs.len());
-        let mut lost_reported = false;
-        for output in outputs {
-            let event = match output {
-                ua::Output::Send(text) => {
-                    translated.push(Output::Send(text));
-                    continue;
+    /// What the UI is told of `event`, if anything.
+    pub fn ui_event(&mut self, event: ua::Event) -> Option<Event> {
+        Some(match event {
+            ua::Event::Registered { again } => Event::Registered { again },
+            ua::Event::Lost => Event::Lost,
+            ua::Event::Refused(why) => Event::Refused(why),
+            ua::Event::Presence { aor, online } => Event::Presence { aor, online },
+            ua::Event::Delivered { .. } => return None,
+            ua::Event::Received(received) => match gateway_reply(&received, &self.gateway_aor) {
+                Ok(reply) => Event::Reply(reply),
+                Err(why) => {
+                    log(&format!("ignored a MESSAGE: {why}"));
+                    return None;
                 }
-                ua::Output::Reconnect => {
-                    translated.push(Output::Reconnect);
-                    continue;
+            },
+            ua::Event::Undelivered { why: Undelivered::ConnectionLost, .. } => {
+                if std::mem::replace(&mut self.lost_reported, true) {
+                    return None;
                 }
-                ua::Output::Log(text) => {
-                    log(&text);
-                    continue;
-                }
-                ua::Output::Event(event) => event,
-            };
-            let event = match event {
-                ua::Event::Connecting => Event::Connecting,
-                ua::Event::Registered { again } => Event::Registered { again },
-                ua::Event::Lost => Event::Lost,
-                ua::Event::Refused(why) => Event::Refused(why),
-                ua::Event::Presence { aor, online } => Event::Presence { aor, online },
-                ua::Event::Delivered { .. } => continue,
-                ua::Event::Received(received) => match gateway_reply(&received, &self.gateway_aor) {
-                    Ok(reply) => Event::Reply(reply),
-                    Err(why) => {
-                        log(&format!("ignored a MESSAGE: {why}"));
-                        continue;
-                    }
-                },
-                ua::Event::Undelivered { why: Undelivered::ConnectionLost, .. } if lost_reported => continue,
-                ua::Event::Undelivered { why: Undelivered::ConnectionLost, .. } => {
-                    lost_reported = true;
-                    Event::Undeliverable("The connection dropped before a request was confirmed; it may not have arrived.".into())
-                }
-                ua::Event::Undelivered { why, .. } => Event::Undeliverable(format!("Could not reach the conference service ({why}).")),
-            };
-            translated.push(Output::Event(event));
-        }
-        translated
+                Event::Undeliverable("The connection dropped before a request was confirmed; it may not have arrived.".into())
+            }
+            ua::Event::Undelivered { why, .. } => Event::Undeliverable(format!("Could not reach the conference service ({why}).")),
+        })
     }
 }
 

@@ -1,6 +1,5 @@
 //! Building new requests.
 
-use std::convert::TryFrom;
 use std::fmt::Write as _;
 
 use rsip::Header;
@@ -10,6 +9,7 @@ use super::headers::{canonical_header_name, make_header};
 use super::message;
 use super::parse::{is_token, method_name};
 use super::response::quote;
+use super::uri::sip_uri;
 
 /// Builds a new request (a UAC request outside or inside a dialog).
 ///
@@ -144,10 +144,10 @@ impl RequestBuilder {
     pub fn build(self) -> Result<rsip::Request, SipError> {
         let (method, uri_text) = (self.method, self.uri.clone());
         let plain = self.build_message()?;
-        let uri = rsip::Uri::try_from(uri_text.as_str()).map_err(|_| SipError::BadUri(excerpt(&uri_text)))?;
+        let uri = sip_uri(&uri_text)?.to_rsip();
         if !uri.to_string().eq_ignore_ascii_case(&uri_text) {
             // rsip would print something else than what was asked for
-            // (e.g. a parameter value it cannot tokenize).
+            // (the URI's `?headers`, which rsip does not keep).
             return Err(SipError::BadUri(excerpt(&uri_text)));
         }
         let headers: Vec<Header> = plain.headers.0.iter().map(|(name, value)| make_header(name, value.as_str())).collect();

@@ -1,6 +1,5 @@
 //! Reading the fields every message has: addresses of From and To, tags,
-//! Call-ID, CSeq, expiry, the body as text, and the RFC 3261 §8.2 checks a
-//! server makes before acting on a request.
+//! Call-ID, CSeq, Max-Forwards, expiry, the body as text.
 
 use std::str::FromStr;
 
@@ -37,7 +36,7 @@ pub fn body_text<M: Message>(msg: &M) -> Result<&str, SipError> {
     std::str::from_utf8(msg.body_bytes()).map_err(|_| SipError::BodyNotUtf8)
 }
 
-fn address_header<M: Message>(msg: &M, name: &'static str) -> Result<NameAddr, SipError> {
+pub(super) fn address_header<M: Message>(msg: &M, name: &'static str) -> Result<NameAddr, SipError> {
     let value = header(msg.headers(), name).ok_or(SipError::MissingHeader(name))?;
     parse_name_addr(&value)
 }
@@ -93,30 +92,17 @@ pub fn cseq<M: Message>(msg: &M) -> Result<(u32, rsip::Method), SipError> {
     Ok((seq, method))
 }
 
-/// RFC 3261 §8.2 sanity checks a server makes before acting on a request
-/// (answer `400 Bad Request` on error): at least one `Via`; `From` and `To`
-/// that parse, with a SIP URI; a `Call-ID`; a `CSeq` whose method is the
-/// request's; a numeric `Max-Forwards` if present.
-pub fn check_request(req: &rsip::Request) -> Result<(), SipError> {
-    if header(&req.headers, "Via").is_none_or(|v| v.is_empty()) {
-        return Err(SipError::MissingHeader("Via"));
+/// `Max-Forwards` (RFC 3261 §20.22, `1*DIGIT`): `None` without one, its
+/// value otherwise, leading zeros allowed (RFC 4475 §3.1.1.1: `0068` is 68)
+/// and values beyond `u32` saturating. An error when it is not digits.
+pub fn max_forwards<M: Message>(msg: &M) -> Result<Option<u32>, SipError> {
+    let Some(value) = header(msg.headers(), "Max-Forwards") else {
+        return Ok(None);
+    };
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(SipError::BadHeader(format!("bad Max-Forwards `{}`", excerpt(&value))));
     }
-    address_header(req, "From")?.parsed_uri()?;
-    address_header(req, "To")?.parsed_uri()?;
-    call_id(req)?;
-    let (_, method) = cseq(req)?;
-    if method != req.method {
-        return Err(SipError::BadHeader(format!(
-            "CSeq method {method} differs from request method {}",
-            req.method
-        )));
-    }
-    if let Some(mf) = header(&req.headers, "Max-Forwards") {
-        if mf.is_empty() || !mf.bytes().all(|b| b.is_ascii_digit()) || mf.len() > 3 {
-            return Err(SipError::BadHeader(format!("bad Max-Forwards `{}`", excerpt(&mf))));
-        }
-    }
-    Ok(())
+    Ok(Some(value.parse::<u32>().unwrap_or(u32::MAX)))
 }
 
 /// Requested expiry in seconds: the first Contact's `expires` parameter,

@@ -7,9 +7,13 @@
 //! | module | what |
 //! |---|---|
 //! | `parse` | one message off the wire: start line, header lines, body |
+//! | `request_line` | the request line, strictly; 505, 405, 416 material |
+//! | `uri` | SIP and SIPS URIs by their grammar, as `rsip` URIs |
 //! | `headers` | header look-up by name (compact forms), typed headers |
 //! | `name_addr` | addresses with parameters, lists of them, AORs |
-//! | `fields` | From/To, tags, Call-ID, CSeq, expiry; the §8.2 request checks |
+//! | `via` | the syntax of a Via value |
+//! | `fields` | From/To, tags, Call-ID, CSeq, Max-Forwards, expiry |
+//! | `check` | the §8.2 checks before acting on a request; `Require` |
 //! | `response` | responses to requests, parsed or not; reason phrases |
 //! | `builder` | new requests |
 //! | `ids` | fresh branch, tag and Call-ID values |
@@ -29,6 +33,7 @@
 pub use rsip;
 
 mod builder;
+mod check;
 mod error;
 mod fields;
 mod headers;
@@ -36,14 +41,17 @@ mod ids;
 pub mod message;
 mod name_addr;
 mod parse;
+mod request_line;
 mod response;
 pub mod rsip_quirks;
 mod transport;
+mod uri;
 mod via;
 
 pub use builder::RequestBuilder;
-pub use error::SipError;
-pub use fields::{body_text, call_id, check_request, cseq, expires, from_aor, from_tag, to_aor, to_tag, Message};
+pub use check::{check_request, unsupported_options, SINGLE_VALUE_HEADERS};
+pub use error::{SipError, REASON_DETAIL};
+pub use fields::{body_text, call_id, cseq, expires, from_aor, from_tag, max_forwards, to_aor, to_tag, Message};
 pub use headers::{canonical_header_name, header, header_all, header_name_value, make_header, prepend_header, without_header};
 pub use ids::{new_branch, new_call_id, new_tag};
 pub use name_addr::{aor, parse_name_addr, split_list, NameAddr};

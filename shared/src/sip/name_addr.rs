@@ -1,9 +1,9 @@
 //! Addresses: `name-addr` / `addr-spec` with parameters (RFC 3261 §20.10,
 //! §25.1), comma-separated lists of them, and the address-of-record of a URI.
 
-use std::convert::TryFrom;
-
 use super::error::{excerpt, SipError};
+use super::parse::is_token;
+use super::uri::sip_uri;
 
 /// A `name-addr` or `addr-spec` with header parameters, as in From, To,
 /// Contact, P-Asserted-Identity (RFC 3261 §20.10 / §25.1).
@@ -27,10 +27,12 @@ impl NameAddr {
             .map(|(_, v)| v.as_deref())
     }
 
-    /// The URI parsed by `rsip` (without any `?headers` part).
+    /// The URI as `rsip`'s, read by the SIP-URI grammar (without any
+    /// `?headers` part): an error for a URI that is not `sip:` or `sips:`
+    /// ([`SipError::UnsupportedUriScheme`]) or does not follow it
+    /// ([`SipError::BadUri`]).
     pub fn parsed_uri(&self) -> Result<rsip::Uri, SipError> {
-        let text = self.uri.split('?').next().unwrap_or("");
-        rsip::Uri::try_from(text).map_err(|_| SipError::BadUri(excerpt(&self.uri)))
+        Ok(sip_uri(&self.uri)?.to_rsip())
     }
 }
 
@@ -39,6 +41,12 @@ impl NameAddr {
 /// display names and quoted parameter values (with backslash escapes) are
 /// understood; without `<…>`, everything after the first `;` is a header
 /// parameter.
+///
+/// As RFC 3261 §25.1 has it (RFC 4475 §3.1.2.13–15): an unquoted display
+/// name is tokens separated by whitespace (no LWS is needed before `<`,
+/// RFC 4475 §3.1.1.6); nothing but the URI between `<` and `>`; a URI with
+/// `?` or `,` in it is in `<…>`; every parameter has a name, and a value
+/// after `=`.
 pub fn parse_name_addr(value: &str) -> Result<NameAddr, SipError> {
     let bad = || SipError::BadHeader(format!("bad address `{}`", excerpt(value)));
     let s = value.trim();
@@ -54,18 +62,26 @@ pub fn parse_name_addr(value: &str) -> Result<NameAddr, SipError> {
         match lt {
             Some(lt) if semi.is_none_or(|semi| lt < semi) => {
                 let name = s[..lt].trim();
+                if !name.split_whitespace().all(is_token) {
+                    return Err(bad());
+                }
                 if !name.is_empty() {
                     display_name = Some(name.to_owned());
                 }
                 s[lt + 1..].split_once('>').ok_or_else(bad)?
             }
-            _ => match semi {
-                Some(semi) => (&s[..semi], &s[semi..]),
-                None => (s, ""),
-            },
+            _ => {
+                let (uri, rest) = match semi {
+                    Some(semi) => (&s[..semi], &s[semi..]),
+                    None => (s, ""),
+                };
+                if uri.contains(['?', ',']) {
+                    return Err(bad());
+                }
+                (uri.trim_end(), rest)
+            }
         }
     };
-    let uri = uri.trim();
     if uri.is_empty() || uri.contains(|c: char| c.is_whitespace() || c == '<' || c == '"') {
         return Err(bad());
     }
@@ -92,6 +108,9 @@ pub fn parse_name_addr(value: &str) -> Result<NameAddr, SipError> {
                 let end = after
                     .find(|c: char| c == ';' || c.is_whitespace())
                     .unwrap_or(after.len());
+                if end == 0 {
+                    return Err(bad());
+                }
                 val = Some(after[..end].to_owned());
                 rest = after[end..].trim_start();
             }

@@ -3,12 +3,12 @@
 //! `Content-Length`, then `rsip`'s typed message.
 
 use std::convert::TryFrom;
-use std::str::FromStr;
 
 use rsip::Header;
 
 use super::error::{excerpt, SipError};
 use super::headers::{canonical_header_name, make_header};
+use super::request_line::{request_line, RequestLine};
 
 /// Parse one SIP message (one WebSocket text frame). Never panics.
 ///
@@ -18,13 +18,32 @@ use super::headers::{canonical_header_name, make_header};
 /// header names to `rsip`'s typed variants; and checks `Content-Length`
 /// (RFC 3261 §18.3, message-oriented transport): a body shorter than it is an
 /// error, bytes beyond it are discarded. `Content-Length` is optional.
+///
+/// A request line is read by [`request_line`]'s strict rules (its errors
+/// are this function's: 505, 416 and 405 material among them), and its
+/// Request-URI by the SIP-URI grammar rather than `rsip`'s
+/// ([`rsip_quirks`](super::rsip_quirks)). A request of a method `rsip`
+/// does not know is [`SipError::UnknownMethod`] only when its `CSeq` names
+/// the same method (RFC 4475 §3.1.2.18); otherwise it is malformed.
 pub fn parse(text: &str) -> Result<rsip::SipMessage, SipError> {
     let split = split_message(text)?;
-    if let Some(method) = unknown_method(split.start_line) {
-        return Err(SipError::UnknownMethod(method.to_owned()));
-    }
+    let request = if split.start_line.starts_with("SIP/") {
+        None
+    } else {
+        match request_line(split.start_line) {
+            Err(SipError::UnknownMethod(method)) => return Err(unknown_method(method, &split.headers)),
+            line => Some(line?),
+        }
+    };
     let mut normalized = String::with_capacity(text.len() + 16);
-    normalized.push_str(split.start_line);
+    match &request {
+        // rsip reads a stand-in; the Request-URI read above replaces it.
+        Some(line) => {
+            normalized.push_str(method_name(line.method));
+            normalized.push_str(" sip:request-uri.invalid SIP/2.0");
+        }
+        None => normalized.push_str(split.start_line),
+    }
     normalized.push_str("\r\n");
     for (name, value) in &split.headers {
         normalized.push_str(name);
@@ -60,7 +79,23 @@ pub fn parse(text: &str) -> Result<rsip::SipMessage, SipError> {
         let code = resp.status_code.code();
         resp.status_code = rsip::StatusCode::Other(code, if phrase.is_empty() { super::reason_phrase(code).to_owned() } else { phrase.to_owned() });
     }
+    if let (rsip::SipMessage::Request(req), Some(RequestLine { uri, .. })) = (&mut msg, request) {
+        req.uri = uri;
+    }
     Ok(msg)
+}
+
+/// A request of unknown `method`: [`SipError::UnknownMethod`] when its
+/// `CSeq` method is the same, a malformed `CSeq` otherwise.
+fn unknown_method(method: String, headers: &[(&str, String)]) -> SipError {
+    let cseq = headers.iter().find(|(name, _)| canonical_header_name(name).eq_ignore_ascii_case("CSeq"));
+    match cseq.and_then(|(_, value)| value.split_whitespace().nth(1)) {
+        Some(other) if other != method => SipError::BadHeader(format!(
+            "CSeq method {} differs from request method {method}",
+            excerpt(other)
+        )),
+        _ => SipError::UnknownMethod(method),
+    }
 }
 
 /// The body length `Content-Length` gives (RFC 3261 §18.3,
@@ -151,22 +186,6 @@ pub(super) fn split_message(text: &str) -> Result<SplitMessage<'_>, SipError> {
         headers,
         body,
     })
-}
-
-/// `Some(method)` when the start line is a well-formed request line whose
-/// method `rsip` does not know.
-fn unknown_method(start_line: &str) -> Option<&str> {
-    let mut parts = start_line.split(' ');
-    let (method, uri, version) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some()
-        || !is_token(method)
-        || method.starts_with("SIP/")
-        || uri.is_empty()
-        || !version.starts_with("SIP/")
-    {
-        return None;
-    }
-    rsip::Method::from_str(method).is_err().then_some(method)
 }
 
 /// The name of `method` on the wire (what `rsip` prints, without the

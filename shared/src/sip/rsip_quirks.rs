@@ -15,6 +15,15 @@
 //! - `rsip::Uri` mis-parses a user part containing a dot (`sip:a.b@host`
 //!   becomes a host `a.b@host` with no user) and keeps `?headers` in the host;
 //!   [`aor`](super::aor) corrects for both. IPv6 references (`[::1]`) do not parse.
+//! - `rsip::Uri` mis-reads a `;` in the user part (`sip:user;par=x@host`,
+//!   valid: RFC 4475 §3.1.1.9) as a host `user` with parameters, and
+//!   `rsip` refuses a request line holding such a URI. It takes `<sip:a@b>`
+//!   for a URI (with a user `<sip`), refuses a URI of an unknown scheme
+//!   such as `isbn:2983792873`, and prints `transport=ws` as
+//!   `transport=WS`. So [`parse`](super::parse) reads the Request-URI, and
+//!   [`NameAddr::parsed_uri`](super::NameAddr::parsed_uri) and
+//!   [`RequestBuilder`](super::RequestBuilder) their URIs, by the SIP-URI
+//!   grammar (the `uri` module), building `rsip`'s `Uri` themselves.
 //! - Typed `Contact`/`From`/`To` parsing fails on quoted parameter values
 //!   (`+sip.instance="<urn:…>"`, sent by most WebSocket clients); use
 //!   [`parse_name_addr`](super::parse_name_addr) instead.

@@ -119,7 +119,6 @@ impl std::fmt::Display for Undelivered {
 /// What the application is told.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    Connecting,
     /// Bound at the registrar; `again` after a reconnect.
     Registered {
         again: bool,
@@ -153,8 +152,6 @@ pub enum Output {
     /// The connection is no good (no answer in time, registrar trouble):
     /// close it and reconnect with backoff.
     Reconnect,
-    /// Something worth a line in the driver's log.
-    Log(String),
 }
 
 pub struct UserAgent {
@@ -183,7 +180,9 @@ impl UserAgent {
     pub fn new(config: Config, password: String) -> Self {
         let instance = crate::random::random_hex(6);
         let transport = config.transport;
-        let (via_host, contact) = match &config.local {
+        // (The browser only has WebSockets, where `local` is always `None`.)
+        let local = config.local.as_ref().filter(|_| cfg!(not(target_arch = "wasm32")));
+        let (via_host, contact) = match local {
             // RFC 7118 §5.2: the Contact/Via host can't be resolved anyway; a
             // random `.invalid` name also tells this binding apart.
             None => {
@@ -288,9 +287,12 @@ impl UserAgent {
         }
         let steps = self.presence.tick(self.is_registered(), now);
         self.run_presence(steps, now);
-        for tx in self.transactions.values_mut() {
-            if let Some(text) = tx.retransmission_due(now) {
-                self.out.push(Output::Send(text));
+        // (The browser only has WebSockets: no UDP, no Timer E there.)
+        if cfg!(not(target_arch = "wasm32")) {
+            for tx in self.transactions.values_mut() {
+                if let Some(text) = tx.retransmission_due(now) {
+                    self.out.push(Output::Send(text));
+                }
             }
         }
         let expired: Vec<String> = self.transactions.iter().filter(|(_, tx)| tx.timed_out(now)).map(|(b, _)| b.clone()).collect();
@@ -448,9 +450,9 @@ impl UserAgent {
                 self.out.push(Output::Send(text));
                 self.transactions.insert(branch, tx);
             }
-            Some(Err(e)) => {
-                // Only an AOR that can't be a Request-URI gets here.
-                self.out.push(Output::Log(format!("cannot SUBSCRIBE to `{uri}`: {e}")));
+            Some(Err(_)) => {
+                // Only an AOR that can't be a Request-URI gets here: it is
+                // reported offline, as any subscription that fails.
                 let steps = self.presence.failed(&call_id, expires, 400, None, now);
                 self.run_presence(steps, now);
             }
@@ -500,7 +502,8 @@ impl UserAgent {
             self.out.push(Output::Send(response.to_string()));
             return self.run_presence(steps, now);
         }
-        if request.method == "MESSAGE" && self.config.require_asserted && request.headers.get("P-Asserted-Identity").is_none() {
+        let require_asserted = cfg!(not(target_arch = "wasm32")) && self.config.require_asserted;
+        if request.method == "MESSAGE" && require_asserted && request.headers.get("P-Asserted-Identity").is_none() {
             let response = request.response(403, Some("No asserted identity"), Some(&sip::new_tag()));
             return self.out.push(Output::Send(response.to_string()));
         }
@@ -508,9 +511,9 @@ impl UserAgent {
             self.out.push(Output::Send(response.to_string()));
         }
         if request.method == "MESSAGE" {
-            match incoming::received(&request) {
-                Ok(received) => self.out.push(Output::Event(Event::Received(received))),
-                Err(why) => self.out.push(Output::Log(format!("ignored a MESSAGE: {why}"))),
+            // One whose sender cannot be read was answered, and is dropped.
+            if let Ok(received) = incoming::received(&request) {
+                self.out.push(Output::Event(Event::Received(received)));
             }
         }
     }

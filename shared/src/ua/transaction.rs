@@ -89,7 +89,7 @@ impl ClientTransaction {
 
     /// The request went out as `text`: on UDP, Timer E starts (at T1).
     pub fn sent(&mut self, text: String) {
-        if !self.reliable {
+        if !self.reliable && cfg!(not(target_arch = "wasm32")) {
             self.timer_e = Some(TimerE { text, at: self.started + T1_MS, interval: T1_MS });
         }
     }
@@ -105,7 +105,7 @@ impl ClientTransaction {
     /// A provisional response came: on UDP, retransmit every T2 from now on
     /// (RFC 3261 §17.1.2.2, Proceeding).
     pub fn provisional(&mut self, now: u64) {
-        if let Some(timer) = self.timer_e.as_mut() {
+        if let Some(timer) = self.timer_e.as_mut().filter(|_| cfg!(not(target_arch = "wasm32"))) {
             timer.interval = T2_MS;
             timer.at = now + T2_MS;
         }

@@ -34,5 +34,7 @@ fn requests_go_to_the_gateway_as_soap_messages() {
     // Not registered yet: the request waits, nothing is sent.
     let request = Request::ListConferences(rollcall_shared::soap::conference::ListConferences { request_id: "r1".into() });
     assert!(ua.send(request, 1).is_empty());
-    assert!(ua.disconnected().contains(&Output::Event(Event::Lost)));
+    let outputs = ua.disconnected();
+    let events: Vec<Event> = outputs.into_iter().filter_map(|o| if let Output::Event(e) = o { ua.ui_event(e) } else { None }).collect();
+    assert_eq!(events, vec![Event::Lost]);
 }

@@ -71,3 +71,29 @@ fn method_names_are_the_wire_names() {
         assert_eq!(sip::method_name(m), m.to_string());
     }
 }
+
+#[test]
+fn a_semicolon_in_the_user_part_is_misread() {
+    let uri = rsip::Uri::try_from("sip:user;par=u%40example.net@example.com").expect("rsip parses it");
+    assert_eq!(uri.user(), None, "rsip finds no user");
+    assert_eq!(uri.host().to_string(), "user", "but a host `user` with parameters");
+    let text = format!("OPTIONS sip:user;par=u%40example.net@example.com SIP/2.0\r\n{}", HEADERS.replace("MESSAGE", "OPTIONS"));
+    assert!(rsip::SipMessage::try_from(text.as_str()).is_err(), "rsip refuses the request line");
+    let Ok(rsip::SipMessage::Request(ours)) = sip::parse(&text) else { panic!("ours parses it") };
+    assert_eq!(ours.uri.user(), Some("user;par=u%40example.net"));
+    assert_eq!(ours.uri.to_string(), "sip:user;par=u%40example.net@example.com");
+}
+
+#[test]
+fn brackets_unknown_schemes_and_transport_case() {
+    let bracketed = rsip::Uri::try_from("<sip:user@example.com>").expect("rsip takes it for a URI");
+    assert_eq!(bracketed.user(), Some("<sip"));
+    assert!(rsip::Uri::try_from("isbn:2983792873").is_err(), "rsip refuses an unknown scheme");
+    let request = |line: &str| sip::parse(&format!("{line}\r\n{}", HEADERS.replace("MESSAGE", "OPTIONS")));
+    assert!(matches!(request("OPTIONS <sip:b@x> SIP/2.0"), Err(sip::SipError::Parse(_))), "ours: malformed");
+    assert_eq!(request("OPTIONS isbn:2983792873 SIP/2.0"), Err(sip::SipError::UnsupportedUriScheme("isbn".into())));
+    let ws = rsip::Uri::try_from("sip:a@b;transport=ws").expect("parses");
+    assert_eq!(ws.to_string(), "sip:a@b;transport=WS", "rsip's printing");
+    let ours = sip::parse_name_addr("<sip:a@b;transport=ws>").and_then(|na| na.parsed_uri()).expect("parses");
+    assert_eq!(ours.to_string(), "sip:a@b;transport=ws");
+}
