@@ -7,6 +7,8 @@ use md5::Md5;
 use sha2::{Digest as _, Sha256};
 use std::fmt::Write as _;
 
+use crate::sip::quote;
+
 /// `algorithm=` of a challenge or credentials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Algorithm {
@@ -271,20 +273,6 @@ fn algorithm_param(params: &[(String, String)]) -> Result<Algorithm, DigestError
         None => Ok(Algorithm::Md5),
         Some(a) => Algorithm::parse(a).ok_or_else(|| DigestError::UnsupportedAlgorithm(a.to_owned())),
     }
-}
-
-/// Writes `s` as a quoted-string, escaping `"` and `\`.
-fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        if c == '"' || c == '\\' {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('"');
-    out
 }
 
 /// The one comparison of secrets in Rollcall (digest responses, bearer

@@ -56,7 +56,7 @@ pub use headers::{canonical_header_name, header, header_all, header_name_value, 
 pub use ids::{new_branch, new_call_id, new_tag};
 pub use name_addr::{aor, parse_name_addr, split_list, NameAddr};
 pub use parse::{method_name, parse};
-pub use response::{reason_phrase, response, response_to_unparsed, with_body};
+pub use response::{quote, reason_phrase, response, response_to_unparsed, with_body};
 pub use transport::Transport;
 pub use via::stamp_received;
 

@@ -114,7 +114,9 @@ fn quote_param(v: &str) -> String {
     }
 }
 
-pub(super) fn quote(s: &str) -> String {
+/// `s` as an RFC 3261 quoted-string (`"` and `\` escaped): display names,
+/// parameter values, digest parameters.
+pub fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
