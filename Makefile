@@ -19,9 +19,10 @@ backend:
 run: frontend backend
 	target/debug/rollcall $(RUN_ARGS)
 
-## test: lints (warnings are errors), unit and integration tests, the browser app's size budget, then the browser tests.
+## test: formatting and lints (warnings are errors), unit and integration tests, the browser app's size budget, then the browser tests.
 test:
 	scripts/test-deps.sh
+	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo test --workspace
 	$(MAKE) size

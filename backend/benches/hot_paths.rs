@@ -12,12 +12,12 @@ use std::time::{Duration, Instant};
 use common::panel::Person;
 use common::TestServer;
 use rollcall::store::Book;
+use rollcall_shared::digest::{Algorithm, Challenge};
 use rollcall_shared::directory::{self, Address, Entry, Phone};
 use rollcall_shared::pidf;
-use rollcall_shared::digest::{Algorithm, Challenge};
 use rollcall_shared::sip;
 use rollcall_shared::soap::conference::{CreateConference, Reply, Request};
-use rollcall_shared::soap::{ConferenceState, Location, Party, ParticipantState, ParticipantStatus};
+use rollcall_shared::soap::{ConferenceState, Location, ParticipantState, ParticipantStatus, Party};
 
 /// Mean time of `f` over enough iterations to fill about 300 ms.
 fn per_op(name: &str, mut f: impl FnMut()) -> Duration {
@@ -151,10 +151,13 @@ fn big_directory(n: usize) -> Vec<Entry> {
 /// everyone": both books are merged per request.
 fn address_book_paths() {
     let directory = big_directory(1000);
-    let contacts: Vec<Entry> = big_directory(100).into_iter().map(|mut e| {
-        e.phones.truncate(1);
-        e
-    }).collect();
+    let contacts: Vec<Entry> = big_directory(100)
+        .into_iter()
+        .map(|mut e| {
+            e.phones.truncate(1);
+            e
+        })
+        .collect();
     per_op("resolve \"person 42\" (100 contacts + 1000 dir)", || {
         black_box(directory::resolve(black_box("person 42"), &contacts, &directory));
     });
@@ -236,13 +239,7 @@ async fn socket_paths(cpu: (Duration, Duration, Duration)) {
     percentiles("CreateConference → active (sim: 5+10 ms)", to_active);
 
     // Address book over HTTP: digest check, both books from SQLite, merge.
-    server
-        .running
-        .store
-        .address_books()
-        .add_all(&Book::Directory, &big_directory(1000))
-        .await
-        .expect("a big directory");
+    server.running.store.address_books().add_all(&Book::Directory, &big_directory(1000)).await.expect("a big directory");
     let mut person = Person::new(&server, "alice");
     let mut resolve = Vec::new();
     for i in 0..220 {

@@ -63,7 +63,9 @@ async fn relay_run(server: &Server, pairs: usize, in_flight: usize, seconds: f64
         .map(|(i, mut agent)| {
             let to = user_name(pairs + i);
             tokio::spawn(async move {
-                let stats = send_closed_loop(&mut agent, &to, in_flight, until, Duration::from_secs(5), "hello from the load generator").await;
+                let stats =
+                    send_closed_loop(&mut agent, &to, in_flight, until, Duration::from_secs(5), "hello from the load generator")
+                        .await;
                 agent.close().await;
                 stats
             })
@@ -79,7 +81,8 @@ async fn relay_run(server: &Server, pairs: usize, in_flight: usize, seconds: f64
     }
     let elapsed = start.elapsed();
     let per_message = |cpu: f64| cpu * 1e6 / latencies.len().max(1) as f64;
-    let (server_us, generator_us) = (per_message(server.cpu_seconds() - server_cpu), per_message(servers::own_cpu_seconds() - generator_cpu));
+    let (server_us, generator_us) =
+        (per_message(server.cpu_seconds() - server_cpu), per_message(servers::own_cpu_seconds() - generator_cpu));
     for a in answering {
         a.abort();
     }
@@ -97,15 +100,22 @@ async fn relay_run(server: &Server, pairs: usize, in_flight: usize, seconds: f64
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
-    if v.is_empty() { 0.0 } else { v[v.len() / 2] }
+    if v.is_empty() {
+        0.0
+    } else {
+        v[v.len() / 2]
+    }
 }
 
 async fn relay_comparison(servers: &[Server]) {
     let pairs = env_or("RELAY_PAIRS", 20usize);
     let seconds = env_or("RELAY_SECONDS", 4.0f64);
     let rounds = env_or("RELAY_ROUNDS", 2usize);
-    let in_flights: Vec<usize> =
-        std::env::var("RELAY_IN_FLIGHT").unwrap_or_else(|_| "1,4".into()).split(',').filter_map(|s| s.trim().parse().ok()).collect();
+    let in_flights: Vec<usize> = std::env::var("RELAY_IN_FLIGHT")
+        .unwrap_or_else(|_| "1,4".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
     println!("— MESSAGE relay: {pairs} sender/receiver pairs over WebSocket with digest auth, {seconds} s runs, alternating —");
     for &in_flight in &in_flights {
         // Warm-up, not counted: connections, caches, the log's first pages.
@@ -276,7 +286,11 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let mut list = Vec::new();
     if wanted.contains("rollcall") {
-        list.push(servers::rollcall(&servers::scratch("relay-rollcall"), 28080, (2 * pairs).max(CREATE_FIRST_USER + 10 * senders)));
+        list.push(servers::rollcall(
+            &servers::scratch("relay-rollcall"),
+            28080,
+            (2 * pairs).max(CREATE_FIRST_USER + 10 * senders),
+        ));
     }
     if wanted.contains("kamailio") {
         list.push(servers::kamailio(&servers::scratch("relay-kamailio"), 28081));
@@ -286,7 +300,9 @@ fn main() {
         if let Some(rollcall) = list.iter().find(|s| s.name == "rollcall") {
             let rates = std::env::var("CREATE_RATES").unwrap_or_else(|_| "100,300,1000".into());
             let seconds = env_or("RELAY_SECONDS", 4.0);
-            println!("— CreateConference → response, open loop, {senders} users, {seconds} s per rate (goal: p99 < 5 ms at 1,000/s) —");
+            println!(
+                "— CreateConference → response, open loop, {senders} users, {seconds} s per rate (goal: p99 < 5 ms at 1,000/s) —"
+            );
             for (n, rate) in rates.split(',').filter_map(|r| r.trim().parse::<f64>().ok()).enumerate() {
                 // Fresh users per rate: the last rate's conferences still talk to theirs.
                 create_at_rate(rollcall, CREATE_FIRST_USER + n * senders, senders, rate, seconds).await;

@@ -60,13 +60,22 @@ async fn user_loop(url: String, user: &'static str, until: Instant, done: Arc<At
         loop {
             match client.next_reply().await {
                 Reply::CreateConferenceResponse { conference_id, .. } => conference = Some(conference_id),
-                Reply::ConferenceStatus(s) if s.state == ConferenceState::Active && Some(&s.conference_id) == conference.as_ref() => break,
+                Reply::ConferenceStatus(s)
+                    if s.state == ConferenceState::Active && Some(&s.conference_id) == conference.as_ref() =>
+                {
+                    break
+                }
                 Reply::Fault(f) => panic!("{user}: {f:?}"),
                 _ => {}
             }
         }
         let conference_id = conference.unwrap_or_default();
-        client.send_request(&Request::EndConference(EndConference { request_id: format!("{user}-end-{n}"), conference_id: conference_id.clone() })).await;
+        client
+            .send_request(&Request::EndConference(EndConference {
+                request_id: format!("{user}-end-{n}"),
+                conference_id: conference_id.clone(),
+            }))
+            .await;
         loop {
             if let Reply::ConferenceStatus(s) = client.next_reply().await {
                 if s.conference_id == conference_id && s.state == ConferenceState::Terminated {
@@ -95,7 +104,9 @@ fn main() {
     let port = BufReader::new(child.stdout.take().expect("stdout"))
         .lines()
         .map_while(Result::ok)
-        .find_map(|line| line.strip_prefix("Rollcall is running at http://localhost:").map(|p| p.trim_end_matches('/').to_string()))
+        .find_map(|line| {
+            line.strip_prefix("Rollcall is running at http://localhost:").map(|p| p.trim_end_matches('/').to_string())
+        })
         .expect("the port is printed");
     let pid = child.id();
     let url = format!("ws://127.0.0.1:{port}/sip");
@@ -109,11 +120,15 @@ fn main() {
         // The demo users' passwords are all "x"; the test client answers
         // with "<user>-pw", so these are made for it.
         for user in ["alice", "bob", "carol"] {
-            let out = Command::new(env!("CARGO_BIN_EXE_rollcall")).args(["user", "add", user, "--password", &format!("{user}-pw"), "--db", &db]).output();
+            let out = Command::new(env!("CARGO_BIN_EXE_rollcall"))
+                .args(["user", "add", user, "--password", &format!("{user}-pw"), "--db", &db])
+                .output();
             assert!(out.expect("runs").status.success());
         }
-        let users: Vec<_> =
-            ["alice", "bob", "carol"].into_iter().map(|u| tokio::spawn(user_loop(url.clone(), u, until, Arc::clone(&done)))).collect();
+        let users: Vec<_> = ["alice", "bob", "carol"]
+            .into_iter()
+            .map(|u| tokio::spawn(user_loop(url.clone(), u, until, Arc::clone(&done))))
+            .collect();
         let mut samples = Vec::new();
         let every = Duration::from_secs((seconds / 12).max(2));
         while Instant::now() < until {

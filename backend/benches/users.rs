@@ -69,7 +69,11 @@ fn main() {
         let mut agents = connect_all(&server.url, 0..users, 64).await;
         let took = start.elapsed();
         sample(&server, "registered", users, baseline);
-        println!("  registered {users} in {:.1} s ({:.0} REGISTER transactions/s, each challenged once)", took.as_secs_f64(), users as f64 / took.as_secs_f64());
+        println!(
+            "  registered {users} in {:.1} s ({:.0} REGISTER transactions/s, each challenged once)",
+            took.as_secs_f64(),
+            users as f64 / took.as_secs_f64()
+        );
 
         // Presence: user i watches i+1 … i+buddies, `parallel` users at a time.
         let start = Instant::now();

@@ -22,8 +22,8 @@ use rollcall::store::Retention;
 /// the digest realm) is lower-cased once, here.
 pub(crate) fn domain_name(text: &str) -> Result<String, String> {
     let domain = text.trim().to_ascii_lowercase();
-    let valid = !domain.is_empty()
-        && domain.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    let valid =
+        !domain.is_empty() && domain.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
     valid.then_some(domain).ok_or_else(|| format!("`{text}` is not a domain name"))
 }
 

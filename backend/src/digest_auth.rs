@@ -105,12 +105,7 @@ impl Authenticator {
     /// Challenges for `realm` (the SIP domain), nonces good for `ttl`,
     /// one challenge per algorithm in the order given, failures counted in
     /// `throttle` (share one between the authenticators of a process).
-    pub fn new(
-        realm: impl Into<String>,
-        ttl: Duration,
-        algorithms: Vec<Algorithm>,
-        throttle: Arc<Throttle>,
-    ) -> Self {
+    pub fn new(realm: impl Into<String>, ttl: Duration, algorithms: Vec<Algorithm>, throttle: Arc<Throttle>) -> Self {
         Authenticator {
             realm: realm.into(),
             ttl,
@@ -139,23 +134,14 @@ impl Authenticator {
             let Nonces { by_value, issued } = &mut *guard;
             // The oldest go when expired (or already gone), or to make room.
             while let Some(oldest) = issued.front() {
-                let expired = by_value
-                    .get(oldest)
-                    .is_none_or(|n| n.issued.elapsed() >= self.ttl);
+                let expired = by_value.get(oldest).is_none_or(|n| n.issued.elapsed() >= self.ttl);
                 if !expired && by_value.len() < MAX_NONCES {
                     break;
                 }
                 by_value.remove(oldest);
                 issued.pop_front();
             }
-            by_value.insert(
-                nonce.clone(),
-                NonceState {
-                    issued: Instant::now(),
-                    highest_nc: 0,
-                    seen: 0,
-                },
-            );
+            by_value.insert(nonce.clone(), NonceState { issued: Instant::now(), highest_nc: 0, seen: 0 });
             issued.push_back(nonce.clone());
         }
         self.algorithms
@@ -174,15 +160,8 @@ impl Authenticator {
     /// Checks the `Authorization` / `Proxy-Authorization` header values of
     /// a request with this `method` from `peer`. (SIP: the digest `uri` is
     /// not compared with the Request-URI, which proxies may rewrite.)
-    pub async fn check(
-        &self,
-        users: &Users,
-        header_values: &[String],
-        method: &str,
-        peer: IpAddr,
-    ) -> anyhow::Result<Verdict> {
-        self.check_request(users, header_values, method, None, peer)
-            .await
+    pub async fn check(&self, users: &Users, header_values: &[String], method: &str, peer: IpAddr) -> anyhow::Result<Verdict> {
+        self.check_request(users, header_values, method, None, peer).await
     }
 
     /// Like [`Authenticator::check`], and when `request_uri` is given the
@@ -237,10 +216,7 @@ impl Authenticator {
     /// Is `nonce` ours, fresh, and `nc` unused with it?
     fn nonce_usable(&self, nonce: &str, nc: u32) -> bool {
         let nonces = self.nonces.locked();
-        nonces
-            .by_value
-            .get(nonce)
-            .is_some_and(|state| state.issued.elapsed() < self.ttl && !state.is_used(nc))
+        nonces.by_value.get(nonce).is_some_and(|state| state.issued.elapsed() < self.ttl && !state.is_used(nc))
     }
 
     /// Marks `nc` used with `nonce`; false when it no longer can be.

@@ -50,13 +50,8 @@ impl HttpDigest {
 /// (`middleware::from_fn_with_state(digest, require_digest)`), so unknown
 /// paths stay 404 rather than 401.
 pub async fn require_digest(State(digest): State<HttpDigest>, mut request: Request, next: Next) -> Response {
-    let values: Vec<String> = request
-        .headers()
-        .get_all(header::AUTHORIZATION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .collect();
+    let values: Vec<String> =
+        request.headers().get_all(header::AUTHORIZATION).iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect();
     let uri = request.uri().path_and_query().map(|pq| pq.as_str().to_owned()).unwrap_or_default();
     let method = request.method().as_str().to_owned();
     let peer = request
@@ -117,12 +112,9 @@ pub async fn unknown_path() -> Response {
 /// `body` as JSON, never cached (every answer is one user's private data).
 pub fn json(status: StatusCode, body: &impl Serialize) -> Response {
     match serde_json::to_string(body) {
-        Ok(text) => (
-            status,
-            [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")],
-            text,
-        )
-            .into_response(),
+        Ok(text) => {
+            (status, [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], text).into_response()
+        }
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
     }
 }

@@ -89,10 +89,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     let demo_users: Vec<(String, String)> = if args.demo {
-        DEMO_USERS
-            .iter()
-            .map(|name| (name.to_string(), args.demo_password.clone().unwrap_or_else(|| random_hex(6))))
-            .collect()
+        DEMO_USERS.iter().map(|name| (name.to_string(), args.demo_password.clone().unwrap_or_else(|| random_hex(6)))).collect()
     } else {
         Vec::new()
     };
@@ -306,12 +303,8 @@ async fn run_bridge_crash(conference_id: &str, conference_url: &str, token: &str
     let mut url = reqwest::Url::parse(conference_url).with_context(|| format!("conference URL {conference_url}"))?;
     url.set_path("/admin/crash");
     url.query_pairs_mut().clear().append_pair("conference", conference_id);
-    let response = reqwest::Client::new()
-        .post(url.clone())
-        .bearer_auth(token)
-        .send()
-        .await
-        .with_context(|| format!("POST {url}"))?;
+    let response =
+        reqwest::Client::new().post(url.clone()).bearer_auth(token).send().await.with_context(|| format!("POST {url}"))?;
     let status = response.status();
     let text = response.text().await.unwrap_or_default();
     anyhow::ensure!(status.is_success(), "{url} answered {status}: {}", text.trim());
@@ -343,7 +336,8 @@ fn run_dev_cert(out: &std::path::Path, names: &[String]) -> anyhow::Result<()> {
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    std::io::Write::write_all(&mut options.open(&key_file)?, key.as_bytes()).with_context(|| format!("writing {}", key_file.display()))?;
+    std::io::Write::write_all(&mut options.open(&key_file)?, key.as_bytes())
+        .with_context(|| format!("writing {}", key_file.display()))?;
     println!("wrote {} and {} for {}", cert_file.display(), key_file.display(), names.join(", "));
     Ok(())
 }

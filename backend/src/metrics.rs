@@ -79,7 +79,9 @@ async fn scrape(State(sources): State<Sources>, headers: HeaderMap) -> Response 
         }
     }
     match render(&sources) {
-        Ok(text) => ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text).into_response(),
+        Ok(text) => {
+            ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text).into_response()
+        }
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
     }
 }
@@ -107,7 +109,9 @@ pub fn render(sources: &Sources) -> Result<String, std::fmt::Error> {
         let counters = [("received", &im.stats.received), ("sent", &im.stats.sent), ("dropped", &im.stats.dropped)];
         let messages = Family::<Vec<(String, String)>, Gauge>::default();
         for (kind, value) in counters {
-            messages.get_or_create(&vec![("kind".into(), kind.into())]).set(value.load(std::sync::atomic::Ordering::Relaxed) as i64);
+            messages
+                .get_or_create(&vec![("kind".into(), kind.into())])
+                .set(value.load(std::sync::atomic::Ordering::Relaxed) as i64);
         }
         registry.register("sip_messages", "SIP messages received, sent and dropped since start", messages);
     }

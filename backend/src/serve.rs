@@ -21,14 +21,14 @@ use crate::bridge::pstn::panel as phone_panel;
 use crate::bridge::{SimDelays, Simulator};
 use crate::conference::{self, ConferenceConfig, ConferenceService, StoreRecorder};
 use crate::digest_auth::Authenticator;
-use crate::edge::throttle::Throttle;
 use crate::edge::listener::ListenerOptions;
-use crate::shutdown::Shutdown;
+use crate::edge::throttle::Throttle;
 use crate::edge::{self, EdgeOptions};
 use crate::gateway::{self, Gateway, GatewayConfig, GatewayLimits};
 use crate::http_digest::HttpDigest;
 use crate::im_server::{self, ImConfig, ImServer};
 use crate::pim;
+use crate::shutdown::Shutdown;
 use crate::store::{Retention, Store, User};
 use crate::web::{self, ClientConfig, Readiness};
 
@@ -269,14 +269,37 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         Some((address, token)) => {
             let listener = TcpListener::bind(address).await.with_context(|| format!("binding {address} for /metrics"))?;
             let bound = listener.local_addr()?;
-            let sources = crate::metrics::Sources { im: Some(Arc::clone(&im)), conferences: Some(Arc::clone(&service)), token: token.clone() };
-            edge::listener::spawn(listener, crate::metrics::router(sources), ListenerOptions { shutdown: shutdown.clone(), ..ListenerOptions::plain() });
+            let sources = crate::metrics::Sources {
+                im: Some(Arc::clone(&im)),
+                conferences: Some(Arc::clone(&service)),
+                token: token.clone(),
+            };
+            edge::listener::spawn(
+                listener,
+                crate::metrics::router(sources),
+                ListenerOptions { shutdown: shutdown.clone(), ..ListenerOptions::plain() },
+            );
             Some(bound)
         }
         None => None,
     };
     info!(%http, %conference_url, %reporting_url, "rollcall is up");
-    Ok(Running { shutdown, metrics, recorder, http, sip, public_url, conference_url, conference_token: token, reporting_url, signing_key, im, gateway, store, simulator })
+    Ok(Running {
+        shutdown,
+        metrics,
+        recorder,
+        http,
+        sip,
+        public_url,
+        conference_url,
+        conference_token: token,
+        reporting_url,
+        signing_key,
+        im,
+        gateway,
+        store,
+        simulator,
+    })
 }
 
 /// Takes back into `service` the conferences of the last run kept in
@@ -286,7 +309,8 @@ pub async fn recover_conferences(store: &Store, service: &ConferenceService) -> 
     let since = std::time::SystemTime::now().checked_sub(RECOVER_ENDED).unwrap_or(std::time::UNIX_EPOCH);
     let since = humantime::format_rfc3339_millis(since).to_string();
     store.conferences().prune(&since).await.context("forgetting old conferences")?;
-    let rows = store.conferences().to_recover(&since, RECOVER_MAX_ENDED).await.context("reading the conferences of the last run")?;
+    let rows =
+        store.conferences().to_recover(&since, RECOVER_MAX_ENDED).await.context("reading the conferences of the last run")?;
     if rows.is_empty() {
         return Ok(0);
     }

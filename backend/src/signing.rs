@@ -54,18 +54,13 @@ fn mac(key: &[u8], timestamp: u64, body: &[u8]) -> HmacSha256 {
 
 /// Seconds since the Unix epoch (0 for a clock before it).
 pub fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 /// The [`SIGNATURE_HEADER`] value for `body` signed under `key` at
 /// `timestamp` (Unix seconds): `t=<timestamp>,v1=<64 hex digits>`.
 pub fn sign(key: &[u8], timestamp: u64, body: &[u8]) -> String {
-    format!(
-        "t={timestamp},v1={}",
-        hex::encode(mac(key, timestamp, body).finalize().into_bytes())
-    )
+    format!("t={timestamp},v1={}", hex::encode(mac(key, timestamp, body).finalize().into_bytes()))
 }
 
 /// Why a callback's signature was refused (all answered 401).
@@ -108,10 +103,7 @@ pub struct Verifier {
 
 impl Verifier {
     pub fn new(key: Vec<u8>) -> Self {
-        Verifier {
-            key,
-            seen: Mutex::new(HashMap::new()),
-        }
+        Verifier { key, seen: Mutex::new(HashMap::new()) }
     }
 
     /// Accepts `header` for `body` now, or says why not.
@@ -124,9 +116,7 @@ impl Verifier {
         let (timestamp, claimed) = parse(header).ok_or(Refusal::Malformed)?;
         // Constant-time comparison (`verify_slice`): response times tell an
         // attacker nothing about the right signature.
-        mac(&self.key, timestamp, body)
-            .verify_slice(&claimed)
-            .map_err(|_| Refusal::Wrong)?;
+        mac(&self.key, timestamp, body).verify_slice(&claimed).map_err(|_| Refusal::Wrong)?;
         let window = TOLERANCE.as_secs();
         if timestamp.abs_diff(now) > window {
             return Err(Refusal::Stale);

@@ -16,11 +16,11 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
-use axum::body::Bytes;
 use axum::Router;
 use serde::Deserialize;
 
@@ -83,11 +83,7 @@ fn name_problem(name: &str) -> Option<&'static str> {
     None
 }
 
-async fn sign_up(
-    State(signup): State<Arc<Signup>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    body: Bytes,
-) -> Response {
+async fn sign_up(State(signup): State<Arc<Signup>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, body: Bytes) -> Response {
     let Ok(request) = serde_json::from_slice::<Request>(&body) else {
         return json_error(StatusCode::BAD_REQUEST, "invalid-request", r#"send {"user": NAME, "password": PASSWORD}"#);
     };

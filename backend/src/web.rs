@@ -35,7 +35,11 @@ pub fn router(static_dir: &Path, client: ClientConfig, ready: Readiness) -> Rout
         }
     };
     let health = move || async move {
-        if ready.is_ready() { (StatusCode::OK, "ok\n") } else { (StatusCode::SERVICE_UNAVAILABLE, "starting\n") }
+        if ready.is_ready() {
+            (StatusCode::OK, "ok\n")
+        } else {
+            (StatusCode::SERVICE_UNAVAILABLE, "starting\n")
+        }
     };
     let router = Router::new().route("/config.json", get(config)).route("/healthz", get(health));
     let index = static_dir.join("index.html");
@@ -97,4 +101,3 @@ fn serde_json_like(client: &ClientConfig) -> String {
     }
     format!("{{\"domain\":\"{}\",\"gateway\":\"{}\"}}", esc(&client.domain), esc(&client.gateway_aor))
 }
-

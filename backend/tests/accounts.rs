@@ -44,7 +44,8 @@ async fn an_empty_account_bills_the_default_and_grants_widen_the_choice() {
     let mut seen = Seen::default();
     let conference_id = active_conference_billing(&mut alice, &mut seen, "").await;
     alice.send_request(&Request::EndConference(EndConference { request_id: "end".into(), conference_id })).await;
-    read_until(&mut alice, &mut seen, |r| matches!(r, Reply::ConferenceStatus(s) if s.state == ConferenceState::Terminated)).await;
+    read_until(&mut alice, &mut seen, |r| matches!(r, Reply::ConferenceStatus(s) if s.state == ConferenceState::Terminated))
+        .await;
 
     let deadline = tokio::time::Instant::now() + common::PATIENCE;
     let records = loop {

@@ -87,10 +87,7 @@ async fn resolution_merges_both_books_and_tolerates_spelling() {
     let people = found["people"].as_array().cloned().unwrap_or_default();
     assert_eq!(people.len(), 1, "{found}");
     assert_eq!(people[0]["name"], "Robert O'Brien");
-    assert_eq!(
-        numbers(&people[0]),
-        vec![("+14255550142".into(), "mobile".into()), ("+14255550143".into(), "work".into())]
-    );
+    assert_eq!(numbers(&people[0]), vec![("+14255550142".into(), "mobile".into()), ("+14255550143".into(), "work".into())]);
     assert_eq!(people[0]["sources"], serde_json::json!(["contacts", "directory"]));
 
     let found = alice.ok(Method::GET, "/api/resolve?q=ZOE%20%20muller").await;
@@ -126,10 +123,7 @@ async fn conference_everyone_on_a_demo_email() {
     assert_eq!(numbers(&roster["initiator"]).len(), 2);
     assert_eq!(names(&roster["participants"]), vec!["Robert O'Brien", "Zoe Muller", "Carol Chen", "Dan Novák"]);
     let obrien = &roster["participants"][0];
-    assert_eq!(
-        numbers(obrien),
-        vec![("+14255550142".into(), "mobile".into()), ("+14255550143".into(), "work".into())]
-    );
+    assert_eq!(numbers(obrien), vec![("+14255550142".into(), "mobile".into()), ("+14255550143".into(), "work".into())]);
 }
 
 const EML: &str = "From: Carol Chen <carol@rollcall.example>\r\n\
@@ -169,7 +163,6 @@ async fn a_broken_vcard_names_its_line_and_stores_nothing() {
     assert!(body["message"].as_str().is_some_and(|m| m.starts_with("vCard line 6:")), "{body}");
     assert_eq!(names(&carol.ok(Method::GET, "/api/contacts").await["entries"]), vec!["Dan Novak"]);
 }
-
 
 /// Directory entries linked to a Rollcall user say which (`"user"`), and
 /// so do the people merged from them — the name to watch for presence.

@@ -40,7 +40,9 @@ async fn a_user_sees_the_legs_of_their_own_conferences_only() {
     assert_eq!(calls.len(), 3, "{calls:#?}");
     let legs: Vec<_> = calls
         .iter()
-        .map(|c| (c["participant_id"].as_str().unwrap_or_default(), c["final_state"].as_str().unwrap_or_default(), c["cause"].as_u64()))
+        .map(|c| {
+            (c["participant_id"].as_str().unwrap_or_default(), c["final_state"].as_str().unwrap_or_default(), c["cause"].as_u64())
+        })
         .collect();
     // Newest first, by when they were dialled: the busy number last.
     assert_eq!(
@@ -94,13 +96,15 @@ async fn a_live_leg_is_on_record_from_its_dial() {
         assert!(tokio::time::Instant::now() < deadline, "the dialled leg has a record");
         tokio::time::sleep(Duration::from_millis(10)).await;
     };
-    assert_eq!((open.conference_id.as_str(), open.ended_at.as_deref(), open.final_state.as_str()), (conference_id.as_str(), None, "dialing"));
+    assert_eq!(
+        (open.conference_id.as_str(), open.ended_at.as_deref(), open.final_state.as_str()),
+        (conference_id.as_str(), None, "dialing")
+    );
 
     alice
-        .send_request(&rollcall_shared::soap::conference::Request::EndConference(rollcall_shared::soap::conference::EndConference {
-            request_id: "end".into(),
-            conference_id: conference_id.clone(),
-        }))
+        .send_request(&rollcall_shared::soap::conference::Request::EndConference(
+            rollcall_shared::soap::conference::EndConference { request_id: "end".into(), conference_id: conference_id.clone() },
+        ))
         .await;
     let mut api = Person::new(&server, "alice");
     let calls = calls(&mut api, 1).await;

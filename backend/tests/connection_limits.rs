@@ -49,7 +49,8 @@ async fn connections_per_address_are_capped() {
     for _ in 0..2 {
         open.push(server.client("alice").await); // the gateway holds the third
     }
-    let mut request = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(server.ws_url()).expect("url");
+    let mut request =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(server.ws_url()).expect("url");
     request.headers_mut().insert("Sec-WebSocket-Protocol", "sip".parse().expect("header"));
     match tokio_tungstenite::connect_async(request).await {
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status().as_u16(), 429),
@@ -145,7 +146,9 @@ async fn a_peer_that_does_not_read_is_closed() {
     // Requests whose responses (each copying ~40 KiB of Via) are never read.
     let sent = tokio::time::timeout(PATIENCE, async {
         for n in 1..=600 {
-            if lazy.send_frame(Message::Text(options(n, 40).into())).await.is_err() || !server.running.im.registrar.is_online(&aor) {
+            if lazy.send_frame(Message::Text(options(n, 40).into())).await.is_err()
+                || !server.running.im.registrar.is_online(&aor)
+            {
                 return;
             }
         }
@@ -193,7 +196,6 @@ async fn silent_peers_are_pinged_and_dead_ones_closed() {
     .await
     .expect("closed as idle");
 }
-
 
 #[tokio::test]
 async fn half_open_and_slow_http_connections_are_closed() {

@@ -7,7 +7,7 @@ mod common;
 use common::TestServer;
 use rollcall::signing::{sign, unix_now, SIGNATURE_HEADER};
 use rollcall_shared::soap::conference::{CreateConference, Reply, Request};
-use rollcall_shared::soap::{ConferenceState, FaultKind, Location, Party, ParticipantState};
+use rollcall_shared::soap::{ConferenceState, FaultKind, Location, ParticipantState, Party};
 
 fn create(request_id: &str, phone: &str) -> Request {
     Request::CreateConference(CreateConference {
@@ -104,9 +104,8 @@ async fn stale_and_replayed_callbacks_are_refused() {
     let server = TestServer::start().await;
     let client = reqwest::Client::new();
     let key = &server.running.signing_key;
-    let post = |signature: String| {
-        client.post(&server.running.reporting_url).header(SIGNATURE_HEADER, signature).body("<x/>").send()
-    };
+    let post =
+        |signature: String| client.post(&server.running.reporting_url).header(SIGNATURE_HEADER, signature).body("<x/>").send();
     // Signed now: the signature is accepted (the body is then not a callback: 400).
     let fresh = sign(key, unix_now(), b"<x/>");
     assert_eq!(post(fresh.clone()).await.expect("posts").status().as_u16(), 400);

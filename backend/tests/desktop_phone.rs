@@ -100,7 +100,8 @@ fn have_baresip() -> bool {
 
 async fn server_with_sip_port() -> TestServer {
     TestServer::start_with(|options| {
-        options.edge.sip = SipPorts { plain: Some(SipAddress { addr: "127.0.0.1:0".parse().unwrap(), required: true }), tls: None, host: None };
+        options.edge.sip =
+            SipPorts { plain: Some(SipAddress { addr: "127.0.0.1:0".parse().unwrap(), required: true }), tls: None, host: None };
         options.edge.digest_algorithms = Some(vec![Algorithm::Md5]);
     })
     .await

@@ -10,7 +10,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::flow::{snapshot, active_conference, add, ended_conference, is_conference, party, read_until, signed_in, EndedConference, Seen};
+use common::flow::{
+    active_conference, add, ended_conference, is_conference, party, read_until, signed_in, snapshot, EndedConference, Seen,
+};
 use common::panel::Person;
 use common::{TestServer, PATIENCE};
 use reqwest::{Method, StatusCode};
@@ -52,9 +54,11 @@ async fn a_bridge_crash_disconnects_everyone_then_terminates_with_fatal_error() 
     let mut others = Vec::new();
     for (name, phone) in [("b", "+14255550101"), ("c", "+14255550102")] {
         let id = add(&mut alice, &mut seen, &conference_id, name, phone).await;
-        read_until(&mut alice, &mut seen, |r| {
-            matches!(r, Reply::ParticipantStatus(s) if s.participant_id == id && s.state == ParticipantState::Connected)
-        })
+        read_until(
+            &mut alice,
+            &mut seen,
+            |r| matches!(r, Reply::ParticipantStatus(s) if s.participant_id == id && s.state == ParticipantState::Connected),
+        )
         .await;
         others.push(id);
     }
@@ -108,9 +112,11 @@ async fn the_owner_crashes_the_bridge_through_the_phone_panel_and_nobody_else_ca
     let mut seen = Seen::default();
     let (conference_id, initiator) = active_conference(&mut alice, &mut seen, "+14255550100").await;
     let participant = add(&mut alice, &mut seen, &conference_id, "b", "+14255550101").await;
-    read_until(&mut alice, &mut seen, |r| {
-        matches!(r, Reply::ParticipantStatus(s) if s.participant_id == participant && s.state == ParticipantState::Connected)
-    })
+    read_until(
+        &mut alice,
+        &mut seen,
+        |r| matches!(r, Reply::ParticipantStatus(s) if s.participant_id == participant && s.state == ParticipantState::Connected),
+    )
     .await;
     let path = format!("/pstn/conferences/{conference_id}/crash");
 
@@ -181,10 +187,7 @@ async fn an_idle_conference_is_terminated_for_inactivity() {
     assert_eq!(order[1], initiator, "the participant left on their own, then the idle initiator was cleared");
     assert_eq!(seen.states_of(&order[0]).last(), Some(&(ParticipantState::Disconnected, Some(16))));
     assert_eq!(seen.states_of(&initiator).last(), Some(&(ParticipantState::Disconnected, Some(16))));
-    assert!(
-        seen.states_of(&order[0]).contains(&(ParticipantState::Connected, None)),
-        "the participant was on the call first"
-    );
+    assert!(seen.states_of(&order[0]).contains(&(ParticipantState::Connected, None)), "the participant was on the call first");
 }
 
 #[tokio::test]
@@ -245,7 +248,10 @@ async fn a_finished_conference_leaves_one_call_record_per_leg() {
     assert_eq!(records.len(), 3, "{records:#?}");
     let of = |id: &str| records.iter().find(|r| r.participant_id == id).unwrap_or_else(|| panic!("a record for {id}"));
     for r in &records {
-        assert_eq!((r.account.as_str(), r.owner.as_str(), r.conference_id.as_str()), ("alice", "sip:alice@rollcall.local", conference_id.as_str()));
+        assert_eq!(
+            (r.account.as_str(), r.owner.as_str(), r.conference_id.as_str()),
+            ("alice", "sip:alice@rollcall.local", conference_id.as_str())
+        );
         assert!(Some(r.started_at.clone()) <= r.ended_at, "{r:?}");
     }
     let (i, b, x) = (of(&initiator), of(&bob), of(&busy));

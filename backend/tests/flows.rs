@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::flow::{active_conference, snapshot, add, is_conference, is_final_for, party, read_until, signed_in, Seen};
+use common::flow::{active_conference, add, is_conference, is_final_for, party, read_until, signed_in, snapshot, Seen};
 use common::panel::Person;
 use common::TestServer;
 use reqwest::Method;
@@ -30,7 +30,12 @@ async fn add_participants_answering_busy_unallocated_and_not_answering() {
     for (name, phone, expected) in cases {
         let id = add(&mut alice, &mut seen, &conference_id, name, phone).await;
         if expected.last().map(|(s, _)| *s) == Some(Connected) {
-            read_until(&mut alice, &mut seen, |r| matches!(r, Reply::ParticipantStatus(s) if s.participant_id == id && s.state == Connected)).await;
+            read_until(
+                &mut alice,
+                &mut seen,
+                |r| matches!(r, Reply::ParticipantStatus(s) if s.participant_id == id && s.state == Connected),
+            )
+            .await;
         } else {
             read_until(&mut alice, &mut seen, is_final_for(id.clone())).await;
         }
@@ -74,7 +79,8 @@ async fn remove_participant_and_participant_hanging_up() {
     let (conference_id, _) = active_conference(&mut alice, &mut seen, "+14255550100").await;
 
     let bob = add(&mut alice, &mut seen, &conference_id, "bob", "+14255550101").await;
-    read_until(&mut alice, &mut seen, |r| matches!(r, Reply::ParticipantStatus(s) if s.state == ParticipantState::Connected)).await;
+    read_until(&mut alice, &mut seen, |r| matches!(r, Reply::ParticipantStatus(s) if s.state == ParticipantState::Connected))
+        .await;
     alice
         .send_request(&Request::RemoveParticipant(RemoveParticipant {
             request_id: "rm".into(),
@@ -111,7 +117,12 @@ async fn initiator_ends_the_conference_and_is_disconnected_last() {
     let (conference_id, initiator) = active_conference(&mut alice, &mut seen, "+14255550100").await;
     for (name, phone) in [("b", "+14255550101"), ("c", "+14255550102")] {
         let id = add(&mut alice, &mut seen, &conference_id, name, phone).await;
-        read_until(&mut alice, &mut seen, |r| matches!(r, Reply::ParticipantStatus(s) if s.participant_id == id && s.state == ParticipantState::Connected)).await;
+        read_until(
+            &mut alice,
+            &mut seen,
+            |r| matches!(r, Reply::ParticipantStatus(s) if s.participant_id == id && s.state == ParticipantState::Connected),
+        )
+        .await;
     }
     let before = seen.events.len();
     alice
@@ -133,7 +144,8 @@ async fn initiator_ends_the_conference_and_is_disconnected_last() {
 
     // Terminated conferences are no longer listed.
     alice.send_request(&Request::ListConferences(ListConferences { request_id: "list".into() })).await;
-    let Reply::Conferences { conferences, .. } = read_until(&mut alice, &mut seen, |r| matches!(r, Reply::Conferences { .. })).await
+    let Reply::Conferences { conferences, .. } =
+        read_until(&mut alice, &mut seen, |r| matches!(r, Reply::Conferences { .. })).await
     else {
         unreachable!()
     };
@@ -159,9 +171,11 @@ async fn initiator_hanging_up_terminates_the_conference() {
     let (conference_id, initiator) = active_conference(&mut alice, &mut seen, ALICE_PHONE).await;
     let (mut phone, call_id) = answering.await.expect("alice answers her phone");
     let bob = add(&mut alice, &mut seen, &conference_id, "bob", "+14255550101").await;
-    read_until(&mut alice, &mut seen, |r| {
-        matches!(r, Reply::ParticipantStatus(s) if s.participant_id == bob && s.state == ParticipantState::Connected)
-    })
+    read_until(
+        &mut alice,
+        &mut seen,
+        |r| matches!(r, Reply::ParticipantStatus(s) if s.participant_id == bob && s.state == ParticipantState::Connected),
+    )
     .await;
 
     phone.ok(Method::POST, &format!("/pstn/calls/{call_id}/hangup")).await;
@@ -171,9 +185,9 @@ async fn initiator_hanging_up_terminates_the_conference() {
     assert_eq!(seen.states_of(&bob).last().map(|(s, _)| *s), Some(ParticipantState::Disconnected));
     // The initiator's hang-up is reported before the others are cleared.
     let position = |id: &str| {
-        seen.events.iter().position(|r| {
-            matches!(r, Reply::ParticipantStatus(s) if s.participant_id == id && s.state == ParticipantState::Disconnected)
-        })
+        seen.events.iter().position(
+            |r| matches!(r, Reply::ParticipantStatus(s) if s.participant_id == id && s.state == ParticipantState::Disconnected),
+        )
     };
     assert!(position(&initiator) < position(&bob));
 }
@@ -214,7 +228,9 @@ async fn only_the_initiator_controls_a_conference() {
     assert_eq!((snapshot.state, snapshot.participants.len(), snapshot.sequence), (ConferenceState::Active, 1, seen.sequence));
 
     // Unknown ids.
-    alice.send_request(&Request::GetConference(GetConference { request_id: "nx".into(), conference_id: "conf-nope".into() })).await;
+    alice
+        .send_request(&Request::GetConference(GetConference { request_id: "nx".into(), conference_id: "conf-nope".into() }))
+        .await;
     let Reply::Fault(fault) = alice.next_reply().await else { panic!("a Fault") };
     assert_eq!(fault.kind, FaultKind::NoSuchConference);
     alice
@@ -246,7 +262,8 @@ async fn a_frozen_client_does_not_hold_up_other_users() {
     // From here on bob reads nothing: his response and events go unanswered.
     let mut alice = signed_in(&server, "alice").await;
     let mut seen = Seen::default();
-    let up = tokio::time::timeout(std::time::Duration::from_secs(5), active_conference(&mut alice, &mut seen, "+14255550100")).await;
+    let up =
+        tokio::time::timeout(std::time::Duration::from_secs(5), active_conference(&mut alice, &mut seen, "+14255550100")).await;
     assert!(up.is_ok(), "alice's conference came up while the gateway waited on bob");
     drop(bob);
 }

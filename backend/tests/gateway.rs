@@ -11,10 +11,10 @@ use std::sync::{Arc, Mutex};
 
 use common::{Client, PATIENCE};
 use rollcall::conference;
-use rollcall::sip_client::ClientState;
 use rollcall::gateway::{self, Gateway, GatewayConfig};
 use rollcall::im_server::{self, ImConfig, ImServer};
 use rollcall::serve::spawn_http;
+use rollcall::sip_client::ClientState;
 use rollcall::store::{Store, User};
 use rollcall_shared::soap::conference::{CreateConference, Reply, Request};
 use rollcall_shared::soap::{Location, Party};
@@ -114,10 +114,7 @@ async fn gateway_reconnects_and_registers_again_after_losing_the_im_server() {
         }))
         .await;
     let reply = alice.next_reply().await;
-    assert!(
-        matches!(&reply, Reply::CreateConferenceResponse { request_id, .. } if request_id == "after-reconnect"),
-        "{reply:?}"
-    );
+    assert!(matches!(&reply, Reply::CreateConferenceResponse { request_id, .. } if request_id == "after-reconnect"), "{reply:?}");
 }
 
 #[tokio::test]

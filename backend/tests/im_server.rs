@@ -73,7 +73,8 @@ async fn a_recipient_that_goes_away_unanswered_gets_the_sender_a_408_at_once() {
     let mut bob = server.client("bob").await;
     bob.register().await;
 
-    let sender = tokio::spawn(async move { alice.message_to("sip:bob@rollcall.local", "anyone there?").await.status_code.code() });
+    let sender =
+        tokio::spawn(async move { alice.message_to("sip:bob@rollcall.local", "anyone there?").await.status_code.code() });
     let relayed = bob.next_request().await;
     assert_eq!(relayed.method, rsip::Method::Message);
     drop(bob); // the tab closes without answering

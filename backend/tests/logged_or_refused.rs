@@ -93,10 +93,11 @@ async fn a_response_that_cannot_be_logged_closes_the_connection() {
     let server = TestServer::start().await;
     let mut alice = signed_in(&server, "alice").await;
     break_the_log(&server, "1").await;
-    alice.send_raw(&format!(
-        "OPTIONS sip:{DOMAIN} SIP/2.0\r\nVia: SIP/2.0/WS a.invalid;branch=z9hG4bKx1\r\nFrom: <sip:alice@{DOMAIN}>;tag=1\r\n\
+    alice
+        .send_raw(&format!(
+            "OPTIONS sip:{DOMAIN} SIP/2.0\r\nVia: SIP/2.0/WS a.invalid;branch=z9hG4bKx1\r\nFrom: <sip:alice@{DOMAIN}>;tag=1\r\n\
          To: <sip:{DOMAIN}>\r\nCall-ID: unlogged-1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
-    ))
-    .await;
+        ))
+        .await;
     assert_eq!(alice.closed_with().await, Some(1011), "closed, not answered unlogged");
 }

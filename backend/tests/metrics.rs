@@ -27,7 +27,8 @@ fn value(text: &str, series: &str) -> f64 {
 
 #[tokio::test]
 async fn registrations_conferences_legs_latencies_and_failures_are_exported() {
-    let server = TestServer::start_with(|o| o.metrics = Some(("127.0.0.1:0".parse().expect("addr"), Some("s3cret".into())))).await;
+    let server =
+        TestServer::start_with(|o| o.metrics = Some(("127.0.0.1:0".parse().expect("addr"), Some("s3cret".into())))).await;
     let url = format!("http://{}/metrics", server.running.metrics.expect("a metrics address"));
     assert_eq!(scrape(&url, None).await.0, 401, "the token is required");
     assert_eq!(scrape(&url, Some("wrong")).await.0, 401);

@@ -25,8 +25,10 @@ async fn a_tab_that_comes_back_gets_the_events_it_missed() {
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     let mut alice = signed_in(&server, "alice").await;
     // The events continue the sequence the first tab saw: `seen` checks it.
-    read_until(&mut alice, &mut seen, |r| {
-        matches!(r, Reply::ParticipantStatus(s) if s.participant_id == nobody && s.state == ParticipantState::NoAnswer)
-    })
+    read_until(
+        &mut alice,
+        &mut seen,
+        |r| matches!(r, Reply::ParticipantStatus(s) if s.participant_id == nobody && s.state == ParticipantState::NoAnswer),
+    )
     .await;
 }

@@ -28,9 +28,7 @@ async fn server(user_free: u32, ip_free: u32) -> TestServer {
 
 fn is_stale_challenge(response: &sip::rsip::Response) -> bool {
     let offered = sip::header_all(&response.headers, "WWW-Authenticate");
-    response.status_code.code() == 401
-        && !offered.is_empty()
-        && offered.iter().all(|c| c.contains("stale=true"))
+    response.status_code.code() == 401 && !offered.is_empty() && offered.iter().all(|c| c.contains("stale=true"))
 }
 
 #[tokio::test]
@@ -52,9 +50,7 @@ async fn sip_guesses_are_refused_after_the_allowance_then_allowed_again() {
     let mut mallory = server.client("alice").await;
     let challenge = mallory.challenge().await;
     for nc in 1..=4 {
-        let r = mallory
-            .register_answering(&challenge, &format!("guess{nc}"), nc)
-            .await;
+        let r = mallory.register_answering(&challenge, &format!("guess{nc}"), nc).await;
         assert_eq!(r.status_code.code(), 401, "guess {nc} is challenged again");
     }
     // Refused now, even with the right password, and from another connection.
@@ -62,11 +58,7 @@ async fn sip_guesses_are_refused_after_the_allowance_then_allowed_again() {
     let challenge = alice.challenge().await;
     let refused = alice.register_answering(&challenge, "alice-pw", 1).await;
     assert_eq!(refused.status_code.code(), 403, "{refused}");
-    let retry_after: u64 = sip::header(&refused.headers, "Retry-After")
-        .expect("Retry-After")
-        .trim()
-        .parse()
-        .expect("seconds");
+    let retry_after: u64 = sip::header(&refused.headers, "Retry-After").expect("Retry-After").trim().parse().expect("seconds");
     assert!(retry_after >= 1);
     // Bob, whose password nobody guessed, is not affected.
     let mut bob = server.client("bob").await;
@@ -84,26 +76,12 @@ async fn one_address_guessing_at_every_user_is_refused() {
         let mut client = server.client(user).await;
         let challenge = client.challenge().await;
         for nc in 1..=2 {
-            assert_eq!(
-                client
-                    .register_answering(&challenge, "123456", nc)
-                    .await
-                    .status_code
-                    .code(),
-                401
-            );
+            assert_eq!(client.register_answering(&challenge, "123456", nc).await.status_code.code(), 401);
         }
     }
     let mut carol = server.client("carol").await;
     let challenge = carol.challenge().await;
-    assert_eq!(
-        carol
-            .register_answering(&challenge, "carol-pw", 1)
-            .await
-            .status_code
-            .code(),
-        403
-    );
+    assert_eq!(carol.register_answering(&challenge, "carol-pw", 1).await.status_code.code(), 403);
 }
 
 #[tokio::test]
@@ -113,31 +91,17 @@ async fn http_guesses_are_refused_with_429() {
     let http = reqwest::Client::new();
     let first = http.get(&url).send().await.expect("answers");
     assert_eq!(first.status(), StatusCode::UNAUTHORIZED);
-    let offered = first
-        .headers()
-        .get(WWW_AUTHENTICATE)
-        .and_then(|v| v.to_str().ok())
-        .expect("a challenge");
+    let offered = first.headers().get(WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).expect("a challenge");
     let challenge = Challenge::parse(offered).expect("parses");
     let attempt = |password: &'static str, nc: u32| {
-        let credentials = challenge
-            .answer("alice", password, "GET", "/api/contacts", "c0ffee", nc)
-            .to_header_value();
+        let credentials = challenge.answer("alice", password, "GET", "/api/contacts", "c0ffee", nc).to_header_value();
         http.get(&url).header(AUTHORIZATION, credentials).send()
     };
     for nc in 1..=3 {
-        assert_eq!(
-            attempt("guess", nc).await.expect("answers").status(),
-            StatusCode::UNAUTHORIZED,
-            "guess {nc}"
-        );
+        assert_eq!(attempt("guess", nc).await.expect("answers").status(), StatusCode::UNAUTHORIZED, "guess {nc}");
     }
     let refused = attempt("alice-pw", 4).await.expect("answers");
-    assert_eq!(
-        refused.status(),
-        StatusCode::TOO_MANY_REQUESTS,
-        "even the right password, for now"
-    );
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS, "even the right password, for now");
     assert!(refused.headers().get(RETRY_AFTER).is_some());
 }
 
@@ -151,10 +115,7 @@ async fn a_page_load_of_an_api_offers_no_browser_password_dialog() {
         .await
         .expect("answers");
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    assert!(
-        response.headers().get(WWW_AUTHENTICATE).is_none(),
-        "no challenge, so no native dialog"
-    );
+    assert!(response.headers().get(WWW_AUTHENTICATE).is_none(), "no challenge, so no native dialog");
 }
 
 /// Guessing at a public user name — the gateway's — from another address

@@ -75,7 +75,10 @@ async fn a_burst_is_relayed_in_order_and_logged_first() {
         assert_eq!(body, format!("burst-{n:03}"), "relayed in the order sent");
         let filter = rollcall::store::LogFilter { call_id: Some(format!("burst-{n:03}")), ..Default::default() };
         let logged: Vec<String> = log.search(&filter, 10).await.expect("log").into_iter().map(|e| e.direction).collect();
-        assert!(logged.iter().any(|d| d == "in") && logged.iter().any(|d| d == "out"), "{n}: logged in and out before bob saw it: {logged:?}");
+        assert!(
+            logged.iter().any(|d| d == "in") && logged.iter().any(|d| d == "out"),
+            "{n}: logged in and out before bob saw it: {logged:?}"
+        );
         bob.answer(&req, 200).await;
     }
     for _ in 1..=BURST {

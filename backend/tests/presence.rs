@@ -11,9 +11,7 @@ use rollcall_shared::sip::{self, rsip, RequestBuilder};
 
 /// SUBSCRIBE alice → `presentity` with this lifetime; the final response.
 async fn subscribe(client: &mut Client, presentity: &str, expires: u32) -> rsip::Response {
-    client
-        .proxied(rsip::Method::Subscribe, presentity, |b| subscribe_headers(b, expires))
-        .await
+    client.proxied(rsip::Method::Subscribe, presentity, |b| subscribe_headers(b, expires)).await
 }
 
 /// An in-dialog SUBSCRIBE (refresh, or unsubscribe with 0) to Request-URI `uri`.
@@ -22,15 +20,15 @@ async fn resubscribe(client: &mut Client, uri: &str, dialog: &Dialog, expires: u
 }
 
 fn subscribe_headers(b: RequestBuilder, expires: u32) -> RequestBuilder {
-    b.header("Event", "presence").header("Accept", "application/pidf+xml").contact("<sip:w@watch.invalid;transport=ws>").expires(expires)
+    b.header("Event", "presence")
+        .header("Accept", "application/pidf+xml")
+        .contact("<sip:w@watch.invalid;transport=ws>")
+        .expires(expires)
 }
 
 /// The seconds left in `active;expires=N`.
 fn active_for(state: &str) -> u64 {
-    state
-        .strip_prefix("active;expires=")
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("not an active state: {state}"))
+    state.strip_prefix("active;expires=").and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("not an active state: {state}"))
 }
 
 /// The next NOTIFY: its `basic` status and Subscription-State. Answered 200.

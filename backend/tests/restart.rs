@@ -26,7 +26,12 @@ async fn a_conference_running_when_serve_is_killed_is_ended_with_a_reason_after_
     let mut seen = Seen::default();
     let (conference_id, _) = active_conference(&mut alice, &mut seen, "+14255550100").await;
     let bob = add(&mut alice, &mut seen, &conference_id, "bob", "+14255550101").await;
-    read_until(&mut alice, &mut seen, |r| matches!(r, Reply::ParticipantStatus(s) if s.participant_id == bob && s.state == ParticipantState::Connected)).await;
+    read_until(
+        &mut alice,
+        &mut seen,
+        |r| matches!(r, Reply::ParticipantStatus(s) if s.participant_id == bob && s.state == ParticipantState::Connected),
+    )
+    .await;
 
     first.kill().expect("SIGKILL");
     first.wait().expect("gone");
@@ -34,7 +39,9 @@ async fn a_conference_running_when_serve_is_killed_is_ended_with_a_reason_after_
     let (mut second, port) = serve(&db, dir.path()).await;
     let mut alice = Client::connect(&format!("ws://127.0.0.1:{port}/sip"), "alice").await;
     alice.register().await;
-    alice.send_request(&Request::GetConference(GetConference { request_id: "after".into(), conference_id: conference_id.clone() })).await;
+    alice
+        .send_request(&Request::GetConference(GetConference { request_id: "after".into(), conference_id: conference_id.clone() }))
+        .await;
     // The events of the ending may come first, if alice was back in time
     // for them (or not: the snapshot tells her either way).
     let snapshot = loop {

@@ -94,7 +94,9 @@ impl Parts {
         let dir = tempfile::tempdir().expect("dir");
         let db = dir.path().join("im.db").display().to_string();
         for (user, password) in [("alice", "alice-pw"), ("conference", "gw-pw")] {
-            let added = Command::new(env!("CARGO_BIN_EXE_rollcall")).args(["user", "add", user, "--password", password, "--db", &db]).output();
+            let added = Command::new(env!("CARGO_BIN_EXE_rollcall"))
+                .args(["user", "add", user, "--password", password, "--db", &db])
+                .output();
             assert!(added.expect("runs").status.success());
         }
         let mut parts = Parts {
@@ -164,13 +166,23 @@ async fn the_gateway_killed_and_back_gets_the_callbacks_it_missed() {
     let (conference_id, _) = active_conference(&mut alice, &mut seen, "+14255550100").await;
     // Answers, then hangs up 1.5 s later: while the gateway is down.
     let leaver = add(&mut alice, &mut seen, &conference_id, "leaver", "+15005550004").await;
-    read_until(&mut alice, &mut seen, |r| matches!(r, Reply::ParticipantStatus(s) if s.participant_id == leaver && s.state == ParticipantState::Connected)).await;
+    read_until(
+        &mut alice,
+        &mut seen,
+        |r| matches!(r, Reply::ParticipantStatus(s) if s.participant_id == leaver && s.state == ParticipantState::Connected),
+    )
+    .await;
 
     kill(&mut parts.gateway);
     tokio::time::sleep(Duration::from_millis(2000)).await;
     parts.gateway = rollcall(&parts.gateway_args());
     // `seen` checks that the sequence goes on with no gap and no repeat.
-    read_until(&mut alice, &mut seen, |r| matches!(r, Reply::ParticipantStatus(s) if s.participant_id == leaver && s.state == ParticipantState::Disconnected)).await;
+    read_until(
+        &mut alice,
+        &mut seen,
+        |r| matches!(r, Reply::ParticipantStatus(s) if s.participant_id == leaver && s.state == ParticipantState::Disconnected),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -186,7 +198,12 @@ async fn the_im_server_killed_and_back_everyone_reconnects_and_resyncs() {
 
     // Alice comes back (as her tab would) and resyncs by snapshot.
     let mut alice = parts.alice().await;
-    alice.send_request(&Request::GetConference(GetConference { request_id: "resync".into(), conference_id: conference_id.clone() })).await;
+    alice
+        .send_request(&Request::GetConference(GetConference {
+            request_id: "resync".into(),
+            conference_id: conference_id.clone(),
+        }))
+        .await;
     let snapshot = loop {
         if let Reply::Conference(snapshot) = alice.next_reply().await {
             break snapshot;
@@ -194,7 +211,9 @@ async fn the_im_server_killed_and_back_everyone_reconnects_and_resyncs() {
     };
     assert_eq!(snapshot.state, ConferenceState::Active);
     // And events resume.
-    alice.send_request(&Request::EndConference(EndConference { request_id: "end".into(), conference_id: conference_id.clone() })).await;
+    alice
+        .send_request(&Request::EndConference(EndConference { request_id: "end".into(), conference_id: conference_id.clone() }))
+        .await;
     loop {
         if let Reply::ConferenceStatus(s) = alice.next_reply().await {
             if s.state == ConferenceState::Terminated {
@@ -217,11 +236,16 @@ async fn the_conference_service_killed_and_back_ends_its_conference_with_a_reaso
     // Told by events; their sequence jumps ahead (RECOVERY_SEQUENCE_GAP), so
     // a client that may have seen events the service had not saved yet
     // resyncs rather than mistaking new events for old ones.
-    let last = seen.events.iter().filter_map(|e| match e {
-        Reply::ParticipantStatus(s) => Some(s.sequence),
-        Reply::ConferenceStatus(s) => Some(s.sequence),
-        _ => None,
-    }).max().unwrap_or(0);
+    let last = seen
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Reply::ParticipantStatus(s) => Some(s.sequence),
+            Reply::ConferenceStatus(s) => Some(s.sequence),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
     let status = loop {
         if let Reply::ConferenceStatus(s) = alice.next_reply().await {
             if s.state == ConferenceState::Terminated {

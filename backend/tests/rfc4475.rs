@@ -161,7 +161,9 @@ async fn every_rfc_4475_message_gets_its_answer_on_one_connection() {
                 // none) the same CSeq.
                 match raw_header(&text, "Call-ID", "i") {
                     Some(call_id) => assert_eq!(raw_header(&answer, "Call-ID", "i"), Some(call_id), "{}:\n{answer}", c.name),
-                    None => assert_eq!(raw_header(&answer, "CSeq", "CSeq").map(words), raw_header(&text, "CSeq", "CSeq").map(words)),
+                    None => {
+                        assert_eq!(raw_header(&answer, "CSeq", "CSeq").map(words), raw_header(&text, "CSeq", "CSeq").map(words))
+                    }
                 }
                 let code = status(&answer).unwrap_or_else(|| panic!("{}: not a response:\n{answer}", c.name));
                 if let Err(problem) = check_headers(code, &answer) {

@@ -16,7 +16,8 @@ use tokio::net::{TcpStream, UdpSocket};
 
 async fn server() -> (TestServer, SocketAddr) {
     let server = TestServer::start_with(|options| {
-        options.edge.sip = SipPorts { plain: Some(SipAddress { addr: "127.0.0.1:0".parse().unwrap(), required: true }), tls: None, host: None };
+        options.edge.sip =
+            SipPorts { plain: Some(SipAddress { addr: "127.0.0.1:0".parse().unwrap(), required: true }), tls: None, host: None };
     })
     .await;
     let addr = server.running.sip.plain.expect("the SIP port is open");
@@ -36,7 +37,10 @@ async fn read_until(stream: &mut TcpStream, want: &str) -> String {
     let mut got = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
-        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut chunk)).await.expect("an answer in time").expect("read");
+        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut chunk))
+            .await
+            .expect("an answer in time")
+            .expect("read");
         if n == 0 {
             break;
         }
@@ -79,7 +83,9 @@ async fn tcp_answers_keep_alives_and_requests_on_the_same_connection() {
     let answers = read_until(&mut stream, "z9hG4bKt2").await;
     assert_eq!(answers.matches("SIP/2.0 200 ").count(), 2, "{answers}");
     // A stranger's REGISTER is challenged exactly as over WebSocket.
-    let register = options("TCP", local, "t3", "").replace("OPTIONS sip:rollcall.local", "REGISTER sip:rollcall.local").replace("1 OPTIONS", "1 REGISTER");
+    let register = options("TCP", local, "t3", "")
+        .replace("OPTIONS sip:rollcall.local", "REGISTER sip:rollcall.local")
+        .replace("1 OPTIONS", "1 REGISTER");
     stream.write_all(register.as_bytes()).await.unwrap();
     let challenge = read_until(&mut stream, "z9hG4bKt3").await;
     assert!(challenge.starts_with("SIP/2.0 401 ") && challenge.contains("WWW-Authenticate: Digest"), "{challenge}");

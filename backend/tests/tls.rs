@@ -117,7 +117,8 @@ async fn sip_over_tls_is_answered_on_its_connection() {
     let options = certificate(&dir);
     let server = TestServer::start_with(|o| {
         o.edge.listener = options;
-        o.edge.sip = SipPorts { plain: None, tls: Some(SipAddress { addr: "127.0.0.1:0".parse().unwrap(), required: true }), host: None };
+        o.edge.sip =
+            SipPorts { plain: None, tls: Some(SipAddress { addr: "127.0.0.1:0".parse().unwrap(), required: true }), host: None };
     })
     .await;
     let addr = server.running.sip.tls.expect("SIP over TLS is open");

@@ -13,7 +13,8 @@ use rollcall_shared::soap::{ConferenceState, FaultKind};
 
 #[tokio::test]
 async fn requests_over_the_users_rate_get_rate_limited_with_a_retry_time() {
-    let server = TestServer::start_with(|o| o.gateway_limits = GatewayLimits { requests_per_second: 0.2, request_burst: 3.0 }).await;
+    let server =
+        TestServer::start_with(|o| o.gateway_limits = GatewayLimits { requests_per_second: 0.2, request_burst: 3.0 }).await;
     let mut alice = signed_in(&server, "alice").await;
     for n in 0..3 {
         alice.send_request(&Request::ListConferences(ListConferences { request_id: format!("l{n}") })).await;
@@ -49,8 +50,15 @@ async fn live_conferences_per_user_are_capped() {
     assert_eq!((fault.kind, fault.request_id.as_deref()), (FaultKind::RateLimited, Some("third")));
     // Ending one makes room.
     alice.send_request(&Request::EndConference(EndConference { request_id: "end".into(), conference_id: first.clone() })).await;
-    read_until(&mut alice, &mut seen, |r| matches!(r, Reply::ConferenceStatus(s) if s.conference_id == first && s.state == ConferenceState::Terminated)).await;
+    read_until(
+        &mut alice,
+        &mut seen,
+        |r| matches!(r, Reply::ConferenceStatus(s) if s.conference_id == first && s.state == ConferenceState::Terminated),
+    )
+    .await;
     alice.send_request(&third).await;
-    let created = read_until(&mut alice, &mut Seen::default(), |r| matches!(r, Reply::CreateConferenceResponse { .. } | Reply::Fault(_))).await;
+    let created =
+        read_until(&mut alice, &mut Seen::default(), |r| matches!(r, Reply::CreateConferenceResponse { .. } | Reply::Fault(_)))
+            .await;
     assert!(matches!(created, Reply::CreateConferenceResponse { .. }), "{created:?}");
 }

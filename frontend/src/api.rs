@@ -75,9 +75,7 @@ pub fn split_challenges(joined: &str) -> Vec<String> {
             b'\\' if quoted => i += 1,
             b',' if !quoted => {
                 let rest = joined[i + 1..].trim_start();
-                let is_scheme = rest
-                    .get(..7)
-                    .is_some_and(|s| s.eq_ignore_ascii_case("digest "));
+                let is_scheme = rest.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("digest "));
                 if is_scheme {
                     out.push(joined[start..i].trim().to_string());
                     start = i + 1;
@@ -110,12 +108,7 @@ pub fn encode_segment(text: &str) -> String {
 
 /// One call: `method` on `path` (path and query, as signed), optionally
 /// with a text body; the JSON answer as `T`.
-pub async fn call<T: FromJson>(
-    client: Client,
-    method: Method,
-    path: &str,
-    body: Option<String>,
-) -> Result<T, ApiFailure> {
+pub async fn call<T: FromJson>(client: Client, method: Method, path: &str, body: Option<String>) -> Result<T, ApiFailure> {
     let text = imp::call(client, method, path, body).await?;
     json::from_str(&text).map_err(|e| ApiFailure::Network(format!("unexpected answer: {e}")))
 }
@@ -295,12 +288,7 @@ mod imp {
         })
     }
 
-    pub async fn call(
-        client: Client,
-        method: Method,
-        path: &str,
-        body: Option<String>,
-    ) -> Result<String, ApiFailure> {
+    pub async fn call(client: Client, method: Method, path: &str, body: Option<String>) -> Result<String, ApiFailure> {
         let mut raced = false;
         for _ in 0..MAX_ATTEMPTS {
             let cnonce = rollcall_shared::random::random_hex(8);
@@ -347,12 +335,7 @@ mod imp {
     use super::{ApiFailure, Method};
     use crate::client::Client;
 
-    pub async fn call(
-        _client: Client,
-        _method: Method,
-        _path: &str,
-        _body: Option<String>,
-    ) -> Result<String, ApiFailure> {
+    pub async fn call(_client: Client, _method: Method, _path: &str, _body: Option<String>) -> Result<String, ApiFailure> {
         Err(ApiFailure::Network("no browser".to_string()))
     }
 

@@ -17,8 +17,8 @@ use rollcall_shared::directory::Person;
 
 use crate::roster::draft::Draft;
 use crate::roster::{Effect, Roster};
-use rollcall_shared::ua::auth::{Authenticator, Kind};
 use crate::sip::ua::Event;
+use rollcall_shared::ua::auth::{Authenticator, Kind};
 
 /// The SIP connection as the person sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,11 +109,7 @@ pub fn new_request_id() -> String {
 /// write numbers with: "+1 (425) 555-0100" → "+14255550100". Whether the
 /// rest is E.164 is for the caller (or the server) to judge.
 pub fn clean_phone(typed: &str) -> String {
-    typed
-        .trim()
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
-        .collect()
+    typed.trim().chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.')).collect()
 }
 
 impl Client {
@@ -157,10 +153,7 @@ impl Client {
     /// answer can be applied. The user agent queues it while not registered.
     pub fn send(&self, request: Request) {
         self.roster.update(|r| r.sent(&request));
-        let sent = self.commands.with_value(|c| {
-            c.as_ref()
-                .is_some_and(|tx| tx.unbounded_send(Command::Send(request)).is_ok())
-        });
+        let sent = self.commands.with_value(|c| c.as_ref().is_some_and(|tx| tx.unbounded_send(Command::Send(request)).is_ok()));
         if !sent {
             self.notify("Not connected: sign in again.".to_string());
         }
@@ -206,31 +199,24 @@ impl Client {
                     // Events may have been missed while we were away
                     // (docs/protocol.md §2): a snapshot of each conference we
                     // show that is not over replaces our view of it.
-                    let ids = self
-                        .roster
-                        .with_untracked(|r| r.to_refresh_after_reconnect());
+                    let ids = self.roster.with_untracked(|r| r.to_refresh_after_reconnect());
                     ids.into_iter().for_each(|id| self.refresh(id));
                 }
                 // Conferences this user has going that we don't show yet
                 // (another tab, a reload, or started while we were away)
                 // show up at once.
-                self.send(Request::ListConferences(ListConferences {
-                    request_id: new_request_id(),
-                }));
+                self.send(Request::ListConferences(ListConferences { request_id: new_request_id() }));
             }
             Event::Reply(reply) => {
-                let answers_start = reply.request_id().is_some()
-                    && self.starting.with_untracked(|s| s.as_deref() == reply.request_id());
+                let answers_start =
+                    reply.request_id().is_some() && self.starting.with_untracked(|s| s.as_deref() == reply.request_id());
                 if answers_start {
                     if matches!(reply, Reply::CreateConferenceResponse { .. }) {
                         self.draft.update(|d| d.members.clear());
                     }
                     self.starting.set(None);
                 }
-                let effects = self
-                    .roster
-                    .try_update(|r| r.apply(reply))
-                    .unwrap_or_default();
+                let effects = self.roster.try_update(|r| r.apply(reply)).unwrap_or_default();
                 for effect in effects {
                     match effect {
                         Effect::Refresh(id) => self.refresh(id),
@@ -296,10 +282,7 @@ impl Client {
     }
 
     fn refresh(&self, conference_id: String) {
-        self.send(Request::GetConference(GetConference {
-            request_id: new_request_id(),
-            conference_id,
-        }));
+        self.send(Request::GetConference(GetConference { request_id: new_request_id(), conference_id }));
     }
 }
 

@@ -126,11 +126,7 @@ pub fn response(
 ) -> String {
     let ha2 = algorithm.hex_hash(format!("{method}:{uri}").as_bytes());
     let data = match qop {
-        Some(qop) => format!(
-            "{ha1}:{nonce}:{:08x}:{}:{qop}:{ha2}",
-            nc.unwrap_or(0),
-            cnonce.unwrap_or("")
-        ),
+        Some(qop) => format!("{ha1}:{nonce}:{:08x}:{}:{qop}:{ha2}", nc.unwrap_or(0), cnonce.unwrap_or("")),
         None => format!("{ha1}:{nonce}:{ha2}"),
     };
     algorithm.hex_hash(data.as_bytes())
@@ -182,10 +178,7 @@ fn parse_digest_params(value: &str) -> Result<Vec<(String, String)>, DigestError
             i += 1;
         }
         if i == start {
-            return Err(DigestError::Malformed(format!(
-                "unexpected `{}` where a parameter name was expected",
-                chars[i]
-            )));
+            return Err(DigestError::Malformed(format!("unexpected `{}` where a parameter name was expected", chars[i])));
         }
         let name: String = chars[start..i].iter().collect::<String>().to_ascii_lowercase();
         skip_ws(&mut i);
@@ -216,9 +209,7 @@ fn parse_digest_params(value: &str) -> Result<Vec<(String, String)>, DigestError
                 }
             }
             if !closed {
-                return Err(DigestError::Malformed(format!(
-                    "unterminated quoted string in `{name}`"
-                )));
+                return Err(DigestError::Malformed(format!("unterminated quoted string in `{name}`")));
             }
         } else {
             let vstart = i;
@@ -232,10 +223,7 @@ fn parse_digest_params(value: &str) -> Result<Vec<(String, String)>, DigestError
         }
         skip_ws(&mut i);
         if i < chars.len() && chars[i] != ',' {
-            return Err(DigestError::Malformed(format!(
-                "unexpected `{}` after parameter `{name}`",
-                chars[i]
-            )));
+            return Err(DigestError::Malformed(format!("unexpected `{}` after parameter `{name}`", chars[i])));
         }
         if val.len() > MAX_VALUE_LEN {
             return Err(DigestError::Malformed(format!("parameter `{name}` is longer than {MAX_VALUE_LEN} bytes")));
@@ -299,18 +287,10 @@ impl Challenge {
         let realm = required(&params, "realm")?.to_owned();
         let nonce = required(&params, "nonce")?.to_owned();
         let algorithm = algorithm_param(&params)?;
-        let qop_auth = param(&params, "qop")
-            .map(|q| q.split(',').any(|t| t.trim().eq_ignore_ascii_case("auth")))
-            .unwrap_or(false);
+        let qop_auth =
+            param(&params, "qop").map(|q| q.split(',').any(|t| t.trim().eq_ignore_ascii_case("auth"))).unwrap_or(false);
         let stale = param(&params, "stale").is_some_and(|s| s.trim().eq_ignore_ascii_case("true"));
-        Ok(Challenge {
-            realm,
-            nonce,
-            opaque: param(&params, "opaque").map(str::to_owned),
-            algorithm,
-            qop_auth,
-            stale,
-        })
+        Ok(Challenge { realm, nonce, opaque: param(&params, "opaque").map(str::to_owned), algorithm, qop_auth, stale })
     }
     /// The header value.
     pub fn to_header_value(&self) -> String {
@@ -334,21 +314,9 @@ impl Challenge {
     /// otherwise it is an RFC 2069 answer and `nc`/`cnonce` are not used.
     pub fn answer(&self, username: &str, password: &str, method: &str, uri: &str, cnonce: &str, nc: u32) -> Credentials {
         let ha1 = ha1(self.algorithm, username, &self.realm, password);
-        let (qop, nc, cnonce) = if self.qop_auth {
-            (Some("auth".to_owned()), Some(nc), Some(cnonce.to_owned()))
-        } else {
-            (None, None, None)
-        };
-        let response = response(
-            self.algorithm,
-            &ha1,
-            &self.nonce,
-            nc,
-            cnonce.as_deref(),
-            qop.as_deref(),
-            method,
-            uri,
-        );
+        let (qop, nc, cnonce) =
+            if self.qop_auth { (Some("auth".to_owned()), Some(nc), Some(cnonce.to_owned())) } else { (None, None, None) };
+        let response = response(self.algorithm, &ha1, &self.nonce, nc, cnonce.as_deref(), qop.as_deref(), method, uri);
         Credentials {
             username: username.to_owned(),
             realm: self.realm.clone(),
@@ -385,8 +353,7 @@ impl Credentials {
             if nc.len() != 8 || !nc.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(DigestError::Malformed(format!("nc `{nc}` is not 8 hex digits")));
             }
-            let nc = u32::from_str_radix(nc, 16)
-                .map_err(|_| DigestError::Malformed(format!("nc `{nc}` is not 8 hex digits")))?;
+            let nc = u32::from_str_radix(nc, 16).map_err(|_| DigestError::Malformed(format!("nc `{nc}` is not 8 hex digits")))?;
             (Some(nc), Some(required(&params, "cnonce")?.to_owned()))
         } else {
             (None, None)

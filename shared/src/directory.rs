@@ -383,9 +383,9 @@ pub fn roster(addresses: &[Address], own_emails: &[String], contacts: &[Entry], 
         let by_email = people.iter().position(|p| p.emails.iter().any(|e| email_key(e) == key));
         let by_name = || {
             let name = fold(address.name.as_deref()?);
-            people.iter().position(|p| {
-                !name.is_empty() && std::iter::once(&p.name).chain(&p.also_known_as).any(|n| fold(n) == name)
-            })
+            people
+                .iter()
+                .position(|p| !name.is_empty() && std::iter::once(&p.name).chain(&p.also_known_as).any(|n| fold(n) == name))
         };
         match by_email.or_else(by_name) {
             Some(i) if is_own(&people[i]) => {}

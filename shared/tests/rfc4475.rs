@@ -124,7 +124,10 @@ fn the_table_is_rfc_4475() {
     names.dedup();
     assert_eq!(names.len(), 49, "49 distinct messages");
     let in_section = |prefix: &str| CASES.iter().filter(|c| c.section.starts_with(prefix)).count();
-    assert_eq!((in_section("3.1.1."), in_section("3.1.2."), in_section("3.2."), in_section("3.3."), in_section("3.4.")), (13, 19, 1, 15, 1));
+    assert_eq!(
+        (in_section("3.1.1."), in_section("3.1.2."), in_section("3.2."), in_section("3.3."), in_section("3.4.")),
+        (13, 19, 1, 15, 1)
+    );
 }
 
 /// Every refused request can be answered: from its parsed form, or, when
@@ -233,5 +236,8 @@ fn refusals_say_why() {
     let long = reason(LTGTRURI);
     assert!(long.len() <= "Bad Request ()".len() + sip::REASON_DETAIL + "…".len(), "{long}");
     let with_nul = reason(&QUOTBAL.replace("Mr. J.", "Mr.\0J."));
-    assert!(with_nul.starts_with("Bad Request (malformed header: bad address `\"Mr. J. User") && !with_nul.contains('\0'), "{with_nul}");
+    assert!(
+        with_nul.starts_with("Bad Request (malformed header: bad address `\"Mr. J. User") && !with_nul.contains('\0'),
+        "{with_nul}"
+    );
 }

@@ -161,7 +161,11 @@ pub fn kamailio(dir: &Path, port: u16) -> Server {
         .output()
         .expect("kamailio.sh runs");
     assert!(out.status.success(), "kamailio did not start: {}", String::from_utf8_lossy(&out.stdout));
-    let pid = String::from_utf8_lossy(&out.stdout).lines().last().and_then(|l| l.trim().parse().ok()).expect("kamailio.sh prints the pid");
+    let pid = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .expect("kamailio.sh prints the pid");
     wait_for_port(port, "kamailio");
     let dir = dir.to_path_buf();
     Server {

@@ -93,9 +93,7 @@ impl BridgeEventKind {
             BridgeEventKind::Ringing | BridgeEventKind::Answered => None,
             BridgeEventKind::Busy => Some(Cause::USER_BUSY),
             BridgeEventKind::NoAnswer => Some(Cause::NO_ANSWER),
-            BridgeEventKind::Failed(cause) | BridgeEventKind::HungUp(cause) | BridgeEventKind::Lost(cause) => {
-                Some(cause)
-            }
+            BridgeEventKind::Failed(cause) | BridgeEventKind::HungUp(cause) | BridgeEventKind::Lost(cause) => Some(cause),
         }
     }
 }

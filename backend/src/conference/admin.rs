@@ -29,11 +29,7 @@ use super::service::{ConferenceService, CrashError};
 use crate::bridge::BridgeError;
 
 /// `POST /admin/crash?conference=ID`.
-pub async fn crash(
-    State(service): State<Arc<ConferenceService>>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
+pub async fn crash(State(service): State<Arc<ConferenceService>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     if !bearer_matches(&headers, &service.config().token) {
         tracing::warn!("admin request without the right bearer token");
         return unauthorized();

@@ -211,9 +211,8 @@ impl Poster {
             Ok(response) => {
                 let status = response.status();
                 let why = format!("HTTP {status}");
-                let transient = status.is_server_error()
-                    || status == StatusCode::REQUEST_TIMEOUT
-                    || status == StatusCode::TOO_MANY_REQUESTS;
+                let transient =
+                    status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT || status == StatusCode::TOO_MANY_REQUESTS;
                 if transient {
                     Attempt::Retry(why)
                 } else if status == StatusCode::UNAUTHORIZED {

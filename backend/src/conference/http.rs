@@ -98,14 +98,9 @@ const WSDL_ADDRESS: &str = "http://localhost:8080/conference";
 /// `Host` header, when it looks like a host), so tools pointed at a
 /// deployment's WSDL call that deployment.
 async fn wsdl(RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
-    let asks_for_wsdl = query
-        .as_deref()
-        .is_some_and(|q| q.split('&').any(|part| part.eq_ignore_ascii_case("wsdl")));
+    let asks_for_wsdl = query.as_deref().is_some_and(|q| q.split('&').any(|part| part.eq_ignore_ascii_case("wsdl")));
     if asks_for_wsdl {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|value| value.to_str().ok())
-            .filter(|host| is_plain_host(host));
+        let host = headers.get(header::HOST).and_then(|value| value.to_str().ok()).filter(|host| is_plain_host(host));
         let document = match host {
             Some(host) => WSDL.replace(WSDL_ADDRESS, &format!("http://{host}/conference")),
             None => WSDL.to_string(),
@@ -123,9 +118,7 @@ async fn wsdl(RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
 
 /// A `Host` value safe to put in the WSDL: name or address, optional port.
 fn is_plain_host(host: &str) -> bool {
-    !host.is_empty()
-        && host.len() <= 255
-        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+    !host.is_empty() && host.len() <= 255 && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
 }
 
 /// Does `Authorization` carry `Bearer <token>`? Compared in constant time,

@@ -46,8 +46,8 @@
 //! # Ok(()) }
 //! ```
 
-pub mod admin;
 pub mod accounts;
+pub mod admin;
 pub mod billing;
 pub mod callbacks;
 pub mod http;

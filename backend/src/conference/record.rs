@@ -8,9 +8,7 @@
 //! without an event, and no two events share a sequence number.
 
 use rollcall_shared::soap::bridge::Notification;
-use rollcall_shared::soap::{
-    ConferenceSnapshot, ConferenceStatus, Participant, ParticipantStatus, Party,
-};
+use rollcall_shared::soap::{ConferenceSnapshot, ConferenceStatus, Participant, ParticipantStatus, Party};
 use std::time::SystemTime;
 
 use tokio::time::Instant;
@@ -213,11 +211,7 @@ impl Conference {
     /// report. An out-of-range index is an invalid transition too.
     pub fn apply_leg(&mut self, index: usize, input: LegInput) -> Result<Notification, InvalidTransition> {
         let Some(leg) = self.legs.get_mut(index) else {
-            return Err(InvalidTransition {
-                machine: "leg",
-                from: format!("no leg #{index}"),
-                input: format!("{input:?}"),
-            });
+            return Err(InvalidTransition { machine: "leg", from: format!("no leg #{index}"), input: format!("{input:?}") });
         };
         leg.state = leg.state.next(input)?;
         match leg.state {
@@ -296,10 +290,8 @@ pub fn new_id(prefix: &str) -> String {
         use std::sync::atomic::{AtomicU64, Ordering};
         static FALLBACK: AtomicU64 = AtomicU64::new(0);
         tracing::warn!(%error, "no OS randomness; using a clock-based identifier");
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or_default();
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or_default();
         bytes = (nanos ^ FALLBACK.fetch_add(1, Ordering::Relaxed).rotate_left(48)).to_be_bytes();
     }
     format!("{prefix}-{}", hex::encode(bytes))

@@ -55,20 +55,16 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use rollcall_shared::soap::bridge::{BridgeRequest, BridgeResponse};
-use rollcall_shared::soap::{
-    is_e164, Cause, ConferenceState, Fault, FaultKind, ParticipantState, Party,
-};
+use rollcall_shared::soap::{is_e164, Cause, ConferenceState, Fault, FaultKind, ParticipantState, Party};
 use rollcall_shared::sync::LockExt;
 use tokio::runtime::Handle;
 
+use super::billing::CallRecorder;
 use super::callbacks::{CallbackDispatcher, Reporter, RetryPolicy};
 use super::record::{new_id, Conference, Leg};
 use super::state::{ConfInput, ConfState, LegInput, LegState};
-use super::billing::CallRecorder;
+use crate::bridge::{BridgeDriver, BridgeError, BridgeEvent, BridgeEventKind, EventReceiver, LegId, SimDelays, Simulator};
 use crate::store::{Accounts, ConferenceRow};
-use crate::bridge::{
-    BridgeDriver, BridgeError, BridgeEvent, BridgeEventKind, EventReceiver, LegId, SimDelays, Simulator,
-};
 
 mod bridge_events;
 mod journal;
@@ -200,11 +196,7 @@ impl ConferenceService {
     ///
     /// Must be called inside a Tokio runtime: it spawns the task that reads
     /// the bridge's events, and the callback queues run there too.
-    pub fn new(
-        config: ConferenceConfig,
-        driver: Arc<dyn BridgeDriver>,
-        events: EventReceiver,
-    ) -> Result<Arc<Self>, StartError> {
+    pub fn new(config: ConferenceConfig, driver: Arc<dyn BridgeDriver>, events: EventReceiver) -> Result<Arc<Self>, StartError> {
         let runtime = Handle::try_current().map_err(|_| StartError::NoRuntime)?;
         if config.token.is_empty() {
             return Err(StartError::EmptyToken);
@@ -404,11 +396,8 @@ impl ConferenceService {
     /// The owner's conferences that are not terminated, oldest first.
     fn list(&self, owner: &str) -> BridgeResponse {
         let registry = self.registry.locked();
-        let mut mine: Vec<&Conference> = registry
-            .conferences
-            .values()
-            .filter(|c| c.owner == owner && !c.state.is_terminated())
-            .collect();
+        let mut mine: Vec<&Conference> =
+            registry.conferences.values().filter(|c| c.owner == owner && !c.state.is_terminated()).collect();
         mine.sort_by_key(|c| c.created);
         BridgeResponse::Conferences(mine.into_iter().map(Conference::snapshot).collect())
     }
@@ -566,11 +555,7 @@ async fn pump_bridge_events(service: Weak<ConferenceService>, mut events: EventR
 }
 
 /// The conference `id`, if it exists and belongs to `owner`.
-fn owned<'a>(
-    conferences: &'a mut HashMap<String, Conference>,
-    owner: &str,
-    id: &str,
-) -> Result<&'a mut Conference, Fault> {
+fn owned<'a>(conferences: &'a mut HashMap<String, Conference>, owner: &str, id: &str) -> Result<&'a mut Conference, Fault> {
     let Some(conf) = conferences.get_mut(id) else {
         return Err(Fault::new(FaultKind::NoSuchConference, format!("no conference {id}")));
     };
@@ -596,10 +581,7 @@ fn check_number(party: &Party) -> Result<(), Fault> {
     if is_e164(&party.phone) {
         Ok(())
     } else {
-        Err(Fault::new(
-            FaultKind::InvalidNumber,
-            format!("`{}` is not an E.164 number (like +14255550100)", party.phone),
-        ))
+        Err(Fault::new(FaultKind::InvalidNumber, format!("`{}` is not an E.164 number (like +14255550100)", party.phone)))
     }
 }
 

@@ -106,16 +106,10 @@ impl LegState {
             (S::Dialing | S::Ringing, I::NoAnswer) => S::NoAnswer,
             (S::Dialing | S::Ringing, I::Failed(cause)) => S::Failed(cause),
             (S::Dialing | S::Ringing | S::Connected, I::HungUp(cause)) => S::Disconnected(cause),
-            (S::Pending | S::Dialing | S::Ringing | S::Connected, I::Release) => {
-                S::Disconnected(Cause::NORMAL_CLEARING)
-            }
+            (S::Pending | S::Dialing | S::Ringing | S::Connected, I::Release) => S::Disconnected(Cause::NORMAL_CLEARING),
             (S::Pending | S::Dialing | S::Ringing | S::Connected, I::Lost(cause)) => S::Disconnected(cause),
             (from, input) => {
-                return Err(InvalidTransition {
-                    machine: "leg",
-                    from: format!("{from:?}"),
-                    input: format!("{input:?}"),
-                })
+                return Err(InvalidTransition { machine: "leg", from: format!("{from:?}"), input: format!("{input:?}") })
             }
         };
         Ok(next)
@@ -209,17 +203,11 @@ impl ConfState {
             (S::Creating, I::InitiatorConnected) => S::Active,
             (S::Creating, I::InitiatorUnreachable) => S::Terminated(None),
             (S::Active, I::InitiatorHungUp) => S::Terminated(Some(TerminationReason::InitiatorHungUp)),
-            (S::Creating | S::Active, I::EndedByInitiator) => {
-                S::Terminated(Some(TerminationReason::EndedByInitiator))
-            }
+            (S::Creating | S::Active, I::EndedByInitiator) => S::Terminated(Some(TerminationReason::EndedByInitiator)),
             (S::Creating | S::Active, I::FatalError) => S::Terminated(Some(TerminationReason::FatalError)),
             (S::Creating | S::Active, I::Inactivity) => S::Terminated(Some(TerminationReason::Inactivity)),
             (from, input) => {
-                return Err(InvalidTransition {
-                    machine: "conference",
-                    from: format!("{from:?}"),
-                    input: format!("{input:?}"),
-                })
+                return Err(InvalidTransition { machine: "conference", from: format!("{from:?}"), input: format!("{input:?}") })
             }
         };
         Ok(next)

@@ -68,7 +68,11 @@ impl ListenerOptions {
     }
 
     pub fn scheme(&self) -> &'static str {
-        if self.tls.is_some() { "https" } else { "http" }
+        if self.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        }
     }
 }
 
@@ -201,11 +205,8 @@ fn client_address(peer: SocketAddr, headers: &hyper::HeaderMap, trusted: &[IpAdd
         return peer;
     }
     let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
-    let client = forwarded
-        .rsplit(',')
-        .map(str::trim)
-        .map_while(|entry| entry.parse::<IpAddr>().ok())
-        .find(|ip| !trusted.contains(ip));
+    let client =
+        forwarded.rsplit(',').map(str::trim).map_while(|entry| entry.parse::<IpAddr>().ok()).find(|ip| !trusted.contains(ip));
     client.map_or(peer, |ip| SocketAddr::new(ip, 0))
 }
 

@@ -68,8 +68,5 @@ pub struct SipAddress {
 
 /// `router` (everything served on the public port) behind the edge's guards.
 pub fn guard(router: Router, options: &EdgeOptions) -> Router {
-    router.layer(from_fn_with_state(
-        OriginPolicy::new(&options.allowed_origins),
-        origin::refuse_cross_site,
-    ))
+    router.layer(from_fn_with_state(OriginPolicy::new(&options.allowed_origins), origin::refuse_cross_site))
 }

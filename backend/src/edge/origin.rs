@@ -32,13 +32,8 @@ impl OriginPolicy {
     /// Accepts the server's own origin and each of `allowed`
     /// (`https://rollcall.example.com`; case and a trailing `/` ignored).
     pub fn new(allowed: &[String]) -> Self {
-        let allowed = allowed
-            .iter()
-            .map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase())
-            .collect();
-        OriginPolicy {
-            allowed: Arc::new(allowed),
-        }
+        let allowed = allowed.iter().map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase()).collect();
+        OriginPolicy { allowed: Arc::new(allowed) }
     }
 
     /// May a request with these headers act? (No `Origin`: yes.)
@@ -57,42 +52,23 @@ impl OriginPolicy {
         let Some((_scheme, authority)) = origin.split_once("://") else {
             return false;
         };
-        let host = headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_ascii_lowercase);
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_ascii_lowercase);
         host.is_some_and(|host| host == authority)
     }
 }
 
 /// Does this request change state or open a WebSocket?
 fn needs_check(request: &Request) -> bool {
-    let safe = matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    );
+    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     !safe || request.headers().contains_key(header::UPGRADE)
 }
 
 /// Middleware for the public router: refuses what [`OriginPolicy`] refuses.
-pub async fn refuse_cross_site(
-    State(policy): State<OriginPolicy>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn refuse_cross_site(State(policy): State<OriginPolicy>, request: Request, next: Next) -> Response {
     if needs_check(&request) && !policy.allows(request.headers()) {
-        let origin = request
-            .headers()
-            .get(header::ORIGIN)
-            .and_then(|o| o.to_str().ok())
-            .unwrap_or("?")
-            .to_string();
+        let origin = request.headers().get(header::ORIGIN).and_then(|o| o.to_str().ok()).unwrap_or("?").to_string();
         tracing::warn!(%origin, path = %request.uri().path(), "cross-site request refused");
-        return (
-            StatusCode::FORBIDDEN,
-            "cross-site requests are refused (Origin is not this server)\n",
-        )
-            .into_response();
+        return (StatusCode::FORBIDDEN, "cross-site requests are refused (Origin is not this server)\n").into_response();
     }
     next.run(request).await
 }

@@ -78,39 +78,22 @@ impl<K: Hash + Eq + Clone> Counters<K> {
 
     fn fail(&mut self, key: K, now: Instant, config: &ThrottleConfig) {
         if self.records.len() >= config.max_entries && !self.records.contains_key(&key) {
-            self.records
-                .retain(|_, r| now.duration_since(r.last_failure) < config.reset_after);
+            self.records.retain(|_, r| now.duration_since(r.last_failure) < config.reset_after);
             if self.records.len() >= config.max_entries {
-                if let Some(stalest) = self
-                    .records
-                    .iter()
-                    .min_by_key(|(_, r)| r.last_failure)
-                    .map(|(k, _)| k.clone())
-                {
+                if let Some(stalest) = self.records.iter().min_by_key(|(_, r)| r.last_failure).map(|(k, _)| k.clone()) {
                     self.records.remove(&stalest);
                 }
             }
         }
-        let record = self.records.entry(key).or_insert(Record {
-            failures: 0,
-            last_failure: now,
-            refused_until: None,
-        });
+        let record = self.records.entry(key).or_insert(Record { failures: 0, last_failure: now, refused_until: None });
         if now.duration_since(record.last_failure) >= config.reset_after {
-            *record = Record {
-                failures: 0,
-                last_failure: now,
-                refused_until: None,
-            };
+            *record = Record { failures: 0, last_failure: now, refused_until: None };
         }
         record.failures += 1;
         record.last_failure = now;
         if record.failures > self.free {
             let doublings = (record.failures - self.free - 1).min(30);
-            let lockout = config
-                .first_lockout
-                .saturating_mul(1 << doublings)
-                .min(config.max_lockout);
+            let lockout = config.first_lockout.saturating_mul(1 << doublings).min(config.max_lockout);
             record.refused_until = Some(now + lockout);
         }
     }
@@ -142,10 +125,7 @@ impl Throttle {
             ips: Counters { free: config.ip_free_failures, records: HashMap::new() },
             known: HashMap::new(),
         };
-        Throttle {
-            config,
-            tables: Mutex::new(tables),
-        }
+        Throttle { config, tables: Mutex::new(tables) }
     }
 
     /// `Some(how long)` while `user` or `ip` is refused.
@@ -179,10 +159,8 @@ impl Throttle {
         let mut tables = self.tables.locked();
         tables.users.fail(user.to_string(), now, &self.config);
         tables.ips.fail(ip, now, &self.config);
-        let (failures_user, failures_ip) = (
-            tables.users.records.get(user).map_or(0, |r| r.failures),
-            tables.ips.records.get(&ip).map_or(0, |r| r.failures),
-        );
+        let (failures_user, failures_ip) =
+            (tables.users.records.get(user).map_or(0, |r| r.failures), tables.ips.records.get(&ip).map_or(0, |r| r.failures));
         tracing::warn!(%ip, user, failures_user, failures_ip, "wrong password");
         crate::metrics::global().auth_failures.inc();
     }
@@ -209,9 +187,7 @@ impl Throttle {
 
 impl std::fmt::Debug for Throttle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Throttle")
-            .field("config", &self.config)
-            .finish_non_exhaustive()
+        f.debug_struct("Throttle").field("config", &self.config).finish_non_exhaustive()
     }
 }
 

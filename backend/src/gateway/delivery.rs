@@ -243,7 +243,12 @@ impl Sender {
     /// Hands `message` to the user agent as MESSAGE `seq`.
     fn transmit(&mut self, seq: u64, message: Outgoing) {
         *self.windows.entry(message.to.clone()).or_default() += 1;
-        self.client.send(Message { id: seq, to: message.to.clone(), content_type: CONTENT_TYPE.into(), body: message.body.clone() });
+        self.client.send(Message {
+            id: seq,
+            to: message.to.clone(),
+            content_type: CONTENT_TYPE.into(),
+            body: message.body.clone(),
+        });
         self.in_flight.insert(seq, message);
     }
 

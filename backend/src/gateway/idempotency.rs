@@ -33,8 +33,15 @@ type Table = Mutex<(HashMap<Key, Entry>, VecDeque<Key>)>;
 
 enum Entry {
     /// The first request is running; repeats wait on this.
-    Running { body: u64, answer: watch::Receiver<Option<Reply>> },
-    Answered { body: u64, reply: Reply, at: Instant },
+    Running {
+        body: u64,
+        answer: watch::Receiver<Option<Reply>>,
+    },
+    Answered {
+        body: u64,
+        reply: Reply,
+        at: Instant,
+    },
 }
 
 impl Entry {
@@ -124,7 +131,8 @@ impl Replies {
     /// and given to the repeats waiting for it.
     pub fn finish(&self, mut ticket: Ticket, reply: &Reply) {
         if let Some(key) = ticket.key.take() {
-            let retry = matches!(reply, Reply::Fault(f) if matches!(f.kind, FaultKind::BridgeUnavailable | FaultKind::RateLimited));
+            let retry =
+                matches!(reply, Reply::Fault(f) if matches!(f.kind, FaultKind::BridgeUnavailable | FaultKind::RateLimited));
             let mut guard = self.inner.locked();
             // Only while its entry is still there: evicted, it stays out
             // (it is no longer in the eviction order either).

@@ -32,8 +32,8 @@ use tracing::{info, warn, Instrument};
 pub use ordering::ConferenceGate;
 
 use crate::edge::rate::RateLimiter;
-use idempotency::Begin;
 use delivery::{Delivery, Inbound, Outgoing};
+use idempotency::Begin;
 use web_service::WebService;
 
 /// What a gateway needs to know.

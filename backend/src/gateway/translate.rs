@@ -15,11 +15,9 @@ pub fn to_bridge(request: &Request, owner: &str) -> BridgeRequest {
             initiator: r.initiator.clone(),
             participants: r.participants.clone(),
         },
-        Request::AddParticipant(r) => BridgeRequest::InviteParticipant {
-            owner,
-            conference_id: r.conference_id.clone(),
-            participant: r.participant.clone(),
-        },
+        Request::AddParticipant(r) => {
+            BridgeRequest::InviteParticipant { owner, conference_id: r.conference_id.clone(), participant: r.participant.clone() }
+        }
         Request::RemoveParticipant(r) => BridgeRequest::DisconnectParticipant {
             owner,
             conference_id: r.conference_id.clone(),

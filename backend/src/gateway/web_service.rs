@@ -15,10 +15,8 @@ pub struct WebService {
 
 impl WebService {
     pub fn new(url: &str, token: &str) -> anyhow::Result<Self> {
-        let client = crate::edge::tls::http_client()?
-            .timeout(Duration::from_secs(10))
-            .build()
-            .context("building the HTTP client")?;
+        let client =
+            crate::edge::tls::http_client()?.timeout(Duration::from_secs(10)).build().context("building the HTTP client")?;
         Ok(WebService { client, url: url.to_string(), token: token.to_string() })
     }
 

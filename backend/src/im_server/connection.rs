@@ -30,8 +30,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use rollcall_shared::MAX_MESSAGE_BYTES;
 use rollcall_shared::sync::LockExt;
+use rollcall_shared::MAX_MESSAGE_BYTES;
 use tokio::sync::{mpsc, oneshot, Notify};
 use tokio::time::{Duration, Instant};
 use tracing::{info, warn, Instrument};
@@ -340,11 +340,16 @@ where
                     // Logged (in part) and answered like any message, then
                     // the end: the stream cannot be followed past it.
                     let logged = truncated_for_log(&head, limits.log_truncate_bytes);
-                    let receipt = server.store.message_log().submit(id, &conn.peer, Direction::In, conn.user().as_deref(), &logged).await;
+                    let receipt =
+                        server.store.message_log().submit(id, &conn.peer, Direction::In, conn.user().as_deref(), &logged).await;
                     if receipt.durable().await.is_ok() {
                         handler::refuse_unreadable(&server, &conn, &head, status).await;
                     }
-                    break Some(if status == 513 { (close_code::TOO_BIG, "message too big") } else { (close_code::POLICY, "unreadable SIP") });
+                    break Some(if status == 513 {
+                        (close_code::TOO_BIG, "message too big")
+                    } else {
+                        (close_code::POLICY, "unreadable SIP")
+                    });
                 }
             };
             Stats::count(&server.stats.received);
@@ -485,7 +490,13 @@ fn spawn_handler(server: &Arc<ImServer>, conn: &Arc<Connection>) -> Handling {
 /// that could not be logged is refused instead (a request is answered 500,
 /// itself logged first, or the connection closes; anything else counted).
 /// `false` once too much in a row was garbage.
-async fn act_on(server: &Arc<ImServer>, conn: &Arc<Connection>, receipt: LogReceipt, text: &str, garbage_in_a_row: &mut u32) -> bool {
+async fn act_on(
+    server: &Arc<ImServer>,
+    conn: &Arc<Connection>,
+    receipt: LogReceipt,
+    text: &str,
+    garbage_in_a_row: &mut u32,
+) -> bool {
     if let Err(e) = receipt.durable().await {
         warn!(error = %e, "message log write failed; message refused");
         server.stats.count_unlogged();

@@ -137,9 +137,8 @@ async fn new_subscription(server: &Arc<ImServer>, conn: &Arc<Connection>, req: &
     if !known {
         return super::handler::reply(server, conn, req, 404, None, Vec::new()).await;
     }
-    let (mine, all) = server
-        .presence
-        .with_subscriptions(|s| (s.values().filter(|sub| sub.subscriber == dialog.subscriber).count(), s.len()));
+    let (mine, all) =
+        server.presence.with_subscriptions(|s| (s.values().filter(|sub| sub.subscriber == dialog.subscriber).count(), s.len()));
     let most = server.config.limits.max_subscriptions_per_user;
     if mine >= most {
         let reason = format!("Too Many Subscriptions (at most {most})");
@@ -185,23 +184,21 @@ enum InDialog {
 async fn in_dialog(server: &Arc<ImServer>, conn: &Arc<Connection>, req: &rsip::Request, dialog: Dialog, local_tag: String) {
     let key = (dialog.call_id, dialog.subscriber_tag, local_tag.clone());
     let expires_at = Instant::now() + Duration::from_secs(u64::from(dialog.expires));
-    let outcome = server
-        .presence
-        .with_subscriptions(|s| {
-            // The From is the authenticated user (checked by the handler);
-            // another user's dialog is no dialog of theirs.
-            let sub = s.get_mut(&key).filter(|sub| sub.subscriber == dialog.subscriber)?;
-            // SUBSCRIBE is a target refresh request (RFC 6665 §4.1.2.2).
-            if let Some(contact) = dialog.contact {
-                sub.target = contact;
-            }
-            if dialog.expires == 0 {
-                return s.remove(&key).map(InDialog::Ended);
-            }
-            sub.expires_at = expires_at;
-            sub.cseq += 1;
-            Some(InDialog::Refreshed(clone_for_notify(sub)))
-        });
+    let outcome = server.presence.with_subscriptions(|s| {
+        // The From is the authenticated user (checked by the handler);
+        // another user's dialog is no dialog of theirs.
+        let sub = s.get_mut(&key).filter(|sub| sub.subscriber == dialog.subscriber)?;
+        // SUBSCRIBE is a target refresh request (RFC 6665 §4.1.2.2).
+        if let Some(contact) = dialog.contact {
+            sub.target = contact;
+        }
+        if dialog.expires == 0 {
+            return s.remove(&key).map(InDialog::Ended);
+        }
+        sub.expires_at = expires_at;
+        sub.cseq += 1;
+        Some(InDialog::Refreshed(clone_for_notify(sub)))
+    });
     let Some(outcome) = outcome else {
         return super::handler::reply(server, conn, req, 481, None, Vec::new()).await;
     };
@@ -224,17 +221,15 @@ pub fn changed_soon(server: &ImServer, aor: &str) {
 
 /// Tells every watcher of `aor` its present state, now.
 pub async fn changed(server: &ImServer, aor: &str) {
-    let watchers: Vec<Subscription> = server
-        .presence
-        .with_subscriptions(|s| {
-            s.values_mut()
-                .filter(|sub| sub.presentity == aor)
-                .map(|sub| {
-                    sub.cseq += 1;
-                    clone_for_notify(sub)
-                })
-                .collect()
-        });
+    let watchers: Vec<Subscription> = server.presence.with_subscriptions(|s| {
+        s.values_mut()
+            .filter(|sub| sub.presentity == aor)
+            .map(|sub| {
+                sub.cseq += 1;
+                clone_for_notify(sub)
+            })
+            .collect()
+    });
     for sub in watchers {
         send_notify(server, &sub, None).await;
     }
@@ -259,12 +254,10 @@ pub fn connection_closed(server: &ImServer, connection_id: u64) {
 /// registrations that expired; run every [`SWEEP_INTERVAL`].
 pub async fn sweep(server: &ImServer) {
     let now = Instant::now();
-    let expired: Vec<Subscription> = server
-        .presence
-        .with_subscriptions(|s| {
-            let keys: Vec<_> = s.iter().filter(|(_, sub)| sub.expires_at <= now).map(|(k, _)| k.clone()).collect();
-            keys.into_iter().filter_map(|k| s.remove(&k)).collect()
-        });
+    let expired: Vec<Subscription> = server.presence.with_subscriptions(|s| {
+        let keys: Vec<_> = s.iter().filter(|(_, sub)| sub.expires_at <= now).map(|(k, _)| k.clone()).collect();
+        keys.into_iter().filter_map(|k| s.remove(&k)).collect()
+    });
     for mut sub in expired {
         notify(server, &mut sub, Some(Ending::Timeout)).await;
     }
@@ -349,4 +342,3 @@ async fn send_notify(server: &ImServer, sub: &Subscription, ending: Option<Endin
     }
     debug!(presentity = %sub.presentity, subscriber = %sub.subscriber, basic = basic.as_str(), %state, "NOTIFY");
 }
-

@@ -18,9 +18,9 @@ use tokio::sync::mpsc;
 use tracing::debug;
 
 use super::connection::{self, Connection};
-use crate::store::LogReceipt;
 use super::handler::reply;
 use super::{ImServer, Stats};
+use crate::store::LogReceipt;
 
 /// A fork waiting for its response.
 struct Fork {

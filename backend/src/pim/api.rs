@@ -30,7 +30,7 @@ use serde::Deserialize;
 
 use super::{limits, PimError};
 use crate::http_digest::{json, json_error, require_digest, unknown_path, AuthAor, AuthUser, HttpDigest};
-use crate::store::{Book, StoredCallRecord, StoredEntry, Store};
+use crate::store::{Book, Store, StoredCallRecord, StoredEntry};
 
 /// At most this many call records in one `GET /api/calls` answer.
 pub const CALLS_LIMIT: u32 = 200;
@@ -86,11 +86,7 @@ async fn resolve(
     }
 }
 
-async fn import_contacts(
-    State(store): State<Store>,
-    Extension(AuthUser(user)): Extension<AuthUser>,
-    body: Bytes,
-) -> Response {
+async fn import_contacts(State(store): State<Store>, Extension(AuthUser(user)): Extension<AuthUser>, body: Bytes) -> Response {
     match super::import_vcard(&store, &Book::Contacts(user), &body, Some(limits::MAX_CONTACTS)).await {
         Ok(imported) => json(StatusCode::OK, &Imported { imported: imported as u64 }),
         Err(e) => failed(e),
@@ -116,18 +112,13 @@ async fn upload(State(store): State<Store>, Extension(AuthUser(user)): Extension
     }
 }
 
-async fn roster(
-    State(store): State<Store>,
-    Extension(AuthUser(user)): Extension<AuthUser>,
-    Path(id): Path<String>,
-) -> Response {
+async fn roster(State(store): State<Store>, Extension(AuthUser(user)): Extension<AuthUser>, Path(id): Path<String>) -> Response {
     // Any id that is not one of the user's e-mails is the same 404.
     let Ok(id) = id.parse::<i64>() else { return failed(PimError::NoSuchEmail) };
     match super::conference_everyone(&store, &user, id).await {
-        Ok(roster) => json(
-            StatusCode::OK,
-            &EmailRoster { email_id: id, initiator: roster.initiator, participants: roster.participants },
-        ),
+        Ok(roster) => {
+            json(StatusCode::OK, &EmailRoster { email_id: id, initiator: roster.initiator, participants: roster.participants })
+        }
         Err(e) => failed(e),
     }
 }
@@ -151,9 +142,7 @@ fn call_leg(stored: StoredCallRecord) -> CallLeg {
 /// AOR), newest first, at most [`CALLS_LIMIT`].
 async fn calls(State(store): State<Store>, Extension(AuthAor(owner)): Extension<AuthAor>) -> Response {
     match store.call_records().recent_for_owner(&owner, CALLS_LIMIT).await {
-        Ok(records) => {
-            json(StatusCode::OK, &Calls { calls: records.into_iter().map(call_leg).collect() })
-        }
+        Ok(records) => json(StatusCode::OK, &Calls { calls: records.into_iter().map(call_leg).collect() }),
         Err(e) => failed(PimError::Store(e)),
     }
 }
@@ -194,7 +183,13 @@ async fn messages(
                     total += e.message.len();
                     first || total <= MESSAGES_BYTES
                 })
-                .map(|e| LoggedMessage { id: e.id, at: e.at, direction: e.direction, first_line: e.first_line, message: e.message })
+                .map(|e| LoggedMessage {
+                    id: e.id,
+                    at: e.at,
+                    direction: e.direction,
+                    first_line: e.first_line,
+                    message: e.message,
+                })
                 .collect();
             json(StatusCode::OK, &LoggedMessages { messages })
         }

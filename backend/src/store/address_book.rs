@@ -128,12 +128,10 @@ impl AddressBooks {
     /// Every entry of `book`, oldest first, directory entries with the user
     /// they are linked to ([`Entry::user`]).
     pub async fn list(&self, book: &Book) -> anyhow::Result<Vec<StoredEntry>> {
-        let rows = sqlx::query(
-            "SELECT id, name, emails, phones, username FROM address_entries WHERE owner IS ?1 ORDER BY id",
-        )
-        .bind(book.owner())
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query("SELECT id, name, emails, phones, username FROM address_entries WHERE owner IS ?1 ORDER BY id")
+            .bind(book.owner())
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(stored).collect()
     }
 

@@ -135,12 +135,11 @@ impl CallRecords {
 
     /// The most recent `limit` records, oldest first.
     pub async fn recent(&self, limit: u32) -> anyhow::Result<Vec<StoredCallRecord>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM (SELECT * FROM call_records ORDER BY id DESC LIMIT ?1) ORDER BY id"
-        ))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows =
+            sqlx::query(&format!("SELECT {COLUMNS} FROM (SELECT * FROM call_records ORDER BY id DESC LIMIT ?1) ORDER BY id"))
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter().map(stored).collect()
     }
 
@@ -148,13 +147,11 @@ impl CallRecords {
     /// (an AOR, `sip:alice@rollcall.example`), **newest first** (by row id,
     /// that is in the order the legs ended, reversed).
     pub async fn recent_for_owner(&self, owner: &str, limit: u32) -> anyhow::Result<Vec<StoredCallRecord>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM call_records WHERE owner = ?1 ORDER BY id DESC LIMIT ?2"
-        ))
-        .bind(owner)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM call_records WHERE owner = ?1 ORDER BY id DESC LIMIT ?2"))
+            .bind(owner)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(stored).collect()
     }
 }

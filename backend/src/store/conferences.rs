@@ -55,7 +55,10 @@ impl Conferences {
 
     /// Forgets ended conferences last changed before `before` (RFC 3339).
     pub async fn prune(&self, before: &str) -> anyhow::Result<u64> {
-        let done = sqlx::query("DELETE FROM conferences WHERE terminated = 1 AND updated_at < ?1").bind(before).execute(&self.pool).await?;
+        let done = sqlx::query("DELETE FROM conferences WHERE terminated = 1 AND updated_at < ?1")
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected())
     }
 

@@ -4,10 +4,10 @@
 use anyhow::Context;
 use sqlx::{Row, SqlitePool};
 
-/// An e-mail as stored (the wire shape of `GET /api/inbox`, without the id).
-pub use rollcall_shared::api::Message as Email;
 /// An e-mail with its id.
 pub use rollcall_shared::api::Email as StoredEmail;
+/// An e-mail as stored (the wire shape of `GET /api/inbox`, without the id).
+pub use rollcall_shared::api::Message as Email;
 
 #[derive(Clone)]
 pub struct Inbox {
@@ -60,13 +60,12 @@ impl Inbox {
     /// E-mail `id` if it is in `owner`'s inbox: another user's id is
     /// answered like one that does not exist.
     pub async fn get(&self, owner: &str, id: i64) -> anyhow::Result<Option<StoredEmail>> {
-        let row = sqlx::query(
-            "SELECT id, subject, sender, to_list, cc_list, sent_at, snippet FROM inbox WHERE owner = ?1 AND id = ?2",
-        )
-        .bind(owner)
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row =
+            sqlx::query("SELECT id, subject, sender, to_list, cc_list, sent_at, snippet FROM inbox WHERE owner = ?1 AND id = ?2")
+                .bind(owner)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
         row.as_ref().map(stored).transpose()
     }
 

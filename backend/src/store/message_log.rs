@@ -94,7 +94,10 @@ impl MessageLog {
 
     /// The bytes of messages in the log (as [`MessageLog::bytes`] counts them).
     pub(super) async fn count_bytes(pool: &SqlitePool) -> anyhow::Result<i64> {
-        Ok(sqlx::query("SELECT COALESCE(SUM(LENGTH(CAST(message AS BLOB))), 0) FROM message_log").fetch_one(pool).await?.try_get(0)?)
+        Ok(sqlx::query("SELECT COALESCE(SUM(LENGTH(CAST(message AS BLOB))), 0) FROM message_log")
+            .fetch_one(pool)
+            .await?
+            .try_get(0)?)
     }
 
     /// About how many bytes of messages the log holds now.
@@ -146,7 +149,13 @@ impl MessageLog {
     /// `user`'s own messages — those of connections they had authenticated
     /// on — newest first, older than `before` (an id) when given, at most
     /// `limit`; with `containing`, only those whose text contains it.
-    pub async fn of_user(&self, user: &str, containing: Option<&str>, before: Option<i64>, limit: u32) -> anyhow::Result<Vec<LogEntry>> {
+    pub async fn of_user(
+        &self,
+        user: &str,
+        containing: Option<&str>,
+        before: Option<i64>,
+        limit: u32,
+    ) -> anyhow::Result<Vec<LogEntry>> {
         let filter = LogFilter { user: Some(user.to_string()), containing: containing.map(str::to_string), ..Default::default() };
         self.newest(&filter, before.unwrap_or(i64::MAX), limit).await
     }
@@ -165,7 +174,8 @@ impl MessageLog {
     /// log's tail, both in one snapshot.
     async fn newest(&self, filter: &LogFilter, before: i64, limit: u32) -> anyhow::Result<Vec<LogEntry>> {
         const COLUMNS: &str = "m.id, m.at, m.connection_id, m.peer, m.direction, m.auth_user, m.first_line, m.message";
-        const MATCHES: &str = "(?2 IS NULL OR instr(m.message, ?2) > 0) AND (?3 IS NULL OR m.at >= ?3) AND (?4 IS NULL OR m.at <= ?4)
+        const MATCHES: &str =
+            "(?2 IS NULL OR instr(m.message, ?2) > 0) AND (?3 IS NULL OR m.at >= ?3) AND (?4 IS NULL OR m.at <= ?4)
              AND (?5 IS NULL OR instr(m.message, ?5) > 0) AND m.id < ?6";
         let call_id = filter.call_id.as_ref().map(|c| format!("\nCall-ID: {c}\r"));
         let bind = |sql: &'static str| {
@@ -180,9 +190,11 @@ impl MessageLog {
         };
         let mut tx = self.pool.begin().await?;
         let rows = if filter.user.is_none() {
-            bind(sql_once(0, || format!("SELECT {COLUMNS} FROM message_log m WHERE ?1 IS NULL AND {MATCHES} ORDER BY m.id DESC LIMIT ?7")))
-                .fetch_all(&mut *tx)
-                .await?
+            bind(sql_once(0, || {
+                format!("SELECT {COLUMNS} FROM message_log m WHERE ?1 IS NULL AND {MATCHES} ORDER BY m.id DESC LIMIT ?7")
+            }))
+            .fetch_all(&mut *tx)
+            .await?
         } else {
             let mut rows = bind(sql_once(1, || {
                 format!(
@@ -322,8 +334,7 @@ fn entry(r: &sqlx::sqlite::SqliteRow) -> LogEntry {
 pub fn redact_credentials(message: &str) -> Cow<'_, str> {
     let has_credentials = |line: &str| {
         let name = line.split(':').next().unwrap_or_default().trim();
-        name.eq_ignore_ascii_case("authorization")
-            || name.eq_ignore_ascii_case("proxy-authorization")
+        name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("proxy-authorization")
     };
     // Headers end at the first empty line; the body is logged as sent.
     let head = message.split("\r\n\r\n").next().unwrap_or_default();
@@ -360,8 +371,7 @@ fn redact_response_param(line: &str) -> String {
         let start = search + found;
         let before = lower[..start].trim_end();
         let after = lower[start + "response".len()..].trim_start();
-        let is_param =
-            (before.ends_with(',') || before.ends_with("digest")) && after.starts_with('=');
+        let is_param = (before.ends_with(',') || before.ends_with("digest")) && after.starts_with('=');
         search = start + "response".len();
         if !is_param {
             continue;

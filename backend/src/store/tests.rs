@@ -3,11 +3,7 @@ use std::os::unix::fs::PermissionsExt;
 use super::*;
 
 fn mode(path: &str) -> u32 {
-    std::fs::metadata(path)
-        .expect("exists")
-        .permissions()
-        .mode()
-        & 0o777
+    std::fs::metadata(path).expect("exists").permissions().mode() & 0o777
 }
 
 #[tokio::test]
@@ -15,11 +11,7 @@ async fn database_and_its_wal_are_owner_only() {
     let dir = tempfile::tempdir().expect("dir");
     let db = dir.path().join("r.db").display().to_string();
     let store = Store::open(&db).await.expect("open");
-    store
-        .users()
-        .upsert(&User::with_password("alice", "rollcall.local", "pw"))
-        .await
-        .expect("write");
+    store.users().upsert(&User::with_password("alice", "rollcall.local", "pw")).await.expect("write");
     for file in [db.clone(), format!("{db}-wal"), format!("{db}-shm")] {
         assert_eq!(mode(&file), 0o600, "{file}");
     }

@@ -39,8 +39,7 @@ impl User {
 /// Is `name` acceptable as the user part of a SIP URI we hand out?
 /// Letters, digits and `.-_`, 1 to 64 characters.
 pub fn valid_username(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
 
 /// Adds a user or replaces its digests (the user's fields as ?1–?5).
@@ -159,21 +158,14 @@ impl Users {
             .bind(username)
             .fetch_optional(&self.pool)
             .await?;
-        let user = row.map(|r| User {
-            username: r.get(0),
-            realm: r.get(1),
-            ha1_md5: r.get(2),
-            ha1_sha256: r.get(3),
-        });
+        let user = row.map(|r| User { username: r.get(0), realm: r.get(1), ha1_md5: r.get(2), ha1_sha256: r.get(3) });
         self.cache.put(username, user.clone());
         Ok(user)
     }
 
     /// All user names with their realm, sorted.
     pub async fn list(&self) -> anyhow::Result<Vec<(String, String)>> {
-        let rows = sqlx::query("SELECT username, realm FROM users ORDER BY username")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query("SELECT username, realm FROM users ORDER BY username").fetch_all(&self.pool).await?;
         Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 }

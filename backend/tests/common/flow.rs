@@ -129,14 +129,18 @@ pub struct EndedConference {
 pub async fn ended_conference(alice: &mut Client, seen: &mut Seen) -> EndedConference {
     let (conference_id, initiator) = active_conference(alice, seen, "+14255550100").await;
     let answered = add(alice, seen, &conference_id, "bob", "+14255550101").await;
-    read_until(alice, seen, |r| {
-        matches!(r, Reply::ParticipantStatus(s) if s.participant_id == answered && s.state == ParticipantState::Connected)
-    })
+    read_until(
+        alice,
+        seen,
+        |r| matches!(r, Reply::ParticipantStatus(s) if s.participant_id == answered && s.state == ParticipantState::Connected),
+    )
     .await;
     let busy = add(alice, seen, &conference_id, "busy", "+15005550002").await;
-    read_until(alice, seen, |r| {
-        matches!(r, Reply::ParticipantStatus(s) if s.participant_id == busy && s.state == ParticipantState::Busy)
-    })
+    read_until(
+        alice,
+        seen,
+        |r| matches!(r, Reply::ParticipantStatus(s) if s.participant_id == busy && s.state == ParticipantState::Busy),
+    )
     .await;
     alice
         .send_request(&Request::EndConference(EndConference { request_id: "end".into(), conference_id: conference_id.clone() }))

@@ -94,4 +94,3 @@ pub fn call_on(panel: &Value, number: &str) -> Value {
     let phones = panel["phones"].as_array().cloned().unwrap_or_default();
     phones.into_iter().find(|p| p["number"] == number).map(|p| p["call"].clone()).unwrap_or(Value::Null)
 }
-

@@ -18,10 +18,9 @@ pub async fn serve(db: &str, dir: &std::path::Path, extra: &[&str]) -> (Child, S
         .expect("rollcall starts");
     let stdout = child.stdout.take().expect("stdout");
     let port = tokio::task::spawn_blocking(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .find_map(|line| line.strip_prefix("Rollcall is running at http://localhost:").map(|rest| rest.trim_end_matches('/').to_string()))
+        BufReader::new(stdout).lines().map_while(Result::ok).find_map(|line| {
+            line.strip_prefix("Rollcall is running at http://localhost:").map(|rest| rest.trim_end_matches('/').to_string())
+        })
     })
     .await
     .expect("reads")

@@ -37,10 +37,8 @@ fn path_segments_are_percent_encoded() {
 
 #[test]
 fn failures_read_as_sentences() {
-    let refused = ApiFailure::Refused(ApiError {
-        error: "held-by-other".into(),
-        message: "+14255550199 is held by someone else".into(),
-    });
+    let refused =
+        ApiFailure::Refused(ApiError { error: "held-by-other".into(), message: "+14255550199 is held by someone else".into() });
     assert_eq!(refused.to_string(), "+14255550199 is held by someone else");
     assert!(ApiFailure::Unauthorized.to_string().contains("sign in again"));
 }

@@ -8,8 +8,8 @@ use leptos::prelude::*;
 use rollcall_shared::soap::conference::{EndConference, Request};
 
 use super::add_participant::AddParticipant;
-use super::shown;
 use super::participant_row::{ParticipantRow, RowControls};
+use super::shown;
 use crate::client::Client;
 use crate::roster::draft::who_has;
 use crate::roster::ConferenceView;
@@ -20,9 +20,7 @@ pub fn ConferenceCard(client: Client, id: String) -> impl IntoView {
         let id = id.clone();
         Memo::new(move |_| client.roster.with(|r| r.conference(&id).cloned()))
     };
-    let with = move |f: fn(&ConferenceView) -> String| {
-        move || conference.with(|c| c.as_ref().map(f).unwrap_or_default())
-    };
+    let with = move |f: fn(&ConferenceView) -> String| move || conference.with(|c| c.as_ref().map(f).unwrap_or_default());
     let over = move || conference.with(|c| c.as_ref().is_none_or(ConferenceView::is_over));
     let end = {
         let id = id.clone();

@@ -11,14 +11,7 @@ use crate::client::Client;
 #[component]
 pub fn ConferenceList(client: Client) -> impl IntoView {
     let roster = client.roster;
-    let ids = Memo::new(move |_| {
-        roster.with(|r| {
-            r.conferences()
-                .iter()
-                .map(|c| c.id.clone())
-                .collect::<Vec<_>>()
-        })
-    });
+    let ids = Memo::new(move |_| roster.with(|r| r.conferences().iter().map(|c| c.id.clone()).collect::<Vec<_>>()));
     view! {
         <section class="conferences" data-testid="conference-list">
             {shown(move || ids.with(|ids| ids.is_empty()), || view! { <p class="empty">"No conference yet."</p> })}

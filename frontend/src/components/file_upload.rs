@@ -5,12 +5,7 @@
 use leptos::prelude::*;
 
 #[component]
-pub fn FileUpload(
-    label: &'static str,
-    accept: &'static str,
-    testid: &'static str,
-    on_file: Callback<String>,
-) -> impl IntoView {
+pub fn FileUpload(label: &'static str, accept: &'static str, testid: &'static str, on_file: Callback<String>) -> impl IntoView {
     let on_change = move |ev: leptos::ev::Event| {
         #[cfg(target_arch = "wasm32")]
         {

@@ -69,7 +69,11 @@ pub fn MessageLog(client: Client) -> impl IntoView {
 
 /// "in" → "sent" (the server received it from you), "out" → "received".
 fn direction(logged: &str) -> &'static str {
-    if logged == "in" { "→ sent" } else { "← received" }
+    if logged == "in" {
+        "→ sent"
+    } else {
+        "← received"
+    }
 }
 
 /// "2026-11-26T22:50:22.123Z" → "22:50:22.123".

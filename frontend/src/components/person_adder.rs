@@ -54,12 +54,10 @@ pub fn PersonAdder(client: Client) -> impl IntoView {
                     match found.people.len() {
                         // Resolution does not look at numbers: a typed number
                         // that is someone's is that person.
-                        0 if is_e164(&number) => add(
-                            client
-                                .people
-                                .with_untracked(|people| who_has(people, &number).cloned())
-                                .unwrap_or_else(|| person_at(&number)),
-                        ),
+                        0 if is_e164(&number) => add(client
+                            .people
+                            .with_untracked(|people| who_has(people, &number).cloned())
+                            .unwrap_or_else(|| person_at(&number))),
                         0 => {
                             message.set(Some(format!("Nobody in your address books matches “{text}”.")));
                             return;

@@ -128,12 +128,7 @@ fn show(panel: RwSignal<Option<Panel>>, p: Panel) {
 }
 
 #[component]
-fn PhoneRow(
-    phone: PanelPhone,
-    panel: RwSignal<Option<Panel>>,
-    error: RwSignal<Option<String>>,
-    client: Client,
-) -> impl IntoView {
+fn PhoneRow(phone: PanelPhone, panel: RwSignal<Option<Panel>>, error: RwSignal<Option<String>>, client: Client) -> impl IntoView {
     let number = phone.number.clone();
     let release = move |_| {
         let number = number.clone();
@@ -183,13 +178,7 @@ fn PhoneRow(
 #[component]
 fn BridgeFaults(client: Client) -> impl IntoView {
     let running = Memo::new(move |_| {
-        client.roster.with(|r| {
-            r.conferences()
-                .iter()
-                .filter(|c| !c.is_over())
-                .map(|c| c.id.clone())
-                .collect::<Vec<_>>()
-        })
+        client.roster.with(|r| r.conferences().iter().filter(|c| !c.is_over()).map(|c| c.id.clone()).collect::<Vec<_>>())
     });
     let message = RwSignal::new(None::<String>);
     // The request belongs to this section, not to its row: the row goes
@@ -197,13 +186,15 @@ fn BridgeFaults(client: Client) -> impl IntoView {
     // be before the answer comes.
     let owner = Owner::current().expect("a component runs inside a reactive owner");
     let crash = move |id: String| {
-        owner.with(|| spawn_local_scoped_with_cancellation(async move {
-            let said = match api::crash_bridge(client, &id).await {
-                Ok(_) => format!("The bridge failed under {id}."),
-                Err(e) => e.to_string(),
-            };
-            message.set(Some(said));
-        }))
+        owner.with(|| {
+            spawn_local_scoped_with_cancellation(async move {
+                let said = match api::crash_bridge(client, &id).await {
+                    Ok(_) => format!("The bridge failed under {id}."),
+                    Err(e) => e.to_string(),
+                };
+                message.set(Some(said));
+            })
+        })
     };
     view! {
         <section class="card faults" data-testid="bridge-faults">

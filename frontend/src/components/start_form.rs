@@ -44,8 +44,7 @@ pub fn StartForm(client: Client) -> impl IntoView {
             hint.set(Some("Enter your number in international form, e.g. +14255550100.".into()));
             return;
         }
-        let (participants, skipped) =
-            client.draft.with_untracked(|d| (d.parties(), d.without_number().join(", ")));
+        let (participants, skipped) = client.draft.with_untracked(|d| (d.parties(), d.without_number().join(", ")));
         hint.set((!skipped.is_empty()).then(|| format!("Not called (no number): {skipped}.")));
         let user = client.user.get_value();
         let name = client.me.with_untracked(|me| me.as_ref().map(|me| me.name.clone()));
@@ -55,12 +54,7 @@ pub fn StartForm(client: Client) -> impl IntoView {
             request_id,
             // Empty: the server bills the user's default account (docs/protocol.md §8).
             account: String::new(),
-            initiator: Party {
-                name: name.unwrap_or(user),
-                phone: number,
-                location: location.get_untracked(),
-                email: None,
-            },
+            initiator: Party { name: name.unwrap_or(user), phone: number, location: location.get_untracked(), email: None },
             participants,
         }));
     };

@@ -5,10 +5,7 @@
 //! `c:Conference` snapshot and replaces its view. Events are applied as they
 //! come even across a gap — the snapshot then corrects whatever was missed.
 
-use rollcall_shared::soap::{
-    ConferenceSnapshot, ConferenceState, ConferenceStatus, ParticipantStatus, Party,
-    TerminationReason,
-};
+use rollcall_shared::soap::{ConferenceSnapshot, ConferenceState, ConferenceStatus, ParticipantStatus, Party, TerminationReason};
 
 use super::participant::ParticipantView;
 
@@ -101,9 +98,7 @@ impl ConferenceView {
     /// initiator's (the initiator leaves by ending the conference).
     pub fn removable(&self, row: usize) -> Option<&str> {
         let p = self.participants.get(row)?;
-        (row > 0 && !self.is_over() && p.is_live())
-            .then_some(p.id.as_deref())
-            .flatten()
+        (row > 0 && !self.is_over() && p.is_live()).then_some(p.id.as_deref()).flatten()
     }
 
     fn check(&mut self, sequence: u64) -> Sequence {
@@ -140,8 +135,7 @@ impl ConferenceView {
                 0
             }
             None => {
-                self.participants
-                    .push(ParticipantView::unknown(status.participant_id.clone()));
+                self.participants.push(ParticipantView::unknown(status.participant_id.clone()));
                 need_snapshot = true;
                 self.participants.len() - 1
             }
@@ -175,10 +169,7 @@ impl ConferenceView {
         // The snapshot lists every leg, the initiator first; if it somehow
         // doesn't, `initiator` still names participant one.
         let mut legs: Vec<_> = snapshot.participants.iter().collect();
-        if !legs
-            .iter()
-            .any(|p| p.participant_id == snapshot.initiator.participant_id)
-        {
+        if !legs.iter().any(|p| p.participant_id == snapshot.initiator.participant_id) {
             legs.insert(0, &snapshot.initiator);
         }
         for leg in legs {

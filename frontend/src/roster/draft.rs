@@ -58,14 +58,9 @@ pub fn person_at(number: &str) -> Person {
 /// Whether two people are one: a shared e-mail, a name that folds the
 /// same, or (for people known only by a number) the same number.
 pub fn same_person(a: &Person, b: &Person) -> bool {
-    let shared_email = a
-        .emails
-        .iter()
-        .any(|x| b.emails.iter().any(|y| x.eq_ignore_ascii_case(y)));
+    let shared_email = a.emails.iter().any(|x| b.emails.iter().any(|y| x.eq_ignore_ascii_case(y)));
     let known = |p: &Person| !p.sources.is_empty() || !p.emails.is_empty();
-    let same_number_only = !known(a)
-        && !known(b)
-        && a.phones.iter().any(|x| b.phones.iter().any(|y| x.number == y.number));
+    let same_number_only = !known(a) && !known(b) && a.phones.iter().any(|x| b.phones.iter().any(|y| x.number == y.number));
     shared_email || fold(&a.name) == fold(&b.name) || same_number_only
 }
 
@@ -115,11 +110,7 @@ impl Draft {
 
     /// The people who will not be called, for lack of a number.
     pub fn without_number(&self) -> Vec<&str> {
-        self.members
-            .iter()
-            .filter(|m| m.number.is_none())
-            .map(|m| m.person.name.as_str())
-            .collect()
+        self.members.iter().filter(|m| m.number.is_none()).map(|m| m.person.name.as_str()).collect()
     }
 }
 

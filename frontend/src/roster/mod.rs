@@ -59,12 +59,8 @@ impl Roster {
     /// applied (a CreateConferenceResponse carries no names).
     pub fn sent(&mut self, request: &Request) {
         let pending = match request {
-            Request::CreateConference(r) => Pending::Create {
-                initiator: r.initiator.clone(),
-            },
-            Request::AddParticipant(r) => Pending::Add {
-                party: r.participant.clone(),
-            },
+            Request::CreateConference(r) => Pending::Create { initiator: r.initiator.clone() },
+            Request::AddParticipant(r) => Pending::Add { party: r.participant.clone() },
             Request::GetConference(r) => {
                 if let Some(c) = self.find_mut(&r.conference_id) {
                     c.refreshing = true;
@@ -74,18 +70,13 @@ impl Roster {
             Request::ListConferences(_) => Pending::Background,
             _ => Pending::Other,
         };
-        self.pending
-            .insert(request.request_id().to_string(), pending);
+        self.pending.insert(request.request_id().to_string(), pending);
     }
 
     /// Conferences to refresh with GetConference after a reconnect (we may
     /// have missed events while the connection was down).
     pub fn to_refresh_after_reconnect(&self) -> Vec<String> {
-        self.conferences
-            .iter()
-            .filter(|c| !c.is_over())
-            .map(|c| c.id.clone())
-            .collect()
+        self.conferences.iter().filter(|c| !c.is_over()).map(|c| c.id.clone()).collect()
     }
 
     /// The connection dropped: refreshes under way will get no answer, so
@@ -101,20 +92,14 @@ impl Roster {
     pub fn apply(&mut self, reply: Reply) -> Vec<Effect> {
         let mut effects = Vec::new();
         match reply {
-            Reply::CreateConferenceResponse {
-                request_id,
-                conference_id,
-                state,
-            } => {
+            Reply::CreateConferenceResponse { request_id, conference_id, state } => {
                 let initiator = match self.pending.remove(&request_id) {
                     Some(Pending::Create { initiator }) => Some(initiator),
                     _ => None,
                 };
                 if self.find_mut(&conference_id).is_none() {
                     let view = match initiator {
-                        Some(initiator) => {
-                            ConferenceView::created(conference_id, state, &initiator)
-                        }
+                        Some(initiator) => ConferenceView::created(conference_id, state, &initiator),
                         // Another tab of ours started it: learn it from a snapshot.
                         None => {
                             effects.push(Effect::Refresh(conference_id.clone()));
@@ -124,22 +109,13 @@ impl Roster {
                     self.conferences.insert(0, view);
                 }
             }
-            Reply::AddParticipantResponse {
-                request_id,
-                conference_id,
-                participant_id,
-                state,
-            } => {
+            Reply::AddParticipantResponse { request_id, conference_id, participant_id, state } => {
                 let party = match self.pending.remove(&request_id) {
                     Some(Pending::Add { party }) => Some(party),
                     _ => None,
                 };
                 let conference = self.get_or_insert(&conference_id, &mut effects);
-                if !conference
-                    .participants
-                    .iter()
-                    .any(|p| p.id.as_deref() == Some(&participant_id))
-                {
+                if !conference.participants.iter().any(|p| p.id.as_deref() == Some(&participant_id)) {
                     match party {
                         Some(party) => {
                             let mut view = ParticipantView::dialing(Some(participant_id), &party);
@@ -150,8 +126,7 @@ impl Roster {
                     }
                 }
             }
-            Reply::RemoveParticipantResponse { request_id, .. }
-            | Reply::EndConferenceResponse { request_id, .. } => {
+            Reply::RemoveParticipantResponse { request_id, .. } | Reply::EndConferenceResponse { request_id, .. } => {
                 // The events that follow tell what happened.
                 self.pending.remove(&request_id);
             }
@@ -161,24 +136,17 @@ impl Roster {
                 }
                 match self.find_mut(&snapshot.conference_id) {
                     Some(view) => view.replace(&snapshot),
-                    None => self
-                        .conferences
-                        .insert(0, ConferenceView::from_snapshot(&snapshot)),
+                    None => self.conferences.insert(0, ConferenceView::from_snapshot(&snapshot)),
                 }
             }
-            Reply::Conferences {
-                request_id,
-                conferences,
-            } => {
+            Reply::Conferences { request_id, conferences } => {
                 self.pending.remove(&request_id);
                 // Each new one goes on top, so a list that comes oldest
                 // first ends with the newest on top.
                 for snapshot in &conferences {
                     match self.find_mut(&snapshot.conference_id) {
                         Some(view) => view.replace(snapshot),
-                        None => self
-                            .conferences
-                            .insert(0, ConferenceView::from_snapshot(snapshot)),
+                        None => self.conferences.insert(0, ConferenceView::from_snapshot(snapshot)),
                     }
                 }
             }
@@ -195,16 +163,11 @@ impl Roster {
                 }
             }
             Reply::Fault(fault) => {
-                let pending = fault
-                    .request_id
-                    .as_ref()
-                    .and_then(|id| self.pending.remove(id));
+                let pending = fault.request_id.as_ref().and_then(|id| self.pending.remove(id));
                 match pending {
                     Some(Pending::Background) => {
                         // Our own refresh failed; nothing the person asked for.
-                        self.conferences
-                            .iter_mut()
-                            .for_each(|c| c.refreshing = false);
+                        self.conferences.iter_mut().for_each(|c| c.refreshing = false);
                     }
                     _ => effects.push(Effect::ShowFault(fault)),
                 }
@@ -220,17 +183,12 @@ impl Roster {
 
     /// The conference with this id; an empty one (and a Refresh effect to
     /// fill it) when we had never heard of it.
-    fn get_or_insert(
-        &mut self,
-        conference_id: &str,
-        effects: &mut Vec<Effect>,
-    ) -> &mut ConferenceView {
+    fn get_or_insert(&mut self, conference_id: &str, effects: &mut Vec<Effect>) -> &mut ConferenceView {
         match self.conferences.iter().position(|c| c.id == conference_id) {
             Some(i) => &mut self.conferences[i],
             None => {
                 effects.push(Effect::Refresh(conference_id.to_string()));
-                self.conferences
-                    .insert(0, ConferenceView::unknown(conference_id.to_string()));
+                self.conferences.insert(0, ConferenceView::unknown(conference_id.to_string()));
                 &mut self.conferences[0]
             }
         }

@@ -71,10 +71,7 @@ impl ParticipantView {
     /// Take a snapshot's view of this leg, keeping the history we saw.
     pub fn merge_snapshot(&mut self, p: &Participant) {
         let history = std::mem::take(&mut self.history);
-        *self = ParticipantView {
-            history,
-            ..ParticipantView::from_snapshot(p)
-        };
+        *self = ParticipantView { history, ..ParticipantView::from_snapshot(p) };
         if self.history.last() != Some(&p.state) {
             self.history.push(p.state);
         }
@@ -89,18 +86,12 @@ impl ParticipantView {
     /// Why the leg ended, in words ("busy", "number not in service",
     /// "normal clearing"): only for a final state that came with a cause.
     pub fn cause_text(&self) -> Option<&'static str> {
-        self.cause
-            .filter(|_| self.state.is_final())
-            .map(|c| c.describe())
+        self.cause.filter(|_| self.state.is_final()).map(|c| c.describe())
     }
 
     /// "dialing → ringing → connected".
     pub fn history_text(&self) -> String {
-        self.history
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join(" → ")
+        self.history.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" → ")
     }
 }
 

@@ -1,20 +1,15 @@
 use super::*;
 use rollcall_shared::soap::conference::{AddParticipant, CreateConference, GetConference};
 use rollcall_shared::soap::{
-    Cause, ConferenceSnapshot, ConferenceState, ConferenceStatus, FaultKind, Location,
-    Participant, ParticipantState, ParticipantStatus,
+    Cause, ConferenceSnapshot, ConferenceState, ConferenceStatus, FaultKind, Location, Participant, ParticipantState,
+    ParticipantStatus,
 };
 
 fn create(request_id: &str) -> Request {
     Request::CreateConference(CreateConference {
         request_id: request_id.into(),
         account: "alice".into(),
-        initiator: Party {
-            name: "alice".into(),
-            phone: "+14255550100".into(),
-            location: Location::Mobile,
-            email: None,
-        },
+        initiator: Party { name: "alice".into(), phone: "+14255550100".into(), location: Location::Mobile, email: None },
         participants: vec![],
     })
 }
@@ -55,37 +50,20 @@ fn event_for_unknown_conference_asks_once_for_a_snapshot() {
     };
     let effects = roster.apply(Reply::ConferenceStatus(status.clone()));
     assert_eq!(effects, vec![Effect::Refresh("c9".into())]);
-    roster.sent(&Request::GetConference(GetConference {
-        request_id: "g1".into(),
-        conference_id: "c9".into(),
-    }));
-    let effects = roster.apply(Reply::ConferenceStatus(ConferenceStatus {
-        sequence: 7,
-        ..status
-    }));
-    assert!(
-        effects.is_empty(),
-        "a refresh is already on its way: {effects:?}"
-    );
+    roster.sent(&Request::GetConference(GetConference { request_id: "g1".into(), conference_id: "c9".into() }));
+    let effects = roster.apply(Reply::ConferenceStatus(ConferenceStatus { sequence: 7, ..status }));
+    assert!(effects.is_empty(), "a refresh is already on its way: {effects:?}");
 }
 
 #[test]
 fn faults_show_unless_they_answer_our_own_refresh() {
     let mut roster = Roster::default();
     roster.sent(&create("r1"));
-    let fault =
-        Fault::new(FaultKind::InvalidNumber, "not E.164").with_request_id(Some("r1".into()));
-    assert_eq!(
-        roster.apply(Reply::Fault(fault.clone())),
-        vec![Effect::ShowFault(fault)]
-    );
+    let fault = Fault::new(FaultKind::InvalidNumber, "not E.164").with_request_id(Some("r1".into()));
+    assert_eq!(roster.apply(Reply::Fault(fault.clone())), vec![Effect::ShowFault(fault)]);
 
-    roster.sent(&Request::GetConference(GetConference {
-        request_id: "g1".into(),
-        conference_id: "gone".into(),
-    }));
-    let fault =
-        Fault::new(FaultKind::NoSuchConference, "no").with_request_id(Some("g1".into()));
+    roster.sent(&Request::GetConference(GetConference { request_id: "g1".into(), conference_id: "gone".into() }));
+    let fault = Fault::new(FaultKind::NoSuchConference, "no").with_request_id(Some("g1".into()));
     assert!(roster.apply(Reply::Fault(fault)).is_empty());
 }
 
@@ -101,12 +79,7 @@ fn created_c1() -> Roster {
     roster
 }
 
-fn status(
-    conference: &str,
-    participant: &str,
-    sequence: u64,
-    state: ParticipantState,
-) -> Reply {
+fn status(conference: &str, participant: &str, sequence: u64, state: ParticipantState) -> Reply {
     Reply::ParticipantStatus(ParticipantStatus {
         conference_id: conference.into(),
         participant_id: participant.into(),
@@ -117,12 +90,7 @@ fn status(
     })
 }
 
-fn snapshot_leg(
-    id: &str,
-    name: &str,
-    state: ParticipantState,
-    cause: Option<Cause>,
-) -> Participant {
+fn snapshot_leg(id: &str, name: &str, state: ParticipantState, cause: Option<Cause>) -> Participant {
     Participant {
         participant_id: id.into(),
         name: name.into(),
@@ -143,12 +111,7 @@ fn snapshot_after_reconnect_replaces_the_stale_view() {
     roster.sent(&Request::AddParticipant(AddParticipant {
         request_id: "a1".into(),
         conference_id: "c1".into(),
-        participant: Party {
-            name: "bob".into(),
-            phone: "+15005550004".into(),
-            location: Location::Home,
-            email: None,
-        },
+        participant: Party { name: "bob".into(), phone: "+15005550004".into(), location: Location::Home, email: None },
     }));
     roster.apply(Reply::AddParticipantResponse {
         request_id: "a1".into(),
@@ -163,10 +126,7 @@ fn snapshot_after_reconnect_replaces_the_stale_view() {
     // client refreshes every conference that is not over.
     roster.connection_lost();
     assert_eq!(roster.to_refresh_after_reconnect(), vec!["c1".to_string()]);
-    roster.sent(&Request::GetConference(GetConference {
-        request_id: "g1".into(),
-        conference_id: "c1".into(),
-    }));
+    roster.sent(&Request::GetConference(GetConference { request_id: "g1".into(), conference_id: "c1".into() }));
     assert!(roster.conference("c1").unwrap().refreshing);
 
     let initiator = snapshot_leg("p1", "alice", ParticipantState::Connected, None);
@@ -179,12 +139,7 @@ fn snapshot_after_reconnect_replaces_the_stale_view() {
         initiator: initiator.clone(),
         participants: vec![
             initiator,
-            snapshot_leg(
-                "p2",
-                "bob",
-                ParticipantState::Disconnected,
-                Some(Cause::NORMAL_CLEARING),
-            ),
+            snapshot_leg("p2", "bob", ParticipantState::Disconnected, Some(Cause::NORMAL_CLEARING)),
             snapshot_leg("p3", "carol", ParticipantState::Connected, None),
         ],
     }));
@@ -212,17 +167,9 @@ fn fault_answering_add_participant_is_shown_and_adds_nobody() {
     roster.sent(&Request::AddParticipant(AddParticipant {
         request_id: "a1".into(),
         conference_id: "c1".into(),
-        participant: Party {
-            name: "bob".into(),
-            phone: "12345".into(),
-            ..Party::default()
-        },
+        participant: Party { name: "bob".into(), phone: "12345".into(), ..Party::default() },
     }));
-    let fault = Fault::new(FaultKind::InvalidNumber, "`12345` is not an E.164 number")
-        .with_request_id(Some("a1".into()));
-    assert_eq!(
-        roster.apply(Reply::Fault(fault.clone())),
-        vec![Effect::ShowFault(fault)]
-    );
+    let fault = Fault::new(FaultKind::InvalidNumber, "`12345` is not an E.164 number").with_request_id(Some("a1".into()));
+    assert_eq!(roster.apply(Reply::Fault(fault.clone())), vec![Effect::ShowFault(fault)]);
     assert_eq!(roster.conference("c1").unwrap().participants.len(), 1);
 }

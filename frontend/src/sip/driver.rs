@@ -31,21 +31,10 @@ fn now() -> u64 {
     js_sys::Date::now() as u64
 }
 
-async fn run(
-    client: Client,
-    user: String,
-    password: String,
-    mut commands: UnboundedReceiver<Command>,
-) {
+async fn run(client: Client, user: String, password: String, mut commands: UnboundedReceiver<Command>) {
     let location = web_sys::window().map(|w| w.location());
-    let protocol = location
-        .as_ref()
-        .and_then(|l| l.protocol().ok())
-        .unwrap_or_default();
-    let host = location
-        .as_ref()
-        .and_then(|l| l.host().ok())
-        .unwrap_or_default();
+    let protocol = location.as_ref().and_then(|l| l.protocol().ok()).unwrap_or_default();
+    let host = location.as_ref().and_then(|l| l.host().ok()).unwrap_or_default();
     let url = sip_url(&protocol, &host);
 
     let mut attempt = 0;
@@ -63,12 +52,7 @@ async fn run(
         }
     };
     client.domain.set_value(Some(server.domain.clone()));
-    let config = Config {
-        user,
-        domain: server.domain,
-        gateway: server.gateway,
-        secure: protocol == "https:",
-    };
+    let config = Config { user, domain: server.domain, gateway: server.gateway, secure: protocol == "https:" };
     let mut ua = UserAgent::new(config, password);
     // What the UI asked to watch before the user agent existed.
     let outputs = ua.watch(client.watching(), now());
@@ -133,12 +117,7 @@ async fn wait(
 }
 
 /// One WebSocket connection, from open to close.
-async fn connection(
-    url: &str,
-    ua: &mut UserAgent,
-    client: Client,
-    commands: &mut UnboundedReceiver<Command>,
-) -> End {
+async fn connection(url: &str, ua: &mut UserAgent, client: Client, commands: &mut UnboundedReceiver<Command>) -> End {
     let mut socket = match Socket::open(url, SUBPROTOCOL) {
         Ok(socket) => socket,
         Err(e) => {

@@ -101,7 +101,8 @@ impl UserAgent {
     /// The UI wants `request` sent to the gateway (once registered).
     pub fn send(&mut self, request: Request, now: u64) -> Vec<Output> {
         self.next_id += 1;
-        let message = Message { id: self.next_id, to: self.gateway.clone(), content_type: CONTENT_TYPE.into(), body: request.encode() };
+        let message =
+            Message { id: self.next_id, to: self.gateway.clone(), content_type: CONTENT_TYPE.into(), body: request.encode() };
         self.ua.send(message, now)
     }
 
@@ -136,7 +137,9 @@ impl UserAgent {
                 }
                 Event::Undeliverable("The connection dropped before a request was confirmed; it may not have arrived.".into())
             }
-            ua::Event::Undelivered { why, .. } => Event::Undeliverable(format!("Could not reach the conference service ({why}).")),
+            ua::Event::Undelivered { why, .. } => {
+                Event::Undeliverable(format!("Could not reach the conference service ({why})."))
+            }
         })
     }
 }

@@ -15,10 +15,7 @@ fn algorithm_names() {
     assert_eq!(Algorithm::Md5.as_str(), "MD5");
     assert_eq!(Algorithm::Sha256.as_str(), "SHA-256");
     assert_eq!(Algorithm::Md5.hex_hash(b""), "d41d8cd98f00b204e9800998ecf8427e");
-    assert_eq!(
-        Algorithm::Sha256.hex_hash(b"abc"),
-        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-    );
+    assert_eq!(Algorithm::Sha256.hex_hash(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 #[test]
@@ -222,10 +219,7 @@ fn errors_not_panics() {
     assert_eq!(Challenge::parse("Digestrealm=x"), Err(NotDigest));
     assert_eq!(Challenge::parse("Digest"), Err(Missing("realm")));
     assert_eq!(Challenge::parse("Digest realm=x"), Err(Missing("nonce")));
-    assert_eq!(
-        Challenge::parse("Digest realm=x, nonce=y, algorithm=MD5-sess"),
-        Err(UnsupportedAlgorithm("MD5-sess".into()))
-    );
+    assert_eq!(Challenge::parse("Digest realm=x, nonce=y, algorithm=MD5-sess"), Err(UnsupportedAlgorithm("MD5-sess".into())));
     assert_eq!(
         Challenge::parse("Digest realm=x, nonce=y, algorithm=SHA-256-sess"),
         Err(UnsupportedAlgorithm("SHA-256-sess".into()))

@@ -161,10 +161,10 @@ fn the_linked_user_carries_through_a_merge() {
     let contacts = [entry("Bobby", &["bob@example.com"], &[])];
     let directory = [linked("bob", "Bob Baker", &["bob@example.com"]), entry("Ann Lee", &[], &[])];
     let found = resolve("", &contacts, &directory);
-    assert_eq!(found.iter().map(|p| (p.name.as_str(), p.user.as_deref())).collect::<Vec<_>>(), [
-        ("Bobby", Some("bob")),
-        ("Ann Lee", None)
-    ]);
+    assert_eq!(
+        found.iter().map(|p| (p.name.as_str(), p.user.as_deref())).collect::<Vec<_>>(),
+        [("Bobby", Some("bob")), ("Ann Lee", None)]
+    );
     let people = merge([
         (Source::Directory, &linked("carol", "Carol Chen", &["c@x.com"])),
         (Source::Directory, &linked("carol2", "C. Chen", &["c@x.com"])),

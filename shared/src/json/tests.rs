@@ -1,5 +1,8 @@
 use super::*;
-use crate::api::{ApiError, CallLeg, Calls, Email, EmailRoster, Emails, Imported, LoggedMessage, LoggedMessages, Message, Panel, PanelCall, PanelPhone, People};
+use crate::api::{
+    ApiError, CallLeg, Calls, Email, EmailRoster, Emails, Imported, LoggedMessage, LoggedMessages, Message, Panel, PanelCall,
+    PanelPhone, People,
+};
 use crate::directory::{Address, Person, Phone, Source};
 use crate::soap::Location;
 
@@ -28,7 +31,8 @@ fn person(name: &str, user: Option<&str>) -> Person {
 #[test]
 fn every_api_answer_reads_as_serde_wrote_it() {
     round_trip(ApiError { error: "held-by-other".into(), message: "+1 is held\nby \\ someone".into() });
-    let call = PanelCall { id: "leg-7".into(), state: "ringing".into(), since: "2026-01-02T03:04:05Z".into(), caller: "alice".into() };
+    let call =
+        PanelCall { id: "leg-7".into(), state: "ringing".into(), since: "2026-01-02T03:04:05Z".into(), caller: "alice".into() };
     round_trip(Panel {
         user: "bob".into(),
         version: u64::MAX,
@@ -50,8 +54,14 @@ fn every_api_answer_reads_as_serde_wrote_it() {
     };
     let email = Email { id: -5, message: message.clone() };
     round_trip(email.clone());
-    round_trip(Emails { emails: vec![email, Email { id: 9, message: Message { date: Some("2026-01-01T00:00:00Z".into()), ..message } }] });
-    round_trip(EmailRoster { email_id: 4, initiator: Some(person("Alice", Some("alice"))), participants: vec![person("Bob", None)] });
+    round_trip(Emails {
+        emails: vec![email, Email { id: 9, message: Message { date: Some("2026-01-01T00:00:00Z".into()), ..message } }],
+    });
+    round_trip(EmailRoster {
+        email_id: 4,
+        initiator: Some(person("Alice", Some("alice"))),
+        participants: vec![person("Bob", None)],
+    });
     round_trip(EmailRoster { email_id: 4, initiator: None, participants: vec![] });
     let leg = CallLeg {
         conference_id: "c1".into(),
@@ -64,23 +74,30 @@ fn every_api_answer_reads_as_serde_wrote_it() {
         cause: Some(17),
     };
     round_trip(Calls { calls: vec![leg.clone(), CallLeg { cause: None, answered_at: Some("x".into()), ..leg }] });
-    let logged = LoggedMessage { id: 1, at: "t".into(), direction: "in".into(), first_line: "MESSAGE sip:x SIP/2.0".into(), message: "MESSAGE sip:x SIP/2.0\r\n\r\n<a/>".into() };
+    let logged = LoggedMessage {
+        id: 1,
+        at: "t".into(),
+        direction: "in".into(),
+        first_line: "MESSAGE sip:x SIP/2.0".into(),
+        message: "MESSAGE sip:x SIP/2.0\r\n\r\n<a/>".into(),
+    };
     round_trip(LoggedMessages { messages: vec![logged] });
 }
 
 #[test]
 fn decoding_follows_serde_defaults() {
     // Unknown members are ignored; an absent Option is None.
-    let person: Person = from_str(
-        r#"{"name":"Ann","also_known_as":[],"emails":[],"phones":[],"sources":["email"],"extra":{"a":[1,2]}}"#,
-    )
-    .expect("reads");
+    let person: Person =
+        from_str(r#"{"name":"Ann","also_known_as":[],"emails":[],"phones":[],"sources":["email"],"extra":{"a":[1,2]}}"#)
+            .expect("reads");
     assert_eq!(person.user, None);
     // An absent required member is an error that names it.
     let e = from_str::<Imported>("{}").expect_err("no imported");
     assert_eq!(e.to_string(), "expected an integer at imported");
-    let e = from_str::<People>(r#"{"people":[{"name":"A","also_known_as":[],"emails":[],"phones":[{"number":"+1","location":"moon"}],"sources":[]}]}"#)
-        .expect_err("bad location");
+    let e = from_str::<People>(
+        r#"{"people":[{"name":"A","also_known_as":[],"emails":[],"phones":[{"number":"+1","location":"moon"}],"sources":[]}]}"#,
+    )
+    .expect_err("bad location");
     assert_eq!(e.at, "people.phones.location");
     // Integers are integers, in range.
     assert!(from_str::<Imported>(r#"{"imported":1.0}"#).is_err());
@@ -115,16 +132,43 @@ fn parses_what_rfc_8259_allows() {
     assert_eq!(parse("\"zoë\"").unwrap(), Value::String("zoë".into()));
     let v = parse(r#"{"a":1,"b":[true,{"c":null}],"a":2}"#).unwrap();
     assert_eq!(v.get("a"), Some(&Value::Number("1".into())), "the first of duplicates");
-    assert_eq!(v.get("b").and_then(|b| match b { Value::Array(items) => items[1].get("c"), _ => None }), Some(&Value::Null));
+    assert_eq!(
+        v.get("b").and_then(|b| match b {
+            Value::Array(items) => items[1].get("c"),
+            _ => None,
+        }),
+        Some(&Value::Null)
+    );
     assert_eq!(v.get("zzz"), None);
 }
 
 #[test]
 fn refuses_what_is_not_json() {
     for bad in [
-        "", " ", "nul", "True", "[1,]", "[1 2]", "{\"a\" 1}", "{\"a\":1,}", "{a:1}", "01", "1.", ".5", "-", "1e", "+1",
-        "\"open", "\"bad \\x escape\"", "\"\\ud800\"", "\"\\ud800\\u0041\"", "\"\\u12\"", "\"raw\ncontrol\"",
-        "[] []", "'single'", "NaN",
+        "",
+        " ",
+        "nul",
+        "True",
+        "[1,]",
+        "[1 2]",
+        "{\"a\" 1}",
+        "{\"a\":1,}",
+        "{a:1}",
+        "01",
+        "1.",
+        ".5",
+        "-",
+        "1e",
+        "+1",
+        "\"open",
+        "\"bad \\x escape\"",
+        "\"\\ud800\"",
+        "\"\\ud800\\u0041\"",
+        "\"\\u12\"",
+        "\"raw\ncontrol\"",
+        "[] []",
+        "'single'",
+        "NaN",
     ] {
         assert!(parse(bad).is_err(), "{bad:?} parsed");
     }

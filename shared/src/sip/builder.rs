@@ -108,11 +108,7 @@ impl RequestBuilder {
     /// is used as is, a bare URI is put in `<…>`.
     pub fn contact(mut self, contact: &str) -> Self {
         let c = contact.trim();
-        self.contact = Some(if c.contains('<') || c == "*" {
-            c.to_owned()
-        } else {
-            format!("<{c}>")
-        });
+        self.contact = Some(if c.contains('<') || c == "*" { c.to_owned() } else { format!("<{c}>") });
         self
     }
 
@@ -151,13 +147,7 @@ impl RequestBuilder {
             return Err(SipError::BadUri(excerpt(&uri_text)));
         }
         let headers: Vec<Header> = plain.headers.0.iter().map(|(name, value)| make_header(name, value.as_str())).collect();
-        Ok(rsip::Request {
-            method,
-            uri,
-            version: rsip::Version::V2,
-            headers: headers.into(),
-            body: plain.body.into_bytes(),
-        })
+        Ok(rsip::Request { method, uri, version: rsip::Version::V2, headers: headers.into(), body: plain.body.into_bytes() })
     }
 
     /// The request as [`message::Request`], without `rsip` (the browser's
@@ -219,4 +209,3 @@ impl RequestBuilder {
         Ok(message::Request { method, uri: self.uri, headers, body })
     }
 }
-

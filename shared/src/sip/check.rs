@@ -46,10 +46,7 @@ pub fn check_request(req: &rsip::Request) -> Result<(), SipError> {
     call_id(req)?;
     let (_, method) = cseq(req)?;
     if method != req.method {
-        return Err(SipError::BadHeader(format!(
-            "CSeq method {method} differs from request method {}",
-            req.method
-        )));
+        return Err(SipError::BadHeader(format!("CSeq method {method} differs from request method {}", req.method)));
     }
     max_forwards(req)?;
     for contact in header_all(&req.headers, "Contact") {

@@ -53,27 +53,17 @@ pub fn to_aor<M: Message>(msg: &M) -> Result<String, SipError> {
 
 /// The `tag` of the `From` header, if any (and if From parses).
 pub fn from_tag<M: Message>(msg: &M) -> Option<String> {
-    address_header(msg, "From")
-        .ok()?
-        .param("tag")
-        .flatten()
-        .map(str::to_owned)
+    address_header(msg, "From").ok()?.param("tag").flatten().map(str::to_owned)
 }
 
 /// The `tag` of the `To` header, if any (and if To parses).
 pub fn to_tag<M: Message>(msg: &M) -> Option<String> {
-    address_header(msg, "To")
-        .ok()?
-        .param("tag")
-        .flatten()
-        .map(str::to_owned)
+    address_header(msg, "To").ok()?.param("tag").flatten().map(str::to_owned)
 }
 
 /// The `Call-ID`.
 pub fn call_id<M: Message>(msg: &M) -> Result<String, SipError> {
-    header(msg.headers(), "Call-ID")
-        .filter(|v| !v.is_empty())
-        .ok_or(SipError::MissingHeader("Call-ID"))
+    header(msg.headers(), "Call-ID").filter(|v| !v.is_empty()).ok_or(SipError::MissingHeader("Call-ID"))
 }
 
 /// `CSeq` number and method.

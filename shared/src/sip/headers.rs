@@ -120,29 +120,20 @@ pub fn make_header(name: &str, value: impl Into<String>) -> Header {
 }
 
 pub(super) fn name_matches(header: &Header, wanted: &str) -> bool {
-    header_name_value(header)
-        .0
-        .eq_ignore_ascii_case(canonical_header_name(wanted))
+    header_name_value(header).0.eq_ignore_ascii_case(canonical_header_name(wanted))
 }
 
 /// First value (trimmed) of the header called `name`: case-insensitive,
 /// compact forms understood both in `name` and in the headers. A header line
 /// holding a comma-separated list is returned whole.
 pub fn header(headers: &Headers, name: &str) -> Option<String> {
-    headers
-        .iter()
-        .find(|h| name_matches(h, name))
-        .map(|h| header_name_value(h).1.trim().to_owned())
+    headers.iter().find(|h| name_matches(h, name)).map(|h| header_name_value(h).1.trim().to_owned())
 }
 
 /// Every value (trimmed, in order) of the header called `name`; one entry per
 /// header line (comma-separated lists are not split).
 pub fn header_all(headers: &Headers, name: &str) -> Vec<String> {
-    headers
-        .iter()
-        .filter(|h| name_matches(h, name))
-        .map(|h| header_name_value(h).1.trim().to_owned())
-        .collect()
+    headers.iter().filter(|h| name_matches(h, name)).map(|h| header_name_value(h).1.trim().to_owned()).collect()
 }
 
 /// Remove every header called `name` (case-insensitive, compact forms

@@ -9,8 +9,8 @@
 use std::fmt;
 
 use super::{
-    canonical_header_name, content_length, excerpt, is_token, parse_name_addr, reason_phrase,
-    split_message, with_tag, NameAddr, SipError,
+    canonical_header_name, content_length, excerpt, is_token, parse_name_addr, reason_phrase, split_message, with_tag, NameAddr,
+    SipError,
 };
 
 /// Header lines in order: the name as received (or given) and the value,
@@ -209,7 +209,9 @@ pub fn uri_aor(uri: &str) -> Result<String, SipError> {
         None => host_port.split(':').next().unwrap_or(""),
     };
     let host_ok = |h: &str| !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_');
-    if !(host.starts_with('[') || host_ok(host)) || user.contains(|c: char| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == '"') {
+    if !(host.starts_with('[') || host_ok(host))
+        || user.contains(|c: char| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == '"')
+    {
         return Err(bad());
     }
     let host = host.to_ascii_lowercase();

@@ -21,10 +21,7 @@ impl NameAddr {
     /// The value of parameter `name` (case-insensitive); `Some(None)` for a
     /// parameter without value.
     pub fn param(&self, name: &str) -> Option<Option<&str>> {
-        self.params
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_deref())
+        self.params.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_deref())
     }
 
     /// The URI as `rsip`'s, read by the SIP-URI grammar (without any
@@ -89,9 +86,7 @@ pub fn parse_name_addr(value: &str) -> Result<NameAddr, SipError> {
     let mut rest = rest.trim_start();
     while !rest.is_empty() {
         rest = rest.strip_prefix(';').ok_or_else(bad)?.trim_start();
-        let name_end = rest
-            .find(|c: char| c == '=' || c == ';' || c.is_whitespace())
-            .unwrap_or(rest.len());
+        let name_end = rest.find(|c: char| c == '=' || c == ';' || c.is_whitespace()).unwrap_or(rest.len());
         let name = &rest[..name_end];
         if name.is_empty() {
             return Err(bad());
@@ -105,9 +100,7 @@ pub fn parse_name_addr(value: &str) -> Result<NameAddr, SipError> {
                 val = Some(v);
                 rest = after.trim_start();
             } else {
-                let end = after
-                    .find(|c: char| c == ';' || c.is_whitespace())
-                    .unwrap_or(after.len());
+                let end = after.find(|c: char| c == ';' || c.is_whitespace()).unwrap_or(after.len());
                 if end == 0 {
                     return Err(bad());
                 }
@@ -117,11 +110,7 @@ pub fn parse_name_addr(value: &str) -> Result<NameAddr, SipError> {
         }
         params.push((name.to_ascii_lowercase(), val));
     }
-    Ok(NameAddr {
-        display_name,
-        uri: uri.to_owned(),
-        params,
-    })
+    Ok(NameAddr { display_name, uri: uri.to_owned(), params })
 }
 
 /// Reads a quoted string's contents (after the opening quote); returns the
@@ -197,4 +186,3 @@ pub fn aor(uri: &rsip::Uri) -> String {
         None => format!("{scheme}:{host}"),
     }
 }
-

@@ -54,8 +54,7 @@ pub fn parse(text: &str) -> Result<rsip::SipMessage, SipError> {
     normalized.push_str("\r\n");
     normalized.push_str(split.body);
 
-    let mut msg = rsip::SipMessage::try_from(normalized.as_str())
-        .map_err(|e| SipError::Parse(excerpt(&e.to_string())))?;
+    let mut msg = rsip::SipMessage::try_from(normalized.as_str()).map_err(|e| SipError::Parse(excerpt(&e.to_string())))?;
 
     // Typed variants for compact and unrecognised-but-known names.
     let headers = std::mem::take(rsip::message::HasHeaders::headers_mut(&mut msg));
@@ -77,7 +76,10 @@ pub fn parse(text: &str) -> Result<rsip::SipMessage, SipError> {
         // that a relayed response says what its sender said.
         let phrase = split.start_line.splitn(3, ' ').nth(2).unwrap_or("").trim();
         let code = resp.status_code.code();
-        resp.status_code = rsip::StatusCode::Other(code, if phrase.is_empty() { super::reason_phrase(code).to_owned() } else { phrase.to_owned() });
+        resp.status_code = rsip::StatusCode::Other(
+            code,
+            if phrase.is_empty() { super::reason_phrase(code).to_owned() } else { phrase.to_owned() },
+        );
     }
     if let (rsip::SipMessage::Request(req), Some(RequestLine { uri, .. })) = (&mut msg, request) {
         req.uri = uri;
@@ -90,10 +92,9 @@ pub fn parse(text: &str) -> Result<rsip::SipMessage, SipError> {
 fn unknown_method(method: String, headers: &[(&str, String)]) -> SipError {
     let cseq = headers.iter().find(|(name, _)| canonical_header_name(name).eq_ignore_ascii_case("CSeq"));
     match cseq.and_then(|(_, value)| value.split_whitespace().nth(1)) {
-        Some(other) if other != method => SipError::BadHeader(format!(
-            "CSeq method {} differs from request method {method}",
-            excerpt(other)
-        )),
+        Some(other) if other != method => {
+            SipError::BadHeader(format!("CSeq method {} differs from request method {method}", excerpt(other)))
+        }
         _ => SipError::UnknownMethod(method),
     }
 }
@@ -113,13 +114,9 @@ pub(super) fn content_length(headers: &[(&str, String)], body_len: usize) -> Res
     if lengths.any(|l| l != cl) {
         return Err(SipError::Parse("conflicting Content-Length headers".into()));
     }
-    let cl: usize = cl
-        .parse()
-        .map_err(|_| SipError::Parse(format!("bad Content-Length `{}`", excerpt(cl))))?;
+    let cl: usize = cl.parse().map_err(|_| SipError::Parse(format!("bad Content-Length `{}`", excerpt(cl))))?;
     if body_len < cl {
-        return Err(SipError::Parse(format!(
-            "body is {body_len} bytes, Content-Length says {cl} (truncated message)"
-        )));
+        return Err(SipError::Parse(format!("body is {body_len} bytes, Content-Length says {cl} (truncated message)")));
     }
     Ok(Some(cl))
 }
@@ -181,11 +178,7 @@ pub(super) fn split_message(text: &str) -> Result<SplitMessage<'_>, SipError> {
         }
         headers.push((name, value.trim().to_owned()));
     }
-    Ok(SplitMessage {
-        start_line,
-        headers,
-        body,
-    })
+    Ok(SplitMessage { start_line, headers, body })
 }
 
 /// The name of `method` on the wire (what `rsip` prints, without the
@@ -212,7 +205,5 @@ pub fn method_name(method: rsip::Method) -> &'static str {
 
 /// RFC 3261 `token`.
 pub(super) fn is_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b))
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b))
 }

@@ -80,9 +80,7 @@ pub fn reason_phrase(code: u16) -> &'static str {
 
 /// A status line that prints the right reason phrase (see module docs).
 fn status(code: u16, reason: Option<&str>) -> rsip::StatusCode {
-    let reason = reason
-        .map(|r| r.replace(['\r', '\n'], " "))
-        .unwrap_or_else(|| reason_phrase(code).to_owned());
+    let reason = reason.map(|r| r.replace(['\r', '\n'], " ")).unwrap_or_else(|| reason_phrase(code).to_owned());
     rsip::StatusCode::Other(code, reason)
 }
 
@@ -148,12 +146,7 @@ pub fn response(req: &rsip::Request, code: u16, reason: Option<&str>, to_tag: Op
         }
     }
     headers.push(make_header("Content-Length", "0"));
-    rsip::Response {
-        status_code: status(code, reason),
-        version: rsip::Version::V2,
-        headers: headers.into(),
-        body: Vec::new(),
-    }
+    rsip::Response { status_code: status(code, reason), version: rsip::Version::V2, headers: headers.into(), body: Vec::new() }
 }
 
 /// Gives `resp` a body: sets `Content-Type` and `Content-Length` (bytes).
@@ -184,11 +177,7 @@ pub fn response_to_unparsed(
         return None;
     }
     let find = |name: &str| -> Option<&str> {
-        split
-            .headers
-            .iter()
-            .find(|(n, _)| canonical_header_name(n).eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        split.headers.iter().find(|(n, _)| canonical_header_name(n).eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     };
     let vias: Vec<&str> = split
         .headers

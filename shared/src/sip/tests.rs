@@ -69,10 +69,7 @@ fn websocket_register() {
     assert_eq!(via.branch().unwrap().to_string(), "z9hG4bK5812547");
     let contact = parse_name_addr(&header(&req.headers, "m").unwrap()).unwrap();
     assert_eq!(contact.uri, "sip:x7kq2mtc@abc.invalid;transport=ws");
-    assert_eq!(
-        contact.param("+sip.instance"),
-        Some(Some("<urn:uuid:4a2fd0a6-b9a6-4b0e-8e4c-6a2f0b0c1d2e>"))
-    );
+    assert_eq!(contact.param("+sip.instance"), Some(Some("<urn:uuid:4a2fd0a6-b9a6-4b0e-8e4c-6a2f0b0c1d2e>")));
     assert_eq!(contact.param("+sip.ice"), Some(None));
     assert_eq!(aor(&contact.parsed_uri().unwrap()), "sip:x7kq2mtc@abc.invalid");
     assert_eq!(body_text(&req).unwrap(), "");
@@ -86,10 +83,7 @@ fn websocket_message_and_its_response() {
     let req = request(&text);
     assert_eq!(req.method, rsip::Method::Message);
     assert_eq!(body_text(&req).unwrap(), SOAP);
-    assert_eq!(
-        header(&req.headers, "content-type").as_deref(),
-        Some("application/soap+xml; charset=utf-8")
-    );
+    assert_eq!(header(&req.headers, "content-type").as_deref(), Some("application/soap+xml; charset=utf-8"));
     assert_eq!(to_aor(&req).unwrap(), "sip:conference@rollcall.local");
     assert_eq!(cseq(&req).unwrap(), (5, rsip::Method::Message));
     assert_eq!(expires(&req), None);
@@ -119,9 +113,7 @@ fn websocket_message_and_its_response() {
 
     // Multi-word reason phrases print properly; custom reasons too.
     assert!(response(&req, 480, None, None).to_string().starts_with("SIP/2.0 480 Temporarily Unavailable\r\n"));
-    assert!(response(&req, 407, None, None)
-        .to_string()
-        .starts_with("SIP/2.0 407 Proxy Authentication Required\r\n"));
+    assert!(response(&req, 407, None, None).to_string().starts_with("SIP/2.0 407 Proxy Authentication Required\r\n"));
     let r = response(&req, 403, Some("From Does Not Match"), Some("t"));
     assert!(r.to_string().starts_with("SIP/2.0 403 From Does Not Match\r\n"));
     assert_eq!(r.status_code.code(), 403);
@@ -297,10 +289,8 @@ fn auth_and_presence_headers_survive() {
     assert_eq!(again, msg);
     let h = again.headers();
     assert_eq!(header_all(h, "www-authenticate").len(), 2);
-    let challenges: Vec<_> = header_all(h, "WWW-Authenticate")
-        .iter()
-        .map(|v| crate::digest::Challenge::parse(v).unwrap())
-        .collect();
+    let challenges: Vec<_> =
+        header_all(h, "WWW-Authenticate").iter().map(|v| crate::digest::Challenge::parse(v).unwrap()).collect();
     assert_eq!(challenges[0].algorithm, crate::digest::Algorithm::Sha256);
     assert!(challenges[1].stale);
     let creds = crate::digest::Credentials::parse(&header(h, "Proxy-Authorization").unwrap()).unwrap();
@@ -410,7 +400,17 @@ fn name_addrs() {
     assert_eq!(na.uri, "sip:jd@h");
     assert_eq!(na.param("+sip.instance"), Some(Some("<urn:x;y>")));
     assert_eq!(na.param("tag"), Some(Some("3")));
-    for bad in ["", "<>", "\"unterminated <sip:a@b>", "<sip:a@b", "<sip:a@b>garbage", "\"x\" sip:a@b", "<sip:a@b>;", "<sip:a@b>;=x", "<sip:a@b>;p=\"q"] {
+    for bad in [
+        "",
+        "<>",
+        "\"unterminated <sip:a@b>",
+        "<sip:a@b",
+        "<sip:a@b>garbage",
+        "\"x\" sip:a@b",
+        "<sip:a@b>;",
+        "<sip:a@b>;=x",
+        "<sip:a@b>;p=\"q",
+    ] {
         assert!(parse_name_addr(bad).is_err(), "{bad:?}");
     }
     assert_eq!(
@@ -422,10 +422,12 @@ fn name_addrs() {
 
 #[test]
 fn expiry_and_cseq() {
-    let with = |extra: &str| request(&format!(
-        "REGISTER sip:rollcall.local SIP/2.0\r\nVia: SIP/2.0/WS a;branch=z9hG4bK1\r\n\
+    let with = |extra: &str| {
+        request(&format!(
+            "REGISTER sip:rollcall.local SIP/2.0\r\nVia: SIP/2.0/WS a;branch=z9hG4bK1\r\n\
          From: <sip:a@rollcall.local>;tag=1\r\nTo: <sip:a@rollcall.local>\r\nCall-ID: c\r\n{extra}\r\n"
-    ));
+        ))
+    };
     let r = with("CSeq: 9 REGISTER\r\nExpires: 120\r\n");
     assert_eq!(expires(&r), Some(120));
     let r = with("CSeq: 9 REGISTER\r\nContact: <sip:a@a.invalid>;expires=30\r\nExpires: 120\r\n");
@@ -437,7 +439,15 @@ fn expiry_and_cseq() {
     let r = with("CSeq: 9 REGISTER\r\nContact: *\r\nExpires: -1\r\n");
     assert_eq!(expires(&r), None);
     assert_eq!(cseq(&r).unwrap(), (9, rsip::Method::Register));
-    for bad in ["CSeq: x REGISTER", "CSeq: 1", "CSeq: 1 REGISTER extra", "CSeq: 99999999999 REGISTER", "CSeq: 1 FOO", "CSeq: -1 REGISTER", "CSeq: +1 REGISTER"] {
+    for bad in [
+        "CSeq: x REGISTER",
+        "CSeq: 1",
+        "CSeq: 1 REGISTER extra",
+        "CSeq: 99999999999 REGISTER",
+        "CSeq: 1 FOO",
+        "CSeq: -1 REGISTER",
+        "CSeq: +1 REGISTER",
+    ] {
         let r = with(&format!("{bad}\r\n"));
         assert!(matches!(cseq(&r), Err(SipError::BadHeader(_))), "{bad}");
     }
@@ -455,7 +465,9 @@ fn expiry_and_cseq() {
     assert_eq!((check_request(&r), max_forwards(&r)), (Ok(()), Ok(Some(u32::MAX))));
     assert_eq!(max_forwards(&with("CSeq: 1 REGISTER\r\n")), Ok(None));
     // A single-value header twice, even the same value, even compact.
-    for (twice, name) in [("Call-ID: c\r\n", "Call-ID"), ("i: c\r\n", "Call-ID"), ("Max-Forwards: 70\r\nMax-Forwards: 70\r\n", "Max-Forwards")] {
+    for (twice, name) in
+        [("Call-ID: c\r\n", "Call-ID"), ("i: c\r\n", "Call-ID"), ("Max-Forwards: 70\r\nMax-Forwards: 70\r\n", "Max-Forwards")]
+    {
         let r = with(&format!("CSeq: 1 REGISTER\r\n{twice}"));
         assert_eq!(check_request(&r), Err(SipError::DuplicateHeader(name)), "{twice}");
     }
@@ -494,10 +506,7 @@ fn lenient_and_strict_parsing() {
     assert_eq!(header(&req.headers, "Via").as_deref(), Some("SIP/2.0/WS a.invalid;branch=z9hG4bK1"));
     assert_eq!(parse(""), Err(SipError::Empty));
     assert_eq!(parse("\r\n\r\n"), Err(SipError::Empty));
-    assert_eq!(
-        parse("FOO sip:rollcall.local SIP/2.0\r\nVia: x\r\n\r\n"),
-        Err(SipError::UnknownMethod("FOO".into()))
-    );
+    assert_eq!(parse("FOO sip:rollcall.local SIP/2.0\r\nVia: x\r\n\r\n"), Err(SipError::UnknownMethod("FOO".into())));
     // Content-Length: body bytes beyond it are dropped, fewer is an error.
     let base = "MESSAGE sip:b@rollcall.local SIP/2.0\r\nVia: SIP/2.0/WS a;branch=z9hG4bK1\r\n\
         From: <sip:a@rollcall.local>;tag=1\r\nTo: <sip:b@rollcall.local>\r\nCall-ID: c\r\nCSeq: 1 MESSAGE\r\n";
@@ -506,10 +515,7 @@ fn lenient_and_strict_parsing() {
     assert!(matches!(parse(&format!("{base}Content-Length: 10\r\n\r\nabc")), Err(SipError::Parse(_))));
     assert!(matches!(parse(&format!("{base}Content-Length: x\r\n\r\nabc")), Err(SipError::Parse(_))));
     assert!(matches!(parse(&format!("{base}Content-Length: -1\r\n\r\n")), Err(SipError::Parse(_))));
-    assert!(matches!(
-        parse(&format!("{base}Content-Length: 3\r\nl: 4\r\n\r\nabcd")),
-        Err(SipError::Parse(_))
-    ));
+    assert!(matches!(parse(&format!("{base}Content-Length: 3\r\nl: 4\r\n\r\nabcd")), Err(SipError::Parse(_))));
     let m = request(&format!("{base}Content-Length: 3\r\nl: 3\r\n\r\nabc"));
     assert_eq!(body_text(&m).unwrap(), "abc");
     let m = request(&format!("{base}\r\nno length"));
@@ -603,31 +609,59 @@ fn exercise(text: &str) {
 #[test]
 fn malformed_input_never_panics() {
     let handcrafted = [
-        "", " ", "\r", "\n", "\r\n", "\0", "SIP/2.0", "SIP/2.0 ", "SIP/2.0 200", "SIP/2.0 2000 OK\r\n\r\n",
-        "SIP/2.0 abc OK\r\n\r\n", "SIP/2.0 9 OK\r\n\r\n", "SIP/9.9 200 OK\r\n\r\n", "SIP/2.0 200 OK",
-        "INVITE", "INVITE ", "INVITE  SIP/2.0\r\n\r\n", "INVITE sip: SIP/2.0\r\n\r\n",
-        "INVITE sip:@ SIP/2.0\r\n\r\n", "INVITE sip:a@b:99999 SIP/2.0\r\n\r\n", "INVITE sip:a@b:x SIP/2.0\r\n\r\n",
-        "INVITE sip:a@[::1]:5060 SIP/2.0\r\n\r\n", "INVITE sip:a@b;transport=carrier-pigeon SIP/2.0\r\n\r\n",
-        "INVITE sip:a@b;method=FOO SIP/2.0\r\n\r\n", "INVITE sip:a@b SIP/2\r\n\r\n", "INVITE sip:a@b HTTP/1.1\r\n\r\n",
-        "GET /sip HTTP/1.1\r\nHost: x\r\n\r\n", "MESSAGE sip:a@b SIP/2.0\r\n: novalue\r\n\r\n",
-        "MESSAGE sip:a@b SIP/2.0\r\nno colon\r\n\r\n", "MESSAGE sip:a@b SIP/2.0\r\n continuation\r\n\r\n",
+        "",
+        " ",
+        "\r",
+        "\n",
+        "\r\n",
+        "\0",
+        "SIP/2.0",
+        "SIP/2.0 ",
+        "SIP/2.0 200",
+        "SIP/2.0 2000 OK\r\n\r\n",
+        "SIP/2.0 abc OK\r\n\r\n",
+        "SIP/2.0 9 OK\r\n\r\n",
+        "SIP/9.9 200 OK\r\n\r\n",
+        "SIP/2.0 200 OK",
+        "INVITE",
+        "INVITE ",
+        "INVITE  SIP/2.0\r\n\r\n",
+        "INVITE sip: SIP/2.0\r\n\r\n",
+        "INVITE sip:@ SIP/2.0\r\n\r\n",
+        "INVITE sip:a@b:99999 SIP/2.0\r\n\r\n",
+        "INVITE sip:a@b:x SIP/2.0\r\n\r\n",
+        "INVITE sip:a@[::1]:5060 SIP/2.0\r\n\r\n",
+        "INVITE sip:a@b;transport=carrier-pigeon SIP/2.0\r\n\r\n",
+        "INVITE sip:a@b;method=FOO SIP/2.0\r\n\r\n",
+        "INVITE sip:a@b SIP/2\r\n\r\n",
+        "INVITE sip:a@b HTTP/1.1\r\n\r\n",
+        "GET /sip HTTP/1.1\r\nHost: x\r\n\r\n",
+        "MESSAGE sip:a@b SIP/2.0\r\n: novalue\r\n\r\n",
+        "MESSAGE sip:a@b SIP/2.0\r\nno colon\r\n\r\n",
+        "MESSAGE sip:a@b SIP/2.0\r\n continuation\r\n\r\n",
         "MESSAGE sip:a@b SIP/2.0\r\nVia:\r\nFrom:\r\nTo:\r\nCall-ID:\r\nCSeq:\r\nContact:\r\nExpires:\r\n\r\n",
         "MESSAGE sip:a@b SIP/2.0\r\nFrom: <\r\nTo: \"\r\nContact: <sip:a@b>;expires=\"\r\nCSeq: 1\r\n\r\n",
         "MESSAGE sip:a@b SIP/2.0\r\nFrom: \"\\\r\nTo: <sip:a.b@>\r\nContact: ,,,\r\nCSeq:  MESSAGE\r\n\r\n",
         "MESSAGE sip:a@b SIP/2.0\r\nl: 99999999999999999999999\r\n\r\n",
         "MESSAGE sip:a@b SIP/2.0\r\nContent-Length: 1\r\nContent-Length: 0\r\n\r\nx",
-        "MESSAGE sip:a@b SIP/2.0\r\nX\r\tY: z\r\n\r\n", "MESSAGE sip:a@b SIP/2.0\r\r\n\r\n",
+        "MESSAGE sip:a@b SIP/2.0\r\nX\r\tY: z\r\n\r\n",
+        "MESSAGE sip:a@b SIP/2.0\r\r\n\r\n",
         "MESSAGE sip:a@b SIP/2.0\r\nVia: SIP/2.0/WS \u{1F600};branch=\u{e9}\r\n\r\n\u{1F600}",
-        "\u{feff}OPTIONS sip:a@b SIP/2.0\r\n\r\n", "OPTIONS sip:a@b SIP/2.0\r\n\r\n\r\n\r\n",
+        "\u{feff}OPTIONS sip:a@b SIP/2.0\r\n\r\n",
+        "OPTIONS sip:a@b SIP/2.0\r\n\r\n\r\n\r\n",
     ];
     for text in handcrafted {
         exercise(text);
     }
     let message = message_request();
-    let samples = [REGISTER, message.as_str(), "SIP/2.0 401 Unauthorized\r\nVia: SIP/2.0/WSS abc.invalid;branch=z9hG4bK5\r\n\
+    let samples = [
+        REGISTER,
+        message.as_str(),
+        "SIP/2.0 401 Unauthorized\r\nVia: SIP/2.0/WSS abc.invalid;branch=z9hG4bK5\r\n\
         From: \"A\" <sip:alice@rollcall.local>;tag=1\r\nTo: <sip:alice@rollcall.local>;tag=2\r\nCall-ID: c\r\n\
         CSeq: 1 REGISTER\r\nWWW-Authenticate: Digest realm=\"rollcall.local\", nonce=\"n\", qop=\"auth\"\r\n\
-        Content-Length: 0\r\n\r\n"];
+        Content-Length: 0\r\n\r\n",
+    ];
     // Every truncation and every suffix.
     for s in samples {
         for (i, _) in s.char_indices() {
@@ -637,8 +671,35 @@ fn malformed_input_never_panics() {
     }
     // Deterministic random mutations.
     let pieces = [
-        " ", "\r\n", "\n", "\r", "\t", ":", ";", ",", "<", ">", "@", "\"", "\\", "=", "/", "?", "[", "]",
-        "SIP/2.0", "sip:", "é", "\u{1F600}", "\0", "0", "9", "z9hG4bK", "tag=", "\r\n\r\n", "Content-Length: 5",
+        " ",
+        "\r\n",
+        "\n",
+        "\r",
+        "\t",
+        ":",
+        ";",
+        ",",
+        "<",
+        ">",
+        "@",
+        "\"",
+        "\\",
+        "=",
+        "/",
+        "?",
+        "[",
+        "]",
+        "SIP/2.0",
+        "sip:",
+        "é",
+        "\u{1F600}",
+        "\0",
+        "0",
+        "9",
+        "z9hG4bK",
+        "tag=",
+        "\r\n\r\n",
+        "Content-Length: 5",
     ];
     let mut state: u64 = 0x2545_f491_4f6c_dd1d;
     let mut next = move || {

@@ -69,7 +69,8 @@ pub(super) fn sip_uri(text: &str) -> Result<SipUri<'_>, SipError> {
         params.push((name, value));
     }
     if let Some(headers) = headers {
-        let header_ok = |h: &str| h.split_once('=').is_some_and(|(n, v)| !n.is_empty() && all_of(n, b"[]/?:+$") && all_of(v, b"[]/?:+$"));
+        let header_ok =
+            |h: &str| h.split_once('=').is_some_and(|(n, v)| !n.is_empty() && all_of(n, b"[]/?:+$") && all_of(v, b"[]/?:+$"));
         if !headers.split('&').all(header_ok) {
             return Err(bad());
         }

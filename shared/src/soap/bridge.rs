@@ -14,13 +14,34 @@ use super::DecodeError;
 /// Gateway → conference web service (`POST /conference`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BridgeRequest {
-    CreateConference { owner: String, account: String, initiator: Party, participants: Vec<Party> },
-    InviteParticipant { owner: String, conference_id: String, participant: Party },
-    DisconnectParticipant { owner: String, conference_id: String, participant_id: String },
-    EndConference { owner: String, conference_id: String },
-    GetConferenceInfo { owner: String, conference_id: String },
+    CreateConference {
+        owner: String,
+        account: String,
+        initiator: Party,
+        participants: Vec<Party>,
+    },
+    InviteParticipant {
+        owner: String,
+        conference_id: String,
+        participant: Party,
+    },
+    DisconnectParticipant {
+        owner: String,
+        conference_id: String,
+        participant_id: String,
+    },
+    EndConference {
+        owner: String,
+        conference_id: String,
+    },
+    GetConferenceInfo {
+        owner: String,
+        conference_id: String,
+    },
     /// Rollcall addition: the owner's conferences that are not terminated.
-    ListConferences { owner: String },
+    ListConferences {
+        owner: String,
+    },
 }
 
 /// Conference web service → gateway, the HTTP response body.
@@ -58,21 +79,17 @@ impl BridgeRequest {
     /// The whole SOAP envelope.
     pub fn encode(&self) -> String {
         Writer::envelope(BRIDGE, |w| match self {
-            BridgeRequest::CreateConference { owner, account, initiator, participants } => {
-                w.nest("createConference", |w| {
-                    w.leaf("owner", owner);
-                    w.leaf("account", account);
-                    write_party(w, "initiator", initiator);
-                    write_parties(w, participants);
-                })
-            }
-            BridgeRequest::InviteParticipant { owner, conference_id, participant } => {
-                w.nest("inviteParticipant", |w| {
-                    w.leaf("owner", owner);
-                    w.leaf("conferenceId", conference_id);
-                    write_party(w, "participant", participant);
-                })
-            }
+            BridgeRequest::CreateConference { owner, account, initiator, participants } => w.nest("createConference", |w| {
+                w.leaf("owner", owner);
+                w.leaf("account", account);
+                write_party(w, "initiator", initiator);
+                write_parties(w, participants);
+            }),
+            BridgeRequest::InviteParticipant { owner, conference_id, participant } => w.nest("inviteParticipant", |w| {
+                w.leaf("owner", owner);
+                w.leaf("conferenceId", conference_id);
+                write_party(w, "participant", participant);
+            }),
             BridgeRequest::DisconnectParticipant { owner, conference_id, participant_id } => {
                 w.nest("disconnectParticipant", |w| {
                     w.leaf("owner", owner);
@@ -80,21 +97,15 @@ impl BridgeRequest {
                     w.leaf("participantId", participant_id);
                 })
             }
-            BridgeRequest::EndConference { owner, conference_id } => {
-                w.nest("endConference", |w| {
-                    w.leaf("owner", owner);
-                    w.leaf("conferenceId", conference_id);
-                })
-            }
-            BridgeRequest::GetConferenceInfo { owner, conference_id } => {
-                w.nest("getConferenceInfo", |w| {
-                    w.leaf("owner", owner);
-                    w.leaf("conferenceId", conference_id);
-                })
-            }
-            BridgeRequest::ListConferences { owner } => {
-                w.nest("listConferences", |w| w.leaf("owner", owner))
-            }
+            BridgeRequest::EndConference { owner, conference_id } => w.nest("endConference", |w| {
+                w.leaf("owner", owner);
+                w.leaf("conferenceId", conference_id);
+            }),
+            BridgeRequest::GetConferenceInfo { owner, conference_id } => w.nest("getConferenceInfo", |w| {
+                w.leaf("owner", owner);
+                w.leaf("conferenceId", conference_id);
+            }),
+            BridgeRequest::ListConferences { owner } => w.nest("listConferences", |w| w.leaf("owner", owner)),
         })
     }
 
@@ -123,14 +134,10 @@ fn decode_request(payload: &Element) -> Result<BridgeRequest, DecodeError> {
             conference_id: f.text("conferenceId")?,
             participant_id: f.text("participantId")?,
         },
-        Some("endConference") => BridgeRequest::EndConference {
-            owner: f.text("owner")?,
-            conference_id: f.text("conferenceId")?,
-        },
-        Some("getConferenceInfo") => BridgeRequest::GetConferenceInfo {
-            owner: f.text("owner")?,
-            conference_id: f.text("conferenceId")?,
-        },
+        Some("endConference") => BridgeRequest::EndConference { owner: f.text("owner")?, conference_id: f.text("conferenceId")? },
+        Some("getConferenceInfo") => {
+            BridgeRequest::GetConferenceInfo { owner: f.text("owner")?, conference_id: f.text("conferenceId")? }
+        }
         Some("listConferences") => BridgeRequest::ListConferences { owner: f.text("owner")? },
         _ => return Err(codec::unexpected_body(payload)),
     };
@@ -141,13 +148,11 @@ impl BridgeResponse {
     /// The whole SOAP envelope.
     pub fn encode(&self) -> String {
         Writer::envelope(BRIDGE, |w| match self {
-            BridgeResponse::CreateConference { conference_id, initiator_id, state } => {
-                w.nest("createConferenceResponse", |w| {
-                    w.leaf("conferenceId", conference_id);
-                    w.leaf("initiatorId", initiator_id);
-                    w.leaf("state", state.as_str());
-                })
-            }
+            BridgeResponse::CreateConference { conference_id, initiator_id, state } => w.nest("createConferenceResponse", |w| {
+                w.leaf("conferenceId", conference_id);
+                w.leaf("initiatorId", initiator_id);
+                w.leaf("state", state.as_str());
+            }),
             BridgeResponse::InviteParticipant { conference_id, participant_id, state } => {
                 w.nest("inviteParticipantResponse", |w| {
                     w.leaf("conferenceId", conference_id);
@@ -164,12 +169,12 @@ impl BridgeResponse {
             BridgeResponse::EndConference { conference_id } => {
                 w.nest("endConferenceResponse", |w| w.leaf("conferenceId", conference_id))
             }
-            BridgeResponse::ConferenceInfo(snapshot) => w.nest("getConferenceInfoResponse", |w| {
-                codec::write_snapshot(w, "conference", snapshot)
-            }),
-            BridgeResponse::Conferences(snapshots) => w.nest("listConferencesResponse", |w| {
-                snapshots.iter().for_each(|s| codec::write_snapshot(w, "conference", s))
-            }),
+            BridgeResponse::ConferenceInfo(snapshot) => {
+                w.nest("getConferenceInfoResponse", |w| codec::write_snapshot(w, "conference", snapshot))
+            }
+            BridgeResponse::Conferences(snapshots) => {
+                w.nest("listConferencesResponse", |w| snapshots.iter().for_each(|s| codec::write_snapshot(w, "conference", s)))
+            }
             BridgeResponse::Fault(fault) => codec::write_fault(w, fault),
         })
     }
@@ -200,15 +205,9 @@ fn decode_response(payload: &Element) -> Result<BridgeResponse, DecodeError> {
             conference_id: f.text("conferenceId")?,
             participant_id: f.text("participantId")?,
         },
-        Some("endConferenceResponse") => {
-            BridgeResponse::EndConference { conference_id: f.text("conferenceId")? }
-        }
-        Some("getConferenceInfoResponse") => {
-            BridgeResponse::ConferenceInfo(codec::read_snapshot(f.child("conference")?)?)
-        }
-        Some("listConferencesResponse") => {
-            BridgeResponse::Conferences(codec::read_snapshots(f, "conference")?)
-        }
+        Some("endConferenceResponse") => BridgeResponse::EndConference { conference_id: f.text("conferenceId")? },
+        Some("getConferenceInfoResponse") => BridgeResponse::ConferenceInfo(codec::read_snapshot(f.child("conference")?)?),
+        Some("listConferencesResponse") => BridgeResponse::Conferences(codec::read_snapshots(f, "conference")?),
         _ => return Err(codec::unexpected_body(payload)),
     };
     Ok(response)
@@ -224,18 +223,14 @@ impl Notification {
     /// The whole SOAP envelope.
     pub fn encode(&self) -> String {
         Writer::envelope(BRIDGE, |w| match self {
-            Notification::ParticipantStatus { owner, status } => {
-                w.nest("notifyParticipantStatus", |w| {
-                    w.leaf("owner", owner);
-                    codec::write_participant_status(w, status);
-                })
-            }
-            Notification::ConferenceStatus { owner, status } => {
-                w.nest("notifyConferenceStatus", |w| {
-                    w.leaf("owner", owner);
-                    codec::write_conference_status(w, status);
-                })
-            }
+            Notification::ParticipantStatus { owner, status } => w.nest("notifyParticipantStatus", |w| {
+                w.leaf("owner", owner);
+                codec::write_participant_status(w, status);
+            }),
+            Notification::ConferenceStatus { owner, status } => w.nest("notifyConferenceStatus", |w| {
+                w.leaf("owner", owner);
+                codec::write_conference_status(w, status);
+            }),
         })
     }
 
@@ -248,14 +243,12 @@ impl Notification {
 fn decode_notification(payload: &Element) -> Result<Notification, DecodeError> {
     let f = Fields::new(payload, BRIDGE);
     let notification = match payload.local_in(BRIDGE) {
-        Some("notifyParticipantStatus") => Notification::ParticipantStatus {
-            owner: f.text("owner")?,
-            status: codec::read_participant_status(f)?,
-        },
-        Some("notifyConferenceStatus") => Notification::ConferenceStatus {
-            owner: f.text("owner")?,
-            status: codec::read_conference_status(f)?,
-        },
+        Some("notifyParticipantStatus") => {
+            Notification::ParticipantStatus { owner: f.text("owner")?, status: codec::read_participant_status(f)? }
+        }
+        Some("notifyConferenceStatus") => {
+            Notification::ConferenceStatus { owner: f.text("owner")?, status: codec::read_conference_status(f)? }
+        }
         _ => return Err(codec::unexpected_body(payload)),
     };
     Ok(notification)

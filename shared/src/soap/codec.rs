@@ -19,14 +19,9 @@ use super::DecodeError;
 /// Whatever goes wrong, the error carries the payload's requestId when one
 /// could be read (from the payload, or from a Fault's `env:Detail`), even in
 /// a document that is not well-formed past that point.
-pub(super) fn decode_envelope<T>(
-    xml: &str,
-    decode: impl FnOnce(&Element) -> Result<T, DecodeError>,
-) -> Result<T, DecodeError> {
-    let root = xml::parse(xml).map_err(|e| DecodeError {
-        request_id: e.partial.as_deref().and_then(request_id_in_document),
-        reason: e.reason,
-    })?;
+pub(super) fn decode_envelope<T>(xml: &str, decode: impl FnOnce(&Element) -> Result<T, DecodeError>) -> Result<T, DecodeError> {
+    let root = xml::parse(xml)
+        .map_err(|e| DecodeError { request_id: e.partial.as_deref().and_then(request_id_in_document), reason: e.reason })?;
     let payload = xml::body_payload(&root)?;
     decode(payload).map_err(|mut e| {
         if e.request_id.is_none() {
@@ -70,12 +65,7 @@ pub(super) fn write_party(w: &mut Writer, element: &str, party: &Party) {
 }
 
 pub(super) fn read_party(f: Fields<'_>) -> Result<Party, DecodeError> {
-    Ok(Party {
-        name: f.text("name")?,
-        phone: f.text("phone")?,
-        location: f.parse("location")?,
-        email: f.opt_text("email"),
-    })
+    Ok(Party { name: f.text("name")?, phone: f.text("phone")?, location: f.parse("location")?, email: f.opt_text("email") })
 }
 
 /// Optional `participants` with one `participant` per party; omitted when
@@ -153,10 +143,7 @@ pub(super) fn read_snapshot(f: Fields<'_>) -> Result<ConferenceSnapshot, DecodeE
 }
 
 /// Every snapshot child named `element` of `f`.
-pub(super) fn read_snapshots(
-    f: Fields<'_>,
-    element: &'static str,
-) -> Result<Vec<ConferenceSnapshot>, DecodeError> {
+pub(super) fn read_snapshots(f: Fields<'_>, element: &'static str) -> Result<Vec<ConferenceSnapshot>, DecodeError> {
     f.all(element).map(read_snapshot).collect()
 }
 
@@ -257,10 +244,7 @@ pub(super) fn read_fault(fault: &Element) -> Result<Fault, DecodeError> {
         kind,
         reason: f.child("Reason")?.text("Text")?,
         request_id: f.opt_child("Detail").and_then(|d| d.in_ns(CONF).opt_text("requestId")),
-        retry_after: f
-            .opt_child("Detail")
-            .and_then(|d| d.in_ns(CONF).opt_text("retryAfter"))
-            .and_then(|s| s.trim().parse().ok()),
+        retry_after: f.opt_child("Detail").and_then(|d| d.in_ns(CONF).opt_text("retryAfter")).and_then(|s| s.trim().parse().ok()),
     })
 }
 

@@ -60,19 +60,33 @@ pub enum Request {
 /// Everything the gateway sends to a client: answers, events and faults.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
-    CreateConferenceResponse { request_id: String, conference_id: String, state: ConferenceState },
+    CreateConferenceResponse {
+        request_id: String,
+        conference_id: String,
+        state: ConferenceState,
+    },
     AddParticipantResponse {
         request_id: String,
         conference_id: String,
         participant_id: String,
         state: ParticipantState,
     },
-    RemoveParticipantResponse { request_id: String, conference_id: String, participant_id: String },
-    EndConferenceResponse { request_id: String, conference_id: String },
+    RemoveParticipantResponse {
+        request_id: String,
+        conference_id: String,
+        participant_id: String,
+    },
+    EndConferenceResponse {
+        request_id: String,
+        conference_id: String,
+    },
     /// `c:Conference` snapshot (answers `GetConference`, with its requestId).
     Conference(ConferenceSnapshot),
     /// `c:Conferences` (answers `ListConferences`).
-    Conferences { request_id: String, conferences: Vec<ConferenceSnapshot> },
+    Conferences {
+        request_id: String,
+        conferences: Vec<ConferenceSnapshot>,
+    },
     ParticipantStatus(ParticipantStatus),
     ConferenceStatus(ConferenceStatus),
     Fault(Fault),
@@ -129,9 +143,7 @@ impl Request {
                 w.leaf("requestId", &r.request_id);
                 w.leaf("conferenceId", &r.conference_id);
             }),
-            Request::ListConferences(r) => {
-                w.nest("ListConferences", |w| w.leaf("requestId", &r.request_id))
-            }
+            Request::ListConferences(r) => w.nest("ListConferences", |w| w.leaf("requestId", &r.request_id)),
         })
     }
 
@@ -162,17 +174,13 @@ fn decode_request(payload: &Element) -> Result<Request, DecodeError> {
             conference_id: f.text("conferenceId")?,
             participant_id: f.text("participantId")?,
         }),
-        Some("EndConference") => Request::EndConference(EndConference {
-            request_id: f.text("requestId")?,
-            conference_id: f.text("conferenceId")?,
-        }),
-        Some("GetConference") => Request::GetConference(GetConference {
-            request_id: f.text("requestId")?,
-            conference_id: f.text("conferenceId")?,
-        }),
-        Some("ListConferences") => {
-            Request::ListConferences(ListConferences { request_id: f.text("requestId")? })
+        Some("EndConference") => {
+            Request::EndConference(EndConference { request_id: f.text("requestId")?, conference_id: f.text("conferenceId")? })
         }
+        Some("GetConference") => {
+            Request::GetConference(GetConference { request_id: f.text("requestId")?, conference_id: f.text("conferenceId")? })
+        }
+        Some("ListConferences") => Request::ListConferences(ListConferences { request_id: f.text("requestId")? }),
         _ => return Err(codec::unexpected_body(payload)),
     };
     Ok(request)
@@ -197,13 +205,11 @@ impl Reply {
     /// The whole SOAP envelope.
     pub fn encode(&self) -> String {
         Writer::envelope(CONF, |w| match self {
-            Reply::CreateConferenceResponse { request_id, conference_id, state } => {
-                w.nest("CreateConferenceResponse", |w| {
-                    w.leaf("requestId", request_id);
-                    w.leaf("conferenceId", conference_id);
-                    w.leaf("state", state.as_str());
-                })
-            }
+            Reply::CreateConferenceResponse { request_id, conference_id, state } => w.nest("CreateConferenceResponse", |w| {
+                w.leaf("requestId", request_id);
+                w.leaf("conferenceId", conference_id);
+                w.leaf("state", state.as_str());
+            }),
             Reply::AddParticipantResponse { request_id, conference_id, participant_id, state } => {
                 w.nest("AddParticipantResponse", |w| {
                     w.leaf("requestId", request_id);
@@ -219,23 +225,17 @@ impl Reply {
                     w.leaf("participantId", participant_id);
                 })
             }
-            Reply::EndConferenceResponse { request_id, conference_id } => {
-                w.nest("EndConferenceResponse", |w| {
-                    w.leaf("requestId", request_id);
-                    w.leaf("conferenceId", conference_id);
-                })
-            }
+            Reply::EndConferenceResponse { request_id, conference_id } => w.nest("EndConferenceResponse", |w| {
+                w.leaf("requestId", request_id);
+                w.leaf("conferenceId", conference_id);
+            }),
             Reply::Conference(snapshot) => codec::write_snapshot(w, "Conference", snapshot),
             Reply::Conferences { request_id, conferences } => w.nest("Conferences", |w| {
                 w.leaf("requestId", request_id);
                 conferences.iter().for_each(|s| codec::write_snapshot(w, "Conference", s));
             }),
-            Reply::ParticipantStatus(status) => {
-                w.nest("ParticipantStatus", |w| codec::write_participant_status(w, status))
-            }
-            Reply::ConferenceStatus(status) => {
-                w.nest("ConferenceStatus", |w| codec::write_conference_status(w, status))
-            }
+            Reply::ParticipantStatus(status) => w.nest("ParticipantStatus", |w| codec::write_participant_status(w, status)),
+            Reply::ConferenceStatus(status) => w.nest("ConferenceStatus", |w| codec::write_conference_status(w, status)),
             Reply::Fault(fault) => codec::write_fault(w, fault),
         })
     }
@@ -269,15 +269,13 @@ fn decode_reply(payload: &Element) -> Result<Reply, DecodeError> {
             conference_id: f.text("conferenceId")?,
             participant_id: f.text("participantId")?,
         },
-        Some("EndConferenceResponse") => Reply::EndConferenceResponse {
-            request_id: f.text("requestId")?,
-            conference_id: f.text("conferenceId")?,
-        },
+        Some("EndConferenceResponse") => {
+            Reply::EndConferenceResponse { request_id: f.text("requestId")?, conference_id: f.text("conferenceId")? }
+        }
         Some("Conference") => Reply::Conference(codec::read_snapshot(f)?),
-        Some("Conferences") => Reply::Conferences {
-            request_id: f.text("requestId")?,
-            conferences: codec::read_snapshots(f, "Conference")?,
-        },
+        Some("Conferences") => {
+            Reply::Conferences { request_id: f.text("requestId")?, conferences: codec::read_snapshots(f, "Conference")? }
+        }
         Some("ParticipantStatus") => Reply::ParticipantStatus(codec::read_participant_status(f)?),
         Some("ConferenceStatus") => Reply::ConferenceStatus(codec::read_conference_status(f)?),
         _ => return Err(codec::unexpected_body(payload)),

@@ -39,8 +39,7 @@ pub struct DecodeError {
 impl DecodeError {
     /// The Fault that answers this error (`c:InvalidRequest`, echoing the requestId).
     pub fn to_fault(&self) -> Fault {
-        Fault::new(FaultKind::InvalidRequest, self.reason.clone())
-            .with_request_id(self.request_id.clone())
+        Fault::new(FaultKind::InvalidRequest, self.reason.clone()).with_request_id(self.request_id.clone())
     }
 }
 

@@ -287,10 +287,7 @@ impl ParticipantState {
     pub fn is_final(self) -> bool {
         matches!(
             self,
-            ParticipantState::Busy
-                | ParticipantState::NoAnswer
-                | ParticipantState::Failed
-                | ParticipantState::Disconnected
+            ParticipantState::Busy | ParticipantState::NoAnswer | ParticipantState::Failed | ParticipantState::Disconnected
         )
     }
 }
@@ -298,9 +295,7 @@ impl ParticipantState {
 /// Is `phone` an E.164 number: `+`, then 2 to 15 digits, the first not 0?
 pub fn is_e164(phone: &str) -> bool {
     let Some(digits) = phone.strip_prefix('+') else { return false };
-    (2..=15).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.starts_with('0')
+    (2..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0')
 }
 
 #[cfg(test)]

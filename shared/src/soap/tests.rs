@@ -61,8 +61,7 @@ fn participant_statuses() -> Vec<ParticipantStatus> {
         cause: Some(Cause::NO_ANSWER),
         time: "2026-11-26T10:00:00Z".into(),
     };
-    let without_cause =
-        ParticipantStatus { state: ParticipantState::Ringing, cause: None, ..with_cause.clone() };
+    let without_cause = ParticipantStatus { state: ParticipantState::Ringing, cause: None, ..with_cause.clone() };
     vec![with_cause, without_cause]
 }
 
@@ -74,15 +73,13 @@ fn conference_statuses() -> Vec<ConferenceStatus> {
         reason: Some(TerminationReason::Inactivity),
         time: "2026-11-26T10:00:00.123+01:00".into(),
     };
-    let without_reason =
-        ConferenceStatus { state: ConferenceState::Active, reason: None, ..with_reason.clone() };
+    let without_reason = ConferenceStatus { state: ConferenceState::Active, reason: None, ..with_reason.clone() };
     vec![with_reason, without_reason]
 }
 
 fn faults() -> Vec<Fault> {
     vec![
-        Fault::new(FaultKind::NotAuthorized, "only the initiator may end it")
-            .with_request_id(Some("r-1".into())),
+        Fault::new(FaultKind::NotAuthorized, "only the initiator may end it").with_request_id(Some("r-1".into())),
         Fault::new(FaultKind::BridgeUnavailable, "bridge down"),
         Fault::new(FaultKind::InvalidNumber, "not E.164: <12 & 34>"),
     ]
@@ -94,10 +91,7 @@ fn requests() -> Vec<Request> {
             request_id: "r-1".into(),
             account: "acct-9".into(),
             initiator: party("Ann", "+14255550100", None),
-            participants: vec![
-                party("Bob", "+14255550101", Some("bob@example.com")),
-                party("Cy", "+14255550102", None),
-            ],
+            participants: vec![party("Bob", "+14255550101", Some("bob@example.com")), party("Cy", "+14255550102", None)],
         }),
         Request::CreateConference(CreateConference {
             request_id: "r-2".into(),
@@ -176,11 +170,7 @@ fn bridge_requests() -> Vec<BridgeRequest> {
             conference_id: "conf-1".into(),
             participant: party("Cy", "+14255550102", None),
         },
-        BridgeRequest::DisconnectParticipant {
-            owner: owner(),
-            conference_id: "conf-1".into(),
-            participant_id: "p2".into(),
-        },
+        BridgeRequest::DisconnectParticipant { owner: owner(), conference_id: "conf-1".into(), participant_id: "p2".into() },
         BridgeRequest::EndConference { owner: owner(), conference_id: "conf-1".into() },
         BridgeRequest::GetConferenceInfo { owner: owner(), conference_id: "conf-1".into() },
         BridgeRequest::ListConferences { owner: owner() },
@@ -212,15 +202,10 @@ fn bridge_responses() -> Vec<BridgeResponse> {
 
 fn notifications() -> Vec<Notification> {
     let owner = || "sip:ann@rollcall.local".to_string();
-    let mut notifications: Vec<Notification> = participant_statuses()
-        .into_iter()
-        .map(|status| Notification::ParticipantStatus { owner: owner(), status })
-        .collect();
-    notifications.extend(
-        conference_statuses()
-            .into_iter()
-            .map(|status| Notification::ConferenceStatus { owner: owner(), status }),
-    );
+    let mut notifications: Vec<Notification> =
+        participant_statuses().into_iter().map(|status| Notification::ParticipantStatus { owner: owner(), status }).collect();
+    notifications
+        .extend(conference_statuses().into_iter().map(|status| Notification::ConferenceStatus { owner: owner(), status }));
     notifications
 }
 
@@ -266,9 +251,7 @@ fn rejected_by_all(xml: &str) -> bool {
 
 /// Wraps a body payload in an envelope that binds `env` and `c`.
 fn conference_envelope(payload: &str) -> String {
-    format!(
-        r#"<env:Envelope xmlns:env="{ENVELOPE_NS}" xmlns:c="{CONFERENCE_NS}"><env:Body>{payload}</env:Body></env:Envelope>"#
-    )
+    format!(r#"<env:Envelope xmlns:env="{ENVELOPE_NS}" xmlns:c="{CONFERENCE_NS}"><env:Body>{payload}</env:Body></env:Envelope>"#)
 }
 
 // ---------------------------------------------------------------------------
@@ -330,8 +313,7 @@ fn encoding_uses_the_contract_names() {
     }
     let xml = Reply::ParticipantStatus(participant_statuses()[0].clone()).encode();
     assert!(xml.contains("<c:state>no-answer</c:state><c:cause>19</c:cause>"), "{xml}");
-    let xml = Notification::ConferenceStatus { owner: "o".into(), status: conference_statuses()[0].clone() }
-        .encode();
+    let xml = Notification::ConferenceStatus { owner: "o".into(), status: conference_statuses()[0].clone() }.encode();
     assert!(xml.contains(r#"xmlns:b="urn:rollcall:bridge:1""#), "{xml}");
     assert!(xml.contains("<b:notifyConferenceStatus><b:owner>o</b:owner>"), "{xml}");
     assert!(xml.contains("<b:reason>inactivity</b:reason>"), "{xml}");
@@ -358,10 +340,7 @@ fn fault_encoding_follows_soap_1_2() {
 #[test]
 fn bridge_snapshots_use_the_bridge_namespace() {
     let xml = BridgeResponse::ConferenceInfo(full_snapshot()).encode();
-    assert!(
-        xml.contains("<b:getConferenceInfoResponse><b:conference><b:requestId>r-7</b:requestId>"),
-        "{xml}"
-    );
+    assert!(xml.contains("<b:getConferenceInfoResponse><b:conference><b:requestId>r-7</b:requestId>"), "{xml}");
     assert!(xml.contains("<b:participants><b:participant><b:participantId>p1</b:participantId>"), "{xml}");
     assert!(!xml.contains("<c:"), "{xml}");
 }
@@ -374,12 +353,7 @@ fn expected_create() -> Request {
     Request::CreateConference(CreateConference {
         request_id: "r-1".into(),
         account: "acct".into(),
-        initiator: Party {
-            name: "Ann".into(),
-            phone: "+14255550100".into(),
-            location: Location::Work,
-            email: None,
-        },
+        initiator: Party { name: "Ann".into(), phone: "+14255550100".into(), location: Location::Work, email: None },
         participants: vec![Party {
             name: "Bob".into(),
             phone: "+14255550101".into(),
@@ -422,8 +396,7 @@ fn create_conference_decodes_with_any_prefix() {
 
 #[test]
 fn fault_decodes_with_any_prefix() {
-    let expected =
-        Reply::Fault(Fault::new(FaultKind::NotAuthorized, "not yours").with_request_id(Some("r-9".into())));
+    let expected = Reply::Fault(Fault::new(FaultKind::NotAuthorized, "not yours").with_request_id(Some("r-9".into())));
     let other_prefixes = format!(
         r#"<s:Envelope xmlns:s="{ENVELOPE_NS}"><s:Body><s:Fault xmlns:rc="{CONFERENCE_NS}">
              <s:Code><s:Value>s:Sender</s:Value>
@@ -491,11 +464,7 @@ fn markup_and_non_ascii_characters_survive() {
         let request = Request::AddParticipant(AddParticipant {
             request_id: format!("id <{name}>"),
             conference_id: "conf&1".into(),
-            participant: Party {
-                name: name.into(),
-                email: Some(format!("{name}@x")),
-                ..party("", "+1425", None)
-            },
+            participant: Party { name: name.into(), email: Some(format!("{name}@x")), ..party("", "+1425", None) },
         });
         let xml = request.encode();
         assert!(!xml.contains(name) || !name.contains(['<', '&', '"', '\'']), "unescaped {name:?} in {xml}");
@@ -511,10 +480,7 @@ fn character_and_entity_references_are_decoded() {
         "<c:EndConference><c:requestId>&#x5A;o&#235; O&apos;Brien &lt;&amp;&gt;</c:requestId>\
          <c:conferenceId><![CDATA[a<b]]></c:conferenceId></c:EndConference>",
     );
-    let expected = Request::EndConference(EndConference {
-        request_id: "Zoë O'Brien <&>".into(),
-        conference_id: "a<b".into(),
-    });
+    let expected = Request::EndConference(EndConference { request_id: "Zoë O'Brien <&>".into(), conference_id: "a<b".into() });
     assert_eq!(Request::decode(&xml), Ok(expected));
 }
 
@@ -557,10 +523,8 @@ fn wrong_envelopes_are_rejected() {
     let soap_1_1 = format!(
         r#"<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/" xmlns:c="{CONFERENCE_NS}"><e:Body>{list}</e:Body></e:Envelope>"#
     );
-    let not_envelope =
-        format!(r#"<env:Body xmlns:env="{ENVELOPE_NS}" xmlns:c="{CONFERENCE_NS}">{list}</env:Body>"#);
-    let no_body =
-        format!(r#"<env:Envelope xmlns:env="{ENVELOPE_NS}" xmlns:c="{CONFERENCE_NS}">{list}</env:Envelope>"#);
+    let not_envelope = format!(r#"<env:Body xmlns:env="{ENVELOPE_NS}" xmlns:c="{CONFERENCE_NS}">{list}</env:Body>"#);
+    let no_body = format!(r#"<env:Envelope xmlns:env="{ENVELOPE_NS}" xmlns:c="{CONFERENCE_NS}">{list}</env:Envelope>"#);
     let empty_body = conference_envelope("");
     for xml in [soap_1_1, not_envelope, no_body, empty_body] {
         let error = assert_request_rejected(&xml, None);
@@ -606,8 +570,7 @@ fn missing_children_are_rejected_and_the_request_id_kept() {
     let error = assert_request_rejected(&no_phone, Some("r-2"));
     assert_eq!(error.reason, "missing c:phone in c:participant");
 
-    let no_request_id =
-        conference_envelope("<c:GetConference><c:conferenceId>x</c:conferenceId></c:GetConference>");
+    let no_request_id = conference_envelope("<c:GetConference><c:conferenceId>x</c:conferenceId></c:GetConference>");
     assert_request_rejected(&no_request_id, None);
 
     let status = conference_envelope(
@@ -616,8 +579,7 @@ fn missing_children_are_rejected_and_the_request_id_kept() {
     );
     assert!(Reply::decode(&status).expect_err("no time").reason.contains("c:time"));
 
-    let snapshot =
-        BridgeResponse::ConferenceInfo(bare_snapshot()).encode().replace("b:initiator", "b:initiatorX");
+    let snapshot = BridgeResponse::ConferenceInfo(bare_snapshot()).encode().replace("b:initiator", "b:initiatorX");
     assert!(BridgeResponse::decode(&snapshot).is_err());
 }
 
@@ -713,22 +675,7 @@ fn mangled_envelopes_never_panic() {
         state ^= state << 17;
         (state % bound.max(1) as u64) as usize
     };
-    let junk = [
-        "<",
-        ">",
-        "&",
-        "&#0;",
-        "&#xFFFFFFFF;",
-        ":",
-        "\"",
-        "/",
-        "]]>",
-        "<!DOCTYPE x>",
-        "\u{0}",
-        "é",
-        "<?pi?>",
-        "",
-    ];
+    let junk = ["<", ">", "&", "&#0;", "&#xFFFFFFFF;", ":", "\"", "/", "]]>", "<!DOCTYPE x>", "\u{0}", "é", "<?pi?>", ""];
     for xml in all_encoded() {
         let boundaries: Vec<usize> = xml.char_indices().map(|(i, _)| i).collect();
         for _ in 0..50 {
@@ -792,10 +739,30 @@ fn the_browsers_xml_reader_reads_what_quick_xml_reads() {
 #[test]
 fn the_browsers_xml_reader_refuses_what_quick_xml_refuses() {
     let refused = [
-        "", "   ", "<r>", "</r>", "<r></s>", "<r><s></r></s>", "<r/><s/>", "text<r/>", "<r/>text",
-        "<p:r/>", "<r><p:s/></r>", "<r a=1/>", "<r a/>", "<r a=\"1/>", "<r a=\"1\" a=\"2\"/>",
-        "<r>&unknown;</r>", "<r>&amp</r>", "<r>&#xZZ;</r>", "<r>&#0;</r>", "<!DOCTYPE r><r/>",
-        "<r><!-- open</r>", "<r><![CDATA[ open</r>", "<?xml version='1.0'", "<r><!ELEMENT x></r>",
+        "",
+        "   ",
+        "<r>",
+        "</r>",
+        "<r></s>",
+        "<r><s></r></s>",
+        "<r/><s/>",
+        "text<r/>",
+        "<r/>text",
+        "<p:r/>",
+        "<r><p:s/></r>",
+        "<r a=1/>",
+        "<r a/>",
+        "<r a=\"1/>",
+        "<r a=\"1\" a=\"2\"/>",
+        "<r>&unknown;</r>",
+        "<r>&amp</r>",
+        "<r>&#xZZ;</r>",
+        "<r>&#0;</r>",
+        "<!DOCTYPE r><r/>",
+        "<r><!-- open</r>",
+        "<r><![CDATA[ open</r>",
+        "<?xml version='1.0'",
+        "<r><!ELEMENT x></r>",
         "<r xmlns:p=\"urn:p\"><s xmlns:p=\"\"><p:t/></s></r>",
     ];
     for doc in refused {

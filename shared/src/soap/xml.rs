@@ -162,9 +162,7 @@ fn namespace_uri(ns: ResolveResult<'_>) -> Result<Option<String>, String> {
     match ns {
         ResolveResult::Bound(ns) => Ok(Some(String::from_utf8_lossy(ns.as_ref()).into_owned())),
         ResolveResult::Unbound => Ok(None),
-        ResolveResult::Unknown(prefix) => {
-            Err(format!("undeclared namespace prefix `{}`", String::from_utf8_lossy(&prefix)))
-        }
+        ResolveResult::Unknown(prefix) => Err(format!("undeclared namespace prefix `{}`", String::from_utf8_lossy(&prefix))),
     }
 }
 
@@ -177,12 +175,7 @@ struct TreeBuilder {
 
 impl TreeBuilder {
     /// Handles one event (anything but `Eof`).
-    fn on_event(
-        &mut self,
-        ns: Option<String>,
-        event: Event<'_>,
-        reader: &NsReader<&[u8]>,
-    ) -> Result<(), String> {
+    fn on_event(&mut self, ns: Option<String>, event: Event<'_>, reader: &NsReader<&[u8]>) -> Result<(), String> {
         match event {
             Event::Start(start) => {
                 // Attribute values are not kept, but they must be well-formed.
@@ -340,8 +333,7 @@ impl<'a> Fields<'a> {
 
     /// The required child `name`.
     pub fn child(&self, name: &str) -> Result<Fields<'a>, DecodeError> {
-        self.opt_child(name)
-            .ok_or_else(|| invalid(format!("missing {} in {}", self.name(name), self.element.label())))
+        self.opt_child(name).ok_or_else(|| invalid(format!("missing {} in {}", self.name(name), self.element.label())))
     }
 
     /// The child `name`, if present.
@@ -389,9 +381,7 @@ impl<'a> Fields<'a> {
         T: FromStr,
         T::Err: Display,
     {
-        text.parse().map_err(|e| {
-            invalid(format!("bad {} in {}: `{text}` ({e})", self.name(name), self.element.label()))
-        })
+        text.parse().map_err(|e| invalid(format!("bad {} in {}: `{text}` ({e})", self.name(name), self.element.label())))
     }
 }
 
@@ -455,13 +445,7 @@ impl Writer {
     }
 
     /// `<ns:name attributes…>…</ns:name>`, its content written by `content`.
-    pub fn nest_with(
-        &mut self,
-        ns: Ns,
-        name: &str,
-        attributes: &[(&str, &str)],
-        content: impl FnOnce(&mut Writer),
-    ) {
+    pub fn nest_with(&mut self, ns: Ns, name: &str, attributes: &[(&str, &str)], content: impl FnOnce(&mut Writer)) {
         self.open(ns, name, attributes);
         content(self);
         self.close(ns, name);

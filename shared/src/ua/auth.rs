@@ -68,10 +68,7 @@ pub struct Authenticator {
 impl std::fmt::Debug for Authenticator {
     // Never print secrets.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Authenticator")
-            .field("username", &self.username)
-            .field("realm", &self.realm)
-            .finish()
+        f.debug_struct("Authenticator").field("username", &self.username).field("realm", &self.realm).finish()
     }
 }
 
@@ -98,36 +95,18 @@ impl Authenticator {
     /// The header value answering the cached challenge of `kind` for
     /// `method` on `uri`, with the next `nc` of its nonce; `None` when we
     /// have no challenge of that kind yet.
-    pub fn credentials(
-        &mut self,
-        kind: Kind,
-        method: &str,
-        uri: &str,
-        cnonce: &str,
-    ) -> Option<String> {
+    pub fn credentials(&mut self, kind: Kind, method: &str, uri: &str, cnonce: &str) -> Option<String> {
         let challenge = self.challenges.get(&kind)?;
         let ha1 = self.ha1.get(&challenge.algorithm)?;
         let (qop, nc, cnonce) = if challenge.qop_auth {
             let nc = self.nc.entry(challenge.nonce.clone()).or_insert(0);
             *nc += 1;
-            (
-                Some("auth".to_string()),
-                Some(*nc),
-                Some(cnonce.to_string()),
-            )
+            (Some("auth".to_string()), Some(*nc), Some(cnonce.to_string()))
         } else {
             (None, None, None)
         };
-        let response = digest::response(
-            challenge.algorithm,
-            ha1,
-            &challenge.nonce,
-            nc,
-            cnonce.as_deref(),
-            qop.as_deref(),
-            method,
-            uri,
-        );
+        let response =
+            digest::response(challenge.algorithm, ha1, &challenge.nonce, nc, cnonce.as_deref(), qop.as_deref(), method, uri);
         let credentials = Credentials {
             username: self.username.clone(),
             realm: challenge.realm.clone(),
@@ -153,10 +132,7 @@ impl Authenticator {
             return Err(AuthError::NewRealm(realm.to_string()));
         };
         for algorithm in [Algorithm::Sha256, Algorithm::Md5] {
-            self.ha1.insert(
-                algorithm,
-                digest::ha1(algorithm, &self.username, realm, &password),
-            );
+            self.ha1.insert(algorithm, digest::ha1(algorithm, &self.username, realm, &password));
         }
         self.realm = Some(realm.to_string());
         Ok(())

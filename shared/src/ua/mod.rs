@@ -334,7 +334,10 @@ impl UserAgent {
     /// one sent to it under an older proxy challenge is unanswered.
     fn must_wait(&self, to: &str) -> bool {
         self.held.iter().any(|m| m.to == to)
-            || self.transactions.values().any(|tx| matches!(&tx.purpose, Purpose::Message(m) if m.message.to == to && m.epoch < self.proxy_epoch))
+            || self
+                .transactions
+                .values()
+                .any(|tx| matches!(&tx.purpose, Purpose::Message(m) if m.message.to == to && m.epoch < self.proxy_epoch))
     }
 
     /// Sends the held MESSAGEs whose turn has come, in order.
@@ -592,7 +595,8 @@ impl UserAgent {
                 self.run_presence(steps, now);
             }
             _ => {
-                let reason = if response.reason.is_empty() { sip::reason_phrase(code).to_owned() } else { response.reason.clone() };
+                let reason =
+                    if response.reason.is_empty() { sip::reason_phrase(code).to_owned() } else { response.reason.clone() };
                 self.failed(tx, code, &reason, now)
             }
         }

@@ -128,10 +128,7 @@ impl Presence {
                 continue;
             }
             if self.reported.remove(aor) == Some(true) {
-                self.steps.push(Step::Report {
-                    aor: given.clone(),
-                    online: false,
-                });
+                self.steps.push(Step::Report { aor: given.clone(), online: false });
             }
             self.held.remove(aor);
             // Accepted ones end now; one awaiting its answer ends when the
@@ -174,17 +171,13 @@ impl Presence {
     /// The clock moved on: refresh what is due, give up waiting for final
     /// NOTIFYs, retry what was held back.
     pub fn tick(&mut self, registered: bool, now: u64) -> Vec<Step> {
-        self.subscriptions
-            .retain(|_, s| !matches!(s.phase, Phase::Ending { until } if now >= until));
+        self.subscriptions.retain(|_, s| !matches!(s.phase, Phase::Ending { until } if now >= until));
         self.held.retain(|_, until| until.is_none_or(|t| now < t));
         if registered {
             for sub in self.subscriptions.values_mut() {
                 if matches!(sub.phase, Phase::Active { refresh_at } if now >= refresh_at) {
                     sub.phase = Phase::Sending;
-                    self.steps.push(Step::Subscribe {
-                        call_id: sub.call_id.clone(),
-                        expires: REQUESTED_EXPIRES,
-                    });
+                    self.steps.push(Step::Subscribe { call_id: sub.call_id.clone(), expires: REQUESTED_EXPIRES });
                 }
             }
             self.fill();
@@ -228,16 +221,8 @@ impl Presence {
     }
 
     /// A 2xx to our SUBSCRIBE asking for `expires`.
-    pub fn answered(
-        &mut self,
-        call_id: &str,
-        expires: u32,
-        response: &Response,
-        now: u64,
-    ) -> Vec<Step> {
-        let granted = response.headers.get("Expires")
-            .and_then(|v| v.trim().parse::<u32>().ok())
-            .unwrap_or(expires);
+    pub fn answered(&mut self, call_id: &str, expires: u32, response: &Response, now: u64) -> Vec<Step> {
+        let granted = response.headers.get("Expires").and_then(|v| v.trim().parse::<u32>().ok()).unwrap_or(expires);
         let Some(sub) = self.subscriptions.get_mut(call_id) else {
             return self.take();
         };
@@ -256,25 +241,14 @@ impl Presence {
                 self.report(&aor, false);
                 self.hold(&aor, Some(now + RETRY_MS));
             }
-            _ => {
-                sub.phase = Phase::Active {
-                    refresh_at: now + refresh_delay_ms(granted),
-                }
-            }
+            _ => sub.phase = Phase::Active { refresh_at: now + refresh_delay_ms(granted) },
         }
         self.take()
     }
 
     /// Our SUBSCRIBE asking for `expires` failed with `code` (408 for no
     /// answer), with the response's `Retry-After` in seconds if any.
-    pub fn failed(
-        &mut self,
-        call_id: &str,
-        expires: u32,
-        code: u16,
-        retry_after: Option<u64>,
-        now: u64,
-    ) -> Vec<Step> {
+    pub fn failed(&mut self, call_id: &str, expires: u32, code: u16, retry_after: Option<u64>, now: u64) -> Vec<Step> {
         let Some(sub) = self.subscriptions.remove(call_id) else {
             return self.take();
         };
@@ -290,30 +264,22 @@ impl Presence {
         }
         self.report(&sub.aor, false);
         let transient = matches!(code, 408 | 480 | 481 | 486 | 491 | 500..=599);
-        let retry =
-            transient.then(|| now + retry_after.map_or(RETRY_MS, |s| s.saturating_mul(1_000)));
+        let retry = transient.then(|| now + retry_after.map_or(RETRY_MS, |s| s.saturating_mul(1_000)));
         self.hold(&sub.aor, retry);
         self.take()
     }
 
     /// A NOTIFY arrived: the status code to answer it with, and what to
     /// do. `registered` says whether a new subscription may go out now.
-    pub fn notified(
-        &mut self,
-        request: &Request,
-        registered: bool,
-        now: u64,
-    ) -> (u16, Vec<Step>) {
+    pub fn notified(&mut self, request: &Request, registered: bool, now: u64) -> (u16, Vec<Step>) {
         let code = self.on_notify(request, registered, now);
         (code, self.take())
     }
 
     fn on_notify(&mut self, request: &Request, registered: bool, now: u64) -> u16 {
-        let (Ok(call_id), Some(our_tag), Some(their_tag)) = (
-            request.headers.call_id().map(str::to_owned),
-            request.headers.tag("To"),
-            request.headers.tag("From"),
-        ) else {
+        let (Ok(call_id), Some(our_tag), Some(their_tag)) =
+            (request.headers.call_id().map(str::to_owned), request.headers.tag("To"), request.headers.tag("From"))
+        else {
             return 481;
         };
         let Some(sub) = self.subscriptions.get_mut(&call_id) else {
@@ -323,18 +289,12 @@ impl Presence {
             return 481;
         }
         let event = request.headers.get("Event").unwrap_or_default();
-        if !event
-            .split(';')
-            .next()
-            .is_some_and(|e| e.trim().eq_ignore_ascii_case(EVENT))
-        {
+        if !event.split(';').next().is_some_and(|e| e.trim().eq_ignore_ascii_case(EVENT)) {
             return 489;
         }
         // A NOTIFY may overtake the 200 (RFC 6665 §4.1.2.4): it names the dialog too.
         sub.remote_tag = Some(their_tag);
-        let state = SubscriptionState::parse(
-            request.headers.get("Subscription-State").unwrap_or_default(),
-        );
+        let state = SubscriptionState::parse(request.headers.get("Subscription-State").unwrap_or_default());
         let aor = sub.aor.clone();
         let ending = matches!(sub.phase, Phase::Ending { .. });
         if state.terminated {
@@ -348,9 +308,7 @@ impl Presence {
             return 200;
         }
         if let (Some(n), Phase::Active { refresh_at }) = (state.expires, sub.phase) {
-            sub.phase = Phase::Active {
-                refresh_at: refresh_at.min(now + refresh_delay_ms(n)),
-            };
+            sub.phase = Phase::Active { refresh_at: refresh_at.min(now + refresh_delay_ms(n)) };
         }
         if let Some(online) = notified_state(request) {
             self.report(&aor, online);
@@ -361,10 +319,7 @@ impl Presence {
     /// The server ended the subscription to `aor` (still watched).
     fn terminated(&mut self, aor: &str, state: &SubscriptionState, registered: bool, now: u64) {
         self.report(aor, false);
-        let later = now
-            + state
-                .retry_after
-                .map_or(RETRY_MS, |s| s.saturating_mul(1_000));
+        let later = now + state.retry_after.map_or(RETRY_MS, |s| s.saturating_mul(1_000));
         match state.reason.as_deref() {
             // RFC 6665 §4.1.3: subscribe again at once.
             Some("timeout" | "deactivated") if registered => self.start(aor),
@@ -384,12 +339,7 @@ impl Presence {
     /// not held back; one that can't have any (not a SIP URI) is reported
     /// offline instead.
     fn fill(&mut self) {
-        let invalid: Vec<String> = self
-            .watched
-            .keys()
-            .filter(|aor| sip_aor(aor).is_none())
-            .cloned()
-            .collect();
+        let invalid: Vec<String> = self.watched.keys().filter(|aor| sip_aor(aor).is_none()).cloned().collect();
         for aor in invalid {
             self.report(&aor, false);
         }
@@ -397,12 +347,7 @@ impl Presence {
             .watched
             .keys()
             .filter(|aor| sip_aor(aor).is_some() && !self.held.contains_key(*aor))
-            .filter(|aor| {
-                !self
-                    .subscriptions
-                    .values()
-                    .any(|s| s.aor == **aor && !matches!(s.phase, Phase::Ending { .. }))
-            })
+            .filter(|aor| !self.subscriptions.values().any(|s| s.aor == **aor && !matches!(s.phase, Phase::Ending { .. })))
             .cloned()
             .collect();
         for aor in missing {
@@ -423,22 +368,14 @@ impl Presence {
                 phase: Phase::Sending,
             },
         );
-        self.steps.push(Step::Subscribe {
-            call_id,
-            expires: REQUESTED_EXPIRES,
-        });
+        self.steps.push(Step::Subscribe { call_id, expires: REQUESTED_EXPIRES });
     }
 
     /// Unsubscribe `call_id` (Expires: 0 in its dialog).
     fn end(&mut self, call_id: &str, now: u64) {
         if let Some(sub) = self.subscriptions.get_mut(call_id) {
-            sub.phase = Phase::Ending {
-                until: now + TIMER_F_MS,
-            };
-            self.steps.push(Step::Subscribe {
-                call_id: call_id.to_string(),
-                expires: 0,
-            });
+            sub.phase = Phase::Ending { until: now + TIMER_F_MS };
+            self.steps.push(Step::Subscribe { call_id: call_id.to_string(), expires: 0 });
         }
     }
 
@@ -452,10 +389,7 @@ impl Presence {
             return;
         };
         if self.reported.insert(aor.to_string(), online) != Some(online) {
-            self.steps.push(Step::Report {
-                aor: given.clone(),
-                online,
-            });
+            self.steps.push(Step::Report { aor: given.clone(), online });
         }
     }
 }
@@ -474,9 +408,7 @@ impl SubscriptionState {
     fn parse(value: &str) -> Self {
         let mut parts = value.split(';').map(str::trim);
         let mut state = SubscriptionState {
-            terminated: parts
-                .next()
-                .is_some_and(|s| s.eq_ignore_ascii_case("terminated")),
+            terminated: parts.next().is_some_and(|s| s.eq_ignore_ascii_case("terminated")),
             ..Self::default()
         };
         for param in parts {
@@ -497,11 +429,7 @@ impl SubscriptionState {
 /// (e.g. a `pending` subscription) or with one that does not parse.
 fn notified_state(request: &Request) -> Option<bool> {
     let content_type = request.headers.get("Content-Type")?;
-    if !content_type
-        .trim()
-        .to_ascii_lowercase()
-        .starts_with(pidf::CONTENT_TYPE)
-    {
+    if !content_type.trim().to_ascii_lowercase().starts_with(pidf::CONTENT_TYPE) {
         return None;
     }
     pidf::basic(&request.body).ok().map(pidf::Basic::is_open)
@@ -519,9 +447,7 @@ pub fn normalize_aor(uri: &str) -> String {
 /// `sip:not` of `not a uri`, and take `bob@host` as a URI).
 fn sip_aor(uri: &str) -> Option<String> {
     let lower = uri.to_ascii_lowercase();
-    if !(lower.starts_with("sip:") || lower.starts_with("sips:"))
-        || uri.contains(|c: char| c.is_whitespace() || c.is_control())
-    {
+    if !(lower.starts_with("sip:") || lower.starts_with("sips:")) || uri.contains(|c: char| c.is_whitespace() || c.is_control()) {
         return None;
     }
     let aor = uri_aor(uri).ok()?;

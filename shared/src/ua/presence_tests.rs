@@ -9,11 +9,11 @@ use crate::pidf;
 use crate::sip::{self, rsip};
 
 use super::presence::{REQUESTED_EXPIRES, RETRY_MS};
-use super::{Event, Output, UserAgent};
-use super::tests::{sent_requests, 
-    answer, challenge, challenged, credentials, events, ha1, list_request, new_ua, registered_ua,
-    sent_request, sent_response,
+use super::tests::{
+    answer, challenge, challenged, credentials, events, ha1, list_request, new_ua, registered_ua, sent_request, sent_requests,
+    sent_response,
 };
+use super::{Event, Output, UserAgent};
 
 const BOB: &str = "sip:bob@rollcall.local";
 const CAROL: &str = "sip:carol@rollcall.local";
@@ -23,10 +23,7 @@ const PA_TAG: &str = "pa1";
 /// The SUBSCRIBEs among `outputs` (a tick may also refresh the
 /// registration).
 fn subscribes(outputs: &[Output]) -> Vec<rsip::Request> {
-    sent_requests(outputs)
-        .into_iter()
-        .filter(|r| r.method == rsip::Method::Subscribe)
-        .collect()
+    sent_requests(outputs).into_iter().filter(|r| r.method == rsip::Method::Subscribe).collect()
 }
 
 /// The one SUBSCRIBE among `outputs`.
@@ -45,21 +42,14 @@ fn cseq(request: &rsip::Request) -> u32 {
 }
 
 fn presence(aor: &str, online: bool) -> Event {
-    Event::Presence {
-        aor: aor.into(),
-        online,
-    }
+    Event::Presence { aor: aor.into(), online }
 }
 
 /// The presence agent's 200: its To tag, the granted Expires, a Contact.
 fn accepted(subscribe: &rsip::Request, expires: u32) -> String {
     let mut ok = sip::response(subscribe, 200, None, Some(PA_TAG));
-    ok.headers
-        .push(sip::make_header("Expires", expires.to_string()));
-    ok.headers.push(sip::make_header(
-        "Contact",
-        "<sip:rollcall.local;transport=ws>",
-    ));
+    ok.headers.push(sip::make_header("Expires", expires.to_string()));
+    ok.headers.push(sip::make_header("Contact", "<sip:rollcall.local;transport=ws>"));
     ok.to_string()
 }
 
@@ -77,17 +67,12 @@ fn pidf_document(entity: &str, basic: &str) -> String {
 /// the SUBSCRIBE's Contact, From the presentity with the agent's tag, To
 /// the subscriber with its tag.
 fn notify(subscribe: &rsip::Request, n: u32, state: &str, basic: &str) -> String {
-    let target = sip::parse_name_addr(&header(subscribe, "Contact").unwrap())
-        .unwrap()
-        .uri;
+    let target = sip::parse_name_addr(&header(subscribe, "Contact").unwrap()).unwrap().uri;
     let presentity = sip::aor(&subscribe.uri);
     sip::RequestBuilder::new(rsip::Method::Notify, &target)
         .via("rollcall.local", &sip::new_branch())
         .from(&presentity, None, PA_TAG)
-        .to(
-            &sip::from_aor(subscribe).unwrap(),
-            sip::from_tag(subscribe).as_deref(),
-        )
+        .to(&sip::from_aor(subscribe).unwrap(), sip::from_tag(subscribe).as_deref())
         .call_id(&sip::call_id(subscribe).unwrap())
         .cseq(n)
         .contact("<sip:rollcall.local;transport=ws>")
@@ -124,39 +109,19 @@ fn deliver(ua: &mut UserAgent, notify: &str, code: u16, now: u64) -> Vec<Event> 
 fn watching_bob_online() -> (UserAgent, rsip::Request) {
     let mut ua = registered_ua();
     let first = sent_request(&ua.watch(vec![BOB.into()], 100));
-    let retry = sent_request(&ua.received(
-        &challenged(&first, 407, &[challenge(Algorithm::Sha256, "p1", false)]),
-        110,
-    ));
+    let retry = sent_request(&ua.received(&challenged(&first, 407, &[challenge(Algorithm::Sha256, "p1", false)]), 110));
     assert!(events(&ua.received(&accepted(&retry, 600), 1_000)).is_empty());
-    assert_eq!(
-        deliver(
-            &mut ua,
-            &notify(&retry, 1, "active;expires=600", "open"),
-            200,
-            1_001
-        ),
-        vec![presence(BOB, true)]
-    );
+    assert_eq!(deliver(&mut ua, &notify(&retry, 1, "active;expires=600", "open"), 200, 1_001), vec![presence(BOB, true)]);
     (ua, retry)
 }
 
 #[test]
 fn subscribes_after_registration_answering_the_407() {
     let mut ua = new_ua();
-    assert!(
-        ua.watch(vec![BOB.into()], 0).is_empty(),
-        "nothing goes out before registration"
-    );
+    assert!(ua.watch(vec![BOB.into()], 0).is_empty(), "nothing goes out before registration");
     let register = sent_request(&ua.connected(1));
-    assert!(
-        ua.watch(vec![BOB.into()], 2).is_empty(),
-        "still registering"
-    );
-    let register = sent_request(&ua.received(
-        &challenged(&register, 401, &[challenge(Algorithm::Sha256, "n1", false)]),
-        3,
-    ));
+    assert!(ua.watch(vec![BOB.into()], 2).is_empty(), "still registering");
+    let register = sent_request(&ua.received(&challenged(&register, 401, &[challenge(Algorithm::Sha256, "n1", false)]), 3));
     let out = ua.received(&answer(&register, 200), 4);
     assert_eq!(events(&out), vec![Event::Registered { again: false }]);
 
@@ -168,24 +133,13 @@ fn subscribes_after_registration_answering_the_407() {
     assert_eq!(sip::from_aor(&first).unwrap(), "sip:alice@rollcall.local");
     assert!(sip::from_tag(&first).is_some());
     assert_eq!(header(&first, "Event").as_deref(), Some("presence"));
-    assert_eq!(
-        header(&first, "Accept").as_deref(),
-        Some("application/pidf+xml")
-    );
-    assert_eq!(
-        header(&first, "Expires"),
-        Some(REQUESTED_EXPIRES.to_string())
-    );
-    assert!(header(&first, "Contact")
-        .unwrap()
-        .contains(".invalid;transport=ws"));
+    assert_eq!(header(&first, "Accept").as_deref(), Some("application/pidf+xml"));
+    assert_eq!(header(&first, "Expires"), Some(REQUESTED_EXPIRES.to_string()));
+    assert!(header(&first, "Contact").unwrap().contains(".invalid;transport=ws"));
     assert!(header(&first, "Proxy-Authorization").is_none());
 
     // 407, as for a MESSAGE: same Call-ID and tag, next CSeq, credentials.
-    let out = ua.received(
-        &challenged(&first, 407, &[challenge(Algorithm::Sha256, "p1", false)]),
-        10,
-    );
+    let out = ua.received(&challenged(&first, 407, &[challenge(Algorithm::Sha256, "p1", false)]), 10);
     let retry = sent_request(&out);
     assert_eq!(retry.method, rsip::Method::Subscribe);
     assert_eq!(sip::call_id(&retry), sip::call_id(&first));
@@ -199,15 +153,7 @@ fn subscribes_after_registration_answering_the_407() {
 
     // Accepted: nothing to report until the NOTIFY says something.
     assert!(events(&ua.received(&accepted(&retry, 600), 20)).is_empty());
-    assert_eq!(
-        deliver(
-            &mut ua,
-            &notify(&retry, 1, "active;expires=600", "closed"),
-            200,
-            21
-        ),
-        vec![presence(BOB, false)]
-    );
+    assert_eq!(deliver(&mut ua, &notify(&retry, 1, "active;expires=600", "closed"), 200, 21), vec![presence(BOB, false)]);
 
     // One nonce cache for MESSAGE and SUBSCRIBE: the next MESSAGE answers
     // the SUBSCRIBE's challenge at once, with the next nc.
@@ -221,19 +167,10 @@ fn subscribes_after_registration_answering_the_407() {
 fn notifies_are_answered_and_report_only_changes() {
     let (mut ua, subscribe) = watching_bob_online();
     let n = |i, basic| notify(&subscribe, i, "active;expires=500", basic);
-    assert!(
-        deliver(&mut ua, &n(2, "open"), 200, 2_000).is_empty(),
-        "no news"
-    );
-    assert_eq!(
-        deliver(&mut ua, &n(3, "closed"), 200, 3_000),
-        vec![presence(BOB, false)]
-    );
+    assert!(deliver(&mut ua, &n(2, "open"), 200, 2_000).is_empty(), "no news");
+    assert_eq!(deliver(&mut ua, &n(3, "closed"), 200, 3_000), vec![presence(BOB, false)]);
     assert!(deliver(&mut ua, &n(4, "closed"), 200, 4_000).is_empty());
-    assert_eq!(
-        deliver(&mut ua, &n(5, "open"), 200, 5_000),
-        vec![presence(BOB, true)]
-    );
+    assert_eq!(deliver(&mut ua, &n(5, "open"), 200, 5_000), vec![presence(BOB, true)]);
 }
 
 #[test]
@@ -256,10 +193,7 @@ fn unknown_dialogs_get_481_and_other_events_489() {
     assert!(deliver(&mut ua, &dialog_event, 489, 2_003).is_empty());
 
     // None of those changed anything.
-    assert_eq!(
-        deliver(&mut ua, &good, 200, 2_004),
-        vec![presence(BOB, false)]
-    );
+    assert_eq!(deliver(&mut ua, &good, 200, 2_004), vec![presence(BOB, false)]);
 }
 
 #[test]
@@ -272,49 +206,25 @@ fn refreshes_in_the_dialog_before_expiry() {
     assert_eq!(refresh.uri.to_string(), BOB);
     assert_eq!(sip::call_id(&refresh), sip::call_id(&subscribe));
     assert_eq!(sip::from_tag(&refresh), sip::from_tag(&subscribe));
-    assert_eq!(
-        sip::to_tag(&refresh).as_deref(),
-        Some(PA_TAG),
-        "in the dialog"
-    );
+    assert_eq!(sip::to_tag(&refresh).as_deref(), Some(PA_TAG), "in the dialog");
     assert_eq!(cseq(&refresh), cseq(&subscribe) + 1);
-    assert_eq!(
-        header(&refresh, "Expires"),
-        Some(REQUESTED_EXPIRES.to_string())
-    );
+    assert_eq!(header(&refresh, "Expires"), Some(REQUESTED_EXPIRES.to_string()));
     let creds = credentials(&refresh, "Proxy-Authorization");
     assert!(creds.verify(&ha1(Algorithm::Sha256), "SUBSCRIBE"));
-    assert!(
-        subscribes(&ua.tick(482_000)).is_empty(),
-        "one refresh at a time"
-    );
+    assert!(subscribes(&ua.tick(482_000)).is_empty(), "one refresh at a time");
 
     // Granted less this time; the server's NOTIFY follows, unchanged.
     assert!(ua.received(&accepted(&refresh, 100), 482_000).is_empty());
-    assert!(deliver(
-        &mut ua,
-        &notify(&refresh, 2, "active;expires=100", "open"),
-        200,
-        482_001
-    )
-    .is_empty());
+    assert!(deliver(&mut ua, &notify(&refresh, 2, "active;expires=100", "open"), 200, 482_001).is_empty());
     assert!(subscribes(&ua.tick(482_000 + 79_999)).is_empty());
-    assert_eq!(
-        sent_subscribe(&ua.tick(482_000 + 80_000)).method,
-        rsip::Method::Subscribe
-    );
+    assert_eq!(sent_subscribe(&ua.tick(482_000 + 80_000)).method, rsip::Method::Subscribe);
 }
 
 #[test]
 fn a_notify_can_bring_the_refresh_forward() {
     let (mut ua, subscribe) = watching_bob_online();
     // The server says 60 s are left: refresh at 80 % of that.
-    let out = deliver(
-        &mut ua,
-        &notify(&subscribe, 2, "active;expires=60", "open"),
-        200,
-        10_000,
-    );
+    let out = deliver(&mut ua, &notify(&subscribe, 2, "active;expires=60", "open"), 200, 10_000);
     assert!(out.is_empty());
     assert!(subscribes(&ua.tick(10_000 + 47_999)).is_empty());
     let refresh = sent_subscribe(&ua.tick(10_000 + 48_000));
@@ -341,29 +251,21 @@ fn unwatching_sends_expires_zero_and_reports_offline() {
     // The dialog is gone now.
     let late = notify(&subscribe, 3, "active", "open");
     assert!(deliver(&mut ua, &late, 481, 5_003).is_empty());
-    assert!(
-        subscribes(&ua.tick(10_000_000)).is_empty(),
-        "nothing to refresh"
-    );
+    assert!(subscribes(&ua.tick(10_000_000)).is_empty(), "nothing to refresh");
 }
 
 #[test]
 fn watch_sets_the_list_subscribing_and_unsubscribing_the_difference() {
     let (mut ua, bob) = watching_bob_online();
     // Same list (another spelling): nothing to do.
-    assert!(ua
-        .watch(vec!["sip:bob@Rollcall.Local".into(), BOB.into()], 2_000)
-        .is_empty());
+    assert!(ua.watch(vec!["sip:bob@Rollcall.Local".into(), BOB.into()], 2_000).is_empty());
 
     // Carol joins, bob stays.
     let out = ua.watch(vec![BOB.into(), CAROL.into()], 2_100);
     let carol = sent_request(&out);
     assert_eq!(carol.uri.to_string(), CAROL);
     assert_ne!(sip::call_id(&carol), sip::call_id(&bob));
-    assert!(
-        header(&carol, "Proxy-Authorization").is_some(),
-        "nonce cached"
-    );
+    assert!(header(&carol, "Proxy-Authorization").is_some(), "nonce cached");
     assert!(events(&out).is_empty());
 
     // Carol is dropped while her SUBSCRIBE is unanswered: she is
@@ -375,13 +277,7 @@ fn watch_sets_the_list_subscribing_and_unsubscribing_the_difference() {
     assert_eq!(sip::to_tag(&unsubscribe).as_deref(), Some(PA_TAG));
     assert!(events(&out).is_empty());
     // Her first NOTIFY, crossing the unsubscribe, is answered but not news.
-    assert!(deliver(
-        &mut ua,
-        &notify(&carol, 1, "active;expires=600", "open"),
-        200,
-        2_301
-    )
-    .is_empty());
+    assert!(deliver(&mut ua, &notify(&carol, 1, "active;expires=600", "open"), 200, 2_301).is_empty());
 }
 
 #[test]
@@ -396,37 +292,13 @@ fn resubscribes_after_a_reconnect_reporting_only_changes() {
     assert_eq!(events(&out), vec![Event::Registered { again: true }]);
     let fresh = sent_request(&out);
     assert_eq!(fresh.method, rsip::Method::Subscribe);
-    assert_ne!(
-        sip::call_id(&fresh),
-        sip::call_id(&old),
-        "a new subscription"
-    );
+    assert_ne!(sip::call_id(&fresh), sip::call_id(&old), "a new subscription");
     assert_eq!(sip::to_tag(&fresh), None);
-    assert!(
-        header(&fresh, "Proxy-Authorization").is_some(),
-        "credentials at once"
-    );
+    assert!(header(&fresh, "Proxy-Authorization").is_some(), "credentials at once");
 
     assert!(ua.received(&accepted(&fresh, 600), 3_002).is_empty());
-    assert!(
-        deliver(
-            &mut ua,
-            &notify(&fresh, 1, "active;expires=600", "open"),
-            200,
-            3_003
-        )
-        .is_empty(),
-        "still online: not news"
-    );
-    assert_eq!(
-        deliver(
-            &mut ua,
-            &notify(&fresh, 2, "active;expires=600", "closed"),
-            200,
-            3_004
-        ),
-        vec![presence(BOB, false)]
-    );
+    assert!(deliver(&mut ua, &notify(&fresh, 1, "active;expires=600", "open"), 200, 3_003).is_empty(), "still online: not news");
+    assert_eq!(deliver(&mut ua, &notify(&fresh, 2, "active;expires=600", "closed"), 200, 3_004), vec![presence(BOB, false)]);
     // The old connection's dialog is gone.
     assert!(deliver(&mut ua, &notify(&old, 5, "active", "open"), 481, 3_005).is_empty());
 }
@@ -444,10 +316,7 @@ fn watching_while_disconnected_is_kept_for_the_next_registration() {
 #[test]
 fn terminated_reports_offline_and_resubscribes_after_a_timeout() {
     let (mut ua, subscribe) = watching_bob_online();
-    let out = ua.received(
-        &notify(&subscribe, 2, "terminated;reason=timeout", "open"),
-        700_000,
-    );
+    let out = ua.received(&notify(&subscribe, 2, "terminated;reason=timeout", "open"), 700_000);
     assert_eq!(sent_response(&out).status_code.code(), 200);
     assert_eq!(events(&out), vec![presence(BOB, false)]);
     let again = sent_request(&out);
@@ -457,15 +326,7 @@ fn terminated_reports_offline_and_resubscribes_after_a_timeout() {
     assert_eq!(sip::to_tag(&again), None);
 
     assert!(ua.received(&accepted(&again, 600), 700_001).is_empty());
-    assert_eq!(
-        deliver(
-            &mut ua,
-            &notify(&again, 1, "active;expires=600", "open"),
-            200,
-            700_002
-        ),
-        vec![presence(BOB, true)]
-    );
+    assert_eq!(deliver(&mut ua, &notify(&again, 1, "active;expires=600", "open"), 200, 700_002), vec![presence(BOB, true)]);
 }
 
 #[test]
@@ -478,16 +339,10 @@ fn terminated_without_reason_retries_later_and_rejected_not_at_all() {
     let again = sent_subscribe(&ua.tick(10_000 + RETRY_MS));
     assert!(ua.received(&accepted(&again, 600), 50_000).is_empty());
 
-    let out = ua.received(
-        &notify(&again, 1, "terminated;reason=rejected", "closed"),
-        50_001,
-    );
+    let out = ua.received(&notify(&again, 1, "terminated;reason=rejected", "closed"), 50_001);
     assert_eq!(sent_response(&out).status_code.code(), 200);
     assert!(events(&out).is_empty(), "offline already");
-    assert!(
-        subscribes(&ua.tick(10_000_000)).is_empty(),
-        "rejected: no retry"
-    );
+    assert!(subscribes(&ua.tick(10_000_000)).is_empty(), "rejected: no retry");
 }
 
 #[test]
@@ -503,9 +358,7 @@ fn failures_report_offline_and_retry_only_when_it_may_help() {
     let mut ua = registered_ua();
     let subscribe = sent_request(&ua.watch(vec![CAROL.into()], 100));
     let mut unavailable = sip::response(&subscribe, 503, None, Some("srv"));
-    unavailable
-        .headers
-        .push(sip::make_header("Retry-After", "5"));
+    unavailable.headers.push(sip::make_header("Retry-After", "5"));
     let out = ua.received(&unavailable.to_string(), 110);
     assert_eq!(events(&out), vec![presence(CAROL, false)]);
     assert!(subscribes(&ua.tick(5_109)).is_empty());
@@ -525,14 +378,8 @@ fn failures_report_offline_and_retry_only_when_it_may_help() {
 fn refused_credentials_fail_the_subscription_only() {
     let mut ua = registered_ua();
     let first = sent_request(&ua.watch(vec![BOB.into()], 100));
-    let retry = sent_request(&ua.received(
-        &challenged(&first, 407, &[challenge(Algorithm::Sha256, "p1", false)]),
-        110,
-    ));
-    let out = ua.received(
-        &challenged(&retry, 407, &[challenge(Algorithm::Sha256, "p2", false)]),
-        120,
-    );
+    let retry = sent_request(&ua.received(&challenged(&first, 407, &[challenge(Algorithm::Sha256, "p1", false)]), 110));
+    let out = ua.received(&challenged(&retry, 407, &[challenge(Algorithm::Sha256, "p2", false)]), 120);
     assert_eq!(events(&out), vec![presence(BOB, false)]);
     assert!(!ua.is_refused(), "the registration stands");
     assert!(subscribes(&ua.tick(10_000_000)).is_empty());
@@ -553,15 +400,7 @@ fn a_subscribe_without_answer_fails_and_is_retried() {
 fn a_notify_may_come_before_the_200() {
     let mut ua = registered_ua();
     let subscribe = sent_request(&ua.watch(vec![BOB.into()], 100));
-    assert_eq!(
-        deliver(
-            &mut ua,
-            &notify(&subscribe, 1, "active;expires=600", "open"),
-            200,
-            101
-        ),
-        vec![presence(BOB, true)]
-    );
+    assert_eq!(deliver(&mut ua, &notify(&subscribe, 1, "active;expires=600", "open"), 200, 101), vec![presence(BOB, true)]);
     assert!(ua.received(&accepted(&subscribe, 600), 102).is_empty());
     let refresh = sent_subscribe(&ua.tick(102 + 480_000));
     assert_eq!(sip::to_tag(&refresh).as_deref(), Some(PA_TAG));

@@ -114,9 +114,7 @@ impl Registration {
     /// Returns true when this is a new registration (not a refresh).
     pub fn registered(&mut self, granted: u32, now: u64) -> bool {
         let was_registered = self.is_bound();
-        self.state = State::Registered {
-            refresh_at: now + refresh_delay_ms(granted),
-        };
+        self.state = State::Registered { refresh_at: now + refresh_delay_ms(granted) };
         !was_registered
     }
 
@@ -144,17 +142,11 @@ pub fn granted_expires(response: &Response, id: &Identity) -> u32 {
         .headers
         .get_all("Contact")
         .into_iter()
-        .flat_map(|line| {
-            sip::split_list(line)
-                .into_iter()
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-        })
+        .flat_map(|line| sip::split_list(line).into_iter().map(str::to_owned).collect::<Vec<_>>())
         .filter_map(|value| sip::parse_name_addr(&value).ok())
         .find(|addr| addr.uri.contains(&id.instance))
         .and_then(|addr| addr.param("expires").flatten().and_then(|v| v.parse().ok()));
-    ours.or_else(|| response.headers.get("Expires").and_then(|v| v.parse().ok()))
-        .unwrap_or(REQUESTED_EXPIRES)
+    ours.or_else(|| response.headers.get("Expires").and_then(|v| v.parse().ok())).unwrap_or(REQUESTED_EXPIRES)
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 //! uses to verify.
 
 use crate::digest::{self, Algorithm, Challenge, Credentials};
-use crate::sip::{self, rsip};
 use crate::sip::Transport;
+use crate::sip::{self, rsip};
 
 use super::{Config, Event, Message, Output, Received, Undelivered, UserAgent};
 
@@ -14,7 +14,13 @@ pub(super) const GATEWAY: &str = "sip:conference@rollcall.local";
 const REALM: &str = "rollcall.local";
 
 pub(super) fn new_ua() -> UserAgent {
-    let config = Config { user: "alice".into(), domain: "rollcall.local".into(), transport: Transport::Ws, local: None, require_asserted: false };
+    let config = Config {
+        user: "alice".into(),
+        domain: "rollcall.local".into(),
+        transport: Transport::Ws,
+        local: None,
+        require_asserted: false,
+    };
     UserAgent::new(config, "demo-pass".into())
 }
 
@@ -53,41 +59,19 @@ pub(super) fn sent_response(outputs: &[Output]) -> rsip::Response {
 }
 
 pub(super) fn events(outputs: &[Output]) -> Vec<Event> {
-    outputs
-        .iter()
-        .filter_map(|o| {
-            if let Output::Event(e) = o {
-                Some(e.clone())
-            } else {
-                None
-            }
-        })
-        .collect()
+    outputs.iter().filter_map(|o| if let Output::Event(e) = o { Some(e.clone()) } else { None }).collect()
 }
 
 pub(super) fn challenge(algorithm: Algorithm, nonce: &str, stale: bool) -> Challenge {
-    Challenge {
-        realm: REALM.into(),
-        nonce: nonce.into(),
-        opaque: None,
-        algorithm,
-        qop_auth: true,
-        stale,
-    }
+    Challenge { realm: REALM.into(), nonce: nonce.into(), opaque: None, algorithm, qop_auth: true, stale }
 }
 
 /// A 401/407 to `request` with these challenges, in order.
 pub(super) fn challenged(request: &rsip::Request, code: u16, challenges: &[Challenge]) -> String {
-    let name = if code == 401 {
-        "WWW-Authenticate"
-    } else {
-        "Proxy-Authenticate"
-    };
+    let name = if code == 401 { "WWW-Authenticate" } else { "Proxy-Authenticate" };
     let mut response = sip::response(request, code, None, Some("srv"));
     for c in challenges {
-        response
-            .headers
-            .push(sip::make_header(name, c.to_header_value()));
+        response.headers.push(sip::make_header(name, c.to_header_value()));
     }
     response.to_string()
 }
@@ -110,14 +94,7 @@ pub(super) fn registered_ua() -> UserAgent {
     let mut ua = new_ua();
     let register = sent_request(&ua.connected(0));
     let out = ua.received(
-        &challenged(
-            &register,
-            401,
-            &[
-                challenge(Algorithm::Sha256, "n1", false),
-                challenge(Algorithm::Md5, "n2", false),
-            ],
-        ),
+        &challenged(&register, 401, &[challenge(Algorithm::Sha256, "n1", false), challenge(Algorithm::Md5, "n2", false)]),
         10,
     );
     let register = sent_request(&out);
@@ -141,14 +118,7 @@ fn registers_answering_the_first_challenge_and_refreshes_at_80_percent() {
 
     // MD5 offered first: MD5 answered.
     let out = ua.received(
-        &challenged(
-            &first,
-            401,
-            &[
-                challenge(Algorithm::Md5, "n1", false),
-                challenge(Algorithm::Sha256, "n2", false),
-            ],
-        ),
+        &challenged(&first, 401, &[challenge(Algorithm::Md5, "n1", false), challenge(Algorithm::Sha256, "n2", false)]),
         10,
     );
     let second = sent_request(&out);
@@ -177,18 +147,9 @@ fn registers_answering_the_first_challenge_and_refreshes_at_80_percent() {
 fn wrong_password_is_refused_after_the_second_challenge() {
     let mut ua = new_ua();
     let first = sent_request(&ua.connected(0));
-    let second = sent_request(&ua.received(
-        &challenged(&first, 401, &[challenge(Algorithm::Sha256, "n1", false)]),
-        1,
-    ));
-    let out = ua.received(
-        &challenged(&second, 401, &[challenge(Algorithm::Sha256, "n2", false)]),
-        2,
-    );
-    assert!(
-        matches!(events(&out).as_slice(), [Event::Refused(_)]),
-        "{out:?}"
-    );
+    let second = sent_request(&ua.received(&challenged(&first, 401, &[challenge(Algorithm::Sha256, "n1", false)]), 1));
+    let out = ua.received(&challenged(&second, 401, &[challenge(Algorithm::Sha256, "n2", false)]), 2);
+    assert!(matches!(events(&out).as_slice(), [Event::Refused(_)]), "{out:?}");
     assert!(ua.is_refused());
 }
 
@@ -204,14 +165,7 @@ fn forbidden_is_refused() {
 fn stale_nonce_is_answered_again_with_the_new_nonce() {
     let mut ua = registered_ua();
     let refresh = sent_request(&ua.tick(10_000_000));
-    let out = ua.received(
-        &challenged(
-            &refresh,
-            401,
-            &[challenge(Algorithm::Sha256, "fresh", true)],
-        ),
-        10_000_001,
-    );
+    let out = ua.received(&challenged(&refresh, 401, &[challenge(Algorithm::Sha256, "fresh", true)]), 10_000_001);
     let again = sent_request(&out);
     let creds = credentials(&again, "Authorization");
     assert_eq!((creds.nonce.as_str(), creds.nc), ("fresh", Some(1)));
@@ -225,31 +179,19 @@ fn message_answers_407_then_reuses_the_nonce() {
     let message = sent_request(&ua.send(list_request(1), 100));
     assert_eq!(message.method, rsip::Method::Message);
     assert_eq!(message.uri.to_string(), GATEWAY);
-    assert_eq!(
-        sip::header(&message.headers, "Content-Type").as_deref(),
-        Some(CONTENT_TYPE)
-    );
+    assert_eq!(sip::header(&message.headers, "Content-Type").as_deref(), Some(CONTENT_TYPE));
     assert_eq!(sip::body_text(&message).unwrap(), "<list id=\"1\"/>");
     assert!(sip::header(&message.headers, "Proxy-Authorization").is_none());
 
-    let out = ua.received(
-        &challenged(&message, 407, &[challenge(Algorithm::Sha256, "p1", false)]),
-        110,
-    );
+    let out = ua.received(&challenged(&message, 407, &[challenge(Algorithm::Sha256, "p1", false)]), 110);
     let retry = sent_request(&out);
     let creds = credentials(&retry, "Proxy-Authorization");
     assert_eq!((creds.nonce.as_str(), creds.nc), ("p1", Some(1)));
     assert_eq!(creds.uri, GATEWAY);
     assert!(creds.verify(&ha1(Algorithm::Sha256), "MESSAGE"));
     assert_eq!(sip::call_id(&retry), sip::call_id(&message));
-    assert_eq!(
-        sip::cseq(&retry).unwrap().0,
-        sip::cseq(&message).unwrap().0 + 1
-    );
-    assert_eq!(
-        sip::body_text(&retry).unwrap(),
-        sip::body_text(&message).unwrap()
-    );
+    assert_eq!(sip::cseq(&retry).unwrap().0, sip::cseq(&message).unwrap().0 + 1);
+    assert_eq!(sip::body_text(&retry).unwrap(), sip::body_text(&message).unwrap());
     assert_eq!(events(&ua.received(&answer(&retry, 200), 120)), vec![Event::Delivered { id: 1 }]);
 
     // The next MESSAGE carries credentials at once: same nonce, nc 2.
@@ -275,10 +217,7 @@ fn failed_message_is_undeliverable() {
     let mut ua = registered_ua();
     let message = sent_request(&ua.send(list_request(1), 100));
     let out = ua.received(&answer(&message, 480), 110);
-    assert_eq!(
-        events(&out),
-        vec![Event::Undelivered { id: 1, why: Undelivered::Status(480, "Temporarily Unavailable".into()) }]
-    );
+    assert_eq!(events(&out), vec![Event::Undelivered { id: 1, why: Undelivered::Status(480, "Temporarily Unavailable".into()) }]);
 }
 
 #[test]
@@ -328,16 +267,18 @@ fn messages_are_answered_and_handed_on_with_the_asserted_sender() {
 fn a_dropped_connection_reports_what_was_in_flight() {
     let mut ua = registered_ua();
     let _message = sent_request(&ua.send(list_request(7), 100));
-    assert_eq!(
-        events(&ua.disconnected()),
-        vec![Event::Undelivered { id: 7, why: Undelivered::ConnectionLost }, Event::Lost]
-    );
+    assert_eq!(events(&ua.disconnected()), vec![Event::Undelivered { id: 7, why: Undelivered::ConnectionLost }, Event::Lost]);
 }
 
 #[test]
 fn on_udp_an_unanswered_request_is_sent_again_on_timer_e() {
-    let config =
-        Config { user: "alice".into(), domain: "rollcall.local".into(), transport: Transport::Udp, local: Some("192.0.2.9:5070".into()), require_asserted: false };
+    let config = Config {
+        user: "alice".into(),
+        domain: "rollcall.local".into(),
+        transport: Transport::Udp,
+        local: Some("192.0.2.9:5070".into()),
+        require_asserted: false,
+    };
     let mut ua = UserAgent::new(config, "demo-pass".into());
     let register = sent_request(&ua.connected(0));
     assert!(sip::header(&register.headers, "Via").unwrap().starts_with("SIP/2.0/UDP 192.0.2.9:5070;branch="));
@@ -358,24 +299,13 @@ fn options_get_200_and_other_methods_405() {
         .cseq(1)
         .build()
         .unwrap();
-    assert_eq!(
-        sent_response(&ua.received(&options.to_string(), 1))
-            .status_code
-            .code(),
-        200
-    );
-    let invite = options
-        .to_string()
-        .replacen("OPTIONS", "INVITE", 1)
-        .replace("1 OPTIONS", "1 INVITE");
+    assert_eq!(sent_response(&ua.received(&options.to_string(), 1)).status_code.code(), 200);
+    let invite = options.to_string().replacen("OPTIONS", "INVITE", 1).replace("1 OPTIONS", "1 INVITE");
     let response = sent_response(&ua.received(&invite, 2));
     assert_eq!(response.status_code.code(), 405);
     assert!(sip::header(&response.headers, "Allow").is_some());
     // A method nobody knows is answered the same way.
-    let unknown = options
-        .to_string()
-        .replacen("OPTIONS", "FOO", 1)
-        .replace("1 OPTIONS", "1 FOO");
+    let unknown = options.to_string().replacen("OPTIONS", "FOO", 1).replace("1 OPTIONS", "1 FOO");
     let response = sent_response(&ua.received(&unknown, 3));
     assert_eq!(response.status_code.code(), 405);
     assert!(sip::to_tag(&response).is_some());
@@ -420,7 +350,13 @@ fn one_recipients_messages_keep_their_order_across_a_new_proxy_challenge() {
 
 #[test]
 fn a_ua_that_requires_an_asserted_sender_refuses_the_others() {
-    let config = Config { user: "gw".into(), domain: "rollcall.local".into(), transport: Transport::Ws, local: None, require_asserted: true };
+    let config = Config {
+        user: "gw".into(),
+        domain: "rollcall.local".into(),
+        transport: Transport::Ws,
+        local: None,
+        require_asserted: true,
+    };
     let mut ua = UserAgent::new(config, "pw".into());
     let unasserted = gateway_message("<x/>".into(), GATEWAY).replace(&format!("P-Asserted-Identity: <{GATEWAY}>\r\n"), "");
     let out = ua.received(&unasserted, 1);

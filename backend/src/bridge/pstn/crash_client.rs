@@ -55,12 +55,7 @@ impl CrashClient {
             .await
             .map_err(|e| CrashRefused::Unavailable(e.to_string()))?;
         match answer.status().as_u16() {
-            202 => Ok(answer
-                .headers()
-                .get(LEGS_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0)),
+            202 => Ok(answer.headers().get(LEGS_HEADER).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(0)),
             404 => Err(CrashRefused::NoSuchConference(conference_id.to_string())),
             409 => Err(CrashRefused::Terminated(conference_id.to_string())),
             501 => Err(CrashRefused::Unsupported),

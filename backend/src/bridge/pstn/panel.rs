@@ -65,8 +65,8 @@ use super::crash_client::{CrashClient, CrashRefused};
 use super::phones::{PanelView, PhoneError};
 use super::Simulator;
 use crate::bridge::LegId;
-use crate::store::Store;
 use crate::http_digest::{json, json_error as error, require_digest, unknown_path, AuthAor, AuthUser, HttpDigest};
+use crate::store::Store;
 
 /// How long `GET /pstn/events` waits for a change before answering with the
 /// unchanged panel: below the idle timeouts of common proxies (30–60 s).

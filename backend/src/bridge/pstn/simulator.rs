@@ -25,7 +25,6 @@
 //! lock covers the held phones, so a person's answer and the no-answer
 //! timeout cannot both happen.
 
-
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -230,7 +229,6 @@ impl BridgeDriver for Simulator {
     }
 }
 
-
 impl Simulator {
     /// `user` holds `number`: calls to it ring until `user` acts. Holding a
     /// number one already holds changes nothing.
@@ -377,8 +375,7 @@ fn view(table: &Table, user: &str) -> PanelView {
     PanelView { version: table.seen.get(user).copied().unwrap_or(0), phones }
 }
 
-
-#[cfg(test)]
-mod tests;
 #[cfg(test)]
 mod phone_tests;
+#[cfg(test)]
+mod tests;

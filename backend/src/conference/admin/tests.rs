@@ -44,9 +44,7 @@ async fn crash_over_http() {
         let _ = axum::serve(listener, router(service)).await;
     });
     let client = reqwest::Client::new();
-    let post = |query: String, token: &'static str| {
-        client.post(format!("{base}/admin/crash{query}")).bearer_auth(token).send()
-    };
+    let post = |query: String, token: &'static str| client.post(format!("{base}/admin/crash{query}")).bearer_auth(token).send();
     let status = |r: reqwest::Result<reqwest::Response>| r.expect("sent").status();
     assert_eq!(status(post(format!("?conference={conference_id}"), "wrong").await), StatusCode::UNAUTHORIZED);
     assert_eq!(status(post(String::new(), "tok").await), StatusCode::BAD_REQUEST);

@@ -21,7 +21,8 @@ async fn records_reach_the_store_in_order() {
     }
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        let ids: Vec<_> = store.call_records().recent(10).await.expect("read").into_iter().map(|r| r.record.participant_id).collect();
+        let ids: Vec<_> =
+            store.call_records().recent(10).await.expect("read").into_iter().map(|r| r.record.participant_id).collect();
         if ids.len() == 2 {
             assert_eq!(ids, ["p-1", "p-2"]);
             break;

@@ -23,7 +23,12 @@ fn the_default_policy_outlasts_a_gateway_restart() {
 #[tokio::test]
 async fn a_long_outage_is_waited_out() {
     let mut receiver = ReportingReceiver::start(KEY, 30).await;
-    let policy = RetryPolicy { attempts: 64, max_backoff: Duration::from_millis(2), first_backoff: Duration::from_millis(1), ..fast_retry() };
+    let policy = RetryPolicy {
+        attempts: 64,
+        max_backoff: Duration::from_millis(2),
+        first_backoff: Duration::from_millis(1),
+        ..fast_retry()
+    };
     let dispatcher = CallbackDispatcher::new(receiver.url.clone(), KEY.to_vec(), policy, Handle::current()).expect("client");
     dispatcher.report("conf-a", event("conf-a", 1));
     assert_eq!(summary(&receiver.next().await).3, 1, "delivered after 30 refusals");
@@ -109,7 +114,5 @@ async fn unreachable_gateway_is_retried_then_dropped() {
     // Nothing listens on the discard port of 127.0.0.1 in the test sandbox;
     // a refused connection is a transient failure.
     let poster = poster("http://127.0.0.1:9/reporting", KEY);
-    tokio::time::timeout(Duration::from_secs(10), poster.deliver(&event("conf-a", 1)))
-        .await
-        .expect("gives up in time");
+    tokio::time::timeout(Duration::from_secs(10), poster.deliver(&event("conf-a", 1))).await.expect("gives up in time");
 }

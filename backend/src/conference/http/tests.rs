@@ -42,12 +42,7 @@ async fn call(client: &reqwest::Client, url: &str, request: &BridgeRequest) -> (
         .await
         .expect("sent");
     let status = response.status();
-    let content_type = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
+    let content_type = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
     let body = response.text().await.expect("body");
     (status, content_type, BridgeResponse::decode(&body).expect("a SOAP response"))
 }
@@ -68,9 +63,7 @@ async fn create_over_http_reports_signed_events_in_order() {
     let (status, content_type, response) = call(&client, &url, &create(ADA, "+14255550100")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(content_type, CONTENT_TYPE);
-    let BridgeResponse::CreateConference { conference_id, initiator_id, state } = response else {
-        panic!("{response:?}")
-    };
+    let BridgeResponse::CreateConference { conference_id, initiator_id, state } = response else { panic!("{response:?}") };
     assert_eq!(state, ConferenceState::Creating);
     let mut seen = Vec::new();
     for _ in 0..4 {
@@ -85,10 +78,7 @@ async fn create_over_http_reports_signed_events_in_order() {
     }
     let i = initiator_id;
     let want = |who: &str, state: &str, seq| (who.to_string(), state.to_string(), None, seq);
-    assert_eq!(
-        seen,
-        [want(&i, "dialing", 1), want(&i, "ringing", 2), want(&i, "connected", 3), want("conference", "active", 4)]
-    );
+    assert_eq!(seen, [want(&i, "dialing", 1), want(&i, "ringing", 2), want(&i, "connected", 3), want("conference", "active", 4)]);
 
     // Someone else may not touch it: a Sender fault, HTTP 400.
     let end = BridgeRequest::EndConference { owner: "sip:mallory@rollcall.local".into(), conference_id };
@@ -135,7 +125,11 @@ async fn large_bodies_are_refused() {
 #[tokio::test]
 async fn undecodable_requests_get_an_invalid_request_fault() {
     let (url, _receiver, client) = start().await;
-    for body in [&b"not xml at all"[..], b"<env:Envelope xmlns:env=\"http://www.w3.org/2003/05/soap-envelope\"><env:Body><x/></env:Body></env:Envelope>", b"\xff\xfe"] {
+    for body in [
+        &b"not xml at all"[..],
+        b"<env:Envelope xmlns:env=\"http://www.w3.org/2003/05/soap-envelope\"><env:Body><x/></env:Body></env:Envelope>",
+        b"\xff\xfe",
+    ] {
         let response = client.post(&url).bearer_auth(TOKEN).body(body.to_vec()).send().await.expect("sent");
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
         let text = response.text().await.expect("body");

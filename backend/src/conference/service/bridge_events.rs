@@ -5,7 +5,6 @@
 use super::*;
 
 impl ConferenceService {
-
     /// Applies one event from the bridge, and what follows from it when the
     /// leg is the initiator's.
     pub(crate) fn on_bridge_event(&self, event: BridgeEvent) {
@@ -41,12 +40,8 @@ impl ConferenceService {
                     self.dial_waiting(on_bridge, conf);
                 }
             }
-            (ConfState::Creating, leg) if leg.is_final() => {
-                self.terminate(on_bridge, conf, ConfInput::InitiatorUnreachable)
-            }
-            (ConfState::Active, LegState::Disconnected(_)) => {
-                self.terminate(on_bridge, conf, ConfInput::InitiatorHungUp)
-            }
+            (ConfState::Creating, leg) if leg.is_final() => self.terminate(on_bridge, conf, ConfInput::InitiatorUnreachable),
+            (ConfState::Active, LegState::Disconnected(_)) => self.terminate(on_bridge, conf, ConfInput::InitiatorHungUp),
             _ => {}
         }
     }
@@ -116,8 +111,7 @@ impl ConferenceService {
         tracing::error!("the bridge driver stopped; ending every conference");
         let mut registry = self.registry.locked();
         let Registry { conferences, on_bridge, .. } = &mut *registry;
-        let mut live: Vec<&mut Conference> =
-            conferences.values_mut().filter(|c| !c.state.is_terminated()).collect();
+        let mut live: Vec<&mut Conference> = conferences.values_mut().filter(|c| !c.state.is_terminated()).collect();
         live.sort_by_key(|c| c.created);
         for conf in live {
             let _span = tracing::info_span!("conference", id = %conf.id).entered();

@@ -45,13 +45,7 @@ fn sim(max_participants: usize) -> Sim {
 fn sim_with(config: ConferenceConfig) -> Sim {
     let (simulator, bridge_events) = Simulator::channel(SimDelays::default());
     let (reporter, events) = ChannelReporter::new();
-    let service = ConferenceService::start(
-        config,
-        Arc::new(simulator.clone()),
-        bridge_events,
-        reporter,
-        &Handle::current(),
-    );
+    let service = ConferenceService::start(config, Arc::new(simulator.clone()), bridge_events, reporter, &Handle::current());
     Sim { service, simulator, events }
 }
 
@@ -96,7 +90,9 @@ async fn settle() {
 
 async fn next(events: &mut mpsc::UnboundedReceiver<Notification>) -> (String, String, Option<String>, u64) {
     let n = tokio::time::timeout(PATIENCE * 100, events.recv()).await.expect("an event").expect("open");
-    assert!(matches!(&n, Notification::ParticipantStatus { owner, .. } | Notification::ConferenceStatus { owner, .. } if owner == ADA));
+    assert!(
+        matches!(&n, Notification::ParticipantStatus { owner, .. } | Notification::ConferenceStatus { owner, .. } if owner == ADA)
+    );
     summary(&n)
 }
 
@@ -138,11 +134,7 @@ fn info(service: &ConferenceService, owner: &str, id: &str) -> ConferenceSnapsho
 }
 
 fn invite(service: &ConferenceService, owner: &str, id: &str, phone: &str) -> BridgeResponse {
-    service.handle(BridgeRequest::InviteParticipant {
-        owner: owner.into(),
-        conference_id: id.into(),
-        participant: party(phone),
-    })
+    service.handle(BridgeRequest::InviteParticipant { owner: owner.into(), conference_id: id.into(), participant: party(phone) })
 }
 
 fn invited(response: BridgeResponse) -> String {
@@ -184,11 +176,7 @@ async fn create_dials_the_initiator_then_the_participants() {
     let states: Vec<_> = snap.participants.iter().map(|p| (p.state, p.cause)).collect();
     assert_eq!(
         states,
-        [
-            (ParticipantState::Connected, None),
-            (ParticipantState::Connected, None),
-            (ParticipantState::Busy, Some(Cause(17))),
-        ]
+        [(ParticipantState::Connected, None), (ParticipantState::Connected, None), (ParticipantState::Busy, Some(Cause(17))),]
     );
     assert_eq!(s.simulator.live_legs(), 2);
 }
@@ -290,11 +278,7 @@ async fn invite_and_remove_while_active() {
     assert_eq!(next(&mut s.events).await, ev(&p, "disconnected", Some("16"), 8));
     assert_eq!(s.simulator.live_legs(), 1, "only the initiator is left on the bridge");
     // Removing again is harmless.
-    s.service.handle(BridgeRequest::DisconnectParticipant {
-        owner: ADA.into(),
-        conference_id: id.clone(),
-        participant_id: p,
-    });
+    s.service.handle(BridgeRequest::DisconnectParticipant { owner: ADA.into(), conference_id: id.clone(), participant_id: p });
     settle().await;
     assert!(s.events.try_recv().is_err());
     assert_eq!(info(&s.service, ADA, &id).state, ConferenceState::Active);
@@ -319,10 +303,16 @@ async fn invites_during_creation_wait_for_the_initiator() {
     let (id, _) = created(create(&s.service, ADA, INITIATOR, &[]));
     let p = invited(invite(&s.service, ADA, &id, "+14255550101"));
     assert_eq!(s.simulator.live_legs(), 1);
-    let seen: Vec<_> = [next(&mut s.events).await, next(&mut s.events).await, next(&mut s.events).await, next(&mut s.events).await, next(&mut s.events).await]
-        .into_iter()
-        .map(|(who, state, _, _)| (who == p, state))
-        .collect();
+    let seen: Vec<_> = [
+        next(&mut s.events).await,
+        next(&mut s.events).await,
+        next(&mut s.events).await,
+        next(&mut s.events).await,
+        next(&mut s.events).await,
+    ]
+    .into_iter()
+    .map(|(who, state, _, _)| (who == p, state))
+    .collect();
     assert_eq!(
         seen,
         [
@@ -613,13 +603,22 @@ async fn every_dialled_leg_leaves_a_call_record_when_it_ends() {
         next(&mut s.events).await; // initiator ×3, active, busy ×3, answering ×3
     }
     let busy = records.recv().await.expect("the busy leg's record");
-    assert_eq!((busy.number.as_str(), busy.final_state.as_str(), busy.cause, busy.answered_at.is_none()), (BUSY, "busy", Some(17), true));
+    assert_eq!(
+        (busy.number.as_str(), busy.final_state.as_str(), busy.cause, busy.answered_at.is_none()),
+        (BUSY, "busy", Some(17), true)
+    );
     s.service.handle(BridgeRequest::EndConference { owner: ADA.into(), conference_id: id.clone() });
     let answered = records.recv().await.expect("a record");
     let initiator = records.recv().await.expect("the initiator's record, last");
-    assert_eq!((answered.number.as_str(), answered.final_state.as_str(), answered.cause), ("+14255550101", "disconnected", Some(16)));
+    assert_eq!(
+        (answered.number.as_str(), answered.final_state.as_str(), answered.cause),
+        ("+14255550101", "disconnected", Some(16))
+    );
     assert!(answered.answered_at.is_some());
-    assert_eq!((initiator.participant_id.as_str(), initiator.account.as_str(), initiator.owner.as_str()), (i.as_str(), "acct-1", ADA));
+    assert_eq!(
+        (initiator.participant_id.as_str(), initiator.account.as_str(), initiator.owner.as_str()),
+        (i.as_str(), "acct-1", ADA)
+    );
     assert!([&busy, &answered, &initiator].iter().all(|r| r.conference_id == id));
     assert!(records.try_recv().is_err(), "one record per leg");
 }
@@ -643,8 +642,5 @@ async fn new_checks_the_configuration() {
 
 #[test]
 fn new_outside_a_runtime_is_an_error() {
-    assert!(matches!(
-        ConferenceService::with_simulator(config(4), SimDelays::fast()),
-        Err(StartError::NoRuntime)
-    ));
+    assert!(matches!(ConferenceService::with_simulator(config(4), SimDelays::fast()), Err(StartError::NoRuntime)));
 }

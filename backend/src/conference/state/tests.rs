@@ -4,16 +4,8 @@ use ConfState as CS;
 use LegInput as I;
 use LegState as S;
 
-const ALL_LEG_STATES: [LegState; 8] = [
-    S::Pending,
-    S::Dialing,
-    S::Ringing,
-    S::Connected,
-    S::Busy,
-    S::NoAnswer,
-    S::Failed(Cause(1)),
-    S::Disconnected(Cause(16)),
-];
+const ALL_LEG_STATES: [LegState; 8] =
+    [S::Pending, S::Dialing, S::Ringing, S::Connected, S::Busy, S::NoAnswer, S::Failed(Cause(1)), S::Disconnected(Cause(16))];
 const ALL_LEG_INPUTS: [LegInput; 9] = [
     I::Dial,
     I::Ringing,
@@ -35,17 +27,13 @@ fn allowed_leg(from: LegState, input: LegInput) -> Option<LegState> {
         (S::Dialing, I::Busy) | (S::Ringing, I::Busy) => S::Busy,
         (S::Dialing, I::NoAnswer) | (S::Ringing, I::NoAnswer) => S::NoAnswer,
         (S::Dialing, I::Failed(c)) | (S::Ringing, I::Failed(c)) => S::Failed(c),
-        (S::Dialing, I::HungUp(c)) | (S::Ringing, I::HungUp(c)) | (S::Connected, I::HungUp(c)) => {
+        (S::Dialing, I::HungUp(c)) | (S::Ringing, I::HungUp(c)) | (S::Connected, I::HungUp(c)) => S::Disconnected(c),
+        (S::Pending, I::Release) | (S::Dialing, I::Release) | (S::Ringing, I::Release) | (S::Connected, I::Release) => {
+            S::Disconnected(Cause(16))
+        }
+        (S::Pending, I::Lost(c)) | (S::Dialing, I::Lost(c)) | (S::Ringing, I::Lost(c)) | (S::Connected, I::Lost(c)) => {
             S::Disconnected(c)
         }
-        (S::Pending, I::Release)
-        | (S::Dialing, I::Release)
-        | (S::Ringing, I::Release)
-        | (S::Connected, I::Release) => S::Disconnected(Cause(16)),
-        (S::Pending, I::Lost(c))
-        | (S::Dialing, I::Lost(c))
-        | (S::Ringing, I::Lost(c))
-        | (S::Connected, I::Lost(c)) => S::Disconnected(c),
         _ => return None,
     })
 }
@@ -109,16 +97,9 @@ fn bridge_events_map_to_leg_inputs() {
     assert_eq!(LegInput::from(BridgeEventKind::Lost(Cause(41))), I::Lost(Cause(41)));
 }
 
-const ALL_CONF_STATES: [ConfState; 3] =
-    [CS::Creating, CS::Active, CS::Terminated(Some(TerminationReason::FatalError))];
-const ALL_CONF_INPUTS: [ConfInput; 6] = [
-    CI::InitiatorConnected,
-    CI::InitiatorUnreachable,
-    CI::InitiatorHungUp,
-    CI::EndedByInitiator,
-    CI::FatalError,
-    CI::Inactivity,
-];
+const ALL_CONF_STATES: [ConfState; 3] = [CS::Creating, CS::Active, CS::Terminated(Some(TerminationReason::FatalError))];
+const ALL_CONF_INPUTS: [ConfInput; 6] =
+    [CI::InitiatorConnected, CI::InitiatorUnreachable, CI::InitiatorHungUp, CI::EndedByInitiator, CI::FatalError, CI::Inactivity];
 
 fn allowed_conf(from: ConfState, input: ConfInput) -> Option<ConfState> {
     use TerminationReason as R;

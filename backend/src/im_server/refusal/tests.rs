@@ -40,7 +40,10 @@ fn unparsed_requests() {
     };
     assert!(answer("OPTIONS tel:+1 SIP/2.0").starts_with("SIP/2.0 416 Unsupported URI Scheme (unsupported URI scheme `tel`)\r\n"));
     let invite = answer("INVITE tel:+1 SIP/2.0");
-    assert!(invite.starts_with("SIP/2.0 405 Method Not Allowed\r\n") && invite.contains(&format!("Allow: {ALLOW}\r\n")), "{invite}");
+    assert!(
+        invite.starts_with("SIP/2.0 405 Method Not Allowed\r\n") && invite.contains(&format!("Allow: {ALLOW}\r\n")),
+        "{invite}"
+    );
     assert!(answer("FOO sip:a@b SIP/2.0").starts_with("SIP/2.0 405 Method Not Allowed\r\n"));
     assert!(answer("OPTIONS sip:a@b SIP/3.0").starts_with("SIP/2.0 505 Version Not Supported"));
     assert!(answer("OPTIONS  sip:a@b SIP/2.0").starts_with("SIP/2.0 400 Bad Request (unparseable SIP message: "));

@@ -41,7 +41,12 @@ pub async fn listen(server: &Arc<ImServer>, ports: &SipPorts, tls: Option<Arc<ru
         match TcpListener::bind(wanted.addr).await.with_context(|| format!("binding {} for SIP over TLS", wanted.addr)) {
             Ok(listener) => {
                 let addr = listener.local_addr()?;
-                tcp::spawn(Arc::clone(server), listener, Some(TlsAcceptor::from(config)), sent_by(ports, &server.config.domain, addr));
+                tcp::spawn(
+                    Arc::clone(server),
+                    listener,
+                    Some(TlsAcceptor::from(config)),
+                    sent_by(ports, &server.config.domain, addr),
+                );
                 bound.tls = Some(addr);
             }
             Err(e) => skip_or_fail(wanted, e)?,

@@ -12,7 +12,9 @@ use super::{Inbound, Outbound};
 const READ_CHUNK: usize = 8 * 1024;
 
 /// `io` as a connection's outbound sink and inbound stream.
-pub fn split<S>(io: S) -> (impl Sink<Outbound, Error = std::io::Error> + Send + Unpin + 'static, impl Stream<Item = Inbound> + Send + Unpin + 'static)
+pub fn split<S>(
+    io: S,
+) -> (impl Sink<Outbound, Error = std::io::Error> + Send + Unpin + 'static, impl Stream<Item = Inbound> + Send + Unpin + 'static)
 where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {

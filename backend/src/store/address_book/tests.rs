@@ -49,12 +49,8 @@ async fn books_are_kept_apart() {
 async fn only_directory_entries_are_linked_to_users() {
     let store = crate::store::Store::open(":memory:").await.expect("db");
     let books = store.address_books();
-    let carol = Entry {
-        name: "Carol".into(),
-        emails: vec!["carol@example.com".into()],
-        user: Some("carol".into()),
-        ..Entry::default()
-    };
+    let carol =
+        Entry { name: "Carol".into(), emails: vec!["carol@example.com".into()], user: Some("carol".into()), ..Entry::default() };
     books.add_all(&Book::Directory, std::slice::from_ref(&carol)).await.expect("add");
     books.add_all(&Book::Contacts("alice".into()), std::slice::from_ref(&carol)).await.expect("add");
     assert_eq!(books.list(&Book::Directory).await.expect("list")[0].entry.user.as_deref(), Some("carol"));

@@ -24,7 +24,10 @@ async fn records_round_trip_oldest_first_within_the_limit() {
         records.insert(&record(p, answered)).await.expect("insert");
     }
     let all = records.recent(10).await.expect("read");
-    assert_eq!(all.iter().map(|r| r.record.clone()).collect::<Vec<_>>(), [record("p-1", true), record("p-2", false), record("p-3", true)]);
+    assert_eq!(
+        all.iter().map(|r| r.record.clone()).collect::<Vec<_>>(),
+        [record("p-1", true), record("p-2", false), record("p-3", true)]
+    );
     let last_two: Vec<_> = records.recent(2).await.expect("read").into_iter().map(|r| r.record.participant_id).collect();
     assert_eq!(last_two, ["p-2", "p-3"]);
     assert!(all[0].id < all[1].id);
@@ -45,17 +48,16 @@ async fn an_owners_records_newest_first_and_nobody_elses() {
     assert_eq!(records.recent_for_owner("sip:bob@rollcall.local", 10).await.expect("read")[0].record, bobs);
     assert!(records.recent_for_owner("sip:carol@rollcall.local", 10).await.expect("read").is_empty());
     // Migration 0004's index serves the query: no scan, no sort.
-    let plan: Vec<String> = sqlx::query(&format!(
-        "EXPLAIN QUERY PLAN SELECT {COLUMNS} FROM call_records WHERE owner = ?1 ORDER BY id DESC LIMIT ?2"
-    ))
-    .bind(ada)
-    .bind(10)
-    .fetch_all(&records.pool)
-    .await
-    .expect("plan")
-    .iter()
-    .map(|row| row.get::<String, _>(3))
-    .collect();
+    let plan: Vec<String> =
+        sqlx::query(&format!("EXPLAIN QUERY PLAN SELECT {COLUMNS} FROM call_records WHERE owner = ?1 ORDER BY id DESC LIMIT ?2"))
+            .bind(ada)
+            .bind(10)
+            .fetch_all(&records.pool)
+            .await
+            .expect("plan")
+            .iter()
+            .map(|row| row.get::<String, _>(3))
+            .collect();
     assert_eq!(plan.len(), 1, "{plan:?}");
     assert!(plan[0].contains("USING INDEX call_records_owner"), "{plan:?}");
 }

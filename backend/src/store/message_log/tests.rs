@@ -16,7 +16,7 @@ async fn a_burst_is_written_in_groups_each_sender_after_its_message_is_in() {
     }
     assert_eq!(store.message_log().recent(1000).await.expect("read").len(), 300, "every one, each once");
     let bytes = store.message_log().bytes();
-    assert_eq!(bytes, MessageLog::count_bytes(&store.message_log().pool).await.expect("count") , "counted as written");
+    assert_eq!(bytes, MessageLog::count_bytes(&store.message_log().pool).await.expect("count"), "counted as written");
 }
 
 #[tokio::test]
@@ -91,7 +91,8 @@ async fn a_users_messages_indexed_and_not_yet() {
     assert_eq!(ids(&all), ["new 3", "new 2", "new 1", "old 3", "old 2", "old 1"]);
     let page = log.of_user("alice", None, Some(all[1].id), 3).await.expect("read");
     assert_eq!(ids(&page), ["new 1", "old 3", "old 2"], "a page that crosses from the tail into the index");
-    let found = log.search(&LogFilter { user: Some("alice".into()), containing: Some(" 2".into()), ..Default::default() }, 10).await;
+    let found =
+        log.search(&LogFilter { user: Some("alice".into()), containing: Some(" 2".into()), ..Default::default() }, 10).await;
     assert_eq!(ids(&found.expect("search")), ["old 2", "new 2"], "search: oldest first");
     // The writer indexes them within INDEX_EVERY (1 s) of writing.
     let count = || async {
@@ -126,33 +127,14 @@ fn digest_responses_are_redacted_and_nothing_else() {
         \r\n\
         Authorization: Digest response=\"body-is-not-a-header\"";
     let logged = redact_credentials(message);
-    assert!(
-        !logged.contains("0123abcd") && !logged.contains("fedc"),
-        "{logged}"
-    );
-    assert_eq!(
-        logged.matches("response=\"redacted\"").count(),
-        2,
-        "{logged}"
-    );
-    assert!(
-        logged.contains("nonce=\"n1\"") && logged.contains("nc=00000001"),
-        "the rest stays: {logged}"
-    );
-    assert!(
-        logged.contains("Subject: response=keep"),
-        "other headers stay: {logged}"
-    );
-    assert!(
-        logged.ends_with("response=\"body-is-not-a-header\""),
-        "the body stays: {logged}"
-    );
+    assert!(!logged.contains("0123abcd") && !logged.contains("fedc"), "{logged}");
+    assert_eq!(logged.matches("response=\"redacted\"").count(), 2, "{logged}");
+    assert!(logged.contains("nonce=\"n1\"") && logged.contains("nc=00000001"), "the rest stays: {logged}");
+    assert!(logged.contains("Subject: response=keep"), "other headers stay: {logged}");
+    assert!(logged.ends_with("response=\"body-is-not-a-header\""), "the body stays: {logged}");
 }
 
 #[test]
 fn a_message_without_credentials_is_borrowed() {
-    assert!(matches!(
-        redact_credentials("MESSAGE sip:a@b SIP/2.0\r\n\r\nresponse=1"),
-        Cow::Borrowed(_)
-    ));
+    assert!(matches!(redact_credentials("MESSAGE sip:a@b SIP/2.0\r\n\r\nresponse=1"), Cow::Borrowed(_)));
 }

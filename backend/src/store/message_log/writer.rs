@@ -74,7 +74,12 @@ impl GroupWriter {
     /// Starts the writer on `pool`; the sender [`MessageLog`]s hold.
     /// `own`: a connection of its own (a file database), whose page cache
     /// then stays warm; otherwise it borrows one from `pool` per batch.
-    pub(in crate::store) fn spawn(pool: SqlitePool, own: Option<SqliteConnection>, bytes: Arc<AtomicI64>, gate: WriteGate) -> mpsc::Sender<Pending> {
+    pub(in crate::store) fn spawn(
+        pool: SqlitePool,
+        own: Option<SqliteConnection>,
+        bytes: Arc<AtomicI64>,
+        gate: WriteGate,
+    ) -> mpsc::Sender<Pending> {
         let (tx, mut rx) = mpsc::channel::<Pending>(WRITER_QUEUE);
         let conn = match own {
             Some(conn) => WriterConnection::Own(conn),

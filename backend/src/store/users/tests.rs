@@ -42,7 +42,11 @@ async fn the_cache_sees_this_process_s_writes() {
     users.upsert(&User::with_password("carol", "rollcall.local", "one")).await.expect("add");
     let first = users.get("carol").await.expect("get").expect("seen at once");
     store.users().upsert(&User::with_password("carol", "rollcall.local", "two")).await.expect("change");
-    assert_ne!(store.users().get("carol").await.expect("get").expect("exists").ha1_md5, first.ha1_md5, "a new password counts at once");
+    assert_ne!(
+        store.users().get("carol").await.expect("get").expect("exists").ha1_md5,
+        first.ha1_md5,
+        "a new password counts at once"
+    );
     store.users().upsert_all(&[User::with_password("carol", "rollcall.local", "three")]).await.expect("import");
     assert_eq!(
         users.get("carol").await.expect("get").expect("exists").ha1_md5,

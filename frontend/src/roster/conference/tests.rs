@@ -2,11 +2,7 @@ use super::*;
 use rollcall_shared::soap::{Cause, Location, Participant, ParticipantState};
 
 fn alice() -> Party {
-    Party {
-        name: "alice".into(),
-        phone: "+14255550100".into(),
-        ..Party::default()
-    }
+    Party { name: "alice".into(), phone: "+14255550100".into(), ..Party::default() }
 }
 
 fn leg(id: &str, seq: u64, state: ParticipantState) -> ParticipantStatus {
@@ -21,13 +17,7 @@ fn leg(id: &str, seq: u64, state: ParticipantState) -> ParticipantStatus {
 }
 
 fn conf(seq: u64, state: ConferenceState) -> ConferenceStatus {
-    ConferenceStatus {
-        conference_id: "c1".into(),
-        sequence: seq,
-        state,
-        reason: None,
-        time: "2026-11-26T12:00:00Z".into(),
-    }
+    ConferenceStatus { conference_id: "c1".into(), sequence: seq, state, reason: None, time: "2026-11-26T12:00:00Z".into() }
 }
 
 fn snapshot_leg(id: &str, name: &str, state: ParticipantState) -> Participant {
@@ -60,14 +50,8 @@ fn create_flow_in_order() {
 fn gap_asks_for_snapshot_and_duplicates_are_dropped() {
     let mut c = ConferenceView::created("c1".into(), ConferenceState::Creating, &alice());
     assert!(!c.apply_participant(&leg("p1", 1, ParticipantState::Ringing)));
-    assert!(
-        c.apply_participant(&leg("p1", 3, ParticipantState::Connected)),
-        "gap 1 → 3"
-    );
-    assert!(
-        !c.apply_participant(&leg("p1", 2, ParticipantState::Ringing)),
-        "old event"
-    );
+    assert!(c.apply_participant(&leg("p1", 3, ParticipantState::Connected)), "gap 1 → 3");
+    assert!(!c.apply_participant(&leg("p1", 2, ParticipantState::Ringing)), "old event");
     assert_eq!(c.participants[0].state, ParticipantState::Connected);
 }
 
@@ -91,10 +75,7 @@ fn unknown_participant_asks_for_snapshot_which_names_it() {
         initiator: snapshot_leg("p1", "alice", ParticipantState::Connected),
         participants: vec![
             snapshot_leg("p1", "alice", ParticipantState::Connected),
-            Participant {
-                cause: Some(Cause::USER_BUSY),
-                ..snapshot_leg("p2", "bob", ParticipantState::Busy)
-            },
+            Participant { cause: Some(Cause::USER_BUSY), ..snapshot_leg("p2", "bob", ParticipantState::Busy) },
         ],
     };
     c.replace(&snapshot);
@@ -104,10 +85,7 @@ fn unknown_participant_asks_for_snapshot_which_names_it() {
     assert_eq!(c.participants[0].history_text(), "dialing → connected");
     // An older snapshot than what we applied is ignored.
     c.apply_participant(&leg("p2", 4, ParticipantState::Disconnected));
-    c.replace(&ConferenceSnapshot {
-        sequence: 2,
-        ..snapshot
-    });
+    c.replace(&ConferenceSnapshot { sequence: 2, ..snapshot });
     assert_eq!(c.participants[1].state, ParticipantState::Disconnected);
 }
 
@@ -135,23 +113,14 @@ fn reason_in_words_only_once_terminated() {
     assert_eq!(c.reason_text(), None);
     assert!(c.can_add());
     let cases = [
-        (
-            Some(TerminationReason::InitiatorHungUp),
-            "the initiator hung up",
-        ),
+        (Some(TerminationReason::InitiatorHungUp), "the initiator hung up"),
         (Some(TerminationReason::EndedByInitiator), "ended by you"),
         (Some(TerminationReason::FatalError), "the bridge failed"),
-        (
-            Some(TerminationReason::Inactivity),
-            "ended after inactivity",
-        ),
+        (Some(TerminationReason::Inactivity), "ended after inactivity"),
         (None, "the initiator could not be reached"),
     ];
     for (seq, (reason, words)) in (1..).zip(cases) {
-        c.apply_conference(&ConferenceStatus {
-            reason,
-            ..conf(seq, ConferenceState::Terminated)
-        });
+        c.apply_conference(&ConferenceStatus { reason, ..conf(seq, ConferenceState::Terminated) });
         assert_eq!(c.reason_text(), Some(words));
         assert!(!c.can_add());
     }
@@ -162,14 +131,9 @@ fn only_live_legs_other_than_the_initiator_can_be_removed() {
     let mut c = ConferenceView::created("c1".into(), ConferenceState::Creating, &alice());
     c.apply_participant(&leg("p1", 1, ParticipantState::Connected));
     c.apply_conference(&conf(2, ConferenceState::Active));
-    c.participants
-        .push(ParticipantView::dialing(Some("p2".into()), &alice()));
+    c.participants.push(ParticipantView::dialing(Some("p2".into()), &alice()));
     c.participants.push(ParticipantView::unknown("p3".into()));
-    assert_eq!(
-        c.removable(0),
-        None,
-        "the initiator ends the conference instead"
-    );
+    assert_eq!(c.removable(0), None, "the initiator ends the conference instead");
     assert_eq!(c.removable(1), Some("p2"), "dialing");
     c.apply_participant(&leg("p2", 3, ParticipantState::Ringing));
     assert_eq!(c.removable(1), Some("p2"), "ringing");

@@ -6,10 +6,7 @@ fn person(name: &str, email: &str, phones: &[(&str, Location)]) -> Person {
         name: name.into(),
         also_known_as: vec![],
         emails: if email.is_empty() { vec![] } else { vec![email.into()] },
-        phones: phones
-            .iter()
-            .map(|(n, l)| Phone { number: n.to_string(), location: *l })
-            .collect(),
+        phones: phones.iter().map(|(n, l)| Phone { number: n.to_string(), location: *l }).collect(),
         sources: vec![Source::Directory],
         user: None,
     }
@@ -18,11 +15,8 @@ fn person(name: &str, email: &str, phones: &[(&str, Location)]) -> Person {
 #[test]
 fn a_member_is_called_at_their_first_number_until_another_is_chosen() {
     let mut draft = Draft::default();
-    let robert = person(
-        "Robert O'Brien",
-        "robertob@test123.com",
-        &[("+14255550142", Location::Mobile), ("+14255550143", Location::Work)],
-    );
+    let robert =
+        person("Robert O'Brien", "robertob@test123.com", &[("+14255550142", Location::Mobile), ("+14255550143", Location::Work)]);
     assert!(draft.add(robert.clone()));
     assert_eq!(draft.parties()[0].phone, "+14255550142");
     assert_eq!(draft.parties()[0].location, Location::Mobile);

@@ -2,11 +2,7 @@ use super::*;
 
 #[test]
 fn history_collapses_repeats_and_describes_cause() {
-    let party = Party {
-        name: "alice".into(),
-        phone: "+14255550100".into(),
-        ..Party::default()
-    };
+    let party = Party { name: "alice".into(), phone: "+14255550100".into(), ..Party::default() };
     let mut p = ParticipantView::dialing(None, &party);
     p.set_state(ParticipantState::Dialing, None);
     p.set_state(ParticipantState::Ringing, None);

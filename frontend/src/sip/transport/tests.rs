@@ -2,22 +2,14 @@ use super::*;
 
 #[test]
 fn url_follows_the_page() {
-    assert_eq!(
-        sip_url("http:", "127.0.0.1:18080"),
-        "ws://127.0.0.1:18080/sip"
-    );
-    assert_eq!(
-        sip_url("https:", "rollcall.example"),
-        "wss://rollcall.example/sip"
-    );
+    assert_eq!(sip_url("http:", "127.0.0.1:18080"), "ws://127.0.0.1:18080/sip");
+    assert_eq!(sip_url("https:", "rollcall.example"), "wss://rollcall.example/sip");
 }
 
 #[test]
 fn config_json_parses() {
-    let c: ServerConfig = rollcall_shared::json::from_str(
-        r#"{"domain":"rollcall.local","gateway":"sip:conference@rollcall.local"}"#,
-    )
-    .unwrap();
+    let c: ServerConfig =
+        rollcall_shared::json::from_str(r#"{"domain":"rollcall.local","gateway":"sip:conference@rollcall.local"}"#).unwrap();
     assert_eq!(c.domain, "rollcall.local");
     assert_eq!(c.gateway, "sip:conference@rollcall.local");
 }

@@ -23,7 +23,12 @@ fn only_the_gateways_soap_is_a_reply() {
 
 #[test]
 fn requests_go_to_the_gateway_as_soap_messages() {
-    let config = Config { user: "alice".into(), domain: "rollcall.local".into(), gateway: "sip:conference@rollcall.local".into(), secure: true };
+    let config = Config {
+        user: "alice".into(),
+        domain: "rollcall.local".into(),
+        gateway: "sip:conference@rollcall.local".into(),
+        secure: true,
+    };
     let mut ua = UserAgent::new(config, "pw".into());
     let out = ua.connected(0);
     let register = match out.as_slice() {
@@ -35,6 +40,7 @@ fn requests_go_to_the_gateway_as_soap_messages() {
     let request = Request::ListConferences(rollcall_shared::soap::conference::ListConferences { request_id: "r1".into() });
     assert!(ua.send(request, 1).is_empty());
     let outputs = ua.disconnected();
-    let events: Vec<Event> = outputs.into_iter().filter_map(|o| if let Output::Event(e) = o { ua.ui_event(e) } else { None }).collect();
+    let events: Vec<Event> =
+        outputs.into_iter().filter_map(|o| if let Output::Event(e) = o { ua.ui_event(e) } else { None }).collect();
     assert_eq!(events, vec![Event::Lost]);
 }

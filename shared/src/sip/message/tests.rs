@@ -48,7 +48,21 @@ fn plain(text: &str) -> Parsed {
 
 #[test]
 fn reads_what_rsip_reads() {
-    let names = ["Via", "From", "To", "Call-ID", "CSeq", "Content-Type", "Contact", "Expires", "Event", "Subscription-State", "WWW-Authenticate", "Proxy-Authorization", "Max-Forwards"];
+    let names = [
+        "Via",
+        "From",
+        "To",
+        "Call-ID",
+        "CSeq",
+        "Content-Type",
+        "Contact",
+        "Expires",
+        "Event",
+        "Subscription-State",
+        "WWW-Authenticate",
+        "Proxy-Authorization",
+        "Max-Forwards",
+    ];
     for text in corpus() {
         let typed = sip::parse(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
         let (headers, body) = match (plain(&text), &typed) {
@@ -73,11 +87,7 @@ fn reads_what_rsip_reads() {
         assert_eq!(headers.tag("From"), sip::from_tag(&typed));
         assert_eq!(headers.tag("To"), sip::to_tag(&typed));
         assert_eq!(headers.call_id().map(str::to_owned), sip::call_id(&typed));
-        assert_eq!(
-            headers.address("From").and_then(|a| uri_aor(&a.uri)),
-            sip::from_aor(&typed),
-            "{text}"
-        );
+        assert_eq!(headers.address("From").and_then(|a| uri_aor(&a.uri)), sip::from_aor(&typed), "{text}");
     }
 }
 
@@ -209,7 +219,8 @@ fn aors_are_rsips() {
         assert_eq!(uri_aor(uri).as_ref(), Ok(&typed), "{uri}");
     }
     assert_eq!(uri_aor("sip:[2001:db8::1]:5060").unwrap(), "sip:[2001:db8::1]");
-    for bad in ["", "sip:", "bob@rollcall.local", "tel:+14255550100", "sip:a b@c", "sip:a@", "sip:a@ho st", "sip:a@[::1", "sip:@"] {
+    for bad in ["", "sip:", "bob@rollcall.local", "tel:+14255550100", "sip:a b@c", "sip:a@", "sip:a@ho st", "sip:a@[::1", "sip:@"]
+    {
         assert!(uri_aor(bad).is_err(), "{bad}");
     }
 }

@@ -7,8 +7,15 @@ fn request_lines() {
     assert_eq!(line.uri.to_string(), "sip:user;par=u%40example.net@example.com");
     assert!(request_line("REGISTER sips:rollcall.local sip/2.0").is_ok());
     for bad in [
-        "INVITE  sip:a@b SIP/2.0", "INVITE sip:a@b SIP/2.0 ", "INVITE sip:a@b;  lr SIP/2.0", "INVITE <sip:a@b> SIP/2.0",
-        "INVITE sip:a@b", "INVITE sip:a@b SIP/2", "INVITE sip:a@b HTTP/1.1", "IN VITE sip:a@b SIP/2.0", "INVITE\tsip:a@b SIP/2.0",
+        "INVITE  sip:a@b SIP/2.0",
+        "INVITE sip:a@b SIP/2.0 ",
+        "INVITE sip:a@b;  lr SIP/2.0",
+        "INVITE <sip:a@b> SIP/2.0",
+        "INVITE sip:a@b",
+        "INVITE sip:a@b SIP/2",
+        "INVITE sip:a@b HTTP/1.1",
+        "IN VITE sip:a@b SIP/2.0",
+        "INVITE\tsip:a@b SIP/2.0",
         "INV<ITE sip:a@b SIP/2.0",
     ] {
         assert!(matches!(request_line(bad), Err(SipError::Parse(_))), "{bad:?}: {:?}", request_line(bad));

@@ -79,7 +79,11 @@ fn unescape(raw: &str) -> Result<String, String> {
                     None => name.strip_prefix('#').and_then(|dec| dec.parse().ok()),
                 };
                 code.filter(|_| name.len() > 1).and_then(char::from_u32).filter(|c| *c != '\0').ok_or_else(|| {
-                    if name.starts_with('#') { "bad character reference".to_owned() } else { ["unknown entity `&", name, ";`"].concat() }
+                    if name.starts_with('#') {
+                        "bad character reference".to_owned()
+                    } else {
+                        ["unknown entity `&", name, ";`"].concat()
+                    }
                 })?
             }
         };

@@ -16,9 +16,7 @@ fn register_requests_share_call_id_and_count_cseq() {
     let id = identity();
     let mut reg = Registration::new();
     let (first, b1) = reg.request(&id, REQUESTED_EXPIRES, None).unwrap();
-    let (second, b2) = reg
-        .request(&id, REQUESTED_EXPIRES, Some("Digest x"))
-        .unwrap();
+    let (second, b2) = reg.request(&id, REQUESTED_EXPIRES, Some("Digest x")).unwrap();
     assert_ne!(b1, b2);
     assert_eq!(first.headers.call_id(), second.headers.call_id());
     assert_eq!(first.headers.get("CSeq"), Some("1 REGISTER"));
@@ -26,9 +24,7 @@ fn register_requests_share_call_id_and_count_cseq() {
     assert_eq!(first.uri, "sip:rollcall.local");
     assert_eq!(first.headers.get("Expires"), Some("300"));
     assert_eq!(second.headers.get("Authorization"), Some("Digest x"));
-    assert!(first.headers.get("Via")
-        .unwrap()
-        .starts_with("SIP/2.0/WS abc123.invalid;branch=z9hG4bK"));
+    assert!(first.headers.get("Via").unwrap().starts_with("SIP/2.0/WS abc123.invalid;branch=z9hG4bK"));
 }
 
 #[test]
@@ -40,10 +36,7 @@ fn refresh_at_eighty_percent_of_granted() {
     reg.request(&identity(), REQUESTED_EXPIRES, None).unwrap();
     assert_eq!(reg.state, State::Refreshing);
     assert!(!reg.refresh_due(242_000), "one refresh at a time");
-    assert!(
-        !reg.registered(300, 242_000),
-        "a refresh is not a new registration"
-    );
+    assert!(!reg.registered(300, 242_000), "a refresh is not a new registration");
     assert_eq!(refresh_delay_ms(1), 5_000);
 }
 

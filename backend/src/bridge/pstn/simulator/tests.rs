@@ -52,10 +52,7 @@ async fn no_answer_rings_until_the_timeout() {
 
 #[tokio::test(start_paused = true)]
 async fn hangs_up_by_itself_after_answering() {
-    assert_eq!(
-        run(HANGS_UP, 9).await,
-        vec![(Ringing, ms(300)), (Answered, ms(1300)), (HungUp(Cause(16)), ms(3300))]
-    );
+    assert_eq!(run(HANGS_UP, 9).await, vec![(Ringing, ms(300)), (Answered, ms(1300)), (HungUp(Cause(16)), ms(3300))]);
 }
 
 #[tokio::test(start_paused = true)]

@@ -1,6 +1,7 @@
 use super::*;
 
-const OPTIONS: &str = "OPTIONS sip:rollcall.local SIP/2.0\r\nVia: SIP/2.0/TCP a;branch=z9hG4bK1\r\nContent-Length: 5\r\n\r\nhello";
+const OPTIONS: &str =
+    "OPTIONS sip:rollcall.local SIP/2.0\r\nVia: SIP/2.0/TCP a;branch=z9hG4bK1\r\nContent-Length: 5\r\n\r\nhello";
 
 fn all(framer: &mut Framer) -> Vec<Framed> {
     std::iter::from_fn(|| framer.next_framed()).collect()
