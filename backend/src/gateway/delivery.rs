@@ -227,7 +227,7 @@ impl Sender {
                     other => warn!(to = %message.to, why = %other, "MESSAGE refused; dropped"),
                 }
             }
-            Event::Presence { .. } => {}
+            Event::Presence { .. } | Event::Call { .. } => {}
         }
     }
 

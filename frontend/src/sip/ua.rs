@@ -124,6 +124,8 @@ impl UserAgent {
             ua::Event::Refused(why) => Event::Refused(why),
             ua::Event::Presence { aor, online } => Event::Presence { aor, online },
             ua::Event::Delivered { .. } => return None,
+            #[cfg(not(target_arch = "wasm32"))]
+            ua::Event::Call { .. } => return None, // the browser places no calls
             ua::Event::Received(received) => match gateway_reply(&received, &self.gateway_aor) {
                 Ok(reply) => Event::Reply(reply),
                 Err(why) => {

@@ -29,8 +29,13 @@
 //!   after every new registration, refreshed before they expire; NOTIFYs
 //!   answered and turned into [`Event::Presence`] when they change
 //!   something.
+//! - Places calls ([`call`], not in the browser's build): INVITE client
+//!   dialogs with RFC 3261's Timers A, B and D, ACK, CANCEL, BYE and
+//!   re-INVITE; session descriptions passed through.
 
 pub mod auth;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod call;
 pub mod incoming;
 pub mod presence;
 pub mod registration;
@@ -141,6 +146,13 @@ pub enum Event {
         aor: String,
         online: bool,
     },
+    /// What became of call `id` ([`UserAgent::invite`]; not in the browser,
+    /// which places no calls).
+    #[cfg(not(target_arch = "wasm32"))]
+    Call {
+        id: u64,
+        event: call::CallEvent,
+    },
 }
 
 /// What the driver must do.
@@ -173,6 +185,8 @@ pub struct UserAgent {
     presence: Presence,
     /// From tag of our MESSAGEs (one per user agent).
     message_tag: String,
+    #[cfg(not(target_arch = "wasm32"))]
+    calls: call::Calls,
     out: Vec<Output>,
 }
 
@@ -214,6 +228,8 @@ impl UserAgent {
             proxy_epoch: 0,
             presence: Presence::new(),
             message_tag: sip::new_tag(),
+            #[cfg(not(target_arch = "wasm32"))]
+            calls: call::Calls::default(),
             out: Vec::new(),
         }
     }
@@ -284,6 +300,11 @@ impl UserAgent {
     pub fn tick(&mut self, now: u64) -> Vec<Output> {
         if self.registration.refresh_due(now) {
             self.register(REQUESTED_EXPIRES, now);
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let (calls, mut cx) = self.call_context();
+            calls.tick(&mut cx, now);
         }
         let steps = self.presence.tick(self.is_registered(), now);
         self.run_presence(steps, now);
@@ -373,6 +394,43 @@ impl UserAgent {
             }
         }
         self.take()
+    }
+
+    /// Places call `id` to `to` (a SIP URI) with the offer `sdp`; what
+    /// becomes of it comes back as [`Event::Call`]. The call goes out at
+    /// once, registered or not (a SIP trunk may not want a registration).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn invite(&mut self, id: u64, to: &str, sdp: Option<String>, now: u64) -> Vec<Output> {
+        let (calls, mut cx) = self.call_context();
+        calls.invite(&mut cx, id, to, sdp, now);
+        self.take()
+    }
+
+    /// Hangs up call `id` (CANCEL before it is answered, BYE after).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn hang_up(&mut self, id: u64, now: u64) -> Vec<Output> {
+        let (calls, mut cx) = self.call_context();
+        calls.hang_up(&mut cx, id, now);
+        self.take()
+    }
+
+    /// A new offer in the answered call `id` (re-INVITE).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn reinvite(&mut self, id: u64, sdp: Option<String>, now: u64) -> Vec<Output> {
+        let (calls, mut cx) = self.call_context();
+        calls.reinvite(&mut cx, id, sdp, now);
+        self.take()
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn call_context(&mut self) -> (&mut call::Calls, call::Context<'_>) {
+        let cx = call::Context {
+            id: &self.id,
+            auth: &mut self.auth,
+            reliable: self.config.transport.is_reliable(),
+            out: &mut self.out,
+        };
+        (&mut self.calls, cx)
     }
 
     fn take(&mut self) -> Vec<Output> {
@@ -498,6 +556,13 @@ impl UserAgent {
     // --- incoming -------------------------------------------------------
 
     fn on_request(&mut self, request: message::Request, now: u64) {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let (calls, mut cx) = self.call_context();
+            if calls.on_request(&mut cx, &request, now) {
+                return;
+            }
+        }
         if request.method == "NOTIFY" {
             let (code, steps) = self.presence.notified(&request, self.is_registered(), now);
             // In a dialog the To tag is ours already; 481s get one.
@@ -526,6 +591,13 @@ impl UserAgent {
         let Some(branch) = response.headers.get("Via").and_then(via_branch) else {
             return;
         };
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let (calls, mut cx) = self.call_context();
+            if calls.on_response(&mut cx, &response, &branch, now) {
+                return;
+            }
+        }
         if code < 200 {
             // Provisional: keep waiting (on UDP, retransmit at T2 now).
             if let Some(tx) = self.transactions.get_mut(&branch) {

@@ -1,0 +1,186 @@
+//! Calls against a scripted far end: what a SIP trunk or phone would
+//! answer, message by message.
+
+use crate::sip::Transport;
+use crate::ua::{Config, Event, Output, UserAgent};
+
+use super::{CallEnd, CallEvent, TIMER_B_MS};
+use crate::digest::Algorithm;
+use crate::sip::{self, rsip};
+use crate::ua::tests::{answer, challenge, challenged, credentials, events, ha1, sent_request, sent_requests};
+
+const BOB: &str = "sip:bob@trunk.example.net";
+const SDP: &str = "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
+
+fn ua(transport: Transport) -> UserAgent {
+    let config = Config {
+        user: "alice".into(),
+        domain: "rollcall.local".into(),
+        transport,
+        local: Some("192.0.2.9:5070".into()),
+        require_asserted: false,
+    };
+    UserAgent::new(config, "demo-pass".into())
+}
+
+fn call_events(outputs: &[Output]) -> Vec<CallEvent> {
+    events(outputs)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Call { id: 1, event } => Some(event),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A response to `request` from the far end, with its tag, a Contact and
+/// an optional body.
+fn reply(request: &rsip::Request, code: u16, body: Option<&str>) -> String {
+    let mut response = sip::response(request, code, None, Some("far"));
+    response.headers.push(sip::make_header("Contact", "<sip:bob@198.51.100.7:5060>"));
+    if (200..300).contains(&code) {
+        response.headers.push(sip::make_header("Record-Route", "<sip:proxy.example.net;lr>"));
+    }
+    let response = match body {
+        Some(body) => sip::with_body(response, "application/sdp", body.to_owned()),
+        None => response,
+    };
+    response.to_string()
+}
+
+#[test]
+fn a_call_rings_is_answered_acked_and_hung_up_with_bye() {
+    let mut ua = ua(Transport::Tcp);
+    let invite = sent_request(&ua.invite(1, BOB, Some(SDP.into()), 0));
+    assert_eq!(invite.method, rsip::Method::Invite);
+    assert_eq!(invite.uri.to_string(), BOB);
+    assert_eq!(sip::body_text(&invite).unwrap(), SDP);
+    assert!(sip::header(&invite.headers, "Contact").is_some());
+
+    let out = ua.received(&reply(&invite, 180, None), 10);
+    assert_eq!(call_events(&out), vec![CallEvent::Progress { code: 180, sdp: None }]);
+    // Ringing for longer than Timer B is fine once it rings.
+    assert!(call_events(&ua.tick(TIMER_B_MS + 10)).is_empty());
+
+    let out = ua.received(&reply(&invite, 200, Some("v=0 answer")), TIMER_B_MS + 20);
+    assert_eq!(call_events(&out), vec![CallEvent::Answered { sdp: Some("v=0 answer".into()) }]);
+    let ack = sent_request(&out);
+    assert_eq!(ack.method, rsip::Method::Ack);
+    assert_eq!(ack.uri.to_string(), "sip:bob@198.51.100.7:5060", "to the remote target");
+    assert_eq!(sip::to_tag(&ack).as_deref(), Some("far"));
+    assert_eq!(sip::header(&ack.headers, "Route").as_deref(), Some("<sip:proxy.example.net;lr>"));
+    assert_ne!(sip::header(&ack.headers, "Via"), sip::header(&invite.headers, "Via"), "a 2xx's ACK has a branch of its own");
+    // A retransmitted 200 is ACKed again.
+    let again = ua.received(&reply(&invite, 200, Some("v=0 answer")), TIMER_B_MS + 30);
+    assert_eq!(sent_request(&again).method, rsip::Method::Ack);
+    assert!(call_events(&again).is_empty());
+
+    let bye = sent_request(&ua.hang_up(1, TIMER_B_MS + 40));
+    assert_eq!(bye.method, rsip::Method::Bye);
+    assert_eq!(bye.uri.to_string(), "sip:bob@198.51.100.7:5060");
+    assert_eq!(sip::cseq(&bye).unwrap().0, sip::cseq(&invite).unwrap().0 + 1);
+    let out = ua.received(&answer(&bye, 200), TIMER_B_MS + 50);
+    assert_eq!(call_events(&out), vec![CallEvent::Ended(CallEnd::HungUp)]);
+}
+
+#[test]
+fn a_busy_callee_is_acked_on_the_invites_branch_and_fails_the_call() {
+    let mut ua = ua(Transport::Udp);
+    let invite = sent_request(&ua.invite(1, BOB, None, 0));
+    let out = ua.received(&reply(&invite, 486, None), 5);
+    assert_eq!(call_events(&out), vec![CallEvent::Ended(CallEnd::Failed(486, "Busy Here".into()))]);
+    let ack = sent_request(&out);
+    assert_eq!(ack.method, rsip::Method::Ack);
+    assert_eq!(sip::header(&ack.headers, "Via"), sip::header(&invite.headers, "Via"), "the transaction's own ACK");
+    assert_eq!(ack.uri.to_string(), BOB);
+    // Timer D: a retransmitted 486 is ACKed again, and reported once.
+    let again = ua.received(&reply(&invite, 486, None), 1_000);
+    assert_eq!(sent_request(&again).method, rsip::Method::Ack);
+    assert!(call_events(&again).is_empty());
+}
+
+#[test]
+fn on_udp_timer_a_resends_the_invite_and_timer_b_gives_up() {
+    let mut ua = ua(Transport::Udp);
+    let invite = sent_request(&ua.invite(1, BOB, None, 0)).to_string();
+    let resent: Vec<u64> =
+        (1..TIMER_B_MS).filter(|&now| sent_requests(&ua.tick(now)).iter().any(|r| r.to_string() == invite)).collect();
+    assert_eq!(&resent[..5], &[500, 1_500, 3_500, 7_500, 15_500], "T1, doubling, no cap");
+    let out = ua.tick(TIMER_B_MS);
+    assert_eq!(call_events(&out), vec![CallEvent::Ended(CallEnd::Failed(408, "Request Timeout".into()))]);
+}
+
+#[test]
+fn hanging_up_before_the_answer_cancels_once_it_rings() {
+    let mut ua = ua(Transport::Tcp);
+    let invite = sent_request(&ua.invite(1, BOB, None, 0));
+    assert!(sent_requests(&ua.hang_up(1, 1)).is_empty(), "no CANCEL before a provisional response");
+    let out = ua.received(&reply(&invite, 180, None), 2);
+    let cancel = sent_request(&out);
+    assert_eq!(cancel.method, rsip::Method::Cancel);
+    assert_eq!(sip::header(&cancel.headers, "Via"), sip::header(&invite.headers, "Via"));
+    assert_eq!(sip::cseq(&cancel).unwrap().0, sip::cseq(&invite).unwrap().0);
+    assert!(ua.received(&answer(&cancel, 200), 3).iter().all(|o| !matches!(o, Output::Event(_))));
+    let out = ua.received(&reply(&invite, 487, None), 4);
+    assert_eq!(call_events(&out), vec![CallEvent::Ended(CallEnd::Failed(487, "Request Terminated".into()))]);
+    assert_eq!(sent_request(&out).method, rsip::Method::Ack);
+}
+
+#[test]
+fn an_answer_that_crosses_the_cancel_is_acked_and_hung_up() {
+    let mut ua = ua(Transport::Tcp);
+    let invite = sent_request(&ua.invite(1, BOB, None, 0));
+    ua.received(&reply(&invite, 183, Some("v=0 early")), 1);
+    let cancel = sent_request(&ua.hang_up(1, 2));
+    assert_eq!(cancel.method, rsip::Method::Cancel);
+    let out = ua.received(&reply(&invite, 200, Some("v=0")), 3);
+    let methods: Vec<_> = sent_requests(&out).iter().map(|r| r.method).collect();
+    assert_eq!(methods, vec![rsip::Method::Ack, rsip::Method::Bye]);
+}
+
+#[test]
+fn the_far_end_hangs_up_with_bye() {
+    let mut ua = ua(Transport::Tcp);
+    let invite = sent_request(&ua.invite(1, BOB, None, 0));
+    ua.received(&reply(&invite, 200, Some("v=0")), 1);
+    let bye = format!(
+        "BYE sip:alice@192.0.2.9:5070 SIP/2.0\r\nVia: SIP/2.0/TCP 198.51.100.7;branch=z9hG4bKbye1\r\n\
+         From: <{BOB}>;tag=far\r\nTo: <sip:alice@rollcall.local>;tag={}\r\nCall-ID: {}\r\nCSeq: 9 BYE\r\nContent-Length: 0\r\n\r\n",
+        sip::from_tag(&invite).unwrap(),
+        sip::call_id(&invite).unwrap()
+    );
+    let out = ua.received(&bye, 2);
+    assert_eq!(call_events(&out), vec![CallEvent::Ended(CallEnd::RemoteHungUp)]);
+    let ok = crate::ua::tests::sent_response(&out);
+    assert_eq!(ok.status_code.code(), 200);
+}
+
+#[test]
+fn a_reinvite_sends_a_new_offer_in_the_dialog() {
+    let mut ua = ua(Transport::Tcp);
+    let invite = sent_request(&ua.invite(1, BOB, Some(SDP.into()), 0));
+    ua.received(&reply(&invite, 200, Some("v=0")), 1);
+    let reinvite = sent_request(&ua.reinvite(1, Some("v=0 hold".into()), 2));
+    assert_eq!(reinvite.method, rsip::Method::Invite);
+    assert_eq!(reinvite.uri.to_string(), "sip:bob@198.51.100.7:5060");
+    assert_eq!(sip::to_tag(&reinvite).as_deref(), Some("far"));
+    assert_eq!(sip::call_id(&reinvite), sip::call_id(&invite));
+    let out = ua.received(&reply(&reinvite, 200, Some("v=0 held")), 3);
+    assert_eq!(call_events(&out), vec![CallEvent::Updated { sdp: Some("v=0 held".into()) }]);
+    assert_eq!(sent_request(&out).method, rsip::Method::Ack);
+}
+
+#[test]
+fn a_trunks_challenge_is_answered_once_and_a_second_fresh_one_fails_the_call() {
+    let mut ua = ua(Transport::Tcp);
+    let invite = sent_request(&ua.invite(1, BOB, None, 0));
+    let out = ua.received(&challenged(&invite, 407, &[challenge(Algorithm::Md5, "t1", false)]), 1);
+    let sent = sent_requests(&out);
+    assert_eq!(sent.iter().map(|r| r.method).collect::<Vec<_>>(), vec![rsip::Method::Ack, rsip::Method::Invite]);
+    let again = &sent[1];
+    let creds = credentials(again, "Proxy-Authorization");
+    assert!(creds.verify(&ha1(Algorithm::Md5), "INVITE"));
+    assert_eq!(sip::call_id(again), sip::call_id(&invite));
+    let out = ua.received(&challenged(again, 407, &[challenge(Algorithm::Md5, "t2", false)]), 2);
+    assert!(matches!(call_events(&out).as_slice(), [CallEvent::Ended(CallEnd::Failed(407, _))]), "{out:?}");
+}
