@@ -11,9 +11,10 @@ use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use rollcall_shared::sip::Transport;
+mod common;
+
+use common::phone::Phone;
 use rollcall_shared::ua::call::{CallEnd, CallEvent};
-use rollcall_shared::ua::{Config, Event, Output, UserAgent};
 use tokio::net::UdpSocket;
 
 /// Our offer: G.711 µ-law on a port nobody listens on (the test is about
@@ -102,67 +103,6 @@ fn have_baresip() -> bool {
     found
 }
 
-/// A user agent on its own UDP socket, and the clock it runs on: a small
-/// driver, as the SIP bridge's will be.
-struct Phone {
-    ua: UserAgent,
-    socket: UdpSocket,
-    peer: SocketAddr,
-    started: Instant,
-    events: Vec<CallEvent>,
-}
-
-impl Phone {
-    async fn new(peer: SocketAddr) -> Phone {
-        let socket = UdpSocket::bind("127.0.0.1:0").await.expect("binds");
-        let local = socket.local_addr().expect("addr").to_string();
-        let config = Config {
-            user: "alice".into(),
-            domain: "rollcall.local".into(),
-            transport: Transport::Udp,
-            local: Some(local),
-            require_asserted: false,
-        };
-        Phone { ua: UserAgent::new(config, "unused".into()), socket, peer, started: Instant::now(), events: Vec::new() }
-    }
-
-    fn now(&self) -> u64 {
-        self.started.elapsed().as_millis() as u64
-    }
-
-    async fn run(&mut self, outputs: Vec<Output>) {
-        for output in outputs {
-            match output {
-                Output::Send(text) => {
-                    self.socket.send_to(text.as_bytes(), self.peer).await.expect("sends");
-                }
-                Output::Event(Event::Call { id: 1, event }) => self.events.push(event),
-                _ => {}
-            }
-        }
-    }
-
-    /// Drives the user agent until call 1 reports something `wanted`.
-    async fn until(&mut self, wanted: impl Fn(&CallEvent) -> bool) -> CallEvent {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        let mut buf = vec![0u8; 65_535];
-        loop {
-            if let Some(at) = self.events.iter().position(&wanted) {
-                return self.events.remove(at);
-            }
-            assert!(Instant::now() < deadline, "no such call event in time; saw {:?}", self.events);
-            let outputs = match tokio::time::timeout(Duration::from_millis(50), self.socket.recv_from(&mut buf)).await {
-                Ok(Ok((n, _))) => {
-                    let text = String::from_utf8_lossy(&buf[..n]).into_owned();
-                    self.ua.received(&text, self.now())
-                }
-                _ => self.ua.tick(self.now()),
-            };
-            self.run(outputs).await;
-        }
-    }
-}
-
 #[tokio::test]
 async fn a_call_to_baresip_is_answered_with_its_sdp_and_hung_up() {
     if !have_baresip() {
@@ -170,16 +110,16 @@ async fn a_call_to_baresip_is_answered_with_its_sdp_and_hung_up() {
     }
     let baresip = Baresip::start("auto");
     baresip.ready().await;
-    let mut phone = Phone::new(baresip.addr).await;
+    let mut phone = Phone::new(baresip.addr, "alice", "unused").await;
     let to = format!("sip:bob@{}", baresip.addr);
     let outputs = phone.ua.invite(1, &to, Some(OFFER.into()), phone.now());
     phone.run(outputs).await;
-    let answered = phone.until(|e| matches!(e, CallEvent::Answered { .. } | CallEvent::Ended(_))).await;
+    let answered = phone.until_call(|e| matches!(e, CallEvent::Answered { .. } | CallEvent::Ended(_))).await;
     let CallEvent::Answered { sdp: Some(answer) } = answered else { panic!("not answered: {answered:?}") };
     assert!(answer.contains("m=audio ") && answer.contains("PCMU/8000"), "baresip's answer:\n{answer}");
     let outputs = phone.ua.hang_up(1, phone.now());
     phone.run(outputs).await;
-    assert_eq!(phone.until(|e| matches!(e, CallEvent::Ended(_))).await, CallEvent::Ended(CallEnd::HungUp));
+    assert_eq!(phone.until_call(|e| matches!(e, CallEvent::Ended(_))).await, CallEvent::Ended(CallEnd::HungUp));
 }
 
 #[tokio::test]
@@ -189,13 +129,13 @@ async fn a_ringing_call_to_baresip_is_cancelled() {
     }
     let baresip = Baresip::start("manual");
     baresip.ready().await;
-    let mut phone = Phone::new(baresip.addr).await;
+    let mut phone = Phone::new(baresip.addr, "alice", "unused").await;
     let to = format!("sip:bob@{}", baresip.addr);
     let outputs = phone.ua.invite(1, &to, Some(OFFER.into()), phone.now());
     phone.run(outputs).await;
-    assert_eq!(phone.until(|e| matches!(e, CallEvent::Progress { .. })).await, CallEvent::Progress { code: 180, sdp: None });
+    assert_eq!(phone.until_call(|e| matches!(e, CallEvent::Progress { .. })).await, CallEvent::Progress { code: 180, sdp: None });
     let outputs = phone.ua.hang_up(1, phone.now());
     phone.run(outputs).await;
-    let ended = phone.until(|e| matches!(e, CallEvent::Ended(_))).await;
+    let ended = phone.until_call(|e| matches!(e, CallEvent::Ended(_))).await;
     assert!(matches!(ended, CallEvent::Ended(CallEnd::Failed(487, _))), "{ended:?}");
 }

@@ -9,8 +9,11 @@ mod common;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use common::TestServer;
+use common::flow::signed_in;
+use common::phone::Phone;
+use common::{TestServer, DOMAIN, PATIENCE};
 use rollcall::edge::{SipAddress, SipPorts};
+use rollcall_shared::sip::{self, rsip};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 
@@ -103,4 +106,31 @@ async fn an_oversized_message_on_tcp_is_answered_513_and_the_connection_closed()
     // Then closed: the rest of the stream cannot be cut into messages.
     let mut rest = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest)).await.expect("closed in time");
+}
+
+/// RFC 3261 §18.1.1: a request over 1300 bytes for a phone registered over
+/// UDP goes over TCP to the same address, its top Via saying TCP; the
+/// phone's answer on that connection reaches the sender.
+#[tokio::test]
+async fn a_big_request_for_a_udp_phone_goes_over_tcp() {
+    let (server, sip) = server().await;
+    let mut phone = Phone::new(sip, "alice", "alice-pw").await;
+    // The phone takes TCP connections on its UDP port, as RFC 3261 §18 asks.
+    let tcp = tokio::net::TcpListener::bind(phone.addr()).await.expect("the phone's TCP port");
+    phone.register().await;
+
+    let mut bob = signed_in(&server, "bob").await;
+    let big = "x".repeat(3000);
+    let sending = tokio::spawn(async move {
+        bob.proxied(rsip::Method::Message, &format!("sip:alice@{DOMAIN}"), |b| b.body("text/plain", big.clone())).await
+    });
+    let (mut stream, _) = tokio::time::timeout(PATIENCE, tcp.accept()).await.expect("the server connects").expect("accepts");
+    let request = read_until(&mut stream, &"x".repeat(3000)).await;
+    assert!(request.starts_with("MESSAGE "), "{request}");
+    let top_via = request.lines().find(|l| l.starts_with("Via:")).expect("a Via");
+    assert!(top_via.starts_with("Via: SIP/2.0/TCP "), "{top_via}");
+    let ok = sip::response_to_unparsed(&request, 200, None, Some("phone"), &[]).expect("answerable");
+    stream.write_all(ok.as_bytes()).await.expect("answers");
+    let answer = tokio::time::timeout(PATIENCE, sending).await.expect("in time").expect("sent");
+    assert_eq!(answer.status_code.code(), 200, "{answer}");
 }

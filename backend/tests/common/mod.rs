@@ -4,6 +4,7 @@
 
 pub mod flow;
 pub mod panel;
+pub mod phone;
 pub mod program;
 
 use std::collections::VecDeque;
