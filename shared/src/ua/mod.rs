@@ -20,7 +20,10 @@
 //!   may still come back 407 (and go out again), newer ones to the same
 //!   recipient wait.
 //! - Client transactions keep RFC 3261's timers ([`transaction`]): Timer F
-//!   ends a request nobody answers; on UDP, Timer E sends it again.
+//!   ends a request nobody answers; on UDP, Timer E sends it again. Server
+//!   transactions ([`server_transaction`], not in the browser's build)
+//!   answer a retransmitted request with the answer it got, once acted on
+//!   (Timers G, H, I, J).
 //! - Answers every incoming MESSAGE and OPTIONS with 200 (405 for methods
 //!   it does not handle) and hands MESSAGEs on ([`Event::Received`]), with
 //!   the sender the IM server asserted.
@@ -39,6 +42,8 @@ pub mod call;
 pub mod incoming;
 pub mod presence;
 pub mod registration;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod server_transaction;
 pub mod transaction;
 
 #[cfg(test)]
@@ -187,6 +192,10 @@ pub struct UserAgent {
     message_tag: String,
     #[cfg(not(target_arch = "wasm32"))]
     calls: call::Calls,
+    /// Requests answered, for their retransmissions (not in the browser:
+    /// a WebSocket never retransmits).
+    #[cfg(not(target_arch = "wasm32"))]
+    server_transactions: server_transaction::ServerTransactions,
     out: Vec<Output>,
 }
 
@@ -230,6 +239,8 @@ impl UserAgent {
             message_tag: sip::new_tag(),
             #[cfg(not(target_arch = "wasm32"))]
             calls: call::Calls::default(),
+            #[cfg(not(target_arch = "wasm32"))]
+            server_transactions: server_transaction::ServerTransactions::default(),
             out: Vec::new(),
         }
     }
@@ -305,6 +316,9 @@ impl UserAgent {
         {
             let (calls, mut cx) = self.call_context();
             calls.tick(&mut cx, now);
+            for again in self.server_transactions.tick(now) {
+                self.out.push(Output::Send(again));
+            }
         }
         let steps = self.presence.tick(self.is_registered(), now);
         self.run_presence(steps, now);
@@ -555,16 +569,43 @@ impl UserAgent {
 
     // --- incoming -------------------------------------------------------
 
+    /// A request that arrived: a retransmission gets its answer again (not
+    /// in the browser, whose WebSocket never retransmits); a new one is
+    /// handled, and its answer kept for retransmissions.
     fn on_request(&mut self, request: message::Request, now: u64) {
         #[cfg(not(target_arch = "wasm32"))]
         {
+            use server_transaction::Seen;
+            let reliable = self.config.transport.is_reliable();
+            match self.server_transactions.seen(&request, reliable, now) {
+                Seen::Again(answer) => return self.out.push(Output::Send(answer)),
+                Seen::Absorbed => return,
+                Seen::New => {}
+            }
+            let mark = self.out.len();
+            self.handle_request(&request, now);
+            let answer = self.out[mark..].iter().find_map(|o| match o {
+                Output::Send(text) if text.starts_with("SIP/2.0 ") => Some(text.clone()),
+                _ => None,
+            });
+            if let Some(answer) = answer {
+                self.server_transactions.answered(&request, &answer, reliable, now);
+            }
+        }
+        #[cfg(target_arch = "wasm32")]
+        self.handle_request(&request, now);
+    }
+
+    fn handle_request(&mut self, request: &message::Request, now: u64) {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
             let (calls, mut cx) = self.call_context();
-            if calls.on_request(&mut cx, &request, now) {
+            if calls.on_request(&mut cx, request, now) {
                 return;
             }
         }
         if request.method == "NOTIFY" {
-            let (code, steps) = self.presence.notified(&request, self.is_registered(), now);
+            let (code, steps) = self.presence.notified(request, self.is_registered(), now);
             // In a dialog the To tag is ours already; 481s get one.
             let response = request.response(code, None, Some(&sip::new_tag()));
             self.out.push(Output::Send(response.to_string()));
@@ -575,12 +616,12 @@ impl UserAgent {
             let response = request.response(403, Some("No asserted identity"), Some(&sip::new_tag()));
             return self.out.push(Output::Send(response.to_string()));
         }
-        if let Some(response) = incoming::answer(&request) {
+        if let Some(response) = incoming::answer(request) {
             self.out.push(Output::Send(response.to_string()));
         }
         if request.method == "MESSAGE" {
             // One whose sender cannot be read was answered, and is dropped.
-            if let Ok(received) = incoming::received(&request) {
+            if let Ok(received) = incoming::received(request) {
                 self.out.push(Output::Event(Event::Received(received)));
             }
         }

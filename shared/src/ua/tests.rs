@@ -365,3 +365,21 @@ fn a_ua_that_requires_an_asserted_sender_refuses_the_others() {
     let out = ua.received(&gateway_message("<x/>".into(), "sip:alice@rollcall.local"), 2);
     assert!(matches!(events(&out).as_slice(), [Event::Received(r)] if r.from == "sip:alice@rollcall.local"));
 }
+
+#[test]
+fn on_udp_a_retransmitted_message_is_answered_again_and_handed_on_once() {
+    let config = Config {
+        user: "alice".into(),
+        domain: "rollcall.local".into(),
+        transport: Transport::Udp,
+        local: Some("192.0.2.9:5070".into()),
+        require_asserted: false,
+    };
+    let mut ua = UserAgent::new(config, "demo-pass".into());
+    let message = gateway_message("<x/>".into(), GATEWAY);
+    let first = ua.received(&message, 1);
+    assert_eq!(events(&first).len(), 1, "handed on");
+    let again = ua.received(&message, 2);
+    assert!(events(&again).is_empty(), "not twice");
+    assert_eq!(sent_response(&again).to_string(), sent_response(&first).to_string(), "the same answer, To tag included");
+}
