@@ -134,3 +134,25 @@ async fn a_big_request_for_a_udp_phone_goes_over_tcp() {
     let answer = tokio::time::timeout(PATIENCE, sending).await.expect("in time").expect("sent");
     assert_eq!(answer.status_code.code(), 200, "{answer}");
 }
+
+/// Over UDP the relay keeps Timer E: a MESSAGE the phone did not get (the
+/// first datagram, dropped here) goes out again, the same, after T1, and
+/// the phone's answer to it reaches the sender.
+#[tokio::test]
+async fn a_message_a_udp_phone_missed_is_sent_again() {
+    let (server, sip) = server().await;
+    let mut phone = Phone::new(sip, "alice", "alice-pw").await;
+    phone.register().await;
+    let mut bob = signed_in(&server, "bob").await;
+    let sending = tokio::spawn(async move {
+        bob.proxied(rsip::Method::Message, &format!("sip:alice@{DOMAIN}"), |b| b.body("text/plain", "lost once".into())).await
+    });
+    let first = phone.recv_raw().await; // lost on the way, as far as anyone knows
+    let again = phone.recv_raw().await;
+    assert!(first.starts_with("MESSAGE ") && first.contains("lost once"), "{first}");
+    assert_eq!(again, first, "the same request, again");
+    let ok = sip::response_to_unparsed(&again, 200, None, Some("phone"), &[]).expect("answerable");
+    phone.send_raw(&ok).await;
+    let answer = tokio::time::timeout(PATIENCE, sending).await.expect("in time").expect("sent");
+    assert_eq!(answer.status_code.code(), 200, "{answer}");
+}

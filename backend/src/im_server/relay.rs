@@ -3,6 +3,11 @@
 //! with the server's own Via on top and the authenticated identity asserted
 //! in `P-Asserted-Identity` (RFC 3325); the best final response goes back.
 //!
+//! Over UDP the relay keeps a client transaction's Timer E (RFC 3261
+//! §17.1.2.2): a fork nobody has answered yet is sent again after T1, then
+//! at doubling intervals up to T2, until an answer comes or Timer F ends
+//! the transaction.
+//!
 //! A fork whose connection closes before it answers is answered at once
 //! with `408 Request Timeout` on the recipient's behalf (RFC 3261 §16.9
 //! treats a transport failure as a final response): the sender is not kept
@@ -30,6 +35,9 @@ struct Fork {
     connection: u64,
     /// The forked request, to answer it ourselves if that connection closes.
     request: rsip::Request,
+    /// Something came back for it (a provisional or final response): no
+    /// more retransmissions.
+    heard: bool,
 }
 
 impl Fork {
@@ -97,8 +105,16 @@ impl Relay {
         if is_final {
             pending.remove(branch).map(|f| f.tx)
         } else {
-            pending.get(branch).map(|f| f.tx.clone())
+            pending.get_mut(branch).map(|f| {
+                f.heard = true;
+                f.tx.clone()
+            })
         }
+    }
+
+    /// Is fork `branch` still waiting, with nothing heard?
+    fn unheard(&self, branch: &str) -> bool {
+        self.pending.locked().get(branch).is_some_and(|f| !f.heard)
     }
 }
 
@@ -144,12 +160,15 @@ pub async fn forward(server: &Arc<ImServer>, from: &Arc<Connection>, mut req: rs
         let branch = sip::new_branch();
         let fork = fork_for(&req, target, contact, &branch);
         let text = fork.to_string();
-        server.relay.register(&branch, Fork { tx: tx.clone(), connection: target.id, request: fork });
+        server.relay.register(&branch, Fork { tx: tx.clone(), connection: target.id, request: fork, heard: false });
         if target.is_closed() {
             // Closed since the lookup, perhaps before `connection_closed`
             // could see this fork: answer for it here (once).
             server.relay.gone(&branch);
         } else {
+            if !target.transport.is_reliable() {
+                tokio::spawn(retransmit(Arc::clone(server), Arc::clone(target), branch.clone(), text.clone()));
+            }
             target.send(server, text).await;
         }
         branches.push(branch);
@@ -183,6 +202,22 @@ pub async fn forward(server: &Arc<ImServer>, from: &Arc<Connection>, mut req: rs
             }
         }
     });
+}
+
+/// Timer E of a fork sent over UDP: sent again (and logged again) while it
+/// is unanswered, after T1, then at doubling intervals up to T2; Timer F
+/// (the relaying task's deadline) ends it by answering the sender.
+async fn retransmit(server: Arc<ImServer>, target: Arc<Connection>, branch: String, text: String) {
+    use rollcall_shared::ua::transaction::{T1_MS, T2_MS};
+    let mut interval = std::time::Duration::from_millis(T1_MS);
+    loop {
+        tokio::time::sleep(interval).await;
+        if !server.relay.unheard(&branch) || target.is_closed() {
+            return;
+        }
+        target.send_after(&server, text.clone(), None).await;
+        interval = (interval * 2).min(std::time::Duration::from_millis(T2_MS));
+    }
 }
 
 /// A response arrived: hand it to the relayed request it answers (or, for

@@ -40,6 +40,19 @@ impl Phone {
         Phone { ua, socket, peer, started: Instant::now(), events: Vec::new(), others: Vec::new() }
     }
 
+    /// The next datagram, as it is (the user agent does not see it).
+    pub async fn recv_raw(&self) -> String {
+        let mut buf = vec![0u8; 65_535];
+        let (n, _) =
+            tokio::time::timeout(PATIENCE, self.socket.recv_from(&mut buf)).await.expect("a datagram in time").expect("reads");
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    }
+
+    /// Sends `text` to the peer, past the user agent.
+    pub async fn send_raw(&self, text: &str) {
+        self.socket.send_to(text.as_bytes(), self.peer).await.expect("sends");
+    }
+
     /// This phone's address (UDP; a test may listen on TCP at it too).
     pub fn addr(&self) -> SocketAddr {
         self.socket.local_addr().expect("addr")
