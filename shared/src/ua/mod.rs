@@ -36,6 +36,7 @@
 //!   dialogs with RFC 3261's Timers A, B and D, ACK, CANCEL, BYE and
 //!   re-INVITE; session descriptions passed through.
 
+mod api;
 pub mod auth;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod call;
@@ -54,122 +55,15 @@ mod tests;
 use std::collections::HashMap;
 
 use crate::sip::message::{self, Parsed};
-use crate::sip::{self, rsip, RequestBuilder, Transport};
+use crate::sip::{self, rsip, RequestBuilder};
 
 use auth::{Authenticator, Kind};
 use presence::{Presence, Step};
 use registration::{Identity, Registration, State, REQUESTED_EXPIRES};
 use transaction::{ChallengeVerdict, ClientTransaction, Purpose};
 
+pub use api::{Config, Event, Message, Output, Received, Undelivered};
 pub use presence::normalize_aor;
-
-/// Who this user agent is and how it reaches the IM server.
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub user: String,
-    /// SIP domain, e.g. `rollcall.local`.
-    pub domain: String,
-    /// The transport the driver speaks.
-    pub transport: Transport,
-    /// Where this UA can be reached (`host:port`) for its Via and Contact.
-    /// `None` over WebSocket: a random `.invalid` name (RFC 7118 §5.2), the
-    /// server routes by connection anyway.
-    pub local: Option<String>,
-    /// Only take MESSAGEs whose sender the IM server asserted
-    /// (P-Asserted-Identity, RFC 3325): others get `403`. For a UA that
-    /// acts on who sent a request (the gateway).
-    pub require_asserted: bool,
-}
-
-/// A MESSAGE the application wants sent. `id` is the application's, and
-/// comes back in [`Event::Delivered`] or [`Event::Undelivered`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Message {
-    pub id: u64,
-    /// Request-URI and To, e.g. `sip:conference@rollcall.local`.
-    pub to: String,
-    pub content_type: String,
-    pub body: String,
-}
-
-/// A MESSAGE that reached us.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Received {
-    /// The sender's AOR as the IM server asserted it (P-Asserted-Identity,
-    /// else From): the only identity to trust.
-    pub from: String,
-    pub content_type: String,
-    pub body: String,
-}
-
-/// Why a MESSAGE was not delivered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Undelivered {
-    /// A final response other than 2xx, with its reason phrase.
-    Status(u16, String),
-    /// No final response within Timer F.
-    Timeout,
-    /// The connection dropped before it was answered: it may have arrived.
-    ConnectionLost,
-    /// It could not be written as SIP (a bad URI or header).
-    Invalid(String),
-}
-
-impl std::fmt::Display for Undelivered {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Undelivered::Status(code, reason) => write!(f, "{code} {reason}"),
-            Undelivered::Timeout => f.write_str("no answer from the server"),
-            Undelivered::ConnectionLost => f.write_str("the connection dropped before it was confirmed"),
-            Undelivered::Invalid(why) => f.write_str(why),
-        }
-    }
-}
-
-/// What the application is told.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Event {
-    /// Bound at the registrar; `again` after a reconnect.
-    Registered {
-        again: bool,
-    },
-    Lost,
-    /// Sign-in refused, with why (for the sign-in form). Final.
-    Refused(String),
-    Received(Received),
-    Delivered {
-        id: u64,
-    },
-    Undelivered {
-        id: u64,
-        why: Undelivered,
-    },
-    /// A watched AOR (as given to [`UserAgent::watch`]) came online or went
-    /// offline. Only changes are reported, the first state too; a
-    /// subscription that ends or fails reports `online: false`.
-    Presence {
-        aor: String,
-        online: bool,
-    },
-    /// What became of call `id` ([`UserAgent::invite`]; not in the browser,
-    /// which places no calls).
-    #[cfg(not(target_arch = "wasm32"))]
-    Call {
-        id: u64,
-        event: call::CallEvent,
-    },
-}
-
-/// What the driver must do.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Output {
-    /// Send this message.
-    Send(String),
-    Event(Event),
-    /// The connection is no good (no answer in time, registrar trouble):
-    /// close it and reconnect with backoff.
-    Reconnect,
-}
 
 pub struct UserAgent {
     config: Config,
