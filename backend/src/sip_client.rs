@@ -1,8 +1,9 @@
 //! The tokio driver of the one SIP user agent ([`rollcall_shared::ua`]):
-//! a task that owns a WebSocket to the IM server, feeds the user agent
-//! what arrives and the clock, sends what it asks, and reconnects with
-//! exponential backoff when the connection drops or the user agent asks
-//! for it. A refused sign-in (wrong password, unknown user) is final: the
+//! a task that owns the link to the IM server — a WebSocket (`ws://`,
+//! `wss://`), or SIP over TCP, TLS or UDP (`sip:host:port;transport=…`) —
+//! feeds the user agent what arrives and the clock, sends what it asks,
+//! and reconnects with exponential backoff when the link drops or the
+//! user agent asks for it. A refused sign-in (wrong password, unknown user) is final: the
 //! task says why, in the log and in [`ClientState::Refused`], and stops.
 //!
 //! The gateway runs on it; the black-box tests can too. The browser has
@@ -16,6 +17,8 @@ use rollcall_shared::ua::{self, Event, Message, Output, UserAgent};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
+
+use crate::im_server::transport::{stream, Inbound, Outbound};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -29,7 +32,8 @@ const BACKOFF_MAX: Duration = Duration::from_secs(10);
 /// Who to be and where to connect.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
-    /// `ws://host:port/sip` or `wss://…`.
+    /// `ws://host:port/sip` or `wss://…`, or the SIP port:
+    /// `sip:host:port;transport=udp` (`tcp`, `tls`).
     pub url: String,
     pub user: String,
     pub password: String,
@@ -97,13 +101,120 @@ impl SipClient {
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-async fn connect(url: &str) -> anyhow::Result<Ws> {
-    let mut request = url.into_client_request()?;
-    request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static("sip"));
-    // wss:// with Mozilla's roots and any `--ca-cert`; ws:// stays plain.
-    let connector = tokio_tungstenite::Connector::Rustls(crate::edge::tls::client_config()?);
-    let (ws, _) = tokio_tungstenite::connect_async_tls_with_config(request, None, true, Some(connector)).await?;
-    Ok(ws)
+/// Where [`ClientConfig::url`] points: the transport, and for the SIP port
+/// the address.
+fn target(url: &str) -> anyhow::Result<(Transport, Option<String>)> {
+    if url.starts_with("wss:") {
+        return Ok((Transport::Wss, None));
+    }
+    if url.starts_with("ws:") {
+        return Ok((Transport::Ws, None));
+    }
+    let rest = url.strip_prefix("sip:").ok_or_else(|| anyhow::anyhow!("not a ws:, wss: or sip: URL: {url}"))?;
+    let (hostport, params) = rest.split_once(';').unwrap_or((rest, ""));
+    let transport = match params.split(';').find_map(|p| p.strip_prefix("transport=")).unwrap_or("udp") {
+        "udp" => Transport::Udp,
+        "tcp" => Transport::Tcp,
+        "tls" => Transport::Tls,
+        other => anyhow::bail!("unknown transport {other} in {url}"),
+    };
+    Ok((transport, Some(hostport.to_owned())))
+}
+
+/// One connection to the IM server, whatever the transport.
+enum Link {
+    Ws(Box<Ws>),
+    /// TCP or TLS: messages cut by Content-Length, keep-alives answered.
+    Stream {
+        sink: std::pin::Pin<Box<dyn futures_util::Sink<Outbound, Error = std::io::Error> + Send>>,
+        stream: std::pin::Pin<Box<dyn futures_util::Stream<Item = Inbound> + Send>>,
+    },
+    Udp(tokio::net::UdpSocket),
+}
+
+impl Link {
+    /// Connects to `url`; the link and its local address (for the Via and
+    /// Contact of the SIP port's transports).
+    async fn connect(url: &str) -> anyhow::Result<(Link, Option<String>)> {
+        let (transport, address) = target(url)?;
+        let Some(address) = address else {
+            let mut request = url.into_client_request()?;
+            request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static("sip"));
+            // wss:// with Mozilla's roots and any `--ca-cert`; ws:// stays plain.
+            let connector = tokio_tungstenite::Connector::Rustls(crate::edge::tls::client_config()?);
+            let (ws, _) = tokio_tungstenite::connect_async_tls_with_config(request, None, true, Some(connector)).await?;
+            return Ok((Link::Ws(Box::new(ws)), None));
+        };
+        if transport == Transport::Udp {
+            let socket = tokio::net::UdpSocket::bind(("0.0.0.0", 0)).await?;
+            socket.connect(&address).await?;
+            let local = socket.local_addr()?.to_string();
+            return Ok((Link::Udp(socket), Some(local)));
+        }
+        let tcp = TcpStream::connect(&address).await?;
+        tcp.set_nodelay(true)?;
+        let local = tcp.local_addr()?.to_string();
+        let (sink, stream) = if transport == Transport::Tls {
+            let host = address.rsplit_once(':').map_or(address.as_str(), |(h, _)| h).trim_matches(['[', ']']).to_owned();
+            let name = rustls_pki_types::ServerName::try_from(host)?;
+            let tls = tokio_rustls::TlsConnector::from(crate::edge::tls::client_config()?).connect(name, tcp).await?;
+            let (sink, stream) = stream::split(tls);
+            (Box::pin(sink) as _, Box::pin(stream) as _)
+        } else {
+            let (sink, stream) = stream::split(tcp);
+            (Box::pin(sink) as _, Box::pin(stream) as _)
+        };
+        Ok((Link::Stream { sink, stream }, Some(local)))
+    }
+
+    async fn send(&mut self, text: String) -> bool {
+        match self {
+            Link::Ws(ws) => ws.send(tokio_tungstenite::tungstenite::Message::Text(text.into())).await.is_ok(),
+            Link::Stream { sink, .. } => sink.send(Outbound::Message(text)).await.is_ok(),
+            Link::Udp(socket) => socket.send(text.as_bytes()).await.is_ok(),
+        }
+    }
+
+    /// The next message; `None` once the link is gone.
+    async fn recv(&mut self) -> Option<String> {
+        loop {
+            match self {
+                Link::Ws(ws) => match ws.next().await {
+                    Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text))) => return Some(text.to_string()),
+                    Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_))) | None | Some(Err(_)) => return None,
+                    Some(Ok(_)) => {}
+                },
+                Link::Stream { sink, stream } => match stream.next().await {
+                    Some(Inbound::Message(text)) => return Some(text),
+                    Some(Inbound::Ping) => {
+                        let _ = sink.send(Outbound::Pong).await;
+                    }
+                    Some(Inbound::Heard) => {}
+                    Some(Inbound::Closed | Inbound::Refused(_) | Inbound::Unreadable { .. }) | None => return None,
+                },
+                Link::Udp(socket) => {
+                    let mut buf = vec![0u8; 65_535];
+                    // An error is ICMP port unreachable from an earlier
+                    // send: the server is not there (yet); Timers E and F cope.
+                    if let Ok(n) = socket.recv(&mut buf).await {
+                        return Some(String::from_utf8_lossy(&buf[..n]).into_owned());
+                    }
+                }
+            }
+        }
+    }
+
+    async fn close(&mut self) {
+        match self {
+            Link::Ws(ws) => {
+                let _ = SinkExt::close(ws.as_mut()).await;
+            }
+            Link::Stream { sink, .. } => {
+                let _ = sink.send(Outbound::Close((1000, "bye"))).await;
+            }
+            Link::Udp(_) => {}
+        }
+    }
 }
 
 /// Why a connection ended.
@@ -120,33 +231,47 @@ async fn run(
     events: mpsc::UnboundedSender<Event>,
     state: watch::Sender<ClientState>,
 ) {
-    let transport = if config.url.starts_with("wss:") { Transport::Wss } else { Transport::Ws };
-    let ua_config = ua::Config {
-        user: config.user.clone(),
-        domain: config.domain.clone(),
-        transport,
-        local: None,
-        require_asserted: config.require_asserted,
+    let transport = match target(&config.url) {
+        Ok((transport, _)) => transport,
+        Err(e) => {
+            error!(error = %e, "cannot reach the IM server at all");
+            let _ = state.send(ClientState::Refused(e.to_string()));
+            return;
+        }
     };
-    let mut ua = UserAgent::new(ua_config, config.password.clone());
+    // Made at the first connection, which tells the local address a SIP
+    // port's transport puts in the Via and Contact; kept across reconnects.
+    let mut agent: Option<UserAgent> = None;
     let started = Instant::now();
     let now = move || started.elapsed().as_millis() as u64;
     let mut backoff = BACKOFF_MIN;
     loop {
         let _ = state.send(ClientState::Connecting);
-        let end = match connect(&config.url).await {
-            Ok(ws) => {
+        let end = match Link::connect(&config.url).await {
+            Ok((link, local)) => {
                 info!(url = %config.url, user = %config.user, "connected to the IM server");
-                session(ws, &mut ua, &now, &mut commands, &events, &state, &mut backoff).await
+                let ua = agent.get_or_insert_with(|| {
+                    let ua_config = ua::Config {
+                        user: config.user.clone(),
+                        domain: config.domain.clone(),
+                        transport,
+                        local,
+                        require_asserted: config.require_asserted,
+                    };
+                    UserAgent::new(ua_config, config.password.clone())
+                });
+                session(link, ua, &now, &mut commands, &events, &state, &mut backoff).await
             }
             Err(e) => {
                 warn!(url = %config.url, error = %e, "cannot connect to the IM server");
                 End::Lost
             }
         };
-        for output in ua.disconnected() {
-            if let Output::Event(event) = output {
-                let _ = events.send(event);
+        if let Some(ua) = agent.as_mut() {
+            for output in ua.disconnected() {
+                if let Output::Event(event) = output {
+                    let _ = events.send(event);
+                }
             }
         }
         if let End::Stop = end {
@@ -161,7 +286,7 @@ async fn run(
 /// One connection: until it drops, the user agent gives up on it, or the
 /// client is done.
 async fn session(
-    mut ws: Ws,
+    mut link: Link,
     ua: &mut UserAgent,
     now: &impl Fn() -> u64,
     commands: &mut mpsc::UnboundedReceiver<Command>,
@@ -177,7 +302,7 @@ async fn session(
         for output in outputs.drain(..) {
             match output {
                 Output::Send(text) => {
-                    if ws.send(tokio_tungstenite::tungstenite::Message::Text(text.into())).await.is_err() {
+                    if !link.send(text).await {
                         return End::Lost;
                     }
                 }
@@ -199,14 +324,13 @@ async fn session(
             }
         }
         if !commands_open && ua.idle() {
-            let _ = ws.close(None).await;
+            link.close().await;
             return End::Stop;
         }
         outputs = tokio::select! {
-            frame = ws.next() => match frame {
-                Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text))) => ua.received(text.as_str(), now()),
-                Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_))) | None | Some(Err(_)) => return End::Lost,
-                Some(Ok(_)) => Vec::new(),
+            message = link.recv() => match message {
+                Some(text) => ua.received(&text, now()),
+                None => return End::Lost,
             },
             command = commands.recv(), if commands_open => match command {
                 Some(Command::Send(message)) => ua.send(message, now()),

@@ -156,3 +156,40 @@ async fn a_message_a_udp_phone_missed_is_sent_again() {
     let answer = tokio::time::timeout(PATIENCE, sending).await.expect("in time").expect("sent");
     assert_eq!(answer.status_code.code(), 200, "{answer}");
 }
+
+/// The tokio driver of the one user agent (`rollcall::sip_client`, which
+/// the gateway runs on WebSocket) over the SIP port's transports: it
+/// registers over UDP and over TCP, and receives what a browser user sends.
+#[tokio::test]
+async fn the_sip_client_registers_and_receives_over_udp_and_tcp() {
+    use rollcall::sip_client::{ClientConfig, SipClient};
+    use rollcall_shared::ua::Event;
+
+    let (server, sip) = server().await;
+    let mut alice = signed_in(&server, "alice").await;
+    for transport in ["udp", "tcp"] {
+        let (client, mut events) = SipClient::start(ClientConfig {
+            url: format!("sip:{sip};transport={transport}"),
+            user: "bob".into(),
+            password: "bob-pw".into(),
+            domain: DOMAIN.into(),
+            require_asserted: true,
+        });
+        assert!(client.wait_registered(PATIENCE).await, "registers over {transport}");
+        let text = format!("over {transport}");
+        let answer =
+            alice.proxied(rsip::Method::Message, &format!("sip:bob@{DOMAIN}"), |b| b.body("text/plain", text.clone())).await;
+        assert_eq!(answer.status_code.code(), 200, "{answer}");
+        let received = tokio::time::timeout(PATIENCE, async {
+            loop {
+                if let Some(Event::Received(r)) = events.recv().await {
+                    break r;
+                }
+            }
+        })
+        .await
+        .expect("in time");
+        assert_eq!((received.from.as_str(), received.body.as_str()), ("sip:alice@rollcall.local", text.as_str()));
+        drop(client);
+    }
+}
