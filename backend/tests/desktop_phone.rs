@@ -10,93 +10,14 @@
 
 mod common;
 
-use std::io::Read;
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::baresip::{self, Baresip, Options};
 use common::flow::signed_in;
 use common::{TestServer, DOMAIN};
 use rollcall::edge::{SipAddress, SipPorts};
 use rollcall_shared::digest::Algorithm;
 use rollcall_shared::sip::rsip;
-
-/// A baresip process with its own config directory; killed on drop.
-struct Baresip {
-    child: Child,
-    _dir: tempfile::TempDir,
-}
-
-impl Baresip {
-    /// baresip as `user` (password `<user>-pw`), registering with the
-    /// server at `sip` over `transport` (`udp` or `tcp`).
-    fn start(user: &str, sip: SocketAddr, transport: &str) -> Baresip {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let port = free_port();
-        std::fs::write(
-            dir.path().join("config"),
-            format!(
-                "poll_method epoll\nsip_listen 127.0.0.1:{port}\nmodule_path /usr/lib/baresip/modules\n\
-                 module account.so\nmodule menu.so\n"
-            ),
-        )
-        .expect("config");
-        std::fs::write(
-            dir.path().join("accounts"),
-            format!("<sip:{user}@{DOMAIN};transport={transport}>;auth_pass={user}-pw;outbound=\"sip:{sip};transport={transport}\";regint=600\n"),
-        )
-        .expect("accounts");
-        // -s: baresip's own SIP trace on stdout, where the test reads what arrived.
-        let child = Command::new("baresip")
-            .arg("-s")
-            .arg("-f")
-            .arg(dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("baresip starts");
-        Baresip { child, _dir: dir }
-    }
-
-    /// Everything baresip printed (after it has been stopped: SIGTERM, so
-    /// that it flushes what it printed).
-    fn output(mut self) -> String {
-        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let mut out = String::new();
-        if let Some(mut stdout) = self.child.stdout.take() {
-            let _ = stdout.read_to_string(&mut out);
-        }
-        out
-    }
-}
-
-impl Drop for Baresip {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A port free for baresip's UDP and TCP (bound and released at once).
-fn free_port() -> u16 {
-    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("a free port");
-    socket.local_addr().expect("address").port()
-}
-
-fn have_baresip() -> bool {
-    let found = Command::new("baresip").arg("-h").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok();
-    if !found {
-        eprintln!("desktop_phone: baresip is not installed (make test installs it); skipped");
-    }
-    found
-}
 
 async fn server_with_sip_port() -> TestServer {
     TestServer::start_with(|options| {
@@ -119,13 +40,13 @@ async fn registered(server: &TestServer, aor: &str) -> bool {
     false
 }
 
-async fn phone_receives_a_browser_users_message(transport: &str) {
-    if !have_baresip() {
+async fn phone_receives_a_browser_users_message(transport: &'static str) {
+    if !baresip::available("desktop_phone") {
         return;
     }
     let server = server_with_sip_port().await;
     let sip = server.running.sip.plain.expect("the SIP port is open");
-    let phone = Baresip::start("bob", sip, transport);
+    let phone = Baresip::start(Options { registrar: Some((sip, transport)), ..Options::direct("bob") });
     let bob = format!("sip:bob@{DOMAIN}");
     assert!(registered(&server, &bob).await, "baresip registers over {transport}");
 
@@ -133,9 +54,7 @@ async fn phone_receives_a_browser_users_message(transport: &str) {
     let text = format!("hello over {transport}, desk phone");
     let answer = alice.proxied(rsip::Method::Message, &bob, |b| b.body("text/plain", text.clone())).await;
     assert_eq!(answer.status_code.code(), 200, "baresip accepts the MESSAGE: {answer}");
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let printed = phone.output();
-    assert!(printed.contains(&text), "baresip's trace shows the MESSAGE; it printed:\n{printed}");
+    assert!(phone.printed(&text).await, "baresip's trace shows the MESSAGE; it printed:\n{}", phone.output());
 }
 
 #[tokio::test]

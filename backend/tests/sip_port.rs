@@ -114,9 +114,8 @@ async fn an_oversized_message_on_tcp_is_answered_513_and_the_connection_closed()
 #[tokio::test]
 async fn a_big_request_for_a_udp_phone_goes_over_tcp() {
     let (server, sip) = server().await;
-    let mut phone = Phone::new(sip, "alice", "alice-pw").await;
     // The phone takes TCP connections on its UDP port, as RFC 3261 §18 asks.
-    let tcp = tokio::net::TcpListener::bind(phone.addr()).await.expect("the phone's TCP port");
+    let (mut phone, tcp) = Phone::with_tcp(sip, "alice", "alice-pw").await;
     phone.register().await;
 
     let mut bob = signed_in(&server, "bob").await;

@@ -2,6 +2,7 @@
 //! loopback ports, for black-box tests over real sockets.
 #![allow(dead_code)]
 
+pub mod baresip;
 pub mod flow;
 pub mod panel;
 pub mod phone;

@@ -28,6 +28,24 @@ impl Phone {
     /// `user` (with `password`) on a UDP socket of its own, talking to `peer`.
     pub async fn new(peer: SocketAddr, user: &str, password: &str) -> Phone {
         let socket = UdpSocket::bind("127.0.0.1:0").await.expect("binds");
+        Phone::on(socket, peer, user, password)
+    }
+
+    /// As [`Phone::new`], and a TCP listener on the same port (RFC 3261 §18:
+    /// a UDP phone takes TCP on its port too). An ephemeral UDP port's TCP
+    /// twin may be someone else's, so ports are tried until both are free.
+    #[allow(dead_code)]
+    pub async fn with_tcp(peer: SocketAddr, user: &str, password: &str) -> (Phone, tokio::net::TcpListener) {
+        for _ in 0..100 {
+            let socket = UdpSocket::bind("127.0.0.1:0").await.expect("binds");
+            if let Ok(tcp) = tokio::net::TcpListener::bind(socket.local_addr().expect("addr")).await {
+                return (Phone::on(socket, peer, user, password), tcp);
+            }
+        }
+        panic!("no port free for both UDP and TCP");
+    }
+
+    fn on(socket: UdpSocket, peer: SocketAddr, user: &str, password: &str) -> Phone {
         let local = socket.local_addr().expect("addr").to_string();
         let config = Config {
             user: user.into(),

@@ -1,0 +1,176 @@
+//! Debian's baresip (1.0) as a real third-party SIP phone for the
+//! black-box tests: started with a config directory of its own, no sound
+//! card (a sine wave as its microphone, a file as its speaker), its SIP
+//! trace read as it runs, killed on drop.
+//!
+//! `make test` installs it (scripts/test-deps.sh); a test calls
+//! [`available`] first and, without it, says so and passes.
+
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::net::UdpSocket;
+
+/// How long baresip may take to come up, or to print what a test waits for.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// Whether baresip is installed; says so on stderr when it is not.
+pub fn available(test: &str) -> bool {
+    let found = Command::new("baresip").arg("-h").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok();
+    if !found {
+        eprintln!("{test}: baresip is not installed (make test installs it); skipped");
+    }
+    found
+}
+
+/// What a baresip phone is: who, where it registers, how it answers.
+pub struct Options {
+    pub user: String,
+    /// Registers with this server over `udp`/`tcp` (password `<user>-pw`);
+    /// `None`: no registration, reached directly at its own address.
+    pub registrar: Option<(SocketAddr, &'static str)>,
+    /// `auto` answers at once; `manual` rings until cancelled.
+    pub answermode: &'static str,
+    /// The tone it sends, in Hz.
+    pub tone: u32,
+}
+
+impl Options {
+    /// `sip:<user>@127.0.0.1`, unregistered, answering at once, sending 440 Hz.
+    pub fn direct(user: &str) -> Options {
+        Options { user: user.into(), registrar: None, answermode: "auto", tone: 440 }
+    }
+}
+
+/// A running baresip.
+pub struct Baresip {
+    child: Child,
+    /// Its SIP port (UDP and TCP).
+    pub addr: SocketAddr,
+    user: String,
+    printed: Arc<Mutex<String>>,
+    dir: tempfile::TempDir,
+}
+
+impl Baresip {
+    pub fn start(options: Options) -> Baresip {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = free_udp_and_tcp_port();
+        let Options { user, registrar, answermode, tone } = options;
+        std::fs::write(
+            dir.path().join("config"),
+            format!(
+                "poll_method epoll\nsip_listen 127.0.0.1:{port}\nmodule_path /usr/lib/baresip/modules\n\
+                 module g711.so\nmodule ausine.so\nmodule aufile.so\nmodule account.so\nmodule menu.so\n\
+                 audio_source ausine,{tone}\naudio_player aufile,{heard}\n\
+                 ausrc_srate 48000\nauplay_srate 48000\nausrc_channels 2\nauplay_channels 2\n",
+                heard = dir.path().join("heard.wav").display()
+            ),
+        )
+        .expect("config");
+        let account = match registrar {
+            Some((server, transport)) => format!(
+                "<sip:{user}@{domain};transport={transport}>;auth_pass={user}-pw;outbound=\"sip:{server};transport={transport}\";\
+                 answermode={answermode};regint=600\n",
+                domain = super::DOMAIN
+            ),
+            None => format!("<sip:{user}@127.0.0.1>;answermode={answermode};regint=0\n"),
+        };
+        std::fs::write(dir.path().join("accounts"), account).expect("accounts");
+        // -s: baresip's own SIP trace on stdout, line-buffered (stdbuf) so
+        // that it is read here as it comes.
+        let mut child = Command::new("stdbuf")
+            .args(["-oL", "baresip", "-s"])
+            .arg("-f")
+            .arg(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("baresip starts");
+        let printed = Arc::new(Mutex::new(String::new()));
+        let mut stdout = child.stdout.take().expect("piped");
+        let sink = printed.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = stdout.read(&mut buf) {
+                sink.lock().unwrap_or_else(|p| p.into_inner()).push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Baresip { child, addr: SocketAddr::from(([127, 0, 0, 1], port)), user, printed, dir }
+    }
+
+    /// Waits until baresip has printed `text` (its SIP trace shows what
+    /// arrived); false if it has not within the patience.
+    pub async fn printed(&self, text: &str) -> bool {
+        let deadline = Instant::now() + PATIENCE;
+        while Instant::now() < deadline {
+            if self.printed.lock().unwrap_or_else(|p| p.into_inner()).contains(text) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        false
+    }
+
+    /// Everything printed so far.
+    pub fn output(&self) -> String {
+        self.printed.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Where it records what it hears.
+    pub fn heard(&self) -> PathBuf {
+        self.dir.path().join("heard.wav")
+    }
+
+    /// Waits until baresip's user agent answers an OPTIONS with 200: its
+    /// socket can be open a moment before its account is (and then it
+    /// answers an INVITE `404`).
+    pub async fn ready(&self) {
+        let probe = UdpSocket::bind("127.0.0.1:0").await.expect("binds");
+        let mut buf = vec![0u8; 65_535];
+        let deadline = Instant::now() + PATIENCE;
+        for n in 1.. {
+            assert!(Instant::now() < deadline, "baresip did not come up; it printed:\n{}", self.output());
+            let options = format!(
+                "OPTIONS sip:{user}@{addr} SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch=z9hG4bKprobe{n}\r\nMax-Forwards: 70\r\n\
+                 From: <sip:probe@127.0.0.1>;tag=p\r\nTo: <sip:{user}@{addr}>\r\nCall-ID: probe-{n}\r\nCSeq: {n} OPTIONS\r\n\
+                 Content-Length: 0\r\n\r\n",
+                addr = self.addr,
+                user = self.user,
+                local = probe.local_addr().expect("addr"),
+            );
+            probe.send_to(options.as_bytes(), self.addr).await.expect("sends");
+            if let Ok(Ok((len, _))) = tokio::time::timeout(Duration::from_millis(100), probe.recv_from(&mut buf)).await {
+                if buf[..len].starts_with(b"SIP/2.0 200 ") {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Baresip {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port free, for now, for both UDP and TCP (baresip listens on both).
+fn free_udp_and_tcp_port() -> u16 {
+    for _ in 0..100 {
+        let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("a free port");
+        let addr = udp.local_addr().expect("address");
+        if std::net::TcpListener::bind(addr).is_ok() {
+            return addr.port();
+        }
+    }
+    panic!("no port free for both UDP and TCP");
+}
