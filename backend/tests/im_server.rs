@@ -147,8 +147,9 @@ async fn from_must_be_the_authenticated_user() {
     let mut alice = server.client("alice").await;
     alice.register().await;
     // Authenticate as alice but claim to be bob in From.
+    // (On the wire as it is: no user agent of ours would send it.)
     alice.aor = "sip:bob@rollcall.local".into();
-    let r = alice.message_to(GATEWAY, "x").await;
+    let r = alice.proxied(rsip::Method::Message, GATEWAY, |b| b.body("text/plain", "x".into())).await;
     assert_eq!(r.status_code.code(), 403);
 }
 

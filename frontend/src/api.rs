@@ -18,7 +18,7 @@
 use rollcall_shared::api::{ApiError, Calls, Email, EmailRoster, Emails, Imported, LoggedMessages, Panel, People};
 use rollcall_shared::json::{self, FromJson};
 
-use crate::client::Client;
+use crate::stores::Http;
 
 /// Attempts per request: the first (with cached credentials, if any), then
 /// an answer to a fresh challenge, then up to two more after `stale` races
@@ -108,86 +108,86 @@ pub fn encode_segment(text: &str) -> String {
 
 /// One call: `method` on `path` (path and query, as signed), optionally
 /// with a text body; the JSON answer as `T`.
-pub async fn call<T: FromJson>(client: Client, method: Method, path: &str, body: Option<String>) -> Result<T, ApiFailure> {
-    let text = imp::call(client, method, path, body).await?;
+pub async fn call<T: FromJson>(http: Http, method: Method, path: &str, body: Option<String>) -> Result<T, ApiFailure> {
+    let text = imp::call(http, method, path, body).await?;
     json::from_str(&text).map_err(|e| ApiFailure::Network(format!("unexpected answer: {e}")))
 }
 
 // --- the phone panel of the simulated network (`/pstn/`) ---
 
-pub async fn panel(client: Client) -> Result<Panel, ApiFailure> {
-    call(client, Method::Get, "/pstn/phones", None).await
+pub async fn panel(http: Http) -> Result<Panel, ApiFailure> {
+    call(http, Method::Get, "/pstn/phones", None).await
 }
 
 /// Long-poll: answers when the panel's version differs from `after`
 /// (or after the server's wait).
-pub async fn panel_changes(client: Client, after: u64) -> Result<Panel, ApiFailure> {
-    call(client, Method::Get, &format!("/pstn/events?after={after}"), None).await
+pub async fn panel_changes(http: Http, after: u64) -> Result<Panel, ApiFailure> {
+    call(http, Method::Get, &format!("/pstn/events?after={after}"), None).await
 }
 
-pub async fn hold(client: Client, number: &str) -> Result<Panel, ApiFailure> {
+pub async fn hold(http: Http, number: &str) -> Result<Panel, ApiFailure> {
     let path = format!("/pstn/phones/{}", encode_segment(number));
-    call(client, Method::Put, &path, None).await
+    call(http, Method::Put, &path, None).await
 }
 
-pub async fn release(client: Client, number: &str) -> Result<Panel, ApiFailure> {
+pub async fn release(http: Http, number: &str) -> Result<Panel, ApiFailure> {
     let path = format!("/pstn/phones/{}", encode_segment(number));
-    call(client, Method::Delete, &path, None).await
+    call(http, Method::Delete, &path, None).await
 }
 
 /// `action`: `answer`, `decline` or `hangup`.
-pub async fn act_on_call(client: Client, call_id: &str, action: &str) -> Result<Panel, ApiFailure> {
+pub async fn act_on_call(http: Http, call_id: &str, action: &str) -> Result<Panel, ApiFailure> {
     let path = format!("/pstn/calls/{}/{action}", encode_segment(call_id));
-    call(client, Method::Post, &path, None).await
+    call(http, Method::Post, &path, None).await
 }
 
 /// Fault injection: the bridge fails under one of the user's conferences.
-pub async fn crash_bridge(client: Client, conference_id: &str) -> Result<json::Value, ApiFailure> {
+pub async fn crash_bridge(http: Http, conference_id: &str) -> Result<json::Value, ApiFailure> {
     let path = format!("/pstn/conferences/{}/crash", encode_segment(conference_id));
-    call(client, Method::Post, &path, None).await
+    call(http, Method::Post, &path, None).await
 }
 
 // --- address books, inbox, call records (`/api/`) ---
 
 /// Both address books merged; those matching `query` (empty: everyone).
-pub async fn resolve(client: Client, query: &str) -> Result<People, ApiFailure> {
+pub async fn resolve(http: Http, query: &str) -> Result<People, ApiFailure> {
     let path = if query.trim().is_empty() {
         "/api/resolve".to_string()
     } else {
         format!("/api/resolve?q={}", encode_segment(query.trim()))
     };
-    call(client, Method::Get, &path, None).await
+    call(http, Method::Get, &path, None).await
 }
 
-pub async fn import_contacts(client: Client, vcard: String) -> Result<Imported, ApiFailure> {
-    call(client, Method::Post, "/api/contacts/import", Some(vcard)).await
+pub async fn import_contacts(http: Http, vcard: String) -> Result<Imported, ApiFailure> {
+    call(http, Method::Post, "/api/contacts/import", Some(vcard)).await
 }
 
-pub async fn inbox(client: Client) -> Result<Emails, ApiFailure> {
-    call(client, Method::Get, "/api/inbox", None).await
+pub async fn inbox(http: Http) -> Result<Emails, ApiFailure> {
+    call(http, Method::Get, "/api/inbox", None).await
 }
 
-pub async fn upload_email(client: Client, eml: String) -> Result<Email, ApiFailure> {
-    call(client, Method::Post, "/api/inbox", Some(eml)).await
+pub async fn upload_email(http: Http, eml: String) -> Result<Email, ApiFailure> {
+    call(http, Method::Post, "/api/inbox", Some(eml)).await
 }
 
-pub async fn email_roster(client: Client, email_id: i64) -> Result<EmailRoster, ApiFailure> {
-    call(client, Method::Get, &format!("/api/inbox/{email_id}/roster"), None).await
+pub async fn email_roster(http: Http, email_id: i64) -> Result<EmailRoster, ApiFailure> {
+    call(http, Method::Get, &format!("/api/inbox/{email_id}/roster"), None).await
 }
 
-pub async fn calls(client: Client) -> Result<Calls, ApiFailure> {
-    call(client, Method::Get, "/api/calls", None).await
+pub async fn calls(http: Http) -> Result<Calls, ApiFailure> {
+    call(http, Method::Get, "/api/calls", None).await
 }
 
 /// The person's logged messages, newest first; only those mentioning
 /// `conference` when it is not empty.
-pub async fn messages(client: Client, conference: &str) -> Result<LoggedMessages, ApiFailure> {
+pub async fn messages(http: Http, conference: &str) -> Result<LoggedMessages, ApiFailure> {
     let path = if conference.is_empty() {
         "/api/messages".to_string()
     } else {
         format!("/api/messages?conference={}", encode_segment(conference))
     };
-    call(client, Method::Get, &path, None).await
+    call(http, Method::Get, &path, None).await
 }
 
 /// Does this server let visitors create accounts (`GET /signup`)?
@@ -218,7 +218,7 @@ mod imp {
     use web_sys::{Request, RequestCredentials, RequestInit, Response};
 
     use super::{split_challenges, ApiFailure, Method, MAX_ATTEMPTS};
-    use crate::client::Client;
+    use crate::stores::Http;
 
     /// A JavaScript exception in words (its `message` when it is an Error).
     fn failed(e: JsValue) -> ApiFailure {
@@ -288,11 +288,11 @@ mod imp {
         })
     }
 
-    pub async fn call(client: Client, method: Method, path: &str, body: Option<String>) -> Result<String, ApiFailure> {
+    pub async fn call(http: Http, method: Method, path: &str, body: Option<String>) -> Result<String, ApiFailure> {
         let mut raced = false;
         for _ in 0..MAX_ATTEMPTS {
             let cnonce = rollcall_shared::random::random_hex(8);
-            let credentials = client.http_credentials(method.as_str(), path, &cnonce);
+            let credentials = http.credentials(method.as_str(), path, &cnonce);
             let content_type = "text/plain; charset=utf-8";
             let request = request(method, path, credentials.as_deref(), content_type, body.as_deref())?;
             let response = send(&request).await?;
@@ -308,7 +308,7 @@ mod imp {
                     return Err(ApiFailure::Unauthorized);
                 }
                 raced = challenge.stale;
-                if !client.http_challenged(challenge) {
+                if !http.challenged(challenge) {
                     return Err(ApiFailure::Unauthorized);
                 }
                 continue;
@@ -333,9 +333,9 @@ mod imp {
 #[cfg(not(target_arch = "wasm32"))]
 mod imp {
     use super::{ApiFailure, Method};
-    use crate::client::Client;
+    use crate::stores::Http;
 
-    pub async fn call(_client: Client, _method: Method, _path: &str, _body: Option<String>) -> Result<String, ApiFailure> {
+    pub async fn call(_http: Http, _method: Method, _path: &str, _body: Option<String>) -> Result<String, ApiFailure> {
         Err(ApiFailure::Network("no browser".to_string()))
     }
 

@@ -10,10 +10,10 @@
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code, unused_imports))]
 
 mod api;
-mod client;
 mod components;
 mod roster;
 mod sip;
+mod stores;
 mod time;
 
 fn main() {

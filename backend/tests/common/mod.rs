@@ -1,5 +1,11 @@
 //! A SIP-over-WebSocket test client and a whole Rollcall started on
 //! loopback ports, for black-box tests over real sockets.
+//!
+//! The client registers, sends MESSAGEs and takes the gateway's replies
+//! through the one SIP user agent (`rollcall_shared::ua`), as the browser
+//! and the gateway do; beside it, it can put requests on the wire as they
+//! are (a wrong password, a chosen `nc`, an unregistered sender, a SUBSCRIBE
+//! with odd headers) for the tests of how the server treats them.
 #![allow(dead_code)]
 
 pub mod baresip;
@@ -9,7 +15,7 @@ pub mod phone;
 pub mod program;
 
 use std::collections::VecDeque;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use rollcall::bridge::SimDelays;
@@ -20,6 +26,7 @@ use rollcall_shared::sip::{self, rsip, RequestBuilder};
 use rollcall_shared::soap::conference::{Reply, Request};
 use rollcall_shared::soap::CONTENT_TYPE;
 use rollcall_shared::ua::auth::{self, Authenticator, Kind};
+use rollcall_shared::ua::{self, Config, Event, Output, UserAgent};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -145,8 +152,14 @@ pub struct Client {
     /// (`rollcall_shared::ua::auth`: the nonce kept, `nc` counting up);
     /// `None` until the first 407.
     proxy_auth: Option<Authenticator>,
-    /// Requests that arrived while waiting for a response, in order.
-    early: VecDeque<rsip::Request>,
+    /// Requests that arrived while waiting for a response, in order, as
+    /// they came.
+    early: VecDeque<String>,
+    /// The one user agent, for what a user agent does: REGISTER, MESSAGE
+    /// (answering the proxy's challenges) and taking MESSAGEs.
+    ua: UserAgent,
+    next_message: u64,
+    started: Instant,
 }
 
 impl Client {
@@ -175,6 +188,13 @@ impl Client {
     }
 
     fn over(ws: Ws, user: &str) -> Client {
+        let config = Config {
+            user: user.into(),
+            domain: DOMAIN.into(),
+            transport: sip::Transport::Ws,
+            local: None,
+            require_asserted: false,
+        };
         Client {
             ws,
             user: user.to_string(),
@@ -183,6 +203,9 @@ impl Client {
             cseq: 0,
             proxy_auth: None,
             early: VecDeque::new(),
+            ua: UserAgent::new(config, format!("{user}-pw")),
+            next_message: 0,
+            started: Instant::now(),
         }
     }
 
@@ -234,21 +257,73 @@ impl Client {
     /// for [`Client::next_request`].
     pub async fn recv_response(&mut self) -> rsip::Response {
         loop {
-            match self.recv().await {
+            let text = self.recv_text().await;
+            match sip::parse(&text).unwrap_or_else(|e| panic!("server sent unparseable SIP ({e}):\n{text}")) {
                 rsip::SipMessage::Response(r) => return r,
-                rsip::SipMessage::Request(req) => self.early.push_back(req),
+                rsip::SipMessage::Request(_) => self.early.push_back(text),
+            }
+        }
+    }
+
+    /// The next request as it came, kept or new; responses on the way are
+    /// ignored.
+    async fn next_request_text(&mut self) -> String {
+        if let Some(text) = self.early.pop_front() {
+            return text;
+        }
+        loop {
+            let text = self.recv_text().await;
+            if !text.starts_with("SIP/2.0 ") {
+                return text;
             }
         }
     }
 
     /// The next request, kept or new; responses on the way are ignored.
     pub async fn next_request(&mut self) -> rsip::Request {
-        if let Some(req) = self.early.pop_front() {
-            return req;
+        let text = self.next_request_text().await;
+        match sip::parse(&text).unwrap_or_else(|e| panic!("server sent unparseable SIP ({e}):\n{text}")) {
+            rsip::SipMessage::Request(req) => req,
+            rsip::SipMessage::Response(_) => unreachable!("a request"),
         }
+    }
+
+    fn now(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    /// Carries out the user agent's outputs; the events among them.
+    async fn run(&mut self, outputs: Vec<Output>) -> Vec<Event> {
+        let mut events = Vec::new();
+        for output in outputs {
+            match output {
+                Output::Send(text) => self.send_raw(&text).await,
+                Output::Event(event) => events.push(event),
+                Output::Reconnect => panic!("the user agent gave up on the connection"),
+            }
+        }
+        events
+    }
+
+    /// Feeds the user agent what arrives (requests kept for
+    /// [`Client::next_request`] go past it) until it reports what `done`
+    /// picks; that, and the last response it was given.
+    async fn until(&mut self, done: impl Fn(&Event) -> bool) -> (Event, Option<rsip::Response>) {
+        let mut last = None;
         loop {
-            if let rsip::SipMessage::Request(req) = self.recv().await {
-                return req;
+            let text = self.recv_text().await;
+            if text.starts_with("SIP/2.0 ") {
+                last = sip::parse(&text).ok().and_then(|m| match m {
+                    rsip::SipMessage::Response(r) => Some(r),
+                    rsip::SipMessage::Request(_) => None,
+                });
+            } else {
+                self.early.push_back(text);
+                continue;
+            }
+            let outputs = self.ua.received(&text, self.now());
+            if let Some(event) = self.run(outputs).await.into_iter().find(|e| done(e)) {
+                return (event, last);
             }
         }
     }
@@ -317,16 +392,34 @@ impl Client {
         self.recv_response().await
     }
 
+    /// Registers through the user agent (password `<user>-pw`).
     pub async fn register(&mut self) {
-        let password = format!("{}-pw", self.user);
-        let r = self.register_with(&password, 300).await;
-        assert_eq!(r.status_code.code(), 200, "registration succeeds");
+        let outputs = self.ua.connected(self.now());
+        self.run(outputs).await;
+        let (event, _) = self.until(|e| matches!(e, Event::Registered { .. } | Event::Refused(_))).await;
+        assert!(matches!(event, Event::Registered { .. }), "registration succeeds: {event:?}");
     }
 
-    /// Sends a MESSAGE with a SOAP body to `to`, answering a 407 once;
-    /// returns the final response.
+    /// Sends a MESSAGE with a SOAP body to `to` — through the user agent
+    /// once registered (which answers the proxy's challenges), else as it
+    /// is, answering one 407; the final response.
     pub async fn message_to(&mut self, to: &str, body: &str) -> rsip::Response {
-        self.proxied(rsip::Method::Message, to, |b| b.body(CONTENT_TYPE, body.to_string())).await
+        if !self.ua.is_registered() {
+            return self.proxied(rsip::Method::Message, to, |b| b.body(CONTENT_TYPE, body.to_string())).await;
+        }
+        self.next_message += 1;
+        let id = self.next_message;
+        let message = ua::Message { id, to: to.into(), content_type: CONTENT_TYPE.into(), body: body.into() };
+        let outputs = self.ua.send(message, self.now());
+        let mut events = self.run(outputs).await;
+        let done = |e: &Event| matches!(e, Event::Delivered { id: i } | Event::Undelivered { id: i, .. } if *i == id);
+        if let Some(event) = events.drain(..).find(|e| done(e)) {
+            panic!("not sent: {event:?}");
+        }
+        match self.until(done).await {
+            (_, Some(response)) => response,
+            (event, None) => panic!("no response: {event:?}"),
+        }
     }
 
     /// Sends a request through the IM server (proxy authentication),
@@ -406,18 +499,20 @@ impl Client {
         assert_eq!(r.status_code.code(), 200, "the gateway accepts the MESSAGE");
     }
 
-    /// The next MESSAGE from the gateway, answered 200 and decoded.
+    /// The next MESSAGE from the gateway, taken (and answered) by the user
+    /// agent, decoded.
     pub async fn next_reply(&mut self) -> Reply {
         loop {
-            let req = self.next_request().await;
-            self.answer(&req, 200).await;
-            if req.method != rsip::Method::Message {
-                continue;
+            let text = self.next_request_text().await;
+            let asserted = text.lines().any(|l| l.starts_with("P-Asserted-Identity:") && l.contains(GATEWAY));
+            let outputs = self.ua.received(&text, self.now());
+            for event in self.run(outputs).await {
+                if let Event::Received(message) = event {
+                    assert!(asserted, "replies come from the gateway, asserted by the IM server:\n{text}");
+                    let body = message.body;
+                    return Reply::decode(&body).unwrap_or_else(|e| panic!("bad reply ({e}): {body}"));
+                }
             }
-            let pai = sip::header(&req.headers, "P-Asserted-Identity").unwrap_or_default();
-            assert!(pai.contains(GATEWAY), "replies come from the gateway, asserted by the IM server: {pai}");
-            let body = String::from_utf8(req.body.clone()).expect("utf-8 body");
-            return Reply::decode(&body).unwrap_or_else(|e| panic!("bad reply ({e}): {body}"));
         }
     }
 }

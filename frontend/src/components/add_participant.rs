@@ -8,12 +8,14 @@ use leptos::prelude::*;
 use rollcall_shared::soap::conference::{AddParticipant as AddRequest, Request};
 use rollcall_shared::soap::{Location, Party};
 
-use crate::client::{clean_phone, new_request_id, Client};
+use crate::roster::draft::clean_phone;
+use crate::stores::{new_request_id, Session};
 
 use super::location_select::LocationSelect;
 
 #[component]
-pub fn AddParticipant(client: Client, conference_id: String) -> impl IntoView {
+pub fn AddParticipant(conference_id: String) -> impl IntoView {
+    let session = Session::provided();
     let name = RwSignal::new(String::new());
     let phone = RwSignal::new(String::new());
     let location = RwSignal::new(Location::Work);
@@ -24,7 +26,7 @@ pub fn AddParticipant(client: Client, conference_id: String) -> impl IntoView {
         if number.is_empty() {
             return;
         }
-        client.send(Request::AddParticipant(AddRequest {
+        session.send(Request::AddParticipant(AddRequest {
             request_id: new_request_id(),
             conference_id: conference_id.clone(),
             participant: Party {

@@ -6,20 +6,20 @@ use leptos::prelude::*;
 use super::connection_badge::ConnectionBadge;
 use super::sign_in::SignIn;
 use super::workspace::Workspace;
-use crate::client::{Client, Connection};
+use crate::stores::{Connection, Stores};
 
 #[component]
 pub fn App() -> impl IntoView {
     // The signed-in session, if any. Dropped again when registration is
     // refused (wrong password) or the person signs out.
-    let session = RwSignal::new(None::<Client>);
+    let session = RwSignal::new(None::<Stores>);
     let sign_in_error = RwSignal::new(None::<String>);
 
     // A refused registration ends the session and says why on the form.
     Effect::new(move |_| {
-        if let Some(client) = session.get() {
-            if let Connection::Refused(why) = client.connection.get() {
-                client.stop();
+        if let Some(stores) = session.get() {
+            if let Connection::Refused(why) = stores.session.connection.get() {
+                stores.stop();
                 session.set(None);
                 sign_in_error.set(Some(why));
             }
@@ -32,12 +32,12 @@ pub fn App() -> impl IntoView {
     let owner = Owner::current().expect("App runs inside a reactive owner");
     let sign_in = Callback::new(move |(user, password): (String, String)| {
         sign_in_error.set(None);
-        session.set(Some(owner.with(|| Client::start(user, password))));
+        session.set(Some(owner.with(|| Stores::start(user, password))));
     });
-    let signed_in = Memo::new(move |_| session.get().is_some_and(|client| client.signed_in.get()));
+    let signed_in = Memo::new(move |_| session.get().is_some_and(|stores| stores.session.signed_in.get()));
     let sign_out = move |_| {
-        if let Some(client) = session.get_untracked() {
-            client.stop();
+        if let Some(stores) = session.get_untracked() {
+            stores.stop();
         }
         session.set(None);
     };
@@ -45,9 +45,9 @@ pub fn App() -> impl IntoView {
     view! {
         <header class="topbar">
             <h1>"Rollcall"</h1>
-            {move || session.get().map(|client| view! {
-                <span class="who">{client.user.get_value()}</span>
-                <ConnectionBadge connection=client.connection />
+            {move || session.get().map(|stores| view! {
+                <span class="who">{stores.session.user.get_value()}</span>
+                <ConnectionBadge connection=stores.session.connection />
                 <button class="link" data-testid="sign-out" on:click=sign_out>"Sign out"</button>
             })}
         </header>
@@ -64,7 +64,7 @@ pub fn App() -> impl IntoView {
                         error=sign_in_error
                     />
                 }.into_any(),
-                true => session.get().map(|client| view! { <Workspace client /> }).into_any(),
+                true => session.get().map(|stores| view! { <Workspace stores /> }).into_any(),
             }}
         </main>
     }

@@ -8,15 +8,16 @@ use rollcall_shared::api::CallLeg;
 use rollcall_shared::soap::Cause;
 
 use crate::api;
-use crate::client::Client;
+use crate::stores::Http;
 
 #[component]
-pub fn CallHistory(client: Client) -> impl IntoView {
+pub fn CallHistory() -> impl IntoView {
+    let http = Http::provided();
     let legs = RwSignal::new(None::<Vec<CallLeg>>);
     let error = RwSignal::new(None::<String>);
     let load = move || {
         spawn_local(async move {
-            match api::calls(client).await {
+            match api::calls(http).await {
                 Ok(c) => {
                     error.set(None);
                     legs.set(Some(c.calls));

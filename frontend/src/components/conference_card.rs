@@ -10,26 +10,22 @@ use rollcall_shared::soap::conference::{EndConference, Request};
 use super::add_participant::AddParticipant;
 use super::participant_row::{ParticipantRow, RowControls};
 use super::shown;
-use crate::client::Client;
 use crate::roster::draft::who_has;
 use crate::roster::ConferenceView;
+use crate::stores::{new_request_id, Conferences, People, Session};
 
 #[component]
-pub fn ConferenceCard(client: Client, id: String) -> impl IntoView {
+pub fn ConferenceCard(id: String) -> impl IntoView {
+    let (session, people, conferences) = (Session::provided(), People::provided(), Conferences::provided());
     let conference = {
         let id = id.clone();
-        Memo::new(move |_| client.roster.with(|r| r.conference(&id).cloned()))
+        Memo::new(move |_| conferences.roster.with(|r| r.conference(&id).cloned()))
     };
     let with = move |f: fn(&ConferenceView) -> String| move || conference.with(|c| c.as_ref().map(f).unwrap_or_default());
     let over = move || conference.with(|c| c.as_ref().is_none_or(ConferenceView::is_over));
     let end = {
         let id = id.clone();
-        move |_| {
-            client.send(Request::EndConference(EndConference {
-                request_id: crate::client::new_request_id(),
-                conference_id: id.clone(),
-            }))
-        }
+        move |_| session.send(Request::EndConference(EndConference { request_id: new_request_id(), conference_id: id.clone() }))
     };
     // The number chosen in each row's drop-down (rows are rebuilt on events).
     let picked = RwSignal::new(HashMap::<String, String>::new());
@@ -56,16 +52,15 @@ pub fn ConferenceCard(client: Client, id: String) -> impl IntoView {
                 </thead>
                 <tbody>
                     {move || conference.with(|c| c.as_ref().map(|c| {
-                        let hidden = client.hidden_legs.get();
-                        let people = client.people.get();
+                        let hidden = conferences.hidden_legs.get();
+                        let everyone = people.everyone.get();
                         c.participants.iter().enumerate()
                             .filter(|(_, p)| p.id.as_ref().is_none_or(|id| !hidden.contains(id)))
                             .map(|(row, p)| view! {
                                 <ParticipantRow
-                                    client
                                     conference_id=c.id.clone()
                                     participant=p.clone()
-                                    person=who_has(&people, &p.phone).cloned()
+                                    person=who_has(&everyone, &p.phone).cloned()
                                     picked
                                     controls=RowControls {
                                         initiator: row == 0,
@@ -77,7 +72,7 @@ pub fn ConferenceCard(client: Client, id: String) -> impl IntoView {
                     }))}
                 </tbody>
             </table>
-            {shown(can_add, move || view! { <AddParticipant client conference_id=add_id.clone() /> })}
+            {shown(can_add, move || view! { <AddParticipant conference_id=add_id.clone() /> })}
         </article>
     }
 }

@@ -6,11 +6,11 @@ use leptos::prelude::*;
 
 use super::conference_card::ConferenceCard;
 use super::shown;
-use crate::client::Client;
+use crate::stores::Conferences;
 
 #[component]
-pub fn ConferenceList(client: Client) -> impl IntoView {
-    let roster = client.roster;
+pub fn ConferenceList() -> impl IntoView {
+    let roster = Conferences::provided().roster;
     let ids = Memo::new(move |_| roster.with(|r| r.conferences().iter().map(|c| c.id.clone()).collect::<Vec<_>>()));
     view! {
         <section class="conferences" data-testid="conference-list">
@@ -18,7 +18,7 @@ pub fn ConferenceList(client: Client) -> impl IntoView {
             <For
                 each=move || ids.get()
                 key=|id| id.clone()
-                children=move |id| view! { <ConferenceCard client id /> }
+                children=move |id| view! { <ConferenceCard id /> }
             />
         </section>
     }

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::client::Connection;
+use crate::stores::Connection;
 
 #[component]
 pub fn ConnectionBadge(connection: RwSignal<Connection>) -> impl IntoView {

@@ -5,12 +5,12 @@
 use leptos::prelude::*;
 
 use super::presence_badge::PresenceBadge;
-use crate::client::Client;
 use crate::roster::draft::{phone_label, Member};
+use crate::stores::DraftRoster;
 
 #[component]
-pub fn DraftRows(client: Client) -> impl IntoView {
-    let draft = client.draft;
+pub fn DraftRows() -> impl IntoView {
+    let draft = DraftRoster::provided().members;
     let rows = move || draft.with(|d| d.members.iter().cloned().enumerate().collect::<Vec<_>>());
     view! {
         {super::shown(move || draft.with(|d| !d.members.is_empty()), move || view! {
@@ -20,7 +20,7 @@ pub fn DraftRows(client: Client) -> impl IntoView {
                     // Re-rendered as a whole: the roster is short, and rows
                     // hold no typing of their own.
                     {move || rows().into_iter().map(|(index, member)| view! {
-                        <DraftRow client index member />
+                        <DraftRow draft index member />
                     }).collect_view()}
                 </tbody>
             </table>
@@ -29,8 +29,7 @@ pub fn DraftRows(client: Client) -> impl IntoView {
 }
 
 #[component]
-fn DraftRow(client: Client, index: usize, member: Member) -> impl IntoView {
-    let draft = client.draft;
+fn DraftRow(draft: RwSignal<crate::roster::draft::Draft>, index: usize, member: Member) -> impl IntoView {
     let chosen = member.number.clone().unwrap_or_default();
     let where_to = if member.person.phones.is_empty() {
         view! { <span class="muted" data-testid="draft-no-number">"no number"</span> }.into_any()
@@ -50,7 +49,7 @@ fn DraftRow(client: Client, index: usize, member: Member) -> impl IntoView {
     view! {
         <tr data-testid="draft-row">
             <td data-testid="draft-name" title=member.person.emails.join(", ")>{member.person.name.clone()}</td>
-            <td><PresenceBadge client user=member.person.user.clone() /></td>
+            <td><PresenceBadge user=member.person.user.clone() /></td>
             <td>{where_to}</td>
             <td class="actions">
                 <button class="link danger" data-testid="draft-remove" title="Remove from the roster"

@@ -12,14 +12,15 @@ use rollcall_shared::directory::Address;
 
 use super::file_upload::FileUpload;
 use crate::api;
-use crate::client::Client;
+use crate::stores::{DraftRoster, Http, People};
 
 #[component]
-pub fn Inbox(client: Client, on_roster: Callback<()>) -> impl IntoView {
+pub fn Inbox(on_roster: Callback<()>) -> impl IntoView {
+    let (http, people, draft) = (Http::provided(), People::provided(), DraftRoster::provided());
     let emails = RwSignal::new(None::<Vec<Email>>);
     let error = RwSignal::new(None::<String>);
     spawn_local(async move {
-        match api::inbox(client).await {
+        match api::inbox(http).await {
             Ok(inbox) => emails.set(Some(inbox.emails)),
             Err(e) => error.set(Some(e.to_string())),
         }
@@ -27,11 +28,11 @@ pub fn Inbox(client: Client, on_roster: Callback<()>) -> impl IntoView {
 
     let conference_everyone = move |email_id: i64| {
         spawn_local(async move {
-            match api::email_roster(client, email_id).await {
+            match api::email_roster(http, email_id).await {
                 Ok(roster) => {
-                    client.draft.update(|d| d.replace(roster.participants));
+                    draft.members.update(|d| d.replace(roster.participants));
                     if let Some(me) = roster.initiator {
-                        client.me.set(Some(me));
+                        people.me.set(Some(me));
                     }
                     error.set(None);
                     on_roster.try_run(());
@@ -43,7 +44,7 @@ pub fn Inbox(client: Client, on_roster: Callback<()>) -> impl IntoView {
 
     let upload = Callback::new(move |eml: String| {
         spawn_local(async move {
-            match api::upload_email(client, eml).await {
+            match api::upload_email(http, eml).await {
                 Ok(email) => {
                     error.set(None);
                     emails.update(|list| list.get_or_insert_with(Vec::new).insert(0, email));

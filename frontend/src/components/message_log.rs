@@ -9,17 +9,18 @@ use leptos::task::spawn_local;
 use rollcall_shared::api::LoggedMessage;
 
 use crate::api;
-use crate::client::Client;
+use crate::stores::Http;
 
 #[component]
-pub fn MessageLog(client: Client) -> impl IntoView {
+pub fn MessageLog() -> impl IntoView {
+    let http = Http::provided();
     let messages = RwSignal::new(None::<Vec<LoggedMessage>>);
     let error = RwSignal::new(None::<String>);
     let conference = RwSignal::new(String::new());
     let load = move || {
         let about = conference.get_untracked();
         spawn_local(async move {
-            match api::messages(client, about.trim()).await {
+            match api::messages(http, about.trim()).await {
                 Ok(m) => {
                     error.set(None);
                     messages.set(Some(m.messages));

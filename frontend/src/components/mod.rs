@@ -1,6 +1,7 @@
 //! The page, one component per file. State lives in signals next to the
 //! component that uses it; what several share (connection, roster, notices)
-//! lives in the [`crate::client::Client`] handed down from [`App`].
+//! lives in the stores of [`crate::stores`], provided as Leptos context by
+//! the workspace.
 
 mod add_participant;
 mod app;

@@ -3,22 +3,22 @@
 
 use leptos::prelude::*;
 
-use crate::client::Client;
+use crate::stores::NoticeBoard;
 
 #[component]
-pub fn Notices(client: Client) -> impl IntoView {
-    let notices = client.notices;
+pub fn Notices() -> impl IntoView {
+    let board = NoticeBoard::provided();
     view! {
         <div class="notices">
             // Redrawn whole when the list changes (a keyed <For> costs the
             // .wasm several KiB; these rows hold no state of their own).
-            {move || notices.get().into_iter().map(|notice| {
+            {move || board.list.get().into_iter().map(|notice| {
                 let id = notice.id;
                 view! {
                     <div class="notice error" role="alert" data-testid="fault">
                         <span data-testid="fault-text">{notice.text}</span>
                         <button class="link" title="Dismiss"
-                            on:click=move |_| notices.update(|n| n.retain(|x| x.id != id))>
+                            on:click=move |_| board.dismiss(id)>
                             "×"
                         </button>
                     </div>

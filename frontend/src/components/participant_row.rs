@@ -24,9 +24,9 @@ use rollcall_shared::soap::Party;
 use std::collections::HashMap;
 
 use super::presence_badge::PresenceBadge;
-use crate::client::{new_request_id, Client};
 use crate::roster::draft::{party, phone_label, short_labels};
 use crate::roster::ParticipantView;
+use crate::stores::{new_request_id, Conferences, Session};
 use crate::time::pause;
 
 /// How long a new choice of number must stand before a live leg is re-dialled.
@@ -45,7 +45,6 @@ pub struct RowControls {
 
 #[component]
 pub fn ParticipantRow(
-    client: Client,
     conference_id: String,
     participant: ParticipantView,
     /// Who this number belongs to, when the address books say.
@@ -54,6 +53,7 @@ pub fn ParticipantRow(
     /// The number chosen in each row's drop-down, by participant id.
     picked: RwSignal<HashMap<String, String>>,
 ) -> impl IntoView {
+    let (session, conferences) = (Session::provided(), Conferences::provided());
     let state_class = format!("state state-{}", participant.state);
     let live = participant.is_live();
     let leg = participant.id.clone();
@@ -90,7 +90,7 @@ pub fn ParticipantRow(
         let (conference_id, leg) = (conference_id.clone(), leg.clone());
         move || {
             if let Some(participant_id) = leg.clone() {
-                client.send(Request::RemoveParticipant(RemoveParticipant {
+                session.send(Request::RemoveParticipant(RemoveParticipant {
                     request_id: new_request_id(),
                     conference_id: conference_id.clone(),
                     participant_id,
@@ -101,14 +101,14 @@ pub fn ParticipantRow(
     let call = {
         let (conference_id, leg) = (conference_id.clone(), leg.clone());
         move |number: String| {
-            client.send(Request::AddParticipant(AddParticipant {
+            session.send(Request::AddParticipant(AddParticipant {
                 request_id: new_request_id(),
                 conference_id: conference_id.clone(),
                 participant: party_at(&number),
             }));
             // The new leg takes this row's place.
             if let Some(id) = leg.clone() {
-                client.hidden_legs.update(|h| {
+                conferences.hidden_legs.update(|h| {
                     h.insert(id);
                 });
             }
@@ -118,7 +118,7 @@ pub fn ParticipantRow(
         let leg = leg.clone();
         move |_| {
             if let Some(id) = leg.clone() {
-                client.hidden_legs.update(|h| {
+                conferences.hidden_legs.update(|h| {
                     h.insert(id);
                 });
             }
@@ -145,7 +145,7 @@ pub fn ParticipantRow(
                 spawn_local(async move {
                     pause(REDIAL_AFTER_MS).await;
                     let settled = picked.try_with_untracked(|m| m.get(&id) == Some(&number)).unwrap_or(false);
-                    let still_live = client.roster.with_untracked(|r| {
+                    let still_live = conferences.roster.with_untracked(|r| {
                         r.conference(&conference_id)
                             .and_then(|c| c.participants.iter().find(|p| p.id.as_ref() == Some(&id)))
                             .is_some_and(ParticipantView::is_live)
@@ -190,7 +190,7 @@ pub fn ParticipantRow(
             <td>
                 <span data-testid="participant-name">{participant.name.clone()}</span>
                 " "
-                <PresenceBadge client user=person.as_ref().and_then(|p| p.user.clone()) />
+                <PresenceBadge user=person.as_ref().and_then(|p| p.user.clone()) />
             </td>
             <td data-testid="participant-phone">{participant.phone.clone()}</td>
             <td>{location}</td>

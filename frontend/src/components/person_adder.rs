@@ -13,8 +13,8 @@ use rollcall_shared::soap::is_e164;
 
 use super::file_upload::FileUpload;
 use crate::api;
-use crate::client::{clean_phone, Client};
-use crate::roster::draft::{person_at, same_person, who_has};
+use crate::roster::draft::{clean_phone, person_at, same_person, who_has};
+use crate::stores::{DraftRoster, Http, People, Session};
 
 /// What the list under the box shows.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,14 +27,15 @@ enum Offer {
 }
 
 #[component]
-pub fn PersonAdder(client: Client) -> impl IntoView {
+pub fn PersonAdder() -> impl IntoView {
+    let (session, people, draft, http) = (Session::provided(), People::provided(), DraftRoster::provided(), Http::provided());
     let typed = RwSignal::new(String::new());
     let offer = RwSignal::new(Offer::None);
     let message = RwSignal::new(None::<String>);
 
     let add = move |person: Person| {
         let name = person.name.clone();
-        if !client.draft.try_update(|d| d.add(person)).unwrap_or(false) {
+        if !draft.members.try_update(|d| d.add(person)).unwrap_or(false) {
             message.set(Some(format!("{name} is on the roster already.")));
         }
     };
@@ -48,14 +49,14 @@ pub fn PersonAdder(client: Client) -> impl IntoView {
             return;
         }
         spawn_local(async move {
-            match api::resolve(client, &text).await {
+            match api::resolve(http, &text).await {
                 Ok(found) => {
                     let number = clean_phone(&text);
                     match found.people.len() {
                         // Resolution does not look at numbers: a typed number
                         // that is someone's is that person.
-                        0 if is_e164(&number) => add(client
-                            .people
+                        0 if is_e164(&number) => add(people
+                            .everyone
                             .with_untracked(|people| who_has(people, &number).cloned())
                             .unwrap_or_else(|| person_at(&number))),
                         0 => {
@@ -82,7 +83,7 @@ pub fn PersonAdder(client: Client) -> impl IntoView {
     let listed = move || match offer.get() {
         Offer::None => Vec::new(),
         Offer::Choices(people) => people,
-        Offer::Picker => client.people.get(),
+        Offer::Picker => people.everyone.get(),
     };
 
     view! {
@@ -99,7 +100,7 @@ pub fn PersonAdder(client: Client) -> impl IntoView {
             <div class="picker" data-testid="picker">
                 <ul>
                     {move || listed().into_iter().map(|person| {
-                        let on_roster = client.draft.with(|d| d.members.iter().any(|m| same_person(&m.person, &person)));
+                        let on_roster = draft.members.with(|d| d.members.iter().any(|m| same_person(&m.person, &person)));
                         let numbers = person.phones.iter().map(|p| p.number.clone()).collect::<Vec<_>>().join(", ");
                         let name = person.name.clone();
                         view! {
@@ -125,10 +126,10 @@ pub fn PersonAdder(client: Client) -> impl IntoView {
                     <FileUpload label="Import contacts (.vcf)" accept=".vcf,text/vcard" testid="upload-vcard"
                         on_file=Callback::new(move |text: String| {
                             spawn_local(async move {
-                                match api::import_contacts(client, text).await {
+                                match api::import_contacts(http, text).await {
                                     Ok(done) => {
                                         message.set(Some(format!("Imported {} contacts.", done.imported)));
-                                        client.reload_people();
+                                        people.reload(session, http);
                                     }
                                     Err(e) => message.set(Some(format!("Nothing imported: {e}"))),
                                 }

@@ -14,25 +14,27 @@ use rollcall_shared::api::{Panel, PanelPhone};
 use rollcall_shared::soap::is_e164;
 
 use crate::api::{self, ApiFailure};
-use crate::client::{clean_phone, Client};
+use crate::roster::draft::clean_phone;
+use crate::stores::{Conferences, Http};
 use crate::time::pause;
 
 /// After a failed long-poll, how long to wait before the next (ms).
 const RETRY_MS: u32 = 2_000;
 
 #[component]
-pub fn PhonePanel(client: Client) -> impl IntoView {
+pub fn PhonePanel() -> impl IntoView {
+    let http = Http::provided();
     let panel = RwSignal::new(None::<Panel>);
     let error = RwSignal::new(None::<String>);
 
     // The long-poll: each answer is the whole panel; a lost answer costs
     // nothing. The task ends with the page (leaving the tab cancels it).
-    spawn_local_scoped_with_cancellation(async move {
+    spawn_scoped(Box::pin(async move {
         let mut version = None;
         loop {
             let answer = match version {
-                None => api::panel(client).await,
-                Some(v) => api::panel_changes(client, v).await,
+                None => api::panel(http).await,
+                Some(v) => api::panel_changes(http, v).await,
             };
             match answer {
                 Ok(p) => {
@@ -52,7 +54,7 @@ pub fn PhonePanel(client: Client) -> impl IntoView {
                 }
             }
         }
-    });
+    }));
 
     let number = RwSignal::new(String::new());
     let hold = move |ev: SubmitEvent| {
@@ -62,14 +64,18 @@ pub fn PhonePanel(client: Client) -> impl IntoView {
             error.set(Some("Enter the number in international form, e.g. +14255550199.".into()));
             return;
         }
-        perform(panel, error, async move {
-            let answer = api::hold(client, &typed).await;
-            // Keep what was typed when it was refused (e.g. held by someone else).
-            if answer.is_ok() {
-                number.set(String::new());
-            }
-            answer
-        });
+        perform(
+            panel,
+            error,
+            Box::pin(async move {
+                let answer = api::hold(http, &typed).await;
+                // Keep what was typed when it was refused (e.g. held by someone else).
+                if answer.is_ok() {
+                    number.set(String::new());
+                }
+                answer
+            }),
+        );
     };
 
     view! {
@@ -94,23 +100,24 @@ pub fn PhonePanel(client: Client) -> impl IntoView {
                         view! { <li class="empty">"You hold no phone."</li> }.into_any()
                     }
                     Some(p) => p.phones.iter().cloned().map(|phone| view! {
-                        <PhoneRow phone panel error client />
+                        <PhoneRow phone panel error http />
                     }).collect_view().into_any(),
                 })}
             </ul>
         </section>
-        <BridgeFaults client />
+        <BridgeFaults http />
     }
 }
 
 /// Runs a panel action; every action answers with the new panel. The task
 /// belongs to the page: leaving it cancels the task, not the request.
+/// (Boxed: one copy of the task for every action, docs/frontend-size.md.)
 fn perform(
     panel: RwSignal<Option<Panel>>,
     error: RwSignal<Option<String>>,
-    action: impl std::future::Future<Output = Result<Panel, ApiFailure>> + 'static,
+    action: futures::future::LocalBoxFuture<'static, Result<Panel, ApiFailure>>,
 ) {
-    spawn_local_scoped_with_cancellation(async move {
+    spawn_scoped(Box::pin(async move {
         match action.await {
             Ok(p) => {
                 error.set(None);
@@ -118,7 +125,14 @@ fn perform(
             }
             Err(e) => error.set(Some(e.to_string())),
         }
-    })
+    }))
+}
+
+/// A task of the page, cancelled when the page goes. Every task here is
+/// boxed and goes through this one function: one copy of Leptos's
+/// cancellation wrapper instead of one per task (docs/frontend-size.md).
+fn spawn_scoped(task: futures::future::LocalBoxFuture<'static, ()>) {
+    spawn_local_scoped_with_cancellation(task)
 }
 
 fn show(panel: RwSignal<Option<Panel>>, p: Panel) {
@@ -128,16 +142,16 @@ fn show(panel: RwSignal<Option<Panel>>, p: Panel) {
 }
 
 #[component]
-fn PhoneRow(phone: PanelPhone, panel: RwSignal<Option<Panel>>, error: RwSignal<Option<String>>, client: Client) -> impl IntoView {
+fn PhoneRow(phone: PanelPhone, panel: RwSignal<Option<Panel>>, error: RwSignal<Option<String>>, http: Http) -> impl IntoView {
     let number = phone.number.clone();
     let release = move |_| {
         let number = number.clone();
-        perform(panel, error, async move { api::release(client, &number).await });
+        perform(panel, error, Box::pin(async move { api::release(http, &number).await }));
     };
     let on_call = move |id: String, action: &'static str| {
         move |_| {
             let id = id.clone();
-            perform(panel, error, async move { api::act_on_call(client, &id, action).await });
+            perform(panel, error, Box::pin(async move { api::act_on_call(http, &id, action).await }));
         }
     };
     let call = phone.call.clone();
@@ -176,9 +190,10 @@ fn PhoneRow(phone: PanelPhone, panel: RwSignal<Option<Panel>>, error: RwSignal<O
 
 /// Fault injection for the person's own running conferences.
 #[component]
-fn BridgeFaults(client: Client) -> impl IntoView {
+fn BridgeFaults(http: Http) -> impl IntoView {
+    let conferences = Conferences::provided();
     let running = Memo::new(move |_| {
-        client.roster.with(|r| r.conferences().iter().filter(|c| !c.is_over()).map(|c| c.id.clone()).collect::<Vec<_>>())
+        conferences.roster.with(|r| r.conferences().iter().filter(|c| !c.is_over()).map(|c| c.id.clone()).collect::<Vec<_>>())
     });
     let message = RwSignal::new(None::<String>);
     // The request belongs to this section, not to its row: the row goes
@@ -187,13 +202,13 @@ fn BridgeFaults(client: Client) -> impl IntoView {
     let owner = Owner::current().expect("a component runs inside a reactive owner");
     let crash = move |id: String| {
         owner.with(|| {
-            spawn_local_scoped_with_cancellation(async move {
-                let said = match api::crash_bridge(client, &id).await {
+            spawn_scoped(Box::pin(async move {
+                let said = match api::crash_bridge(http, &id).await {
                     Ok(_) => format!("The bridge failed under {id}."),
                     Err(e) => e.to_string(),
                 };
                 message.set(Some(said));
-            })
+            }))
         })
     };
     view! {

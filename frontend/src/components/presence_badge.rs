@@ -4,12 +4,13 @@
 
 use leptos::prelude::*;
 
-use crate::client::Client;
+use crate::stores::People;
 
 #[component]
-pub fn PresenceBadge(client: Client, user: Option<String>) -> impl IntoView {
+pub fn PresenceBadge(user: Option<String>) -> impl IntoView {
+    let people = People::provided();
     user.map(|user| {
-        let online = Memo::new(move |_| client.online(&user));
+        let online = Memo::new(move |_| people.online(&user));
         view! {
             <span class=move || match online.get() {
                     Some(true) => "presence online",

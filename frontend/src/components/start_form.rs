@@ -13,11 +13,12 @@ use rollcall_shared::soap::{is_e164, Location, Party};
 use super::draft_rows::DraftRows;
 use super::location_select::LocationSelect;
 use super::person_adder::PersonAdder;
-use crate::client::Client;
-use crate::roster::draft::phone_label;
+use crate::roster::draft::{clean_phone, phone_label};
+use crate::stores::{new_request_id, DraftRoster, People, Session};
 
 #[component]
-pub fn StartForm(client: Client) -> impl IntoView {
+pub fn StartForm() -> impl IntoView {
+    let (session, people, draft) = (Session::provided(), People::provided(), DraftRoster::provided());
     let phone = RwSignal::new(String::new());
     let location = RwSignal::new(Location::Work);
     let hint = RwSignal::new(None::<String>);
@@ -25,7 +26,7 @@ pub fn StartForm(client: Client) -> impl IntoView {
     // The person's own first number, once the directory says what it is
     // (unless they typed one already).
     Effect::new(move |_| {
-        if let Some(first) = client.me.with(|me| me.as_ref().and_then(|me| me.phones.first().cloned())) {
+        if let Some(first) = people.me.with(|me| me.as_ref().and_then(|me| me.phones.first().cloned())) {
             if phone.get_untracked().is_empty() {
                 phone.set(first.number);
                 location.set(first.location);
@@ -33,24 +34,24 @@ pub fn StartForm(client: Client) -> impl IntoView {
         }
     });
 
-    let busy = move || client.starting.with(Option::is_some);
+    let busy = move || draft.starting.with(Option::is_some);
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        if client.starting.with_untracked(Option::is_some) {
+        if draft.starting.with_untracked(Option::is_some) {
             return; // the last Start is not answered yet
         }
-        let number = crate::client::clean_phone(&phone.get_untracked());
+        let number = clean_phone(&phone.get_untracked());
         if !is_e164(&number) {
             hint.set(Some("Enter your number in international form, e.g. +14255550100.".into()));
             return;
         }
-        let (participants, skipped) = client.draft.with_untracked(|d| (d.parties(), d.without_number().join(", ")));
+        let (participants, skipped) = draft.members.with_untracked(|d| (d.parties(), d.without_number().join(", ")));
         hint.set((!skipped.is_empty()).then(|| format!("Not called (no number): {skipped}.")));
-        let user = client.user.get_value();
-        let name = client.me.with_untracked(|me| me.as_ref().map(|me| me.name.clone()));
-        let request_id = crate::client::new_request_id();
-        client.starting.set(Some(request_id.clone()));
-        client.send(Request::CreateConference(CreateConference {
+        let user = session.user.get_value();
+        let name = people.me.with_untracked(|me| me.as_ref().map(|me| me.name.clone()));
+        let request_id = new_request_id();
+        draft.starting.set(Some(request_id.clone()));
+        session.send(Request::CreateConference(CreateConference {
             request_id,
             // Empty: the server bills the user's default account (docs/protocol.md §8).
             account: String::new(),
@@ -59,7 +60,7 @@ pub fn StartForm(client: Client) -> impl IntoView {
         }));
     };
 
-    let my_numbers = move || client.me.with(|me| me.as_ref().map(|me| me.phones.clone()).unwrap_or_default());
+    let my_numbers = move || people.me.with(|me| me.as_ref().map(|me| me.phones.clone()).unwrap_or_default());
 
     view! {
         <section class="card start-card">
@@ -85,12 +86,12 @@ pub fn StartForm(client: Client) -> impl IntoView {
                     }).collect_view()}
                 </div>
             </form>
-            <DraftRows client />
-            <PersonAdder client />
+            <DraftRows />
+            <PersonAdder />
             <div class="start-actions">
                 <button type="submit" form="start-form" data-testid="start-conference" disabled=busy
                     on:click=ignore_repeat_clicks>
-                    {move || match client.draft.with(|d| d.parties().len()) {
+                    {move || match draft.members.with(|d| d.parties().len()) {
                         0 => "Start conference".to_string(),
                         1 => "Start conference with 1 person".to_string(),
                         n => format!("Start conference with {n} people"),

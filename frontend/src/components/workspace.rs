@@ -13,7 +13,7 @@ use super::message_log::MessageLog;
 use super::notices::Notices;
 use super::phone_panel::PhonePanel;
 use super::start_form::StartForm;
-use crate::client::Client;
+use crate::stores::Stores;
 
 /// The pages of the workspace, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,11 +51,12 @@ impl Page {
 }
 
 #[component]
-pub fn Workspace(client: Client) -> impl IntoView {
+pub fn Workspace(stores: Stores) -> impl IntoView {
+    stores.provide();
     let page = RwSignal::new(Page::Conference);
     let shown = Memo::new(move |_| page.get());
     // The address books: the picker, presence, and where each person can be called.
-    client.reload_people();
+    stores.people.reload(stores.session, stores.http);
     view! {
         <nav class="tabs" aria-label="Pages">
             {Page::ALL.into_iter().map(|p| view! {
@@ -66,10 +67,10 @@ pub fn Workspace(client: Client) -> impl IntoView {
                 </button>
             }).collect_view()}
         </nav>
-        <Notices client />
+        <Notices />
         <div class="page" class:hidden=move || page.get() != Page::Conference>
-            <StartForm client />
-            <ConferenceList client />
+            <StartForm />
+            <ConferenceList />
         </div>
         // The other pages exist only while shown (one `match` rather than a
         // <Show> each: less code in the .wasm). The memo re-renders only
@@ -77,11 +78,11 @@ pub fn Workspace(client: Client) -> impl IntoView {
         {move || match shown.get() {
             Page::Conference => ().into_any(),
             Page::Inbox => view! {
-                <Inbox client on_roster=Callback::new(move |()| page.set(Page::Conference)) />
+                <Inbox on_roster=Callback::new(move |()| page.set(Page::Conference)) />
             }.into_any(),
-            Page::Phones => view! { <PhonePanel client /> }.into_any(),
-            Page::History => view! { <CallHistory client /> }.into_any(),
-            Page::Messages => view! { <MessageLog client /> }.into_any(),
+            Page::Phones => view! { <PhonePanel /> }.into_any(),
+            Page::History => view! { <CallHistory /> }.into_any(),
+            Page::Messages => view! { <MessageLog /> }.into_any(),
         }}
     }
 }

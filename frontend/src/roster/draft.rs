@@ -33,6 +33,13 @@ impl Member {
     }
 }
 
+/// A phone number as typed, without the spaces, dashes and brackets people
+/// write numbers with: "+1 (425) 555-0100" → "+14255550100". Whether the
+/// rest is E.164 is for the caller (or the server) to judge.
+pub fn clean_phone(typed: &str) -> String {
+    typed.trim().chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.')).collect()
+}
+
 /// The SOAP party for `person` at `phone`.
 pub fn party(person: &Person, phone: &Phone) -> Party {
     Party {

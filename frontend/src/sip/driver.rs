@@ -13,7 +13,7 @@ use leptos::prelude::SetValue as _;
 use super::transport::{backoff_ms, sip_url, ServerConfig, SUBPROTOCOL};
 use super::ua::{Config, Event, Output, UserAgent};
 use super::websocket::{Socket, SocketEvent, State};
-use crate::client::{Client, Command};
+use crate::stores::{Command, Stores};
 
 /// How a connection ended.
 enum End {
@@ -23,15 +23,15 @@ enum End {
     Done,
 }
 
-pub fn spawn(client: Client, user: String, password: String, commands: UnboundedReceiver<Command>) {
-    wasm_bindgen_futures::spawn_local(run(client, user, password, commands));
+pub fn spawn(stores: Stores, user: String, password: String, commands: UnboundedReceiver<Command>) {
+    wasm_bindgen_futures::spawn_local(run(stores, user, password, commands));
 }
 
 fn now() -> u64 {
     js_sys::Date::now() as u64
 }
 
-async fn run(client: Client, user: String, password: String, mut commands: UnboundedReceiver<Command>) {
+async fn run(stores: Stores, user: String, password: String, mut commands: UnboundedReceiver<Command>) {
     let location = web_sys::window().map(|w| w.location());
     let protocol = location.as_ref().and_then(|l| l.protocol().ok()).unwrap_or_default();
     let host = location.as_ref().and_then(|l| l.host().ok()).unwrap_or_default();
@@ -43,30 +43,30 @@ async fn run(client: Client, user: String, password: String, mut commands: Unbou
             Ok(server) => break server,
             Err(e) => {
                 leptos::logging::warn!("GET /config.json failed: {e}");
-                client.handle(Event::Lost);
-                // No user agent yet: a Watch is kept by the client (below).
-                if !wait(&mut attempt, &mut commands, None, client).await {
+                stores.handle(Event::Lost);
+                // No user agent yet: a Watch is kept by the session (below).
+                if !wait(&mut attempt, &mut commands, None, stores).await {
                     return;
                 }
             }
         }
     };
-    client.domain.set_value(Some(server.domain.clone()));
+    stores.session.domain.set_value(Some(server.domain.clone()));
     let config = Config { user, domain: server.domain, gateway: server.gateway, secure: protocol == "https:" };
     let mut ua = UserAgent::new(config, password);
     // What the UI asked to watch before the user agent existed.
-    let outputs = ua.watch(client.watching(), now());
-    deliver(client, &mut ua, outputs);
+    let outputs = ua.watch(stores.session.watching(), now());
+    deliver(stores, &mut ua, outputs);
 
     loop {
-        client.handle(Event::Connecting);
-        match connection(&url, &mut ua, client, &mut commands).await {
+        stores.handle(Event::Connecting);
+        match connection(&url, &mut ua, stores, &mut commands).await {
             End::Done => return,
             End::Lost { registered } => {
                 if registered {
                     attempt = 0;
                 }
-                if !wait(&mut attempt, &mut commands, Some(&mut ua), client).await {
+                if !wait(&mut attempt, &mut commands, Some(&mut ua), stores).await {
                     return;
                 }
             }
@@ -87,7 +87,7 @@ async fn wait(
     attempt: &mut u32,
     commands: &mut UnboundedReceiver<Command>,
     mut ua: Option<&mut UserAgent>,
-    client: Client,
+    stores: Stores,
 ) -> bool {
     let delay = backoff_ms(*attempt, js_sys::Math::random());
     *attempt += 1;
@@ -107,7 +107,7 @@ async fn wait(
                         // Not registered: this only records it (and may
                         // report an AOR dropped from the list offline).
                         let outputs = ua.watch(aors, now());
-                        deliver(client, ua, outputs);
+                        deliver(stores, ua, outputs);
                     }
                 }
                 Some(Command::Stop) | None => return false,
@@ -117,12 +117,12 @@ async fn wait(
 }
 
 /// One WebSocket connection, from open to close.
-async fn connection(url: &str, ua: &mut UserAgent, client: Client, commands: &mut UnboundedReceiver<Command>) -> End {
+async fn connection(url: &str, ua: &mut UserAgent, stores: Stores, commands: &mut UnboundedReceiver<Command>) -> End {
     let mut socket = match Socket::open(url, SUBPROTOCOL) {
         Ok(socket) => socket,
         Err(e) => {
             leptos::logging::warn!("cannot open {url}: {e}");
-            client.handle(Event::Lost);
+            stores.handle(Event::Lost);
             return End::Lost { registered: false };
         }
     };
@@ -131,7 +131,7 @@ async fn connection(url: &str, ua: &mut UserAgent, client: Client, commands: &mu
     // drops (closes) the socket.
     if !opened(&socket).await {
         leptos::logging::warn!("{url} did not open");
-        return lost(ua, client, false);
+        return lost(ua, stores, false);
     }
     let mut clock = IntervalStream::new(1_000).fuse();
     let mut registered = false;
@@ -141,16 +141,16 @@ async fn connection(url: &str, ua: &mut UserAgent, client: Client, commands: &mu
             match output {
                 Output::Send(text) => {
                     if !socket.send(&text) {
-                        return lost(ua, client, registered);
+                        return lost(ua, stores, registered);
                     }
                 }
                 Output::Event(event) => {
                     if let Some(event) = ua.ui_event(event) {
                         registered |= matches!(event, Event::Registered { .. });
-                        client.handle(event);
+                        stores.handle(event);
                     }
                 }
-                Output::Reconnect => return lost(ua, client, registered),
+                Output::Reconnect => return lost(ua, stores, registered),
             }
         }
         if ua.is_refused() {
@@ -162,7 +162,7 @@ async fn connection(url: &str, ua: &mut UserAgent, client: Client, commands: &mu
                 Some(SocketEvent::Text(text)) => ua.received(&text, now()),
                 Some(SocketEvent::Closed) | None => {
                     leptos::logging::warn!("SIP connection closed");
-                    return lost(ua, client, registered);
+                    return lost(ua, stores, registered);
                 }
             },
             command = commands.next() => match command {
@@ -202,19 +202,19 @@ async fn opened(socket: &Socket) -> bool {
     false
 }
 
-fn lost(ua: &mut UserAgent, client: Client, registered: bool) -> End {
+fn lost(ua: &mut UserAgent, stores: Stores, registered: bool) -> End {
     let outputs = ua.disconnected();
-    deliver(client, ua, outputs);
+    deliver(stores, ua, outputs);
     End::Lost { registered }
 }
 
 /// Hands the events among `outputs` to the UI; with no connection there is
 /// nothing else to do with them.
-fn deliver(client: Client, ua: &mut UserAgent, outputs: Vec<Output>) {
+fn deliver(stores: Stores, ua: &mut UserAgent, outputs: Vec<Output>) {
     for output in outputs {
         if let Output::Event(event) = output {
             if let Some(event) = ua.ui_event(event) {
-                client.handle(event);
+                stores.handle(event);
             }
         }
     }

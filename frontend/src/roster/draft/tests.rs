@@ -81,3 +81,12 @@ fn a_live_number_leads_back_to_its_person() {
     assert_eq!(who_has(&people, "+14255550171").map(|p| p.name.as_str()), Some("Dan Novák"));
     assert!(who_has(&people, "+15005550002").is_none());
 }
+
+#[test]
+fn clean_phone_drops_what_people_write_numbers_with() {
+    assert_eq!(clean_phone(" +1 (425) 555-0100 "), "+14255550100");
+    assert_eq!(clean_phone("+1.425.555.0101"), "+14255550101");
+    // Not E.164 stays not E.164: the server answers InvalidNumber.
+    assert_eq!(clean_phone("425 555 0100"), "4255550100");
+    assert_eq!(clean_phone("call me"), "callme");
+}
