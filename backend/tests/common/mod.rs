@@ -309,21 +309,19 @@ impl Client {
     /// [`Client::next_request`] go past it) until it reports what `done`
     /// picks; that, and the last response it was given.
     async fn until(&mut self, done: impl Fn(&Event) -> bool) -> (Event, Option<rsip::Response>) {
-        let mut last = None;
         loop {
             let text = self.recv_text().await;
-            if text.starts_with("SIP/2.0 ") {
-                last = sip::parse(&text).ok().and_then(|m| match m {
-                    rsip::SipMessage::Response(r) => Some(r),
-                    rsip::SipMessage::Request(_) => None,
-                });
-            } else {
+            if !text.starts_with("SIP/2.0 ") {
                 self.early.push_back(text);
                 continue;
             }
+            let response = match sip::parse(&text) {
+                Ok(rsip::SipMessage::Response(r)) => Some(r),
+                _ => None,
+            };
             let outputs = self.ua.received(&text, self.now());
             if let Some(event) = self.run(outputs).await.into_iter().find(|e| done(e)) {
-                return (event, last);
+                return (event, response);
             }
         }
     }
