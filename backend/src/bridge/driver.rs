@@ -38,7 +38,8 @@
 //!
 //! Drivers: [`super::pstn::Simulator`], the simulated telephone network of
 //! docs/protocol.md §5 (the default, so the whole system runs on one
-//! machine). A SIP-trunk driver implements the same trait.
+//! machine), and [`super::sip::SipBridge`], real calls through a SIP trunk
+//! with their audio mixed.
 
 use std::fmt;
 
@@ -137,6 +138,15 @@ pub trait BridgeDriver: Send + Sync {
     fn dial_from(&self, leg: LegId, number: &str, caller: &str) -> Result<(), BridgeError> {
         let _ = caller;
         self.dial(leg, number)
+    }
+
+    /// Like [`dial_from`](BridgeDriver::dial_from), the leg joining
+    /// conference `room`: a bridge that mixes (the SIP bridge) puts every
+    /// leg of one room in one mix. Drivers without rooms ignore it; the
+    /// default does.
+    fn dial_into(&self, room: &str, leg: LegId, number: &str, caller: &str) -> Result<(), BridgeError> {
+        let _ = room;
+        self.dial_from(leg, number, caller)
     }
 
     /// Release `leg`, whatever its state. A live leg is confirmed with

@@ -461,7 +461,7 @@ impl ConferenceService {
     /// Hands waiting leg `index` to the bridge and reports it `dialing`.
     fn dial(&self, on_bridge: &mut LegIndex, conf: &mut Conference, index: usize) -> Result<(), BridgeError> {
         let Some(leg) = conf.legs.get(index) else { return Ok(()) };
-        self.driver.dial_from(leg.leg_id, &leg.party.phone, &conf.account)?;
+        self.driver.dial_into(&conf.id, leg.leg_id, &leg.party.phone, &conf.account)?;
         on_bridge.insert(leg.leg_id, (conf.id.clone(), index));
         self.step(conf, index, LegInput::Dial);
         Ok(())

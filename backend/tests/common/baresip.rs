@@ -66,11 +66,12 @@ impl Baresip {
         std::fs::write(
             dir.path().join("config"),
             format!(
-                "poll_method epoll\nsip_listen 127.0.0.1:{port}\nmodule_path /usr/lib/baresip/modules\n\
-                 module g711.so\nmodule ausine.so\nmodule aufile.so\nmodule account.so\nmodule menu.so\n\
-                 audio_source ausine,{tone}\naudio_player aufile,{heard}\n\
+                "poll_method epoll\nsip_listen 127.0.0.1:{port}\nnet_interface 127.0.0.1\nmodule_path /usr/lib/baresip/modules\n\
+                 module g711.so\nmodule ausine.so\nmodule aufile.so\nmodule sndfile.so\nmodule account.so\nmodule menu.so\n\
+                 audio_source ausine,{tone}\naudio_player aufile,{heard}\nsnd_path {dir}\n\
                  ausrc_srate 48000\nauplay_srate 48000\nausrc_channels 2\nauplay_channels 2\n",
-                heard = dir.path().join("heard.wav").display()
+                heard = dir.path().join("heard.wav").display(),
+                dir = dir.path().display()
             ),
         )
         .expect("config");
@@ -124,9 +125,64 @@ impl Baresip {
         self.printed.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// Where it records what it hears.
+    /// Stops it the way a person quits it (SIGTERM), so that the files it
+    /// writes are finished; killed if it takes more than five seconds.
+    pub fn stop(&mut self) {
+        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// How many bytes of what it heard are on disk yet.
+    pub fn heard_bytes(&self) -> u64 {
+        std::fs::metadata(self.heard()).map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// Bytes a second of what it records (the WAV header's byte rate:
+    /// 16,000 for the 8 kHz mono of G.711), once recording has started.
+    pub fn heard_byte_rate(&self) -> Option<u64> {
+        let header = std::fs::read(self.heard()).ok()?;
+        Some(u32::from_le_bytes(header.get(28..32)?.try_into().ok()?) as u64).filter(|&r| r > 0)
+    }
+
+    /// Seconds of what it heard on disk yet.
+    pub fn heard_seconds(&self) -> f64 {
+        self.heard_byte_rate().map_or(0.0, |rate| self.heard_bytes().saturating_sub(44) as f64 / rate as f64)
+    }
+
+    /// Waits until it has recorded `seconds` more of what it hears.
+    pub async fn hears_for(&self, seconds: f64) {
+        let deadline = Instant::now() + PATIENCE;
+        let rate = loop {
+            if let Some(rate) = self.heard_byte_rate() {
+                break rate;
+            }
+            assert!(Instant::now() < deadline, "baresip records nothing; it printed:\n{}", self.output());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        let target = self.heard_bytes() + (seconds * rate as f64) as u64;
+        while self.heard_bytes() < target {
+            let files: Vec<_> =
+                std::fs::read_dir(self.dir.path()).into_iter().flatten().flatten().map(|e| e.file_name()).collect();
+            assert!(
+                Instant::now() < deadline,
+                "baresip recorded too little: {} bytes; its files: {files:?}; it printed:\n{}",
+                self.heard_bytes(),
+                self.output()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Where it records what it hears: the `sndfile` module's dump of
+    /// the decoded audio (`…-dec.wav`), once a call has started.
     pub fn heard(&self) -> PathBuf {
-        self.dir.path().join("heard.wav")
+        let dumps = std::fs::read_dir(self.dir.path()).into_iter().flatten().flatten().map(|e| e.path());
+        dumps.filter(|p| p.to_string_lossy().ends_with("-dec.wav")).max().unwrap_or_else(|| self.dir.path().join("none-dec.wav"))
     }
 
     /// Waits until baresip's user agent answers an OPTIONS with 200: its

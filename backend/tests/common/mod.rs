@@ -8,6 +8,7 @@
 //! with odd headers) for the tests of how the server treats them.
 #![allow(dead_code)]
 
+pub mod audio;
 pub mod baresip;
 pub mod flow;
 pub mod panel;

@@ -17,6 +17,7 @@
 //! | `response` | responses to requests, parsed or not; reason phrases |
 //! | `builder` | new requests |
 //! | `ids` | fresh branch, tag and Call-ID values |
+//! | `hop` | where a message goes next: Route or Request-URI, back along the Via |
 //! | `via` | `received` and `rport` (RFC 3581) on a received request's Via |
 //! | `transport` | UDP, TCP, TLS, WS, WSS: Via names, reliability |
 //! | `message` | the same reading rules without `rsip`, for the browser |
@@ -37,6 +38,7 @@ mod check;
 mod error;
 mod fields;
 mod headers;
+mod hop;
 mod ids;
 pub mod message;
 mod name_addr;
@@ -53,6 +55,7 @@ pub use check::{check_request, unsupported_options, SINGLE_VALUE_HEADERS};
 pub use error::{SipError, REASON_DETAIL};
 pub use fields::{body_text, call_id, cseq, expires, from_aor, from_tag, max_forwards, to_aor, to_tag, Message};
 pub use headers::{canonical_header_name, header, header_all, header_name_value, make_header, prepend_header, without_header};
+pub use hop::{next_hop, uri_hop, Hop};
 pub use ids::{new_branch, new_call_id, new_tag};
 pub use name_addr::{aor, parse_name_addr, split_list, NameAddr};
 pub use parse::{method_name, parse};

@@ -38,12 +38,14 @@ pub const TIMER_D_MS: u64 = 32_000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallEnd {
     /// Never answered: the final response (408 when nobody answered, 487
-    /// once cancelled).
-    Failed(u16, String),
+    /// once cancelled), and the Q.850 cause its `Reason` header gave
+    /// (RFC 3326), if any.
+    Failed(u16, String, Option<u16>),
     /// Answered, then hung up here (BYE sent, answered or not).
     HungUp,
-    /// Answered, then hung up by the far end (BYE received).
-    RemoteHungUp,
+    /// Answered, then hung up by the far end (BYE received), with the
+    /// Q.850 cause of its `Reason` header, if any.
+    RemoteHungUp(Option<u16>),
 }
 
 /// What the application is told of its calls.
@@ -121,6 +123,9 @@ impl Outstanding {
 #[derive(Debug)]
 struct Call {
     state: State,
+    /// Our From address: the user agent's AOR, or the caller ID the call
+    /// was placed with.
+    from: String,
     /// The Request-URI the call was placed to.
     target: String,
     call_id: String,
@@ -179,10 +184,12 @@ impl Context<'_> {
 }
 
 impl Calls {
-    /// Places call `id` to `to` (a SIP URI), offering `sdp` when given.
-    pub fn invite(&mut self, cx: &mut Context, id: u64, to: &str, sdp: Option<String>, now: u64) {
+    /// Places call `id` to `to` (a SIP URI), offering `sdp` when given,
+    /// from `from` (an AOR) or else the user agent's own.
+    pub fn invite(&mut self, cx: &mut Context, id: u64, from: Option<&str>, to: &str, sdp: Option<String>, now: u64) {
         let mut call = Call {
             state: State::Calling,
+            from: from.unwrap_or(&cx.id.aor).to_owned(),
             target: to.to_owned(),
             call_id: sip::new_call_id(),
             local_tag: sip::new_tag(),
@@ -205,7 +212,7 @@ impl Calls {
             Ok(()) => {
                 self.calls.insert(id, call);
             }
-            Err(why) => cx.event(id, CallEvent::Ended(CallEnd::Failed(400, why))),
+            Err(why) => cx.event(id, CallEvent::Ended(CallEnd::Failed(400, why, None))),
         }
     }
 
@@ -261,7 +268,7 @@ impl Calls {
             "BYE" => {
                 cx.send(request.response(200, None, Some(&tag)).to_string());
                 if matches!(call.state, State::Confirmed | State::Ending) {
-                    call.finish(cx, id, CallEnd::RemoteHungUp, now);
+                    call.finish(cx, id, CallEnd::RemoteHungUp(q850_cause(&request.headers.get_all("Reason"))), now);
                 }
             }
             // A new offer from the far end is not taken (yet): the session
@@ -303,7 +310,7 @@ impl Calls {
                 call.reinviting = false;
                 cx.event(id, CallEvent::UpdateRefused { code: 408 });
             } else {
-                call.finish(cx, id, CallEnd::Failed(408, "Request Timeout".into()), now);
+                call.finish(cx, id, CallEnd::Failed(408, "Request Timeout".into(), None), now);
             }
         }
         self.calls.retain(|_, c| c.state != State::Done || now < c.keep_until);
@@ -326,7 +333,7 @@ impl Call {
         let uri = self.remote_target.as_deref().unwrap_or(&self.target);
         let mut builder = RequestBuilder::new(method, uri)
             .via_transport(cx.id.transport, &cx.id.via_host, branch)
-            .from(&cx.id.aor, None, &self.local_tag)
+            .from(&self.from, None, &self.local_tag)
             .to(&self.to, self.remote_tag.as_deref())
             .call_id(&self.call_id)
             .cseq(cseq);
@@ -407,7 +414,8 @@ impl Call {
             return cx.event(id, CallEvent::UpdateRefused { code });
         }
         let reason = if response.reason.is_empty() { sip::reason_phrase(code).to_owned() } else { response.reason.clone() };
-        self.finish(cx, id, CallEnd::Failed(code, reason), now);
+        let cause = q850_cause(&response.headers.get_all("Reason"));
+        self.finish(cx, id, CallEnd::Failed(code, reason, cause), now);
     }
 
     /// Takes a 401/407's challenge; `true` to send the INVITE again with
@@ -462,7 +470,7 @@ impl Call {
     fn ack_for_failure(&self, cx: &Context, tx: &Outstanding, cseq: u32, response: &Response) -> String {
         let mut builder = RequestBuilder::new(rsip::Method::Ack, &self.target)
             .via_transport(cx.id.transport, &cx.id.via_host, &tx.branch)
-            .from(&cx.id.aor, None, &self.local_tag)
+            .from(&self.from, None, &self.local_tag)
             .to(&self.to, response.headers.tag("To").as_deref())
             .call_id(&self.call_id)
             .cseq(cseq);
@@ -478,7 +486,7 @@ impl Call {
         let Some((invite, cseq)) = &self.invite else { return };
         let mut builder = RequestBuilder::new(rsip::Method::Cancel, &self.target)
             .via_transport(cx.id.transport, &cx.id.via_host, &invite.branch)
-            .from(&cx.id.aor, None, &self.local_tag)
+            .from(&self.from, None, &self.local_tag)
             .to(&self.to, None)
             .call_id(&self.call_id)
             .cseq(*cseq);
@@ -513,6 +521,22 @@ impl Call {
         self.keep_until = now + if cx.reliable { 0 } else { TIMER_D_MS };
         cx.event(id, CallEvent::Ended(end));
     }
+}
+
+/// The Q.850 cause among `Reason` header values (RFC 3326:
+/// `Reason: Q.850;cause=17;text="User busy"`; several reasons may share a
+/// header, comma-separated).
+pub fn q850_cause(values: &[&str]) -> Option<u16> {
+    values.iter().flat_map(|v| v.split(',')).find_map(|reason| {
+        let mut parts = reason.split(';').map(str::trim);
+        if !parts.next()?.eq_ignore_ascii_case("Q.850") {
+            return None;
+        }
+        parts.find_map(|p| {
+            let (name, value) = p.split_once('=')?;
+            name.trim().eq_ignore_ascii_case("cause").then(|| value.trim().parse().ok()).flatten()
+        })
+    })
 }
 
 #[cfg(test)]

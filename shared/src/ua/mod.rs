@@ -309,8 +309,15 @@ impl UserAgent {
     /// once, registered or not (a SIP trunk may not want a registration).
     #[cfg(not(target_arch = "wasm32"))]
     pub fn invite(&mut self, id: u64, to: &str, sdp: Option<String>, now: u64) -> Vec<Output> {
+        self.invite_from(id, None, to, sdp, now)
+    }
+
+    /// As [`UserAgent::invite`], from `from` (an AOR: the caller ID a SIP
+    /// trunk presents) instead of this user agent's own AOR.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn invite_from(&mut self, id: u64, from: Option<&str>, to: &str, sdp: Option<String>, now: u64) -> Vec<Output> {
         let (calls, mut cx) = self.call_context();
-        calls.invite(&mut cx, id, to, sdp, now);
+        calls.invite(&mut cx, id, from, to, sdp, now);
         self.take()
     }
 

@@ -1,11 +1,140 @@
 //! The SIP interface (10) and the conference bridge behind it (16A) of the
-//! seed's Figure 1: legs dialled as SIP calls through a trunk, their audio
-//! mixed here.
+//! seed's Figure 1: every leg is a SIP call placed through a trunk (or a
+//! route to a PBX or phone), its audio mixed here with the others of its
+//! conference. `rollcall serve --bridge sip` runs it instead of the
+//! simulated network; docs/operations.md says how to point it at a
+//! carrier or a PBX.
 //!
 //! | part | here |
 //! |---|---|
+//! | the driver the conference service holds | [`SipBridge`] |
+//! | the calls: dialling, progress, hang-up, routes | [`signalling`] |
+//! | what a call's end means to the conference (Q.850) | [`outcome`] |
 //! | the offer/answer of each leg | [`sdp`] |
+//! | one conference's mix, 20 ms at a time | [`room`] |
 //! | the audio: codecs, RTP and RTCP, jitter buffer, the mix | [`media`] |
+//! | the RTP port range | [`ports`] |
 
 pub mod media;
+pub mod outcome;
+pub mod ports;
+pub mod room;
 pub mod sdp;
+pub mod signalling;
+
+use std::collections::HashSet;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rollcall_shared::soap::is_e164;
+use rollcall_shared::sync::LockExt;
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+use self::ports::PortPool;
+use self::signalling::{Command, Plan, Signalling};
+use crate::bridge::{BridgeDriver, BridgeError, EventReceiver, LegId};
+
+/// How the SIP bridge reaches phones.
+#[derive(Debug, Clone)]
+pub struct SipBridgeConfig {
+    /// The carrier's or PBX's address, `host[:port]`: numbers no route
+    /// takes are dialled at `sip:<number>@<trunk>`.
+    pub trunk: Option<String>,
+    /// Number prefixes dialled elsewhere (`+1425555=10.0.0.5:5060`), the
+    /// longest match first.
+    pub routes: Vec<(String, String)>,
+    /// Credentials for the trunk's digest challenges.
+    pub user: String,
+    pub password: String,
+    /// The domain of the caller-ID address (`sip:<account>@<domain>`).
+    pub domain: String,
+    /// Where the bridge's SIP socket listens (UDP).
+    pub sip_bind: SocketAddr,
+    /// The address phones reach the bridge at: in SDP, Via and Contact.
+    pub media_address: IpAddr,
+    /// RTP ports, even ones for RTP and the next for RTCP.
+    pub rtp_ports: (u16, u16),
+    /// How long a leg may ring before it is `no-answer`.
+    pub ring_timeout: Duration,
+    /// How long an answered leg may send no RTP before it is ended.
+    pub silence_limit: Duration,
+}
+
+/// The driver: fire-and-forget commands to the signalling task.
+pub struct SipBridge {
+    commands: mpsc::UnboundedSender<Command>,
+    in_use: Arc<Mutex<HashSet<LegId>>>,
+    local: SocketAddr,
+}
+
+impl SipBridge {
+    /// Binds the SIP socket and starts the bridge; its events arrive on
+    /// the receiver.
+    pub async fn start(config: SipBridgeConfig) -> std::io::Result<(SipBridge, EventReceiver)> {
+        let socket = UdpSocket::bind(config.sip_bind).await?;
+        let local = socket.local_addr()?;
+        let (events, events_rx) = mpsc::unbounded_channel();
+        let (commands, commands_rx) = mpsc::unbounded_channel();
+        let (room_events, room_events_rx) = mpsc::unbounded_channel();
+        let in_use = Arc::new(Mutex::new(HashSet::new()));
+        let pool = PortPool::new(config.rtp_ports.0, config.rtp_ports.1, config.media_address);
+        let plan = Plan {
+            trunk: config.trunk,
+            routes: config.routes,
+            domain: config.domain,
+            media_address: config.media_address,
+            ring_timeout: config.ring_timeout,
+            silence_limit: config.silence_limit,
+        };
+        let signalling =
+            Signalling::new(socket, plan, config.user, config.password, pool, events, Arc::clone(&in_use), room_events)?;
+        tokio::spawn(signalling.run(commands_rx, room_events_rx));
+        tracing::info!(%local, "SIP bridge listening (UDP)");
+        Ok((SipBridge { commands, in_use, local }, events_rx))
+    }
+
+    /// The bridge's SIP address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    fn command(&self, command: Command) -> Result<(), BridgeError> {
+        self.commands.send(command).map_err(|_| BridgeError::Unavailable("the SIP bridge has stopped".into()))
+    }
+}
+
+impl BridgeDriver for SipBridge {
+    fn dial(&self, leg: LegId, number: &str) -> Result<(), BridgeError> {
+        self.dial_into(&leg.to_string(), leg, number, "")
+    }
+
+    fn dial_from(&self, leg: LegId, number: &str, caller: &str) -> Result<(), BridgeError> {
+        self.dial_into(&leg.to_string(), leg, number, caller)
+    }
+
+    fn dial_into(&self, room: &str, leg: LegId, number: &str, caller: &str) -> Result<(), BridgeError> {
+        if !is_e164(number) {
+            return Err(BridgeError::InvalidNumber(number.to_owned()));
+        }
+        if !self.in_use.locked().insert(leg) {
+            return Err(BridgeError::LegInUse(leg));
+        }
+        let command = Command::Dial { room: room.to_owned(), leg, number: number.to_owned(), caller: caller.to_owned() };
+        self.command(command).inspect_err(|_| {
+            self.in_use.locked().remove(&leg);
+        })
+    }
+
+    fn hang_up(&self, leg: LegId) {
+        let _ = self.command(Command::HangUp(leg));
+    }
+
+    fn crash(&self, legs: &[LegId]) -> Result<(), BridgeError> {
+        self.command(Command::Crash(legs.to_vec()))
+    }
+}
+
+#[cfg(test)]
+mod tests;

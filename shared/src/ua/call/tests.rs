@@ -88,7 +88,7 @@ fn a_busy_callee_is_acked_on_the_invites_branch_and_fails_the_call() {
     let mut ua = ua(Transport::Udp);
     let invite = sent_request(&ua.invite(1, BOB, None, 0));
     let out = ua.received(&reply(&invite, 486, None), 5);
-    assert_eq!(call_events(&out), vec![CallEvent::Ended(CallEnd::Failed(486, "Busy Here".into()))]);
+    assert_eq!(call_events(&out), vec![CallEvent::Ended(CallEnd::Failed(486, "Busy Here".into(), None))]);
     let ack = sent_request(&out);
     assert_eq!(ack.method, rsip::Method::Ack);
     assert_eq!(sip::header(&ack.headers, "Via"), sip::header(&invite.headers, "Via"), "the transaction's own ACK");
@@ -107,7 +107,7 @@ fn on_udp_timer_a_resends_the_invite_and_timer_b_gives_up() {
         (1..TIMER_B_MS).filter(|&now| sent_requests(&ua.tick(now)).iter().any(|r| r.to_string() == invite)).collect();
     assert_eq!(&resent[..5], &[500, 1_500, 3_500, 7_500, 15_500], "T1, doubling, no cap");
     let out = ua.tick(TIMER_B_MS);
-    assert_eq!(call_events(&out), vec![CallEvent::Ended(CallEnd::Failed(408, "Request Timeout".into()))]);
+    assert_eq!(call_events(&out), vec![CallEvent::Ended(CallEnd::Failed(408, "Request Timeout".into(), None))]);
 }
 
 #[test]
@@ -122,7 +122,7 @@ fn hanging_up_before_the_answer_cancels_once_it_rings() {
     assert_eq!(sip::cseq(&cancel).unwrap().0, sip::cseq(&invite).unwrap().0);
     assert!(ua.received(&answer(&cancel, 200), 3).iter().all(|o| !matches!(o, Output::Event(_))));
     let out = ua.received(&reply(&invite, 487, None), 4);
-    assert_eq!(call_events(&out), vec![CallEvent::Ended(CallEnd::Failed(487, "Request Terminated".into()))]);
+    assert_eq!(call_events(&out), vec![CallEvent::Ended(CallEnd::Failed(487, "Request Terminated".into(), None))]);
     assert_eq!(sent_request(&out).method, rsip::Method::Ack);
 }
 
@@ -150,7 +150,7 @@ fn the_far_end_hangs_up_with_bye() {
         sip::call_id(&invite).unwrap()
     );
     let out = ua.received(&bye, 2);
-    assert_eq!(call_events(&out), vec![CallEvent::Ended(CallEnd::RemoteHungUp)]);
+    assert_eq!(call_events(&out), vec![CallEvent::Ended(CallEnd::RemoteHungUp(None))]);
     let ok = crate::ua::tests::sent_response(&out);
     assert_eq!(ok.status_code.code(), 200);
 }
@@ -182,5 +182,27 @@ fn a_trunks_challenge_is_answered_once_and_a_second_fresh_one_fails_the_call() {
     assert!(creds.verify(&ha1(Algorithm::Md5), "INVITE"));
     assert_eq!(sip::call_id(again), sip::call_id(&invite));
     let out = ua.received(&challenged(again, 407, &[challenge(Algorithm::Md5, "t2", false)]), 2);
-    assert!(matches!(call_events(&out).as_slice(), [CallEvent::Ended(CallEnd::Failed(407, _))]), "{out:?}");
+    assert!(matches!(call_events(&out).as_slice(), [CallEvent::Ended(CallEnd::Failed(407, ..))]), "{out:?}");
+}
+
+#[test]
+fn a_trunks_q850_reason_and_our_caller_id_are_carried() {
+    let mut ua = ua(Transport::Udp);
+    let invite = sent_request(&ua.invite_from(1, Some("sip:+14255550100@rollcall.local"), BOB, None, 0));
+    assert!(sip::header(&invite.headers, "From").unwrap().contains("sip:+14255550100@rollcall.local"));
+    let mut refused = sip::response(&invite, 603, None, Some("far"));
+    refused.headers.push(sip::make_header("Reason", "SIP;cause=603, Q.850;cause=21;text=\"Call rejected\""));
+    let out = ua.received(&refused.to_string(), 5);
+    assert_eq!(call_events(&out), vec![CallEvent::Ended(CallEnd::Failed(603, "Decline".into(), Some(21)))]);
+    assert_eq!(sip::header(&sent_request(&out).headers, "From"), sip::header(&invite.headers, "From"), "the ACK's From too");
+}
+
+#[test]
+fn q850_causes_are_read_from_reason_headers() {
+    use super::q850_cause;
+    assert_eq!(q850_cause(&["Q.850;cause=17;text=\"User busy\""]), Some(17));
+    assert_eq!(q850_cause(&["SIP;cause=486", "q.850 ; cause = 34"]), Some(34));
+    assert_eq!(q850_cause(&["SIP;cause=200;text=\"Call completed elsewhere\""]), None);
+    assert_eq!(q850_cause(&["Q.850;text=\"no cause\""]), None);
+    assert_eq!(q850_cause(&[]), None);
 }

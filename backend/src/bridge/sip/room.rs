@@ -1,0 +1,259 @@
+//! One conference's audio: a task that, every 20 ms, takes in what each
+//! answered leg sent (RTP into its jitter buffer, RTCP reports), plays one
+//! frame of each, mixes what each listener hears ([`Mixer`]) and sends it.
+//!
+//! Sockets are read without waiting (`try_recv`) on the tick, a bounded
+//! number of datagrams a leg, so a flood costs one leg's share and no
+//! memory. RTP is taken from the address the phone's answer named (by
+//! IP; the port is learnt from what arrives, for phones behind NAT).
+//! A leg that has sent nothing for `silence_limit` is reported once
+//! ([`RoomEvent::Silent`]); the signalling ends its call.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::media::codec::{Frame, FRAME_SAMPLES, SILENCE};
+use super::media::jitter::JitterBuffer;
+use super::media::mixer::Mixer;
+use super::media::rtcp::{self, ReportBlock};
+use super::media::rtp::{self, ReceiveStats, Sender};
+use super::ports::PortPair;
+use super::sdp::Answer;
+use crate::bridge::LegId;
+
+/// The frame clock.
+pub const FRAME: Duration = Duration::from_millis(20);
+/// How often each leg gets a receiver report (RFC 3550 §6.2: 5 s minimum).
+const RTCP_EVERY: Duration = Duration::from_secs(5);
+/// Datagrams read from one socket a tick at most (a phone sends one).
+const READS_PER_TICK: usize = 16;
+
+/// How good a leg's audio was, both ways.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Quality {
+    /// Of the phone's packets: the fraction lost, and the interarrival
+    /// jitter in ms.
+    pub loss: f64,
+    pub jitter_ms: f64,
+    /// Of ours, as the phone's last receiver report said, if it sent one.
+    pub remote_loss: Option<f64>,
+    pub remote_jitter_ms: Option<f64>,
+    /// Frames the jitter buffer played, and turns it had nothing.
+    pub played: u64,
+    pub missing: u64,
+}
+
+/// A leg's media once its call is answered.
+#[derive(Debug)]
+pub struct MediaLeg {
+    pub leg: LegId,
+    pub ports: PortPair,
+    pub answer: Answer,
+    /// Where RTP actually comes from (latched on the first packet from the
+    /// answer's IP).
+    source: Option<SocketAddr>,
+    sender: Sender,
+    stats: ReceiveStats,
+    jitter: JitterBuffer,
+    /// When the last RTP came (or the leg joined), and whether silence
+    /// was reported already.
+    heard: Instant,
+    silence_reported: bool,
+    /// The last sender report: its NTP middle and when it came.
+    last_sr: Option<(u32, Instant)>,
+    remote_report: Option<ReportBlock>,
+    next_rtcp: Instant,
+    /// Mixed frames sent to the phone.
+    pub sent: u64,
+}
+
+impl MediaLeg {
+    pub fn new(leg: LegId, ports: PortPair, answer: Answer) -> MediaLeg {
+        let now = Instant::now();
+        MediaLeg {
+            leg,
+            ports,
+            answer,
+            source: None,
+            sender: Sender::new(),
+            stats: ReceiveStats::default(),
+            jitter: JitterBuffer::default(),
+            heard: now,
+            silence_reported: false,
+            last_sr: None,
+            remote_report: None,
+            next_rtcp: now + RTCP_EVERY,
+            sent: 0,
+        }
+    }
+
+    pub fn quality(&self) -> Quality {
+        let expected = self.stats.expected();
+        Quality {
+            loss: if expected == 0 { 0.0 } else { self.stats.lost() as f64 / expected as f64 },
+            jitter_ms: self.jitter.jitter_ms(),
+            remote_loss: self.remote_report.map(|r| r.fraction_lost as f64 / 256.0),
+            remote_jitter_ms: self.remote_report.map(|r| r.jitter as f64 / 8.0),
+            played: self.jitter.stats.played,
+            missing: self.jitter.stats.missing,
+        }
+    }
+
+    /// Reads what the phone sent since the last tick.
+    fn take_in(&mut self, now: Instant, clock: u64, buf: &mut [u8]) {
+        for _ in 0..READS_PER_TICK {
+            let Ok((n, from)) = self.ports.rtp.try_recv_from(buf) else { break };
+            if from.ip() != self.answer.rtp.ip() || self.source.is_some_and(|s| s != from) {
+                continue;
+            }
+            let Some(packet) = rtp::read(&buf[..n]) else { continue };
+            if packet.payload_type != self.answer.codec.payload_type() {
+                continue; // telephone events, comfort noise: not mixed
+            }
+            self.source = Some(from);
+            self.heard = now;
+            self.stats.count(packet.ssrc, packet.sequence);
+            let mut frame = SILENCE;
+            self.answer.codec.decode(packet.payload, &mut frame);
+            self.jitter.push(packet.timestamp, clock, frame);
+        }
+        for _ in 0..READS_PER_TICK {
+            let Ok((n, from)) = self.ports.rtcp.try_recv_from(buf) else { break };
+            if from.ip() != self.answer.rtcp.ip() {
+                continue;
+            }
+            let Some(heard) = rtcp::read(&buf[..n]) else { continue };
+            if let Some((_, middle)) = heard.sender_report {
+                self.last_sr = Some((middle, now));
+            }
+            if let Some(block) = heard.blocks.iter().find(|b| b.ssrc == self.sender.ssrc) {
+                self.remote_report = Some(*block);
+            }
+        }
+    }
+
+    /// Sends the phone its mix, and a receiver report when one is due.
+    fn send_out(&mut self, mix: &Frame, now: Instant) {
+        let mut payload = [0u8; FRAME_SAMPLES];
+        self.answer.codec.encode(mix, &mut payload);
+        let packet = self.sender.packet(self.answer.codec.payload_type(), &payload);
+        let to = self.source.unwrap_or(self.answer.rtp);
+        let _ = self.ports.rtp.try_send_to(&packet, to);
+        self.sent += 1;
+        if now >= self.next_rtcp {
+            self.next_rtcp = now + RTCP_EVERY;
+            let block = self.stats.ssrc.map(|ssrc| ReportBlock {
+                ssrc,
+                fraction_lost: self.stats.fraction_lost_since_last(),
+                cumulative_lost: self.stats.lost().min(0x7F_FFFF) as u32,
+                extended_highest_sequence: self.stats.extended_max(),
+                jitter: (self.jitter.jitter_ms() * 8.0) as u32,
+                last_sr: self.last_sr.map_or(0, |(middle, _)| middle),
+                delay_since_last_sr: self.last_sr.map_or(0, |(_, at)| (now.duration_since(at).as_secs_f64() * 65_536.0) as u32),
+            });
+            let report = rtcp::receiver_report(self.sender.ssrc, block, "bridge@rollcall");
+            let _ = self.ports.rtcp.try_send_to(&report, self.answer.rtcp);
+        }
+    }
+}
+
+/// What the room is asked.
+#[derive(Debug)]
+pub enum RoomCommand {
+    Join(Box<MediaLeg>),
+    /// The leg leaves the mix; its last quality figure comes back.
+    Leave(LegId),
+    /// Mute or unmute what the leg says (it still hears the others).
+    Mute(LegId, bool),
+}
+
+/// What the room reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RoomEvent {
+    /// Nothing came from the leg for the silence limit.
+    Silent(LegId),
+    /// The leg left; how its audio was.
+    Left(LegId, Quality),
+}
+
+/// A running room: its commands. Dropping it ends the task (and every
+/// leg still in it).
+#[derive(Debug, Clone)]
+pub struct Room {
+    commands: mpsc::UnboundedSender<RoomCommand>,
+}
+
+impl Room {
+    /// Starts a room whose events go to `events`.
+    pub fn start(silence_limit: Duration, events: mpsc::UnboundedSender<RoomEvent>) -> Room {
+        let (commands, rx) = mpsc::unbounded_channel();
+        tokio::spawn(run(rx, events, silence_limit));
+        Room { commands }
+    }
+
+    pub fn send(&self, command: RoomCommand) {
+        let _ = self.commands.send(command);
+    }
+}
+
+struct Member {
+    media: Box<MediaLeg>,
+    muted: bool,
+}
+
+async fn run(mut commands: mpsc::UnboundedReceiver<RoomCommand>, events: mpsc::UnboundedSender<RoomEvent>, silence: Duration) {
+    let mut members: Vec<Member> = Vec::new();
+    let mut mixer = Mixer::default();
+    let mut played: Vec<Option<Frame>> = Vec::new();
+    let mut mixes: Vec<Frame> = Vec::new();
+    let mut buf = vec![0u8; 2048];
+    let started = Instant::now();
+    let mut clock = tokio::time::interval(FRAME);
+    // Behind (a busy machine): the frames owed are made at once, so that
+    // every phone gets 50 a second.
+    clock.set_missed_tick_behavior(MissedTickBehavior::Burst);
+    loop {
+        tokio::select! {
+            command = commands.recv() => match command {
+                Some(RoomCommand::Join(media)) => members.push(Member { media, muted: false }),
+                Some(RoomCommand::Leave(leg)) => {
+                    if let Some(index) = members.iter().position(|m| m.media.leg == leg) {
+                        let member = members.remove(index);
+                        mixer.remove(index);
+                        let _ = events.send(RoomEvent::Left(leg, member.media.quality()));
+                    }
+                }
+                Some(RoomCommand::Mute(leg, muted)) => {
+                    if let Some(member) = members.iter_mut().find(|m| m.media.leg == leg) {
+                        member.muted = muted;
+                    }
+                }
+                None => return,
+            },
+            _ = clock.tick() => {
+                let now = Instant::now();
+                // 8 kHz units since the room started: the jitter buffer's arrival clock.
+                let units = now.duration_since(started).as_micros() as u64 * 8 / 1000;
+                played.clear();
+                for member in members.iter_mut() {
+                    member.media.take_in(now, units, &mut buf);
+                    let frame = member.media.jitter.pop();
+                    played.push(if member.muted { None } else { frame });
+                    if !member.media.silence_reported && now.duration_since(member.media.heard) >= silence {
+                        member.media.silence_reported = true;
+                        let _ = events.send(RoomEvent::Silent(member.media.leg));
+                    }
+                }
+                mixes.resize(members.len(), SILENCE);
+                let inputs: Vec<Option<&Frame>> = played.iter().map(Option::as_ref).collect();
+                mixer.mix(&inputs, &mut mixes);
+                for (member, mix) in members.iter_mut().zip(&mixes) {
+                    member.media.send_out(mix, now);
+                }
+            }
+        }
+    }
+}

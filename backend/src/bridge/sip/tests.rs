@@ -1,0 +1,71 @@
+use super::*;
+use crate::bridge::BridgeEventKind;
+
+fn config() -> SipBridgeConfig {
+    SipBridgeConfig {
+        trunk: None,
+        routes: vec![],
+        user: "rollcall".into(),
+        password: String::new(),
+        domain: "rollcall.local".into(),
+        sip_bind: "127.0.0.1:0".parse().unwrap(),
+        media_address: "127.0.0.1".parse().unwrap(),
+        rtp_ports: (41_000, 41_009),
+        ring_timeout: Duration::from_secs(30),
+        silence_limit: Duration::from_secs(30),
+    }
+}
+
+#[test]
+fn numbers_go_to_the_longest_matching_route_else_the_trunk() {
+    let plan = Plan {
+        trunk: Some("trunk.example.net".into()),
+        routes: vec![("+1425".into(), "10.0.0.5:5070".into()), ("+14255550".into(), "10.0.0.6".into())],
+        domain: "rollcall.local".into(),
+        media_address: "127.0.0.1".parse().unwrap(),
+        ring_timeout: Duration::ZERO,
+        silence_limit: Duration::ZERO,
+    };
+    assert_eq!(plan.target("+14255550101").as_deref(), Some("sip:+14255550101@10.0.0.6"));
+    assert_eq!(plan.target("+14259999999").as_deref(), Some("sip:+14259999999@10.0.0.5:5070"));
+    assert_eq!(plan.target("+33123456789").as_deref(), Some("sip:+33123456789@trunk.example.net"));
+    let no_trunk = Plan { trunk: None, ..plan };
+    assert_eq!(no_trunk.target("+33123456789"), None);
+}
+
+#[test]
+fn the_caller_id_is_the_account_as_a_sip_user() {
+    let plan = Plan {
+        trunk: None,
+        routes: vec![],
+        domain: "rollcall.local".into(),
+        media_address: "127.0.0.1".parse().unwrap(),
+        ring_timeout: Duration::ZERO,
+        silence_limit: Duration::ZERO,
+    };
+    assert_eq!(plan.caller_id("demo-team").as_deref(), Some("sip:demo-team@rollcall.local"));
+    assert_eq!(plan.caller_id("+14255550100").as_deref(), Some("sip:+14255550100@rollcall.local"));
+    assert_eq!(plan.caller_id("a b@c>;d").as_deref(), Some("sip:abcd@rollcall.local"), "nothing that breaks the header");
+    assert_eq!(plan.caller_id("<>"), None);
+}
+
+#[tokio::test]
+async fn what_can_be_refused_at_once_is() {
+    // A trunk where nobody answers: the leg stays alive (calling) meanwhile.
+    let (bridge, _events) =
+        SipBridge::start(SipBridgeConfig { trunk: Some("127.0.0.1:9".into()), ..config() }).await.expect("starts");
+    assert_eq!(bridge.dial(LegId(1), "4255550100"), Err(BridgeError::InvalidNumber("4255550100".into())));
+    bridge.dial(LegId(2), "+14255550100").expect("taken");
+    assert_eq!(bridge.dial(LegId(2), "+14255550100"), Err(BridgeError::LegInUse(LegId(2))));
+}
+
+#[tokio::test]
+async fn a_number_nobody_routes_fails_with_no_route() {
+    let (bridge, mut events) = SipBridge::start(config()).await.expect("starts");
+    bridge.dial(LegId(7), "+14255550100").expect("taken");
+    let event = tokio::time::timeout(Duration::from_secs(5), events.recv()).await.expect("in time").expect("an event");
+    assert_eq!(event.leg, LegId(7));
+    assert_eq!(event.kind, BridgeEventKind::Failed(rollcall_shared::soap::Cause(3)));
+    // Once over, the id is free again as far as the bridge is concerned.
+    bridge.hang_up(LegId(7));
+}

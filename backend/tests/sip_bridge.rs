@@ -1,0 +1,126 @@
+//! The SIP bridge dials real phones and mixes their audio: three Debian
+//! baresip phones, each sending a tone of its own, are called straight at
+//! their addresses (routes by number, no proxy). From what each recorded,
+//! each hears the other two tones and not its own; once one phone's leg
+//! is hung up, its tone leaves the others' mix.
+//!
+//! `make test` installs baresip (scripts/test-deps.sh); without it the
+//! test says so and passes.
+
+mod common;
+
+use std::time::Duration;
+
+use common::audio::Recording;
+use common::baresip::{self, Baresip, Options};
+use rollcall::bridge::sip::{SipBridge, SipBridgeConfig};
+use rollcall::bridge::{BridgeDriver, BridgeEvent, BridgeEventKind, EventReceiver, LegId};
+use rollcall_shared::soap::Cause;
+
+/// Each phone's number and tone (Hz): far apart, no harmonics of each other.
+const PHONES: [(&str, u32); 3] = [("+14255550101", 400), ("+14255550102", 700), ("+14255550103", 1100)];
+
+fn bridge_config(routes: Vec<(String, String)>) -> SipBridgeConfig {
+    SipBridgeConfig {
+        trunk: None,
+        routes,
+        user: "rollcall".into(),
+        password: String::new(),
+        domain: "rollcall.local".into(),
+        sip_bind: "127.0.0.1:0".parse().unwrap(),
+        media_address: "127.0.0.1".parse().unwrap(),
+        rtp_ports: (42_000, 42_099),
+        ring_timeout: Duration::from_secs(20),
+        silence_limit: Duration::from_secs(10),
+    }
+}
+
+async fn next(events: &mut EventReceiver) -> BridgeEvent {
+    tokio::time::timeout(Duration::from_secs(20), events.recv()).await.expect("a bridge event in time").expect("bridge running")
+}
+
+/// Waits until every leg of `legs` is answered; panics on anything final.
+async fn all_answered(events: &mut EventReceiver, legs: &[LegId]) {
+    let mut answered = Vec::new();
+    while answered.len() < legs.len() {
+        let event = next(events).await;
+        match event.kind {
+            BridgeEventKind::Answered => answered.push(event.leg),
+            BridgeEventKind::Ringing => {}
+            other => panic!("{} ended before it was answered: {other:?}", event.leg),
+        }
+    }
+}
+
+/// How much stronger the weakest of `others` is than `own` in `samples`.
+fn margin(recording: &Recording, samples: &[i16], own: u32, others: &[u32]) -> f64 {
+    let own_power = recording.tone(samples, own as f64).max(1e-9);
+    others.iter().map(|&hz| recording.tone(samples, hz as f64)).fold(f64::INFINITY, f64::min) / own_power
+}
+
+#[tokio::test]
+async fn three_phones_hear_each_other_and_not_themselves() {
+    if !baresip::available("sip_bridge") {
+        return;
+    }
+    let mut phones: Vec<Baresip> =
+        PHONES.iter().map(|(number, tone)| Baresip::start(Options { tone: *tone, ..Options::direct(number) })).collect();
+    for phone in &phones {
+        phone.ready().await;
+    }
+    let routes = PHONES.iter().zip(&phones).map(|((number, _), phone)| (number.to_string(), phone.addr.to_string())).collect();
+    let (bridge, mut events) = SipBridge::start(bridge_config(routes)).await.expect("the bridge starts");
+
+    let legs = [LegId(1), LegId(2), LegId(3)];
+    for (leg, (number, _)) in legs.iter().zip(PHONES) {
+        bridge.dial_into("conference-1", *leg, number, "demo-team").expect("dials");
+    }
+    all_answered(&mut events, &legs).await;
+    for phone in &phones {
+        phone.hears_for(1.5).await;
+    }
+    // Phone 3 leaves; the others go on hearing for a while.
+    bridge.hang_up(LegId(3));
+    let event = next(&mut events).await;
+    assert_eq!((event.leg, event.kind), (LegId(3), BridgeEventKind::HungUp(Cause::NORMAL_CLEARING)));
+    let heard_before: Vec<f64> = phones.iter().map(Baresip::heard_seconds).collect();
+    for phone in &phones[..2] {
+        phone.hears_for(1.5).await;
+    }
+    for leg in &legs[..2] {
+        bridge.hang_up(*leg);
+    }
+    for _ in 0..2 {
+        assert_eq!(next(&mut events).await.kind, BridgeEventKind::HungUp(Cause::NORMAL_CLEARING));
+    }
+    for phone in phones.iter_mut() {
+        phone.stop();
+    }
+
+    let tones: Vec<u32> = PHONES.iter().map(|(_, tone)| *tone).collect();
+    for (i, phone) in phones.iter().enumerate() {
+        let recording = Recording::read(&phone.heard());
+        // While all three were in: the two others, not its own (skipping the
+        // first half second: the jitter buffers fill, the phones start).
+        let all_in = recording.span(0.5, heard_before[i] - 0.1);
+        let others: Vec<u32> = tones.iter().copied().filter(|&t| t != tones[i]).collect();
+        let m = margin(&recording, all_in, tones[i], &others);
+        let powers: Vec<String> = tones.iter().map(|&t| format!("{t} Hz: {:.1}", recording.tone(all_in, t as f64))).collect();
+        eprintln!("phone {}: the others {m:.0}× louder than itself ({powers:?})", i + 1);
+        assert!(
+            m > 20.0,
+            "phone {} hears the others {m:.1}× louder than itself (want > 20×): {powers:?} over {:.1} s",
+            i + 1,
+            all_in.len() as f64 / recording.rate as f64
+        );
+    }
+    for (i, phone) in phones[..2].iter().enumerate() {
+        let recording = Recording::read(&phone.heard());
+        let after = recording.span(heard_before[i] + 0.3, recording.seconds());
+        let other = tones[1 - i];
+        let gone = recording.tone(after, tones[2] as f64);
+        let stays = recording.tone(after, other as f64);
+        eprintln!("phone {}: after phone 3 left, {other} Hz at {stays:.1}, phone 3's {} Hz at {gone:.3}", i + 1, tones[2]);
+        assert!(stays > 20.0 * gone.max(1e-9), "phone {}: phone 3's tone left the mix ({stays:.1} vs {gone:.3})", i + 1);
+    }
+}
