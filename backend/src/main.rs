@@ -18,6 +18,7 @@ mod config_file;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use args::*;
+use rollcall::bridge::sip::SipBridge;
 use rollcall::conference::{self, ConferenceConfig, ConferenceService, StoreRecorder};
 use rollcall::edge::throttle::Throttle;
 use rollcall::gateway::{self, Gateway, GatewayConfig};
@@ -59,7 +60,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         rollcall::edge::fd_limit::raise();
     }
     match cli.command {
-        Command::Serve(args) => run_serve(args).await,
+        Command::Serve(args) => run_serve(*args).await,
         Command::ImServer(args) => run_im_server(args).await,
         Command::Gateway(args) => run_gateway(args).await,
         Command::ConferenceService(args) => run_conference_service(args).await,
@@ -99,6 +100,7 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         domain: args.common.domain.clone(),
         static_dir: args.static_dir,
         delays: args.timing.delays(),
+        sip_bridge: args.bridge.sip(Some(&args.common.domain))?,
         max_participants: args.timing.max_participants,
         max_live_per_owner: args.timing.max_live_conferences,
         gateway_limits: args.limits.gateway(),
@@ -190,19 +192,24 @@ async fn run_conference_service(args: ConferenceArgs) -> anyhow::Result<()> {
         Arc::new(StoreRecorder::spawn(store.call_records(), store.conferences(), &tokio::runtime::Handle::current()))
     });
     let call_records = recorder.clone().map(|r| r as Arc<dyn conference::CallRecorder>);
-    let service = ConferenceService::with_simulator(
-        ConferenceConfig {
-            token: args.token,
-            reporting_url: args.reporting_url,
-            signing_key: args.signing_key.into_bytes(),
-            max_participants: args.timing.max_participants,
-            max_live_per_owner: args.timing.max_live_conferences,
-            inactivity_timeout: args.timing.inactivity_timeout(),
-            call_records,
-            accounts: store.as_ref().map(Store::accounts),
-        },
-        args.timing.delays(),
-    )?;
+    let config = ConferenceConfig {
+        token: args.token,
+        reporting_url: args.reporting_url,
+        signing_key: args.signing_key.into_bytes(),
+        max_participants: args.timing.max_participants,
+        max_live_per_owner: args.timing.max_live_conferences,
+        inactivity_timeout: args.timing.inactivity_timeout(),
+        call_records,
+        accounts: store.as_ref().map(Store::accounts),
+    };
+    let service = match args.bridge.sip(None)? {
+        Some(sip) => {
+            let (bridge, events) = SipBridge::start(sip).await.context("starting the SIP bridge")?;
+            say!("SIP bridge on UDP {}", bridge.local_addr());
+            ConferenceService::new(config, Arc::new(bridge), events)?
+        }
+        None => ConferenceService::with_simulator(config, args.timing.delays())?,
+    };
     if let Some(store) = &store {
         // Conferences of the last run: running ones end (their calls died).
         serve::recover_conferences(store, &service).await?;

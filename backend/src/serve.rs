@@ -18,7 +18,8 @@ use crate::operator_file::OperatorFile;
 
 use crate::bridge::pstn::crash_client::CrashClient;
 use crate::bridge::pstn::panel as phone_panel;
-use crate::bridge::{SimDelays, Simulator};
+use crate::bridge::sip::{SipBridge, SipBridgeConfig};
+use crate::bridge::{BridgeDriver, SimDelays, Simulator};
 use crate::conference::{self, ConferenceConfig, ConferenceService, StoreRecorder};
 use crate::digest_auth::Authenticator;
 use crate::edge::listener::ListenerOptions;
@@ -48,6 +49,9 @@ pub struct ServeOptions {
     pub domain: String,
     pub static_dir: PathBuf,
     pub delays: SimDelays,
+    /// Real calls through a SIP trunk instead of the simulated network
+    /// (`--bridge sip`); the simulator's phone panel stays, idle.
+    pub sip_bridge: Option<SipBridgeConfig>,
     pub max_participants: usize,
     /// Most conferences one owner may have going at once.
     pub max_live_per_owner: usize,
@@ -168,7 +172,14 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     let shutdown = options.edge.listener.shutdown.clone();
     // The private listeners stop with the public one.
     let private = ListenerOptions { shutdown: shutdown.clone(), ..ListenerOptions::plain() };
-    let (simulator, bridge_events) = Simulator::channel(options.delays);
+    let (simulator, simulator_events) = Simulator::channel(options.delays);
+    let (driver, bridge_events): (Arc<dyn BridgeDriver>, _) = match options.sip_bridge.clone() {
+        Some(config) => {
+            let (bridge, events) = SipBridge::start(config).await.context("starting the SIP bridge")?;
+            (Arc::new(bridge), events)
+        }
+        None => (Arc::new(simulator.clone()), simulator_events),
+    };
     let service = ConferenceService::new(
         ConferenceConfig {
             token: token.clone(),
@@ -180,7 +191,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
             call_records: Some(Arc::clone(&recorder) as Arc<dyn conference::CallRecorder>),
             accounts: Some(store.accounts()),
         },
-        Arc::new(simulator.clone()),
+        driver,
         bridge_events,
     )?;
     // What ran before a restart, before anyone can ask about it: conferences

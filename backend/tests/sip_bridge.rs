@@ -2,7 +2,9 @@
 //! baresip phones, each sending a tone of its own, are called straight at
 //! their addresses (routes by number, no proxy). From what each recorded,
 //! each hears the other two tones and not its own; once one phone's leg
-//! is hung up, its tone leaves the others' mix.
+//! is hung up, its tone leaves the others' mix. And the whole system on
+//! it: a conference started with a SOAP request over SIP rings the real
+//! phones, shows them connected, and ends them all.
 //!
 //! `make test` installs baresip (scripts/test-deps.sh); without it the
 //! test says so and passes.
@@ -10,6 +12,11 @@
 mod common;
 
 use std::time::Duration;
+
+use common::flow::{add, read_until, signed_in, Seen};
+use common::TestServer;
+use rollcall_shared::soap::conference::{EndConference, Request};
+use rollcall_shared::soap::{ConferenceState, ParticipantState};
 
 use common::audio::Recording;
 use common::baresip::{self, Baresip, Options};
@@ -123,4 +130,52 @@ async fn three_phones_hear_each_other_and_not_themselves() {
         eprintln!("phone {}: after phone 3 left, {other} Hz at {stays:.1}, phone 3's {} Hz at {gone:.3}", i + 1, tones[2]);
         assert!(stays > 20.0 * gone.max(1e-9), "phone {}: phone 3's tone left the mix ({stays:.1} vs {gone:.3})", i + 1);
     }
+}
+
+#[tokio::test]
+async fn a_conference_from_the_browsers_protocol_rings_real_phones() {
+    if !baresip::available("sip_bridge") {
+        return;
+    }
+    let phones: Vec<Baresip> =
+        PHONES.iter().map(|(number, tone)| Baresip::start(Options { tone: *tone, ..Options::direct(number) })).collect();
+    for phone in &phones {
+        phone.ready().await;
+    }
+    let routes: Vec<(String, String)> =
+        PHONES.iter().zip(&phones).map(|((number, _), phone)| (number.to_string(), phone.addr.to_string())).collect();
+    let server = TestServer::start_with(|options| {
+        options.sip_bridge = Some(SipBridgeConfig { rtp_ports: (42_100, 42_199), ..bridge_config(routes) });
+    })
+    .await;
+    let mut alice = signed_in(&server, "alice").await;
+    let mut seen = Seen::default();
+    let (conference_id, _initiator) = common::flow::active_conference(&mut alice, &mut seen, PHONES[0].0).await;
+    let bob = add(&mut alice, &mut seen, &conference_id, "bob", PHONES[1].0).await;
+    let carol = add(&mut alice, &mut seen, &conference_id, "carol", PHONES[2].0).await;
+    // (Real phones answer at once: a leg may be connected before the
+    // next AddParticipant is answered.)
+    for leg in [&bob, &carol] {
+        while !seen.states_of(leg).iter().any(|(state, _)| *state == ParticipantState::Connected) {
+            read_until(&mut alice, &mut seen, |_| true).await;
+        }
+    }
+    // Each of them rang first, as a real phone does.
+    for leg in [&bob, &carol] {
+        let states: Vec<_> = seen.states_of(leg).into_iter().map(|(state, _)| state).collect();
+        assert_eq!(states, [ParticipantState::Dialing, ParticipantState::Ringing, ParticipantState::Connected], "{leg}");
+    }
+    phones[0].hears_for(1.0).await;
+    alice.send_request(&Request::EndConference(EndConference { request_id: "end".into(), conference_id })).await;
+    read_until(&mut alice, &mut seen, common::flow::is_conference(ConferenceState::Terminated)).await;
+    for leg in [&bob, &carol] {
+        let last = seen.states_of(leg).last().copied();
+        assert_eq!(last, Some((ParticipantState::Disconnected, Some(16))), "{leg}");
+    }
+    let recording = Recording::read(&phones[0].heard());
+    let heard = recording.span(0.5, recording.seconds());
+    assert!(
+        margin(&recording, heard, PHONES[0].1, &[PHONES[1].1, PHONES[2].1]) > 20.0,
+        "the initiator's phone hears the two others"
+    );
 }

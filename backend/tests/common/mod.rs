@@ -86,6 +86,7 @@ impl TestServer {
             domain: DOMAIN.into(),
             static_dir: dir.path().join("no-dist"),
             delays: SimDelays::fast(),
+            sip_bridge: None,
             max_participants: 8,
             max_live_per_owner: ConferenceConfig::DEFAULT_MAX_LIVE_PER_OWNER,
             gateway_limits: Default::default(),

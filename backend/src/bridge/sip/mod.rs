@@ -27,6 +27,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use rollcall_shared::sip;
 use rollcall_shared::soap::is_e164;
 use rollcall_shared::sync::LockExt;
 use tokio::net::UdpSocket;
@@ -60,6 +61,39 @@ pub struct SipBridgeConfig {
     pub ring_timeout: Duration,
     /// How long an answered leg may send no RTP before it is ended.
     pub silence_limit: Duration,
+}
+
+/// The `host[:port]` of a trunk given as `sip:HOST[:PORT][;transport=…]`
+/// (or bare `HOST[:PORT]`).
+pub fn trunk_host(uri: &str) -> Result<String, String> {
+    let rest = uri.strip_prefix("sip:").unwrap_or(uri);
+    if uri.starts_with("sips:") {
+        return Err("sips: trunks (TLS) are not supported by the SIP bridge yet: use sip: over UDP".into());
+    }
+    let (hostport, params) = rest.split_once(';').unwrap_or((rest, ""));
+    for param in params.split(';').filter(|p| !p.is_empty()) {
+        match param.split_once('=') {
+            Some(("transport", "udp" | "UDP")) => {}
+            Some(("transport", other)) => {
+                return Err(format!("transport={other}: the SIP bridge speaks UDP only so far"));
+            }
+            _ => return Err(format!("unknown trunk parameter `{param}`")),
+        }
+    }
+    let host = sip::uri_hop(&format!("sip:{hostport}")).map_err(|e| format!("`{uri}` is not a SIP address: {e}"))?;
+    if hostport.contains('@') {
+        return Err(format!("`{uri}`: a trunk is a host, without a user part"));
+    }
+    Ok(if hostport.contains(':') && !hostport.ends_with(']') { host.address() } else { host.host })
+}
+
+/// A route as `--sip-route PREFIX=HOST[:PORT]` gives it.
+pub fn route(text: &str) -> Result<(String, String), String> {
+    let (prefix, target) = text.split_once('=').ok_or_else(|| format!("`{text}`: want PREFIX=HOST[:PORT]"))?;
+    if !prefix.starts_with('+') || !prefix[1..].bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("`{prefix}`: a route's prefix is the start of an E.164 number (+1425…)"));
+    }
+    Ok((prefix.to_owned(), trunk_host(target)?))
 }
 
 /// The driver: fire-and-forget commands to the signalling task.

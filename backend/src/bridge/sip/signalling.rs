@@ -332,6 +332,7 @@ impl Signalling {
         let Some(call) = self.legs.get_mut(&leg) else { return Vec::new() };
         match event {
             CallEvent::Progress { .. } => {
+                tracing::debug!(%leg, "progress");
                 if !call.rang && call.ending == Ending::None {
                     call.rang = true;
                     self.emit(leg, BridgeEventKind::Ringing);
@@ -347,6 +348,7 @@ impl Signalling {
                     (Ok(answer), Some(ports)) => {
                         call.answered = true;
                         let room = call.room.clone();
+                        tracing::info!(%leg, codec = answer.codec.name(), rtp = %answer.rtp, "answered");
                         self.join(room, MediaLeg::new(leg, ports, answer));
                         self.emit(leg, BridgeEventKind::Answered);
                         Vec::new()

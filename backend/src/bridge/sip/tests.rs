@@ -69,3 +69,17 @@ async fn a_number_nobody_routes_fails_with_no_route() {
     // Once over, the id is free again as far as the bridge is concerned.
     bridge.hang_up(LegId(7));
 }
+
+#[test]
+fn trunks_and_routes_as_the_command_line_gives_them() {
+    assert_eq!(trunk_host("sip:trunk.example.net").as_deref(), Ok("trunk.example.net"));
+    assert_eq!(trunk_host("sip:192.0.2.1:5080;transport=udp").as_deref(), Ok("192.0.2.1:5080"));
+    assert_eq!(trunk_host("10.0.0.5:5060").as_deref(), Ok("10.0.0.5:5060"));
+    assert!(trunk_host("sip:trunk.example.net;transport=tcp").unwrap_err().contains("UDP only"));
+    assert!(trunk_host("sips:trunk.example.net").is_err());
+    assert!(trunk_host("sip:bob@trunk.example.net").is_err());
+    assert!(trunk_host("sip:trunk.example.net;lr").is_err());
+    assert_eq!(route("+1425555=10.0.0.5:5070"), Ok(("+1425555".into(), "10.0.0.5:5070".into())));
+    assert!(route("1425=10.0.0.5").is_err());
+    assert!(route("+1425").is_err());
+}
