@@ -2,13 +2,19 @@
 # What the black-box tests need from Debian, installed once (idempotent,
 # quiet when present): iptables for the NAT test (backend/tests/nat.rs,
 # which also needs root for network namespaces and skips without them);
-# baresip, the desktop SIP phone of backend/tests/desktop_phone.rs.
+# baresip, the desktop SIP phone of backend/tests/desktop_phone.rs and the
+# phones of the SIP bridge's tests; Kamailio, the SIP trunk of
+# backend/tests/sip_trunk.rs (installed by scripts/bench/kamailio.sh, which
+# keeps the package's system service from starting).
 set -euo pipefail
 
 need=()
 command -v iptables >/dev/null || need+=(iptables)
 command -v ip >/dev/null || need+=(iproute2)
 command -v baresip >/dev/null || need+=(baresip-core)
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    bash "$(dirname "${BASH_SOURCE[0]}")/bench/kamailio.sh" install >&2
+fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
     echo "test-deps: cannot install ${need[*]} (not root, or no apt-get); the tests needing them will skip" >&2

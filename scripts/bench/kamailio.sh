@@ -6,6 +6,10 @@
 #                                   WebSocket port, print the pid (last line
 #                                   of stdout; everything else goes to stderr)
 #   kamailio.sh stop RUNDIR         stop the instance started from RUNDIR
+#   kamailio.sh install             install the packages if missing
+#
+# KAMAILIO_CFG: another configuration (scripts/test/kamailio-trunk.cfg,
+# the SIP bridge tests' trunk); it gets -A PORT=N besides WS_PORT.
 #
 # The instance keeps its pid file, runtime directory and log (kamailio.log)
 # in RUNDIR; /etc/kamailio and the system service are not used. Run as root.
@@ -14,13 +18,13 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-cfg="$here/kamailio.cfg"
+cfg="${KAMAILIO_CFG:-$here/kamailio.cfg}"
 
 log() { echo "kamailio.sh: $*" >&2; }
 die() { log "$@"; exit 1; }
 
 usage() {
-    echo "usage: $0 start PORT RUNDIR | $0 stop RUNDIR" >&2
+    echo "usage: $0 start PORT RUNDIR | $0 stop RUNDIR | $0 install" >&2
     exit 2
 }
 
@@ -127,7 +131,7 @@ cmd_start() {
     local args=(-f "$cfg" -P "$pidfile" -Y "$rundir" -w "$rundir"
         -m "${KAMAILIO_SHM_MB:-1024}" -M "${KAMAILIO_PKG_MB:-16}"
         -E -DD
-        -A "WS_PORT=$port" -A "TCP_CHILDREN=${KAMAILIO_TCP_CHILDREN:-2}")
+        -A "WS_PORT=$port" -A "PORT=$port" -A "TCP_CHILDREN=${KAMAILIO_TCP_CHILDREN:-2}")
     if [ "${KAMAILIO_NO_NONCE_COUNT:-0}" = 1 ]; then
         args+=(-A NO_NONCE_COUNT)
     fi
@@ -191,6 +195,7 @@ cmd_stop() {
 
 case "${1:-}" in
     start) [ $# -eq 3 ] || usage; cmd_start "$2" "$3" ;;
+    install) installed || install_kamailio ;;
     stop) [ $# -eq 2 ] || usage; cmd_stop "$2" ;;
     *) usage ;;
 esac

@@ -220,7 +220,7 @@ impl Drop for Baresip {
 }
 
 /// A port free, for now, for both UDP and TCP (baresip listens on both).
-fn free_udp_and_tcp_port() -> u16 {
+pub fn free_udp_and_tcp_port() -> u16 {
     for _ in 0..100 {
         let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("a free port");
         let addr = udp.local_addr().expect("address");

@@ -11,6 +11,7 @@
 pub mod audio;
 pub mod baresip;
 pub mod flow;
+pub mod kamailio;
 pub mod panel;
 pub mod phone;
 pub mod program;

@@ -368,7 +368,12 @@ impl Call {
     fn on_invite_response(&mut self, cx: &mut Context, id: u64, response: &Response, now: u64) {
         let code = response.code;
         let sdp = (!response.body.is_empty()).then(|| response.body.clone());
-        if self.remote_tag.is_none() && !self.reinviting {
+        // The dialog's remote tag: from a 1xx that makes an early dialog,
+        // and from the 2xx that makes the dialog (never from a failure: the
+        // INVITE sent again after a challenge starts over).
+        let early = code > 100 && code < 200 && self.remote_tag.is_none();
+        let established = (200..300).contains(&code) && self.state != State::Confirmed;
+        if !self.reinviting && (early || established) {
             self.remote_tag = response.headers.tag("To");
         }
         if code < 200 {
@@ -405,6 +410,7 @@ impl Call {
         self.ack = Some(ack);
         if (code == 401 || code == 407) && self.challenged(cx, code, response) {
             self.ack = None;
+            self.remote_tag = None;
             if self.send_invite(cx, now).is_ok() {
                 return;
             }

@@ -181,6 +181,7 @@ fn a_trunks_challenge_is_answered_once_and_a_second_fresh_one_fails_the_call() {
     let creds = credentials(again, "Proxy-Authorization");
     assert!(creds.verify(&ha1(Algorithm::Md5), "INVITE"));
     assert_eq!(sip::call_id(again), sip::call_id(&invite));
+    assert_eq!(sip::to_tag(again), None, "a new INVITE, not in the 407's dialog (the trunk would refuse it)");
     let out = ua.received(&challenged(again, 407, &[challenge(Algorithm::Md5, "t2", false)]), 2);
     assert!(matches!(call_events(&out).as_slice(), [CallEvent::Ended(CallEnd::Failed(407, ..))]), "{out:?}");
 }

@@ -1,0 +1,58 @@
+//! Kamailio from Debian as a SIP trunk for the tests, with the
+//! configuration scripts/test/kamailio-trunk.cfg, started (and installed
+//! if need be) by scripts/bench/kamailio.sh; stopped on drop.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Command;
+
+pub struct Kamailio {
+    pub addr: SocketAddr,
+    dir: tempfile::TempDir,
+}
+
+fn script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/bench/kamailio.sh")
+}
+
+/// Whether this process may run Kamailio (root: it installs and starts it);
+/// says so on stderr when not.
+pub fn available(test: &str) -> bool {
+    // SAFETY: getuid has no preconditions.
+    let root = unsafe { libc::getuid() } == 0;
+    if !root {
+        eprintln!("{test}: not root, so no Kamailio; skipped");
+    }
+    root
+}
+
+impl Kamailio {
+    /// The trunk on a free loopback port (UDP and TCP).
+    pub fn start() -> Kamailio {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = super::baresip::free_udp_and_tcp_port();
+        let out = Command::new("bash")
+            .arg(script())
+            .args(["start", &port.to_string()])
+            .arg(dir.path())
+            .env("KAMAILIO_CFG", PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/test/kamailio-trunk.cfg"))
+            .env("KAMAILIO_SHM_MB", "64")
+            .output()
+            .expect("kamailio.sh runs");
+        assert!(out.status.success(), "kamailio did not start: {}", String::from_utf8_lossy(&out.stderr));
+        Kamailio { addr: SocketAddr::from(([127, 0, 0, 1], port)), dir }
+    }
+
+    /// What it logged.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("kamailio.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Kamailio {
+    fn drop(&mut self) {
+        let _ = Command::new("bash").arg(script()).arg("stop").arg(self.dir.path()).status();
+    }
+}
