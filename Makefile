@@ -46,3 +46,4 @@ bench:
 	cargo bench -p rollcall --bench relay
 	cargo bench -p rollcall --bench users
 	cargo bench -p rollcall --bench soak
+	cargo bench -p rollcall --bench mixing

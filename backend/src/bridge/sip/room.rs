@@ -10,6 +10,8 @@
 //! ([`RoomEvent::Silent`]); the signalling ends its call.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -179,19 +181,36 @@ pub enum RoomEvent {
     Left(LegId, Quality),
 }
 
+/// How the room's clock kept time: frames made, and how late.
+#[derive(Debug, Default)]
+pub struct ClockStats {
+    pub frames: AtomicU64,
+    /// Frames made a whole frame (20 ms) or more after their time.
+    pub late: AtomicU64,
+    /// The latest a frame was made, in µs after its time.
+    pub worst_us: AtomicU64,
+}
+
 /// A running room: its commands. Dropping it ends the task (and every
 /// leg still in it).
 #[derive(Debug, Clone)]
 pub struct Room {
     commands: mpsc::UnboundedSender<RoomCommand>,
+    stats: Arc<ClockStats>,
 }
 
 impl Room {
     /// Starts a room whose events go to `events`.
     pub fn start(silence_limit: Duration, events: mpsc::UnboundedSender<RoomEvent>) -> Room {
         let (commands, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(rx, events, silence_limit));
-        Room { commands }
+        let stats = Arc::new(ClockStats::default());
+        tokio::spawn(run(rx, events, silence_limit, Arc::clone(&stats)));
+        Room { commands, stats }
+    }
+
+    /// How its clock has kept time so far.
+    pub fn stats(&self) -> &ClockStats {
+        &self.stats
     }
 
     pub fn send(&self, command: RoomCommand) {
@@ -204,7 +223,12 @@ struct Member {
     muted: bool,
 }
 
-async fn run(mut commands: mpsc::UnboundedReceiver<RoomCommand>, events: mpsc::UnboundedSender<RoomEvent>, silence: Duration) {
+async fn run(
+    mut commands: mpsc::UnboundedReceiver<RoomCommand>,
+    events: mpsc::UnboundedSender<RoomEvent>,
+    silence: Duration,
+    stats: Arc<ClockStats>,
+) {
     let mut members: Vec<Member> = Vec::new();
     let mut mixer = Mixer::default();
     let mut played: Vec<Option<Frame>> = Vec::new();
@@ -233,7 +257,7 @@ async fn run(mut commands: mpsc::UnboundedReceiver<RoomCommand>, events: mpsc::U
                 }
                 None => return,
             },
-            _ = clock.tick() => {
+            due = clock.tick() => {
                 let now = Instant::now();
                 // 8 kHz units since the room started: the jitter buffer's arrival clock.
                 let units = now.duration_since(started).as_micros() as u64 * 8 / 1000;
@@ -253,6 +277,14 @@ async fn run(mut commands: mpsc::UnboundedReceiver<RoomCommand>, events: mpsc::U
                 for (member, mix) in members.iter_mut().zip(&mixes) {
                     member.media.send_out(mix, now);
                 }
+                // Sent a whole frame after its time: late (the phones' jitter
+                // buffers hide some of that; a steady backlog they cannot).
+                let behind = Instant::now().duration_since(due);
+                stats.frames.fetch_add(1, Ordering::Relaxed);
+                if behind >= FRAME {
+                    stats.late.fetch_add(1, Ordering::Relaxed);
+                }
+                stats.worst_us.fetch_max(behind.as_micros() as u64, Ordering::Relaxed);
             }
         }
     }
