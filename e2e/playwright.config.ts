@@ -18,6 +18,9 @@ import { join } from 'node:path';
 const PORT = 18080;
 /// The second server (helpers.ts: INACTIVE_URL).
 const INACTIVE_PORT = 18081;
+/// The fourth: conferences are real SIP calls to three baresip phones
+/// (helpers.ts: SIP_URL, scripts/e2e-sip-phones.sh; SIP on 26101–26103).
+const SIP_PORT = 18082;
 /// The third, over HTTPS/WSS with a certificate made at start
 /// (helpers.ts: TLS_URL), pinging WebSockets every second so that a proxy
 /// with a short idle timeout keeps the tunnel (proxy.spec.ts).
@@ -52,6 +55,7 @@ export default defineConfig({
     // that short ends none of the other tests' conferences.
     server(INACTIVE_PORT, join(mkdtempSync(join(tmpdir(), 'rollcall-e2e-')), 'inactive.db'), '--inactivity-ms 3000'),
     tlsServer(TLS_PORT),
+    sipServer(SIP_PORT),
   ],
 });
 
@@ -66,6 +70,16 @@ function tlsServer(port: number) {
     ...spec,
     command: `../target/debug/rollcall dev-cert --out ${dir} >/dev/null && ${spec.command}`,
     ignoreHTTPSErrors: true,
+  };
+}
+
+/// `rollcall serve --bridge sip` on `port`, its calls reaching three real
+/// phones (scripts/e2e-sip-phones.sh starts them first).
+function sipServer(port: number) {
+  const db = join(mkdtempSync(join(tmpdir(), 'rollcall-e2e-')), 'sip.db');
+  return {
+    ...server(port, db, ''),
+    command: `../scripts/e2e-sip-phones.sh ${port} ${db} 26100 --demo --demo-password demo-pass --static-dir ../dist`,
   };
 }
 

@@ -10,6 +10,10 @@ export const INACTIVE_URL = process.env.E2E_BASE_URL ? undefined : 'http://127.0
 
 /// The e2e server on HTTPS/WSS with a self-signed certificate
 /// (playwright.config.ts); none when testing a server started by hand.
+/// The server whose bridge is SIP, calling real phones (playwright.config.ts).
+export const SIP_URL = process.env.E2E_BASE_URL ? undefined : 'http://127.0.0.1:18082';
+/// Its phones: baresip, answering at once.
+export const SIP_PHONES = ['+14255550201', '+14255550202', '+14255550203'];
 export const TLS_URL = process.env.E2E_BASE_URL ? undefined : 'https://127.0.0.1:18443';
 
 /// The Chromium flags every spec runs with (playwright.config.ts).
