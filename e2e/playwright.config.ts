@@ -19,7 +19,7 @@ const PORT = 18080;
 /// The second server (helpers.ts: INACTIVE_URL).
 const INACTIVE_PORT = 18081;
 /// The fourth: conferences are real SIP calls to three baresip phones
-/// (helpers.ts: SIP_URL, scripts/e2e-sip-phones.sh; SIP on 26101–26103).
+/// (helpers.ts: SIP_URL, scripts/e2e-sip-phones.sh; phones' SIP on 26110–26130).
 const SIP_PORT = 18082;
 /// The third, over HTTPS/WSS with a certificate made at start
 /// (helpers.ts: TLS_URL), pinging WebSockets every second so that a proxy

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The SIP bridge's server for e2e/tests/sip-bridge.spec.ts: three Debian
 # baresip phones on loopback that answer at once (+14255550201 … 203, SIP
-# on ports BASE+1 … BASE+3), then `rollcall serve --bridge sip` with a route
+# on ports BASE+10, +20, +30: baresip takes the port above for TLS), then
+# `rollcall serve --bridge sip` (RTP on BASE+40 to BASE+99) with a route
 # to each, on HTTP port PORT with database DB (extra flags after them).
 # Stopping the server stops the phones.
 #
@@ -22,7 +23,7 @@ trap 'exit 0' TERM INT
 routes=()
 for i in 1 2 3; do
     number="+1425555020$i"
-    sip=$((base + i))
+    sip=$((base + 10 * i))
     mkdir -p "$dir/$i"
     cat >"$dir/$i/config" <<CONFIG
 poll_method epoll
@@ -43,6 +44,6 @@ CONFIG
 done
 
 "$root/target/debug/rollcall" serve --http "127.0.0.1:$port" --db "$db" \
-    --bridge sip "${routes[@]}" --bridge-sip 127.0.0.1:0 --rtp-ports "$((base + 10))-$((base + 99))" "$@" &
+    --bridge sip "${routes[@]}" --bridge-sip 127.0.0.1:0 --rtp-ports "$((base + 40))-$((base + 99))" "$@" &
 pids+=($!)
 wait "${pids[-1]}"

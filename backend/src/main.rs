@@ -284,13 +284,20 @@ async fn run_calls(db: &str, limit: u32) -> anyhow::Result<()> {
     let store = Store::open(db).await?;
     let records = store.call_records().recent(limit).await.context("reading call records")?;
     println!(
-        "{:<21} {:<12} {:<18} {:<16} {:<24} {:<24} {:<24} {:<12} {:>5}",
+        "{:<21} {:<12} {:<18} {:<16} {:<24} {:<24} {:<24} {:<12} {:>5}  audio (loss, jitter: received / sent)",
         "conference", "account", "participant", "number", "start (dial)", "answer", "end", "state", "cause"
     );
     for stored in records {
         let r = stored.record;
+        let audio = stored.quality.map_or_else(String::new, |q| {
+            let sent = match (q.tx_loss_permille, q.tx_jitter_us) {
+                (Some(loss), Some(jitter)) => format!("{:.1} %, {:.1} ms", loss as f64 / 10.0, jitter as f64 / 1000.0),
+                _ => "-".to_string(),
+            };
+            format!("{:.1} %, {:.1} ms / {sent}", q.rx_loss_permille as f64 / 10.0, q.rx_jitter_us as f64 / 1000.0)
+        });
         println!(
-            "{:<21} {:<12} {:<18} {:<16} {:<24} {:<24} {:<24} {:<12} {:>5}",
+            "{:<21} {:<12} {:<18} {:<16} {:<24} {:<24} {:<24} {:<12} {:>5}  {audio}",
             r.conference_id,
             r.account,
             r.participant_id,

@@ -21,7 +21,7 @@ use rollcall_shared::soap::{ConferenceState, ParticipantState};
 use common::audio::Recording;
 use common::baresip::{self, Baresip, Options};
 use rollcall::bridge::sip::{SipBridge, SipBridgeConfig};
-use rollcall::bridge::{BridgeDriver, BridgeEvent, BridgeEventKind, EventReceiver, LegId};
+use rollcall::bridge::{BridgeDriver, BridgeEvent, BridgeEventKind, EventReceiver, LegId, LegQuality};
 use rollcall_shared::soap::Cause;
 
 /// Each phone's number and tone (Hz): far apart, no harmonics of each other.
@@ -44,6 +44,22 @@ fn bridge_config(routes: Vec<(String, String)>) -> SipBridgeConfig {
 
 async fn next(events: &mut EventReceiver) -> BridgeEvent {
     tokio::time::timeout(Duration::from_secs(20), events.recv()).await.expect("a bridge event in time").expect("bridge running")
+}
+
+/// The next final event, and the quality report that came just before it.
+async fn ended(events: &mut EventReceiver) -> (BridgeEvent, Option<LegQuality>) {
+    let mut quality = None;
+    loop {
+        let event = next(events).await;
+        match event.kind {
+            BridgeEventKind::Quality(q) => quality = Some((event.leg, q)),
+            kind if kind.is_final() => {
+                let q = quality.filter(|(leg, _)| *leg == event.leg).map(|(_, q)| q);
+                return (event, q);
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Waits until every leg of `legs` is answered; panics on anything final.
@@ -88,8 +104,11 @@ async fn three_phones_hear_each_other_and_not_themselves() {
     }
     // Phone 3 leaves; the others go on hearing for a while.
     bridge.hang_up(LegId(3));
-    let event = next(&mut events).await;
+    let (event, quality) = ended(&mut events).await;
     assert_eq!((event.leg, event.kind), (LegId(3), BridgeEventKind::HungUp(Cause::NORMAL_CLEARING)));
+    // Its audio, as RTCP and the jitter buffer saw it: a loopback loses nothing.
+    let quality = quality.expect("an answered leg's quality comes before its end");
+    assert_eq!(quality.rx_loss_permille, 0, "{quality:?}");
     let heard_before: Vec<f64> = phones.iter().map(Baresip::heard_seconds).collect();
     for phone in &phones[..2] {
         phone.hears_for(1.5).await;
@@ -98,7 +117,7 @@ async fn three_phones_hear_each_other_and_not_themselves() {
         bridge.hang_up(*leg);
     }
     for _ in 0..2 {
-        assert_eq!(next(&mut events).await.kind, BridgeEventKind::HungUp(Cause::NORMAL_CLEARING));
+        assert_eq!(ended(&mut events).await.0.kind, BridgeEventKind::HungUp(Cause::NORMAL_CLEARING));
     }
     for phone in phones.iter_mut() {
         phone.stop();
@@ -178,4 +197,18 @@ async fn a_conference_from_the_browsers_protocol_rings_real_phones() {
         margin(&recording, heard, PHONES[0].1, &[PHONES[1].1, PHONES[2].1]) > 20.0,
         "the initiator's phone hears the two others"
     );
+    // Each answered leg's audio quality is in its call record (loopback:
+    // nothing lost).
+    let store = rollcall::store::Store::open(&server.db).await.expect("the database");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let records = store.call_records().recent(10).await.expect("call records");
+        let rated: Vec<_> = records.iter().filter_map(|r| r.quality).collect();
+        if rated.len() == 3 {
+            assert!(rated.iter().all(|q| q.rx_loss_permille == 0), "{rated:?}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "three legs with their quality: {records:#?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

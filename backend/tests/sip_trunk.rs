@@ -47,7 +47,7 @@ async fn events_of(events: &mut EventReceiver, leg: LegId, others: &mut Vec<Brid
     others.retain(|e| e.leg != leg);
     while !kinds.last().is_some_and(|k| k.is_final()) {
         let event = tokio::time::timeout(Duration::from_secs(20), events.recv()).await.expect("in time").expect("running");
-        if event.leg == leg {
+        if event.leg == leg && !matches!(event.kind, BridgeEventKind::Quality(_)) {
             kinds.push(event.kind);
         } else {
             others.push(event);

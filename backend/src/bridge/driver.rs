@@ -30,6 +30,9 @@
 //!   free what it holds for the leg without timers.
 //! - `dial`, `hang_up` and `crash` never block and never call back into the
 //!   service: the service may call them while holding its own locks.
+//! - A bridge that mixes real audio may report, once, how good an answered
+//!   leg's audio was ([`Quality`](BridgeEventKind::Quality)), just before
+//!   the leg's final event; it is not a state change.
 //! - A bridge that fails under a leg ends it with
 //!   [`Lost`](BridgeEventKind::Lost): not a party's doing but the bridge's,
 //!   which the service treats as a fatal error of the leg's conference.
@@ -57,6 +60,20 @@ impl fmt::Display for LegId {
     }
 }
 
+/// How good an answered leg's audio was, both ways (RTCP, RFC 3550 §6.4):
+/// what the bridge received from the phone, and what the phone's own
+/// reports said of what it received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LegQuality {
+    /// Of the phone's packets: lost, in 1/1000, and the interarrival
+    /// jitter in µs.
+    pub rx_loss_permille: u16,
+    pub rx_jitter_us: u32,
+    /// Of the bridge's packets, from the phone's last receiver report.
+    pub tx_loss_permille: Option<u16>,
+    pub tx_jitter_us: Option<u32>,
+}
+
 /// What happened on a call leg.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BridgeEventKind {
@@ -80,18 +97,22 @@ pub enum BridgeEventKind {
     /// simulator uses cause 41 (temporary failure: a new call may succeed at
     /// once); the conference service treats it as fatal for the conference.
     Lost(Cause),
+    /// How the leg's audio was (not a state change): sent once, just
+    /// before the final event of a leg that was answered, by bridges that
+    /// carry real audio.
+    Quality(LegQuality),
 }
 
 impl BridgeEventKind {
     /// Does this event end the leg? Nothing follows a final event.
     pub fn is_final(self) -> bool {
-        !matches!(self, BridgeEventKind::Ringing | BridgeEventKind::Answered)
+        !matches!(self, BridgeEventKind::Ringing | BridgeEventKind::Answered | BridgeEventKind::Quality(_))
     }
 
     /// The Q.850 cause this event carries, explicitly or by definition.
     pub fn cause(self) -> Option<Cause> {
         match self {
-            BridgeEventKind::Ringing | BridgeEventKind::Answered => None,
+            BridgeEventKind::Ringing | BridgeEventKind::Answered | BridgeEventKind::Quality(_) => None,
             BridgeEventKind::Busy => Some(Cause::USER_BUSY),
             BridgeEventKind::NoAnswer => Some(Cause::NO_ANSWER),
             BridgeEventKind::Failed(cause) | BridgeEventKind::HungUp(cause) | BridgeEventKind::Lost(cause) => Some(cause),

@@ -12,6 +12,7 @@
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
+use crate::bridge::LegQuality;
 pub use crate::store::CallRecord;
 use crate::store::{CallRecords, ConferenceRow, Conferences};
 
@@ -24,6 +25,12 @@ pub trait CallRecorder: Send + Sync {
     /// Takes the record of a leg just dialled (no end yet). Must not block.
     fn dialled(&self, record: CallRecord) {
         let _ = record;
+    }
+
+    /// Takes how good an answered leg's audio was (bridges with real
+    /// audio report it as the leg ends). Must not block.
+    fn quality(&self, conference_id: &str, participant_id: &str, quality: LegQuality) {
+        let _ = (conference_id, participant_id, quality);
     }
 
     /// Takes a conference as of its latest event (durable state, read back
@@ -39,6 +46,12 @@ enum Job {
     Complete(CallRecord),
     /// A conference as of its latest event.
     Conference(ConferenceRow),
+    /// A leg's audio quality.
+    Quality {
+        conference_id: String,
+        participant_id: String,
+        quality: LegQuality,
+    },
     /// Everything queued before this is written: say so.
     Flush(tokio::sync::oneshot::Sender<()>),
 }
@@ -95,6 +108,9 @@ async fn write_batch(records: &CallRecords, conferences: &Conferences, batch: &m
                 Job::Open(record) => CallRecords::insert_on(&mut tx, record).await?,
                 Job::Complete(record) => CallRecords::complete_on(&mut tx, record).await?,
                 Job::Conference(row) if !superseded(i, job) => Conferences::save_on(&mut tx, row).await?,
+                Job::Quality { conference_id, participant_id, quality } => {
+                    CallRecords::set_quality_on(&mut tx, conference_id, participant_id, quality).await?
+                }
                 Job::Conference(_) | Job::Flush(_) => {}
             }
         }
@@ -109,6 +125,12 @@ async fn write_batch(records: &CallRecords, conferences: &Conferences, batch: &m
                 continue;
             }
             _ if !one_by_one => continue,
+            Job::Quality { conference_id, participant_id, quality } => {
+                if let Err(error) = records.set_quality(&conference_id, &participant_id, &quality).await {
+                    tracing::error!(error = format!("{error:#}"), conference = %conference_id, "writing a leg's quality failed");
+                }
+                continue;
+            }
             Job::Open(record) => (records.insert(&record).await, record),
             Job::Complete(record) => (records.complete(&record).await, record),
             Job::Conference(row) => {
@@ -145,6 +167,13 @@ impl CallRecorder for StoreRecorder {
     fn record(&self, record: CallRecord) {
         if self.queue.send(Job::Complete(record)).is_err() {
             tracing::error!("the call record writer has stopped; a record is lost");
+        }
+    }
+
+    fn quality(&self, conference_id: &str, participant_id: &str, quality: LegQuality) {
+        let job = Job::Quality { conference_id: conference_id.to_owned(), participant_id: participant_id.to_owned(), quality };
+        if self.queue.send(job).is_err() {
+            tracing::error!("the call record writer has stopped; a leg's quality is lost");
         }
     }
 

@@ -353,7 +353,7 @@ impl ConferenceService {
     fn disconnect(&self, owner: &str, conference_id: &str, participant_id: &str) -> Result<BridgeResponse, Fault> {
         let _span = tracing::info_span!("conference", id = %conference_id).entered();
         let mut registry = self.registry.locked();
-        let Registry { conferences, on_bridge, .. } = &mut *registry;
+        let Registry { conferences, .. } = &mut *registry;
         let conf = owned(conferences, owner, conference_id)?;
         let Some(index) = conf.leg_index(participant_id) else {
             return Err(Fault::new(
@@ -363,10 +363,10 @@ impl ConferenceService {
         };
         if index == 0 {
             if !conf.state.is_terminated() {
-                self.terminate(on_bridge, conf, ConfInput::EndedByInitiator);
+                self.terminate(conf, ConfInput::EndedByInitiator);
             }
         } else {
-            self.release(on_bridge, conf, index);
+            self.release(conf, index);
         }
         Ok(BridgeResponse::DisconnectParticipant {
             conference_id: conference_id.to_string(),
@@ -379,10 +379,10 @@ impl ConferenceService {
     fn end(&self, owner: &str, conference_id: &str) -> Result<BridgeResponse, Fault> {
         let _span = tracing::info_span!("conference", id = %conference_id).entered();
         let mut registry = self.registry.locked();
-        let Registry { conferences, on_bridge, .. } = &mut *registry;
+        let Registry { conferences, .. } = &mut *registry;
         let conf = owned(conferences, owner, conference_id)?;
         if !conf.state.is_terminated() {
-            self.terminate(on_bridge, conf, ConfInput::EndedByInitiator);
+            self.terminate(conf, ConfInput::EndedByInitiator);
         }
         Ok(BridgeResponse::EndConference { conference_id: conference_id.to_string() })
     }
@@ -503,19 +503,20 @@ impl ConferenceService {
 
     /// Releases leg `index` if it is not over: hang it up on the bridge
     /// and report it `disconnected` (cause 16) at once.
-    fn release(&self, on_bridge: &mut LegIndex, conf: &mut Conference, index: usize) {
-        self.end_leg(on_bridge, conf, index, LegInput::Release);
+    fn release(&self, conf: &mut Conference, index: usize) {
+        self.end_leg(conf, index, LegInput::Release);
     }
 
     /// Ends leg `index` with `input` (a release or a loss) if it is not
     /// over, hanging it up on the bridge if it is there.
-    fn end_leg(&self, on_bridge: &mut LegIndex, conf: &mut Conference, index: usize, input: LegInput) {
+    fn end_leg(&self, conf: &mut Conference, index: usize, input: LegInput) {
         let Some(leg) = conf.legs.get(index) else { return };
         if leg.state.is_final() {
             return;
         }
         if leg.state.on_bridge() {
-            on_bridge.remove(&leg.leg_id);
+            // Still in `on_bridge` until the bridge confirms (its final
+            // event): a quality report may come first.
             self.driver.hang_up(leg.leg_id);
         }
         self.step(conf, index, input);
@@ -523,20 +524,20 @@ impl ConferenceService {
 
     /// The fatal-error flow: every live leg `disconnected` with `cause`, the
     /// initiator last, then the conference `terminated` with `fatal-error`.
-    fn fail(&self, on_bridge: &mut LegIndex, conf: &mut Conference, cause: Cause) {
+    fn fail(&self, conf: &mut Conference, cause: Cause) {
         for index in (1..conf.legs.len()).chain([0]) {
-            self.end_leg(on_bridge, conf, index, LegInput::Lost(cause));
+            self.end_leg(conf, index, LegInput::Lost(cause));
         }
         self.step_conf(conf, ConfInput::FatalError);
     }
 
     /// Releases every participant, the initiator last, then terminates the
     /// conference with `input`'s reason.
-    fn terminate(&self, on_bridge: &mut LegIndex, conf: &mut Conference, input: ConfInput) {
+    fn terminate(&self, conf: &mut Conference, input: ConfInput) {
         for index in 1..conf.legs.len() {
-            self.release(on_bridge, conf, index);
+            self.release(conf, index);
         }
-        self.release(on_bridge, conf, 0);
+        self.release(conf, 0);
         self.step_conf(conf, input);
     }
 }

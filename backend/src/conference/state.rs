@@ -74,9 +74,11 @@ pub enum LegInput {
     Release,
 }
 
-impl From<BridgeEventKind> for LegInput {
-    fn from(kind: BridgeEventKind) -> Self {
-        match kind {
+impl LegInput {
+    /// The input a bridge event is to a leg; `None` for a report that
+    /// changes no state (audio quality).
+    pub fn from_bridge(kind: BridgeEventKind) -> Option<LegInput> {
+        Some(match kind {
             BridgeEventKind::Ringing => LegInput::Ringing,
             BridgeEventKind::Answered => LegInput::Answered,
             BridgeEventKind::Busy => LegInput::Busy,
@@ -84,7 +86,8 @@ impl From<BridgeEventKind> for LegInput {
             BridgeEventKind::Failed(cause) => LegInput::Failed(cause),
             BridgeEventKind::HungUp(cause) => LegInput::HungUp(cause),
             BridgeEventKind::Lost(cause) => LegInput::Lost(cause),
-        }
+            BridgeEventKind::Quality(_) => return None,
+        })
     }
 }
 

@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 
 use super::billing::{CallRecord, CallRecorder};
 use super::callbacks::Reporter;
-use crate::bridge::{BridgeDriver, BridgeError, LegId};
+use crate::bridge::{BridgeDriver, BridgeError, LegId, LegQuality};
 use crate::signing::{Verifier, SIGNATURE_HEADER};
 
 /// How long a test waits for something that should happen promptly.
@@ -46,21 +46,27 @@ impl Reporter for ChannelReporter {
     }
 }
 
-/// Collects call records on a channel.
+/// Collects call records on a channel, and quality reports in a list.
 pub struct ChannelRecorder {
     records: mpsc::UnboundedSender<CallRecord>,
+    /// (conference, participant, quality), in order.
+    pub qualities: Mutex<Vec<(String, String, LegQuality)>>,
 }
 
 impl ChannelRecorder {
     pub fn new() -> (Arc<Self>, mpsc::UnboundedReceiver<CallRecord>) {
         let (records, rx) = mpsc::unbounded_channel();
-        (Arc::new(ChannelRecorder { records }), rx)
+        (Arc::new(ChannelRecorder { records, qualities: Mutex::new(Vec::new()) }), rx)
     }
 }
 
 impl CallRecorder for ChannelRecorder {
     fn record(&self, record: CallRecord) {
         let _ = self.records.send(record);
+    }
+
+    fn quality(&self, conference_id: &str, participant_id: &str, quality: LegQuality) {
+        self.qualities.locked().push((conference_id.to_owned(), participant_id.to_owned(), quality));
     }
 }
 

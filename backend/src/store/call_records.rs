@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 
+use crate::bridge::LegQuality;
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
 /// One call leg, from dial to its final state.
@@ -41,6 +42,8 @@ pub struct CallRecord {
 pub struct StoredCallRecord {
     pub id: i64,
     pub record: CallRecord,
+    /// How the leg's audio was, when a bridge with real audio said.
+    pub quality: Option<LegQuality>,
 }
 
 #[derive(Clone)]
@@ -133,6 +136,34 @@ impl CallRecords {
         Ok(done.rows_affected())
     }
 
+    /// Stores how the audio of `participant_id`'s latest leg in
+    /// `conference_id` was.
+    pub async fn set_quality(&self, conference_id: &str, participant_id: &str, q: &LegQuality) -> anyhow::Result<()> {
+        Self::set_quality_on(&mut *self.pool.acquire().await?, conference_id, participant_id, q).await
+    }
+
+    /// [`CallRecords::set_quality`] on `conn`.
+    pub async fn set_quality_on(
+        conn: &mut SqliteConnection,
+        conference_id: &str,
+        participant_id: &str,
+        q: &LegQuality,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE call_records SET rx_loss_permille = ?1, rx_jitter_us = ?2, tx_loss_permille = ?3, tx_jitter_us = ?4
+             WHERE id = (SELECT id FROM call_records WHERE conference_id = ?5 AND participant_id = ?6 ORDER BY id DESC LIMIT 1)",
+        )
+        .bind(i64::from(q.rx_loss_permille))
+        .bind(i64::from(q.rx_jitter_us))
+        .bind(q.tx_loss_permille.map(i64::from))
+        .bind(q.tx_jitter_us.map(i64::from))
+        .bind(conference_id)
+        .bind(participant_id)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
     /// The most recent `limit` records, oldest first.
     pub async fn recent(&self, limit: u32) -> anyhow::Result<Vec<StoredCallRecord>> {
         let rows =
@@ -158,12 +189,22 @@ impl CallRecords {
 
 /// The columns [`stored`] reads, in its order.
 const COLUMNS: &str = "id, account, owner, conference_id, participant_id, number,
-                       started_at, answered_at, ended_at, final_state, cause";
+                       started_at, answered_at, ended_at, final_state, cause,
+                       rx_loss_permille, rx_jitter_us, tx_loss_permille, tx_jitter_us";
 
 /// One row of [`COLUMNS`] as a record.
 fn stored(r: &sqlx::sqlite::SqliteRow) -> anyhow::Result<StoredCallRecord> {
     let cause: Option<i64> = r.try_get(10)?;
+    let (rx_loss, rx_jitter): (Option<i64>, Option<i64>) = (r.try_get(11)?, r.try_get(12)?);
+    let (tx_loss, tx_jitter): (Option<i64>, Option<i64>) = (r.try_get(13)?, r.try_get(14)?);
+    let quality = rx_loss.zip(rx_jitter).map(|(loss, jitter)| LegQuality {
+        rx_loss_permille: loss.clamp(0, 1000) as u16,
+        rx_jitter_us: jitter.clamp(0, u32::MAX as i64) as u32,
+        tx_loss_permille: tx_loss.map(|l| l.clamp(0, 1000) as u16),
+        tx_jitter_us: tx_jitter.map(|j| j.clamp(0, u32::MAX as i64) as u32),
+    });
     Ok(StoredCallRecord {
+        quality,
         id: r.try_get(0)?,
         record: CallRecord {
             account: r.try_get(1)?,

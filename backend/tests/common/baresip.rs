@@ -219,12 +219,14 @@ impl Drop for Baresip {
     }
 }
 
-/// A port free, for now, for both UDP and TCP (baresip listens on both).
+/// A port free, for now, for both UDP and TCP, with the TCP port above it
+/// free too (baresip listens on UDP and TCP, and TLS one port up).
 pub fn free_udp_and_tcp_port() -> u16 {
     for _ in 0..100 {
         let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("a free port");
         let addr = udp.local_addr().expect("address");
-        if std::net::TcpListener::bind(addr).is_ok() {
+        let above = std::net::SocketAddr::from(([127, 0, 0, 1], addr.port().wrapping_add(1)));
+        if addr.port() < u16::MAX && std::net::TcpListener::bind(addr).is_ok() && std::net::TcpListener::bind(above).is_ok() {
             return addr.port();
         }
     }

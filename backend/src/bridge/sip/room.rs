@@ -24,7 +24,7 @@ use super::media::rtcp::{self, ReportBlock};
 use super::media::rtp::{self, ReceiveStats, Sender};
 use super::ports::PortPair;
 use super::sdp::Answer;
-use crate::bridge::LegId;
+use crate::bridge::{LegId, LegQuality};
 
 /// The frame clock.
 pub const FRAME: Duration = Duration::from_millis(20);
@@ -46,6 +46,20 @@ pub struct Quality {
     /// Frames the jitter buffer played, and turns it had nothing.
     pub played: u64,
     pub missing: u64,
+}
+
+impl Quality {
+    /// As the call record keeps it.
+    pub fn figure(&self) -> LegQuality {
+        let permille = |fraction: f64| (fraction * 1000.0).round().clamp(0.0, 1000.0) as u16;
+        let micros = |ms: f64| (ms * 1000.0).round().clamp(0.0, u32::MAX as f64) as u32;
+        LegQuality {
+            rx_loss_permille: permille(self.loss),
+            rx_jitter_us: micros(self.jitter_ms),
+            tx_loss_permille: self.remote_loss.map(permille),
+            tx_jitter_us: self.remote_jitter_ms.map(micros),
+        }
+    }
 }
 
 /// A leg's media once its call is answered.

@@ -101,6 +101,9 @@ pub struct Signalling {
     in_use: Arc<Mutex<HashSet<LegId>>>,
     legs: HashMap<LegId, Leg>,
     rooms: HashMap<String, (Room, usize)>,
+    /// Answered legs that ended, waiting for their room's quality figure
+    /// before their final event goes out.
+    leaving: HashMap<LegId, BridgeEventKind>,
     room_events: mpsc::UnboundedSender<RoomEvent>,
     resolved: HashMap<String, SocketAddr>,
     started: Instant,
@@ -131,6 +134,7 @@ impl Signalling {
             in_use,
             legs: HashMap::new(),
             rooms: HashMap::new(),
+            leaving: HashMap::new(),
             room_events,
             resolved: HashMap::new(),
             started: Instant::now(),
@@ -152,7 +156,7 @@ impl Signalling {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut open = true;
         loop {
-            if !open && self.legs.is_empty() {
+            if !open && self.legs.is_empty() && self.leaving.is_empty() {
                 return;
             }
             let outputs = tokio::select! {
@@ -270,6 +274,11 @@ impl Signalling {
                 self.ua.hang_up(leg.0, now)
             }
             RoomEvent::Left(leg, quality) => {
+                if let Some(kind) = self.leaving.remove(&leg) {
+                    self.emit(leg, BridgeEventKind::Quality(quality.figure()));
+                    self.in_use.locked().remove(&leg);
+                    self.emit(leg, kind);
+                }
                 tracing::info!(
                     %leg,
                     loss = quality.loss,
@@ -389,21 +398,27 @@ impl Signalling {
         handle.send(RoomCommand::Join(Box::new(media)));
     }
 
-    /// Ends `leg` with its final event, leaving its room.
+    /// Ends `leg` with its final event. An answered leg leaves its room
+    /// first, and the event waits for the room's quality figure (sent
+    /// just before it, [`BridgeEventKind::Quality`]).
     fn finish(&mut self, leg: LegId, kind: BridgeEventKind) {
+        tracing::info!(%leg, ?kind, "leg ended");
         if let Some(call) = self.legs.remove(&leg) {
             if call.answered {
                 if let Some((room, members)) = self.rooms.get_mut(&call.room) {
+                    // The room answers every Leave, even after this last
+                    // handle is dropped (a channel's messages outlive it).
                     room.send(RoomCommand::Leave(leg));
                     *members -= 1;
                     if *members == 0 {
                         self.rooms.remove(&call.room);
                     }
+                    self.leaving.insert(leg, kind);
+                    return;
                 }
             }
         }
         self.in_use.locked().remove(&leg);
-        tracing::info!(%leg, ?kind, "leg ended");
         self.emit(leg, kind);
     }
 

@@ -22,14 +22,27 @@ impl ConferenceService {
             return;
         };
         let _span = tracing::info_span!("conference", id = %conference_id).entered();
-        if let BridgeEventKind::Lost(cause) = event.kind {
-            if !conf.state.is_terminated() {
-                tracing::error!(leg = %event.leg, cause = cause.0, "the bridge failed under the conference");
-                self.fail(on_bridge, conf, cause);
+        if let BridgeEventKind::Quality(quality) = event.kind {
+            if let (Some(recorder), Some(leg)) = (&self.config.call_records, conf.legs.get(index)) {
+                recorder.quality(&conf.id, &leg.participant_id, quality);
             }
             return;
         }
-        if !self.step(conf, index, event.kind.into()) || index != 0 {
+        // A leg the service released (disconnected at once, docs/protocol.md
+        // §4) stays known until the bridge's final event, for its quality
+        // report; what the bridge says of it changes nothing.
+        if conf.legs.get(index).is_some_and(|leg| leg.state.is_final()) {
+            return;
+        }
+        if let BridgeEventKind::Lost(cause) = event.kind {
+            if !conf.state.is_terminated() {
+                tracing::error!(leg = %event.leg, cause = cause.0, "the bridge failed under the conference");
+                self.fail(conf, cause);
+            }
+            return;
+        }
+        let Some(input) = LegInput::from_bridge(event.kind) else { return };
+        if !self.step(conf, index, input) || index != 0 {
             return;
         }
         // `step_conf` changes state: it stays out of a match guard.
@@ -40,8 +53,8 @@ impl ConferenceService {
                     self.dial_waiting(on_bridge, conf);
                 }
             }
-            (ConfState::Creating, leg) if leg.is_final() => self.terminate(on_bridge, conf, ConfInput::InitiatorUnreachable),
-            (ConfState::Active, LegState::Disconnected(_)) => self.terminate(on_bridge, conf, ConfInput::InitiatorHungUp),
+            (ConfState::Creating, leg) if leg.is_final() => self.terminate(conf, ConfInput::InitiatorUnreachable),
+            (ConfState::Active, LegState::Disconnected(_)) => self.terminate(conf, ConfInput::InitiatorHungUp),
             _ => {}
         }
     }
@@ -68,7 +81,7 @@ impl ConferenceService {
     pub(super) fn crash_if(&self, conference_id: &str, owner: Option<&str>) -> Result<usize, CrashError> {
         let _span = tracing::info_span!("conference", id = %conference_id).entered();
         let mut registry = self.registry.locked();
-        let Registry { conferences, on_bridge, .. } = &mut *registry;
+        let Registry { conferences, .. } = &mut *registry;
         let Some(conf) = conferences.get_mut(conference_id) else {
             return Err(CrashError::NoSuchConference(conference_id.to_string()));
         };
@@ -85,7 +98,7 @@ impl ConferenceService {
             // Nothing on the bridge to fail (cannot happen while the
             // initiator's leg is live, which a live conference's always is),
             // so fail the conference directly rather than never.
-            self.fail(on_bridge, conf, Cause::TEMPORARY_FAILURE);
+            self.fail(conf, Cause::TEMPORARY_FAILURE);
         } else {
             self.driver.crash(&legs)?;
         }
@@ -96,26 +109,26 @@ impl ConferenceService {
     /// out: end the conference if that period is still going on.
     pub(super) fn inactivity_expired(&self, conference_id: &str, epoch: u64) {
         let mut registry = self.registry.locked();
-        let Registry { conferences, on_bridge, .. } = &mut *registry;
+        let Registry { conferences, .. } = &mut *registry;
         let Some(conf) = conferences.get_mut(conference_id) else { return };
         if !conf.still_idle_since(epoch) {
             return; // someone joined meanwhile, or it ended: a stale timer
         }
         let _span = tracing::info_span!("conference", id = %conference_id).entered();
         tracing::info!(timeout = ?self.config.inactivity_timeout, "conference idle too long; ending it");
-        self.terminate(on_bridge, conf, ConfInput::Inactivity);
+        self.terminate(conf, ConfInput::Inactivity);
     }
 
     /// The bridge is gone (its event channel closed): no call can go on.
     pub(super) fn bridge_lost(&self) {
         tracing::error!("the bridge driver stopped; ending every conference");
         let mut registry = self.registry.locked();
-        let Registry { conferences, on_bridge, .. } = &mut *registry;
+        let Registry { conferences, .. } = &mut *registry;
         let mut live: Vec<&mut Conference> = conferences.values_mut().filter(|c| !c.state.is_terminated()).collect();
         live.sort_by_key(|c| c.created);
         for conf in live {
             let _span = tracing::info_span!("conference", id = %conf.id).entered();
-            self.fail(on_bridge, conf, NETWORK_OUT_OF_ORDER);
+            self.fail(conf, NETWORK_OUT_OF_ORDER);
         }
     }
 }

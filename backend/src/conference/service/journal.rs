@@ -46,7 +46,7 @@ impl ConferenceService {
     /// that cannot be read is logged and skipped. The number taken back.
     pub fn recover(&self, rows: Vec<ConferenceRow>) -> usize {
         let mut registry = self.registry.locked();
-        let Registry { conferences, on_bridge, created } = &mut *registry;
+        let Registry { conferences, created, .. } = &mut *registry;
         let mut recovered = 0;
         for row in rows {
             let snapshot = match BridgeResponse::decode(&row.snapshot) {
@@ -72,7 +72,7 @@ impl ConferenceService {
                 // Jumping ahead makes the client see a gap (and resync by
                 // snapshot) rather than numbers it already has.
                 conf.sequence += RECOVERY_SEQUENCE_GAP;
-                self.fail(on_bridge, &mut conf, Cause::TEMPORARY_FAILURE);
+                self.fail(&mut conf, Cause::TEMPORARY_FAILURE);
             }
             conferences.insert(row.id, conf);
             recovered += 1;

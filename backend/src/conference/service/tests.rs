@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::bridge::pstn::scripts::{BUSY, HANGS_UP, NO_ANSWER, UNALLOCATED};
-use crate::bridge::{BridgeEventKind, EventSender};
+use crate::bridge::{BridgeEventKind, EventSender, LegQuality};
 use crate::conference::testing::{summary, ChannelRecorder, ChannelReporter, ManualDriver, PATIENCE};
 use rollcall_shared::soap::bridge::Notification;
 use rollcall_shared::soap::{ConferenceSnapshot, TerminationReason};
@@ -592,6 +592,37 @@ async fn inactivity_spares_live_calls_and_restarts_when_they_end() {
     assert_eq!(next(&mut s.events).await, ev(&i, "disconnected", Some("16"), 9));
     assert_eq!(next(&mut s.events).await, ev("conference", "terminated", Some("inactivity"), 10));
     assert_eq!(removed_at.elapsed(), timeout, "a full timeout after the last participant left");
+}
+
+#[tokio::test]
+async fn a_released_legs_quality_report_reaches_its_call_record_until_the_bridge_confirms() {
+    let driver = Arc::new(ManualDriver::default());
+    let (bridge, bridge_events) = mpsc::unbounded_channel();
+    let (reporter, events) = ChannelReporter::new();
+    let (recorder, _records) = ChannelRecorder::new();
+    let service = ConferenceService::start(
+        ConferenceConfig { call_records: Some(Arc::clone(&recorder) as Arc<dyn CallRecorder>), ..config(4) },
+        Arc::clone(&driver) as Arc<dyn BridgeDriver>,
+        bridge_events,
+        Arc::clone(&reporter) as Arc<dyn Reporter>,
+        &Handle::current(),
+    );
+    let mut m = Manual { service, driver, bridge, reporter, events };
+    let (id, i) = created(create(&m.service, ADA, INITIATOR, &[]));
+    m.bridge(INITIATOR, BridgeEventKind::Answered).await;
+    m.service.handle(BridgeRequest::EndConference { owner: ADA.into(), conference_id: id.clone() });
+    // Released at once: disconnected (16), terminated.
+    for _ in 0..5 {
+        next(&mut m.events).await;
+    }
+    let quality = LegQuality { rx_loss_permille: 3, rx_jitter_us: 1_500, tx_loss_permille: Some(0), tx_jitter_us: Some(900) };
+    m.bridge(INITIATOR, BridgeEventKind::Quality(quality)).await;
+    m.bridge(INITIATOR, BridgeEventKind::HungUp(Cause::NORMAL_CLEARING)).await; // the confirmation
+    assert_eq!(*recorder.qualities.locked(), [(id.clone(), i.clone(), quality)]);
+    // Once the bridge confirmed, the leg is forgotten: nothing more is taken.
+    m.bridge(INITIATOR, BridgeEventKind::Quality(LegQuality::default())).await;
+    assert_eq!(recorder.qualities.locked().len(), 1);
+    assert!(m.events.try_recv().is_err(), "a quality report is no state change");
 }
 
 #[tokio::test(start_paused = true)]

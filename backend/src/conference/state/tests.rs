@@ -91,10 +91,11 @@ fn leg_wire_view() {
 
 #[test]
 fn bridge_events_map_to_leg_inputs() {
-    assert_eq!(LegInput::from(BridgeEventKind::Busy), I::Busy);
-    assert_eq!(LegInput::from(BridgeEventKind::HungUp(Cause(16))), I::HungUp(Cause(16)));
-    assert_eq!(LegInput::from(BridgeEventKind::Failed(Cause(1))), I::Failed(Cause(1)));
-    assert_eq!(LegInput::from(BridgeEventKind::Lost(Cause(41))), I::Lost(Cause(41)));
+    assert_eq!(LegInput::from_bridge(BridgeEventKind::Busy), Some(I::Busy));
+    assert_eq!(LegInput::from_bridge(BridgeEventKind::HungUp(Cause(16))), Some(I::HungUp(Cause(16))));
+    assert_eq!(LegInput::from_bridge(BridgeEventKind::Failed(Cause(1))), Some(I::Failed(Cause(1))));
+    assert_eq!(LegInput::from_bridge(BridgeEventKind::Lost(Cause(41))), Some(I::Lost(Cause(41))));
+    assert_eq!(LegInput::from_bridge(BridgeEventKind::Quality(Default::default())), None, "a report, not an input");
 }
 
 const ALL_CONF_STATES: [ConfState; 3] = [CS::Creating, CS::Active, CS::Terminated(Some(TerminationReason::FatalError))];

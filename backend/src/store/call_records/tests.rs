@@ -61,3 +61,16 @@ async fn an_owners_records_newest_first_and_nobody_elses() {
     assert_eq!(plan.len(), 1, "{plan:?}");
     assert!(plan[0].contains("USING INDEX call_records_owner"), "{plan:?}");
 }
+
+#[tokio::test]
+async fn a_legs_audio_quality_is_kept_with_its_record() {
+    let store = Store::open(":memory:").await.expect("store");
+    let records = store.call_records();
+    records.insert(&record("p-1", true)).await.expect("insert");
+    records.insert(&record("p-2", false)).await.expect("insert");
+    let quality = LegQuality { rx_loss_permille: 12, rx_jitter_us: 2_500, tx_loss_permille: None, tx_jitter_us: None };
+    records.set_quality("conf-1", "p-1", &quality).await.expect("set");
+    let all = records.recent(10).await.expect("read");
+    assert_eq!(all[0].quality, Some(quality));
+    assert_eq!(all[1].quality, None, "a leg without real audio has none");
+}
