@@ -354,8 +354,9 @@ pub(crate) struct BridgeArgs {
     #[arg(long, default_value = "simulator", value_parser = ["simulator", "sip"], env = "ROLLCALL_BRIDGE")]
     pub(crate) bridge: String,
     /// The carrier's or PBX's SIP address: numbers are dialled at
-    /// sip:NUMBER@HOST[:PORT] (UDP).
-    #[arg(long, value_name = "sip:HOST[:PORT]", env = "ROLLCALL_SIP_TRUNK")]
+    /// sip:NUMBER@HOST[:PORT], over UDP, or over one TCP or TLS connection
+    /// with `;transport=tcp`, `;transport=tls` or `sips:`.
+    #[arg(long, value_name = "sip:HOST[:PORT][;transport=udp|tcp|tls]", env = "ROLLCALL_SIP_TRUNK")]
     pub(crate) sip_trunk: Option<String>,
     /// The user name for the trunk's digest challenges.
     #[arg(long, env = "ROLLCALL_SIP_TRUNK_USER", default_value = "rollcall")]
@@ -395,7 +396,11 @@ impl BridgeArgs {
         if self.bridge != "sip" {
             return Ok(None);
         }
-        let trunk = self.sip_trunk.as_deref().map(sip_bridge::trunk_host).transpose().map_err(anyhow::Error::msg)?;
+        let trunk = self.sip_trunk.as_deref().map(sip_bridge::trunk).transpose().map_err(anyhow::Error::msg)?;
+        let (trunk, trunk_transport) = match trunk {
+            Some((host, transport)) => (Some(host), transport),
+            None => (None, rollcall_shared::sip::Transport::Udp),
+        };
         let routes =
             self.sip_routes.iter().map(|r| sip_bridge::route(r)).collect::<Result<Vec<_>, _>>().map_err(anyhow::Error::msg)?;
         if trunk.is_none() && routes.is_empty() {
@@ -409,6 +414,7 @@ impl BridgeArgs {
             .ok_or_else(|| anyhow::anyhow!("--rtp-ports `{}`: want LOW-HIGH, e.g. 40000-40999", self.rtp_ports))?;
         Ok(Some(SipBridgeConfig {
             trunk,
+            trunk_transport,
             routes,
             user: self.sip_trunk_user.clone(),
             password: self.sip_trunk_password.clone(),

@@ -39,5 +39,6 @@ pub mod shutdown;
 pub mod signing;
 pub mod signup;
 pub mod sip_client;
+pub mod sip_link;
 pub mod store;
 pub mod web;

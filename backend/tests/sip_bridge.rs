@@ -30,6 +30,7 @@ const PHONES: [(&str, u32); 3] = [("+14255550101", 400), ("+14255550102", 700), 
 fn bridge_config(routes: Vec<(String, String)>) -> SipBridgeConfig {
     SipBridgeConfig {
         trunk: None,
+        trunk_transport: rollcall_shared::sip::Transport::Udp,
         routes,
         user: "rollcall".into(),
         password: String::new(),

@@ -19,6 +19,7 @@ use common::baresip::{self, Baresip, Options};
 use common::kamailio::{self, Kamailio};
 use rollcall::bridge::sip::{SipBridge, SipBridgeConfig};
 use rollcall::bridge::{BridgeDriver, BridgeEvent, BridgeEventKind, EventReceiver, LegId};
+use rollcall_shared::sip::Transport;
 use rollcall_shared::soap::Cause;
 
 const ALICE: (&str, u32) = ("+14255550101", 500);
@@ -29,6 +30,7 @@ const NOBODY_HOME: &str = "+15005550003";
 fn bridge_config(trunk: &Kamailio, password: &str, rtp: (u16, u16)) -> SipBridgeConfig {
     SipBridgeConfig {
         trunk: Some(trunk.addr.to_string()),
+        trunk_transport: Transport::Udp,
         routes: vec![],
         user: "rollcall".into(),
         password: password.into(),
@@ -141,4 +143,42 @@ async fn a_wrong_trunk_password_is_refused_not_retried() {
     let mut others = Vec::new();
     // 407 again after answering it: the credentials are refused (RFC 3398: 21).
     assert_eq!(events_of(&mut events, LegId(1), &mut others).await, [BridgeEventKind::Failed(Cause::CALL_REJECTED)]);
+}
+
+#[tokio::test]
+async fn over_one_tcp_connection_to_the_trunk() {
+    if !baresip::available("sip_trunk") || !kamailio::available("sip_trunk") {
+        return;
+    }
+    let trunk = Kamailio::start();
+    let phone = |(number, tone): (&str, u32)| {
+        Baresip::start(Options { tone, registrar: Some((trunk.addr, "udp")), ..Options::direct(number) })
+    };
+    let (mut alice, mut bob) = (phone(ALICE), phone(BOB));
+    for p in [&alice, &bob] {
+        registered(p).await;
+    }
+    let config = SipBridgeConfig { trunk_transport: Transport::Tcp, ..bridge_config(&trunk, "trunk-pw", (42_400, 42_499)) };
+    let (bridge, mut events) = SipBridge::start(config).await.expect("connects to the trunk over TCP");
+    let mut others = Vec::new();
+    bridge.dial_into("c", LegId(1), ALICE.0, "demo-team").unwrap();
+    bridge.dial_into("c", LegId(2), BOB.0, "demo-team").unwrap();
+    bridge.dial_into("c", LegId(3), "+15005550002", "demo-team").unwrap();
+    assert_eq!(events_of(&mut events, LegId(3), &mut others).await, [BridgeEventKind::Busy]);
+    alice.hears_for(1.0).await;
+    bob.hears_for(1.0).await;
+    // BYE over the same connection, along the trunk's Record-Route.
+    bridge.hang_up(LegId(1));
+    bridge.hang_up(LegId(2));
+    for leg in [LegId(1), LegId(2)] {
+        let kinds = events_of(&mut events, leg, &mut others).await;
+        assert!(kinds.contains(&BridgeEventKind::Answered), "{leg}: {kinds:?}");
+        assert_eq!(kinds.last(), Some(&BridgeEventKind::HungUp(Cause::NORMAL_CLEARING)), "{leg}: {kinds:?}");
+    }
+    alice.stop();
+    bob.stop();
+    let recording = Recording::read(&alice.heard());
+    let heard = recording.span(0.5, recording.seconds());
+    assert!(recording.tone(heard, BOB.1 as f64) > 20.0 * recording.tone(heard, ALICE.1 as f64).max(1e-9), "alice hears bob");
+    assert!(bob.printed("BYE sip:").await, "bob's phone got the BYE");
 }

@@ -27,7 +27,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rollcall_shared::sip;
+use rollcall_shared::sip::{self, Transport};
 use rollcall_shared::soap::is_e164;
 use rollcall_shared::sync::LockExt;
 use tokio::net::UdpSocket;
@@ -43,6 +43,9 @@ pub struct SipBridgeConfig {
     /// The carrier's or PBX's address, `host[:port]`: numbers no route
     /// takes are dialled at `sip:<number>@<trunk>`.
     pub trunk: Option<String>,
+    /// How the trunk is reached: UDP, or one TCP or TLS connection that
+    /// carries every message (`;transport=tcp`, `;transport=tls`, `sips:`).
+    pub trunk_transport: Transport,
     /// Number prefixes dialled elsewhere (`+1425555=10.0.0.5:5060`), the
     /// longest match first.
     pub routes: Vec<(String, String)>,
@@ -63,23 +66,29 @@ pub struct SipBridgeConfig {
     pub silence_limit: Duration,
 }
 
-/// The `host[:port]` of a trunk given as `sip:HOST[:PORT][;transport=…]`
-/// (or bare `HOST[:PORT]`).
-pub fn trunk_host(uri: &str) -> Result<String, String> {
-    let rest = uri.strip_prefix("sip:").unwrap_or(uri);
-    if uri.starts_with("sips:") {
-        return Err("sips: trunks (TLS) are not supported by the SIP bridge yet: use sip: over UDP".into());
-    }
+/// The `host[:port]` and transport of a trunk given as
+/// `sip:HOST[:PORT][;transport=udp|tcp|tls]`, `sips:HOST[:PORT]` (TLS) or
+/// bare `HOST[:PORT]` (UDP).
+pub fn trunk(uri: &str) -> Result<(String, Transport), String> {
+    let (mut transport, rest) = match uri.strip_prefix("sips:") {
+        Some(rest) => (Transport::Tls, rest),
+        None => (Transport::Udp, uri.strip_prefix("sip:").unwrap_or(uri)),
+    };
     let (hostport, params) = rest.split_once(';').unwrap_or((rest, ""));
     for param in params.split(';').filter(|p| !p.is_empty()) {
-        match param.split_once('=') {
-            Some(("transport", "udp" | "UDP")) => {}
-            Some(("transport", other)) => {
-                return Err(format!("transport={other}: the SIP bridge speaks UDP only so far"));
-            }
+        transport = match param.split_once('=').map(|(n, v)| (n, v.to_ascii_lowercase())) {
+            Some(("transport", v)) if v == "udp" && transport != Transport::Tls => Transport::Udp,
+            Some(("transport", v)) if v == "tcp" && transport != Transport::Tls => Transport::Tcp,
+            Some(("transport", v)) if v == "tls" => Transport::Tls,
+            Some(("transport", v)) => return Err(format!("transport={v}: the SIP bridge speaks UDP, TCP and TLS")),
             _ => return Err(format!("unknown trunk parameter `{param}`")),
-        }
+        };
     }
+    Ok((trunk_host(hostport, uri)?, transport))
+}
+
+/// `host[:port]` checked as a SIP URI's host part.
+fn trunk_host(hostport: &str, uri: &str) -> Result<String, String> {
     let host = sip::uri_hop(&format!("sip:{hostport}")).map_err(|e| format!("`{uri}` is not a SIP address: {e}"))?;
     if hostport.contains('@') {
         return Err(format!("`{uri}`: a trunk is a host, without a user part"));
@@ -93,7 +102,10 @@ pub fn route(text: &str) -> Result<(String, String), String> {
     if !prefix.starts_with('+') || !prefix[1..].bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("`{prefix}`: a route's prefix is the start of an E.164 number (+1425…)"));
     }
-    Ok((prefix.to_owned(), trunk_host(target)?))
+    match trunk(target)? {
+        (host, Transport::Udp) => Ok((prefix.to_owned(), host)),
+        _ => Err(format!("`{target}`: routes are reached over UDP (a TCP or TLS trunk carries every call itself)")),
+    }
 }
 
 /// The driver: fire-and-forget commands to the signalling task.
@@ -114,6 +126,7 @@ impl SipBridge {
         let (room_events, room_events_rx) = mpsc::unbounded_channel();
         let in_use = Arc::new(Mutex::new(HashSet::new()));
         let pool = PortPool::new(config.rtp_ports.0, config.rtp_ports.1, config.media_address);
+        let trunk = config.trunk.clone().map(|host| (host, config.trunk_transport));
         let plan = Plan {
             trunk: config.trunk,
             routes: config.routes,
@@ -123,7 +136,8 @@ impl SipBridge {
             silence_limit: config.silence_limit,
         };
         let signalling =
-            Signalling::new(socket, plan, config.user, config.password, pool, events, Arc::clone(&in_use), room_events)?;
+            Signalling::new(socket, trunk, plan, config.user, config.password, pool, events, Arc::clone(&in_use), room_events)
+                .await?;
         tokio::spawn(signalling.run(commands_rx, room_events_rx));
         tracing::info!(%local, "SIP bridge listening (UDP)");
         Ok((SipBridge { commands, in_use, local }, events_rx))

@@ -5,10 +5,12 @@
 //! contract: optionally ringing, then answered and hung up, or one final
 //! failure). Answered legs join their conference's [`Room`].
 //!
-//! Messages go where they say (`sip::next_hop`): an INVITE to the
-//! Request-URI the leg was dialled at — the trunk's host, or a route's —
-//! and everything in a dialog along its Route set or to the far end's
-//! Contact; responses back along their Via.
+//! Over UDP, messages go where they say (`sip::next_hop`): an INVITE to
+//! the Request-URI the leg was dialled at — the trunk's host, or a
+//! route's — and everything in a dialog along its Route set or to the far
+//! end's Contact; responses back along their Via. Over TCP or TLS the
+//! trunk is the outbound proxy (RFC 3261 §8.1.2): everything goes over
+//! the one connection to it, opened again when it drops.
 
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
@@ -29,6 +31,7 @@ use super::ports::{PortPair, PortPool};
 use super::room::{MediaLeg, Room, RoomCommand, RoomEvent};
 use super::sdp;
 use crate::bridge::{BridgeEvent, BridgeEventKind, EventSender, LegId};
+use crate::sip_link::Link;
 
 /// How often the user agent's timers and the ring timeouts are looked at.
 const TICK: Duration = Duration::from_millis(50);
@@ -79,6 +82,60 @@ impl Plan {
     }
 }
 
+/// How the bridge's SIP messages travel.
+pub enum Wire {
+    /// One UDP socket, to many peers.
+    Udp(UdpSocket),
+    /// A TCP or TLS connection to the trunk (`sip:host:port;transport=…`),
+    /// opened again when it drops.
+    Trunk { url: String, link: Option<Link>, retry_at: Instant },
+}
+
+impl Wire {
+    /// The next message that arrives (never, while a trunk is not connected).
+    async fn recv(&mut self, buf: &mut [u8]) -> Option<String> {
+        match self {
+            Wire::Udp(socket) => match socket.recv_from(buf).await {
+                Ok((n, _)) => Some(String::from_utf8_lossy(&buf[..n]).into_owned()),
+                // ICMP port unreachable from an earlier send: the timers cope.
+                Err(_) => None,
+            },
+            Wire::Trunk { link: Some(link), retry_at, .. } => {
+                let message = link.recv().await;
+                if message.is_none() {
+                    tracing::warn!("the connection to the SIP trunk dropped; opening it again");
+                    *retry_at = Instant::now();
+                    if let Wire::Trunk { link, .. } = self {
+                        *link = None;
+                    }
+                }
+                message
+            }
+            Wire::Trunk { link: None, .. } => std::future::pending().await,
+        }
+    }
+
+    /// Opens the trunk connection again when it is down and a second has
+    /// passed since the last try.
+    async fn reconnect(&mut self) {
+        let Wire::Trunk { url, link: link @ None, retry_at } = self else { return };
+        if Instant::now() < *retry_at {
+            return;
+        }
+        *retry_at = Instant::now() + RECONNECT_EVERY;
+        match Link::connect(url).await {
+            Ok((connected, _)) => {
+                tracing::info!(%url, "connected to the SIP trunk");
+                *link = Some(connected);
+            }
+            Err(e) => tracing::warn!(%url, error = %e, "cannot connect to the SIP trunk"),
+        }
+    }
+}
+
+/// How long between tries to open a dropped trunk connection.
+const RECONNECT_EVERY: Duration = Duration::from_secs(1);
+
 /// One leg's call.
 struct Leg {
     room: String,
@@ -94,7 +151,7 @@ struct Leg {
 
 pub struct Signalling {
     ua: UserAgent,
-    socket: UdpSocket,
+    wire: Wire,
     plan: Plan,
     pool: Arc<PortPool>,
     events: EventSender,
@@ -111,8 +168,9 @@ pub struct Signalling {
 
 impl Signalling {
     #[allow(clippy::too_many_arguments)]
-    pub fn new(
+    pub async fn new(
         socket: UdpSocket,
+        trunk: Option<(String, Transport)>,
         plan: Plan,
         user: String,
         password: String,
@@ -121,13 +179,28 @@ impl Signalling {
         in_use: Arc<Mutex<HashSet<LegId>>>,
         room_events: mpsc::UnboundedSender<RoomEvent>,
     ) -> std::io::Result<Signalling> {
-        let port = socket.local_addr()?.port();
-        let local = SocketAddr::new(plan.media_address, port).to_string();
+        let (wire, transport, local) = match trunk {
+            Some((host, transport @ (Transport::Tcp | Transport::Tls))) => {
+                let (scheme, name) = if transport == Transport::Tcp { ("sip", "tcp") } else { ("sips", "tls") };
+                // The trunk's port, or the transport's own (5060, 5061).
+                let hop = sip::uri_hop(&format!("{scheme}:{host}")).map_err(|e| std::io::Error::other(e.to_string()))?;
+                let url = format!("sip:{};transport={name}", hop.address());
+                let (link, local) = Link::connect(&url).await.map_err(|e| std::io::Error::other(format!("{url}: {e:#}")))?;
+                // Our Via and Contact: the media address, at the connection's port.
+                let port = local.and_then(|l| l.rsplit_once(':').and_then(|(_, p)| p.parse().ok())).unwrap_or(0);
+                let wire = Wire::Trunk { url, link: Some(link), retry_at: Instant::now() };
+                (wire, transport, SocketAddr::new(plan.media_address, port))
+            }
+            _ => {
+                let port = socket.local_addr()?.port();
+                (Wire::Udp(socket), Transport::Udp, SocketAddr::new(plan.media_address, port))
+            }
+        };
         let config =
-            Config { user, domain: plan.domain.clone(), transport: Transport::Udp, local: Some(local), require_asserted: false };
+            Config { user, domain: plan.domain.clone(), transport, local: Some(local.to_string()), require_asserted: false };
         Ok(Signalling {
             ua: UserAgent::new(config, password),
-            socket,
+            wire,
             plan,
             pool,
             events,
@@ -168,18 +241,15 @@ impl Signalling {
                         live.into_iter().flat_map(|leg| self.release(leg)).collect()
                     }
                 },
-                received = self.socket.recv_from(&mut buf) => match received {
-                    Ok((n, _)) => match std::str::from_utf8(&buf[..n]) {
-                        Ok(text) => self.ua.received(text, self.now()),
-                        Err(_) => Vec::new(),
-                    },
-                    // ICMP port unreachable from an earlier send: the timers cope.
-                    Err(_) => Vec::new(),
+                received = self.wire.recv(&mut buf) => match received {
+                    Some(text) => self.ua.received(&text, self.now()),
+                    None => Vec::new(),
                 },
                 Some(event) = room_events.recv() => self.room_event(event),
                 _ = tick.tick() => self.tick(),
             };
             self.carry_out(outputs).await;
+            self.wire.reconnect().await;
         }
     }
 
@@ -315,6 +385,15 @@ impl Signalling {
     }
 
     async fn send(&mut self, text: &str) {
+        let socket = match &mut self.wire {
+            Wire::Trunk { link: Some(link), .. } => {
+                let _ = link.send(text.to_owned()).await;
+                return;
+            }
+            // Not connected: lost, as on a network; the timers send it again.
+            Wire::Trunk { link: None, .. } => return,
+            Wire::Udp(socket) => socket,
+        };
         let hop = match sip::next_hop(text) {
             Ok(hop) => hop,
             Err(e) => return tracing::warn!(error = %e, "a message with nowhere to go"),
@@ -333,7 +412,7 @@ impl Signalling {
                 None => return tracing::warn!(%address, "cannot resolve"),
             },
         };
-        let _ = self.socket.send_to(text.as_bytes(), to).await;
+        let _ = socket.send_to(text.as_bytes(), to).await;
     }
 
     /// What became of a leg's call; outputs when it must be hung up.

@@ -4,6 +4,7 @@ use crate::bridge::BridgeEventKind;
 fn config() -> SipBridgeConfig {
     SipBridgeConfig {
         trunk: None,
+        trunk_transport: rollcall_shared::sip::Transport::Udp,
         routes: vec![],
         user: "rollcall".into(),
         password: String::new(),
@@ -72,14 +73,19 @@ async fn a_number_nobody_routes_fails_with_no_route() {
 
 #[test]
 fn trunks_and_routes_as_the_command_line_gives_them() {
-    assert_eq!(trunk_host("sip:trunk.example.net").as_deref(), Ok("trunk.example.net"));
-    assert_eq!(trunk_host("sip:192.0.2.1:5080;transport=udp").as_deref(), Ok("192.0.2.1:5080"));
-    assert_eq!(trunk_host("10.0.0.5:5060").as_deref(), Ok("10.0.0.5:5060"));
-    assert!(trunk_host("sip:trunk.example.net;transport=tcp").unwrap_err().contains("UDP only"));
-    assert!(trunk_host("sips:trunk.example.net").is_err());
-    assert!(trunk_host("sip:bob@trunk.example.net").is_err());
-    assert!(trunk_host("sip:trunk.example.net;lr").is_err());
+    use rollcall_shared::sip::Transport::{Tcp, Tls, Udp};
+    assert_eq!(trunk("sip:trunk.example.net"), Ok(("trunk.example.net".into(), Udp)));
+    assert_eq!(trunk("sip:192.0.2.1:5080;transport=udp"), Ok(("192.0.2.1:5080".into(), Udp)));
+    assert_eq!(trunk("10.0.0.5:5060"), Ok(("10.0.0.5:5060".into(), Udp)));
+    assert_eq!(trunk("sip:trunk.example.net;transport=TCP"), Ok(("trunk.example.net".into(), Tcp)));
+    assert_eq!(trunk("sip:trunk.example.net:5061;transport=tls"), Ok(("trunk.example.net:5061".into(), Tls)));
+    assert_eq!(trunk("sips:trunk.example.net"), Ok(("trunk.example.net".into(), Tls)));
+    assert!(trunk("sips:trunk.example.net;transport=udp").is_err(), "sips: is TLS");
+    assert!(trunk("sip:trunk.example.net;transport=sctp").is_err());
+    assert!(trunk("sip:bob@trunk.example.net").is_err());
+    assert!(trunk("sip:trunk.example.net;lr").is_err());
     assert_eq!(route("+1425555=10.0.0.5:5070"), Ok(("+1425555".into(), "10.0.0.5:5070".into())));
+    assert!(route("+1425555=sip:10.0.0.5;transport=tcp").is_err(), "routes are UDP");
     assert!(route("1425=10.0.0.5").is_err());
     assert!(route("+1425").is_err());
 }
