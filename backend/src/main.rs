@@ -216,10 +216,17 @@ async fn run_conference_service(args: ConferenceArgs) -> anyhow::Result<()> {
     }
     let listener = TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     let options = args.tls.listener()?;
-    rollcall::edge::listener::spawn(listener, conference::router(service), options.clone());
+    rollcall::edge::listener::spawn(listener, conference::router(Arc::clone(&service)), options.clone());
     say!("conference web service on http://{}/conference (WSDL at ?wsdl)", args.listen);
     rollcall::shutdown::signal().await;
     tracing::info!("shutting down");
+    // Real calls (the SIP bridge) are hung up before the process goes.
+    if service.shut_down() > 0 {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+        while service.live_calls() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
     options.shutdown.begin();
     tokio::time::sleep(Duration::from_millis(300)).await;
     if let (Some(recorder), Some(store)) = (&recorder, &store) {

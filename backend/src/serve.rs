@@ -103,6 +103,7 @@ pub struct Running {
     /// Where `/metrics` is served, when it is.
     pub metrics: Option<SocketAddr>,
     recorder: Arc<StoreRecorder>,
+    conference: Arc<ConferenceService>,
 }
 
 /// Ended conferences taken back at start (for `GetConference`): those that
@@ -132,6 +133,13 @@ impl Running {
         // HTTP requests in hand were asked to finish with the shutdown; give
         // them a moment before their database goes.
         tokio::time::sleep(STOP_GRACE).await;
+        // Real calls (the SIP bridge) are hung up, not left to the phones'
+        // patience: their conferences end, and the BYEs go out.
+        if self.conference.shut_down() > 0 {
+            while self.conference.live_calls() > 0 && tokio::time::Instant::now() < deadline + CLOSE_LIMIT {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
         let _ = tokio::time::timeout(CLOSE_LIMIT, self.recorder.flush()).await;
         self.store.close().await;
         info!("stopped");
@@ -299,6 +307,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         shutdown,
         metrics,
         recorder,
+        conference: service,
         http,
         sip,
         public_url,

@@ -213,3 +213,37 @@ async fn a_conference_from_the_browsers_protocol_rings_real_phones() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test]
+async fn a_stopping_server_hangs_up_its_calls() {
+    if !baresip::available("sip_bridge") {
+        return;
+    }
+    let phones: Vec<Baresip> =
+        PHONES[..2].iter().map(|(number, tone)| Baresip::start(Options { tone: *tone, ..Options::direct(number) })).collect();
+    for phone in &phones {
+        phone.ready().await;
+    }
+    let routes: Vec<(String, String)> =
+        PHONES.iter().zip(&phones).map(|((number, _), phone)| (number.to_string(), phone.addr.to_string())).collect();
+    let server = TestServer::start_with(|options| {
+        options.sip_bridge = Some(SipBridgeConfig { rtp_ports: (42_500, 42_599), ..bridge_config(routes) });
+    })
+    .await;
+    let mut alice = signed_in(&server, "alice").await;
+    let mut seen = Seen::default();
+    let (conference_id, _) = common::flow::active_conference(&mut alice, &mut seen, PHONES[0].0).await;
+    let bob = add(&mut alice, &mut seen, &conference_id, "bob", PHONES[1].0).await;
+    while !seen.states_of(&bob).iter().any(|(state, _)| *state == ParticipantState::Connected) {
+        read_until(&mut alice, &mut seen, |_| true).await;
+    }
+    server.running.stop().await;
+    for phone in &phones {
+        assert!(phone.printed("BYE sip:").await, "the phone was hung up; it printed:\n{}", phone.output());
+    }
+    // The conference ended as a restart would end it, and its records say so.
+    let store = rollcall::store::Store::open(&server.db).await.expect("the database");
+    let records = store.call_records().recent(10).await.expect("records");
+    assert_eq!(records.len(), 2, "{records:#?}");
+    assert!(records.iter().all(|r| r.record.final_state == "disconnected" && r.record.cause == Some(41)), "{records:#?}");
+}

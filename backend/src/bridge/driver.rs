@@ -182,6 +182,13 @@ pub trait BridgeDriver: Send + Sync {
         let _ = legs;
         Err(BridgeError::Unsupported("fault injection"))
     }
+
+    /// Calls this bridge holds up on a real network, which a stopping
+    /// server hangs up before it goes (a simulated network holds none;
+    /// the default).
+    fn live_calls(&self) -> usize {
+        0
+    }
 }
 
 /// The sending half drivers report on; the conference service owns the

@@ -182,6 +182,10 @@ impl BridgeDriver for SipBridge {
     fn crash(&self, legs: &[LegId]) -> Result<(), BridgeError> {
         self.command(Command::Crash(legs.to_vec()))
     }
+
+    fn live_calls(&self) -> usize {
+        self.in_use.locked().len()
+    }
 }
 
 #[cfg(test)]

@@ -119,6 +119,32 @@ impl ConferenceService {
         self.terminate(conf, ConfInput::Inactivity);
     }
 
+    /// The server is stopping while the bridge holds real calls: every
+    /// conference ends now (fatal-error, cause 41, as a restart would end
+    /// it), each leg hung up on the bridge, rather than leaving phones on
+    /// a call nobody carries. Returns how many conferences it ended.
+    pub fn shut_down(&self) -> usize {
+        if self.driver.live_calls() == 0 {
+            return 0;
+        }
+        tracing::warn!("stopping: ending every conference and hanging up its calls");
+        let mut registry = self.registry.locked();
+        let Registry { conferences, .. } = &mut *registry;
+        let mut live: Vec<&mut Conference> = conferences.values_mut().filter(|c| !c.state.is_terminated()).collect();
+        live.sort_by_key(|c| c.created);
+        let ended = live.len();
+        for conf in live {
+            let _span = tracing::info_span!("conference", id = %conf.id).entered();
+            self.fail(conf, Cause::TEMPORARY_FAILURE);
+        }
+        ended
+    }
+
+    /// Calls the bridge still holds up.
+    pub fn live_calls(&self) -> usize {
+        self.driver.live_calls()
+    }
+
     /// The bridge is gone (its event channel closed): no call can go on.
     pub(super) fn bridge_lost(&self) {
         tracing::error!("the bridge driver stopped; ending every conference");
