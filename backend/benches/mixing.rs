@@ -116,8 +116,8 @@ fn phones(targets: Vec<(UdpSocket, std::net::SocketAddr)>, run_for: Duration) ->
 fn capacity() {
     println!("== legs one core sustains (rooms of 5, loopback UDP, 3 s each) ==");
     rollcall::edge::fd_limit::raise();
-    let pool = PortPool::new(44_000, 49_999, "127.0.0.1".parse().unwrap());
-    for legs in [100usize, 400, 800, 1200, 1600, 2000] {
+    let pool = PortPool::new(40_000, 52_999, "127.0.0.1".parse().unwrap());
+    for legs in [400usize, 1200, 2000, 2400] {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
         let run_for = Duration::from_secs(3);
         let (events, _events_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -173,7 +173,7 @@ fn thread_cpu() -> Duration {
 fn delay() {
     println!("== delay the bridge adds (loud frame in, first packet carrying it out), 100 tries ==");
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let pool = PortPool::new(50_000, 50_009, "127.0.0.1".parse().unwrap());
+    let pool = PortPool::new(53_000, 53_009, "127.0.0.1".parse().unwrap());
     let mut samples = Vec::new();
     runtime.block_on(async {
         let (events, _rx) = tokio::sync::mpsc::unbounded_channel();
