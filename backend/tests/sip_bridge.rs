@@ -247,3 +247,44 @@ async fn a_stopping_server_hangs_up_its_calls() {
     assert_eq!(records.len(), 2, "{records:#?}");
     assert!(records.iter().all(|r| r.record.final_state == "disconnected" && r.record.cause == Some(41)), "{records:#?}");
 }
+
+/// One phone, dialled directly; the bridge and its events once it answered.
+async fn one_answered_call(phone: &Baresip, rtp: (u16, u16), silence_limit: Duration) -> (SipBridge, EventReceiver) {
+    phone.ready().await;
+    let routes = vec![(PHONES[0].0.to_string(), phone.addr.to_string())];
+    let config = SipBridgeConfig { rtp_ports: rtp, silence_limit, ..bridge_config(routes) };
+    let (bridge, mut events) = SipBridge::start(config).await.expect("the bridge starts");
+    bridge.dial_into("c", LegId(1), PHONES[0].0, "demo-team").expect("dials");
+    all_answered(&mut events, &[LegId(1)]).await;
+    (bridge, events)
+}
+
+#[tokio::test]
+async fn a_phone_that_hangs_up_ends_its_leg() {
+    if !baresip::available("sip_bridge") {
+        return;
+    }
+    let phone = Baresip::start(Options::direct(PHONES[0].0));
+    let (_bridge, mut events) = one_answered_call(&phone, (42_600, 42_609), Duration::from_secs(30)).await;
+    phone.hears_for(0.5).await;
+    phone.command("hangup", "").await;
+    let (event, quality) = ended(&mut events).await;
+    assert_eq!((event.leg, event.kind), (LegId(1), BridgeEventKind::HungUp(Cause::NORMAL_CLEARING)), "a BYE from the phone");
+    assert!(quality.is_some(), "with its audio quality");
+}
+
+#[tokio::test]
+async fn a_phone_that_goes_silent_is_hung_up_after_the_silence_limit() {
+    if !baresip::available("sip_bridge") {
+        return;
+    }
+    let phone = Baresip::start(Options::direct(PHONES[0].0));
+    let (_bridge, mut events) = one_answered_call(&phone, (42_610, 42_619), Duration::from_millis(600)).await;
+    phone.hears_for(0.5).await;
+    phone.freeze();
+    let (event, _) = ended(&mut events).await;
+    phone.thaw();
+    // Q.850 102: recovery on timer expiry.
+    assert_eq!((event.leg, event.kind), (LegId(1), BridgeEventKind::HungUp(Cause(102))));
+    assert!(phone.printed("BYE sip:").await, "the phone got the BYE once it woke");
+}

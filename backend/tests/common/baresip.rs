@@ -53,6 +53,8 @@ pub struct Baresip {
     child: Child,
     /// Its SIP port (UDP and TCP).
     pub addr: SocketAddr,
+    /// Its `ctrl_tcp` port (netstring JSON commands, [`Baresip::command`]).
+    control: u16,
     user: String,
     printed: Arc<Mutex<String>>,
     dir: tempfile::TempDir,
@@ -62,12 +64,14 @@ impl Baresip {
     pub fn start(options: Options) -> Baresip {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_udp_and_tcp_port();
+        let control = free_udp_and_tcp_port();
         let Options { user, registrar, answermode, tone } = options;
         std::fs::write(
             dir.path().join("config"),
             format!(
                 "poll_method epoll\nsip_listen 127.0.0.1:{port}\nnet_interface 127.0.0.1\nmodule_path /usr/lib/baresip/modules\n\
                  module g711.so\nmodule ausine.so\nmodule aufile.so\nmodule sndfile.so\nmodule account.so\nmodule menu.so\n\
+                 module ctrl_tcp.so\nctrl_tcp_listen 127.0.0.1:{control}\n\
                  audio_source ausine,{tone}\naudio_player aufile,{heard}\nsnd_path {dir}\n\
                  ausrc_srate 48000\nauplay_srate 48000\nausrc_channels 2\nauplay_channels 2\n",
                 heard = dir.path().join("heard.wav").display(),
@@ -104,7 +108,7 @@ impl Baresip {
                 sink.lock().unwrap_or_else(|p| p.into_inner()).push_str(&String::from_utf8_lossy(&buf[..n]));
             }
         });
-        Baresip { child, addr: SocketAddr::from(([127, 0, 0, 1], port)), user, printed, dir }
+        Baresip { child, addr: SocketAddr::from(([127, 0, 0, 1], port)), control, user, printed, dir }
     }
 
     /// Waits until baresip has printed `text` (its SIP trace shows what
@@ -123,6 +127,25 @@ impl Baresip {
     /// Everything printed so far.
     pub fn output(&self) -> String {
         self.printed.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Runs one of its commands, as a person at the phone would
+    /// (`hangup`, `dial`…), over `ctrl_tcp`: a netstring of JSON.
+    pub async fn command(&self, command: &str, params: &str) {
+        use tokio::io::AsyncWriteExt;
+        let json = format!("{{\"command\":\"{command}\",\"params\":\"{params}\",\"token\":\"t\"}}");
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", self.control)).await.expect("baresip's ctrl_tcp");
+        stream.write_all(format!("{}:{json},", json.len()).as_bytes()).await.expect("sends the command");
+    }
+
+    /// Freezes it (SIGSTOP): it sends nothing, as a phone whose network
+    /// went away. [`Baresip::thaw`] undoes it.
+    pub fn freeze(&self) {
+        let _ = Command::new("kill").args(["-STOP", &self.child.id().to_string()]).status();
+    }
+
+    pub fn thaw(&self) {
+        let _ = Command::new("kill").args(["-CONT", &self.child.id().to_string()]).status();
     }
 
     /// Stops it the way a person quits it (SIGTERM), so that the files it

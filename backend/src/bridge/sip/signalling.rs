@@ -260,12 +260,7 @@ impl Signalling {
             Command::Crash(legs) => {
                 let mut outputs = Vec::new();
                 for leg in legs {
-                    if let Some(call) = self.legs.get_mut(&leg) {
-                        call.cut = Some(BridgeEventKind::Lost(Cause::TEMPORARY_FAILURE));
-                        call.ending = Ending::Released;
-                        let now = self.started.elapsed().as_millis() as u64;
-                        outputs.extend(self.ua.hang_up(leg.0, now));
-                    }
+                    outputs.extend(self.cut(leg, BridgeEventKind::Lost(Cause::TEMPORARY_FAILURE)));
                 }
                 outputs
             }
@@ -275,13 +270,13 @@ impl Signalling {
     fn dial(&mut self, room: String, leg: LegId, number: &str, caller: &str) -> Vec<Output> {
         let Some(target) = self.plan.target(number) else {
             // Q.850 3: no route to destination.
-            self.finish(leg, BridgeEventKind::Failed(Cause(3)));
+            self.unplaced(leg, BridgeEventKind::Failed(Cause(3)));
             return Vec::new();
         };
         let Some(ports) = self.pool.take() else {
             tracing::warn!(%leg, "no RTP ports left (--rtp-ports)");
             // Q.850 34: no circuit/channel available.
-            self.finish(leg, BridgeEventKind::Failed(Cause(34)));
+            self.unplaced(leg, BridgeEventKind::Failed(Cause(34)));
             return Vec::new();
         };
         let offer = sdp::offer(leg.0, self.plan.media_address, ports.port);
@@ -301,6 +296,20 @@ impl Signalling {
         );
         tracing::info!(%leg, %target, "dialling");
         self.ua.invite_from(leg.0, from.as_deref(), &target, Some(offer), self.now())
+    }
+
+    /// The bridge itself ends `leg` (a phone gone silent, a crash): its
+    /// final event goes out now, not once the far end answers the BYE or
+    /// CANCEL — a phone that went silent may never answer it. The call
+    /// itself is hung up all the same; what becomes of it is not reported.
+    fn cut(&mut self, leg: LegId, kind: BridgeEventKind) -> Vec<Output> {
+        if !self.legs.contains_key(&leg) {
+            return Vec::new();
+        }
+        let now = self.now();
+        let outputs = self.ua.hang_up(leg.0, now);
+        self.finish(leg, kind);
+        outputs
     }
 
     /// The service asks for `leg` to go: CANCEL or BYE; confirmed with
@@ -335,13 +344,9 @@ impl Signalling {
     fn room_event(&mut self, event: RoomEvent) -> Vec<Output> {
         match event {
             RoomEvent::Silent(leg) => {
-                let Some(call) = self.legs.get_mut(&leg) else { return Vec::new() };
                 tracing::warn!(%leg, "no RTP from the phone: hanging up");
                 // Q.850 102: recovery on timer expiry.
-                call.cut.get_or_insert(BridgeEventKind::HungUp(Cause(102)));
-                call.ending = Ending::Released;
-                let now = self.now();
-                self.ua.hang_up(leg.0, now)
+                self.cut(leg, BridgeEventKind::HungUp(Cause(102)))
             }
             RoomEvent::Left(leg, quality) => {
                 if let Some(kind) = self.leaving.remove(&leg) {
@@ -477,24 +482,31 @@ impl Signalling {
         handle.send(RoomCommand::Join(Box::new(media)));
     }
 
-    /// Ends `leg` with its final event. An answered leg leaves its room
-    /// first, and the event waits for the room's quality figure (sent
-    /// just before it, [`BridgeEventKind::Quality`]).
+    /// A leg that could not even be placed: its one final event.
+    fn unplaced(&mut self, leg: LegId, kind: BridgeEventKind) {
+        tracing::info!(%leg, ?kind, "leg not placed");
+        self.in_use.locked().remove(&leg);
+        self.emit(leg, kind);
+    }
+
+    /// Ends `leg` with its final event, once: a leg already ended (the
+    /// bridge cut it before its call was over) is not reported again. An
+    /// answered leg leaves its room first, and the event waits for the
+    /// room's quality figure (sent just before it, [`BridgeEventKind::Quality`]).
     fn finish(&mut self, leg: LegId, kind: BridgeEventKind) {
+        let Some(call) = self.legs.remove(&leg) else { return };
         tracing::info!(%leg, ?kind, "leg ended");
-        if let Some(call) = self.legs.remove(&leg) {
-            if call.answered {
-                if let Some((room, members)) = self.rooms.get_mut(&call.room) {
-                    // The room answers every Leave, even after this last
-                    // handle is dropped (a channel's messages outlive it).
-                    room.send(RoomCommand::Leave(leg));
-                    *members -= 1;
-                    if *members == 0 {
-                        self.rooms.remove(&call.room);
-                    }
-                    self.leaving.insert(leg, kind);
-                    return;
+        if call.answered {
+            if let Some((room, members)) = self.rooms.get_mut(&call.room) {
+                // The room answers every Leave, even after this last
+                // handle is dropped (a channel's messages outlive it).
+                room.send(RoomCommand::Leave(leg));
+                *members -= 1;
+                if *members == 0 {
+                    self.rooms.remove(&call.room);
                 }
+                self.leaving.insert(leg, kind);
+                return;
             }
         }
         self.in_use.locked().remove(&leg);
