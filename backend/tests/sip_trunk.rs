@@ -4,7 +4,8 @@
 //! it, or to the answers a carrier gives (busy, unknown number, no circuit
 //! with a Q.850 Reason). Each outcome reaches the conference service as
 //! the bridge event and Q.850 cause docs/operations.md promises, and two
-//! phones called through the trunk hear each other.
+//! phones called through the trunk hear each other — over UDP, over one
+//! TCP connection, and over TLS to a trunk that challenges with SHA-256.
 //!
 //! Needs root (Kamailio is installed and started by scripts/bench/kamailio.sh)
 //! and baresip (scripts/test-deps.sh); without them the test says so and
@@ -16,7 +17,7 @@ use std::time::Duration;
 
 use common::audio::Recording;
 use common::baresip::{self, Baresip, Options};
-use common::kamailio::{self, Kamailio};
+use common::kamailio::{self, Extras, Kamailio};
 use rollcall::bridge::sip::{SipBridge, SipBridgeConfig};
 use rollcall::bridge::{BridgeDriver, BridgeEvent, BridgeEventKind, EventReceiver, LegId};
 use rollcall_shared::sip::Transport;
@@ -181,4 +182,34 @@ async fn over_one_tcp_connection_to_the_trunk() {
     let heard = recording.span(0.5, recording.seconds());
     assert!(recording.tone(heard, BOB.1 as f64) > 20.0 * recording.tone(heard, ALICE.1 as f64).max(1e-9), "alice hears bob");
     assert!(bob.printed("BYE sip:").await, "bob's phone got the BYE");
+}
+
+#[tokio::test]
+async fn over_tls_to_a_trunk_that_challenges_with_sha_256() {
+    if !baresip::available("sip_trunk") || !kamailio::available("sip_trunk") {
+        return;
+    }
+    let trunk = Kamailio::start_with(Extras { tls: true, sha256: true });
+    let tls = trunk.tls.expect("a TLS port");
+    let alice = Baresip::start(Options { tone: ALICE.1, registrar: Some((trunk.addr, "udp")), ..Options::direct(ALICE.0) });
+    registered(&alice).await;
+    let config = SipBridgeConfig {
+        trunk: Some(tls.to_string()),
+        trunk_transport: Transport::Tls,
+        ..bridge_config(&trunk, "trunk-pw", (42_500, 42_509))
+    };
+    let (bridge, mut events) = SipBridge::start(config).await.expect("connects to the trunk over TLS");
+    let mut others = Vec::new();
+    bridge.dial_into("c", LegId(1), "+15005550002", "demo-team").unwrap();
+    assert_eq!(
+        events_of(&mut events, LegId(1), &mut others).await,
+        [BridgeEventKind::Busy],
+        "authenticated (SHA-256), then busy"
+    );
+    bridge.dial_into("c", LegId(2), ALICE.0, "demo-team").unwrap();
+    alice.hears_for(0.5).await;
+    bridge.hang_up(LegId(2));
+    let kinds = events_of(&mut events, LegId(2), &mut others).await;
+    assert!(kinds.contains(&BridgeEventKind::Answered), "{kinds:?}");
+    assert_eq!(kinds.last(), Some(&BridgeEventKind::HungUp(Cause::NORMAL_CLEARING)), "{kinds:?}");
 }

@@ -9,7 +9,8 @@
 #   kamailio.sh install             install the packages if missing
 #
 # KAMAILIO_CFG: another configuration (scripts/test/kamailio-trunk.cfg,
-# the SIP bridge tests' trunk); it gets -A PORT=N besides WS_PORT.
+# the SIP bridge tests' trunk); it gets -A PORT=N besides WS_PORT, and
+# KAMAILIO_DEFINES (one NAME[=VALUE] a line) as more -A defines.
 #
 # The instance keeps its pid file, runtime directory and log (kamailio.log)
 # in RUNDIR; /etc/kamailio and the system service are not used. Run as root.
@@ -40,7 +41,7 @@ installed() {
     command -v kamailio >/dev/null 2>&1 || return 1
     local d
     d="$(modules_dir)" || return 1
-    [ -f "$d/websocket.so" ] && [ -f "$d/xhttp.so" ]
+    [ -f "$d/websocket.so" ] && [ -f "$d/xhttp.so" ] && [ -f "$d/tls.so" ]
 }
 
 # The package's postinst would start the system service (sysvinit: only if
@@ -57,7 +58,7 @@ install_kamailio() {
     fi
     log "installing kamailio kamailio-websocket-modules (apt-get)"
     export DEBIAN_FRONTEND=noninteractive
-    local pkgs=(kamailio kamailio-websocket-modules)
+    local pkgs=(kamailio kamailio-websocket-modules kamailio-tls-modules)
     if ! apt-get install -y -q -o Dpkg::Use-Pty=0 "${pkgs[@]}" >&2; then
         log "install failed; apt-get update and retry"
         apt-get update -q >&2 && apt-get install -y -q -o Dpkg::Use-Pty=0 "${pkgs[@]}" >&2 || rc=$?
@@ -135,6 +136,12 @@ cmd_start() {
     if [ "${KAMAILIO_NO_NONCE_COUNT:-0}" = 1 ]; then
         args+=(-A NO_NONCE_COUNT)
     fi
+    # More preprocessor defines for the configuration, one per line
+    # (NAME or NAME=VALUE; a string value in double quotes).
+    local define
+    while IFS= read -r define; do
+        [ -n "$define" ] && args+=(-A "$define")
+    done <<<"${KAMAILIO_DEFINES:-}"
 
     kamailio -c "${args[@]}" >"$rundir/kamailio-check.log" 2>&1 \
         || { cat "$rundir/kamailio-check.log" >&2; die "config check failed"; }
