@@ -96,6 +96,20 @@ async fn calls_through_a_trunk_that_authenticates_and_routes() {
     assert_eq!(events_of(&mut events, LegId(4), &mut others).await, [Failed(Cause(1))], "404 → failed 1");
     assert_eq!(events_of(&mut events, LegId(5), &mut others).await, [Failed(Cause(34))], "503 with Reason Q.850 34");
     assert_eq!(events_of(&mut events, LegId(6), &mut others).await, [Ringing, NoAnswer], "rang past the timeout: CANCEL");
+    // Removed while it rings: CANCEL, confirmed as a normal release.
+    bridge.dial_into("c2", LegId(7), NOBODY_HOME, "demo-team").unwrap();
+    let mut ringing = Vec::new();
+    while !ringing.contains(&Ringing) {
+        let event = tokio::time::timeout(Duration::from_secs(20), events.recv()).await.expect("in time").expect("running");
+        if event.leg == LegId(7) {
+            ringing.push(event.kind);
+        } else {
+            others.push(event);
+        }
+    }
+    bridge.hang_up(LegId(7));
+    assert_eq!(events_of(&mut events, LegId(7), &mut others).await, [HungUp(Cause::NORMAL_CLEARING)]);
+    assert!(nobody.printed("CANCEL sip:").await, "the phone saw the CANCEL");
 
     // The phones answered; they hear each other for a while.
     let answered = |kinds: &[BridgeEventKind]| kinds.contains(&Answered);
