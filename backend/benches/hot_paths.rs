@@ -5,6 +5,7 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+mod timing;
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -19,20 +20,9 @@ use rollcall_shared::sip;
 use rollcall_shared::soap::conference::{CreateConference, Reply, Request};
 use rollcall_shared::soap::{ConferenceState, Location, ParticipantState, ParticipantStatus, Party};
 
-/// Mean time of `f` over enough iterations to fill about 300 ms.
-fn per_op(name: &str, mut f: impl FnMut()) -> Duration {
-    let warm = Instant::now();
-    let mut n = 0u32;
-    while warm.elapsed() < Duration::from_millis(50) {
-        f();
-        n += 1;
-    }
-    let iterations = (n * 6).max(10);
-    let start = Instant::now();
-    for _ in 0..iterations {
-        f();
-    }
-    let each = start.elapsed() / iterations;
+/// Mean time of `f` ([`timing::per_op`]), printed as `name`.
+fn per_op(name: &str, f: impl FnMut()) -> Duration {
+    let (each, iterations) = timing::per_op(f);
     println!("{name:<44} {:>10.2} µs/op   ({iterations} iterations)", each.as_secs_f64() * 1e6);
     each
 }

@@ -26,20 +26,16 @@ use rollcall::bridge::sip::room::{MediaLeg, Room, RoomCommand};
 use rollcall::bridge::sip::sdp::Answer;
 use rollcall::bridge::LegId;
 
-/// Mean time of `f` over enough iterations to fill about 300 ms.
-fn per_op(mut f: impl FnMut()) -> Duration {
-    let warm = Instant::now();
-    let mut n = 0u32;
-    while warm.elapsed() < Duration::from_millis(50) {
-        f();
-        n += 1;
-    }
-    let iterations = (n * 6).max(10);
-    let start = Instant::now();
-    for _ in 0..iterations {
-        f();
-    }
-    start.elapsed() / iterations
+mod timing;
+
+/// Mean time of `f`.
+fn per_op(f: impl FnMut()) -> Duration {
+    timing::per_op(f).0
+}
+
+/// The answer of a phone whose RTP (and RTCP) socket is at `addr`.
+fn answer_at(addr: std::net::SocketAddr) -> Answer {
+    Answer { rtp: addr, rtcp: addr, codec: Codec::Pcmu, telephone_event: None, sends: true }
 }
 
 fn tone(hz: f64) -> Frame {
@@ -131,13 +127,7 @@ fn capacity() {
                 let Some(ports) = pool.take() else { break };
                 let phone = UdpSocket::bind("127.0.0.1:0").expect("phone socket");
                 phone.set_nonblocking(true).expect("non-blocking");
-                let answer = Answer {
-                    rtp: phone.local_addr().unwrap(),
-                    rtcp: phone.local_addr().unwrap(),
-                    codec: Codec::Pcmu,
-                    telephone_event: None,
-                    sends: true,
-                };
+                let answer = answer_at(phone.local_addr().unwrap());
                 targets.push((phone, std::net::SocketAddr::from(([127, 0, 0, 1], ports.port))));
                 rooms.last().unwrap().send(RoomCommand::Join(Box::new(MediaLeg::new(LegId(i as u64), ports, answer))));
             }
@@ -184,13 +174,7 @@ fn delay() {
         for (i, phone) in [&talker, &listener].into_iter().enumerate() {
             let pair = pool.take().expect("ports");
             ports.push(pair.port);
-            let answer = Answer {
-                rtp: phone.local_addr().unwrap(),
-                rtcp: phone.local_addr().unwrap(),
-                codec: Codec::Pcmu,
-                telephone_event: None,
-                sends: true,
-            };
+            let answer = answer_at(phone.local_addr().unwrap());
             room.send(RoomCommand::Join(Box::new(MediaLeg::new(LegId(i as u64), pair, answer))));
         }
         let to_bridge = std::net::SocketAddr::from(([127, 0, 0, 1], ports[0]));

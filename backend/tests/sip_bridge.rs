@@ -76,6 +76,25 @@ async fn all_answered(events: &mut EventReceiver, legs: &[LegId]) {
     }
 }
 
+/// The first `n` phones, started and ready, and the routes that reach them.
+async fn phones(n: usize) -> (Vec<Baresip>, Vec<(String, String)>) {
+    let phones: Vec<Baresip> =
+        PHONES[..n].iter().map(|(number, tone)| Baresip::start(Options { tone: *tone, ..Options::direct(number) })).collect();
+    for phone in &phones {
+        phone.ready().await;
+    }
+    let routes = PHONES.iter().zip(&phones).map(|((number, _), phone)| (number.to_string(), phone.addr.to_string())).collect();
+    (phones, routes)
+}
+
+/// Reads replies until participant `leg` is connected (real phones answer
+/// at once: it may be already, before the next AddParticipant's answer).
+async fn connected(alice: &mut common::Client, seen: &mut Seen, leg: &str) {
+    while !seen.states_of(leg).iter().any(|(state, _)| *state == ParticipantState::Connected) {
+        read_until(alice, seen, |_| true).await;
+    }
+}
+
 /// How much stronger the weakest of `others` is than `own` in `samples`.
 fn margin(recording: &Recording, samples: &[i16], own: u32, others: &[u32]) -> f64 {
     let own_power = recording.tone(samples, own as f64).max(1e-9);
@@ -87,12 +106,7 @@ async fn three_phones_hear_each_other_and_not_themselves() {
     if !baresip::available("sip_bridge") {
         return;
     }
-    let mut phones: Vec<Baresip> =
-        PHONES.iter().map(|(number, tone)| Baresip::start(Options { tone: *tone, ..Options::direct(number) })).collect();
-    for phone in &phones {
-        phone.ready().await;
-    }
-    let routes = PHONES.iter().zip(&phones).map(|((number, _), phone)| (number.to_string(), phone.addr.to_string())).collect();
+    let (mut phones, routes) = phones(3).await;
     let (bridge, mut events) = SipBridge::start(bridge_config(routes)).await.expect("the bridge starts");
 
     let legs = [LegId(1), LegId(2), LegId(3)];
@@ -157,13 +171,7 @@ async fn a_conference_from_the_browsers_protocol_rings_real_phones() {
     if !baresip::available("sip_bridge") {
         return;
     }
-    let phones: Vec<Baresip> =
-        PHONES.iter().map(|(number, tone)| Baresip::start(Options { tone: *tone, ..Options::direct(number) })).collect();
-    for phone in &phones {
-        phone.ready().await;
-    }
-    let routes: Vec<(String, String)> =
-        PHONES.iter().zip(&phones).map(|((number, _), phone)| (number.to_string(), phone.addr.to_string())).collect();
+    let (phones, routes) = phones(3).await;
     let server = TestServer::start_with(|options| {
         options.sip_bridge = Some(SipBridgeConfig { rtp_ports: (42_100, 42_199), ..bridge_config(routes) });
     })
@@ -173,12 +181,8 @@ async fn a_conference_from_the_browsers_protocol_rings_real_phones() {
     let (conference_id, _initiator) = common::flow::active_conference(&mut alice, &mut seen, PHONES[0].0).await;
     let bob = add(&mut alice, &mut seen, &conference_id, "bob", PHONES[1].0).await;
     let carol = add(&mut alice, &mut seen, &conference_id, "carol", PHONES[2].0).await;
-    // (Real phones answer at once: a leg may be connected before the
-    // next AddParticipant is answered.)
     for leg in [&bob, &carol] {
-        while !seen.states_of(leg).iter().any(|(state, _)| *state == ParticipantState::Connected) {
-            read_until(&mut alice, &mut seen, |_| true).await;
-        }
+        connected(&mut alice, &mut seen, leg).await;
     }
     // Each of them rang first, as a real phone does.
     for leg in [&bob, &carol] {
@@ -219,24 +223,16 @@ async fn a_stopping_server_hangs_up_its_calls() {
     if !baresip::available("sip_bridge") {
         return;
     }
-    let phones: Vec<Baresip> =
-        PHONES[..2].iter().map(|(number, tone)| Baresip::start(Options { tone: *tone, ..Options::direct(number) })).collect();
-    for phone in &phones {
-        phone.ready().await;
-    }
-    let routes: Vec<(String, String)> =
-        PHONES.iter().zip(&phones).map(|((number, _), phone)| (number.to_string(), phone.addr.to_string())).collect();
+    let (phones, routes) = phones(2).await;
     let server = TestServer::start_with(|options| {
-        options.sip_bridge = Some(SipBridgeConfig { rtp_ports: (42_500, 42_599), ..bridge_config(routes) });
+        options.sip_bridge = Some(SipBridgeConfig { rtp_ports: (42_800, 42_899), ..bridge_config(routes) });
     })
     .await;
     let mut alice = signed_in(&server, "alice").await;
     let mut seen = Seen::default();
     let (conference_id, _) = common::flow::active_conference(&mut alice, &mut seen, PHONES[0].0).await;
     let bob = add(&mut alice, &mut seen, &conference_id, "bob", PHONES[1].0).await;
-    while !seen.states_of(&bob).iter().any(|(state, _)| *state == ParticipantState::Connected) {
-        read_until(&mut alice, &mut seen, |_| true).await;
-    }
+    connected(&mut alice, &mut seen, &bob).await;
     server.running.stop().await;
     for phone in &phones {
         assert!(phone.printed("BYE sip:").await, "the phone was hung up; it printed:\n{}", phone.output());

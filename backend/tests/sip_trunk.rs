@@ -210,7 +210,7 @@ async fn over_tls_to_a_trunk_that_challenges_with_sha_256() {
     let config = SipBridgeConfig {
         trunk: Some(tls.to_string()),
         trunk_transport: Transport::Tls,
-        ..bridge_config(&trunk, "trunk-pw", (42_500, 42_509))
+        ..bridge_config(&trunk, "trunk-pw", (42_700, 42_709))
     };
     let (bridge, mut events) = SipBridge::start(config).await.expect("connects to the trunk over TLS");
     let mut others = Vec::new();
