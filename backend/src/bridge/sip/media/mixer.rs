@@ -50,10 +50,16 @@ impl Limiter {
 }
 
 /// A room's mixer: one limiter per listener slot.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Mixer {
     limiters: Vec<Limiter>,
-    sum: Vec<i32>,
+    sum: [i32; FRAME_SAMPLES],
+}
+
+impl Default for Mixer {
+    fn default() -> Self {
+        Mixer { limiters: Vec::new(), sum: [0; FRAME_SAMPLES] }
+    }
 }
 
 impl Mixer {
@@ -64,14 +70,13 @@ impl Mixer {
     pub fn mix(&mut self, inputs: &[Option<&Frame>], outputs: &mut [Frame]) {
         assert_eq!(inputs.len(), outputs.len(), "one output per input");
         self.limiters.resize(inputs.len(), Limiter::default());
-        self.sum.clear();
-        self.sum.resize(FRAME_SAMPLES, 0);
+        self.sum = [0; FRAME_SAMPLES];
         for frame in inputs.iter().flatten() {
             for (s, &x) in self.sum.iter_mut().zip(frame.iter()) {
                 *s += x as i32;
             }
         }
-        let sum: &[i32; FRAME_SAMPLES] = self.sum.as_slice().try_into().expect("a frame");
+        let sum = &self.sum;
         let mut own = [0i32; FRAME_SAMPLES];
         for ((input, output), limiter) in inputs.iter().zip(outputs.iter_mut()).zip(self.limiters.iter_mut()) {
             match input {
