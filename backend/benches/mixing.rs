@@ -47,7 +47,7 @@ fn cpu() -> Duration {
     let mut per_participant = Duration::ZERO;
     for n in [3usize, 10, 30, 100] {
         let frames: Vec<Frame> = (0..n).map(|i| tone(300.0 + 50.0 * i as f64)).collect();
-        let inputs: Vec<Option<&Frame>> = frames.iter().map(Some).collect();
+        let inputs: Vec<Option<Frame>> = frames.iter().copied().map(Some).collect();
         let mut outputs = vec![SILENCE; n];
         let mut mixer = Mixer::default();
         let each = per_op(|| mixer.mix(black_box(&inputs), black_box(&mut outputs)));

@@ -87,6 +87,19 @@ async fn phones(n: usize) -> (Vec<Baresip>, Vec<(String, String)>) {
     (phones, routes)
 }
 
+/// A whole Rollcall whose bridge calls the phones at `routes`, RTP on `rtp`;
+/// alice signed in, her conference from the first phone active.
+async fn conference_on_phones(routes: Vec<(String, String)>, rtp: (u16, u16)) -> (TestServer, common::Client, Seen, String) {
+    let server = TestServer::start_with(|options| {
+        options.sip_bridge = Some(SipBridgeConfig { rtp_ports: rtp, ..bridge_config(routes) });
+    })
+    .await;
+    let mut alice = signed_in(&server, "alice").await;
+    let mut seen = Seen::default();
+    let (conference_id, _) = common::flow::active_conference(&mut alice, &mut seen, PHONES[0].0).await;
+    (server, alice, seen, conference_id)
+}
+
 /// Reads replies until participant `leg` is connected (real phones answer
 /// at once: it may be already, before the next AddParticipant's answer).
 async fn connected(alice: &mut common::Client, seen: &mut Seen, leg: &str) {
@@ -172,13 +185,7 @@ async fn a_conference_from_the_browsers_protocol_rings_real_phones() {
         return;
     }
     let (phones, routes) = phones(3).await;
-    let server = TestServer::start_with(|options| {
-        options.sip_bridge = Some(SipBridgeConfig { rtp_ports: (42_100, 42_199), ..bridge_config(routes) });
-    })
-    .await;
-    let mut alice = signed_in(&server, "alice").await;
-    let mut seen = Seen::default();
-    let (conference_id, _initiator) = common::flow::active_conference(&mut alice, &mut seen, PHONES[0].0).await;
+    let (server, mut alice, mut seen, conference_id) = conference_on_phones(routes, (42_100, 42_199)).await;
     let bob = add(&mut alice, &mut seen, &conference_id, "bob", PHONES[1].0).await;
     let carol = add(&mut alice, &mut seen, &conference_id, "carol", PHONES[2].0).await;
     for leg in [&bob, &carol] {
@@ -224,13 +231,7 @@ async fn a_stopping_server_hangs_up_its_calls() {
         return;
     }
     let (phones, routes) = phones(2).await;
-    let server = TestServer::start_with(|options| {
-        options.sip_bridge = Some(SipBridgeConfig { rtp_ports: (42_800, 42_899), ..bridge_config(routes) });
-    })
-    .await;
-    let mut alice = signed_in(&server, "alice").await;
-    let mut seen = Seen::default();
-    let (conference_id, _) = common::flow::active_conference(&mut alice, &mut seen, PHONES[0].0).await;
+    let (server, mut alice, mut seen, conference_id) = conference_on_phones(routes, (42_800, 42_899)).await;
     let bob = add(&mut alice, &mut seen, &conference_id, "bob", PHONES[1].0).await;
     connected(&mut alice, &mut seen, &bob).await;
     server.running.stop().await;

@@ -286,8 +286,7 @@ async fn run(
                     }
                 }
                 mixes.resize(members.len(), SILENCE);
-                let inputs: Vec<Option<&Frame>> = played.iter().map(Option::as_ref).collect();
-                mixer.mix(&inputs, &mut mixes);
+                mixer.mix(&played, &mut mixes);
                 for (member, mix) in members.iter_mut().zip(&mixes) {
                     member.media.send_out(mix, now);
                 }

@@ -100,18 +100,16 @@ impl Wire {
                 // ICMP port unreachable from an earlier send: the timers cope.
                 Err(_) => None,
             },
-            Wire::Trunk { link: Some(link), retry_at, .. } => {
-                let message = link.recv().await;
+            Wire::Trunk { link, retry_at, .. } => {
+                let Some(connected) = link.as_mut() else { return std::future::pending().await };
+                let message = connected.recv().await;
                 if message.is_none() {
                     tracing::warn!("the connection to the SIP trunk dropped; opening it again");
                     *retry_at = Instant::now();
-                    if let Wire::Trunk { link, .. } = self {
-                        *link = None;
-                    }
+                    *link = None;
                 }
                 message
             }
-            Wire::Trunk { link: None, .. } => std::future::pending().await,
         }
     }
 

@@ -67,7 +67,7 @@ impl Mixer {
     /// frame (`None`: nothing arrived, or muted); `outputs[i]` becomes what
     /// participant `i` hears. Both have one entry per participant, in the
     /// same order, kept from frame to frame (the limiters are per slot).
-    pub fn mix(&mut self, inputs: &[Option<&Frame>], outputs: &mut [Frame]) {
+    pub fn mix(&mut self, inputs: &[Option<Frame>], outputs: &mut [Frame]) {
         assert_eq!(inputs.len(), outputs.len(), "one output per input");
         self.limiters.resize(inputs.len(), Limiter::default());
         self.sum = [0; FRAME_SAMPLES];
