@@ -33,6 +33,14 @@
 //! - A bridge that mixes real audio may report, once, how good an answered
 //!   leg's audio was ([`Quality`](BridgeEventKind::Quality)), just before
 //!   the leg's final event; it is not a state change.
+//! - A leg placed with an announcement ([`Dial::announcement`]) is
+//!   *screened* once answered: the bridge plays the announcement to that
+//!   party alone, keeps them out of everyone's mix, and reports each key
+//!   they press as a [`Digit`](BridgeEventKind::Digit), until the service
+//!   [`admit`](BridgeDriver::admit)s the leg into the conference or hangs it
+//!   up. Deciding what a key means (and how long to wait) is the service's.
+//! - A [`set_muted`](BridgeDriver::set_muted) leg is left out of everyone
+//!   else's mix; it still hears the conference.
 //! - A bridge that fails under a leg ends it with
 //!   [`Lost`](BridgeEventKind::Lost): not a party's doing but the bridge's,
 //!   which the service treats as a fatal error of the leg's conference.
@@ -101,18 +109,27 @@ pub enum BridgeEventKind {
     /// before the final event of a leg that was answered, by bridges that
     /// carry real audio.
     Quality(LegQuality),
+    /// A screened leg's party pressed a key (`0`–`9`, `*`, `#`, `A`–`D`):
+    /// RFC 4733 DTMF or SIP INFO on a real bridge, the keypad of the phone
+    /// panel or the simulated network's own "press 1" in the simulator.
+    Digit(char),
 }
 
 impl BridgeEventKind {
     /// Does this event end the leg? Nothing follows a final event.
     pub fn is_final(self) -> bool {
-        !matches!(self, BridgeEventKind::Ringing | BridgeEventKind::Answered | BridgeEventKind::Quality(_))
+        !matches!(
+            self,
+            BridgeEventKind::Ringing | BridgeEventKind::Answered | BridgeEventKind::Quality(_) | BridgeEventKind::Digit(_)
+        )
     }
 
     /// The Q.850 cause this event carries, explicitly or by definition.
     pub fn cause(self) -> Option<Cause> {
         match self {
-            BridgeEventKind::Ringing | BridgeEventKind::Answered | BridgeEventKind::Quality(_) => None,
+            BridgeEventKind::Ringing | BridgeEventKind::Answered | BridgeEventKind::Quality(_) | BridgeEventKind::Digit(_) => {
+                None
+            }
             BridgeEventKind::Busy => Some(Cause::USER_BUSY),
             BridgeEventKind::NoAnswer => Some(Cause::NO_ANSWER),
             BridgeEventKind::Failed(cause) | BridgeEventKind::HungUp(cause) | BridgeEventKind::Lost(cause) => Some(cause),
@@ -145,29 +162,59 @@ pub enum BridgeError {
     Unsupported(&'static str),
 }
 
+/// One call the conference service asks a bridge to place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dial<'a> {
+    /// The conference the leg joins: a bridge that mixes (the SIP bridge)
+    /// puts every leg of one room in one mix. Drivers without rooms ignore it.
+    pub room: &'a str,
+    /// Chosen by the service, never reused.
+    pub leg: LegId,
+    /// E.164.
+    pub number: &'a str,
+    /// Presented to the called party — what a caller-ID display shows (the
+    /// conference service passes the conference's account). Drivers that
+    /// cannot present it ignore it.
+    pub caller: &'a str,
+    /// Screen the answering party with this announcement (see the module
+    /// documentation): `None` joins them to the mix as soon as they answer.
+    pub announcement: Option<&'a str>,
+}
+
 /// The conference service's interface to a conference bridge. See the
 /// module documentation for the contract every driver keeps.
 pub trait BridgeDriver: Send + Sync {
-    /// Start calling `number` (E.164) on a new leg `leg`. Progress arrives as
-    /// [`BridgeEvent`]s for `leg`.
-    fn dial(&self, leg: LegId, number: &str) -> Result<(), BridgeError>;
+    /// Start calling `call.number` on the new leg `call.leg`. Progress
+    /// arrives as [`BridgeEvent`]s for that leg.
+    fn place(&self, call: &Dial<'_>) -> Result<(), BridgeError>;
 
-    /// Like [`dial`](BridgeDriver::dial), presenting `caller` to the called
-    /// party — what a caller-ID display shows (the conference service
-    /// passes the conference's account). Drivers that cannot present it
-    /// ignore it; the default does.
-    fn dial_from(&self, leg: LegId, number: &str, caller: &str) -> Result<(), BridgeError> {
-        let _ = caller;
-        self.dial(leg, number)
+    /// [`place`](BridgeDriver::place) a plain call: no room, no caller, no
+    /// announcement.
+    fn dial(&self, leg: LegId, number: &str) -> Result<(), BridgeError> {
+        self.dial_from(leg, number, "")
     }
 
-    /// Like [`dial_from`](BridgeDriver::dial_from), the leg joining
-    /// conference `room`: a bridge that mixes (the SIP bridge) puts every
-    /// leg of one room in one mix. Drivers without rooms ignore it; the
-    /// default does.
+    /// [`place`](BridgeDriver::place) a call presenting `caller`, in a room
+    /// of its own.
+    fn dial_from(&self, leg: LegId, number: &str, caller: &str) -> Result<(), BridgeError> {
+        self.dial_into(&leg.to_string(), leg, number, caller)
+    }
+
+    /// [`place`](BridgeDriver::place) a call joining `room`, unscreened.
     fn dial_into(&self, room: &str, leg: LegId, number: &str, caller: &str) -> Result<(), BridgeError> {
-        let _ = room;
-        self.dial_from(leg, number, caller)
+        self.place(&Dial { room, leg, number, caller, announcement: None })
+    }
+
+    /// A screened leg's party confirmed: it joins its room's mix. Ignored
+    /// for a leg that is not screened, has ended or is unknown.
+    fn admit(&self, leg: LegId) {
+        let _ = leg;
+    }
+
+    /// Leave `leg` out of everyone else's mix (`true`) or put it back.
+    /// Drivers that mix nothing have nothing to do; the default does that.
+    fn set_muted(&self, leg: LegId, muted: bool) {
+        let _ = (leg, muted);
     }
 
     /// Release `leg`, whatever its state. A live leg is confirmed with

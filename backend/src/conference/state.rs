@@ -86,7 +86,7 @@ impl LegInput {
             BridgeEventKind::Failed(cause) => LegInput::Failed(cause),
             BridgeEventKind::HungUp(cause) => LegInput::HungUp(cause),
             BridgeEventKind::Lost(cause) => LegInput::Lost(cause),
-            BridgeEventKind::Quality(_) => return None,
+            BridgeEventKind::Quality(_) | BridgeEventKind::Digit(_) => return None,
         })
     }
 }

@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 
 use super::billing::{CallRecord, CallRecorder};
 use super::callbacks::Reporter;
-use crate::bridge::{BridgeDriver, BridgeError, LegId, LegQuality};
+use crate::bridge::{BridgeDriver, BridgeError, Dial, LegId, LegQuality};
 use crate::signing::{Verifier, SIGNATURE_HEADER};
 
 /// How long a test waits for something that should happen promptly.
@@ -76,6 +76,11 @@ impl CallRecorder for ChannelRecorder {
 pub struct ManualDriver {
     pub dialled: Mutex<Vec<(LegId, String)>>,
     pub hung_up: Mutex<Vec<LegId>>,
+    /// Legs placed with an announcement, and the announcement.
+    pub screened: Mutex<Vec<(LegId, String)>>,
+    pub admitted: Mutex<Vec<LegId>>,
+    /// Every `set_muted`, in order.
+    pub muted: Mutex<Vec<(LegId, bool)>>,
     /// When set, `dial` refuses with this error.
     pub refuse: Mutex<Option<BridgeError>>,
 }
@@ -89,16 +94,27 @@ impl ManualDriver {
 }
 
 impl BridgeDriver for ManualDriver {
-    fn dial(&self, leg: LegId, number: &str) -> Result<(), BridgeError> {
+    fn place(&self, call: &Dial<'_>) -> Result<(), BridgeError> {
         if let Some(error) = self.refuse.locked().clone() {
             return Err(error);
         }
-        self.dialled.locked().push((leg, number.to_string()));
+        self.dialled.locked().push((call.leg, call.number.to_string()));
+        if let Some(announcement) = call.announcement {
+            self.screened.locked().push((call.leg, announcement.to_string()));
+        }
         Ok(())
     }
 
     fn hang_up(&self, leg: LegId) {
         self.hung_up.locked().push(leg);
+    }
+
+    fn admit(&self, leg: LegId) {
+        self.admitted.locked().push(leg);
+    }
+
+    fn set_muted(&self, leg: LegId, muted: bool) {
+        self.muted.locked().push((leg, muted));
     }
 }
 

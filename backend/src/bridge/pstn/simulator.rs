@@ -36,7 +36,7 @@ use tokio::task::AbortHandle;
 
 use super::phones::{CallState, CallView, HeldCall, PanelView, PhoneError, PhoneView, MAX_HELD_PER_USER};
 use super::scripts::{held_script, script, Script, SimDelays, TEST_NUMBERS};
-use crate::bridge::{BridgeDriver, BridgeError, BridgeEvent, BridgeEventKind, EventReceiver, EventSender, LegId};
+use crate::bridge::{BridgeDriver, BridgeError, BridgeEvent, BridgeEventKind, Dial, EventReceiver, EventSender, LegId};
 
 /// The simulated telephone network, a [`BridgeDriver`].
 ///
@@ -170,11 +170,8 @@ async fn play(inner: Arc<Inner>, leg: LegId, script: Script) {
 }
 
 impl BridgeDriver for Simulator {
-    fn dial(&self, leg: LegId, number: &str) -> Result<(), BridgeError> {
-        self.dial_from(leg, number, "")
-    }
-
-    fn dial_from(&self, leg: LegId, number: &str, caller: &str) -> Result<(), BridgeError> {
+    fn place(&self, call: &Dial<'_>) -> Result<(), BridgeError> {
+        let Dial { leg, number, caller, .. } = *call;
         if !is_e164(number) {
             return Err(BridgeError::InvalidNumber(number.to_string()));
         }

@@ -35,7 +35,7 @@ use tokio::sync::mpsc;
 
 use self::ports::PortPool;
 use self::signalling::{Command, Plan, Signalling};
-use crate::bridge::{BridgeDriver, BridgeError, EventReceiver, LegId};
+use crate::bridge::{BridgeDriver, BridgeError, Dial, EventReceiver, LegId};
 
 /// How the SIP bridge reaches phones.
 #[derive(Debug, Clone)]
@@ -154,15 +154,8 @@ impl SipBridge {
 }
 
 impl BridgeDriver for SipBridge {
-    fn dial(&self, leg: LegId, number: &str) -> Result<(), BridgeError> {
-        self.dial_into(&leg.to_string(), leg, number, "")
-    }
-
-    fn dial_from(&self, leg: LegId, number: &str, caller: &str) -> Result<(), BridgeError> {
-        self.dial_into(&leg.to_string(), leg, number, caller)
-    }
-
-    fn dial_into(&self, room: &str, leg: LegId, number: &str, caller: &str) -> Result<(), BridgeError> {
+    fn place(&self, call: &Dial<'_>) -> Result<(), BridgeError> {
+        let Dial { room, leg, number, caller, .. } = *call;
         if !is_e164(number) {
             return Err(BridgeError::InvalidNumber(number.to_owned()));
         }
