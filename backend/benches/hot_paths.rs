@@ -50,8 +50,16 @@ fn ratio(label: &str, a: Duration, b: Duration) {
 }
 
 fn create_request() -> Request {
-    let party = |name: &str, phone: &str| Party { name: name.into(), phone: phone.into(), location: Location::Work, email: None };
+    let party = |name: &str, phone: &str| Party {
+        alternatives: Vec::new(),
+        name: name.into(),
+        phone: phone.into(),
+        location: Location::Work,
+        email: None,
+    };
     Request::CreateConference(CreateConference {
+        confirm: false,
+        subject: None,
         request_id: "bench-1".into(),
         account: "alice".into(),
         initiator: party("Alice Example", "+14255550100"),
@@ -70,6 +78,9 @@ fn cpu_paths() -> (Duration, Duration, Duration) {
         black_box(Request::decode(black_box(&encoded)).ok());
     });
     let event = Reply::ParticipantStatus(ParticipantStatus {
+        attempt: None,
+        final_outcome: None,
+        muted: false,
         conference_id: "conf-0123456789abcdef".into(),
         participant_id: "p-0123456789abcdef".into(),
         sequence: 42,

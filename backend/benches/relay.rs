@@ -169,8 +169,16 @@ async fn relay_comparison(servers: &[Server]) {
 }
 
 fn create_body(request_id: &str) -> String {
-    let party = |name: &str, phone: &str| Party { name: name.into(), phone: phone.into(), location: Location::Work, email: None };
+    let party = |name: &str, phone: &str| Party {
+        alternatives: Vec::new(),
+        name: name.into(),
+        phone: phone.into(),
+        location: Location::Work,
+        email: None,
+    };
     Request::CreateConference(CreateConference {
+        confirm: false,
+        subject: None,
         request_id: request_id.into(),
         account: String::new(),
         initiator: party("Load Initiator", "+14255550100"),

@@ -50,6 +50,8 @@ async fn user_loop(url: String, user: &'static str, until: Instant, done: Arc<At
         n += 1;
         client
             .send_request(&Request::CreateConference(CreateConference {
+                confirm: false,
+                subject: None,
                 request_id: format!("{user}-{n}"),
                 account: String::new(),
                 initiator: party(user, "+14255550100"),

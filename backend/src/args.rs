@@ -221,7 +221,16 @@ pub(crate) struct Timing {
     /// shortened by --fast).
     #[arg(long, env = "ROLLCALL_INACTIVITY_MS")]
     pub(crate) inactivity_ms: Option<u64>,
+    /// How long a participant asked to confirm (c:confirm) has to press 1
+    /// before the call ends no-answer, in milliseconds (default 15 s; 2 s
+    /// with --fast).
+    #[arg(long, env = "ROLLCALL_CONFIRM_MS")]
+    pub(crate) confirm_ms: Option<u64>,
 }
+
+/// The confirmation timeout at test speed: an answering machine
+/// (+15005550005) gives up quickly, yet a test can still press a key.
+const FAST_CONFIRM_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl Timing {
     /// Human speed by default, test speed with `--fast`, and any single
@@ -246,6 +255,14 @@ impl Timing {
 
     pub(crate) fn inactivity_timeout(&self) -> Duration {
         self.inactivity_ms.map_or(ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT, Duration::from_millis)
+    }
+
+    pub(crate) fn confirm_timeout(&self) -> Duration {
+        match (self.confirm_ms, self.fast) {
+            (Some(ms), _) => Duration::from_millis(ms),
+            (None, true) => FAST_CONFIRM_TIMEOUT,
+            (None, false) => ConferenceConfig::DEFAULT_CONFIRM_TIMEOUT,
+        }
     }
 }
 

@@ -105,6 +105,7 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         max_live_per_owner: args.timing.max_live_conferences,
         gateway_limits: args.limits.gateway(),
         inactivity_timeout: args.timing.inactivity_timeout(),
+        confirm_timeout: args.timing.confirm_timeout(),
         demo_users: demo_users.clone(),
         edge: args.edge.options()?,
         panel_any_number: args.panel_any_number,
@@ -199,6 +200,7 @@ async fn run_conference_service(args: ConferenceArgs) -> anyhow::Result<()> {
         max_participants: args.timing.max_participants,
         max_live_per_owner: args.timing.max_live_conferences,
         inactivity_timeout: args.timing.inactivity_timeout(),
+        confirm_timeout: args.timing.confirm_timeout(),
         call_records,
         accounts: store.as_ref().map(Store::accounts),
     };

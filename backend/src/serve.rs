@@ -60,6 +60,9 @@ pub struct ServeOptions {
     /// How long a conference may stay idle before it is ended
     /// ([`ConferenceConfig::inactivity_timeout`]).
     pub inactivity_timeout: Duration,
+    /// How long a screened participant has to press 1
+    /// ([`ConferenceConfig::confirm_timeout`]).
+    pub confirm_timeout: Duration,
     /// Demo users to seed, with their passwords.
     pub demo_users: Vec<(String, String)>,
     /// How the public port treats strangers.
@@ -196,6 +199,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
             max_participants: options.max_participants,
             max_live_per_owner: options.max_live_per_owner,
             inactivity_timeout: options.inactivity_timeout,
+            confirm_timeout: options.confirm_timeout,
             call_records: Some(Arc::clone(&recorder) as Arc<dyn conference::CallRecorder>),
             accounts: Some(store.accounts()),
         },

@@ -11,6 +11,8 @@ use rollcall_shared::soap::{ConferenceState, FaultKind};
 
 fn create(request_id: &str, account: &str) -> Request {
     Request::CreateConference(CreateConference {
+        confirm: false,
+        subject: None,
         request_id: request_id.into(),
         account: account.into(),
         initiator: party("Alice", "+14255550100"),

@@ -11,9 +11,17 @@ use rollcall_shared::soap::{ConferenceState, FaultKind, Location, ParticipantSta
 
 fn create(request_id: &str, phone: &str) -> Request {
     Request::CreateConference(CreateConference {
+        confirm: false,
+        subject: None,
         request_id: request_id.into(),
         account: "alice".into(),
-        initiator: Party { name: "Alice".into(), phone: phone.into(), location: Location::Work, email: None },
+        initiator: Party {
+            alternatives: Vec::new(),
+            name: "Alice".into(),
+            phone: phone.into(),
+            location: Location::Work,
+            email: None,
+        },
         participants: Vec::new(),
     })
 }
@@ -25,7 +33,7 @@ async fn create_flow_events_arrive_in_order_with_sequence_numbers() {
     alice.register().await;
     alice.send_request(&create("r1", "+14255550100")).await;
 
-    let Reply::CreateConferenceResponse { request_id, conference_id, state } = alice.next_reply().await else {
+    let Reply::CreateConferenceResponse { request_id, conference_id, state, .. } = alice.next_reply().await else {
         panic!("the response comes first")
     };
     assert_eq!((request_id.as_str(), state), ("r1", ConferenceState::Creating));

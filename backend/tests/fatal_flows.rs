@@ -163,6 +163,8 @@ async fn an_idle_conference_is_terminated_for_inactivity() {
     // initiator is left, and 300 ms later the conference is ended.
     alice
         .send_request(&Request::CreateConference(CreateConference {
+            confirm: false,
+            subject: None,
             request_id: "create".into(),
             account: "alice".into(),
             initiator: party("Alice", "+14255550100"),
@@ -198,6 +200,8 @@ async fn a_full_conference_refuses_more_participants() {
     // Too many at creation: nothing is created.
     alice
         .send_request(&Request::CreateConference(CreateConference {
+            confirm: false,
+            subject: None,
             request_id: "too-many".into(),
             account: "alice".into(),
             initiator: party("Alice", "+14255550100"),

@@ -106,7 +106,7 @@ async fn remove_participant_and_participant_hanging_up() {
     assert_eq!(snapshot.state, ConferenceState::Active);
     assert_eq!(snapshot.sequence, seen.sequence, "the snapshot is as new as the last event");
     assert_eq!(snapshot.participants.len(), 3, "initiator, bob, carol");
-    assert_eq!(snapshot.request_id.as_deref(), Some("get"));
+    assert!(snapshot.request_id.as_deref().is_some_and(|id| id.starts_with("get-")));
 }
 
 #[tokio::test]
@@ -253,6 +253,8 @@ async fn a_frozen_client_does_not_hold_up_other_users() {
     let server = TestServer::start().await;
     let mut bob = signed_in(&server, "bob").await;
     bob.send_request(&Request::CreateConference(CreateConference {
+        confirm: false,
+        subject: None,
         request_id: "frozen".into(),
         account: "bob".into(),
         initiator: party("bob", "+14255550150"),

@@ -107,9 +107,17 @@ async fn gateway_reconnects_and_registers_again_after_losing_the_im_server() {
     alice.register().await;
     alice
         .send_request(&Request::CreateConference(CreateConference {
+            confirm: false,
+            subject: None,
             request_id: "after-reconnect".into(),
             account: "alice".into(),
-            initiator: Party { name: "Alice".into(), phone: "+14255550100".into(), location: Location::Mobile, email: None },
+            initiator: Party {
+                alternatives: Vec::new(),
+                name: "Alice".into(),
+                phone: "+14255550100".into(),
+                location: Location::Mobile,
+                email: None,
+            },
             participants: Vec::new(),
         }))
         .await;

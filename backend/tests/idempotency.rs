@@ -10,6 +10,8 @@ use rollcall_shared::soap::conference::{CreateConference, ListConferences, Reply
 
 fn create(request_id: &str) -> Request {
     Request::CreateConference(CreateConference {
+        confirm: false,
+        subject: None,
         request_id: request_id.into(),
         account: String::new(),
         initiator: party("Alice", "+14255550100"),
@@ -52,6 +54,8 @@ async fn a_repeated_create_gets_the_same_conference_and_dials_nobody_twice() {
     assert_ne!(created(&mut alice, &mut seen).await, first);
     let mut bob = signed_in(&server, "bob").await;
     bob.send_request(&Request::CreateConference(CreateConference {
+        confirm: false,
+        subject: None,
         request_id: "once".into(),
         account: String::new(),
         initiator: party("Bob", "+14255550102"),

@@ -92,9 +92,17 @@ async fn standalone_parts_reach_each_other_over_https_and_wss() {
     alice.register().await;
     alice
         .send_request(&Request::CreateConference(CreateConference {
+            confirm: false,
+            subject: None,
             request_id: "over-tls".into(),
             account: String::new(),
-            initiator: Party { name: "Alice".into(), phone: "+14255550100".into(), location: Location::Work, email: None },
+            initiator: Party {
+                alternatives: Vec::new(),
+                name: "Alice".into(),
+                phone: "+14255550100".into(),
+                location: Location::Work,
+                email: None,
+            },
             participants: Vec::new(),
         }))
         .await;

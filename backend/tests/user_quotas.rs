@@ -39,6 +39,8 @@ async fn live_conferences_per_user_are_capped() {
     let mut seen2 = Seen::default();
     active_conference(&mut alice, &mut seen2, "+14255550102").await;
     let third = Request::CreateConference(CreateConference {
+        confirm: false,
+        subject: None,
         request_id: "third".into(),
         account: String::new(),
         initiator: party("Alice", "+14255550103"),

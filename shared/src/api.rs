@@ -38,12 +38,20 @@ pub struct PanelPhone {
 pub struct PanelCall {
     /// Opaque (`leg-7`): the `{id}` of `/pstn/calls/{id}/…`.
     pub id: String,
-    /// `dialing`, `ringing` or `connected`.
+    /// `dialing`, `ringing`, `confirming` (answered, hearing the
+    /// announcement) or `connected`.
     pub state: String,
     /// RFC 3339, UTC: when it entered `state`.
     pub since: String,
     /// The account of the conference that dials.
     pub caller: String,
+    /// What the caller asks before letting the person in ("… Press 1 to
+    /// join."), for a screened call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub announcement: Option<String>,
+    /// The conference has muted this phone.
+    #[serde(default)]
+    pub muted: bool,
 }
 
 /// An address book entry with its id (`GET /api/contacts`, `/api/directory`).
@@ -152,7 +160,7 @@ pub struct Calls {
 from_json_fields!(ApiError { error, message });
 from_json_fields!(Panel { user, version, phones });
 from_json_fields!(PanelPhone { number, call });
-from_json_fields!(PanelCall { id, state, since, caller });
+from_json_fields!(PanelCall { id, state, since, caller, announcement, muted });
 from_json_fields!(People { people });
 from_json_fields!(Imported { imported });
 from_json_fields!(Message { subject, from, to, cc, date, snippet });

@@ -14,7 +14,7 @@ use crate::store::{Accounts, UserAccounts};
 /// `request` with the account it may bill filled in, or the Fault that
 /// refuses it. Requests other than `createConference` pass unchanged.
 pub async fn bill_to(accounts: Option<&Accounts>, request: BridgeRequest) -> Result<BridgeRequest, Fault> {
-    let BridgeRequest::CreateConference { owner, account, initiator, participants } = request else {
+    let BridgeRequest::CreateConference { owner, account, initiator, participants, subject, confirm } = request else {
         return Ok(request);
     };
     let user = user_of(&owner);
@@ -29,7 +29,7 @@ pub async fn bill_to(accounts: Option<&Accounts>, request: BridgeRequest) -> Res
         tracing::warn!(%owner, %account, "account not allowed");
         return Err(Fault::new(FaultKind::NotAuthorized, format!("you may not bill calls to account `{}`", account.trim())));
     };
-    Ok(BridgeRequest::CreateConference { owner, account, initiator, participants })
+    Ok(BridgeRequest::CreateConference { owner, account, initiator, participants, subject, confirm })
 }
 
 /// `alice` of `sip:alice@rollcall.local` (the user part of an AOR).

@@ -36,6 +36,7 @@
 //!         max_participants: ConferenceConfig::DEFAULT_MAX_PARTICIPANTS,
 //!         max_live_per_owner: ConferenceConfig::DEFAULT_MAX_LIVE_PER_OWNER,
 //!         inactivity_timeout: ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT,
+//!         confirm_timeout: ConferenceConfig::DEFAULT_CONFIRM_TIMEOUT,
 //!         call_records: None,
 //!         accounts: None,
 //!     },

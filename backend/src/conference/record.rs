@@ -8,7 +8,8 @@
 //! without an event, and no two events share a sequence number.
 
 use rollcall_shared::soap::bridge::Notification;
-use rollcall_shared::soap::{ConferenceSnapshot, ConferenceStatus, Participant, ParticipantStatus, Party};
+use rollcall_shared::soap::{Alternative, Attempt, ConferenceSnapshot, ConferenceStatus, Participant, ParticipantStatus, Party};
+use std::collections::VecDeque;
 use std::time::SystemTime;
 
 use tokio::time::Instant;
@@ -29,11 +30,68 @@ pub struct Leg {
     pub dialed_at: Option<SystemTime>,
     /// When the called party answered.
     pub answered_at: Option<SystemTime>,
+    /// Left out of everyone's mix (`c:muted`).
+    pub muted: bool,
+    /// The person's numbers not tried yet, in order (`c:alternatives`).
+    /// `party.phone` and `party.location` are the one being tried.
+    pub fallbacks: VecDeque<Alternative>,
+    /// Which of the person's numbers `party.phone` is, from 1.
+    pub attempt: u32,
 }
 
 impl Leg {
-    pub fn new(participant_id: String, leg_id: LegId, party: Party) -> Self {
-        Leg { participant_id, leg_id, party, state: LegState::Pending, dialed_at: None, answered_at: None }
+    pub fn new(participant_id: String, leg_id: LegId, mut party: Party) -> Self {
+        let fallbacks = std::mem::take(&mut party.alternatives).into();
+        Leg {
+            participant_id,
+            leg_id,
+            party,
+            state: LegState::Pending,
+            dialed_at: None,
+            answered_at: None,
+            muted: false,
+            fallbacks,
+            attempt: 1,
+        }
+    }
+
+    /// Did the person give more than one number? Then every event says
+    /// which one is being tried (docs/protocol.md §6).
+    pub fn has_fallbacks(&self) -> bool {
+        self.attempt > 1 || !self.fallbacks.is_empty()
+    }
+
+    /// This attempt ended without a call and another number is left: the
+    /// outcome is not final.
+    pub fn will_retry(&self) -> bool {
+        self.state.unreached() && !self.fallbacks.is_empty()
+    }
+
+    /// Moves on to the person's next number, on bridge leg `leg_id`; the
+    /// leg must be [`will_retry`](Self::will_retry) (else nothing changes
+    /// and `false` is returned).
+    pub fn next_number(&mut self, leg_id: LegId) -> bool {
+        if !self.will_retry() {
+            return false;
+        }
+        let Some(next) = self.fallbacks.pop_front() else { return false };
+        let Ok(state) = self.state.next(LegInput::Redial) else { return false };
+        self.state = state;
+        self.party.phone = next.phone;
+        self.party.location = next.location;
+        self.attempt += 1;
+        self.leg_id = leg_id;
+        self.dialed_at = None;
+        self.answered_at = None;
+        true
+    }
+
+    fn attempt_on_wire(&self) -> Option<Attempt> {
+        self.has_fallbacks().then(|| Attempt {
+            phone: self.party.phone.clone(),
+            location: self.party.location,
+            number: self.attempt,
+        })
     }
 
     /// The snapshot entry of this leg.
@@ -46,6 +104,8 @@ impl Leg {
             location: self.party.location,
             state,
             cause,
+            muted: self.muted,
+            attempt: self.has_fallbacks().then_some(self.attempt),
         }
     }
 }
@@ -59,6 +119,14 @@ pub struct Conference {
     /// The billing / bridge account named at creation.
     pub account: String,
     pub state: ConfState,
+    /// Takes no new participants (`c:locked`).
+    pub locked: bool,
+    /// What the conference is about (`c:subject`).
+    pub subject: Option<String>,
+    /// Participants confirm before they join (`c:confirm`).
+    pub confirm: bool,
+    /// When it was created (`c:created`).
+    pub created_at: SystemTime,
     /// The sequence number of the last event (0 before the first).
     pub sequence: u64,
     /// Every leg ever created, the initiator first. Legs are never removed,
@@ -84,6 +152,10 @@ impl Conference {
             owner,
             account,
             state: ConfState::Creating,
+            locked: false,
+            subject: None,
+            confirm: false,
+            created_at: SystemTime::now(),
             sequence: 0,
             legs: vec![initiator],
             created,
@@ -108,9 +180,11 @@ impl Conference {
             .participants
             .iter()
             .map(|p| {
-                let party = Party { name: p.name.clone(), phone: p.phone.clone(), location: p.location, email: None };
+                let party = Party { name: p.name.clone(), phone: p.phone.clone(), location: p.location, ..Party::default() };
                 let mut leg = Leg::new(p.participant_id.clone(), leg_id(), party);
                 leg.state = LegState::from_wire(p.state, p.cause);
+                leg.muted = p.muted;
+                leg.attempt = p.attempt.unwrap_or(1);
                 leg
             })
             .collect();
@@ -120,6 +194,14 @@ impl Conference {
             owner,
             account,
             state: ConfState::from_wire(snapshot.state, snapshot.reason),
+            locked: snapshot.locked,
+            subject: snapshot.subject.clone(),
+            confirm: false,
+            created_at: snapshot
+                .created
+                .as_deref()
+                .and_then(|t| humantime::parse_rfc3339_weak(t).ok())
+                .unwrap_or_else(SystemTime::now),
             sequence: snapshot.sequence,
             legs,
             created,
@@ -219,20 +301,64 @@ impl Conference {
             LegState::Connected => leg.answered_at = Some(SystemTime::now()),
             _ => {}
         }
+        Ok(self.participant_event(index))
+    }
+
+    /// Mutes or unmutes leg `index`; the participant event to report, or
+    /// `None` when nothing changed.
+    pub fn apply_mute(&mut self, index: usize, muted: bool) -> Option<Notification> {
+        let leg = self.legs.get_mut(index)?;
+        if leg.muted == muted {
+            return None;
+        }
+        leg.muted = muted;
+        Some(self.participant_event(index))
+    }
+
+    /// Locks or unlocks the conference; the conference event to report, or
+    /// `None` when nothing changed.
+    pub fn apply_lock(&mut self, locked: bool) -> Option<Notification> {
+        if self.locked == locked {
+            return None;
+        }
+        self.locked = locked;
+        Some(self.conference_event())
+    }
+
+    /// The next event of leg `index` as it is now (the index is valid).
+    fn participant_event(&mut self, index: usize) -> Notification {
+        let leg = &self.legs[index];
         let (state, cause) = leg.state.wire();
-        let participant_id = leg.participant_id.clone();
+        let status = ParticipantStatus {
+            conference_id: self.id.clone(),
+            participant_id: leg.participant_id.clone(),
+            sequence: self.sequence + 1,
+            state,
+            cause,
+            time: now_rfc3339(),
+            muted: leg.muted,
+            attempt: leg.attempt_on_wire(),
+            final_outcome: leg.will_retry().then_some(false),
+        };
         self.sequence += 1;
-        Ok(Notification::ParticipantStatus {
+        Notification::ParticipantStatus { owner: self.owner.clone(), status }
+    }
+
+    /// The next event of the conference as it is now.
+    fn conference_event(&mut self) -> Notification {
+        let (state, reason) = self.state.wire();
+        self.sequence += 1;
+        Notification::ConferenceStatus {
             owner: self.owner.clone(),
-            status: ParticipantStatus {
+            status: ConferenceStatus {
                 conference_id: self.id.clone(),
-                participant_id,
                 sequence: self.sequence,
                 state,
-                cause,
+                reason,
                 time: now_rfc3339(),
+                locked: self.locked,
             },
-        })
+        }
     }
 
     /// Feeds `input` to the conference; on success the conference event to
@@ -242,18 +368,7 @@ impl Conference {
         if self.state.is_terminated() {
             self.ended_at = Some(Instant::now());
         }
-        let (state, reason) = self.state.wire();
-        self.sequence += 1;
-        Ok(Notification::ConferenceStatus {
-            owner: self.owner.clone(),
-            status: ConferenceStatus {
-                conference_id: self.id.clone(),
-                sequence: self.sequence,
-                state,
-                reason,
-                time: now_rfc3339(),
-            },
-        })
+        Ok(self.conference_event())
     }
 
     /// A full snapshot (`c:Conference`), at the current sequence number.
@@ -269,6 +384,10 @@ impl Conference {
             // `legs` is never empty: `new` puts the initiator first.
             initiator: participants[0].clone(),
             participants,
+            locked: self.locked,
+            conference_uri: None,
+            subject: self.subject.clone(),
+            created: Some(humantime::format_rfc3339_millis(self.created_at).to_string()),
         }
     }
 }

@@ -63,7 +63,7 @@ use super::billing::CallRecorder;
 use super::callbacks::{CallbackDispatcher, Reporter, RetryPolicy};
 use super::record::{new_id, Conference, Leg};
 use super::state::{ConfInput, ConfState, LegInput, LegState};
-use crate::bridge::{BridgeDriver, BridgeError, BridgeEvent, BridgeEventKind, EventReceiver, LegId, SimDelays, Simulator};
+use crate::bridge::{BridgeDriver, BridgeError, BridgeEvent, BridgeEventKind, Dial, EventReceiver, LegId, SimDelays, Simulator};
 use crate::store::{Accounts, ConferenceRow};
 
 mod bridge_events;
@@ -101,6 +101,9 @@ pub struct ConferenceConfig {
     /// of the service, not of the telephone network, so it lives here rather
     /// than in [`SimDelays`] and applies with any bridge driver.
     pub inactivity_timeout: Duration,
+    /// How long a screened participant (`c:confirm`) has to press 1 before
+    /// their call ends `no-answer` (docs/protocol.md §6).
+    pub confirm_timeout: Duration,
     /// Where the record of every finished call leg goes (`None`: nowhere).
     pub call_records: Option<Arc<dyn CallRecorder>>,
     /// Which billing accounts each user may use (`None`: only their own;
@@ -115,6 +118,12 @@ impl ConferenceConfig {
     pub const DEFAULT_MAX_LIVE_PER_OWNER: usize = 5;
     /// Half an hour alone on a bridge is a forgotten call, not a meeting.
     pub const DEFAULT_INACTIVITY_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+    /// Long enough to hear the announcement out and find the key.
+    pub const DEFAULT_CONFIRM_TIMEOUT: Duration = Duration::from_secs(15);
+    /// Most other numbers one person may list (`c:alternatives`).
+    pub const MAX_ALTERNATIVES: usize = 4;
+    /// Longest `c:subject`, in characters: an e-mail subject, not a letter.
+    pub const MAX_SUBJECT_CHARS: usize = 200;
 }
 
 /// Secrets stay out of logs.
@@ -126,6 +135,7 @@ impl fmt::Debug for ConferenceConfig {
             .field("signing_key", &"<redacted>")
             .field("max_participants", &self.max_participants)
             .field("inactivity_timeout", &self.inactivity_timeout)
+            .field("confirm_timeout", &self.confirm_timeout)
             .field("call_records", &self.call_records.is_some())
             .finish()
     }
@@ -253,8 +263,8 @@ impl ConferenceService {
     /// [`BridgeResponse::Fault`]s and change nothing.
     pub fn handle(&self, request: BridgeRequest) -> BridgeResponse {
         let result = match request {
-            BridgeRequest::CreateConference { owner, account, initiator, participants } => {
-                self.create(owner, account, initiator, participants)
+            BridgeRequest::CreateConference { owner, account, initiator, participants, subject, confirm } => {
+                self.create(owner, account, initiator, participants, subject, confirm)
             }
             BridgeRequest::InviteParticipant { owner, conference_id, participant } => {
                 self.invite(&owner, &conference_id, participant)
@@ -265,6 +275,11 @@ impl ConferenceService {
             BridgeRequest::EndConference { owner, conference_id } => self.end(&owner, &conference_id),
             BridgeRequest::GetConferenceInfo { owner, conference_id } => self.info(&owner, &conference_id),
             BridgeRequest::ListConferences { owner } => Ok(self.list(&owner)),
+            BridgeRequest::MuteParticipant { owner, conference_id, participant_id, muted } => {
+                self.mute(&owner, &conference_id, &participant_id, muted)
+            }
+            BridgeRequest::MuteAll { owner, conference_id, muted } => self.mute_all(&owner, &conference_id, muted),
+            BridgeRequest::LockConference { owner, conference_id, locked } => self.lock(&owner, &conference_id, locked),
         };
         result.unwrap_or_else(|fault| {
             tracing::info!(%fault, "request refused");
@@ -282,12 +297,21 @@ impl ConferenceService {
         account: String,
         initiator: Party,
         participants: Vec<Party>,
+        subject: Option<String>,
+        confirm: bool,
     ) -> Result<BridgeResponse, Fault> {
         if owner.trim().is_empty() {
             return Err(Fault::new(FaultKind::InvalidRequest, "the request names no owner"));
         }
-        check_number(&initiator)?;
-        participants.iter().try_for_each(check_number)?;
+        check_numbers(&initiator)?;
+        participants.iter().try_for_each(check_numbers)?;
+        let subject = subject.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        if subject.as_ref().is_some_and(|s| s.chars().count() > ConferenceConfig::MAX_SUBJECT_CHARS) {
+            return Err(Fault::new(
+                FaultKind::InvalidRequest,
+                format!("the subject is longer than {} characters", ConferenceConfig::MAX_SUBJECT_CHARS),
+            ));
+        }
         if 1 + participants.len() > self.config.max_participants {
             return Err(full(self.config.max_participants));
         }
@@ -305,6 +329,8 @@ impl ConferenceService {
         }
         *created += 1;
         let mut conf = Conference::new(id.clone(), owner, account, self.new_leg(initiator), *created);
+        conf.subject = subject;
+        conf.confirm = confirm;
         conf.legs.extend(participants.into_iter().map(|party| self.new_leg(party)));
         self.dial(on_bridge, &mut conf, 0).map_err(bridge_fault)?;
         let initiator_id = conf.legs[0].participant_id.clone();
@@ -318,10 +344,14 @@ impl ConferenceService {
         let mut registry = self.registry.locked();
         let Registry { conferences, on_bridge, .. } = &mut *registry;
         let conf = owned(conferences, owner, conference_id)?;
-        if conf.state.is_terminated() {
-            return Err(Fault::new(FaultKind::NoSuchConference, format!("conference {conference_id} has ended")));
+        live(conf)?;
+        if conf.locked {
+            return Err(Fault::new(
+                FaultKind::ConferenceLocked,
+                format!("conference {conference_id} is locked: unlock it to add people"),
+            ));
         }
-        check_number(&party)?;
+        check_numbers(&party)?;
         if conf.live_legs() >= self.config.max_participants {
             return Err(full(self.config.max_participants));
         }
@@ -385,6 +415,63 @@ impl ConferenceService {
             self.terminate(conf, ConfInput::EndedByInitiator);
         }
         Ok(BridgeResponse::EndConference { conference_id: conference_id.to_string() })
+    }
+
+    /// Mutes or unmutes one participant, the initiator included (one may
+    /// mute oneself). A participant whose call is over cannot be.
+    fn mute(&self, owner: &str, conference_id: &str, participant_id: &str, muted: bool) -> Result<BridgeResponse, Fault> {
+        let _span = tracing::info_span!("conference", id = %conference_id).entered();
+        let mut registry = self.registry.locked();
+        let conf = owned(&mut registry.conferences, owner, conference_id)?;
+        live(conf)?;
+        let Some(index) = conf.leg_index(participant_id) else {
+            return Err(Fault::new(
+                FaultKind::NoSuchParticipant,
+                format!("conference {conference_id} has no participant {participant_id}"),
+            ));
+        };
+        if conf.legs[index].state.is_final() {
+            return Err(Fault::new(
+                FaultKind::InvalidRequest,
+                format!("{} has left the call", conf.legs[index].party.name.trim()),
+            ));
+        }
+        self.set_muted(conf, index, muted);
+        tracing::info!(participant = %participant_id, muted, "mute");
+        Ok(BridgeResponse::MuteParticipant {
+            conference_id: conference_id.to_string(),
+            participant_id: participant_id.to_string(),
+            muted,
+        })
+    }
+
+    /// Mutes or unmutes every participant whose call is not over, except
+    /// the initiator.
+    fn mute_all(&self, owner: &str, conference_id: &str, muted: bool) -> Result<BridgeResponse, Fault> {
+        let _span = tracing::info_span!("conference", id = %conference_id).entered();
+        let mut registry = self.registry.locked();
+        let conf = owned(&mut registry.conferences, owner, conference_id)?;
+        live(conf)?;
+        for index in 1..conf.legs.len() {
+            if !conf.legs[index].state.is_final() {
+                self.set_muted(conf, index, muted);
+            }
+        }
+        tracing::info!(muted, "mute all");
+        Ok(BridgeResponse::MuteAll { conference_id: conference_id.to_string(), muted })
+    }
+
+    fn lock(&self, owner: &str, conference_id: &str, locked: bool) -> Result<BridgeResponse, Fault> {
+        let _span = tracing::info_span!("conference", id = %conference_id).entered();
+        let mut registry = self.registry.locked();
+        let conf = owned(&mut registry.conferences, owner, conference_id)?;
+        live(conf)?;
+        if let Some(notification) = conf.apply_lock(locked) {
+            self.reporter.report(&conf.id, notification);
+            self.save(conf);
+            tracing::info!(locked, "lock");
+        }
+        Ok(BridgeResponse::LockConference { conference_id: conference_id.to_string(), locked })
     }
 
     fn info(&self, owner: &str, conference_id: &str) -> Result<BridgeResponse, Fault> {
@@ -458,32 +545,79 @@ impl ConferenceService {
         }
     }
 
+    /// Mutes or unmutes leg `index` on the bridge and reports it (when it
+    /// changes).
+    fn set_muted(&self, conf: &mut Conference, index: usize, muted: bool) {
+        let Some(notification) = conf.apply_mute(index, muted) else { return };
+        let leg = &conf.legs[index];
+        if leg.state.on_bridge() {
+            self.driver.set_muted(leg.leg_id, muted);
+        }
+        self.reporter.report(&conf.id, notification);
+        self.save(conf);
+    }
+
     /// Hands waiting leg `index` to the bridge and reports it `dialing`.
+    /// Participants of a conference with `confirm` are screened with the
+    /// announcement; the initiator never is.
     fn dial(&self, on_bridge: &mut LegIndex, conf: &mut Conference, index: usize) -> Result<(), BridgeError> {
         let Some(leg) = conf.legs.get(index) else { return Ok(()) };
-        self.driver.dial_into(&conf.id, leg.leg_id, &leg.party.phone, &conf.account)?;
+        let announcement = (conf.confirm && index != 0).then(|| announcement(conf));
+        let call = Dial {
+            room: &conf.id,
+            leg: leg.leg_id,
+            number: &leg.party.phone,
+            caller: &conf.account,
+            announcement: announcement.as_deref(),
+        };
+        self.driver.place(&call)?;
+        if leg.muted {
+            self.driver.set_muted(leg.leg_id, true);
+        }
         on_bridge.insert(leg.leg_id, (conf.id.clone(), index));
         self.step(conf, index, LegInput::Dial);
         Ok(())
+    }
+
+    /// Dials leg `index`, reporting a number the bridge refuses at once as
+    /// `dialing` then `failed` — and, while the person has another number,
+    /// moves on to it.
+    fn dial_or_fail(&self, on_bridge: &mut LegIndex, conf: &mut Conference, index: usize) {
+        if let Err(error) = self.dial(on_bridge, conf, index) {
+            tracing::warn!(%error, participant = %conf.legs[index].participant_id, "bridge refused to dial");
+            let cause = match error {
+                BridgeError::InvalidNumber(_) => Cause(28), // invalid number format
+                BridgeError::LegInUse(_) | BridgeError::Unavailable(_) | BridgeError::Unsupported(_) => Cause::TEMPORARY_FAILURE,
+            };
+            self.step(conf, index, LegInput::Dial);
+            self.step(conf, index, LegInput::Failed(cause));
+            self.try_next_number(on_bridge, conf, index);
+        }
+    }
+
+    /// Leg `index`'s attempt ended busy, unanswered or failed: dial the
+    /// person's next number at once, if there is one and the conference
+    /// goes on. Returns whether it did.
+    fn try_next_number(&self, on_bridge: &mut LegIndex, conf: &mut Conference, index: usize) -> bool {
+        if conf.state.is_terminated() {
+            return false;
+        }
+        let leg_id = LegId(self.next_leg.fetch_add(1, Ordering::Relaxed));
+        let Some(leg) = conf.legs.get_mut(index) else { return false };
+        if !leg.next_number(leg_id) {
+            return false;
+        }
+        tracing::info!(participant = %leg.participant_id, attempt = leg.attempt, "trying the next number");
+        self.dial_or_fail(on_bridge, conf, index);
+        true
     }
 
     /// Dials every waiting participant (the initiator has just answered).
     /// One the bridge refuses is reported `dialing`, then `failed`.
     fn dial_waiting(&self, on_bridge: &mut LegIndex, conf: &mut Conference) {
         for index in 1..conf.legs.len() {
-            if conf.legs[index].state != LegState::Pending {
-                continue;
-            }
-            if let Err(error) = self.dial(on_bridge, conf, index) {
-                tracing::warn!(%error, participant = %conf.legs[index].participant_id, "bridge refused to dial");
-                let cause = match error {
-                    BridgeError::InvalidNumber(_) => Cause(28), // invalid number format
-                    BridgeError::LegInUse(_) | BridgeError::Unavailable(_) | BridgeError::Unsupported(_) => {
-                        Cause::TEMPORARY_FAILURE
-                    }
-                };
-                self.step(conf, index, LegInput::Dial);
-                self.step(conf, index, LegInput::Failed(cause));
+            if conf.legs[index].state == LegState::Pending {
+                self.dial_or_fail(on_bridge, conf, index);
             }
         }
     }
@@ -578,11 +712,38 @@ fn forget_old(conferences: &mut HashMap<String, Conference>) {
     conferences.retain(|_, c| c.ended_at.is_none_or(|ended| ended.elapsed() < TERMINATED_RETENTION));
 }
 
-fn check_number(party: &Party) -> Result<(), Fault> {
-    if is_e164(&party.phone) {
-        Ok(())
-    } else {
-        Err(Fault::new(FaultKind::InvalidNumber, format!("`{}` is not an E.164 number (like +14255550100)", party.phone)))
+/// Every number of `party` is E.164, and there are not too many.
+fn check_numbers(party: &Party) -> Result<(), Fault> {
+    if party.alternatives.len() > ConferenceConfig::MAX_ALTERNATIVES {
+        return Err(Fault::new(
+            FaultKind::InvalidRequest,
+            format!("a person may have at most {} other numbers", ConferenceConfig::MAX_ALTERNATIVES),
+        ));
+    }
+    let numbers = std::iter::once(&party.phone).chain(party.alternatives.iter().map(|a| &a.phone));
+    for phone in numbers {
+        if !is_e164(phone) {
+            return Err(Fault::new(FaultKind::InvalidNumber, format!("`{phone}` is not an E.164 number (like +14255550100)")));
+        }
+    }
+    Ok(())
+}
+
+/// A conference that has ended can no longer be changed.
+fn live(conf: &Conference) -> Result<(), Fault> {
+    if conf.state.is_terminated() {
+        return Err(Fault::new(FaultKind::NoSuchConference, format!("conference {} has ended", conf.id)));
+    }
+    Ok(())
+}
+
+/// What a screened participant hears (docs/protocol.md §6).
+fn announcement(conf: &Conference) -> String {
+    let name = conf.legs[0].party.name.trim();
+    let caller = if name.is_empty() { "Someone" } else { name };
+    match &conf.subject {
+        Some(subject) => format!("{caller} is calling you into a conference about {subject}. Press 1 to join."),
+        None => format!("{caller} is calling you into a conference. Press 1 to join."),
     }
 }
 

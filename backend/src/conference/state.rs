@@ -9,9 +9,22 @@
 //!
 //! ```text
 //! leg:         Pending ──Dial──▶ Dialing ──Ringing──▶ Ringing ──Answered──▶ Connected
-//!                 │                 │  └──────Answered─────────────▲           │
+//!                 ▲                 │  └──────Answered─────────────▲           │
+//!                 │                 │  (Screened ▶ Confirming ─Confirmed─┘)    │
 //!                 │                 ├─▶ Busy / NoAnswer / Failed ◀─┤           │
+//!                 │                        │ (next number)                     │
+//!                 └────────────────────────┘                                   │
 //!                 └─Release/Lost─▶ Disconnected ◀── HungUp / Release / Lost ─┘
+//! ```
+//!
+//! A screened leg (`c:confirm`, docs/protocol.md §6) answers into
+//! `Confirming`: `Confirmed` (the party pressed 1) connects it; `Declined`
+//! (another key) or hanging up ends it `Disconnected(21)`; `NoAnswer` (the
+//! confirmation timeout) ends it like a phone nobody picked up. A leg whose
+//! number was busy, unanswered or failed goes back to `Pending` when the
+//! person has another number to try (`Redial`).
+//!
+//! ```text
 //!
 //! conference:  Creating ──InitiatorConnected──▶ Active
 //!                 │                               │
@@ -43,6 +56,8 @@ pub enum LegState {
     Pending,
     Dialing,
     Ringing,
+    /// Answered, hearing the announcement; not in the mix until confirmed.
+    Confirming,
     Connected,
     Busy,
     NoAnswer,
@@ -58,6 +73,17 @@ pub enum LegInput {
     Dial,
     Ringing,
     Answered,
+    /// Answered, on a leg that must confirm first (it hears the
+    /// announcement).
+    Screened,
+    /// The screened party pressed 1.
+    Confirmed,
+    /// The screened party pressed another key: call rejected (21).
+    Declined,
+    /// The person's next number is about to be dialled (from a busy,
+    /// unanswered or failed attempt). No event of its own: the next
+    /// `Dial` reports the new attempt.
+    Redial,
     Busy,
     NoAnswer,
     Failed(Cause),
@@ -105,12 +131,18 @@ impl LegState {
             (S::Pending, I::Dial) => S::Dialing,
             (S::Dialing, I::Ringing) => S::Ringing,
             (S::Dialing | S::Ringing, I::Answered) => S::Connected,
+            (S::Dialing | S::Ringing, I::Screened) => S::Confirming,
+            (S::Confirming, I::Confirmed) => S::Connected,
+            (S::Confirming, I::Declined | I::HungUp(_)) => S::Disconnected(Cause::CALL_REJECTED),
             (S::Dialing | S::Ringing, I::Busy) => S::Busy,
-            (S::Dialing | S::Ringing, I::NoAnswer) => S::NoAnswer,
+            (S::Dialing | S::Ringing | S::Confirming, I::NoAnswer) => S::NoAnswer,
             (S::Dialing | S::Ringing, I::Failed(cause)) => S::Failed(cause),
+            (S::Busy | S::NoAnswer | S::Failed(_), I::Redial) => S::Pending,
             (S::Dialing | S::Ringing | S::Connected, I::HungUp(cause)) => S::Disconnected(cause),
-            (S::Pending | S::Dialing | S::Ringing | S::Connected, I::Release) => S::Disconnected(Cause::NORMAL_CLEARING),
-            (S::Pending | S::Dialing | S::Ringing | S::Connected, I::Lost(cause)) => S::Disconnected(cause),
+            (S::Pending | S::Dialing | S::Ringing | S::Confirming | S::Connected, I::Release) => {
+                S::Disconnected(Cause::NORMAL_CLEARING)
+            }
+            (S::Pending | S::Dialing | S::Ringing | S::Confirming | S::Connected, I::Lost(cause)) => S::Disconnected(cause),
             (from, input) => {
                 return Err(InvalidTransition { machine: "leg", from: format!("{from:?}"), input: format!("{input:?}") })
             }
@@ -126,7 +158,12 @@ impl LegState {
     /// Has the leg been handed to the bridge and not ended? Only such legs
     /// need hanging up.
     pub fn on_bridge(self) -> bool {
-        matches!(self, LegState::Dialing | LegState::Ringing | LegState::Connected)
+        matches!(self, LegState::Dialing | LegState::Ringing | LegState::Confirming | LegState::Connected)
+    }
+
+    /// An attempt that ended without a call: a next number may follow.
+    pub fn unreached(self) -> bool {
+        matches!(self, LegState::Busy | LegState::NoAnswer | LegState::Failed(_))
     }
 
     /// The state a stored snapshot shows (after a restart). `dialing` is
@@ -136,14 +173,12 @@ impl LegState {
         match state {
             ParticipantState::Dialing => LegState::Dialing,
             ParticipantState::Ringing => LegState::Ringing,
+            ParticipantState::Confirming => LegState::Confirming,
             ParticipantState::Connected => LegState::Connected,
             ParticipantState::Busy => LegState::Busy,
             ParticipantState::NoAnswer => LegState::NoAnswer,
             ParticipantState::Failed => LegState::Failed(cause.unwrap_or(Cause::TEMPORARY_FAILURE)),
             ParticipantState::Disconnected => LegState::Disconnected(cause.unwrap_or(Cause::NORMAL_CLEARING)),
-            // States a later issue adds (`confirming`) count as answered.
-            #[allow(unreachable_patterns)]
-            _ => LegState::Connected,
         }
     }
 
@@ -152,6 +187,7 @@ impl LegState {
         match self {
             LegState::Pending | LegState::Dialing => (ParticipantState::Dialing, None),
             LegState::Ringing => (ParticipantState::Ringing, None),
+            LegState::Confirming => (ParticipantState::Confirming, None),
             LegState::Connected => (ParticipantState::Connected, None),
             LegState::Busy => (ParticipantState::Busy, Some(Cause::USER_BUSY)),
             LegState::NoAnswer => (ParticipantState::NoAnswer, Some(Cause::NO_ANSWER)),

@@ -39,7 +39,8 @@ enum Entry {
     },
     Answered {
         body: u64,
-        reply: Reply,
+        /// Boxed: a snapshot is large, and most entries are.
+        reply: Box<Reply>,
         at: Instant,
     },
 }
@@ -118,7 +119,7 @@ impl Replies {
         }
         match entries.get(&key) {
             Some(entry) if entry.body() != body => return Begin::Reused,
-            Some(Entry::Answered { reply, .. }) => return Begin::Repeat(reply.clone()),
+            Some(Entry::Answered { reply, .. }) => return Begin::Repeat((**reply).clone()),
             Some(Entry::Running { answer, .. }) => return Begin::Running(answer.clone()),
             None => {}
         }
@@ -140,7 +141,7 @@ impl Replies {
                 if retry {
                     guard.0.remove(&key);
                 } else {
-                    *entry = Entry::Answered { body: ticket.body, reply: reply.clone(), at: Instant::now() };
+                    *entry = Entry::Answered { body: ticket.body, reply: Box::new(reply.clone()), at: Instant::now() };
                 }
             }
         }

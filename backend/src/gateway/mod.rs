@@ -88,6 +88,8 @@ pub struct Gateway {
     rate: RateLimiter<String>,
     /// Answers by (user, requestId), for repeats.
     replies: idempotency::Replies,
+    /// The SIP domain, for conferences' URIs.
+    domain: String,
 }
 
 impl Gateway {
@@ -102,6 +104,7 @@ impl Gateway {
             gate: Arc::new(ConferenceGate::default()),
             rate,
             replies: idempotency::Replies::default(),
+            domain: config.domain.clone(),
         });
         let worker = Arc::clone(&gateway);
         tokio::spawn(async move {
@@ -186,7 +189,7 @@ impl Gateway {
     async fn call(&self, web_service: &WebService, request: &Request, owner: &str) -> Reply {
         let request_id = request.request_id().to_string();
         match web_service.call(&translate::to_bridge(request, owner)).await {
-            Ok(response) => translate::to_reply(response, &request_id),
+            Ok(response) => translate::to_reply(response, &request_id, &self.domain),
             Err(e) => {
                 warn!(error = %e, "conference web service unreachable");
                 Reply::Fault(

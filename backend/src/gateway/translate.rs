@@ -4,7 +4,7 @@
 
 use rollcall_shared::soap::bridge::{BridgeRequest, BridgeResponse, Notification};
 use rollcall_shared::soap::conference::{Reply, Request};
-use rollcall_shared::soap::ParticipantState;
+use rollcall_shared::soap::{ConferenceSnapshot, ParticipantState};
 
 pub fn to_bridge(request: &Request, owner: &str) -> BridgeRequest {
     let owner = owner.to_string();
@@ -14,6 +14,8 @@ pub fn to_bridge(request: &Request, owner: &str) -> BridgeRequest {
             account: r.account.clone(),
             initiator: r.initiator.clone(),
             participants: r.participants.clone(),
+            subject: r.subject.clone(),
+            confirm: r.confirm,
         },
         Request::AddParticipant(r) => {
             BridgeRequest::InviteParticipant { owner, conference_id: r.conference_id.clone(), participant: r.participant.clone() }
@@ -26,15 +28,39 @@ pub fn to_bridge(request: &Request, owner: &str) -> BridgeRequest {
         Request::EndConference(r) => BridgeRequest::EndConference { owner, conference_id: r.conference_id.clone() },
         Request::GetConference(r) => BridgeRequest::GetConferenceInfo { owner, conference_id: r.conference_id.clone() },
         Request::ListConferences(_) => BridgeRequest::ListConferences { owner },
+        Request::MuteParticipant(r) => BridgeRequest::MuteParticipant {
+            owner,
+            conference_id: r.conference_id.clone(),
+            participant_id: r.participant_id.clone(),
+            muted: r.muted,
+        },
+        Request::MuteAll(r) => BridgeRequest::MuteAll { owner, conference_id: r.conference_id.clone(), muted: r.muted },
+        Request::LockConference(r) => {
+            BridgeRequest::LockConference { owner, conference_id: r.conference_id.clone(), locked: r.locked }
+        }
     }
 }
 
-pub fn to_reply(response: BridgeResponse, request_id: &str) -> Reply {
+/// The conference's SIP URI (docs/protocol.md §7): `sip:<conferenceId>@<domain>`.
+pub fn conference_uri(conference_id: &str, domain: &str) -> String {
+    format!("sip:{conference_id}@{domain}")
+}
+
+/// The web service's answer as the client's reply; conferences get their
+/// SIP URI in `domain`.
+pub fn to_reply(response: BridgeResponse, request_id: &str, domain: &str) -> Reply {
     let request_id = request_id.to_string();
+    let with_uri = |mut snapshot: ConferenceSnapshot| {
+        snapshot.conference_uri = Some(conference_uri(&snapshot.conference_id, domain));
+        snapshot
+    };
     match response {
-        BridgeResponse::CreateConference { conference_id, state, .. } => {
-            Reply::CreateConferenceResponse { request_id, conference_id, state }
-        }
+        BridgeResponse::CreateConference { conference_id, state, .. } => Reply::CreateConferenceResponse {
+            conference_uri: Some(conference_uri(&conference_id, domain)),
+            request_id,
+            conference_id,
+            state,
+        },
         BridgeResponse::InviteParticipant { conference_id, participant_id, .. } => Reply::AddParticipantResponse {
             request_id,
             conference_id,
@@ -46,11 +72,19 @@ pub fn to_reply(response: BridgeResponse, request_id: &str) -> Reply {
             Reply::RemoveParticipantResponse { request_id, conference_id, participant_id }
         }
         BridgeResponse::EndConference { conference_id } => Reply::EndConferenceResponse { request_id, conference_id },
-        BridgeResponse::ConferenceInfo(mut snapshot) => {
-            snapshot.request_id = Some(request_id);
-            Reply::Conference(snapshot)
+        BridgeResponse::MuteParticipant { conference_id, participant_id, muted } => {
+            Reply::MuteParticipantResponse { request_id, conference_id, participant_id, muted }
         }
-        BridgeResponse::Conferences(conferences) => Reply::Conferences { request_id, conferences },
+        BridgeResponse::MuteAll { conference_id, muted } => Reply::MuteAllResponse { request_id, conference_id, muted },
+        BridgeResponse::LockConference { conference_id, locked } => {
+            Reply::LockConferenceResponse { request_id, conference_id, locked }
+        }
+        BridgeResponse::ConferenceInfo(snapshot) => {
+            Reply::Conference(ConferenceSnapshot { request_id: Some(request_id), ..with_uri(snapshot) })
+        }
+        BridgeResponse::Conferences(conferences) => {
+            Reply::Conferences { request_id, conferences: conferences.into_iter().map(with_uri).collect() }
+        }
         BridgeResponse::Fault(fault) => Reply::Fault(fault.with_request_id(Some(request_id))),
     }
 }

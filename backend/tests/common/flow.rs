@@ -9,7 +9,7 @@ use rollcall_shared::soap::{ConferenceSnapshot, ConferenceState, Location, Parti
 use super::{Client, TestServer};
 
 pub fn party(name: &str, phone: &str) -> Party {
-    Party { name: name.into(), phone: phone.into(), location: Location::Work, email: None }
+    Party { alternatives: Vec::new(), name: name.into(), phone: phone.into(), location: Location::Work, email: None }
 }
 
 /// What the client saw of one conference, in order.
@@ -66,6 +66,8 @@ pub fn is_final_for(participant_id: String) -> impl Fn(&Reply) -> bool {
 pub async fn active_conference(alice: &mut Client, seen: &mut Seen, initiator_phone: &str) -> (String, String) {
     alice
         .send_request(&Request::CreateConference(CreateConference {
+            confirm: false,
+            subject: None,
             request_id: format!("create-{}", rollcall_shared::random::random_hex(4)),
             account: String::new(), // the user's default account
             initiator: party("Alice", initiator_phone),
@@ -102,11 +104,11 @@ pub async fn add(alice: &mut Client, seen: &mut Seen, conference_id: &str, reque
     }
 }
 
-/// A snapshot of `conference_id` (GetConference with request id `get`).
+/// A snapshot of `conference_id` (GetConference with a new request id: a
+/// repeated one would be answered with the first answer again).
 pub async fn snapshot(alice: &mut Client, seen: &mut Seen, conference_id: &str) -> ConferenceSnapshot {
-    alice
-        .send_request(&Request::GetConference(GetConference { request_id: "get".into(), conference_id: conference_id.into() }))
-        .await;
+    let request_id = format!("get-{}", rollcall_shared::random::random_hex(4));
+    alice.send_request(&Request::GetConference(GetConference { request_id, conference_id: conference_id.into() })).await;
     match read_until(alice, seen, |r| matches!(r, Reply::Conference(_) | Reply::Fault(_))).await {
         Reply::Conference(snapshot) => snapshot,
         other => panic!("GetConference refused: {other:?}"),

@@ -55,6 +55,7 @@ pub fn standalone_conference_service(
             max_participants: 4,
             max_live_per_owner: ConferenceConfig::DEFAULT_MAX_LIVE_PER_OWNER,
             inactivity_timeout: ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT,
+            confirm_timeout: ConferenceConfig::DEFAULT_CONFIRM_TIMEOUT,
             call_records: None,
             accounts: None,
         },
@@ -92,6 +93,7 @@ impl TestServer {
             max_live_per_owner: ConferenceConfig::DEFAULT_MAX_LIVE_PER_OWNER,
             gateway_limits: Default::default(),
             inactivity_timeout: ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT,
+            confirm_timeout: ConferenceConfig::DEFAULT_CONFIRM_TIMEOUT,
             demo_users: ["alice", "bob", "carol"].iter().map(|u| (u.to_string(), format!("{u}-pw"))).collect(),
             edge: Default::default(),
             // The tests hold numbers made up for each test.

@@ -30,6 +30,7 @@ pub fn AddParticipant(conference_id: String) -> impl IntoView {
             request_id: new_request_id(),
             conference_id: conference_id.clone(),
             participant: Party {
+                alternatives: Vec::new(),
                 name: name.get_untracked().trim().to_string(),
                 phone: number,
                 location: location.get_untracked(),

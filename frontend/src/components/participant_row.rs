@@ -78,6 +78,7 @@ pub fn ParticipantRow(
             match person.as_ref().and_then(|p| p.phones.iter().find(|ph| ph.number == number).map(|ph| (p, ph))) {
                 Some((p, phone)) => party(p, phone),
                 None => Party {
+                    alternatives: Vec::new(),
                     name: participant.name.clone(),
                     phone: number.to_string(),
                     location: participant.location,

@@ -52,10 +52,18 @@ pub fn StartForm() -> impl IntoView {
         let request_id = new_request_id();
         draft.starting.set(Some(request_id.clone()));
         session.send(Request::CreateConference(CreateConference {
+            confirm: false,
+            subject: None,
             request_id,
             // Empty: the server bills the user's default account (docs/protocol.md §8).
             account: String::new(),
-            initiator: Party { name: name.unwrap_or(user), phone: number, location: location.get_untracked(), email: None },
+            initiator: Party {
+                alternatives: Vec::new(),
+                name: name.unwrap_or(user),
+                phone: number,
+                location: location.get_untracked(),
+                email: None,
+            },
             participants,
         }));
     };

@@ -21,6 +21,12 @@ pub struct ConferenceView {
     pub participants: Vec<ParticipantView>,
     /// A GetConference for this conference is on its way; don't ask twice.
     pub refreshing: bool,
+    /// Nobody can be added (`c:locked`).
+    pub locked: bool,
+    /// What it is about (`c:subject`), when it was started from an e-mail.
+    pub subject: Option<String>,
+    /// When it was created (RFC 3339), once a snapshot said so.
+    pub created: Option<String>,
 }
 
 /// What an event's sequence number says about our view.
@@ -45,6 +51,9 @@ impl ConferenceView {
             sequence: None,
             participants: vec![ParticipantView::dialing(None, initiator)],
             refreshing: false,
+            locked: false,
+            subject: None,
+            created: None,
         }
     }
 
@@ -58,6 +67,9 @@ impl ConferenceView {
             sequence: None,
             participants: Vec::new(),
             refreshing: false,
+            locked: false,
+            subject: None,
+            created: None,
         }
     }
 
@@ -88,9 +100,10 @@ impl ConferenceView {
         })
     }
 
-    /// Whether a participant can be added: until the conference is over.
+    /// Whether a participant can be added: until the conference is over,
+    /// and while it is not locked.
     pub fn can_add(&self) -> bool {
-        !self.is_over()
+        !self.is_over() && !self.locked
     }
 
     /// The id of the participant in row `row` if that leg can be
@@ -140,7 +153,7 @@ impl ConferenceView {
                 self.participants.len() - 1
             }
         };
-        self.participants[row].set_state(status.state, status.cause);
+        self.participants[row].apply(status);
         need_snapshot
     }
 
@@ -152,6 +165,7 @@ impl ConferenceView {
         }
         self.state = status.state;
         self.reason = status.reason;
+        self.locked = status.locked;
         verdict == Sequence::Gap
     }
 
@@ -165,6 +179,9 @@ impl ConferenceView {
         self.sequence = Some(snapshot.sequence);
         self.state = snapshot.state;
         self.reason = snapshot.reason;
+        self.locked = snapshot.locked;
+        self.subject.clone_from(&snapshot.subject);
+        self.created.clone_from(&snapshot.created);
         let mut old = std::mem::take(&mut self.participants);
         // The snapshot lists every leg, the initiator first; if it somehow
         // doesn't, `initiator` still names participant one.

@@ -43,6 +43,7 @@ pub fn clean_phone(typed: &str) -> String {
 /// The SOAP party for `person` at `phone`.
 pub fn party(person: &Person, phone: &Phone) -> Party {
     Party {
+        alternatives: Vec::new(),
         name: person.name.clone(),
         phone: phone.number.clone(),
         location: phone.location,

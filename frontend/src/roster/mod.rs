@@ -92,7 +92,7 @@ impl Roster {
     pub fn apply(&mut self, reply: Reply) -> Vec<Effect> {
         let mut effects = Vec::new();
         match reply {
-            Reply::CreateConferenceResponse { request_id, conference_id, state } => {
+            Reply::CreateConferenceResponse { request_id, conference_id, state, .. } => {
                 let initiator = match self.pending.remove(&request_id) {
                     Some(Pending::Create { initiator }) => Some(initiator),
                     _ => None,
@@ -126,7 +126,11 @@ impl Roster {
                     }
                 }
             }
-            Reply::RemoveParticipantResponse { request_id, .. } | Reply::EndConferenceResponse { request_id, .. } => {
+            Reply::RemoveParticipantResponse { request_id, .. }
+            | Reply::EndConferenceResponse { request_id, .. }
+            | Reply::MuteParticipantResponse { request_id, .. }
+            | Reply::MuteAllResponse { request_id, .. }
+            | Reply::LockConferenceResponse { request_id, .. } => {
                 // The events that follow tell what happened.
                 self.pending.remove(&request_id);
             }

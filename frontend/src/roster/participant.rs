@@ -3,7 +3,7 @@
 //! a phone rang before it was answered, however briefly) and, once it
 //! ended, why.
 
-use rollcall_shared::soap::{Cause, Location, Participant, ParticipantState, Party};
+use rollcall_shared::soap::{Cause, Location, Participant, ParticipantState, ParticipantStatus, Party};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParticipantView {
@@ -17,6 +17,14 @@ pub struct ParticipantView {
     pub cause: Option<Cause>,
     /// Every distinct state seen, in order (repeats collapsed).
     pub history: Vec<ParticipantState>,
+    /// Left out of everyone's mix by the initiator.
+    pub muted: bool,
+    /// Which of the person's numbers is being tried (1 for the first), for
+    /// a person with fallback numbers.
+    pub attempt: Option<u32>,
+    /// How the previous number's attempt ended, and where that number was:
+    /// "busy at work — trying mobile" while the next is tried.
+    pub previous: Option<(ParticipantState, Location)>,
 }
 
 impl ParticipantView {
@@ -30,6 +38,9 @@ impl ParticipantView {
             state: ParticipantState::Dialing,
             cause: None,
             history: vec![ParticipantState::Dialing],
+            muted: false,
+            attempt: None,
+            previous: None,
         }
     }
 
@@ -44,6 +55,9 @@ impl ParticipantView {
             state: ParticipantState::Dialing,
             cause: None,
             history: Vec::new(),
+            muted: false,
+            attempt: None,
+            previous: None,
         }
     }
 
@@ -56,7 +70,38 @@ impl ParticipantView {
             state: p.state,
             cause: p.cause,
             history: vec![p.state],
+            muted: p.muted,
+            attempt: p.attempt,
+            previous: None,
         }
+    }
+
+    /// Applies a `c:ParticipantStatus`: its state, mute, and which number
+    /// it is on. An outcome that is not final (`c:final` = false) is kept
+    /// as `previous`, to say why the next number is being tried.
+    pub fn apply(&mut self, status: &ParticipantStatus) {
+        self.muted = status.muted;
+        if let Some(attempt) = &status.attempt {
+            if status.final_outcome == Some(false) {
+                self.previous = Some((status.state, attempt.location));
+            }
+            self.phone = attempt.phone.clone();
+            self.location = attempt.location;
+            self.attempt = Some(attempt.number);
+        }
+        if status.final_outcome == Some(false) {
+            // The next number is dialled at once: stay "dialing" rather
+            // than flash a final state.
+            self.cause = status.cause;
+            return;
+        }
+        self.set_state(status.state, status.cause);
+    }
+
+    /// "busy at work — trying mobile", while a fallback number is tried.
+    pub fn fallback_text(&self) -> Option<String> {
+        let (state, location) = self.previous?;
+        self.is_live().then(|| format!("{state} at {location} — trying {}", self.location))
     }
 
     /// Move to `state`, keeping the history.
@@ -71,7 +116,8 @@ impl ParticipantView {
     /// Take a snapshot's view of this leg, keeping the history we saw.
     pub fn merge_snapshot(&mut self, p: &Participant) {
         let history = std::mem::take(&mut self.history);
-        *self = ParticipantView { history, ..ParticipantView::from_snapshot(p) };
+        let previous = self.previous.take();
+        *self = ParticipantView { history, previous, ..ParticipantView::from_snapshot(p) };
         if self.history.last() != Some(&p.state) {
             self.history.push(p.state);
         }

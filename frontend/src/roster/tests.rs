@@ -7,9 +7,17 @@ use rollcall_shared::soap::{
 
 fn create(request_id: &str) -> Request {
     Request::CreateConference(CreateConference {
+        confirm: false,
+        subject: None,
         request_id: request_id.into(),
         account: "alice".into(),
-        initiator: Party { name: "alice".into(), phone: "+14255550100".into(), location: Location::Mobile, email: None },
+        initiator: Party {
+            alternatives: Vec::new(),
+            name: "alice".into(),
+            phone: "+14255550100".into(),
+            location: Location::Mobile,
+            email: None,
+        },
         participants: vec![],
     })
 }
@@ -19,12 +27,16 @@ fn response_then_events_build_the_view() {
     let mut roster = Roster::default();
     roster.sent(&create("r1"));
     let effects = roster.apply(Reply::CreateConferenceResponse {
+        conference_uri: None,
         request_id: "r1".into(),
         conference_id: "c1".into(),
         state: ConferenceState::Creating,
     });
     assert!(effects.is_empty());
     roster.apply(Reply::ParticipantStatus(ParticipantStatus {
+        attempt: None,
+        final_outcome: None,
+        muted: false,
         conference_id: "c1".into(),
         participant_id: "p1".into(),
         sequence: 1,
@@ -42,6 +54,7 @@ fn response_then_events_build_the_view() {
 fn event_for_unknown_conference_asks_once_for_a_snapshot() {
     let mut roster = Roster::default();
     let status = ConferenceStatus {
+        locked: false,
         conference_id: "c9".into(),
         sequence: 5,
         state: ConferenceState::Active,
@@ -72,6 +85,7 @@ fn created_c1() -> Roster {
     let mut roster = Roster::default();
     roster.sent(&create("r1"));
     roster.apply(Reply::CreateConferenceResponse {
+        conference_uri: None,
         request_id: "r1".into(),
         conference_id: "c1".into(),
         state: ConferenceState::Creating,
@@ -81,6 +95,9 @@ fn created_c1() -> Roster {
 
 fn status(conference: &str, participant: &str, sequence: u64, state: ParticipantState) -> Reply {
     Reply::ParticipantStatus(ParticipantStatus {
+        attempt: None,
+        final_outcome: None,
+        muted: false,
         conference_id: conference.into(),
         participant_id: participant.into(),
         sequence,
@@ -92,6 +109,8 @@ fn status(conference: &str, participant: &str, sequence: u64, state: Participant
 
 fn snapshot_leg(id: &str, name: &str, state: ParticipantState, cause: Option<Cause>) -> Participant {
     Participant {
+        attempt: None,
+        muted: false,
         participant_id: id.into(),
         name: name.into(),
         phone: "+14255550101".into(),
@@ -111,7 +130,13 @@ fn snapshot_after_reconnect_replaces_the_stale_view() {
     roster.sent(&Request::AddParticipant(AddParticipant {
         request_id: "a1".into(),
         conference_id: "c1".into(),
-        participant: Party { name: "bob".into(), phone: "+15005550004".into(), location: Location::Home, email: None },
+        participant: Party {
+            alternatives: Vec::new(),
+            name: "bob".into(),
+            phone: "+15005550004".into(),
+            location: Location::Home,
+            email: None,
+        },
     }));
     roster.apply(Reply::AddParticipantResponse {
         request_id: "a1".into(),
@@ -131,6 +156,10 @@ fn snapshot_after_reconnect_replaces_the_stale_view() {
 
     let initiator = snapshot_leg("p1", "alice", ParticipantState::Connected, None);
     let effects = roster.apply(Reply::Conference(ConferenceSnapshot {
+        subject: None,
+        conference_uri: None,
+        created: None,
+        locked: false,
         request_id: Some("g1".into()),
         conference_id: "c1".into(),
         sequence: 6,

@@ -34,7 +34,8 @@ pub enum Event {
     Lost,
     /// Sign-in refused, with why (for the sign-in form). Final.
     Refused(String),
-    Reply(Reply),
+    /// Boxed: a conference snapshot is far larger than the other events.
+    Reply(Box<Reply>),
     /// A request could not be delivered, in words.
     Undeliverable(String),
     /// A watched AOR came online or went offline ([`ua::Event::Presence`]).
@@ -127,7 +128,7 @@ impl UserAgent {
             #[cfg(not(target_arch = "wasm32"))]
             ua::Event::Call { .. } => return None, // the browser places no calls
             ua::Event::Received(received) => match gateway_reply(&received, &self.gateway_aor) {
-                Ok(reply) => Event::Reply(reply),
+                Ok(reply) => Event::Reply(Box::new(reply)),
                 Err(why) => {
                     log(&format!("ignored a MESSAGE: {why}"));
                     return None;

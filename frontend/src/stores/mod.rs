@@ -99,10 +99,10 @@ impl Stores {
                 session.send(Request::ListConferences(ListConferences { request_id: new_request_id() }));
             }
             Event::Reply(reply) => {
-                if draft.answered(&reply) && matches!(reply, Reply::CreateConferenceResponse { .. }) {
+                if draft.answered(&reply) && matches!(*reply, Reply::CreateConferenceResponse { .. }) {
                     draft.members.update(|d| d.members.clear());
                 }
-                let effects = conferences.roster.try_update(|r| r.apply(reply)).unwrap_or_default();
+                let effects = conferences.roster.try_update(|r| r.apply(*reply)).unwrap_or_default();
                 for effect in effects {
                     match effect {
                         Effect::Refresh(id) => session.refresh(id),

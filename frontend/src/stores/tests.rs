@@ -37,20 +37,22 @@ fn the_answer_to_start_clears_the_draft_and_an_undelivered_start_keeps_it() {
     stores.draft.starting.set(Some("start-2".into()));
     // An answer to something else leaves the Start waiting.
     let other = Reply::CreateConferenceResponse {
+        conference_uri: None,
         request_id: "other".into(),
         conference_id: "c0".into(),
         state: ConferenceState::Active,
     };
-    stores.handle(Event::Reply(other));
+    stores.handle(Event::Reply(Box::new(other)));
     assert_eq!(stores.draft.starting.get_untracked().as_deref(), Some("start-2"));
     assert_eq!(stores.draft.members.with_untracked(|d| d.members.len()), 1);
 
     let answer = Reply::CreateConferenceResponse {
+        conference_uri: None,
         request_id: "start-2".into(),
         conference_id: "c1".into(),
         state: ConferenceState::Active,
     };
-    stores.handle(Event::Reply(answer));
+    stores.handle(Event::Reply(Box::new(answer)));
     assert_eq!(stores.draft.starting.get_untracked(), None);
     assert!(stores.draft.members.with_untracked(|d| d.members.is_empty()), "the draft became the conference");
 }

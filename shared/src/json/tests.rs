@@ -31,8 +31,14 @@ fn person(name: &str, user: Option<&str>) -> Person {
 #[test]
 fn every_api_answer_reads_as_serde_wrote_it() {
     round_trip(ApiError { error: "held-by-other".into(), message: "+1 is held\nby \\ someone".into() });
-    let call =
-        PanelCall { id: "leg-7".into(), state: "ringing".into(), since: "2026-01-02T03:04:05Z".into(), caller: "alice".into() };
+    let call = PanelCall {
+        id: "leg-7".into(),
+        state: "ringing".into(),
+        since: "2026-01-02T03:04:05Z".into(),
+        caller: "alice".into(),
+        announcement: Some("Ann is calling you. Press 1 to join.".into()),
+        muted: true,
+    };
     round_trip(Panel {
         user: "bob".into(),
         version: u64::MAX,

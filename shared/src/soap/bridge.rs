@@ -6,7 +6,7 @@
 //! authorization (only the initiator may change a conference) and the
 //! gateway knows whom to send each callback to.
 
-use super::codec::{self, read_parties, read_party, write_parties, write_party};
+use super::codec::{self, bool_str, read_flag, read_parties, read_party, write_flag, write_parties, write_party};
 use super::model::*;
 use super::xml::{Element, Fields, Writer, BRIDGE, ENV};
 use super::DecodeError;
@@ -19,6 +19,8 @@ pub enum BridgeRequest {
         account: String,
         initiator: Party,
         participants: Vec<Party>,
+        subject: Option<String>,
+        confirm: bool,
     },
     InviteParticipant {
         owner: String,
@@ -42,6 +44,23 @@ pub enum BridgeRequest {
     ListConferences {
         owner: String,
     },
+    /// Rollcall additions (docs/protocol.md §6).
+    MuteParticipant {
+        owner: String,
+        conference_id: String,
+        participant_id: String,
+        muted: bool,
+    },
+    MuteAll {
+        owner: String,
+        conference_id: String,
+        muted: bool,
+    },
+    LockConference {
+        owner: String,
+        conference_id: String,
+        locked: bool,
+    },
 }
 
 /// Conference web service → gateway, the HTTP response body.
@@ -51,6 +70,9 @@ pub enum BridgeResponse {
     InviteParticipant { conference_id: String, participant_id: String, state: ParticipantState },
     DisconnectParticipant { conference_id: String, participant_id: String },
     EndConference { conference_id: String },
+    MuteParticipant { conference_id: String, participant_id: String, muted: bool },
+    MuteAll { conference_id: String, muted: bool },
+    LockConference { conference_id: String, locked: bool },
     ConferenceInfo(ConferenceSnapshot),
     Conferences(Vec<ConferenceSnapshot>),
     Fault(Fault),
@@ -72,19 +94,26 @@ impl BridgeRequest {
             | BridgeRequest::DisconnectParticipant { owner, .. }
             | BridgeRequest::EndConference { owner, .. }
             | BridgeRequest::GetConferenceInfo { owner, .. }
-            | BridgeRequest::ListConferences { owner } => owner,
+            | BridgeRequest::ListConferences { owner }
+            | BridgeRequest::MuteParticipant { owner, .. }
+            | BridgeRequest::MuteAll { owner, .. }
+            | BridgeRequest::LockConference { owner, .. } => owner,
         }
     }
 
     /// The whole SOAP envelope.
     pub fn encode(&self) -> String {
         Writer::envelope(BRIDGE, |w| match self {
-            BridgeRequest::CreateConference { owner, account, initiator, participants } => w.nest("createConference", |w| {
-                w.leaf("owner", owner);
-                w.leaf("account", account);
-                write_party(w, "initiator", initiator);
-                write_parties(w, participants);
-            }),
+            BridgeRequest::CreateConference { owner, account, initiator, participants, subject, confirm } => {
+                w.nest("createConference", |w| {
+                    w.leaf("owner", owner);
+                    w.leaf("account", account);
+                    write_party(w, "initiator", initiator);
+                    write_parties(w, participants);
+                    w.opt_leaf("subject", subject.as_deref());
+                    write_flag(w, "confirm", *confirm);
+                })
+            }
             BridgeRequest::InviteParticipant { owner, conference_id, participant } => w.nest("inviteParticipant", |w| {
                 w.leaf("owner", owner);
                 w.leaf("conferenceId", conference_id);
@@ -106,6 +135,22 @@ impl BridgeRequest {
                 w.leaf("conferenceId", conference_id);
             }),
             BridgeRequest::ListConferences { owner } => w.nest("listConferences", |w| w.leaf("owner", owner)),
+            BridgeRequest::MuteParticipant { owner, conference_id, participant_id, muted } => w.nest("muteParticipant", |w| {
+                w.leaf("owner", owner);
+                w.leaf("conferenceId", conference_id);
+                w.leaf("participantId", participant_id);
+                w.leaf("muted", bool_str(*muted));
+            }),
+            BridgeRequest::MuteAll { owner, conference_id, muted } => w.nest("muteAll", |w| {
+                w.leaf("owner", owner);
+                w.leaf("conferenceId", conference_id);
+                w.leaf("muted", bool_str(*muted));
+            }),
+            BridgeRequest::LockConference { owner, conference_id, locked } => w.nest("lockConference", |w| {
+                w.leaf("owner", owner);
+                w.leaf("conferenceId", conference_id);
+                w.leaf("locked", bool_str(*locked));
+            }),
         })
     }
 
@@ -123,6 +168,8 @@ fn decode_request(payload: &Element) -> Result<BridgeRequest, DecodeError> {
             account: f.text("account")?,
             initiator: read_party(f.child("initiator")?)?,
             participants: read_parties(f)?,
+            subject: f.opt_text("subject"),
+            confirm: read_flag(f, "confirm")?,
         },
         Some("inviteParticipant") => BridgeRequest::InviteParticipant {
             owner: f.text("owner")?,
@@ -139,6 +186,20 @@ fn decode_request(payload: &Element) -> Result<BridgeRequest, DecodeError> {
             BridgeRequest::GetConferenceInfo { owner: f.text("owner")?, conference_id: f.text("conferenceId")? }
         }
         Some("listConferences") => BridgeRequest::ListConferences { owner: f.text("owner")? },
+        Some("muteParticipant") => BridgeRequest::MuteParticipant {
+            owner: f.text("owner")?,
+            conference_id: f.text("conferenceId")?,
+            participant_id: f.text("participantId")?,
+            muted: f.parse("muted")?,
+        },
+        Some("muteAll") => {
+            BridgeRequest::MuteAll { owner: f.text("owner")?, conference_id: f.text("conferenceId")?, muted: f.parse("muted")? }
+        }
+        Some("lockConference") => BridgeRequest::LockConference {
+            owner: f.text("owner")?,
+            conference_id: f.text("conferenceId")?,
+            locked: f.parse("locked")?,
+        },
         _ => return Err(codec::unexpected_body(payload)),
     };
     Ok(request)
@@ -169,6 +230,19 @@ impl BridgeResponse {
             BridgeResponse::EndConference { conference_id } => {
                 w.nest("endConferenceResponse", |w| w.leaf("conferenceId", conference_id))
             }
+            BridgeResponse::MuteParticipant { conference_id, participant_id, muted } => w.nest("muteParticipantResponse", |w| {
+                w.leaf("conferenceId", conference_id);
+                w.leaf("participantId", participant_id);
+                w.leaf("muted", bool_str(*muted));
+            }),
+            BridgeResponse::MuteAll { conference_id, muted } => w.nest("muteAllResponse", |w| {
+                w.leaf("conferenceId", conference_id);
+                w.leaf("muted", bool_str(*muted));
+            }),
+            BridgeResponse::LockConference { conference_id, locked } => w.nest("lockConferenceResponse", |w| {
+                w.leaf("conferenceId", conference_id);
+                w.leaf("locked", bool_str(*locked));
+            }),
             BridgeResponse::ConferenceInfo(snapshot) => {
                 w.nest("getConferenceInfoResponse", |w| codec::write_snapshot(w, "conference", snapshot))
             }
@@ -206,6 +280,15 @@ fn decode_response(payload: &Element) -> Result<BridgeResponse, DecodeError> {
             participant_id: f.text("participantId")?,
         },
         Some("endConferenceResponse") => BridgeResponse::EndConference { conference_id: f.text("conferenceId")? },
+        Some("muteParticipantResponse") => BridgeResponse::MuteParticipant {
+            conference_id: f.text("conferenceId")?,
+            participant_id: f.text("participantId")?,
+            muted: f.parse("muted")?,
+        },
+        Some("muteAllResponse") => BridgeResponse::MuteAll { conference_id: f.text("conferenceId")?, muted: f.parse("muted")? },
+        Some("lockConferenceResponse") => {
+            BridgeResponse::LockConference { conference_id: f.text("conferenceId")?, locked: f.parse("locked")? }
+        }
         Some("getConferenceInfoResponse") => BridgeResponse::ConferenceInfo(codec::read_snapshot(f.child("conference")?)?),
         Some("listConferencesResponse") => BridgeResponse::Conferences(codec::read_snapshots(f, "conference")?),
         _ => return Err(codec::unexpected_body(payload)),

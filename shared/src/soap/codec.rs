@@ -61,11 +61,55 @@ pub(super) fn write_party(w: &mut Writer, element: &str, party: &Party) {
         w.leaf("phone", &party.phone);
         w.leaf("location", party.location.as_str());
         w.opt_leaf("email", party.email.as_deref());
+        if !party.alternatives.is_empty() {
+            w.nest("alternatives", |w| {
+                for alternative in &party.alternatives {
+                    w.nest("alternative", |w| {
+                        w.leaf("phone", &alternative.phone);
+                        w.leaf("location", alternative.location.as_str());
+                    });
+                }
+            });
+        }
     });
 }
 
 pub(super) fn read_party(f: Fields<'_>) -> Result<Party, DecodeError> {
-    Ok(Party { name: f.text("name")?, phone: f.text("phone")?, location: f.parse("location")?, email: f.opt_text("email") })
+    let alternatives = match f.opt_child("alternatives") {
+        Some(list) => list
+            .all("alternative")
+            .map(|a| Ok(Alternative { phone: a.text("phone")?, location: a.parse("location")? }))
+            .collect::<Result<_, DecodeError>>()?,
+        None => Vec::new(),
+    };
+    Ok(Party {
+        name: f.text("name")?,
+        phone: f.text("phone")?,
+        location: f.parse("location")?,
+        email: f.opt_text("email"),
+        alternatives,
+    })
+}
+
+/// An optional `true`/`false` flag: absent is `false`.
+pub(super) fn read_flag(f: Fields<'_>, name: &str) -> Result<bool, DecodeError> {
+    Ok(f.opt_parse(name)?.unwrap_or(false))
+}
+
+/// `true` or `false`, as XML Schema writes a boolean.
+pub(super) fn bool_str(on: bool) -> &'static str {
+    if on {
+        "true"
+    } else {
+        "false"
+    }
+}
+
+/// Writes `name` = `true` only when set: absent means `false`.
+pub(super) fn write_flag(w: &mut Writer, name: &str, on: bool) {
+    if on {
+        w.leaf(name, "true");
+    }
 }
 
 /// Optional `participants` with one `participant` per party; omitted when
@@ -95,6 +139,8 @@ fn write_participant(w: &mut Writer, element: &str, p: &Participant) {
         w.leaf("location", p.location.as_str());
         w.leaf("state", p.state.as_str());
         w.opt_leaf("cause", p.cause.map(|c| c.0));
+        write_flag(w, "muted", p.muted);
+        w.opt_leaf("attempt", p.attempt);
     });
 }
 
@@ -106,6 +152,8 @@ fn read_participant(f: Fields<'_>) -> Result<Participant, DecodeError> {
         location: f.parse("location")?,
         state: f.parse("state")?,
         cause: f.opt_parse("cause")?.map(Cause),
+        muted: read_flag(f, "muted")?,
+        attempt: f.opt_parse("attempt")?,
     })
 }
 
@@ -121,6 +169,10 @@ pub(super) fn write_snapshot(w: &mut Writer, element: &str, s: &ConferenceSnapsh
         w.nest("participants", |w| {
             s.participants.iter().for_each(|p| write_participant(w, "participant", p));
         });
+        write_flag(w, "locked", s.locked);
+        w.opt_leaf("conferenceUri", s.conference_uri.as_deref());
+        w.opt_leaf("subject", s.subject.as_deref());
+        w.opt_leaf("created", s.created.as_deref());
     });
 }
 
@@ -139,6 +191,10 @@ pub(super) fn read_snapshot(f: Fields<'_>) -> Result<ConferenceSnapshot, DecodeE
         reason: f.opt_parse("reason")?,
         initiator: read_participant(f.child("initiator")?)?,
         participants,
+        locked: read_flag(f, "locked")?,
+        conference_uri: f.opt_text("conferenceUri"),
+        subject: f.opt_text("subject"),
+        created: f.opt_text("created"),
     })
 }
 
@@ -159,9 +215,20 @@ pub(super) fn write_participant_status(w: &mut Writer, s: &ParticipantStatus) {
     w.leaf("state", s.state.as_str());
     w.opt_leaf("cause", s.cause.map(|c| c.0));
     w.leaf("time", &s.time);
+    write_flag(w, "muted", s.muted);
+    if let Some(attempt) = &s.attempt {
+        w.leaf("phone", &attempt.phone);
+        w.leaf("location", attempt.location.as_str());
+        w.leaf("attempt", &attempt.number.to_string());
+    }
+    w.opt_leaf("final", s.final_outcome);
 }
 
 pub(super) fn read_participant_status(f: Fields<'_>) -> Result<ParticipantStatus, DecodeError> {
+    let attempt = match f.opt_parse("attempt")? {
+        Some(number) => Some(Attempt { phone: f.text("phone")?, location: f.parse("location")?, number }),
+        None => None,
+    };
     Ok(ParticipantStatus {
         conference_id: f.text("conferenceId")?,
         participant_id: f.text("participantId")?,
@@ -169,6 +236,9 @@ pub(super) fn read_participant_status(f: Fields<'_>) -> Result<ParticipantStatus
         state: f.parse("state")?,
         cause: f.opt_parse("cause")?.map(Cause),
         time: f.text("time")?,
+        muted: read_flag(f, "muted")?,
+        attempt,
+        final_outcome: f.opt_parse("final")?,
     })
 }
 
@@ -179,6 +249,7 @@ pub(super) fn write_conference_status(w: &mut Writer, s: &ConferenceStatus) {
     w.leaf("state", s.state.as_str());
     w.opt_leaf("reason", s.reason.map(TerminationReason::as_str));
     w.leaf("time", &s.time);
+    write_flag(w, "locked", s.locked);
 }
 
 pub(super) fn read_conference_status(f: Fields<'_>) -> Result<ConferenceStatus, DecodeError> {
@@ -188,6 +259,7 @@ pub(super) fn read_conference_status(f: Fields<'_>) -> Result<ConferenceStatus, 
         state: f.parse("state")?,
         reason: f.opt_parse("reason")?,
         time: f.text("time")?,
+        locked: read_flag(f, "locked")?,
     })
 }
 

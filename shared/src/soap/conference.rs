@@ -1,7 +1,7 @@
 //! The client protocol (docs/protocol.md §2): requests from the browser to the
 //! gateway and everything the gateway sends back (answers, events, faults).
 
-use super::codec::{self, read_parties, read_party, write_parties, write_party};
+use super::codec::{self, bool_str, read_flag, read_parties, read_party, write_flag, write_parties, write_party};
 use super::model::*;
 use super::xml::{Element, Fields, Writer, CONF, ENV};
 use super::DecodeError;
@@ -13,6 +13,12 @@ pub struct CreateConference {
     pub initiator: Party,
     /// Dialled once the initiator has answered.
     pub participants: Vec<Party>,
+    /// `c:subject`: what the call is about (the e-mail's subject), told to
+    /// each participant when `confirm` is on.
+    pub subject: Option<String>,
+    /// `c:confirm`: each participant who answers hears who calls and why,
+    /// and joins only by pressing 1 (docs/protocol.md §6).
+    pub confirm: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +52,31 @@ pub struct ListConferences {
     pub request_id: String,
 }
 
+/// `c:MuteParticipant` (docs/protocol.md §6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MuteParticipant {
+    pub request_id: String,
+    pub conference_id: String,
+    pub participant_id: String,
+    pub muted: bool,
+}
+
+/// `c:MuteAll`: every participant but the initiator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MuteAll {
+    pub request_id: String,
+    pub conference_id: String,
+    pub muted: bool,
+}
+
+/// `c:LockConference`: a locked conference takes no new participants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockConference {
+    pub request_id: String,
+    pub conference_id: String,
+    pub locked: bool,
+}
+
 /// A request body (client → gateway).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
@@ -55,6 +86,9 @@ pub enum Request {
     EndConference(EndConference),
     GetConference(GetConference),
     ListConferences(ListConferences),
+    MuteParticipant(MuteParticipant),
+    MuteAll(MuteAll),
+    LockConference(LockConference),
 }
 
 /// Everything the gateway sends to a client: answers, events and faults.
@@ -64,6 +98,8 @@ pub enum Reply {
         request_id: String,
         conference_id: String,
         state: ConferenceState,
+        /// `c:conferenceUri` (docs/protocol.md §7).
+        conference_uri: Option<String>,
     },
     AddParticipantResponse {
         request_id: String,
@@ -79,6 +115,22 @@ pub enum Reply {
     EndConferenceResponse {
         request_id: String,
         conference_id: String,
+    },
+    MuteParticipantResponse {
+        request_id: String,
+        conference_id: String,
+        participant_id: String,
+        muted: bool,
+    },
+    MuteAllResponse {
+        request_id: String,
+        conference_id: String,
+        muted: bool,
+    },
+    LockConferenceResponse {
+        request_id: String,
+        conference_id: String,
+        locked: bool,
     },
     /// `c:Conference` snapshot (answers `GetConference`, with its requestId).
     Conference(ConferenceSnapshot),
@@ -102,6 +154,9 @@ impl Request {
             Request::EndConference(r) => &r.request_id,
             Request::GetConference(r) => &r.request_id,
             Request::ListConferences(r) => &r.request_id,
+            Request::MuteParticipant(r) => &r.request_id,
+            Request::MuteAll(r) => &r.request_id,
+            Request::LockConference(r) => &r.request_id,
         }
     }
 
@@ -112,6 +167,9 @@ impl Request {
             Request::RemoveParticipant(r) => Some(&r.conference_id),
             Request::EndConference(r) => Some(&r.conference_id),
             Request::GetConference(r) => Some(&r.conference_id),
+            Request::MuteParticipant(r) => Some(&r.conference_id),
+            Request::MuteAll(r) => Some(&r.conference_id),
+            Request::LockConference(r) => Some(&r.conference_id),
             Request::CreateConference(_) | Request::ListConferences(_) => None,
         }
     }
@@ -124,6 +182,8 @@ impl Request {
                 w.leaf("account", &r.account);
                 write_party(w, "initiator", &r.initiator);
                 write_parties(w, &r.participants);
+                w.opt_leaf("subject", r.subject.as_deref());
+                write_flag(w, "confirm", r.confirm);
             }),
             Request::AddParticipant(r) => w.nest("AddParticipant", |w| {
                 w.leaf("requestId", &r.request_id);
@@ -144,6 +204,22 @@ impl Request {
                 w.leaf("conferenceId", &r.conference_id);
             }),
             Request::ListConferences(r) => w.nest("ListConferences", |w| w.leaf("requestId", &r.request_id)),
+            Request::MuteParticipant(r) => w.nest("MuteParticipant", |w| {
+                w.leaf("requestId", &r.request_id);
+                w.leaf("conferenceId", &r.conference_id);
+                w.leaf("participantId", &r.participant_id);
+                w.leaf("muted", bool_str(r.muted));
+            }),
+            Request::MuteAll(r) => w.nest("MuteAll", |w| {
+                w.leaf("requestId", &r.request_id);
+                w.leaf("conferenceId", &r.conference_id);
+                w.leaf("muted", bool_str(r.muted));
+            }),
+            Request::LockConference(r) => w.nest("LockConference", |w| {
+                w.leaf("requestId", &r.request_id);
+                w.leaf("conferenceId", &r.conference_id);
+                w.leaf("locked", bool_str(r.locked));
+            }),
         })
     }
 
@@ -163,6 +239,8 @@ fn decode_request(payload: &Element) -> Result<Request, DecodeError> {
             account: f.text("account")?,
             initiator: read_party(f.child("initiator")?)?,
             participants: read_parties(f)?,
+            subject: f.opt_text("subject"),
+            confirm: read_flag(f, "confirm")?,
         }),
         Some("AddParticipant") => Request::AddParticipant(AddParticipant {
             request_id: f.text("requestId")?,
@@ -181,6 +259,22 @@ fn decode_request(payload: &Element) -> Result<Request, DecodeError> {
             Request::GetConference(GetConference { request_id: f.text("requestId")?, conference_id: f.text("conferenceId")? })
         }
         Some("ListConferences") => Request::ListConferences(ListConferences { request_id: f.text("requestId")? }),
+        Some("MuteParticipant") => Request::MuteParticipant(MuteParticipant {
+            request_id: f.text("requestId")?,
+            conference_id: f.text("conferenceId")?,
+            participant_id: f.text("participantId")?,
+            muted: f.parse("muted")?,
+        }),
+        Some("MuteAll") => Request::MuteAll(MuteAll {
+            request_id: f.text("requestId")?,
+            conference_id: f.text("conferenceId")?,
+            muted: f.parse("muted")?,
+        }),
+        Some("LockConference") => Request::LockConference(LockConference {
+            request_id: f.text("requestId")?,
+            conference_id: f.text("conferenceId")?,
+            locked: f.parse("locked")?,
+        }),
         _ => return Err(codec::unexpected_body(payload)),
     };
     Ok(request)
@@ -195,6 +289,9 @@ impl Reply {
             | Reply::AddParticipantResponse { request_id, .. }
             | Reply::RemoveParticipantResponse { request_id, .. }
             | Reply::EndConferenceResponse { request_id, .. }
+            | Reply::MuteParticipantResponse { request_id, .. }
+            | Reply::MuteAllResponse { request_id, .. }
+            | Reply::LockConferenceResponse { request_id, .. }
             | Reply::Conferences { request_id, .. } => Some(request_id),
             Reply::Conference(snapshot) => snapshot.request_id.as_deref(),
             Reply::Fault(fault) => fault.request_id.as_deref(),
@@ -205,11 +302,14 @@ impl Reply {
     /// The whole SOAP envelope.
     pub fn encode(&self) -> String {
         Writer::envelope(CONF, |w| match self {
-            Reply::CreateConferenceResponse { request_id, conference_id, state } => w.nest("CreateConferenceResponse", |w| {
-                w.leaf("requestId", request_id);
-                w.leaf("conferenceId", conference_id);
-                w.leaf("state", state.as_str());
-            }),
+            Reply::CreateConferenceResponse { request_id, conference_id, state, conference_uri } => {
+                w.nest("CreateConferenceResponse", |w| {
+                    w.leaf("requestId", request_id);
+                    w.leaf("conferenceId", conference_id);
+                    w.leaf("state", state.as_str());
+                    w.opt_leaf("conferenceUri", conference_uri.as_deref());
+                })
+            }
             Reply::AddParticipantResponse { request_id, conference_id, participant_id, state } => {
                 w.nest("AddParticipantResponse", |w| {
                     w.leaf("requestId", request_id);
@@ -228,6 +328,24 @@ impl Reply {
             Reply::EndConferenceResponse { request_id, conference_id } => w.nest("EndConferenceResponse", |w| {
                 w.leaf("requestId", request_id);
                 w.leaf("conferenceId", conference_id);
+            }),
+            Reply::MuteParticipantResponse { request_id, conference_id, participant_id, muted } => {
+                w.nest("MuteParticipantResponse", |w| {
+                    w.leaf("requestId", request_id);
+                    w.leaf("conferenceId", conference_id);
+                    w.leaf("participantId", participant_id);
+                    w.leaf("muted", bool_str(*muted));
+                })
+            }
+            Reply::MuteAllResponse { request_id, conference_id, muted } => w.nest("MuteAllResponse", |w| {
+                w.leaf("requestId", request_id);
+                w.leaf("conferenceId", conference_id);
+                w.leaf("muted", bool_str(*muted));
+            }),
+            Reply::LockConferenceResponse { request_id, conference_id, locked } => w.nest("LockConferenceResponse", |w| {
+                w.leaf("requestId", request_id);
+                w.leaf("conferenceId", conference_id);
+                w.leaf("locked", bool_str(*locked));
             }),
             Reply::Conference(snapshot) => codec::write_snapshot(w, "Conference", snapshot),
             Reply::Conferences { request_id, conferences } => w.nest("Conferences", |w| {
@@ -257,6 +375,7 @@ fn decode_reply(payload: &Element) -> Result<Reply, DecodeError> {
             request_id: f.text("requestId")?,
             conference_id: f.text("conferenceId")?,
             state: f.parse("state")?,
+            conference_uri: f.opt_text("conferenceUri"),
         },
         Some("AddParticipantResponse") => Reply::AddParticipantResponse {
             request_id: f.text("requestId")?,
@@ -272,6 +391,22 @@ fn decode_reply(payload: &Element) -> Result<Reply, DecodeError> {
         Some("EndConferenceResponse") => {
             Reply::EndConferenceResponse { request_id: f.text("requestId")?, conference_id: f.text("conferenceId")? }
         }
+        Some("MuteParticipantResponse") => Reply::MuteParticipantResponse {
+            request_id: f.text("requestId")?,
+            conference_id: f.text("conferenceId")?,
+            participant_id: f.text("participantId")?,
+            muted: f.parse("muted")?,
+        },
+        Some("MuteAllResponse") => Reply::MuteAllResponse {
+            request_id: f.text("requestId")?,
+            conference_id: f.text("conferenceId")?,
+            muted: f.parse("muted")?,
+        },
+        Some("LockConferenceResponse") => Reply::LockConferenceResponse {
+            request_id: f.text("requestId")?,
+            conference_id: f.text("conferenceId")?,
+            locked: f.parse("locked")?,
+        },
         Some("Conference") => Reply::Conference(codec::read_snapshot(f)?),
         Some("Conferences") => {
             Reply::Conferences { request_id: f.text("requestId")?, conferences: codec::read_snapshots(f, "Conference")? }

@@ -21,6 +21,9 @@ pub enum Location {
 pub enum ParticipantState {
     Dialing,
     Ringing,
+    /// Answered and hearing the announcement: not in the conference until
+    /// they press 1 (docs/protocol.md §6).
+    Confirming,
     Connected,
     Busy,
     NoAnswer,
@@ -84,6 +87,26 @@ pub struct Party {
     pub phone: String,
     pub location: Location,
     pub email: Option<String>,
+    /// The person's other numbers (`c:alternatives`), in the order to try
+    /// them when `phone` is busy, unanswered or fails (docs/protocol.md §6).
+    pub alternatives: Vec<Alternative>,
+}
+
+/// Another number for the same person (`c:alternative`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Alternative {
+    pub phone: String,
+    pub location: Location,
+}
+
+/// Which of a person's numbers a participant's call is on: `c:phone`,
+/// `c:location` and `c:attempt` (1 for the first number) of a
+/// `c:ParticipantStatus` whose person has fallback numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    pub phone: String,
+    pub location: Location,
+    pub number: u32,
 }
 
 /// One participant as the conference service knows it (snapshot entry).
@@ -95,6 +118,11 @@ pub struct Participant {
     pub location: Location,
     pub state: ParticipantState,
     pub cause: Option<Cause>,
+    /// `c:muted`: left out of everyone's mix (absent on the wire: `false`).
+    pub muted: bool,
+    /// `c:attempt`, for a person with fallback numbers: which of them
+    /// `phone` is (1 for the first).
+    pub attempt: Option<u32>,
 }
 
 /// `c:Conference`: a full snapshot of one conference. `participants` lists
@@ -110,6 +138,17 @@ pub struct ConferenceSnapshot {
     pub reason: Option<TerminationReason>,
     pub initiator: Participant,
     pub participants: Vec<Participant>,
+    /// `c:locked`: nobody can be added (absent on the wire: `false`).
+    pub locked: bool,
+    /// `c:conferenceUri`: the conference's SIP URI, for the RFC 4575
+    /// event package (docs/protocol.md §7). Added by the gateway, which
+    /// knows the domain.
+    pub conference_uri: Option<String>,
+    /// `c:subject`: what the conference is about (the e-mail's subject).
+    pub subject: Option<String>,
+    /// `c:created` (RFC 3339): when it was created, so a reader can tell
+    /// how long it has run.
+    pub created: Option<String>,
 }
 
 /// `c:ParticipantStatus` (also the payload of the bridge's
@@ -123,6 +162,13 @@ pub struct ParticipantStatus {
     pub cause: Option<Cause>,
     /// RFC 3339.
     pub time: String,
+    /// `c:muted` (absent on the wire: `false`).
+    pub muted: bool,
+    /// The number being tried, for a person with fallback numbers.
+    pub attempt: Option<Attempt>,
+    /// `c:final`: `Some(false)` on the outcome of an attempt that another
+    /// will follow; `None` (or `true`) when this outcome is the last word.
+    pub final_outcome: Option<bool>,
 }
 
 /// `c:ConferenceStatus` (also the payload of `notifyConferenceStatus`).
@@ -134,6 +180,8 @@ pub struct ConferenceStatus {
     pub reason: Option<TerminationReason>,
     /// RFC 3339.
     pub time: String,
+    /// `c:locked` (absent on the wire: `false`).
+    pub locked: bool,
 }
 
 /// SOAP 1.2 `env:Code/env:Value`.
@@ -263,7 +311,7 @@ impl<'de> serde::Deserialize<'de> for Location {
 }
 
 wire_names!(ParticipantState, "participant state", {
-    Dialing => "dialing", Ringing => "ringing", Connected => "connected",
+    Dialing => "dialing", Ringing => "ringing", Confirming => "confirming", Connected => "connected",
     Busy => "busy", NoAnswer => "no-answer", Failed => "failed",
     Disconnected => "disconnected",
 });

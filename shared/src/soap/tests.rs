@@ -11,11 +11,19 @@ use super::*;
 // ---------------------------------------------------------------------------
 
 fn party(name: &str, phone: &str, email: Option<&str>) -> Party {
-    Party { name: name.into(), phone: phone.into(), location: Location::Mobile, email: email.map(Into::into) }
+    Party {
+        alternatives: Vec::new(),
+        name: name.into(),
+        phone: phone.into(),
+        location: Location::Mobile,
+        email: email.map(Into::into),
+    }
 }
 
 fn participant(id: &str, state: ParticipantState, cause: Option<u16>) -> Participant {
     Participant {
+        attempt: None,
+        muted: false,
         participant_id: id.into(),
         name: format!("Person {id}"),
         phone: "+14255550100".into(),
@@ -29,6 +37,10 @@ fn participant(id: &str, state: ParticipantState, cause: Option<u16>) -> Partici
 fn full_snapshot() -> ConferenceSnapshot {
     let initiator = participant("p1", ParticipantState::Disconnected, Some(16));
     ConferenceSnapshot {
+        subject: None,
+        conference_uri: None,
+        created: None,
+        locked: false,
         request_id: Some("r-7".into()),
         conference_id: "conf-1".into(),
         sequence: 42,
@@ -42,6 +54,10 @@ fn full_snapshot() -> ConferenceSnapshot {
 /// A snapshot with every optional element absent.
 fn bare_snapshot() -> ConferenceSnapshot {
     ConferenceSnapshot {
+        subject: None,
+        conference_uri: None,
+        created: None,
+        locked: false,
         request_id: None,
         conference_id: "conf-2".into(),
         sequence: 0,
@@ -54,6 +70,9 @@ fn bare_snapshot() -> ConferenceSnapshot {
 
 fn participant_statuses() -> Vec<ParticipantStatus> {
     let with_cause = ParticipantStatus {
+        attempt: None,
+        final_outcome: None,
+        muted: false,
         conference_id: "conf-1".into(),
         participant_id: "p2".into(),
         sequence: 7,
@@ -67,6 +86,7 @@ fn participant_statuses() -> Vec<ParticipantStatus> {
 
 fn conference_statuses() -> Vec<ConferenceStatus> {
     let with_reason = ConferenceStatus {
+        locked: false,
         conference_id: "conf-1".into(),
         sequence: u64::MAX,
         state: ConferenceState::Terminated,
@@ -88,12 +108,16 @@ fn faults() -> Vec<Fault> {
 fn requests() -> Vec<Request> {
     vec![
         Request::CreateConference(CreateConference {
+            confirm: false,
+            subject: None,
             request_id: "r-1".into(),
             account: "acct-9".into(),
             initiator: party("Ann", "+14255550100", None),
             participants: vec![party("Bob", "+14255550101", Some("bob@example.com")), party("Cy", "+14255550102", None)],
         }),
         Request::CreateConference(CreateConference {
+            confirm: false,
+            subject: None,
             request_id: "r-2".into(),
             account: "acct-9".into(),
             initiator: party("Ann", "+14255550100", Some("ann@example.com")),
@@ -123,6 +147,7 @@ fn requests() -> Vec<Request> {
 fn replies() -> Vec<Reply> {
     let mut replies = vec![
         Reply::CreateConferenceResponse {
+            conference_uri: None,
             request_id: "r-1".into(),
             conference_id: "conf-1".into(),
             state: ConferenceState::Creating,
@@ -154,12 +179,16 @@ fn bridge_requests() -> Vec<BridgeRequest> {
     let owner = || "sip:ann@rollcall.local".to_string();
     vec![
         BridgeRequest::CreateConference {
+            confirm: false,
+            subject: None,
             owner: owner(),
             account: "acct-9".into(),
             initiator: party("Ann", "+14255550100", None),
             participants: vec![party("Bob", "+14255550101", Some("bob@example.com"))],
         },
         BridgeRequest::CreateConference {
+            confirm: false,
+            subject: None,
             owner: owner(),
             account: "acct-9".into(),
             initiator: party("Ann", "+14255550100", Some("ann@example.com")),
@@ -351,10 +380,19 @@ fn bridge_snapshots_use_the_bridge_namespace() {
 
 fn expected_create() -> Request {
     Request::CreateConference(CreateConference {
+        confirm: false,
+        subject: None,
         request_id: "r-1".into(),
         account: "acct".into(),
-        initiator: Party { name: "Ann".into(), phone: "+14255550100".into(), location: Location::Work, email: None },
+        initiator: Party {
+            alternatives: Vec::new(),
+            name: "Ann".into(),
+            phone: "+14255550100".into(),
+            location: Location::Work,
+            email: None,
+        },
         participants: vec![Party {
+            alternatives: Vec::new(),
             name: "Bob".into(),
             phone: "+14255550101".into(),
             location: Location::Other,
@@ -782,3 +820,5 @@ fn the_browsers_xml_reader_refuses_what_quick_xml_refuses() {
         }
     }
 }
+
+mod control;

@@ -17,6 +17,7 @@
 //! | `PUT /pstn/phones/{number}` | hold an E.164 number |
 //! | `DELETE /pstn/phones/{number}` | release it (its live call is hung up, 16) |
 //! | `POST /pstn/calls/{id}/answer` · `/decline` · `/hangup` | act on a call |
+//! | `POST /pstn/calls/{id}/keys/{key}` | press a key (`0`–`9`, `*`, `#`) on an answered call |
 //! | `POST /pstn/conferences/{id}/crash` | fault injection: the bridge fails under the caller's conference |
 //!
 //! Every success answers `200` with the panel, so a client renders what it
@@ -101,6 +102,7 @@ pub fn router(simulator: Simulator, conferences: CrashClient, digest: HttpDigest
         .route("/pstn/events", get(events))
         .route("/pstn/phones/{number}", put(hold).delete(release))
         .route("/pstn/calls/{call}/{action}", post(act))
+        .route("/pstn/calls/{call}/keys/{key}", post(press))
         .route("/pstn/conferences/{id}/crash", post(crash))
         .route("/pstn/{*rest}", any(unknown_path))
         // A route layer: unknown paths stay 404, not 401.
@@ -182,6 +184,22 @@ async fn act(
     }
 }
 
+/// `POST /pstn/calls/{id}/keys/{key}`: DTMF, for the announcement of a
+/// screened call ("press 1 to join").
+async fn press(
+    State(panel): State<Panel>,
+    Extension(AuthUser(user)): Extension<AuthUser>,
+    Path((call, key)): Path<(String, String)>,
+) -> Response {
+    let Some(leg) = parse_call_id(&call) else {
+        return refused(PhoneError::NoSuchCall(call), StatusCode::NOT_FOUND);
+    };
+    match panel.simulator.press(&user, leg, &key) {
+        Ok(()) => render(&user, panel.simulator.panel(&user)),
+        Err(e) => refused(e, StatusCode::NOT_FOUND),
+    }
+}
+
 /// `POST /pstn/conferences/{id}/crash`: the bridge fails under every live
 /// leg of the caller's own conference (cause 41, then `fatal-error`; the
 /// events reach the owner over SIP, asynchronously).
@@ -222,6 +240,7 @@ fn refused(e: PhoneError, held_by_other: StatusCode) -> Response {
         PhoneError::NotHeld(_) => (StatusCode::NOT_FOUND, "not-held"),
         PhoneError::NoSuchCall(_) => (StatusCode::NOT_FOUND, "no-such-call"),
         PhoneError::WrongState { .. } => (StatusCode::CONFLICT, "wrong-state"),
+        PhoneError::NoSuchKey(_) => (StatusCode::BAD_REQUEST, "no-such-key"),
     };
     error(status, code, &e.to_string())
 }
@@ -237,6 +256,8 @@ fn render(user: &str, view: PanelView) -> Response {
                 state: c.state.as_str().to_string(),
                 since: humantime::format_rfc3339_millis(c.since).to_string(),
                 caller: c.caller,
+                announcement: c.announcement,
+                muted: c.muted,
             }),
         })
         .collect();

@@ -41,7 +41,10 @@ pub enum CallState {
     Dialing,
     /// Ringing, waiting for the person.
     Ringing,
-    /// Answered by the person.
+    /// Answered by the person, who hears the announcement of a screened
+    /// call and has not been let in yet.
+    Confirming,
+    /// Answered by the person (and, when screened, let in).
     Connected,
 }
 
@@ -51,6 +54,7 @@ impl CallState {
         match self {
             CallState::Dialing => "dialing",
             CallState::Ringing => "ringing",
+            CallState::Confirming => "confirming",
             CallState::Connected => "connected",
         }
     }
@@ -68,6 +72,10 @@ pub struct HeldCall {
     pub state: CallState,
     /// When the call entered `state`.
     pub since: SystemTime,
+    /// What the person hears on answering a screened call.
+    pub announcement: Option<String>,
+    /// The conference muted it.
+    pub muted: bool,
 }
 
 /// One user's view of the panel: the numbers they hold, each with its live
@@ -95,6 +103,8 @@ pub struct CallView {
     pub state: CallState,
     pub since: SystemTime,
     pub caller: String,
+    pub announcement: Option<String>,
+    pub muted: bool,
 }
 
 /// Why a panel operation was refused. Nothing changed.
@@ -120,6 +130,9 @@ pub enum PhoneError {
     /// a connected call, hanging up one that is still ringing, …).
     #[error("call {id} is {state}; cannot {action} it")]
     WrongState { id: String, state: &'static str, action: &'static str },
+    /// Not a key of a telephone keypad.
+    #[error("`{0}` is not a key of a phone's keypad (0-9, *, #)")]
+    NoSuchKey(String),
 }
 
 /// Most phones one person may hold at once.

@@ -15,8 +15,11 @@ pub const BUSY: &str = "+15005550002";
 pub const NO_ANSWER: &str = "+15005550003";
 /// Answers, then hangs up by itself after the auto-hangup delay (cause 16).
 pub const HANGS_UP: &str = "+15005550004";
+/// An answering machine: answers after the answer delay and never presses a
+/// key, so a screened call to it never joins (docs/protocol.md §6).
+pub const ANSWERING_MACHINE: &str = "+15005550005";
 /// The test numbers, whose behaviour is fixed: they cannot be held.
-pub const TEST_NUMBERS: [&str; 4] = [UNALLOCATED, BUSY, NO_ANSWER, HANGS_UP];
+pub const TEST_NUMBERS: [&str; 5] = [UNALLOCATED, BUSY, NO_ANSWER, HANGS_UP, ANSWERING_MACHINE];
 
 /// The simulated network's timing. Human speed by default, so a demo looks
 /// like a real call; [`SimDelays::fast`] for tests.
@@ -71,20 +74,24 @@ pub struct Step {
 pub type Script = Vec<Step>;
 
 /// What the simulated network does when `number` is dialled (see the table in
-/// the module documentation). `number` is assumed to be E.164.
-pub fn script(number: &str, delays: &SimDelays) -> Script {
+/// the module documentation). `number` is assumed to be E.164. On a
+/// `screened` call every number that answers by itself presses 1 right
+/// after answering — all but the answering machine.
+pub fn script(number: &str, delays: &SimDelays, screened: bool) -> Script {
     use BridgeEventKind::*;
     let step = |after, kind| Step { after, kind };
+    let press_one = screened.then(|| step(delays.ring, Digit('1')));
     match number {
         UNALLOCATED => vec![step(delays.ring, Failed(Cause::UNALLOCATED_NUMBER))],
         BUSY => vec![step(delays.ring, Ringing), step(delays.answer, Busy)],
         NO_ANSWER => vec![step(delays.ring, Ringing), step(delays.no_answer_timeout, NoAnswer)],
-        HANGS_UP => vec![
-            step(delays.ring, Ringing),
-            step(delays.answer, Answered),
-            step(delays.auto_hangup, HungUp(Cause::NORMAL_CLEARING)),
-        ],
-        _ => vec![step(delays.ring, Ringing), step(delays.answer, Answered)],
+        ANSWERING_MACHINE => vec![step(delays.ring, Ringing), step(delays.answer, Answered)],
+        HANGS_UP => [step(delays.ring, Ringing), step(delays.answer, Answered)]
+            .into_iter()
+            .chain(press_one)
+            .chain([step(delays.auto_hangup, HungUp(Cause::NORMAL_CLEARING))])
+            .collect(),
+        _ => [step(delays.ring, Ringing), step(delays.answer, Answered)].into_iter().chain(press_one).collect(),
     }
 }
 

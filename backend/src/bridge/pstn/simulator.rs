@@ -10,8 +10,14 @@
 //! | `+15005550002`   | `Ringing`, then `Busy` (17) after the answer delay           |
 //! | `+15005550003`   | `Ringing`, then `NoAnswer` (19) after the no-answer timeout  |
 //! | `+15005550004`   | `Ringing`, `Answered`, then `HungUp(16)` after auto-hangup   |
+//! | `+15005550005`   | `Ringing`, `Answered`: an answering machine, never a key     |
 //! | held by a person | `Ringing`, then what the person does ([`super::phones`])     |
 //! | other E.164      | `Ringing`, then `Answered` after the answer delay            |
+//!
+//! On a screened call ([`Dial::announcement`]) every number that answers by
+//! itself but the answering machine then presses 1 (`Digit('1')`, one ring
+//! delay later); a person at a held phone hears the announcement in the
+//! panel and presses a key there ([`Simulator::press`]).
 //!
 //! Every leg's behaviour is a [`Script`] of timed steps decided at dial time
 //! ([`script`], or [`held_script`] for a held phone), played by one tokio
@@ -124,6 +130,8 @@ impl Inner {
             call.since = SystemTime::now();
             call.holder.clone()
         });
+        // (A held phone's script only rings and gives up: its answer and
+        // keys are the person's, through `answer` and `press`.)
         self.send(BridgeEvent { leg, kind });
         if let Some(holder) = holder {
             self.touch(&mut table, &holder);
@@ -171,7 +179,7 @@ async fn play(inner: Arc<Inner>, leg: LegId, script: Script) {
 
 impl BridgeDriver for Simulator {
     fn place(&self, call: &Dial<'_>) -> Result<(), BridgeError> {
-        let Dial { leg, number, caller, .. } = *call;
+        let Dial { leg, number, caller, announcement, .. } = *call;
         if !is_e164(number) {
             return Err(BridgeError::InvalidNumber(number.to_string()));
         }
@@ -193,10 +201,12 @@ impl BridgeDriver for Simulator {
                     caller: caller.to_string(),
                     state: CallState::Dialing,
                     since: SystemTime::now(),
+                    announcement: announcement.map(str::to_string),
+                    muted: false,
                 };
                 (held_script(busy, &self.inner.delays), (!busy).then_some(call))
             }
-            None => (script(number, &self.inner.delays), None),
+            None => (script(number, &self.inner.delays, announcement.is_some()), None),
         };
         tracing::debug!(%leg, number, held = held.is_some(), "simulated network dials");
         let task = runtime.spawn(play(Arc::clone(&self.inner), leg, script)).abort_handle();
@@ -211,6 +221,23 @@ impl BridgeDriver for Simulator {
     fn hang_up(&self, leg: LegId) {
         let mut table = self.inner.table.locked();
         self.inner.end(&mut table, leg, BridgeEventKind::HungUp(Cause::NORMAL_CLEARING));
+    }
+
+    /// A screened person at a held phone is let in: their panel shows the
+    /// call connected.
+    fn admit(&self, leg: LegId) {
+        self.change_held(leg, |call| {
+            if call.state == CallState::Confirming {
+                call.state = CallState::Connected;
+                call.since = SystemTime::now();
+            }
+        });
+    }
+
+    /// The simulated network carries no audio; a held phone's panel shows
+    /// that it is muted.
+    fn set_muted(&self, leg: LegId, muted: bool) {
+        self.change_held(leg, |call| call.muted = muted);
     }
 
     /// Drops every live leg of `legs` with `Lost(41)`, in the order given,
@@ -276,14 +303,24 @@ impl Simulator {
         Ok(())
     }
 
+    /// Changes the held call on `leg`, if there is one, and tells its holder.
+    fn change_held(&self, leg: LegId, change: impl FnOnce(&mut HeldCall)) {
+        let mut table = self.inner.table.locked();
+        let Some(call) = table.legs.get_mut(&leg).and_then(|l| l.held.as_mut()) else { return };
+        change(call);
+        let holder = call.holder.clone();
+        self.inner.touch(&mut table, &holder);
+    }
+
     /// The person answers a ringing call: `Answered`, and the no-answer
-    /// timeout no longer applies.
+    /// timeout no longer applies. A screened call is `confirming` until the
+    /// conference lets the person in.
     pub fn answer(&self, user: &str, call: LegId) -> Result<(), PhoneError> {
         let mut table = self.inner.table.locked();
         let entry = held_leg(&mut table, user, call, CallState::Ringing, "answer")?;
         entry.task.abort();
         if let Some(held) = entry.held.as_mut() {
-            held.state = CallState::Connected;
+            held.state = if held.announcement.is_some() { CallState::Confirming } else { CallState::Connected };
             held.since = SystemTime::now();
         }
         self.inner.send(BridgeEvent { leg: call, kind: BridgeEventKind::Answered });
@@ -299,11 +336,23 @@ impl Simulator {
         Ok(())
     }
 
-    /// The person hangs up a connected call: `HungUp(16)`.
+    /// The person hangs up an answered call: `HungUp(16)`.
     pub fn hang_up_phone(&self, user: &str, call: LegId) -> Result<(), PhoneError> {
         let mut table = self.inner.table.locked();
-        held_leg(&mut table, user, call, CallState::Connected, "hang up")?;
+        answered_leg(&mut table, user, call, "hang up")?;
         self.inner.end(&mut table, call, BridgeEventKind::HungUp(Cause::NORMAL_CLEARING));
+        Ok(())
+    }
+
+    /// The person presses `key` on an answered call: `Digit(key)`.
+    pub fn press(&self, user: &str, call: LegId, key: &str) -> Result<(), PhoneError> {
+        let digit = match key.as_bytes() {
+            [b] if b.is_ascii_digit() || *b == b'*' || *b == b'#' => char::from(*b),
+            _ => return Err(PhoneError::NoSuchKey(key.chars().take(8).collect())),
+        };
+        let mut table = self.inner.table.locked();
+        answered_leg(&mut table, user, call, "press a key on")?;
+        self.inner.send(BridgeEvent { leg: call, kind: BridgeEventKind::Digit(digit) });
         Ok(())
     }
 
@@ -355,6 +404,15 @@ fn held_leg<'t>(
     Ok(entry)
 }
 
+/// The answered call `call` (confirming or connected) on one of `user`'s
+/// phones.
+fn answered_leg(table: &mut Table, user: &str, call: LegId, action: &'static str) -> Result<(), PhoneError> {
+    match held_leg(table, user, call, CallState::Connected, action) {
+        Err(PhoneError::WrongState { .. }) => held_leg(table, user, call, CallState::Confirming, action).map(drop),
+        other => other.map(drop),
+    }
+}
+
 fn view(table: &Table, user: &str) -> PanelView {
     let mut phones: Vec<PhoneView> = table
         .phones
@@ -366,7 +424,14 @@ fn view(table: &Table, user: &str) -> PanelView {
     for (id, leg) in &table.legs {
         let Some(call) = leg.held.as_ref().filter(|c| c.holder == user) else { continue };
         if let Some(phone) = phones.iter_mut().find(|p| p.number == call.number) {
-            phone.call = Some(CallView { id: *id, state: call.state, since: call.since, caller: call.caller.clone() });
+            phone.call = Some(CallView {
+                id: *id,
+                state: call.state,
+                since: call.since,
+                caller: call.caller.clone(),
+                announcement: call.announcement.clone(),
+                muted: call.muted,
+            });
         }
     }
     PanelView { version: table.seen.get(user).copied().unwrap_or(0), phones }

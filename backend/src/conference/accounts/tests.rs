@@ -3,6 +3,8 @@ use rollcall_shared::soap::Party;
 
 fn create(account: &str) -> BridgeRequest {
     BridgeRequest::CreateConference {
+        confirm: false,
+        subject: None,
         owner: "sip:alice@rollcall.local".into(),
         account: account.into(),
         initiator: Party { phone: "+14255550100".into(), ..Party::default() },

@@ -24,11 +24,14 @@ async fn crash_over_http() {
         max_participants: 4,
         max_live_per_owner: ConferenceConfig::DEFAULT_MAX_LIVE_PER_OWNER,
         inactivity_timeout: ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT,
+        confirm_timeout: ConferenceConfig::DEFAULT_CONFIRM_TIMEOUT,
         call_records: None,
         accounts: None,
     };
     let service = ConferenceService::with_simulator(config, SimDelays::fast()).expect("service");
     let created = service.handle(BridgeRequest::CreateConference {
+        confirm: false,
+        subject: None,
         owner: "sip:ada@rollcall.local".into(),
         account: "acct".into(),
         initiator: Party { phone: "+14255550100".into(), ..Party::default() },

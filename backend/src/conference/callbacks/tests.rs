@@ -38,6 +38,9 @@ fn event(conference: &str, sequence: u64) -> Notification {
     Notification::ParticipantStatus {
         owner: "sip:ada@rollcall.local".into(),
         status: ParticipantStatus {
+            attempt: None,
+            final_outcome: None,
+            muted: false,
             conference_id: conference.into(),
             participant_id: "p-1".into(),
             sequence,

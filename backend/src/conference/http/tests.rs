@@ -20,6 +20,7 @@ async fn start() -> (String, ReportingReceiver, reqwest::Client) {
         max_participants: 8,
         max_live_per_owner: ConferenceConfig::DEFAULT_MAX_LIVE_PER_OWNER,
         inactivity_timeout: ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT,
+        confirm_timeout: ConferenceConfig::DEFAULT_CONFIRM_TIMEOUT,
         call_records: None,
         accounts: None,
     };
@@ -49,6 +50,8 @@ async fn call(client: &reqwest::Client, url: &str, request: &BridgeRequest) -> (
 
 fn create(owner: &str, phone: &str) -> BridgeRequest {
     BridgeRequest::CreateConference {
+        confirm: false,
+        subject: None,
         owner: owner.into(),
         account: String::new(), // the owner's default
         initiator: Party { name: "Ada".into(), phone: phone.into(), ..Party::default() },

@@ -30,19 +30,38 @@ impl ConferenceService {
         }
         // A leg the service released (disconnected at once, docs/protocol.md
         // §4) stays known until the bridge's final event, for its quality
-        // report; what the bridge says of it changes nothing.
-        if conf.legs.get(index).is_some_and(|leg| leg.state.is_final()) {
+        // report; what the bridge says of it changes nothing. Nor does what
+        // it says of an earlier attempt of a participant now on another
+        // number.
+        if conf.legs.get(index).is_none_or(|leg| leg.state.is_final() || leg.leg_id != event.leg) {
             return;
         }
-        if let BridgeEventKind::Lost(cause) = event.kind {
-            if !conf.state.is_terminated() {
-                tracing::error!(leg = %event.leg, cause = cause.0, "the bridge failed under the conference");
-                self.fail(conf, cause);
+        let input = match event.kind {
+            BridgeEventKind::Lost(cause) => {
+                if !conf.state.is_terminated() {
+                    tracing::error!(leg = %event.leg, cause = cause.0, "the bridge failed under the conference");
+                    self.fail(conf, cause);
+                }
+                return;
             }
+            BridgeEventKind::Digit(key) => return self.on_key(conf, index, key),
+            BridgeEventKind::Answered if conf.confirm && index != 0 => LegInput::Screened,
+            kind => match LegInput::from_bridge(kind) {
+                Some(input) => input,
+                None => return,
+            },
+        };
+        if !self.step(conf, index, input) {
             return;
         }
-        let Some(input) = LegInput::from_bridge(event.kind) else { return };
-        if !self.step(conf, index, input) || index != 0 {
+        match conf.legs[index].state {
+            LegState::Confirming => self.await_confirmation(conf, index),
+            state if state.unreached() => {
+                self.try_next_number(on_bridge, conf, index);
+            }
+            _ => {}
+        }
+        if index != 0 {
             return;
         }
         // `step_conf` changes state: it stays out of a match guard.
@@ -57,6 +76,56 @@ impl ConferenceService {
             (ConfState::Active, LegState::Disconnected(_)) => self.terminate(conf, ConfInput::InitiatorHungUp),
             _ => {}
         }
+    }
+
+    /// A key pressed on leg `index`: `1` from a screened party lets them in,
+    /// any other key turns the call down (cause 21). Keys pressed on a call
+    /// that is not being screened mean nothing to the conference.
+    fn on_key(&self, conf: &mut Conference, index: usize, key: char) {
+        if conf.legs[index].state != LegState::Confirming {
+            tracing::debug!(key = %key, "a key pressed outside screening; ignored");
+            return;
+        }
+        if key == '1' {
+            let leg = conf.legs[index].leg_id;
+            if self.step(conf, index, LegInput::Confirmed) {
+                self.driver.admit(leg);
+            }
+        } else {
+            tracing::info!(key = %key, participant = %conf.legs[index].participant_id, "declined the call");
+            self.end_leg(conf, index, LegInput::Declined);
+        }
+    }
+
+    /// Leg `index` is hearing the announcement: ends it `no-answer` unless
+    /// the party presses a key within [`ConferenceConfig::confirm_timeout`].
+    fn await_confirmation(&self, conf: &Conference, index: usize) {
+        let (service, id, leg, timeout) =
+            (self.me.clone(), conf.id.clone(), conf.legs[index].leg_id, self.config.confirm_timeout);
+        self.runtime.spawn(async move {
+            tokio::time::sleep(timeout).await;
+            if let Some(service) = service.upgrade() {
+                service.confirmation_expired(&id, index, leg);
+            }
+        });
+    }
+
+    /// The confirmation time of `leg` (leg `index` of `conference_id`) ran
+    /// out: if that call is still being screened, it ends `no-answer` (19),
+    /// like a phone nobody picks up — so an answering machine never joins —
+    /// and the person's next number, if any, is tried.
+    pub(super) fn confirmation_expired(&self, conference_id: &str, index: usize, leg: LegId) {
+        let mut registry = self.registry.locked();
+        let Registry { conferences, on_bridge, .. } = &mut *registry;
+        let Some(conf) = conferences.get_mut(conference_id) else { return };
+        let Some(current) = conf.legs.get(index) else { return };
+        if current.leg_id != leg || current.state != LegState::Confirming {
+            return; // confirmed, declined or gone meanwhile: a stale timer
+        }
+        let _span = tracing::info_span!("conference", id = %conference_id).entered();
+        tracing::info!(participant = %current.participant_id, "no key pressed in time");
+        self.end_leg(conf, index, LegInput::NoAnswer);
+        self.try_next_number(on_bridge, conf, index);
     }
 
     /// Fault injection (`POST /admin/crash`): has the bridge fail under every

@@ -22,6 +22,7 @@ fn config(max_participants: usize) -> ConferenceConfig {
         signing_key: b"key".to_vec(),
         max_participants,
         inactivity_timeout: ConferenceConfig::DEFAULT_INACTIVITY_TIMEOUT,
+        confirm_timeout: ConferenceConfig::DEFAULT_CONFIRM_TIMEOUT,
         call_records: None,
     }
 }
@@ -102,6 +103,8 @@ fn ev(who: &str, state: &str, detail: Option<&str>, seq: u64) -> (String, String
 
 fn create(service: &ConferenceService, owner: &str, initiator: &str, others: &[&str]) -> BridgeResponse {
     service.handle(BridgeRequest::CreateConference {
+        confirm: false,
+        subject: None,
         owner: owner.into(),
         account: "acct-1".into(),
         initiator: party(initiator),
@@ -675,3 +678,5 @@ async fn new_checks_the_configuration() {
 fn new_outside_a_runtime_is_an_error() {
     assert!(matches!(ConferenceService::with_simulator(config(4), SimDelays::fast()), Err(StartError::NoRuntime)));
 }
+
+mod control;

@@ -2,7 +2,12 @@ use super::*;
 use rollcall_shared::soap::{ConferenceState, Fault};
 
 fn created(id: &str) -> Reply {
-    Reply::CreateConferenceResponse { request_id: "r1".into(), conference_id: id.into(), state: ConferenceState::Creating }
+    Reply::CreateConferenceResponse {
+        conference_uri: None,
+        request_id: "r1".into(),
+        conference_id: id.into(),
+        state: ConferenceState::Creating,
+    }
 }
 
 #[tokio::test]

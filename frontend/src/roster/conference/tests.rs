@@ -7,6 +7,9 @@ fn alice() -> Party {
 
 fn leg(id: &str, seq: u64, state: ParticipantState) -> ParticipantStatus {
     ParticipantStatus {
+        attempt: None,
+        final_outcome: None,
+        muted: false,
         conference_id: "c1".into(),
         participant_id: id.into(),
         sequence: seq,
@@ -17,11 +20,20 @@ fn leg(id: &str, seq: u64, state: ParticipantState) -> ParticipantStatus {
 }
 
 fn conf(seq: u64, state: ConferenceState) -> ConferenceStatus {
-    ConferenceStatus { conference_id: "c1".into(), sequence: seq, state, reason: None, time: "2026-11-26T12:00:00Z".into() }
+    ConferenceStatus {
+        locked: false,
+        conference_id: "c1".into(),
+        sequence: seq,
+        state,
+        reason: None,
+        time: "2026-11-26T12:00:00Z".into(),
+    }
 }
 
 fn snapshot_leg(id: &str, name: &str, state: ParticipantState) -> Participant {
     Participant {
+        attempt: None,
+        muted: false,
         participant_id: id.into(),
         name: name.into(),
         phone: "+14255550199".into(),
@@ -67,6 +79,10 @@ fn unknown_participant_asks_for_snapshot_which_names_it() {
     c.apply_participant(&leg("p1", 1, ParticipantState::Connected));
     assert!(c.apply_participant(&leg("p2", 2, ParticipantState::Ringing)));
     let snapshot = ConferenceSnapshot {
+        subject: None,
+        conference_uri: None,
+        created: None,
+        locked: false,
         request_id: Some("r".into()),
         conference_id: "c1".into(),
         sequence: 3,
@@ -94,6 +110,10 @@ fn snapshot_names_our_initiator_row() {
     let mut c = ConferenceView::created("c1".into(), ConferenceState::Creating, &alice());
     let initiator = snapshot_leg("p1", "alice", ParticipantState::Ringing);
     c.replace(&ConferenceSnapshot {
+        subject: None,
+        conference_uri: None,
+        created: None,
+        locked: false,
         request_id: None,
         conference_id: "c1".into(),
         sequence: 2,

@@ -9,6 +9,7 @@ fn received(from: &str, content_type: &str, body: String) -> Received {
 fn only_the_gateways_soap_is_a_reply() {
     let gateway = "sip:conference@rollcall.local";
     let reply = Reply::ConferenceStatus(ConferenceStatus {
+        locked: false,
         conference_id: "c1".into(),
         sequence: 4,
         state: ConferenceState::Active,
