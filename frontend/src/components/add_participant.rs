@@ -2,6 +2,7 @@
 //! call, sent as AddParticipant (docs/protocol.md §2). The number is only
 //! cleaned of spaces and dashes here: the gateway judges it, and a number
 //! that is not E.164 comes back as an InvalidNumber Fault in the banner.
+//! While the conference is locked the form is disabled and says why.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -14,7 +15,7 @@ use crate::stores::{new_request_id, Session};
 use super::location_select::LocationSelect;
 
 #[component]
-pub fn AddParticipant(conference_id: String) -> impl IntoView {
+pub fn AddParticipant(conference_id: String, locked: Signal<bool>) -> impl IntoView {
     let session = Session::provided();
     let name = RwSignal::new(String::new());
     let phone = RwSignal::new(String::new());
@@ -23,7 +24,7 @@ pub fn AddParticipant(conference_id: String) -> impl IntoView {
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let number = clean_phone(&phone.get_untracked());
-        if number.is_empty() {
+        if number.is_empty() || locked.get_untracked() {
             return;
         }
         session.send(Request::AddParticipant(AddRequest {
@@ -43,17 +44,22 @@ pub fn AddParticipant(conference_id: String) -> impl IntoView {
 
     view! {
         <form class="add-participant" data-testid="add-participant-form" on:submit=submit>
-            <label class="grow">
-                "Name"
-                <input type="text" required data-testid="add-name" bind:value=name />
-            </label>
-            <label class="grow">
-                "Number"
-                <input type="tel" placeholder="+14255550101" required data-testid="add-phone"
-                    bind:value=phone />
-            </label>
-            <LocationSelect location testid="add-location" />
-            <button type="submit" data-testid="add-participant">"Add participant"</button>
+            <fieldset disabled=locked>
+                <label class="grow">
+                    "Name"
+                    <input type="text" required data-testid="add-name" bind:value=name />
+                </label>
+                <label class="grow">
+                    "Number"
+                    <input type="tel" placeholder="+14255550101" required data-testid="add-phone"
+                        bind:value=phone />
+                </label>
+                <LocationSelect location testid="add-location" />
+                <button type="submit" data-testid="add-participant">"Add participant"</button>
+            </fieldset>
+            {super::shown(move || locked.get(), || view! {
+                <p class="hint" data-testid="add-locked-reason">"The conference is locked: unlock it to add people."</p>
+            })}
         </form>
     }
 }

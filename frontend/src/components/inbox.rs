@@ -26,11 +26,12 @@ pub fn Inbox(on_roster: Callback<()>) -> impl IntoView {
         }
     });
 
-    let conference_everyone = move |email_id: i64| {
+    let conference_everyone = move |email_id: i64, subject: String| {
         spawn_local(async move {
             match api::email_roster(http, email_id).await {
                 Ok(roster) => {
                     draft.members.update(|d| d.replace(roster.participants));
+                    draft.subject.set(Some(subject).filter(|s| !s.trim().is_empty()));
                     if let Some(me) = roster.initiator {
                         people.me.set(Some(me));
                     }
@@ -69,6 +70,7 @@ pub fn Inbox(on_roster: Callback<()>) -> impl IntoView {
                         {list.iter().map(|email| {
                             let id = email.id;
                             let email = &email.message;
+                            let subject = email.subject.clone();
                             view! {
                                 <li class="email" data-testid="email">
                                     <div class="email-head">
@@ -82,7 +84,7 @@ pub fn Inbox(on_roster: Callback<()>) -> impl IntoView {
                                     </div>
                                     <p class="snippet">{email.snippet.clone()}</p>
                                     <button data-testid="conference-everyone" aria-label=format!("Conference everyone on “{}”", email.subject)
-                                        on:click=move |_| conference_everyone(id)>
+                                        on:click=move |_| conference_everyone(id, subject.clone())>
                                         "Conference everyone"
                                     </button>
                                 </li>

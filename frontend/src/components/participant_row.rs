@@ -14,11 +14,15 @@
 //!
 //! Rows are rebuilt whenever their conference changes, so the choice lives
 //! in the card (`picked`, by participant id), not in the row.
+//!
+//! Every live row, the initiator's too, has a mute toggle; a muted row says
+//! so. A person with other numbers shows which attempt this is and why
+//! ("busy at work — trying mobile").
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use rollcall_shared::directory::Person;
-use rollcall_shared::soap::conference::{AddParticipant, RemoveParticipant, Request};
+use rollcall_shared::soap::conference::{AddParticipant, MuteParticipant, RemoveParticipant, Request};
 use rollcall_shared::soap::Party;
 
 use std::collections::HashMap;
@@ -115,6 +119,19 @@ pub fn ParticipantRow(
             }
         }
     };
+    let mute = {
+        let (conference_id, leg, muted) = (conference_id.clone(), leg.clone(), participant.muted);
+        move |_| {
+            if let Some(participant_id) = leg.clone() {
+                session.send(Request::MuteParticipant(MuteParticipant {
+                    request_id: new_request_id(),
+                    conference_id: conference_id.clone(),
+                    participant_id,
+                    muted: !muted,
+                }));
+            }
+        }
+    };
     let hide = {
         let leg = leg.clone();
         move |_| {
@@ -185,6 +202,13 @@ pub fn ParticipantRow(
         .into_any(),
         _ => ().into_any(),
     };
+    let mute_button = (controls.open && live && leg.is_some()).then(|| {
+        let label = if participant.muted { "Unmute" } else { "Mute" };
+        view! {
+            <button class="link" data-testid="participant-mute" aria-pressed=participant.muted.to_string()
+                aria-label=format!("{label} {}", participant.name) on:click=mute>{label}</button>
+        }
+    });
 
     view! {
         <tr data-testid="participant-row">
@@ -200,9 +224,14 @@ pub fn ParticipantRow(
                 {participant.cause_text().map(|why| view! {
                     <span class="cause" data-testid="participant-cause">{why}</span>
                 })}
+                {participant.muted.then(|| view! { <span class="badge" data-testid="participant-muted">"muted"</span> })}
+                {participant.attempt.map(|n| view! { <span class="attempt" data-testid="participant-attempt">{format!("attempt {n}")}</span> })}
+                {participant.fallback_text().map(|why| view! {
+                    <span class="fallback" data-testid="participant-fallback">{why}</span>
+                })}
                 <span class="history" data-testid="participant-history">{participant.history_text()}</span>
             </td>
-            <td class="actions">{actions}</td>
+            <td class="actions">{mute_button}{actions}</td>
         </tr>
     }
 }

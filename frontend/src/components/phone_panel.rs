@@ -3,6 +3,8 @@
 //! rings here when a conference dials it, until the person answers,
 //! declines (cause 21) or lets it ring out; a connected call lasts until
 //! they hang up (cause 16). Live through the `/pstn/events` long-poll.
+//! A screened call (docs/protocol.md §6) shows what the caller announces and
+//! a keypad: 1 joins, any other key declines. A muted call says so.
 //!
 //! Below the phones, the network's fault injection: the bridge can be made
 //! to fail under one of the person's own conferences (the fatal-error flow).
@@ -17,6 +19,23 @@ use crate::api::{self, ApiFailure};
 use crate::roster::draft::clean_phone;
 use crate::stores::{Conferences, Http};
 use crate::time::pause;
+
+/// The keypad's keys and the panel action each presses (`#` escaped for
+/// the URL path).
+const KEYS: [(&str, &str); 12] = [
+    ("1", "keys/1"),
+    ("2", "keys/2"),
+    ("3", "keys/3"),
+    ("4", "keys/4"),
+    ("5", "keys/5"),
+    ("6", "keys/6"),
+    ("7", "keys/7"),
+    ("8", "keys/8"),
+    ("9", "keys/9"),
+    ("*", "keys/*"),
+    ("0", "keys/0"),
+    ("#", "keys/%23"),
+];
 
 /// After a failed long-poll, how long to wait before the next (ms).
 const RETRY_MS: u32 = 2_000;
@@ -158,9 +177,22 @@ fn PhoneRow(phone: PanelPhone, panel: RwSignal<Option<Panel>>, error: RwSignal<O
     let state = call.as_ref().map_or("idle", |c| match c.state.as_str() {
         "dialing" => "dialing",
         "ringing" => "ringing",
+        "confirming" => "confirming",
         "connected" => "connected",
         _ => "other",
     });
+    let announcement = call.as_ref().filter(|c| c.state == "confirming").and_then(|c| c.announcement.clone());
+    let keypad = announcement.as_ref().and(call.as_ref()).map(|c| {
+        let id = c.id.clone();
+        view! {
+            <div class="keypad" role="group" aria-label="Keypad" data-testid="panel-keypad">
+                {KEYS.iter().map(|(key, action)| view! {
+                    <button type="button" data-testid=format!("panel-key-{key}") on:click=on_call(id.clone(), action)>{*key}</button>
+                }).collect_view()}
+            </div>
+        }
+    });
+    let muted = call.as_ref().is_some_and(|c| c.muted);
     view! {
         <li class=format!("phone phone-{state}") data-testid="panel-phone" data-number=phone.number.clone()>
             <span class="number" data-testid="panel-phone-number">{phone.number.clone()}</span>
@@ -171,13 +203,16 @@ fn PhoneRow(phone: PanelPhone, panel: RwSignal<Option<Panel>>, error: RwSignal<O
                     Some(c) => c.state.clone(),
                 }}
             </span>
+            {muted.then(|| view! { <span class="badge" data-testid="panel-muted">"muted"</span> })}
+            {announcement.map(|text| view! { <q class="announcement" data-testid="panel-announcement">{text}</q> })}
+            {keypad}
             <span class="actions">
                 {call.map(|c| match c.state.as_str() {
                     "ringing" => view! {
                         <button data-testid="panel-answer" aria-label=format!("Answer {}", phone.number) on:click=on_call(c.id.clone(), "answer")>"Answer"</button>
                         <button class="danger" data-testid="panel-decline" aria-label=format!("Decline on {}", phone.number) on:click=on_call(c.id.clone(), "decline")>"Decline"</button>
                     }.into_any(),
-                    "connected" => view! {
+                    "connected" | "confirming" => view! {
                         <button class="danger" data-testid="panel-hangup" aria-label=format!("Hang up {}", phone.number) on:click=on_call(c.id.clone(), "hangup")>"Hang up"</button>
                     }.into_any(),
                     _ => ().into_any(),

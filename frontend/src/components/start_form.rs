@@ -16,6 +16,9 @@ use super::person_adder::PersonAdder;
 use crate::roster::draft::{clean_phone, phone_label};
 use crate::stores::{new_request_id, DraftRoster, People, Session};
 
+/// The most of an e-mail's subject sent as `c:subject` (the server takes 200).
+const SUBJECT_CHARS: usize = 120;
+
 #[component]
 pub fn StartForm() -> impl IntoView {
     let (session, people, draft) = (Session::provided(), People::provided(), DraftRoster::provided());
@@ -51,9 +54,12 @@ pub fn StartForm() -> impl IntoView {
         let name = people.me.with_untracked(|me| me.as_ref().map(|me| me.name.clone()));
         let request_id = new_request_id();
         draft.starting.set(Some(request_id.clone()));
+        // A subject is told to strangers' phones: an e-mail subject, kept short.
+        let subject = draft.subject.get_untracked().map(|s| s.trim().chars().take(SUBJECT_CHARS).collect());
         session.send(Request::CreateConference(CreateConference {
-            confirm: false,
-            subject: None,
+            // Only participants are asked; nobody to ask, nothing to say.
+            confirm: draft.confirm.get_untracked() && !participants.is_empty(),
+            subject,
             request_id,
             // Empty: the server bills the user's default account (docs/protocol.md §8).
             account: String::new(),
@@ -94,8 +100,15 @@ pub fn StartForm() -> impl IntoView {
                     }).collect_view()}
                 </div>
             </form>
+            {move || draft.subject.get().map(|s| view! {
+                <p class="about" data-testid="draft-subject">"About: " <q>{s}</q></p>
+            })}
             <DraftRows />
             <PersonAdder />
+            <label class="check">
+                <input type="checkbox" data-testid="confirm-setting" bind:checked=draft.confirm />
+                "Ask each person to press 1 to join (an answering machine never joins)"
+            </label>
             <div class="start-actions">
                 <button type="submit" form="start-form" data-testid="start-conference" disabled=busy
                     on:click=ignore_repeat_clicks>

@@ -5,7 +5,9 @@
 //! `c:Conference` snapshot and replaces its view. Events are applied as they
 //! come even across a gap — the snapshot then corrects whatever was missed.
 
-use rollcall_shared::soap::{ConferenceSnapshot, ConferenceState, ConferenceStatus, ParticipantStatus, Party, TerminationReason};
+use rollcall_shared::soap::{
+    ConferenceSnapshot, ConferenceState, ConferenceStatus, ParticipantState, ParticipantStatus, Party, TerminationReason,
+};
 
 use super::participant::ParticipantView;
 
@@ -100,6 +102,33 @@ impl ConferenceView {
         })
     }
 
+    /// What the card is headed with: the subject, or who is called
+    /// ("Conference with Bob, Carol and 2 others").
+    pub fn title(&self) -> String {
+        if let Some(subject) = &self.subject {
+            return subject.clone();
+        }
+        let names: Vec<&str> =
+            self.participants.iter().skip(1).map(|p| p.name.as_str()).filter(|n| !n.is_empty()).collect();
+        match names.as_slice() {
+            [] => "Conference".to_string(),
+            [one] => format!("Conference with {one}"),
+            [a, b] => format!("Conference with {a} and {b}"),
+            [a, b, rest @ ..] => format!("Conference with {a}, {b} and {} more", rest.len()),
+        }
+    }
+
+    /// How many are on the call now (connected), the initiator included.
+    pub fn on_call(&self) -> usize {
+        self.participants.iter().filter(|p| p.state == ParticipantState::Connected).count()
+    }
+
+    /// Whether "mute all" would change anything: someone other than the
+    /// initiator whose call is not over is not muted.
+    pub fn can_mute_all(&self) -> bool {
+        self.participants.iter().skip(1).any(|p| p.is_live() && !p.muted)
+    }
+
     /// Whether a participant can be added: until the conference is over,
     /// and while it is not locked.
     pub fn can_add(&self) -> bool {
@@ -138,6 +167,11 @@ impl ConferenceView {
             return false;
         }
         let mut need_snapshot = verdict == Sequence::Gap;
+        if self.created.is_none() {
+            // Our own conference's first event (the initiator dialled) is
+            // as good as its creation time until a snapshot says.
+            self.created = Some(status.time.clone());
+        }
         let id = Some(status.participant_id.clone());
         let row = match self.participants.iter().position(|p| p.id == id) {
             Some(i) => i,

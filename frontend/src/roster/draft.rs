@@ -5,7 +5,7 @@
 //! of one `CreateConference`. Pure state, host-tested.
 
 use rollcall_shared::directory::{fold, Person, Phone};
-use rollcall_shared::soap::{Location, Party};
+use rollcall_shared::soap::{Alternative, Location, Party};
 
 /// One person on the draft roster and the number they will be called at
 /// (`None` when they have no number: shown, but not called).
@@ -40,10 +40,18 @@ pub fn clean_phone(typed: &str) -> String {
     typed.trim().chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.')).collect()
 }
 
-/// The SOAP party for `person` at `phone`.
+/// The SOAP party for `person` at `phone`, with their other numbers as
+/// fallbacks in the order of their location drop-down (docs/protocol.md §6:
+/// busy at work, the mobile is tried at once).
 pub fn party(person: &Person, phone: &Phone) -> Party {
+    let alternatives = person
+        .phones
+        .iter()
+        .filter(|p| p.number != phone.number)
+        .map(|p| Alternative { phone: p.number.clone(), location: p.location })
+        .collect();
     Party {
-        alternatives: Vec::new(),
+        alternatives,
         name: person.name.clone(),
         phone: phone.number.clone(),
         location: phone.location,

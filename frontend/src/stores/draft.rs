@@ -13,11 +13,22 @@ pub struct DraftRoster {
     /// it is answered: the Start button waits, and the draft is cleared
     /// only once the conference exists.
     pub starting: RwSignal<Option<String>>,
+    /// The subject of the e-mail the roster came from: what the call is
+    /// about, told to each person who answers.
+    pub subject: RwSignal<Option<String>>,
+    /// Ask each person who answers to press 1 before they join (on by
+    /// default; the start form's setting).
+    pub confirm: RwSignal<bool>,
 }
 
 impl DraftRoster {
     pub(super) fn new() -> DraftRoster {
-        DraftRoster { members: RwSignal::new(Draft::default()), starting: RwSignal::new(None) }
+        DraftRoster {
+            members: RwSignal::new(Draft::default()),
+            starting: RwSignal::new(None),
+            subject: RwSignal::new(None),
+            confirm: RwSignal::new(true),
+        }
     }
 
     /// Whether `reply` answers the Start being waited for (which then no

@@ -101,6 +101,7 @@ impl Stores {
             Event::Reply(reply) => {
                 if draft.answered(&reply) && matches!(*reply, Reply::CreateConferenceResponse { .. }) {
                     draft.members.update(|d| d.members.clear());
+                    draft.subject.set(None);
                 }
                 let effects = conferences.roster.try_update(|r| r.apply(*reply)).unwrap_or_default();
                 for effect in effects {
