@@ -168,6 +168,10 @@ impl BridgeDriver for SipBridge {
         })
     }
 
+    fn set_muted(&self, leg: LegId, muted: bool) {
+        let _ = self.command(Command::Mute(leg, muted));
+    }
+
     fn hang_up(&self, leg: LegId) {
         let _ = self.command(Command::HangUp(leg));
     }

@@ -84,6 +84,8 @@ pub struct MediaLeg {
     next_rtcp: Instant,
     /// Mixed frames sent to the phone.
     pub sent: u64,
+    /// Left out of everyone else's mix; it still hears them.
+    muted: bool,
 }
 
 impl MediaLeg {
@@ -103,7 +105,14 @@ impl MediaLeg {
             remote_report: None,
             next_rtcp: now + RTCP_EVERY,
             sent: 0,
+            muted: false,
         }
+    }
+
+    /// The leg joins muted (the service muted it before it answered).
+    pub fn muted(mut self, muted: bool) -> MediaLeg {
+        self.muted = muted;
+        self
     }
 
     pub fn quality(&self) -> Quality {
@@ -232,18 +241,13 @@ impl Room {
     }
 }
 
-struct Member {
-    media: Box<MediaLeg>,
-    muted: bool,
-}
-
 async fn run(
     mut commands: mpsc::UnboundedReceiver<RoomCommand>,
     events: mpsc::UnboundedSender<RoomEvent>,
     silence: Duration,
     stats: Arc<ClockStats>,
 ) {
-    let mut members: Vec<Member> = Vec::new();
+    let mut members: Vec<Box<MediaLeg>> = Vec::new();
     let mut mixer = Mixer::default();
     let mut played: Vec<Option<Frame>> = Vec::new();
     let mut mixes: Vec<Frame> = Vec::new();
@@ -256,16 +260,16 @@ async fn run(
     loop {
         tokio::select! {
             command = commands.recv() => match command {
-                Some(RoomCommand::Join(media)) => members.push(Member { media, muted: false }),
+                Some(RoomCommand::Join(media)) => members.push(media),
                 Some(RoomCommand::Leave(leg)) => {
-                    if let Some(index) = members.iter().position(|m| m.media.leg == leg) {
+                    if let Some(index) = members.iter().position(|m| m.leg == leg) {
                         let member = members.remove(index);
                         mixer.remove(index);
-                        let _ = events.send(RoomEvent::Left(leg, member.media.quality()));
+                        let _ = events.send(RoomEvent::Left(leg, member.quality()));
                     }
                 }
                 Some(RoomCommand::Mute(leg, muted)) => {
-                    if let Some(member) = members.iter_mut().find(|m| m.media.leg == leg) {
+                    if let Some(member) = members.iter_mut().find(|m| m.leg == leg) {
                         member.muted = muted;
                     }
                 }
@@ -277,18 +281,18 @@ async fn run(
                 let units = now.duration_since(started).as_micros() as u64 * 8 / 1000;
                 played.clear();
                 for member in members.iter_mut() {
-                    member.media.take_in(now, units, &mut buf);
-                    let frame = member.media.jitter.pop();
+                    member.take_in(now, units, &mut buf);
+                    let frame = member.jitter.pop();
                     played.push(if member.muted { None } else { frame });
-                    if !member.media.silence_reported && now.duration_since(member.media.heard) >= silence {
-                        member.media.silence_reported = true;
-                        let _ = events.send(RoomEvent::Silent(member.media.leg));
+                    if !member.silence_reported && now.duration_since(member.heard) >= silence {
+                        member.silence_reported = true;
+                        let _ = events.send(RoomEvent::Silent(member.leg));
                     }
                 }
                 mixes.resize(members.len(), SILENCE);
                 mixer.mix(&played, &mut mixes);
                 for (member, mix) in members.iter_mut().zip(&mixes) {
-                    member.media.send_out(mix, now);
+                    member.send_out(mix, now);
                 }
                 // Sent a whole frame after its time: late (the phones' jitter
                 // buffers hide some of that; a steady backlog they cannot).

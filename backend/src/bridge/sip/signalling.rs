@@ -41,8 +41,16 @@ const RESOLVED_MAX: usize = 256;
 /// What the driver asks of the task.
 #[derive(Debug)]
 pub enum Command {
-    Dial { room: String, leg: LegId, number: String, caller: String },
+    Dial {
+        room: String,
+        leg: LegId,
+        number: String,
+        caller: String,
+    },
     HangUp(LegId),
+    /// Leave the leg out of everyone else's mix (or put it back); kept
+    /// for a leg not yet answered and applied when it joins.
+    Mute(LegId, bool),
     Crash(Vec<LegId>),
 }
 
@@ -144,6 +152,8 @@ struct Leg {
     cut: Option<BridgeEventKind>,
     rang: bool,
     answered: bool,
+    /// Left out of the others' mix (set at any time, even while ringing).
+    muted: bool,
     ring_deadline: Instant,
 }
 
@@ -255,6 +265,10 @@ impl Signalling {
         match command {
             Command::Dial { room, leg, number, caller } => self.dial(room, leg, &number, &caller),
             Command::HangUp(leg) => self.release(leg),
+            Command::Mute(leg, muted) => {
+                self.mute(leg, muted);
+                Vec::new()
+            }
             Command::Crash(legs) => {
                 let mut outputs = Vec::new();
                 for leg in legs {
@@ -289,6 +303,7 @@ impl Signalling {
                 cut: None,
                 rang: false,
                 answered: false,
+                muted: false,
                 ring_deadline: now + self.plan.ring_timeout,
             },
         );
@@ -440,7 +455,8 @@ impl Signalling {
                         call.answered = true;
                         let room = call.room.clone();
                         tracing::info!(%leg, codec = answer.codec.name(), rtp = %answer.rtp, "answered");
-                        self.join(room, MediaLeg::new(leg, ports, answer));
+                        let media = MediaLeg::new(leg, ports, answer).muted(call.muted);
+                        self.join(room, media);
                         self.emit(leg, BridgeEventKind::Answered);
                         Vec::new()
                     }
@@ -467,6 +483,19 @@ impl Signalling {
                 };
                 self.finish(leg, kind);
                 Vec::new()
+            }
+        }
+    }
+
+    /// Mutes or unmutes `leg`: at once in its room once it is answered,
+    /// and remembered for when it joins if it is not yet. Unknown and
+    /// ended legs are ignored.
+    fn mute(&mut self, leg: LegId, muted: bool) {
+        let Some(call) = self.legs.get_mut(&leg) else { return };
+        call.muted = muted;
+        if call.answered {
+            if let Some((room, _)) = self.rooms.get(&call.room) {
+                room.send(RoomCommand::Mute(leg, muted));
             }
         }
     }

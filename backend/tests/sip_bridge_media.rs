@@ -1,0 +1,92 @@
+//! What the SIP bridge does to a leg's audio beyond mixing it, with real
+//! baresip phones each sending a tone of its own (as `sip_bridge.rs`):
+//! a muted phone is left out of the others' mix but hears them; a
+//! screened phone hears only its announcement and nobody hears it until
+//! it is admitted; the keys a phone presses (RFC 4733) come out as
+//! digits.
+//!
+//! `make test` installs baresip (scripts/test-deps.sh); without it the
+//! tests say so and pass.
+
+mod common;
+
+use common::audio::Recording;
+use common::baresip::{self, Baresip};
+use common::sip_phones::{all_answered, bridge_config, ended, margin, phones, PHONES};
+use rollcall::bridge::sip::{SipBridge, SipBridgeConfig};
+use rollcall::bridge::{BridgeDriver, EventReceiver, LegId};
+
+/// A bridge on RTP ports `rtp` that calls the phones at `routes`.
+async fn bridge(routes: Vec<(String, String)>, rtp: (u16, u16)) -> (SipBridge, EventReceiver) {
+    SipBridge::start(SipBridgeConfig { rtp_ports: rtp, ..bridge_config(routes) }).await.expect("the bridge starts")
+}
+
+/// Hangs every leg up, waits for their ends, and stops the phones so that
+/// their recordings are complete.
+async fn finish(bridge: &SipBridge, events: &mut EventReceiver, legs: &[LegId], phones: &mut [Baresip]) {
+    for leg in legs {
+        bridge.hang_up(*leg);
+    }
+    for _ in legs {
+        assert!(ended(events).await.0.kind.is_final());
+    }
+    for phone in phones.iter_mut() {
+        phone.stop();
+    }
+}
+
+/// The power of `hz` in phone `phone`'s recording between `from` and `to`
+/// seconds.
+fn power(phone: &Baresip, from: f64, to: f64, hz: u32) -> f64 {
+    let recording = Recording::read(&phone.heard());
+    recording.tone(recording.span(from, to), hz as f64)
+}
+
+#[tokio::test]
+async fn a_muted_phone_is_left_out_of_the_mix_until_unmuted_and_still_hears() {
+    if !baresip::available("sip_bridge_media") {
+        return;
+    }
+    let (mut phones, routes) = phones(3).await;
+    let (bridge, mut events) = bridge(routes, (43_000, 43_099)).await;
+    let legs = [LegId(1), LegId(2), LegId(3)];
+    for (leg, (number, _)) in legs.iter().zip(PHONES) {
+        bridge.dial_into("c", *leg, number, "demo-team").expect("dials");
+    }
+    // Muted while it is still being called: it joins muted.
+    bridge.set_muted(LegId(1), true);
+    all_answered(&mut events, &legs).await;
+    for phone in &phones {
+        phone.hears_for(1.5).await;
+    }
+    let unmuted_at: Vec<f64> = phones.iter().map(Baresip::heard_seconds).collect();
+    bridge.set_muted(LegId(1), false);
+    for phone in &phones {
+        phone.hears_for(1.5).await;
+    }
+    finish(&bridge, &mut events, &legs, &mut phones).await;
+
+    let tones: Vec<u32> = PHONES.iter().map(|(_, tone)| *tone).collect();
+    let muted = tones[0];
+    // Phone 1, muted, still hears both others.
+    let recording = Recording::read(&phones[0].heard());
+    let m = margin(&recording, recording.span(0.5, unmuted_at[0] - 0.1), muted, &tones[1..]);
+    assert!(m > 20.0, "the muted phone hears the others {m:.1}× louder than itself (want > 20×)");
+    for i in 1..3 {
+        let other = tones[3 - i];
+        let during = (power(&phones[i], 0.5, unmuted_at[i] - 0.1, muted), power(&phones[i], 0.5, unmuted_at[i] - 0.1, other));
+        let end = Recording::read(&phones[i].heard()).seconds();
+        let after = (power(&phones[i], unmuted_at[i] + 0.3, end, muted), power(&phones[i], unmuted_at[i] + 0.3, end, other));
+        eprintln!(
+            "phone {}: {muted} Hz muted {:.3}, unmuted {:.1}; {other} Hz {:.1}, {:.1}",
+            i + 1,
+            during.0,
+            after.0,
+            during.1,
+            after.1
+        );
+        assert!(during.1 > 20.0 * during.0.max(1e-9), "phone {}: the muted phone's tone is out of its mix", i + 1);
+        assert!(after.0 > 20.0 * during.0.max(1e-9), "phone {}: the unmuted phone's tone is back in its mix", i + 1);
+        assert!(after.1 > 20.0 * during.0.max(1e-9), "phone {}: it heard phone {} throughout", i + 1, 4 - i);
+    }
+}
