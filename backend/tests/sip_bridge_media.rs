@@ -12,9 +12,9 @@ mod common;
 
 use common::audio::Recording;
 use common::baresip::{self, Baresip};
-use common::sip_phones::{all_answered, bridge_config, ended, margin, phones, PHONES};
+use common::sip_phones::{all_answered, bridge_config, ended, margin, next, phones, PHONES};
 use rollcall::bridge::sip::{SipBridge, SipBridgeConfig};
-use rollcall::bridge::{BridgeDriver, EventReceiver, LegId};
+use rollcall::bridge::{BridgeDriver, BridgeEventKind, EventReceiver, LegId};
 
 /// A bridge on RTP ports `rtp` that calls the phones at `routes`.
 async fn bridge(routes: Vec<(String, String)>, rtp: (u16, u16)) -> (SipBridge, EventReceiver) {
@@ -89,4 +89,40 @@ async fn a_muted_phone_is_left_out_of_the_mix_until_unmuted_and_still_hears() {
         assert!(after.0 > 20.0 * during.0.max(1e-9), "phone {}: the unmuted phone's tone is back in its mix", i + 1);
         assert!(after.1 > 20.0 * during.0.max(1e-9), "phone {}: it heard phone {} throughout", i + 1, 4 - i);
     }
+}
+
+/// The next digit on the event channel; panics on anything final.
+async fn digit(events: &mut EventReceiver) -> (LegId, char) {
+    loop {
+        let event = next(events).await;
+        match event.kind {
+            BridgeEventKind::Digit(key) => return (event.leg, key),
+            kind if kind.is_final() => panic!("{} ended while a key was awaited: {kind:?}", event.leg),
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_key_pressed_on_a_phone_is_one_digit() {
+    if !baresip::available("sip_bridge_media") {
+        return;
+    }
+    let (mut phones, routes) = phones(1).await;
+    let (bridge, mut events) = bridge(routes, (43_100, 43_109)).await;
+    bridge.dial_into("c", LegId(1), PHONES[0].0, "demo-team").expect("dials");
+    all_answered(&mut events, &[LegId(1)]).await;
+    phones[0].hears_for(0.3).await;
+    // baresip sends each key as RFC 4733 events (its `sndcode` command):
+    // a run of packets, the end three times — one digit each.
+    phones[0].command("sndcode", "1").await;
+    assert_eq!(digit(&mut events).await, (LegId(1), '1'));
+    phones[0].command("sndcode", "#").await;
+    assert_eq!(digit(&mut events).await, (LegId(1), '#'), "the next key, not the first one again");
+    bridge.hang_up(LegId(1));
+    let (event, quality) = ended(&mut events).await;
+    assert_eq!(event.kind, BridgeEventKind::HungUp(rollcall_shared::soap::Cause::NORMAL_CLEARING));
+    // The events' packets are part of the stream: none counted lost.
+    assert_eq!(quality.expect("the leg's quality").rx_loss_permille, 0);
+    phones[0].stop();
 }

@@ -10,11 +10,13 @@
 //! | the driver the conference service holds | [`SipBridge`] |
 //! | the calls: dialling, progress, hang-up, routes | [`signalling`] |
 //! | what a call's end means to the conference (Q.850) | [`outcome`] |
+//! | the keys a phone sends as SIP INFO | [`info`] |
 //! | the offer/answer of each leg | [`sdp`] |
 //! | one conference's mix, 20 ms at a time | [`room`] |
 //! | the audio: codecs, RTP and RTCP, jitter buffer, the mix | [`media`] |
 //! | the RTP port range | [`ports`] |
 
+pub mod info;
 pub mod media;
 pub mod outcome;
 pub mod ports;

@@ -6,6 +6,9 @@
 //! number of datagrams a leg, so a flood costs one leg's share and no
 //! memory. RTP is taken from the address the phone's answer named (by
 //! IP; the port is learnt from what arrives, for phones behind NAT).
+//! Telephone events (the keys pressed, RFC 4733) in the same stream are
+//! never decoded as audio: each key is reported once
+//! ([`RoomEvent::Digit`]).
 //! A leg that has sent nothing for `silence_limit` is reported once
 //! ([`RoomEvent::Silent`]); the signalling ends its call.
 
@@ -18,6 +21,7 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::media::codec::{Frame, FRAME_SAMPLES, SILENCE};
+use super::media::dtmf::Keys;
 use super::media::jitter::JitterBuffer;
 use super::media::mixer::Mixer;
 use super::media::rtcp::{self, ReportBlock};
@@ -86,6 +90,7 @@ pub struct MediaLeg {
     pub sent: u64,
     /// Left out of everyone else's mix; it still hears them.
     muted: bool,
+    keys: Keys,
 }
 
 impl MediaLeg {
@@ -106,6 +111,7 @@ impl MediaLeg {
             next_rtcp: now + RTCP_EVERY,
             sent: 0,
             muted: false,
+            keys: Keys::default(),
         }
     }
 
@@ -127,20 +133,30 @@ impl MediaLeg {
         }
     }
 
-    /// Reads what the phone sent since the last tick.
-    fn take_in(&mut self, now: Instant, clock: u64, buf: &mut [u8]) {
+    /// Reads what the phone sent since the last tick; the key it pressed,
+    /// if a new one came (at most one a tick: [`dtmf::MIN_GAP`](super::media::dtmf::MIN_GAP)).
+    fn take_in(&mut self, now: Instant, clock: u64, buf: &mut [u8]) -> Option<char> {
+        let mut key = None;
         for _ in 0..READS_PER_TICK {
             let Ok((n, from)) = self.ports.rtp.try_recv_from(buf) else { break };
             if from.ip() != self.answer.rtp.ip() || self.source.is_some_and(|s| s != from) {
                 continue;
             }
             let Some(packet) = rtp::read(&buf[..n]) else { continue };
-            if packet.payload_type != self.answer.codec.payload_type() {
-                continue; // telephone events, comfort noise: not mixed
+            let audio = packet.payload_type == self.answer.codec.payload_type();
+            let event = self.answer.telephone_event == Some(packet.payload_type);
+            if !audio && !event {
+                continue; // comfort noise, anything not negotiated: not mixed
             }
             self.source = Some(from);
             self.heard = now;
+            // Events share the stream's sequence numbers: counted, or
+            // every key pressed would look like packets lost.
             self.stats.count(packet.ssrc, packet.sequence);
+            if event {
+                key = self.keys.packet(packet.timestamp, packet.payload, clock).or(key);
+                continue;
+            }
             let mut frame = SILENCE;
             self.answer.codec.decode(packet.payload, &mut frame);
             self.jitter.push(packet.timestamp, clock, frame);
@@ -158,6 +174,7 @@ impl MediaLeg {
                 self.remote_report = Some(*block);
             }
         }
+        key
     }
 
     /// Sends the phone its mix, and a receiver report when one is due.
@@ -202,6 +219,8 @@ pub enum RoomEvent {
     Silent(LegId),
     /// The leg left; how its audio was.
     Left(LegId, Quality),
+    /// The phone pressed a key (RFC 4733).
+    Digit(LegId, char),
 }
 
 /// How the room's clock kept time: frames made, and how late.
@@ -281,7 +300,9 @@ async fn run(
                 let units = now.duration_since(started).as_micros() as u64 * 8 / 1000;
                 played.clear();
                 for member in members.iter_mut() {
-                    member.take_in(now, units, &mut buf);
+                    if let Some(key) = member.take_in(now, units, &mut buf) {
+                        let _ = events.send(RoomEvent::Digit(member.leg, key));
+                    }
                     let frame = member.jitter.pop();
                     played.push(if member.muted { None } else { frame });
                     if !member.silence_reported && now.duration_since(member.heard) >= silence {

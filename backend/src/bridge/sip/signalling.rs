@@ -154,8 +154,15 @@ struct Leg {
     answered: bool,
     /// Left out of the others' mix (set at any time, even while ringing).
     muted: bool,
+    /// When the last key sent as INFO was reported: one a
+    /// [`INFO_KEY_GAP`] at most, whatever a phone sends.
+    info_key_at: Option<Instant>,
     ring_deadline: Instant,
 }
+
+/// The least time between two keys taken from a leg's INFO requests (as
+/// for RFC 4733, [`super::media::dtmf::MIN_GAP`]).
+pub const INFO_KEY_GAP: Duration = Duration::from_millis(40);
 
 pub struct Signalling {
     ua: UserAgent,
@@ -304,6 +311,7 @@ impl Signalling {
                 rang: false,
                 answered: false,
                 muted: false,
+                info_key_at: None,
                 ring_deadline: now + self.plan.ring_timeout,
             },
         );
@@ -360,6 +368,15 @@ impl Signalling {
                 tracing::warn!(%leg, "no RTP from the phone: hanging up");
                 // Q.850 102: recovery on timer expiry.
                 self.cut(leg, BridgeEventKind::HungUp(Cause(102)))
+            }
+            RoomEvent::Digit(leg, key) => {
+                // Only for a leg still connected: a key that crossed its end
+                // has no leg to be reported on.
+                if self.legs.get(&leg).is_some_and(|call| call.answered) {
+                    tracing::debug!(%leg, %key, "key pressed (RFC 4733)");
+                    self.emit(leg, BridgeEventKind::Digit(key));
+                }
+                Vec::new()
             }
             RoomEvent::Left(leg, quality) => {
                 if let Some(kind) = self.leaving.remove(&leg) {
@@ -473,6 +490,22 @@ impl Signalling {
                 }
             }
             CallEvent::Updated { .. } | CallEvent::UpdateRefused { .. } => Vec::new(),
+            CallEvent::Info { content_type, body } => {
+                match super::info::key(&content_type, &body) {
+                    Some(key) if call.answered && call.ending == Ending::None => {
+                        let now = Instant::now();
+                        if call.info_key_at.is_some_and(|at| now.duration_since(at) < INFO_KEY_GAP) {
+                            return Vec::new();
+                        }
+                        call.info_key_at = Some(now);
+                        tracing::debug!(%leg, %key, "key pressed (SIP INFO)");
+                        self.emit(leg, BridgeEventKind::Digit(key));
+                    }
+                    Some(_) => {}
+                    None => tracing::debug!(%leg, %content_type, "an INFO without a key"),
+                }
+                Vec::new()
+            }
             CallEvent::Ended(end) => {
                 let kind = match (call.cut, call.answered, end) {
                     (Some(cut), _, _) => cut,
