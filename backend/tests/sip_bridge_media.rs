@@ -14,7 +14,7 @@ use common::audio::Recording;
 use common::baresip::{self, Baresip};
 use common::sip_phones::{all_answered, bridge_config, ended, margin, next, phones, PHONES};
 use rollcall::bridge::sip::{SipBridge, SipBridgeConfig};
-use rollcall::bridge::{BridgeDriver, BridgeEventKind, EventReceiver, LegId};
+use rollcall::bridge::{BridgeDriver, BridgeEventKind, Dial, EventReceiver, LegId};
 
 /// A bridge on RTP ports `rtp` that calls the phones at `routes`.
 async fn bridge(routes: Vec<(String, String)>, rtp: (u16, u16)) -> (SipBridge, EventReceiver) {
@@ -125,4 +125,64 @@ async fn a_key_pressed_on_a_phone_is_one_digit() {
     // The events' packets are part of the stream: none counted lost.
     assert_eq!(quality.expect("the leg's quality").rx_loss_permille, 0);
     phones[0].stop();
+}
+
+/// The root-mean-square level of phone `phone`'s recording between `from`
+/// and `to` seconds.
+fn level(phone: &Baresip, from: f64, to: f64) -> f64 {
+    let recording = Recording::read(&phone.heard());
+    let samples = recording.span(from, to);
+    (samples.iter().map(|&s| (s as f64).powi(2)).sum::<f64>() / samples.len().max(1) as f64).sqrt()
+}
+
+#[tokio::test]
+async fn a_screened_phone_hears_its_announcement_alone_until_it_presses_1_and_is_admitted() {
+    if !baresip::available("sip_bridge_media") {
+        return;
+    }
+    let (mut phones, routes) = phones(3).await;
+    let (bridge, mut events) = bridge(routes, (43_200, 43_299)).await;
+    let legs = [LegId(1), LegId(2), LegId(3)];
+    for (leg, (number, _)) in legs[..2].iter().zip(PHONES) {
+        bridge.dial_into("c", *leg, number, "demo-team").expect("dials");
+    }
+    let announcement = Some("Alice calls you into the weekly planning. Press 1 to join.");
+    bridge.place(&Dial { room: "c", leg: LegId(3), number: PHONES[2].0, caller: "demo-team", announcement }).expect("dials");
+    all_answered(&mut events, &legs).await;
+    for phone in &phones {
+        phone.hears_for(2.0).await;
+    }
+    let screened_until: Vec<f64> = phones.iter().map(Baresip::heard_seconds).collect();
+    // The screened party presses 1 (RFC 4733); the service would admit them.
+    phones[2].command("sndcode", "1").await;
+    assert_eq!(digit(&mut events).await, (LegId(3), '1'));
+    bridge.admit(LegId(3));
+    let admitted_at: Vec<f64> = phones.iter().map(Baresip::heard_seconds).collect();
+    for phone in &phones {
+        phone.hears_for(1.5).await;
+    }
+    finish(&bridge, &mut events, &legs, &mut phones).await;
+
+    let tones: Vec<u32> = PHONES.iter().map(|(_, tone)| *tone).collect();
+    let end = |i: usize| Recording::read(&phones[i].heard()).seconds();
+    // Phone 3: the announcement (speech: energy) and none of the others'
+    // tones while screened; the others' tones once admitted.
+    let spoken = level(&phones[2], 0.5, screened_until[2] - 0.1);
+    eprintln!("phone 3 while screened: level {spoken:.0}");
+    assert!(spoken > 300.0, "the screened phone hears its announcement (level {spoken:.0})");
+    for &other in &tones[..2] {
+        let before = power(&phones[2], 0.5, screened_until[2] - 0.1, other);
+        let after = power(&phones[2], admitted_at[2] + 0.3, end(2), other);
+        eprintln!("phone 3: {other} Hz screened {before:.3}, admitted {after:.1}");
+        assert!(after > 20.0 * before.max(1e-9), "phone 3 hears {other} Hz only once admitted ({before:.3} vs {after:.1})");
+    }
+    // Phones 1 and 2: phone 3's tone only once it is admitted; each other throughout.
+    for i in 0..2 {
+        let before = power(&phones[i], 0.5, screened_until[i] - 0.1, tones[2]);
+        let after = power(&phones[i], admitted_at[i] + 0.3, end(i), tones[2]);
+        let other = power(&phones[i], 0.5, screened_until[i] - 0.1, tones[1 - i]);
+        eprintln!("phone {}: {} Hz screened {before:.3}, admitted {after:.1}; {} Hz {other:.1}", i + 1, tones[2], tones[1 - i]);
+        assert!(after > 20.0 * before.max(1e-9), "phone {}: the screened phone is heard only once admitted", i + 1);
+        assert!(other > 20.0 * before.max(1e-9), "phone {}: it heard phone {} meanwhile", i + 1, 2 - i);
+    }
 }

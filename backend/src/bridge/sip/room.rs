@@ -9,6 +9,10 @@
 //! Telephone events (the keys pressed, RFC 4733) in the same stream are
 //! never decoded as audio: each key is reported once
 //! ([`RoomEvent::Digit`]).
+//!
+//! A muted leg is left out of everyone's mix and hears it. A screened leg
+//! (placed with an announcement) is left out of everyone's mix and hears
+//! only its announcement ([`Player`]) until it is admitted.
 //! A leg that has sent nothing for `silence_limit` is reported once
 //! ([`RoomEvent::Silent`]); the signalling ends its call.
 
@@ -27,6 +31,7 @@ use super::media::mixer::Mixer;
 use super::media::rtcp::{self, ReportBlock};
 use super::media::rtp::{self, ReceiveStats, Sender};
 use super::ports::PortPair;
+use super::prompt::{Announcement, Player};
 use super::sdp::Answer;
 use crate::bridge::{LegId, LegQuality};
 
@@ -90,6 +95,8 @@ pub struct MediaLeg {
     pub sent: u64,
     /// Left out of everyone else's mix; it still hears them.
     muted: bool,
+    /// Screened: left out of the mix, hearing only its announcement.
+    screen: Option<Player>,
     keys: Keys,
 }
 
@@ -111,6 +118,7 @@ impl MediaLeg {
             next_rtcp: now + RTCP_EVERY,
             sent: 0,
             muted: false,
+            screen: None,
             keys: Keys::default(),
         }
     }
@@ -118,6 +126,13 @@ impl MediaLeg {
     /// The leg joins muted (the service muted it before it answered).
     pub fn muted(mut self, muted: bool) -> MediaLeg {
         self.muted = muted;
+        self
+    }
+
+    /// The leg joins screened, hearing `announcement` until
+    /// [`RoomCommand::Admit`].
+    pub fn screened(mut self, announcement: Announcement) -> MediaLeg {
+        self.screen = Some(Player::new(announcement));
         self
     }
 
@@ -210,6 +225,8 @@ pub enum RoomCommand {
     Leave(LegId),
     /// Mute or unmute what the leg says (it still hears the others).
     Mute(LegId, bool),
+    /// A screened leg joins the mix.
+    Admit(LegId),
 }
 
 /// What the room reports.
@@ -292,6 +309,11 @@ async fn run(
                         member.muted = muted;
                     }
                 }
+                Some(RoomCommand::Admit(leg)) => {
+                    if let Some(member) = members.iter_mut().find(|m| m.leg == leg) {
+                        member.screen = None;
+                    }
+                }
                 None => return,
             },
             due = clock.tick() => {
@@ -304,7 +326,7 @@ async fn run(
                         let _ = events.send(RoomEvent::Digit(member.leg, key));
                     }
                     let frame = member.jitter.pop();
-                    played.push(if member.muted { None } else { frame });
+                    played.push(if member.muted || member.screen.is_some() { None } else { frame });
                     if !member.silence_reported && now.duration_since(member.heard) >= silence {
                         member.silence_reported = true;
                         let _ = events.send(RoomEvent::Silent(member.leg));
@@ -312,7 +334,11 @@ async fn run(
                 }
                 mixes.resize(members.len(), SILENCE);
                 mixer.mix(&played, &mut mixes);
-                for (member, mix) in members.iter_mut().zip(&mixes) {
+                for (member, mix) in members.iter_mut().zip(mixes.iter_mut()) {
+                    // A screened leg hears its announcement instead.
+                    if let Some(player) = member.screen.as_mut() {
+                        player.next_frame(mix);
+                    }
                     member.send_out(mix, now);
                 }
                 // Sent a whole frame after its time: late (the phones' jitter

@@ -28,8 +28,10 @@ use tokio::time::Instant;
 
 use super::outcome::{self, Ending};
 use super::ports::{PortPair, PortPool};
+use super::prompt::Announcement;
 use super::room::{MediaLeg, Room, RoomCommand, RoomEvent};
 use super::sdp;
+use super::wire::Wire;
 use crate::bridge::{BridgeEvent, BridgeEventKind, EventSender, LegId};
 use crate::sip_link::Link;
 
@@ -41,13 +43,17 @@ const RESOLVED_MAX: usize = 256;
 /// What the driver asks of the task.
 #[derive(Debug)]
 pub enum Command {
+    /// Place a call; with an announcement, the leg is screened once it answers.
     Dial {
         room: String,
         leg: LegId,
         number: String,
         caller: String,
+        announcement: Option<String>,
     },
     HangUp(LegId),
+    /// A screened, answered leg joins its room's mix.
+    Admit(LegId),
     /// Leave the leg out of everyone else's mix (or put it back); kept
     /// for a leg not yet answered and applied when it joins.
     Mute(LegId, bool),
@@ -90,58 +96,6 @@ impl Plan {
     }
 }
 
-/// How the bridge's SIP messages travel.
-pub enum Wire {
-    /// One UDP socket, to many peers.
-    Udp(UdpSocket),
-    /// A TCP or TLS connection to the trunk (`sip:host:port;transport=…`),
-    /// opened again when it drops.
-    Trunk { url: String, link: Option<Link>, retry_at: Instant },
-}
-
-impl Wire {
-    /// The next message that arrives (never, while a trunk is not connected).
-    async fn recv(&mut self, buf: &mut [u8]) -> Option<String> {
-        match self {
-            Wire::Udp(socket) => match socket.recv_from(buf).await {
-                Ok((n, _)) => Some(String::from_utf8_lossy(&buf[..n]).into_owned()),
-                // ICMP port unreachable from an earlier send: the timers cope.
-                Err(_) => None,
-            },
-            Wire::Trunk { link, retry_at, .. } => {
-                let Some(connected) = link.as_mut() else { return std::future::pending().await };
-                let message = connected.recv().await;
-                if message.is_none() {
-                    tracing::warn!("the connection to the SIP trunk dropped; opening it again");
-                    *retry_at = Instant::now();
-                    *link = None;
-                }
-                message
-            }
-        }
-    }
-
-    /// Opens the trunk connection again when it is down and a second has
-    /// passed since the last try.
-    async fn reconnect(&mut self) {
-        let Wire::Trunk { url, link: link @ None, retry_at } = self else { return };
-        if Instant::now() < *retry_at {
-            return;
-        }
-        *retry_at = Instant::now() + RECONNECT_EVERY;
-        match Link::connect(url).await {
-            Ok((connected, _)) => {
-                tracing::info!(%url, "connected to the SIP trunk");
-                *link = Some(connected);
-            }
-            Err(e) => tracing::warn!(%url, error = %e, "cannot connect to the SIP trunk"),
-        }
-    }
-}
-
-/// How long between tries to open a dropped trunk connection.
-const RECONNECT_EVERY: Duration = Duration::from_secs(1);
-
 /// One leg's call.
 struct Leg {
     room: String,
@@ -154,6 +108,10 @@ struct Leg {
     answered: bool,
     /// Left out of the others' mix (set at any time, even while ringing).
     muted: bool,
+    /// The announcement being made for it, until it answers (screened).
+    announcement: Option<Announcement>,
+    /// Answered and screened, not yet admitted.
+    screened: bool,
     /// When the last key sent as INFO was reported: one a
     /// [`INFO_KEY_GAP`] at most, whatever a phone sends.
     info_key_at: Option<Instant>,
@@ -270,8 +228,14 @@ impl Signalling {
 
     fn command(&mut self, command: Command) -> Vec<Output> {
         match command {
-            Command::Dial { room, leg, number, caller } => self.dial(room, leg, &number, &caller),
+            Command::Dial { room, leg, number, caller, announcement } => {
+                self.dial(room, leg, &number, &caller, announcement.as_deref())
+            }
             Command::HangUp(leg) => self.release(leg),
+            Command::Admit(leg) => {
+                self.admit(leg);
+                Vec::new()
+            }
             Command::Mute(leg, muted) => {
                 self.mute(leg, muted);
                 Vec::new()
@@ -286,7 +250,7 @@ impl Signalling {
         }
     }
 
-    fn dial(&mut self, room: String, leg: LegId, number: &str, caller: &str) -> Vec<Output> {
+    fn dial(&mut self, room: String, leg: LegId, number: &str, caller: &str, announcement: Option<&str>) -> Vec<Output> {
         let Some(target) = self.plan.target(number) else {
             // Q.850 3: no route to destination.
             self.unplaced(leg, BridgeEventKind::Failed(Cause(3)));
@@ -311,6 +275,9 @@ impl Signalling {
                 rang: false,
                 answered: false,
                 muted: false,
+                // Made now, while the phone rings, to be ready when it answers.
+                announcement: announcement.map(|text| Announcement::synthesise(leg, text)),
+                screened: false,
                 info_key_at: None,
                 ring_deadline: now + self.plan.ring_timeout,
             },
@@ -472,7 +439,12 @@ impl Signalling {
                         call.answered = true;
                         let room = call.room.clone();
                         tracing::info!(%leg, codec = answer.codec.name(), rtp = %answer.rtp, "answered");
-                        let media = MediaLeg::new(leg, ports, answer).muted(call.muted);
+                        let mut media = MediaLeg::new(leg, ports, answer).muted(call.muted);
+                        if let Some(announcement) = call.announcement.take() {
+                            tracing::info!(%leg, "screened until admitted");
+                            media = media.screened(announcement);
+                            call.screened = true;
+                        }
                         self.join(room, media);
                         self.emit(leg, BridgeEventKind::Answered);
                         Vec::new()
@@ -517,6 +489,19 @@ impl Signalling {
                 self.finish(leg, kind);
                 Vec::new()
             }
+        }
+    }
+
+    /// A screened leg joins its room's mix; ignored for any other (not
+    /// screened, not yet answered, ended or unknown).
+    fn admit(&mut self, leg: LegId) {
+        let Some(call) = self.legs.get_mut(&leg) else { return };
+        if !std::mem::take(&mut call.screened) {
+            return;
+        }
+        tracing::info!(%leg, "admitted");
+        if let Some((room, _)) = self.rooms.get(&call.room) {
+            room.send(RoomCommand::Admit(leg));
         }
     }
 
