@@ -57,11 +57,16 @@ pub struct Announcement(Arc<OnceLock<Arc<[i16]>>>);
 impl Announcement {
     /// Starts speaking `text` for `leg` (on the runtime it is called on).
     pub fn synthesise(leg: LegId, text: &str) -> Announcement {
+        Announcement::spoken_by("espeak-ng", leg, text)
+    }
+
+    /// As [`Announcement::synthesise`], with `program` as espeak-ng.
+    fn spoken_by(program: &'static str, leg: LegId, text: &str) -> Announcement {
         let announcement = Announcement::default();
         let slot = announcement.clone();
         let text = speakable(text);
         tokio::spawn(async move {
-            let spoken = match tokio::time::timeout(TIME_LIMIT, speak("espeak-ng", &text)).await {
+            let spoken = match tokio::time::timeout(TIME_LIMIT, speak(program, &text)).await {
                 Ok(spoken) => spoken,
                 Err(_) => Err(format!("took more than {TIME_LIMIT:?}")),
             };

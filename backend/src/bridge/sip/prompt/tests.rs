@@ -122,6 +122,17 @@ async fn without_espeak_synthesis_fails_and_with_it_speaks() {
     assert!(samples.len() > SAMPLE_RATE as usize / 2 && rms > 100.0, "{} samples, RMS {rms:.0}", samples.len());
 }
 
+#[tokio::test]
+async fn a_leg_whose_announcement_cannot_be_spoken_hears_the_recorded_prompt() {
+    let announcement = Announcement::spoken_by("/nonexistent/espeak-ng", LegId(1), "Weekly planning");
+    let deadline = tokio::time::Instant::now() + TIME_LIMIT;
+    while announcement.samples().is_none() {
+        assert!(tokio::time::Instant::now() < deadline, "ready within the time limit");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert_eq!(announcement.samples(), Announcement::fallback().samples());
+}
+
 /// Makes `backend/assets/announcement-fallback.ulaw` again:
 /// `cargo test -p rollcall --lib write_the_fallback_prompt -- --ignored`.
 #[tokio::test]
