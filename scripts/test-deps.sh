@@ -3,7 +3,8 @@
 # quiet when present): iptables for the NAT test (backend/tests/nat.rs,
 # which also needs root for network namespaces and skips without them);
 # baresip, the desktop SIP phone of backend/tests/desktop_phone.rs and the
-# phones of the SIP bridge's tests; Kamailio, the SIP trunk of
+# phones of the SIP bridge's tests; espeak-ng, the voice of the SIP
+# bridge's announcements (without it they use the recorded prompt); Kamailio, the SIP trunk of
 # backend/tests/sip_trunk.rs (installed by scripts/bench/kamailio.sh, which
 # keeps the package's system service from starting).
 set -euo pipefail
@@ -12,6 +13,7 @@ need=()
 command -v iptables >/dev/null || need+=(iptables)
 command -v ip >/dev/null || need+=(iproute2)
 command -v baresip >/dev/null || need+=(baresip-core)
+command -v espeak-ng >/dev/null || need+=(espeak-ng)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     bash "$(dirname "${BASH_SOURCE[0]}")/bench/kamailio.sh" install >&2
 fi

@@ -15,6 +15,7 @@ pub mod kamailio;
 pub mod panel;
 pub mod phone;
 pub mod program;
+pub mod sip_phones;
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};

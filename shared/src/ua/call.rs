@@ -14,6 +14,9 @@
 //! - BYE and CANCEL are non-INVITE transactions: Timers E and F, as
 //!   [`super::transaction`] has them.
 //!
+//! In a confirmed dialog, INFO carrying a key pressed ([`DTMF_INFO_TYPES`])
+//! is answered 200 and reported ([`CallEvent::Info`]); other INFO 415.
+//!
 //! CANCEL is only sent once a provisional response has come (RFC 3261
 //! §9.1); hanging up before that waits for one. A 2xx that crosses a
 //! CANCEL is ACKed and the call hung up with BYE.
@@ -33,6 +36,11 @@ pub const TIMER_B_MS: u64 = 64 * T1_MS;
 /// Timer D on UDP: how long a failed call waits for retransmissions of
 /// its failure (reliable transports: 0).
 pub const TIMER_D_MS: u64 = 32_000;
+
+/// The content types of INFO requests a call takes (the keys a phone
+/// sends in its dialog: `Signal=1` as Cisco's `application/dtmf-relay`,
+/// or `1` as `application/dtmf`); any other INFO is answered 415.
+pub const DTMF_INFO_TYPES: [&str; 2] = ["application/dtmf-relay", "application/dtmf"];
 
 /// How a call ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +77,13 @@ pub enum CallEvent {
     /// A re-INVITE was refused; the session goes on as it was.
     UpdateRefused {
         code: u16,
+    },
+    /// The far end sent a key pressed in an INFO in the dialog
+    /// ([`DTMF_INFO_TYPES`]), already answered 200: its content type and
+    /// body, for the application to read.
+    Info {
+        content_type: String,
+        body: String,
     },
     Ended(CallEnd),
 }
@@ -274,6 +289,19 @@ impl Calls {
             // A new offer from the far end is not taken (yet): the session
             // goes on as it was (RFC 3261 §14.2).
             "INVITE" => cx.send(request.response(488, None, Some(&tag)).to_string()),
+            "INFO" if call.state == State::Confirmed => {
+                let content_type = request.headers.get("Content-Type").unwrap_or("");
+                let media_type = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                if DTMF_INFO_TYPES.contains(&media_type.as_str()) {
+                    cx.send(request.response(200, None, Some(&tag)).to_string());
+                    cx.event(id, CallEvent::Info { content_type: media_type, body: request.body.clone() });
+                } else {
+                    // RFC 6086 §4.2.2: 415 with the types taken.
+                    let mut response = request.response(415, None, Some(&tag));
+                    response.headers.push("Accept", DTMF_INFO_TYPES.join(", "));
+                    cx.send(response.to_string());
+                }
+            }
             _ => cx.send(request.response(405, None, Some(&tag)).to_string()),
         }
         true

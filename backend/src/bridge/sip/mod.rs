@@ -9,18 +9,24 @@
 //! |---|---|
 //! | the driver the conference service holds | [`SipBridge`] |
 //! | the calls: dialling, progress, hang-up, routes | [`signalling`] |
+//! | how its SIP messages travel (UDP, or TCP/TLS to the trunk) | [`wire`] |
 //! | what a call's end means to the conference (Q.850) | [`outcome`] |
+//! | the keys a phone sends as SIP INFO | [`info`] |
 //! | the offer/answer of each leg | [`sdp`] |
 //! | one conference's mix, 20 ms at a time | [`room`] |
 //! | the audio: codecs, RTP and RTCP, jitter buffer, the mix | [`media`] |
 //! | the RTP port range | [`ports`] |
+//! | the announcement a screened leg hears (espeak-ng, resampling) | [`prompt`] |
 
+pub mod info;
 pub mod media;
 pub mod outcome;
 pub mod ports;
+pub mod prompt;
 pub mod room;
 pub mod sdp;
 pub mod signalling;
+pub mod wire;
 
 use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
@@ -155,17 +161,31 @@ impl SipBridge {
 
 impl BridgeDriver for SipBridge {
     fn place(&self, call: &Dial<'_>) -> Result<(), BridgeError> {
-        let Dial { room, leg, number, caller, .. } = *call;
+        let Dial { room, leg, number, caller, announcement } = *call;
         if !is_e164(number) {
             return Err(BridgeError::InvalidNumber(number.to_owned()));
         }
         if !self.in_use.locked().insert(leg) {
             return Err(BridgeError::LegInUse(leg));
         }
-        let command = Command::Dial { room: room.to_owned(), leg, number: number.to_owned(), caller: caller.to_owned() };
+        let command = Command::Dial {
+            room: room.to_owned(),
+            leg,
+            number: number.to_owned(),
+            caller: caller.to_owned(),
+            announcement: announcement.map(str::to_owned),
+        };
         self.command(command).inspect_err(|_| {
             self.in_use.locked().remove(&leg);
         })
+    }
+
+    fn admit(&self, leg: LegId) {
+        let _ = self.command(Command::Admit(leg));
+    }
+
+    fn set_muted(&self, leg: LegId, muted: bool) {
+        let _ = self.command(Command::Mute(leg, muted));
     }
 
     fn hang_up(&self, leg: LegId) {

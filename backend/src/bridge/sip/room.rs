@@ -6,6 +6,13 @@
 //! number of datagrams a leg, so a flood costs one leg's share and no
 //! memory. RTP is taken from the address the phone's answer named (by
 //! IP; the port is learnt from what arrives, for phones behind NAT).
+//! Telephone events (the keys pressed, RFC 4733) in the same stream are
+//! never decoded as audio: each key is reported once
+//! ([`RoomEvent::Digit`]).
+//!
+//! A muted leg is left out of everyone's mix and hears it. A screened leg
+//! (placed with an announcement) is left out of everyone's mix and hears
+//! only its announcement ([`Player`]) until it is admitted.
 //! A leg that has sent nothing for `silence_limit` is reported once
 //! ([`RoomEvent::Silent`]); the signalling ends its call.
 
@@ -18,11 +25,13 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::media::codec::{Frame, FRAME_SAMPLES, SILENCE};
+use super::media::dtmf::Keys;
 use super::media::jitter::JitterBuffer;
 use super::media::mixer::Mixer;
 use super::media::rtcp::{self, ReportBlock};
 use super::media::rtp::{self, ReceiveStats, Sender};
 use super::ports::PortPair;
+use super::prompt::{Announcement, Player};
 use super::sdp::Answer;
 use crate::bridge::{LegId, LegQuality};
 
@@ -84,6 +93,11 @@ pub struct MediaLeg {
     next_rtcp: Instant,
     /// Mixed frames sent to the phone.
     pub sent: u64,
+    /// Left out of everyone else's mix; it still hears them.
+    muted: bool,
+    /// Screened: left out of the mix, hearing only its announcement.
+    screen: Option<Player>,
+    keys: Keys,
 }
 
 impl MediaLeg {
@@ -103,7 +117,23 @@ impl MediaLeg {
             remote_report: None,
             next_rtcp: now + RTCP_EVERY,
             sent: 0,
+            muted: false,
+            screen: None,
+            keys: Keys::default(),
         }
+    }
+
+    /// The leg joins muted (the service muted it before it answered).
+    pub fn muted(mut self, muted: bool) -> MediaLeg {
+        self.muted = muted;
+        self
+    }
+
+    /// The leg joins screened, hearing `announcement` until
+    /// [`RoomCommand::Admit`].
+    pub fn screened(mut self, announcement: Announcement) -> MediaLeg {
+        self.screen = Some(Player::new(announcement));
+        self
     }
 
     pub fn quality(&self) -> Quality {
@@ -118,20 +148,30 @@ impl MediaLeg {
         }
     }
 
-    /// Reads what the phone sent since the last tick.
-    fn take_in(&mut self, now: Instant, clock: u64, buf: &mut [u8]) {
+    /// Reads what the phone sent since the last tick; the key it pressed,
+    /// if a new one came (at most one a tick: [`dtmf::MIN_GAP`](super::media::dtmf::MIN_GAP)).
+    fn take_in(&mut self, now: Instant, clock: u64, buf: &mut [u8]) -> Option<char> {
+        let mut key = None;
         for _ in 0..READS_PER_TICK {
             let Ok((n, from)) = self.ports.rtp.try_recv_from(buf) else { break };
             if from.ip() != self.answer.rtp.ip() || self.source.is_some_and(|s| s != from) {
                 continue;
             }
             let Some(packet) = rtp::read(&buf[..n]) else { continue };
-            if packet.payload_type != self.answer.codec.payload_type() {
-                continue; // telephone events, comfort noise: not mixed
+            let audio = packet.payload_type == self.answer.codec.payload_type();
+            let event = self.answer.telephone_event == Some(packet.payload_type);
+            if !audio && !event {
+                continue; // comfort noise, anything not negotiated: not mixed
             }
             self.source = Some(from);
             self.heard = now;
+            // Events share the stream's sequence numbers: counted, or
+            // every key pressed would look like packets lost.
             self.stats.count(packet.ssrc, packet.sequence);
+            if event {
+                key = self.keys.packet(packet.timestamp, packet.payload, clock).or(key);
+                continue;
+            }
             let mut frame = SILENCE;
             self.answer.codec.decode(packet.payload, &mut frame);
             self.jitter.push(packet.timestamp, clock, frame);
@@ -149,6 +189,7 @@ impl MediaLeg {
                 self.remote_report = Some(*block);
             }
         }
+        key
     }
 
     /// Sends the phone its mix, and a receiver report when one is due.
@@ -184,6 +225,8 @@ pub enum RoomCommand {
     Leave(LegId),
     /// Mute or unmute what the leg says (it still hears the others).
     Mute(LegId, bool),
+    /// A screened leg joins the mix.
+    Admit(LegId),
 }
 
 /// What the room reports.
@@ -193,6 +236,8 @@ pub enum RoomEvent {
     Silent(LegId),
     /// The leg left; how its audio was.
     Left(LegId, Quality),
+    /// The phone pressed a key (RFC 4733).
+    Digit(LegId, char),
 }
 
 /// How the room's clock kept time: frames made, and how late.
@@ -232,18 +277,13 @@ impl Room {
     }
 }
 
-struct Member {
-    media: Box<MediaLeg>,
-    muted: bool,
-}
-
 async fn run(
     mut commands: mpsc::UnboundedReceiver<RoomCommand>,
     events: mpsc::UnboundedSender<RoomEvent>,
     silence: Duration,
     stats: Arc<ClockStats>,
 ) {
-    let mut members: Vec<Member> = Vec::new();
+    let mut members: Vec<Box<MediaLeg>> = Vec::new();
     let mut mixer = Mixer::default();
     let mut played: Vec<Option<Frame>> = Vec::new();
     let mut mixes: Vec<Frame> = Vec::new();
@@ -256,17 +296,22 @@ async fn run(
     loop {
         tokio::select! {
             command = commands.recv() => match command {
-                Some(RoomCommand::Join(media)) => members.push(Member { media, muted: false }),
+                Some(RoomCommand::Join(media)) => members.push(media),
                 Some(RoomCommand::Leave(leg)) => {
-                    if let Some(index) = members.iter().position(|m| m.media.leg == leg) {
+                    if let Some(index) = members.iter().position(|m| m.leg == leg) {
                         let member = members.remove(index);
                         mixer.remove(index);
-                        let _ = events.send(RoomEvent::Left(leg, member.media.quality()));
+                        let _ = events.send(RoomEvent::Left(leg, member.quality()));
                     }
                 }
                 Some(RoomCommand::Mute(leg, muted)) => {
-                    if let Some(member) = members.iter_mut().find(|m| m.media.leg == leg) {
+                    if let Some(member) = members.iter_mut().find(|m| m.leg == leg) {
                         member.muted = muted;
+                    }
+                }
+                Some(RoomCommand::Admit(leg)) => {
+                    if let Some(member) = members.iter_mut().find(|m| m.leg == leg) {
+                        member.screen = None;
                     }
                 }
                 None => return,
@@ -277,18 +322,24 @@ async fn run(
                 let units = now.duration_since(started).as_micros() as u64 * 8 / 1000;
                 played.clear();
                 for member in members.iter_mut() {
-                    member.media.take_in(now, units, &mut buf);
-                    let frame = member.media.jitter.pop();
-                    played.push(if member.muted { None } else { frame });
-                    if !member.media.silence_reported && now.duration_since(member.media.heard) >= silence {
-                        member.media.silence_reported = true;
-                        let _ = events.send(RoomEvent::Silent(member.media.leg));
+                    if let Some(key) = member.take_in(now, units, &mut buf) {
+                        let _ = events.send(RoomEvent::Digit(member.leg, key));
+                    }
+                    let frame = member.jitter.pop();
+                    played.push(if member.muted || member.screen.is_some() { None } else { frame });
+                    if !member.silence_reported && now.duration_since(member.heard) >= silence {
+                        member.silence_reported = true;
+                        let _ = events.send(RoomEvent::Silent(member.leg));
                     }
                 }
                 mixes.resize(members.len(), SILENCE);
                 mixer.mix(&played, &mut mixes);
-                for (member, mix) in members.iter_mut().zip(&mixes) {
-                    member.media.send_out(mix, now);
+                for (member, mix) in members.iter_mut().zip(mixes.iter_mut()) {
+                    // A screened leg hears its announcement instead.
+                    if let Some(player) = member.screen.as_mut() {
+                        player.next_frame(mix);
+                    }
+                    member.send_out(mix, now);
                 }
                 // Sent a whole frame after its time: late (the phones' jitter
                 // buffers hide some of that; a steady backlog they cannot).

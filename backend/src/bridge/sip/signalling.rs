@@ -28,8 +28,10 @@ use tokio::time::Instant;
 
 use super::outcome::{self, Ending};
 use super::ports::{PortPair, PortPool};
+use super::prompt::Announcement;
 use super::room::{MediaLeg, Room, RoomCommand, RoomEvent};
 use super::sdp;
+use super::wire::Wire;
 use crate::bridge::{BridgeEvent, BridgeEventKind, EventSender, LegId};
 use crate::sip_link::Link;
 
@@ -41,8 +43,20 @@ const RESOLVED_MAX: usize = 256;
 /// What the driver asks of the task.
 #[derive(Debug)]
 pub enum Command {
-    Dial { room: String, leg: LegId, number: String, caller: String },
+    /// Place a call; with an announcement, the leg is screened once it answers.
+    Dial {
+        room: String,
+        leg: LegId,
+        number: String,
+        caller: String,
+        announcement: Option<String>,
+    },
     HangUp(LegId),
+    /// A screened, answered leg joins its room's mix.
+    Admit(LegId),
+    /// Leave the leg out of everyone else's mix (or put it back); kept
+    /// for a leg not yet answered and applied when it joins.
+    Mute(LegId, bool),
     Crash(Vec<LegId>),
 }
 
@@ -82,58 +96,6 @@ impl Plan {
     }
 }
 
-/// How the bridge's SIP messages travel.
-pub enum Wire {
-    /// One UDP socket, to many peers.
-    Udp(UdpSocket),
-    /// A TCP or TLS connection to the trunk (`sip:host:port;transport=…`),
-    /// opened again when it drops.
-    Trunk { url: String, link: Option<Link>, retry_at: Instant },
-}
-
-impl Wire {
-    /// The next message that arrives (never, while a trunk is not connected).
-    async fn recv(&mut self, buf: &mut [u8]) -> Option<String> {
-        match self {
-            Wire::Udp(socket) => match socket.recv_from(buf).await {
-                Ok((n, _)) => Some(String::from_utf8_lossy(&buf[..n]).into_owned()),
-                // ICMP port unreachable from an earlier send: the timers cope.
-                Err(_) => None,
-            },
-            Wire::Trunk { link, retry_at, .. } => {
-                let Some(connected) = link.as_mut() else { return std::future::pending().await };
-                let message = connected.recv().await;
-                if message.is_none() {
-                    tracing::warn!("the connection to the SIP trunk dropped; opening it again");
-                    *retry_at = Instant::now();
-                    *link = None;
-                }
-                message
-            }
-        }
-    }
-
-    /// Opens the trunk connection again when it is down and a second has
-    /// passed since the last try.
-    async fn reconnect(&mut self) {
-        let Wire::Trunk { url, link: link @ None, retry_at } = self else { return };
-        if Instant::now() < *retry_at {
-            return;
-        }
-        *retry_at = Instant::now() + RECONNECT_EVERY;
-        match Link::connect(url).await {
-            Ok((connected, _)) => {
-                tracing::info!(%url, "connected to the SIP trunk");
-                *link = Some(connected);
-            }
-            Err(e) => tracing::warn!(%url, error = %e, "cannot connect to the SIP trunk"),
-        }
-    }
-}
-
-/// How long between tries to open a dropped trunk connection.
-const RECONNECT_EVERY: Duration = Duration::from_secs(1);
-
 /// One leg's call.
 struct Leg {
     room: String,
@@ -144,8 +106,21 @@ struct Leg {
     cut: Option<BridgeEventKind>,
     rang: bool,
     answered: bool,
+    /// Left out of the others' mix (set at any time, even while ringing).
+    muted: bool,
+    /// The announcement being made for it, until it answers (screened).
+    announcement: Option<Announcement>,
+    /// Answered and screened, not yet admitted.
+    screened: bool,
+    /// When the last key sent as INFO was reported: one a
+    /// [`INFO_KEY_GAP`] at most, whatever a phone sends.
+    info_key_at: Option<Instant>,
     ring_deadline: Instant,
 }
+
+/// The least time between two keys taken from a leg's INFO requests (as
+/// for RFC 4733, [`super::media::dtmf::MIN_GAP`]).
+pub const INFO_KEY_GAP: Duration = Duration::from_millis(40);
 
 pub struct Signalling {
     ua: UserAgent,
@@ -253,8 +228,18 @@ impl Signalling {
 
     fn command(&mut self, command: Command) -> Vec<Output> {
         match command {
-            Command::Dial { room, leg, number, caller } => self.dial(room, leg, &number, &caller),
+            Command::Dial { room, leg, number, caller, announcement } => {
+                self.dial(room, leg, &number, &caller, announcement.as_deref())
+            }
             Command::HangUp(leg) => self.release(leg),
+            Command::Admit(leg) => {
+                self.admit(leg);
+                Vec::new()
+            }
+            Command::Mute(leg, muted) => {
+                self.mute(leg, muted);
+                Vec::new()
+            }
             Command::Crash(legs) => {
                 let mut outputs = Vec::new();
                 for leg in legs {
@@ -265,7 +250,7 @@ impl Signalling {
         }
     }
 
-    fn dial(&mut self, room: String, leg: LegId, number: &str, caller: &str) -> Vec<Output> {
+    fn dial(&mut self, room: String, leg: LegId, number: &str, caller: &str, announcement: Option<&str>) -> Vec<Output> {
         let Some(target) = self.plan.target(number) else {
             // Q.850 3: no route to destination.
             self.unplaced(leg, BridgeEventKind::Failed(Cause(3)));
@@ -289,6 +274,11 @@ impl Signalling {
                 cut: None,
                 rang: false,
                 answered: false,
+                muted: false,
+                // Made now, while the phone rings, to be ready when it answers.
+                announcement: announcement.map(|text| Announcement::synthesise(leg, text)),
+                screened: false,
+                info_key_at: None,
                 ring_deadline: now + self.plan.ring_timeout,
             },
         );
@@ -345,6 +335,15 @@ impl Signalling {
                 tracing::warn!(%leg, "no RTP from the phone: hanging up");
                 // Q.850 102: recovery on timer expiry.
                 self.cut(leg, BridgeEventKind::HungUp(Cause(102)))
+            }
+            RoomEvent::Digit(leg, key) => {
+                // Only for a leg still connected: a key that crossed its end
+                // has no leg to be reported on.
+                if self.legs.get(&leg).is_some_and(|call| call.answered) {
+                    tracing::debug!(%leg, %key, "key pressed (RFC 4733)");
+                    self.emit(leg, BridgeEventKind::Digit(key));
+                }
+                Vec::new()
             }
             RoomEvent::Left(leg, quality) => {
                 if let Some(kind) = self.leaving.remove(&leg) {
@@ -440,7 +439,13 @@ impl Signalling {
                         call.answered = true;
                         let room = call.room.clone();
                         tracing::info!(%leg, codec = answer.codec.name(), rtp = %answer.rtp, "answered");
-                        self.join(room, MediaLeg::new(leg, ports, answer));
+                        let mut media = MediaLeg::new(leg, ports, answer).muted(call.muted);
+                        if let Some(announcement) = call.announcement.take() {
+                            tracing::info!(%leg, "screened until admitted");
+                            media = media.screened(announcement);
+                            call.screened = true;
+                        }
+                        self.join(room, media);
                         self.emit(leg, BridgeEventKind::Answered);
                         Vec::new()
                     }
@@ -457,6 +462,22 @@ impl Signalling {
                 }
             }
             CallEvent::Updated { .. } | CallEvent::UpdateRefused { .. } => Vec::new(),
+            CallEvent::Info { content_type, body } => {
+                match super::info::key(&content_type, &body) {
+                    Some(key) if call.answered && call.ending == Ending::None => {
+                        let now = Instant::now();
+                        if call.info_key_at.is_some_and(|at| now.duration_since(at) < INFO_KEY_GAP) {
+                            return Vec::new();
+                        }
+                        call.info_key_at = Some(now);
+                        tracing::debug!(%leg, %key, "key pressed (SIP INFO)");
+                        self.emit(leg, BridgeEventKind::Digit(key));
+                    }
+                    Some(_) => {}
+                    None => tracing::debug!(%leg, %content_type, "an INFO without a key"),
+                }
+                Vec::new()
+            }
             CallEvent::Ended(end) => {
                 let kind = match (call.cut, call.answered, end) {
                     (Some(cut), _, _) => cut,
@@ -467,6 +488,32 @@ impl Signalling {
                 };
                 self.finish(leg, kind);
                 Vec::new()
+            }
+        }
+    }
+
+    /// A screened leg joins its room's mix; ignored for any other (not
+    /// screened, not yet answered, ended or unknown).
+    fn admit(&mut self, leg: LegId) {
+        let Some(call) = self.legs.get_mut(&leg) else { return };
+        if !std::mem::take(&mut call.screened) {
+            return;
+        }
+        tracing::info!(%leg, "admitted");
+        if let Some((room, _)) = self.rooms.get(&call.room) {
+            room.send(RoomCommand::Admit(leg));
+        }
+    }
+
+    /// Mutes or unmutes `leg`: at once in its room once it is answered,
+    /// and remembered for when it joins if it is not yet. Unknown and
+    /// ended legs are ignored.
+    fn mute(&mut self, leg: LegId, muted: bool) {
+        let Some(call) = self.legs.get_mut(&leg) else { return };
+        call.muted = muted;
+        if call.answered {
+            if let Some((room, _)) = self.rooms.get(&call.room) {
+                room.send(RoomCommand::Mute(leg, muted));
             }
         }
     }

@@ -207,3 +207,31 @@ fn q850_causes_are_read_from_reason_headers() {
     assert_eq!(q850_cause(&["Q.850;text=\"no cause\""]), None);
     assert_eq!(q850_cause(&[]), None);
 }
+
+#[test]
+fn a_key_sent_as_info_is_answered_200_and_reported_and_other_info_415() {
+    let mut ua = ua(Transport::Tcp);
+    let invite = sent_request(&ua.invite(1, BOB, None, 0));
+    ua.received(&reply(&invite, 200, Some("v=0")), 1);
+    let info = |cseq: u32, content_type: &str, body: &str| {
+        format!(
+            "INFO sip:alice@192.0.2.9:5070 SIP/2.0\r\nVia: SIP/2.0/TCP 198.51.100.7;branch=z9hG4bKinfo{cseq}\r\n\
+             From: <{BOB}>;tag=far\r\nTo: <sip:alice@rollcall.local>;tag={}\r\nCall-ID: {}\r\nCSeq: {cseq} INFO\r\n\
+             Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
+            sip::from_tag(&invite).unwrap(),
+            sip::call_id(&invite).unwrap(),
+            body.len()
+        )
+    };
+    let out = ua.received(&info(10, "Application/DTMF-Relay", "Signal=1\r\nDuration=160\r\n"), 2);
+    assert_eq!(crate::ua::tests::sent_response(&out).status_code.code(), 200);
+    let reported = CallEvent::Info { content_type: "application/dtmf-relay".into(), body: "Signal=1\r\nDuration=160\r\n".into() };
+    assert_eq!(call_events(&out), vec![reported]);
+    let out = ua.received(&info(11, "application/dtmf", "5"), 3);
+    assert_eq!(call_events(&out), vec![CallEvent::Info { content_type: "application/dtmf".into(), body: "5".into() }]);
+    let out = ua.received(&info(12, "application/media_control+xml", "<media_control/>"), 4);
+    let refused = crate::ua::tests::sent_response(&out);
+    assert_eq!(refused.status_code.code(), 415);
+    assert_eq!(sip::header(&refused.headers, "Accept").as_deref(), Some("application/dtmf-relay, application/dtmf"));
+    assert!(call_events(&out).is_empty());
+}

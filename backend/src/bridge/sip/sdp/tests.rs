@@ -43,3 +43,14 @@ fn unusable_answers_say_why() {
     assert_eq!(answer(&base("m=video 5004 RTP/AVP 96\r\n")), Err(SdpError::NoAudio));
     assert!(matches!(answer("not sdp"), Err(SdpError::Unreadable(_))));
 }
+
+#[test]
+fn the_phones_telephone_event_payload_type_is_learnt() {
+    let base = |m: &str| format!("v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n{m}");
+    let other = answer(&base("m=audio 5004 RTP/AVP 8 96\r\na=rtpmap:96 telephone-event/8000\r\na=fmtp:96 0-15\r\n"));
+    assert_eq!(other.expect("reads").telephone_event, Some(96), "the phone's own number, not ours");
+    let none = answer(&base("m=audio 5004 RTP/AVP 0\r\n")).expect("reads");
+    assert_eq!(none.telephone_event, None, "a phone that takes no events sends none we would read");
+    let offered = offer(1, "192.0.2.10".parse().unwrap(), 40_000);
+    assert!(offered.contains("m=audio 40000 RTP/AVP 0 8 101\r\n") && offered.contains("a=fmtp:101 0-16\r\n"), "{offered}");
+}
