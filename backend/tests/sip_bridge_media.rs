@@ -10,6 +10,8 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::audio::Recording;
 use common::baresip::{self, Baresip};
 use common::sip_phones::{all_answered, bridge_config, ended, margin, next, phones, PHONES};
@@ -185,4 +187,82 @@ async fn a_screened_phone_hears_its_announcement_alone_until_it_presses_1_and_is
         assert!(after > 20.0 * before.max(1e-9), "phone {}: the screened phone is heard only once admitted", i + 1);
         assert!(other > 20.0 * before.max(1e-9), "phone {}: it heard phone {} meanwhile", i + 1, 2 - i);
     }
+}
+
+/// The whole system on real phones (docs/protocol.md §6): Alice's
+/// conference asks its participants to confirm; the phone that presses 1
+/// (RFC 4733 from baresip) joins, the one that does not is ended
+/// `no-answer` (19) when the confirmation time runs out; and once muted by
+/// Alice, the joined phone's tone leaves her phone's mix.
+#[tokio::test]
+async fn on_real_phones_who_presses_1_joins_and_who_does_not_is_ended_no_answer() {
+    use common::flow::{party, read_until, signed_in, Seen};
+    use common::TestServer;
+    use rollcall::bridge::sip::SipBridgeConfig;
+    use rollcall_shared::soap::conference::{CreateConference, MuteParticipant, Reply, Request};
+    use rollcall_shared::soap::ParticipantState;
+
+    if !baresip::available("sip_bridge_media") {
+        return;
+    }
+    let (mut phones, routes) = phones(3).await;
+    let server = TestServer::start_with(|options| {
+        options.sip_bridge = Some(SipBridgeConfig { rtp_ports: (43_300, 43_399), ..bridge_config(routes) });
+        options.confirm_timeout = Duration::from_secs(8);
+    })
+    .await;
+    let mut alice = signed_in(&server, "alice").await;
+    let mut seen = Seen::default();
+    alice
+        .send_request(&Request::CreateConference(CreateConference {
+            request_id: "create".into(),
+            account: String::new(),
+            initiator: party("Alice", PHONES[0].0),
+            participants: vec![party("Bob", PHONES[1].0), party("Carol", PHONES[2].0)],
+            subject: Some("the test plan".into()),
+            confirm: true,
+        }))
+        .await;
+    let confirming = |r: &Reply| matches!(r, Reply::ParticipantStatus(s) if s.state == ParticipantState::Confirming);
+    let Reply::ParticipantStatus(first) = read_until(&mut alice, &mut seen, confirming).await else { unreachable!() };
+    let Reply::ParticipantStatus(second) = read_until(&mut alice, &mut seen, confirming).await else { unreachable!() };
+    // Which participant is Bob's phone: the snapshot says.
+    let snapshot = common::flow::snapshot(&mut alice, &mut seen, &first.conference_id).await;
+    let id_of = |number: &str| {
+        snapshot.participants.iter().find(|p| p.phone == number).map(|p| p.participant_id.clone()).expect("a participant")
+    };
+    let (bob, carol) = (id_of(PHONES[1].0), id_of(PHONES[2].0));
+    assert!([&first.participant_id, &second.participant_id].iter().all(|id| **id == bob || **id == carol));
+
+    phones[1].command("sndcode", "1").await;
+    // Bob joins; Carol's confirmation time runs out (in either order).
+    let settled = |seen: &Seen, id: &str| seen.states_of(id).last().is_some_and(|(s, _)| *s == Connected || s.is_final());
+    use ParticipantState::*;
+    while !settled(&seen, &bob) || !settled(&seen, &carol) {
+        read_until(&mut alice, &mut seen, |_| true).await;
+    }
+    assert_eq!(seen.states_of(&bob), [(Dialing, None), (Ringing, None), (Confirming, None), (Connected, None)]);
+    assert_eq!(seen.states_of(&carol), [(Dialing, None), (Ringing, None), (Confirming, None), (NoAnswer, Some(19))]);
+
+    // Bob's tone reaches Alice; muted, it does not.
+    phones[0].hears_for(1.0).await;
+    let unmuted_until = phones[0].heard_seconds();
+    alice
+        .send_request(&Request::MuteParticipant(MuteParticipant {
+            request_id: "mute-bob".into(),
+            conference_id: first.conference_id.clone(),
+            participant_id: bob.clone(),
+            muted: true,
+        }))
+        .await;
+    read_until(&mut alice, &mut seen, |r| matches!(r, Reply::ParticipantStatus(s) if s.participant_id == bob && s.muted)).await;
+    let muted_from = phones[0].heard_seconds() + 0.3;
+    phones[0].hears_for(1.5).await;
+    for phone in phones.iter_mut() {
+        phone.stop();
+    }
+    let heard = power(&phones[0], unmuted_until - 0.8, unmuted_until, PHONES[1].1);
+    let muted = power(&phones[0], muted_from, muted_from + 1.0, PHONES[1].1);
+    eprintln!("Bob's {} Hz at Alice: {heard:.1} before the mute, {muted:.3} after", PHONES[1].1);
+    assert!(heard > 20.0 * muted.max(1e-9), "muting Bob takes his tone out of Alice's mix ({heard:.1} vs {muted:.3})");
 }

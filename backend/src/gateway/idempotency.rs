@@ -33,10 +33,7 @@ type Table = Mutex<(HashMap<Key, Entry>, VecDeque<Key>)>;
 
 enum Entry {
     /// The first request is running; repeats wait on this.
-    Running {
-        body: u64,
-        answer: watch::Receiver<Option<Reply>>,
-    },
+    Running { body: u64, answer: watch::Receiver<Option<Reply>> },
     Answered {
         body: u64,
         /// Boxed: a snapshot is large, and most entries are.

@@ -36,7 +36,11 @@ pub fn ConferenceCard(id: String) -> impl IntoView {
         let id = id.clone();
         move |_| {
             let locked = !locked();
-            session.send(Request::LockConference(LockConference { request_id: new_request_id(), conference_id: id.clone(), locked }))
+            session.send(Request::LockConference(LockConference {
+                request_id: new_request_id(),
+                conference_id: id.clone(),
+                locked,
+            }))
         }
     };
     let can_mute_all = move || conference.with(|c| c.as_ref().is_some_and(ConferenceView::can_mute_all));

@@ -108,8 +108,7 @@ impl ConferenceView {
         if let Some(subject) = &self.subject {
             return subject.clone();
         }
-        let names: Vec<&str> =
-            self.participants.iter().skip(1).map(|p| p.name.as_str()).filter(|n| !n.is_empty()).collect();
+        let names: Vec<&str> = self.participants.iter().skip(1).map(|p| p.name.as_str()).filter(|n| !n.is_empty()).collect();
         match names.as_slice() {
             [] => "Conference".to_string(),
             [one] => format!("Conference with {one}"),
