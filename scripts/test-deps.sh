@@ -6,7 +6,9 @@
 # phones of the SIP bridge's tests; espeak-ng, the voice of the SIP
 # bridge's announcements (without it they use the recorded prompt); Kamailio, the SIP trunk of
 # backend/tests/sip_trunk.rs (installed by scripts/bench/kamailio.sh, which
-# keeps the package's system service from starting).
+# keeps the package's system service from starting); xmllint (libxml2-utils),
+# which checks conference-info documents against RFC 4575's schema
+# (shared/tests/conference_info_schema.rs, backend/tests/conference_events.rs).
 set -euo pipefail
 
 need=()
@@ -14,6 +16,7 @@ command -v iptables >/dev/null || need+=(iptables)
 command -v ip >/dev/null || need+=(iproute2)
 command -v baresip >/dev/null || need+=(baresip-core)
 command -v espeak-ng >/dev/null || need+=(espeak-ng)
+command -v xmllint >/dev/null || need+=(libxml2-utils)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     bash "$(dirname "${BASH_SOURCE[0]}")/bench/kamailio.sh" install >&2
 fi

@@ -143,6 +143,7 @@ async fn run_im_server(args: ImServerArgs) -> anyhow::Result<()> {
     let gateway_aor = args.gateway_aor.unwrap_or_else(|| format!("sip:conference@{}", args.common.domain));
     // The gateway carries everyone's answers and events: no message rate for it.
     let gateway_user = gateway_aor.trim_start_matches("sip:").split('@').next().unwrap_or_default().to_string();
+    config.conference_user = gateway_user.clone();
     config.unmetered_users = vec![gateway_user];
     config.shutdown = edge.listener.shutdown.clone();
     if let Some(algorithms) = &edge.digest_algorithms {

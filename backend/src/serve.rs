@@ -222,6 +222,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     im_config.throttle = Arc::new(Throttle::new(options.edge.throttle.clone()));
     im_config.limits = options.edge.connection_limits.clone();
     im_config.unmetered_users = vec![GATEWAY_USER.to_string()];
+    im_config.conference_user = GATEWAY_USER.to_string();
     im_config.shutdown = shutdown.clone();
     if let Some(algorithms) = &options.edge.digest_algorithms {
         im_config.algorithms = algorithms.clone();

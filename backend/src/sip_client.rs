@@ -11,6 +11,7 @@
 
 use std::time::Duration;
 
+use rollcall_shared::ua::notifier::Notify;
 use rollcall_shared::ua::{self, Event, Message, Output, UserAgent};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
@@ -34,6 +35,9 @@ pub struct ClientConfig {
     pub domain: String,
     /// Only take MESSAGEs whose sender the IM server asserted.
     pub require_asserted: bool,
+    /// Event packages served as a notifier (the gateway: `conference`);
+    /// empty for none (SUBSCRIBEs get `405`).
+    pub event_packages: Vec<String>,
 }
 
 /// Where the client stands.
@@ -48,6 +52,8 @@ pub enum ClientState {
 
 enum Command {
     Send(Message),
+    Respond(String),
+    Notify(Notify),
 }
 
 /// Handle of a running client; dropping every handle ends it once what it
@@ -74,6 +80,19 @@ impl SipClient {
     /// [`Event::Delivered`] or [`Event::Undelivered`] with its id.
     pub fn send(&self, message: Message) {
         let _ = self.commands.send(Command::Send(message));
+    }
+
+    /// Sends the answer to a SUBSCRIBE the user agent handed over
+    /// ([`ua::notifier::NotifierEvent::Subscribe`]); dropped if the
+    /// connection it came on is gone.
+    pub fn respond(&self, response: String) {
+        let _ = self.commands.send(Command::Respond(response));
+    }
+
+    /// Sends a NOTIFY; its fate comes back as
+    /// [`ua::notifier::NotifierEvent::Notified`].
+    pub fn notify(&self, notify: Notify) {
+        let _ = self.commands.send(Command::Notify(notify));
     }
 
     pub fn state(&self) -> ClientState {
@@ -134,7 +153,9 @@ async fn run(
                         local,
                         require_asserted: config.require_asserted,
                     };
-                    UserAgent::new(ua_config, config.password.clone())
+                    let mut ua = UserAgent::new(ua_config, config.password.clone());
+                    ua.serve_events(config.event_packages.clone());
+                    ua
                 });
                 session(link, ua, &now, &mut commands, &events, &state, &mut backoff).await
             }
@@ -210,6 +231,8 @@ async fn session(
             },
             command = commands.recv(), if commands_open => match command {
                 Some(Command::Send(message)) => ua.send(message, now()),
+                Some(Command::Respond(response)) => ua.respond(response),
+                Some(Command::Notify(notify)) => ua.notify(notify, now()),
                 None => {
                     commands_open = false;
                     Vec::new()

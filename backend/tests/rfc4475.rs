@@ -190,7 +190,7 @@ fn check_headers(code: u16, answer: &str) -> Result<(), &'static str> {
     let ok = match code {
         400 => answer.starts_with("SIP/2.0 400 Bad Request ("),
         401 => header("WWW-Authenticate").is_some(),
-        405 => header("Allow") == Some("REGISTER, MESSAGE, SUBSCRIBE, OPTIONS"),
+        405 => header("Allow") == Some("REGISTER, MESSAGE, SUBSCRIBE, NOTIFY, OPTIONS"),
         407 => header("Proxy-Authenticate").is_some(),
         420 => header("Unsupported") == Some("nothingSupportsThis, nothingSupportsThisEither"),
         _ => true,

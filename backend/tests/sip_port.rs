@@ -173,6 +173,7 @@ async fn the_sip_client_registers_and_receives_over_udp_and_tcp() {
             password: "bob-pw".into(),
             domain: DOMAIN.into(),
             require_asserted: true,
+            event_packages: Vec::new(),
         });
         assert!(client.wait_registered(PATIENCE).await, "registers over {transport}");
         let text = format!("over {transport}");

@@ -10,12 +10,17 @@
 //! - [`directory`]: address book entries, name folding, resolution and
 //!   merging of the people on an e-mail into one roster (seed Figure 3).
 //! - [`vcard`]: a vCard 3.0/4.0 reader for address book import.
+//! - [`conference_info`]: conference state documents (RFC 4575), written by
+//!   the gateway for SIP clients subscribed to a conference, and read back.
 //! - [`pidf`]: reading PIDF presence documents (RFC 3863) from NOTIFYs.
 //! - [`api`]: the JSON of the HTTP APIs (`/pstn/` phone panel, `/api/`).
 //! - [`json`]: the browser's JSON reader for those answers (no serde there).
 //! - [`sync`]: the one policy for std locks ([`sync::LockExt`]).
 
 pub mod api;
+/// Not in the browser's build: the browser does not subscribe to conferences.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod conference_info;
 pub mod digest;
 pub mod directory;
 pub mod json;

@@ -16,6 +16,7 @@ use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use rollcall_shared::soap::CONTENT_TYPE;
+use rollcall_shared::ua::notifier::NotifierEvent;
 use rollcall_shared::ua::{Event, Message, Undelivered};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -60,8 +61,9 @@ pub struct Delivery {
 
 impl Delivery {
     /// Registers as the gateway's user and starts delivering; incoming
-    /// requests arrive on the returned receiver.
-    pub fn start(config: &GatewayConfig) -> (Delivery, mpsc::UnboundedReceiver<Inbound>) {
+    /// requests arrive on the first receiver returned, SUBSCRIBEs and the
+    /// fate of NOTIFYs (for [`super::notifier`]) on the second.
+    pub fn start(config: &GatewayConfig) -> (Delivery, mpsc::UnboundedReceiver<Inbound>, mpsc::UnboundedReceiver<NotifierEvent>) {
         let (client, events) = SipClient::start(ClientConfig {
             url: config.im_url.clone(),
             user: config.user.clone(),
@@ -69,11 +71,13 @@ impl Delivery {
             domain: config.domain.clone(),
             // Only the IM server asserts identities, and only on this connection.
             require_asserted: true,
+            event_packages: vec![rollcall_shared::conference_info::EVENT_PACKAGE.to_string()],
         });
         let (outbox, outbox_rx) = mpsc::unbounded_channel();
         let (inbound_tx, inbound_rx) = mpsc::unbounded_channel();
-        tokio::spawn(Sender::new(client.clone()).run(events, outbox_rx, inbound_tx));
-        (Delivery { outbox, client }, inbound_rx)
+        let (notifier_tx, notifier_rx) = mpsc::unbounded_channel();
+        tokio::spawn(Sender::new(client.clone()).run(events, outbox_rx, inbound_tx, notifier_tx));
+        (Delivery { outbox, client }, inbound_rx, notifier_rx)
     }
 
     /// Queues a MESSAGE; it is sent once registered, in queue order.
@@ -83,6 +87,11 @@ impl Delivery {
 
     pub fn state(&self) -> ClientState {
         self.client.state()
+    }
+
+    /// The user agent's driver (the notifier answers and notifies through it).
+    pub fn client(&self) -> SipClient {
+        self.client.clone()
     }
 
     /// Waits until registered; `false` after `limit` (or once refused).
@@ -141,6 +150,7 @@ impl Sender {
         mut events: mpsc::UnboundedReceiver<Event>,
         mut outbox: mpsc::UnboundedReceiver<Outgoing>,
         inbound: mpsc::UnboundedSender<Inbound>,
+        notifier: mpsc::UnboundedSender<NotifierEvent>,
     ) {
         let mut outbox_open = true;
         loop {
@@ -169,6 +179,9 @@ impl Sender {
             tokio::select! {
                 _ = tokio::time::sleep_until(offline_retry), if !self.offline.is_empty() => {}
                 event = events.recv() => match event {
+                    Some(Event::Notifier(event)) => {
+                        let _ = notifier.send(event);
+                    }
                     Some(event) => self.on_event(event, &inbound),
                     None => return, // the user agent stopped (refused)
                 },
@@ -227,7 +240,7 @@ impl Sender {
                     other => warn!(to = %message.to, why = %other, "MESSAGE refused; dropped"),
                 }
             }
-            Event::Presence { .. } | Event::Call { .. } => {}
+            Event::Presence { .. } | Event::Call { .. } | Event::Notifier(_) => {}
         }
     }
 

@@ -14,9 +14,12 @@
 //! - [`translate`]: client protocol ↔ conference web service protocol.
 //! - [`ordering`]: answers go out before the events they cause.
 //! - [`idempotency`]: a repeated `requestId` gets the first answer again.
+//! - [`notifier`]: the conference event package (RFC 4575) for SIP clients
+//!   subscribed to a conference's URI.
 
 pub mod delivery;
 pub mod idempotency;
+pub mod notifier;
 mod ordering;
 mod outbox;
 pub mod reporting;
@@ -83,6 +86,8 @@ impl GatewayConfig {
 /// reporting service shares.
 pub struct Gateway {
     pub delivery: Delivery,
+    /// Subscriptions to conferences, told of every event.
+    pub notifier: notifier::Notifier,
     pub gate: Arc<ConferenceGate>,
     /// Requests per user ([`GatewayLimits`]).
     rate: RateLimiter<String>,
@@ -97,14 +102,22 @@ impl Gateway {
     /// request processor. Serve [`reporting::router`] to receive callbacks.
     pub fn start(config: GatewayConfig) -> anyhow::Result<Arc<Gateway>> {
         let web_service = Arc::new(WebService::new(&config.conference_url, &config.conference_token)?);
-        let (delivery, mut inbound) = Delivery::start(&config);
+        let (delivery, mut inbound, mut subscribes) = Delivery::start(&config);
+        let notifier = notifier::Notifier::start(delivery.client(), Arc::clone(&web_service), config.domain.clone());
         let rate = RateLimiter::new(config.limits.requests_per_second, config.limits.request_burst, MAX_TRACKED_USERS);
         let gateway = Arc::new(Gateway {
             delivery,
+            notifier,
             gate: Arc::new(ConferenceGate::default()),
             rate,
             replies: idempotency::Replies::default(),
             domain: config.domain.clone(),
+        });
+        let to_notifier = Arc::clone(&gateway);
+        tokio::spawn(async move {
+            while let Some(event) = subscribes.recv().await {
+                to_notifier.notifier.ua_event(event);
+            }
         });
         let worker = Arc::clone(&gateway);
         tokio::spawn(async move {
@@ -176,6 +189,10 @@ impl Gateway {
             Reply::CreateConferenceResponse { conference_id, .. } => Some(conference_id.clone()),
             _ => None,
         };
+        if let Reply::RemoveParticipantResponse { conference_id, participant_id, .. } = &reply {
+            // Before the gate opens for the disconnection it causes.
+            self.notifier.removed(conference_id, participant_id);
+        }
         self.send(&owner, reply);
         drop(hold);
         if let Some(id) = created {

@@ -63,6 +63,10 @@ async fn report(State(state): State<Arc<ReportingState>>, headers: HeaderMap, bo
     };
     let gate = &state.gateway.gate;
     gate.wait_open(&conference_id, notification.owner(), GATE_LIMIT).await;
+    match &notification {
+        Notification::ParticipantStatus { status, .. } => state.gateway.notifier.participant(status),
+        Notification::ConferenceStatus { status, .. } => state.gateway.notifier.conference(status),
+    }
     let (owner, reply) = translate::notification_to_reply(notification);
     let terminated = matches!(&reply, Reply::ConferenceStatus(s) if s.state == ConferenceState::Terminated);
     state.gateway.send(&owner, reply);

@@ -2,6 +2,7 @@
 //! protocol (`urn:rollcall:bridge:1`). The requester's identity (`owner`)
 //! comes from the IM server's `P-Asserted-Identity`, never from the body.
 
+use rollcall_shared::conference_info::mapping::conference_uri;
 use rollcall_shared::soap::bridge::{BridgeRequest, BridgeResponse, Notification};
 use rollcall_shared::soap::conference::{Reply, Request};
 use rollcall_shared::soap::{ConferenceSnapshot, ParticipantState};
@@ -39,11 +40,6 @@ pub fn to_bridge(request: &Request, owner: &str) -> BridgeRequest {
             BridgeRequest::LockConference { owner, conference_id: r.conference_id.clone(), locked: r.locked }
         }
     }
-}
-
-/// The conference's SIP URI (docs/protocol.md §7): `sip:<conferenceId>@<domain>`.
-pub fn conference_uri(conference_id: &str, domain: &str) -> String {
-    format!("sip:{conference_id}@{domain}")
 }
 
 /// The web service's answer as the client's reply; conferences get their

@@ -428,6 +428,7 @@ where
         }
         server.relay.connection_closed(id);
         super::presence::connection_closed(&server, id);
+        server.dialogs.connection_closed(id);
         for aor in server.registrar.remove_connection(id) {
             super::presence::changed_soon(&server, &aor);
         }

@@ -11,7 +11,7 @@ use tracing::{debug, warn, Instrument};
 use super::auth::Verdict;
 use super::connection::Connection;
 use super::refusal::{self, ALLOW};
-use super::{presence, relay, ImServer, Stats};
+use super::{conference_route, presence, relay, ImServer, Stats};
 
 /// Handles one message. Returns `false` for input that could not be
 /// answered at all — not SIP enough to form a response from, nor a
@@ -106,6 +106,7 @@ async fn handle_request(server: &Arc<ImServer>, conn: &Arc<Connection>, req: rsi
         rsip::Method::Register => register(server, conn, req).await,
         rsip::Method::Message => message(server, conn, req).await,
         rsip::Method::Subscribe => subscribe(server, conn, req).await,
+        rsip::Method::Notify => conference_route::notify(server, conn, req).await,
         rsip::Method::Options => {
             let headers = vec![sip::make_header("Allow", ALLOW), sip::make_header("Accept", "application/soap+xml")];
             reply(server, conn, &req, 200, None, headers).await
@@ -157,12 +158,16 @@ async fn message(server: &Arc<ImServer>, conn: &Arc<Connection>, req: rsip::Requ
     relay::forward(server, conn, req, &user).await
 }
 
-/// SUBSCRIBE (RFC 6665): authenticated like MESSAGE, then the presence agent.
+/// SUBSCRIBE (RFC 6665): authenticated like MESSAGE, then the presence agent,
+/// or for `Event: conference` the gateway (docs/protocol.md §7).
 async fn subscribe(server: &Arc<ImServer>, conn: &Arc<Connection>, req: rsip::Request) {
     let credentials = sip::header_all(&req.headers, "Proxy-Authorization");
     let Some(user) = authenticate(server, conn, &req, &credentials, 407).await else { return };
     if sip::from_aor(&req).ok().as_deref() != Some(server.config.aor(&user).as_str()) {
         return reply(server, conn, &req, 403, Some("From is not your address"), Vec::new()).await;
+    }
+    if conference_route::routes_subscribe(server, &req) {
+        return conference_route::subscribe(server, conn, req, &user).await;
     }
     presence::subscribe(server, conn, req).await
 }

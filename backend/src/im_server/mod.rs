@@ -9,10 +9,13 @@
 //! - [`registrar`]: AOR → connection bindings (RFC 3261 §10).
 //! - [`relay`]: RFC 3428 MESSAGE relay with parallel forking.
 //! - [`presence`]: RFC 3856 presence agent (SUBSCRIBE/NOTIFY, PIDF).
+//! - [`conference_route`]: requests for `conf-…` URIs to the gateway, and
+//!   the conference event package's dialogs (RFC 4575) relayed both ways.
 //! - [`handler`]: dispatch by method.
 //! - [`refusal`]: what a request not acted on is answered (400, 405, 420…).
 
 pub mod auth;
+pub mod conference_route;
 pub mod connection;
 mod handler;
 pub mod limits;
@@ -60,6 +63,9 @@ pub struct ImConfig {
     pub unmetered_users: Vec<String>,
     /// When it begins, every WebSocket is closed with 1001 (going away).
     pub shutdown: crate::shutdown::Shutdown,
+    /// The gateway's user (default `conference`): requests for `conf-…`
+    /// URIs go to its registration ([`conference_route`]).
+    pub conference_user: String,
 }
 
 impl ImConfig {
@@ -74,6 +80,7 @@ impl ImConfig {
             limits: limits::ConnectionLimits::default(),
             unmetered_users: Vec::new(),
             shutdown: crate::shutdown::Shutdown::new(),
+            conference_user: "conference".to_string(),
         }
     }
 
@@ -114,6 +121,8 @@ pub struct ImServer {
     pub registrar: registrar::Registrar,
     pub relay: relay::Relay,
     pub presence: presence::Presence,
+    /// Conference subscriptions relayed to the gateway.
+    pub dialogs: conference_route::ConferenceDialogs,
     /// Per-address connection counts and unauthenticated allowances.
     pub peers: Arc<limits::Peers>,
     pub stats: Stats,
@@ -130,6 +139,7 @@ impl ImServer {
                 Arc::clone(&config.throttle),
             ),
             presence: presence::Presence::default(),
+            dialogs: conference_route::ConferenceDialogs::default(),
             peers: limits::Peers::new(config.limits.clone()),
             registrar: registrar::Registrar::default(),
             relay: relay::Relay::default(),

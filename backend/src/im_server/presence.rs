@@ -264,6 +264,7 @@ pub async fn sweep(server: &ImServer) {
     for aor in server.registrar.expire() {
         changed(server, &aor).await;
     }
+    server.dialogs.expire();
 }
 
 /// Runs [`sweep`] every [`SWEEP_INTERVAL`], and the NOTIFYs of

@@ -7,7 +7,8 @@
 use rollcall_shared::sip::{self, rsip, SipError};
 
 /// Methods answered here; anything else gets 405 with this list.
-pub const ALLOW: &str = "REGISTER, MESSAGE, SUBSCRIBE, OPTIONS";
+/// (NOTIFY only in a conference subscription the IM server relayed.)
+pub const ALLOW: &str = "REGISTER, MESSAGE, SUBSCRIBE, NOTIFY, OPTIONS";
 
 /// Option tags (RFC 3261 §19.2) of the extensions Rollcall supports: none
 /// that a request may require. It binds registrations to their connection

@@ -38,6 +38,8 @@ struct Fork {
     /// Something came back for it (a provisional or final response): no
     /// more retransmissions.
     heard: bool,
+    /// Told of its final response as soon as it arrives ([`AfterAnswer`]).
+    after: Option<AfterAnswer>,
 }
 
 impl Fork {
@@ -97,17 +99,17 @@ impl Relay {
         }
     }
 
-    /// Where the answer on `branch` goes. A final answer ends the fork: it
-    /// is forgotten at once, so a connection closing afterwards does not
-    /// answer it a second time.
-    fn waiting(&self, branch: &str, is_final: bool) -> Option<mpsc::UnboundedSender<Answer>> {
+    /// Where the answer on `branch` goes, and who else is told of a final
+    /// one. A final answer ends the fork: it is forgotten at once, so a
+    /// connection closing afterwards does not answer it a second time.
+    fn waiting(&self, branch: &str, is_final: bool) -> Option<(mpsc::UnboundedSender<Answer>, Option<AfterAnswer>)> {
         let mut pending = self.pending.locked();
         if is_final {
-            pending.remove(branch).map(|f| f.tx)
+            pending.remove(branch).map(|f| (f.tx, f.after))
         } else {
             pending.get_mut(branch).map(|f| {
                 f.heard = true;
-                f.tx.clone()
+                (f.tx.clone(), None)
             })
         }
     }
@@ -118,19 +120,39 @@ impl Relay {
     }
 }
 
-/// Forwards an authenticated `req` of `user` to every binding of its target.
+/// Told of each final response to a relayed request as it arrives, before
+/// the next message from that connection is read (the conference route
+/// keeps the dialog a SUBSCRIBE's 2xx makes before the NOTIFY after it
+/// comes in).
+pub type AfterAnswer = Arc<dyn Fn(&rsip::Response) + Send + Sync>;
+
+/// Forwards an authenticated `req` of `user` to every binding of its target
+/// (for a conference, `conf-…`, the gateway's: [`super::conference_route`]).
+pub async fn forward(server: &Arc<ImServer>, from: &Arc<Connection>, req: rsip::Request, user: &str) {
+    let target = sip::aor(&req.uri);
+    let targets = match target_user(&target, &server.config.domain) {
+        Some(name) if super::conference_route::is_conference(name) => {
+            server.registrar.lookup(&server.config.aor(&server.config.conference_user))
+        }
+        Some(name) if server.store.users().get(name).await.ok().flatten().is_some() => server.registrar.lookup(&target),
+        _ => return reply(server, from, &req, 404, None, Vec::new()).await,
+    };
+    forward_to(server, from, req, user, targets, None).await
+}
+
+/// Forwards an authenticated `req` of `user` to `targets` (each a
+/// connection and the Contact it registered); `480` when there are none.
 /// The forks are queued in order before this returns (so that a sender's
 /// MESSAGEs reach the recipient in the order sent); waiting for the answers
-/// happens in a task of its own.
-pub async fn forward(server: &Arc<ImServer>, from: &Arc<Connection>, mut req: rsip::Request, user: &str) {
-    let target = sip::aor(&req.uri);
-    let known = match target_user(&target, &server.config.domain) {
-        Some(name) => server.store.users().get(name).await.ok().flatten().is_some(),
-        None => false,
-    };
-    if !known {
-        return reply(server, from, &req, 404, None, Vec::new()).await;
-    }
+/// happens in a task of its own; `after` is told of every final answer.
+pub async fn forward_to(
+    server: &Arc<ImServer>,
+    from: &Arc<Connection>,
+    mut req: rsip::Request,
+    user: &str,
+    targets: Vec<(Arc<Connection>, String)>,
+    after: Option<AfterAnswer>,
+) {
     let max_forwards = match sip::max_forwards(&req) {
         Ok(n) => n.unwrap_or(70),
         Err(e) => return reply(server, from, &req, 400, Some(&e.reason()), Vec::new()).await,
@@ -138,7 +160,6 @@ pub async fn forward(server: &Arc<ImServer>, from: &Arc<Connection>, mut req: rs
     if max_forwards == 0 {
         return reply(server, from, &req, 483, None, Vec::new()).await;
     }
-    let targets = server.registrar.lookup(&target);
     if targets.is_empty() {
         return reply(server, from, &req, 480, None, Vec::new()).await;
     }
@@ -160,7 +181,8 @@ pub async fn forward(server: &Arc<ImServer>, from: &Arc<Connection>, mut req: rs
         let branch = sip::new_branch();
         let fork = fork_for(&req, target, contact, &branch);
         let text = fork.to_string();
-        server.relay.register(&branch, Fork { tx: tx.clone(), connection: target.id, request: fork, heard: false });
+        let fork = Fork { tx: tx.clone(), connection: target.id, request: fork, heard: false, after: after.clone() };
+        server.relay.register(&branch, fork);
         if target.is_closed() {
             // Closed since the lookup, perhaps before `connection_closed`
             // could see this fork: answer for it here (once).
@@ -221,17 +243,18 @@ async fn retransmit(server: Arc<ImServer>, target: Arc<Connection>, branch: Stri
 }
 
 /// A response arrived: hand it to the relayed request it answers (or, for
-/// a NOTIFY, to the presence agent).
+/// a NOTIFY the presence agent sent, to the presence agent).
 pub async fn on_response(server: &ImServer, resp: rsip::Response) {
-    if matches!(sip::cseq(&resp), Ok((_, rsip::Method::Notify))) {
-        return super::presence::on_notify_response(server, &resp);
-    }
     let branch = sip::header(&resp.headers, "Via").as_deref().and_then(branch_param);
     let is_final = resp.status_code.code() >= 200;
     match branch.and_then(|b| server.relay.waiting(&b, is_final)) {
-        Some(tx) => {
+        Some((tx, after)) => {
+            if let Some(after) = after {
+                after(&resp);
+            }
             let _ = tx.send(Answer { response: resp, ours: false, logged: connection::acting_on() });
         }
+        None if matches!(sip::cseq(&resp), Ok((_, rsip::Method::Notify))) => super::presence::on_notify_response(server, &resp),
         None => {
             debug!("stray response dropped");
             Stats::count(&server.stats.dropped);
@@ -274,7 +297,7 @@ async fn collect_best_response(
 }
 
 /// The user part of `sip:user@domain` when the domain is ours.
-fn target_user<'a>(aor: &'a str, domain: &str) -> Option<&'a str> {
+pub(crate) fn target_user<'a>(aor: &'a str, domain: &str) -> Option<&'a str> {
     let rest = aor.strip_prefix("sip:")?;
     let (user, host) = rest.split_once('@')?;
     host.eq_ignore_ascii_case(domain).then_some(user)

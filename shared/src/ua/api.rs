@@ -101,6 +101,10 @@ pub enum Event {
         id: u64,
         event: call::CallEvent,
     },
+    /// A SUBSCRIBE to answer, or what became of a NOTIFY
+    /// ([`notifier`](super::notifier); not in the browser).
+    #[cfg(not(target_arch = "wasm32"))]
+    Notifier(super::notifier::NotifierEvent),
 }
 
 /// What the driver must do.

@@ -32,6 +32,9 @@
 //!   after every new registration, refreshed before they expire; NOTIFYs
 //!   answered and turned into [`Event::Presence`] when they change
 //!   something.
+//! - Serves event packages as a notifier ([`notifier`], not in the
+//!   browser's build): SUBSCRIBEs handed to the application, answered by
+//!   it, NOTIFYs sent for it in its dialogs.
 //! - Places calls ([`call`], not in the browser's build): INVITE client
 //!   dialogs with RFC 3261's Timers A, B and D, ACK, CANCEL, BYE and
 //!   re-INVITE; session descriptions passed through.
@@ -41,6 +44,8 @@ pub mod auth;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod call;
 pub mod incoming;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod notifier;
 pub mod presence;
 pub mod registration;
 #[cfg(not(target_arch = "wasm32"))]
@@ -90,6 +95,10 @@ pub struct UserAgent {
     /// a WebSocket never retransmits).
     #[cfg(not(target_arch = "wasm32"))]
     server_transactions: server_transaction::ServerTransactions,
+    /// Event packages the application serves as a notifier; while empty,
+    /// a SUBSCRIBE gets `405`.
+    #[cfg(not(target_arch = "wasm32"))]
+    event_packages: Vec<String>,
     out: Vec<Output>,
 }
 
@@ -135,6 +144,8 @@ impl UserAgent {
             calls: call::Calls::default(),
             #[cfg(not(target_arch = "wasm32"))]
             server_transactions: server_transaction::ServerTransactions::default(),
+            #[cfg(not(target_arch = "wasm32"))]
+            event_packages: Vec::new(),
             out: Vec::new(),
         }
     }
@@ -237,6 +248,10 @@ impl UserAgent {
                         let steps = self.presence.failed(&call_id, expires, 408, None, now);
                         self.run_presence(steps, now);
                     }
+                    #[cfg(not(target_arch = "wasm32"))]
+                    Purpose::Notify { id } => self.notified(id, 408),
+                    #[cfg(target_arch = "wasm32")]
+                    Purpose::Notify { .. } => {}
                 }
             }
         }
@@ -348,7 +363,7 @@ impl UserAgent {
         (&mut self.calls, cx)
     }
 
-    fn take(&mut self) -> Vec<Output> {
+    pub(crate) fn take(&mut self) -> Vec<Output> {
         std::mem::take(&mut self.out)
     }
 
@@ -513,6 +528,16 @@ impl UserAgent {
             return self.run_presence(steps, now);
         }
         let require_asserted = cfg!(not(target_arch = "wasm32")) && self.config.require_asserted;
+        #[cfg(not(target_arch = "wasm32"))]
+        if request.method == "SUBSCRIBE" && !self.event_packages.is_empty() {
+            let asserted = notifier::asserted(request);
+            if require_asserted && asserted.is_none() {
+                let response = request.response(403, Some("No asserted identity"), Some(&sip::new_tag()));
+                return self.out.push(Output::Send(response.to_string()));
+            }
+            let event = notifier::NotifierEvent::Subscribe { request: request.clone(), asserted };
+            return self.out.push(Output::Event(Event::Notifier(event)));
+        }
         if request.method == "MESSAGE" && require_asserted && request.headers.get("P-Asserted-Identity").is_none() {
             let response = request.response(403, Some("No asserted identity"), Some(&sip::new_tag()));
             return self.out.push(Output::Send(response.to_string()));
@@ -550,6 +575,15 @@ impl UserAgent {
         let Some(mut tx) = self.transactions.remove(&branch) else {
             return; // stray or late: its transaction is gone
         };
+        if let Purpose::Notify { id } = tx.purpose {
+            // Never challenged (the IM server relays the gateway's NOTIFYs
+            // on its connection's identity): any final answer is the answer.
+            #[cfg(not(target_arch = "wasm32"))]
+            self.notified(id, code);
+            #[cfg(target_arch = "wasm32")]
+            let _ = (id, code);
+            return;
+        }
         if code == 401 || code == 407 {
             let kind = if code == 401 { Kind::Www } else { Kind::Proxy };
             let Some(challenge) = auth::choose(&response.headers.get_all(kind.challenge_header())) else {
@@ -569,6 +603,7 @@ impl UserAgent {
                 Purpose::Register { .. } => self.send_register(tx),
                 Purpose::Message(_) => self.send_message(tx),
                 Purpose::Subscribe { .. } => self.send_subscribe(tx, now),
+                Purpose::Notify { .. } => {}
             }
             return self.release_held(now);
         }
@@ -633,6 +668,7 @@ impl UserAgent {
                 let steps = self.presence.failed(&call_id, expires, code, None, now);
                 self.run_presence(steps, now);
             }
+            Purpose::Notify { .. } => {} // answered in `on_response`
         }
     }
 }

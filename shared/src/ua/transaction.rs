@@ -50,6 +50,11 @@ pub enum Purpose {
         call_id: String,
         expires: u32,
     },
+    /// A NOTIFY the application asked for ([`super::notifier::Notify`]),
+    /// by its id.
+    Notify {
+        id: u64,
+    },
 }
 
 #[derive(Debug, Clone)]
