@@ -8,7 +8,8 @@
 // (participant-hangs-up.spec.ts). A phone held in the phone panel rings for
 // 8 s before "no answer": time enough for a test to answer it by hand
 // (phone-panel.spec.ts, initiator-hangs-up.spec.ts), and the no-answer test
-// number gives up after the same 8 s (no-answer.spec.ts).
+// number gives up after the same 8 s (no-answer.spec.ts), and a person asked
+// to confirm has 8 s to press 1 (conference-control.spec.ts).
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS } from './tests/helpers';
 import { mkdtempSync } from 'node:fs';
@@ -49,7 +50,7 @@ export default defineConfig({
     },
   },
   webServer: external ? undefined : [
-    server(PORT, db, '--auto-hangup-ms 2500 --no-answer-ms 8000'),
+    server(PORT, db, '--auto-hangup-ms 2500 --no-answer-ms 8000 --confirm-ms 8000'),
     // A second server whose conferences end after 3 s without anyone but
     // the initiator (inactivity.spec.ts): its own database, so a timeout
     // that short ends none of the other tests' conferences.

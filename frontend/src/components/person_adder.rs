@@ -128,7 +128,10 @@ pub fn PersonAdder() -> impl IntoView {
                             spawn_local(async move {
                                 match api::import_contacts(http, text).await {
                                     Ok(done) => {
-                                        message.set(Some(format!("Imported {} contacts.", done.imported)));
+                                        message.set(Some(match done.imported {
+                                            1 => "Imported 1 contact.".to_string(),
+                                            n => format!("Imported {n} contacts."),
+                                        }));
                                         people.reload(session, http);
                                     }
                                     Err(e) => message.set(Some(format!("Nothing imported: {e}"))),

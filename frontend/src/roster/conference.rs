@@ -128,12 +128,6 @@ impl ConferenceView {
         self.participants.iter().skip(1).any(|p| p.is_live() && !p.muted)
     }
 
-    /// Whether a participant can be added: until the conference is over,
-    /// and while it is not locked.
-    pub fn can_add(&self) -> bool {
-        !self.is_over() && !self.locked
-    }
-
     /// The id of the participant in row `row` if that leg can be
     /// disconnected: it is live, known to the server, and not the
     /// initiator's (the initiator leaves by ending the conference).

@@ -131,7 +131,7 @@ fn snapshot_names_our_initiator_row() {
 fn reason_in_words_only_once_terminated() {
     let mut c = ConferenceView::created("c1".into(), ConferenceState::Creating, &alice());
     assert_eq!(c.reason_text(), None);
-    assert!(c.can_add());
+    assert!(!c.is_over());
     let cases = [
         (Some(TerminationReason::InitiatorHungUp), "the initiator hung up"),
         (Some(TerminationReason::EndedByInitiator), "ended by you"),
@@ -142,7 +142,7 @@ fn reason_in_words_only_once_terminated() {
     for (seq, (reason, words)) in (1..).zip(cases) {
         c.apply_conference(&ConferenceStatus { reason, ..conf(seq, ConferenceState::Terminated) });
         assert_eq!(c.reason_text(), Some(words));
-        assert!(!c.can_add());
+        assert!(c.is_over());
     }
 }
 
@@ -169,4 +169,68 @@ fn only_live_legs_other_than_the_initiator_can_be_removed() {
     assert_eq!(c.participants[1].cause_text(), Some("normal clearing"));
     c.apply_conference(&conf(6, ConferenceState::Terminated));
     assert_eq!(c.removable(2), None, "the conference is over");
+}
+
+#[test]
+fn the_card_is_headed_by_the_subject_or_who_is_called() {
+    let mut c = ConferenceView::created("c1".into(), ConferenceState::Active, &alice());
+    assert_eq!(c.title(), "Conference");
+    for (name, expected) in [
+        ("Bob", "Conference with Bob"),
+        ("Carol", "Conference with Bob and Carol"),
+        ("Dan", "Conference with Bob, Carol and 1 more"),
+    ] {
+        c.participants
+            .push(ParticipantView::dialing(Some(format!("p-{name}")), &Party { name: name.into(), ..Party::default() }));
+        assert_eq!(c.title(), expected);
+    }
+    c.subject = Some("Launch review".into());
+    assert_eq!(c.title(), "Launch review");
+}
+
+#[test]
+fn on_the_call_mute_all_and_lock_follow_the_events() {
+    let mut c = ConferenceView::created("c1".into(), ConferenceState::Active, &alice());
+    c.apply_participant(&ParticipantStatus { cause: None, ..leg("p1", 1, ParticipantState::Connected) });
+    assert_eq!(c.created.as_deref(), Some("2026-11-26T12:00:00Z"), "the first event's time until a snapshot says");
+    c.participants.push(ParticipantView::dialing(Some("p2".into()), &Party { name: "Bob".into(), ..Party::default() }));
+    c.apply_participant(&ParticipantStatus { cause: None, ..leg("p2", 2, ParticipantState::Connected) });
+    assert_eq!(c.on_call(), 2);
+    assert!(c.can_mute_all());
+    c.apply_participant(&ParticipantStatus {
+        muted: true,
+        ..ParticipantStatus { cause: None, ..leg("p2", 3, ParticipantState::Connected) }
+    });
+    assert!(c.participants[1].muted);
+    assert!(!c.can_mute_all(), "everyone but the initiator is muted");
+    c.apply_conference(&ConferenceStatus { locked: true, ..conf(4, ConferenceState::Active) });
+    assert!(c.locked);
+}
+
+#[test]
+fn a_fallback_attempt_says_why_the_next_number_is_tried() {
+    use rollcall_shared::soap::Attempt;
+    let mut c = ConferenceView::created("c1".into(), ConferenceState::Active, &alice());
+    c.apply_participant(&ParticipantStatus { cause: None, ..leg("p1", 1, ParticipantState::Connected) });
+    c.participants.push(ParticipantView::dialing(Some("p2".into()), &Party { name: "Fred".into(), ..Party::default() }));
+    let at = |phone: &str, location, number| Some(Attempt { phone: phone.into(), location, number });
+    c.apply_participant(&ParticipantStatus {
+        attempt: at("+15005550002", Location::Work, 1),
+        final_outcome: Some(false),
+        ..ParticipantStatus { cause: Some(Cause(17)), ..leg("p2", 2, ParticipantState::Busy) }
+    });
+    let fred = &c.participants[1];
+    assert_eq!(fred.state, ParticipantState::Dialing, "an outcome another attempt follows is not shown as the end");
+    c.apply_participant(&ParticipantStatus {
+        attempt: at("+14255550111", Location::Mobile, 2),
+        ..ParticipantStatus { cause: None, ..leg("p2", 3, ParticipantState::Ringing) }
+    });
+    let fred = &c.participants[1];
+    assert_eq!((fred.phone.as_str(), fred.location, fred.attempt), ("+14255550111", Location::Mobile, Some(2)));
+    assert_eq!(fred.fallback_text().as_deref(), Some("busy at work — trying mobile"));
+    c.apply_participant(&ParticipantStatus {
+        attempt: at("+14255550111", Location::Mobile, 2),
+        ..ParticipantStatus { cause: Some(Cause(19)), ..leg("p2", 4, ParticipantState::NoAnswer) }
+    });
+    assert_eq!(c.participants[1].fallback_text(), None, "the last outcome is the last word");
 }
