@@ -6,8 +6,9 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use rollcall_shared::conference_info::mapping::{conference_uri, Conference, Leg, LegState};
+use rollcall_shared::conference_info::mapping::{conference_uri, Conference, Leg};
 use rollcall_shared::conference_info::ConferenceInfo;
+use rollcall_shared::soap::ParticipantState;
 
 fn schema() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/conference-info.xsd")
@@ -28,15 +29,15 @@ fn validate(name: &str, xml: &str) -> Option<Result<(), String>> {
     }
 }
 
-fn leg(id: &str, name: &str, phone: &str, state: LegState, cause: Option<u16>) -> Leg {
+fn leg(id: &str, name: &str, phone: &str, state: ParticipantState, cause: Option<u16>) -> Leg {
     Leg { participant_id: id.into(), name: name.into(), phone: phone.into(), state, cause, muted: false, removed: false }
 }
 
 /// A conference with a participant in every state the mapping knows.
 fn conference() -> Conference {
-    let mut muted = leg("p5", "Eve", "+14255550105", LegState::Connected, None);
+    let mut muted = leg("p5", "Eve", "+14255550105", ParticipantState::Connected, None);
     muted.muted = true;
-    let mut booted = leg("p9", "Ivan", "+14255550109", LegState::Disconnected, Some(16));
+    let mut booted = leg("p9", "Ivan", "+14255550109", ParticipantState::Disconnected, Some(16));
     booted.removed = true;
     Conference {
         entity: conference_uri("conf-0123456789abcdef", "rollcall.local"),
@@ -44,16 +45,16 @@ fn conference() -> Conference {
         active: true,
         locked: false,
         legs: vec![
-            leg("p1", "Alice", "+14255550100", LegState::Connected, None),
-            leg("p2", "Bob", "+14255550101", LegState::Dialing, None),
-            leg("p3", "Carol", "+14255550102", LegState::Ringing, None),
-            leg("p4", "Dan", "+14255550103", LegState::Confirming, None),
+            leg("p1", "Alice", "+14255550100", ParticipantState::Connected, None),
+            leg("p2", "Bob", "+14255550101", ParticipantState::Dialing, None),
+            leg("p3", "Carol", "+14255550102", ParticipantState::Ringing, None),
+            leg("p4", "Dan", "+14255550103", ParticipantState::Confirming, None),
             muted,
-            leg("p6", "Fay", "+15005550002", LegState::Busy, Some(17)),
-            leg("p7", "Gus", "+15005550003", LegState::NoAnswer, Some(19)),
-            leg("p8", "Hal", "+15005550001", LegState::Failed, Some(1)),
+            leg("p6", "Fay", "+15005550002", ParticipantState::Busy, Some(17)),
+            leg("p7", "Gus", "+15005550003", ParticipantState::NoAnswer, Some(19)),
+            leg("p8", "Hal", "+15005550001", ParticipantState::Failed, Some(1)),
             booted,
-            leg("p10", "", "+14255550100", LegState::Disconnected, None),
+            leg("p10", "", "+14255550100", ParticipantState::Disconnected, None),
         ],
     }
 }

@@ -298,7 +298,9 @@ impl Conference {
         leg.state = leg.state.next(input)?;
         match leg.state {
             LegState::Dialing => leg.dialed_at = Some(SystemTime::now()),
-            LegState::Connected => leg.answered_at = Some(SystemTime::now()),
+            // A screened call was answered when the phone picked up, not
+            // when its party pressed 1: that is what the network bills.
+            LegState::Confirming | LegState::Connected if leg.answered_at.is_none() => leg.answered_at = Some(SystemTime::now()),
             _ => {}
         }
         Ok(self.participant_event(index))

@@ -27,35 +27,6 @@ use super::{
     MediaStatus, User, Users, MAX_ENDPOINTS, MAX_USERS,
 };
 
-/// A participant's state as the mapping knows it: §2's states and §6's
-/// `confirming`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LegState {
-    Dialing,
-    Ringing,
-    Confirming,
-    Connected,
-    Busy,
-    NoAnswer,
-    Failed,
-    Disconnected,
-}
-
-impl From<ParticipantState> for LegState {
-    fn from(state: ParticipantState) -> LegState {
-        match state {
-            ParticipantState::Dialing => LegState::Dialing,
-            ParticipantState::Ringing => LegState::Ringing,
-            ParticipantState::Confirming => LegState::Confirming,
-            ParticipantState::Connected => LegState::Connected,
-            ParticipantState::Busy => LegState::Busy,
-            ParticipantState::NoAnswer => LegState::NoAnswer,
-            ParticipantState::Failed => LegState::Failed,
-            ParticipantState::Disconnected => LegState::Disconnected,
-        }
-    }
-}
-
 /// One participant (call leg) of a conference.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Leg {
@@ -63,7 +34,7 @@ pub struct Leg {
     pub name: String,
     /// E.164.
     pub phone: String,
-    pub state: LegState,
+    pub state: ParticipantState,
     /// Q.850 cause of the last change, if any.
     pub cause: Option<u16>,
     pub muted: bool,
@@ -78,7 +49,7 @@ impl Leg {
             participant_id: p.participant_id.clone(),
             name: p.name.clone(),
             phone: p.phone.clone(),
-            state: p.state.into(),
+            state: p.state,
             cause: p.cause.map(|c| c.0),
             muted: p.muted,
             removed: false,
@@ -94,17 +65,17 @@ impl Leg {
     /// subscriber's copy whole, media and disconnection info included).
     pub fn endpoint(&self) -> Endpoint {
         let (status, method) = match self.state {
-            LegState::Dialing => (EndpointStatus::DialingOut, None),
-            LegState::Ringing | LegState::Confirming => (EndpointStatus::Alerting, None),
-            LegState::Connected => (EndpointStatus::Connected, None),
-            LegState::Busy | LegState::NoAnswer | LegState::Failed => {
+            ParticipantState::Dialing => (EndpointStatus::DialingOut, None),
+            ParticipantState::Ringing | ParticipantState::Confirming => (EndpointStatus::Alerting, None),
+            ParticipantState::Connected => (EndpointStatus::Connected, None),
+            ParticipantState::Busy | ParticipantState::NoAnswer | ParticipantState::Failed => {
                 (EndpointStatus::Disconnected, Some(DisconnectionMethod::Failed))
             }
-            LegState::Disconnected if self.removed => (EndpointStatus::Disconnected, Some(DisconnectionMethod::Booted)),
-            LegState::Disconnected => (EndpointStatus::Disconnected, Some(DisconnectionMethod::Departed)),
+            ParticipantState::Disconnected if self.removed => (EndpointStatus::Disconnected, Some(DisconnectionMethod::Booted)),
+            ParticipantState::Disconnected => (EndpointStatus::Disconnected, Some(DisconnectionMethod::Departed)),
         };
         let media = match self.state {
-            LegState::Connected => vec![Media {
+            ParticipantState::Connected => vec![Media {
                 id: "1".into(),
                 media_type: Some("audio".into()),
                 status: Some(if self.muted { MediaStatus::RecvOnly } else { MediaStatus::SendRecv }),
@@ -155,7 +126,7 @@ impl Conference {
     /// snapshot to learn its name and phone ([`Conference::merge_snapshot`]).
     pub fn apply_participant(&mut self, status: &ParticipantStatus) -> bool {
         let Some(leg) = self.legs.iter_mut().find(|l| l.participant_id == status.participant_id) else { return false };
-        leg.state = status.state.into();
+        leg.state = status.state;
         leg.cause = status.cause.map(|c| c.0);
         leg.muted = status.muted;
         if let Some(attempt) = &status.attempt {
@@ -191,7 +162,7 @@ impl Conference {
 
     /// How many participants are connected now.
     pub fn user_count(&self) -> u32 {
-        self.legs.iter().filter(|l| l.state == LegState::Connected).count() as u32
+        self.legs.iter().filter(|l| l.state == ParticipantState::Connected).count() as u32
     }
 
     fn conference_state(&self) -> ConferenceStateInfo {

@@ -3,7 +3,7 @@
 //! prefixes and extensions, and every limit and rejection (never a panic).
 //! The schema check with xmllint is in `shared/tests/conference_info_schema.rs`.
 
-use super::mapping::{conference_uri, Conference, Leg, LegState};
+use super::mapping::{conference_uri, Conference, Leg};
 use super::*;
 use crate::soap::{Cause, ConferenceSnapshot, ConferenceState, Location, Participant, ParticipantState, ParticipantStatus};
 
@@ -52,7 +52,7 @@ fn status(id: &str, state: ParticipantState, cause: Option<u16>) -> ParticipantS
     }
 }
 
-fn leg(state: LegState, cause: Option<u16>) -> Leg {
+fn leg(state: ParticipantState, cause: Option<u16>) -> Leg {
     Leg {
         participant_id: "p9".into(),
         name: "Carol".into(),
@@ -69,15 +69,15 @@ fn every_state_maps_as_protocol_section_7_says() {
     use DisconnectionMethod as M;
     use EndpointStatus as S;
     let cases = [
-        (LegState::Dialing, None, S::DialingOut, None, None),
-        (LegState::Ringing, None, S::Alerting, None, None),
-        (LegState::Confirming, None, S::Alerting, None, None),
-        (LegState::Connected, None, S::Connected, None, None),
-        (LegState::Busy, Some(17), S::Disconnected, Some(M::Failed), Some("Q.850;cause=17")),
-        (LegState::NoAnswer, Some(19), S::Disconnected, Some(M::Failed), Some("Q.850;cause=19")),
-        (LegState::Failed, Some(1), S::Disconnected, Some(M::Failed), Some("Q.850;cause=1")),
-        (LegState::Disconnected, Some(16), S::Disconnected, Some(M::Departed), Some("Q.850;cause=16")),
-        (LegState::Disconnected, None, S::Disconnected, Some(M::Departed), None),
+        (ParticipantState::Dialing, None, S::DialingOut, None, None),
+        (ParticipantState::Ringing, None, S::Alerting, None, None),
+        (ParticipantState::Confirming, None, S::Alerting, None, None),
+        (ParticipantState::Connected, None, S::Connected, None, None),
+        (ParticipantState::Busy, Some(17), S::Disconnected, Some(M::Failed), Some("Q.850;cause=17")),
+        (ParticipantState::NoAnswer, Some(19), S::Disconnected, Some(M::Failed), Some("Q.850;cause=19")),
+        (ParticipantState::Failed, Some(1), S::Disconnected, Some(M::Failed), Some("Q.850;cause=1")),
+        (ParticipantState::Disconnected, Some(16), S::Disconnected, Some(M::Departed), Some("Q.850;cause=16")),
+        (ParticipantState::Disconnected, None, S::Disconnected, Some(M::Departed), None),
     ];
     for (state, cause, status, method, reason) in cases {
         let endpoint = leg(state, cause).endpoint();
@@ -90,25 +90,18 @@ fn every_state_maps_as_protocol_section_7_says() {
 
 #[test]
 fn removed_is_booted_and_muted_is_recvonly() {
-    let mut removed = leg(LegState::Disconnected, Some(16));
+    let mut removed = leg(ParticipantState::Disconnected, Some(16));
     removed.removed = true;
     assert_eq!(removed.endpoint().disconnection_method, Some(DisconnectionMethod::Booted));
 
-    let mut muted = leg(LegState::Connected, None);
+    let mut muted = leg(ParticipantState::Connected, None);
     assert_eq!(muted.endpoint().media[0].status, Some(MediaStatus::SendRecv));
     muted.muted = true;
     let endpoint = muted.endpoint();
     assert_eq!(endpoint.status, Some(EndpointStatus::Connected));
     assert_eq!(endpoint.media[0].status, Some(MediaStatus::RecvOnly));
     assert_eq!(endpoint.media[0].media_type.as_deref(), Some("audio"));
-    assert!(leg(LegState::Ringing, None).endpoint().media.is_empty());
-}
-
-#[test]
-fn the_wire_models_states_convert() {
-    assert_eq!(LegState::from(ParticipantState::NoAnswer), LegState::NoAnswer);
-    assert_eq!(LegState::from(ParticipantState::Dialing), LegState::Dialing);
-    assert_eq!(LegState::from(ParticipantState::Confirming), LegState::Confirming);
+    assert!(leg(ParticipantState::Ringing, None).endpoint().media.is_empty());
 }
 
 /// §6 in the documents: mute (media `recvonly`), lock, the subject, a
@@ -119,6 +112,7 @@ fn mute_lock_subject_and_fallback_numbers_reach_the_documents() {
     snap.locked = true;
     snap.subject = Some("Q3 budget".into());
     snap.participants[1].muted = true;
+    snap.participants[1].state = ParticipantState::Connected;
     let mut conference = Conference::from_snapshot(&snap, "sip:conf-00aa@rollcall.local");
     let full = ConferenceInfo::read(&conference.full(1).to_xml()).unwrap();
     assert_eq!(full.description.and_then(|d| d.subject).as_deref(), Some("Q3 budget"));
