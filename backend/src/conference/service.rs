@@ -40,8 +40,27 @@
 //!   `inactivity`. Any participant dialling, ringing or connected stops the
 //!   clock; it restarts from zero when the last of them has gone.
 //!
+//! Running the call (docs/protocol.md §6, [`control`]):
+//!
+//! - **mute**: a muted leg is muted on the bridge as soon as it is there
+//!   (and again on each next number); the change is a participant event.
+//!   Mute all leaves the initiator alone.
+//! - **lock**: a conference event; a locked conference refuses invites
+//!   with Fault `c:ConferenceLocked`.
+//! - **fallback numbers**: when a person's number ends busy, unanswered
+//!   or failed and they gave another, that outcome is reported with
+//!   `c:final` = false and the next number is dialled at once on a new
+//!   bridge leg (the participant keeps its id; late events of the old leg
+//!   are recognised by their leg id and ignored).
+//! - **screening** (`c:confirm`): participants are placed with the
+//!   announcement; one who answers is `confirming` until they press 1
+//!   (admitted into the mix), press another key (hung up, 21), hang up
+//!   (21) or let [`ConferenceConfig::confirm_timeout`] run out (hung up,
+//!   `no-answer`, and the next number if any).
+//!
 //! Every leg that was dialled leaves a call record when it ends, if the
-//! service was given a [`CallRecorder`].
+//! service was given a [`CallRecorder`]; every attempt at another number
+//! is a leg of its own.
 //!
 //! The service's own releases take effect at once and do not wait for the
 //! bridge's confirming `HungUp(16)` (which then finds the leg already gone
@@ -67,6 +86,7 @@ use crate::bridge::{BridgeDriver, BridgeError, BridgeEvent, BridgeEventKind, Dia
 use crate::store::{Accounts, ConferenceRow};
 
 mod bridge_events;
+mod control;
 mod journal;
 
 /// Q.850 cause 38, network out of order: the bridge is gone for good.
@@ -417,63 +437,6 @@ impl ConferenceService {
         Ok(BridgeResponse::EndConference { conference_id: conference_id.to_string() })
     }
 
-    /// Mutes or unmutes one participant, the initiator included (one may
-    /// mute oneself). A participant whose call is over cannot be.
-    fn mute(&self, owner: &str, conference_id: &str, participant_id: &str, muted: bool) -> Result<BridgeResponse, Fault> {
-        let _span = tracing::info_span!("conference", id = %conference_id).entered();
-        let mut registry = self.registry.locked();
-        let conf = owned(&mut registry.conferences, owner, conference_id)?;
-        live(conf)?;
-        let Some(index) = conf.leg_index(participant_id) else {
-            return Err(Fault::new(
-                FaultKind::NoSuchParticipant,
-                format!("conference {conference_id} has no participant {participant_id}"),
-            ));
-        };
-        if conf.legs[index].state.is_final() {
-            return Err(Fault::new(
-                FaultKind::InvalidRequest,
-                format!("{} has left the call", conf.legs[index].party.name.trim()),
-            ));
-        }
-        self.set_muted(conf, index, muted);
-        tracing::info!(participant = %participant_id, muted, "mute");
-        Ok(BridgeResponse::MuteParticipant {
-            conference_id: conference_id.to_string(),
-            participant_id: participant_id.to_string(),
-            muted,
-        })
-    }
-
-    /// Mutes or unmutes every participant whose call is not over, except
-    /// the initiator.
-    fn mute_all(&self, owner: &str, conference_id: &str, muted: bool) -> Result<BridgeResponse, Fault> {
-        let _span = tracing::info_span!("conference", id = %conference_id).entered();
-        let mut registry = self.registry.locked();
-        let conf = owned(&mut registry.conferences, owner, conference_id)?;
-        live(conf)?;
-        for index in 1..conf.legs.len() {
-            if !conf.legs[index].state.is_final() {
-                self.set_muted(conf, index, muted);
-            }
-        }
-        tracing::info!(muted, "mute all");
-        Ok(BridgeResponse::MuteAll { conference_id: conference_id.to_string(), muted })
-    }
-
-    fn lock(&self, owner: &str, conference_id: &str, locked: bool) -> Result<BridgeResponse, Fault> {
-        let _span = tracing::info_span!("conference", id = %conference_id).entered();
-        let mut registry = self.registry.locked();
-        let conf = owned(&mut registry.conferences, owner, conference_id)?;
-        live(conf)?;
-        if let Some(notification) = conf.apply_lock(locked) {
-            self.reporter.report(&conf.id, notification);
-            self.save(conf);
-            tracing::info!(locked, "lock");
-        }
-        Ok(BridgeResponse::LockConference { conference_id: conference_id.to_string(), locked })
-    }
-
     fn info(&self, owner: &str, conference_id: &str) -> Result<BridgeResponse, Fault> {
         let mut registry = self.registry.locked();
         let conf = owned(&mut registry.conferences, owner, conference_id)?;
@@ -543,18 +506,6 @@ impl ConferenceService {
                 false
             }
         }
-    }
-
-    /// Mutes or unmutes leg `index` on the bridge and reports it (when it
-    /// changes).
-    fn set_muted(&self, conf: &mut Conference, index: usize, muted: bool) {
-        let Some(notification) = conf.apply_mute(index, muted) else { return };
-        let leg = &conf.legs[index];
-        if leg.state.on_bridge() {
-            self.driver.set_muted(leg.leg_id, muted);
-        }
-        self.reporter.report(&conf.id, notification);
-        self.save(conf);
     }
 
     /// Hands waiting leg `index` to the bridge and reports it `dialing`.
