@@ -7,10 +7,14 @@
 //! checked against RFC 4575's schema with xmllint (skipped, and said so,
 //! when xmllint is not installed).
 //!
-//! The subscriber is a second connection of alice's that does not
-//! register (a SIP phone subscribing for her), so that the MESSAGEs of
-//! §2, which go to her registration, and the NOTIFYs, which go to the
-//! connection that subscribed, arrive on different connections.
+//! The subscriber is a second connection of alice's (a SIP phone
+//! subscribing for her), so that the MESSAGEs of §2 and the NOTIFYs, which
+//! go to the connection that subscribed, arrive on different connections.
+//! In the first test it is the project's own user agent
+//! (`UserAgent::follow_conference`), registered: it answers the 407, the
+//! NOTIFYs, and the gateway's MESSAGEs forked to its registration. The
+//! others put requests on the wire as they are, unregistered, for the
+//! wire-level details (refresh, unsubscribe, 403/404/489, 481).
 
 mod common;
 
@@ -19,9 +23,10 @@ use std::process::Command;
 
 use common::flow::*;
 use common::*;
+use rollcall_shared::conference_info::MediaStatus;
 use rollcall_shared::conference_info::{ConferenceInfo, DisconnectionMethod, DocState, EndpointStatus};
 use rollcall_shared::sip::{self, rsip};
-use rollcall_shared::soap::conference::{EndConference, RemoveParticipant, Reply, Request};
+use rollcall_shared::soap::conference::{EndConference, MuteParticipant, RemoveParticipant, Reply, Request};
 use rollcall_shared::soap::{ConferenceState, ParticipantState};
 
 const CONTACT: &str = "<sip:alice@watcher.invalid;transport=ws>";
@@ -75,6 +80,82 @@ fn rand_suffix() -> String {
 /// The endpoint of `participant_id` in `info`, if the document has it.
 fn endpoint(info: &ConferenceInfo, participant_id: &str) -> Option<rollcall_shared::conference_info::Endpoint> {
     info.users.as_ref()?.users.iter().flat_map(|u| u.endpoints.iter()).find(|e| e.entity == participant_id).cloned()
+}
+
+/// The next document the user agent of `client` reports of `conference`,
+/// checked with xmllint and read; and why its subscription ended, if it did.
+async fn next_document(client: &mut Client, conference: &str) -> (ConferenceInfo, Option<String>) {
+    let notice = client.next_conference_info().await;
+    assert_eq!(notice.uri, conference);
+    validate(&notice.body);
+    let info = ConferenceInfo::read(&notice.body).unwrap_or_else(|e| panic!("{e}: {}", notice.body));
+    (info, notice.terminated)
+}
+
+#[tokio::test]
+async fn the_owner_follows_a_conference_with_the_user_agent() {
+    let server = TestServer::start().await;
+    let mut alice = signed_in(&server, "alice").await;
+    let mut seen = Seen::default();
+    let (conference_id, initiator) = active_conference(&mut alice, &mut seen, "+14255550100").await;
+    let conference = uri(&conference_id);
+
+    let mut phone = signed_in(&server, "alice").await;
+    phone.follow_conference(&conference).await;
+    let (full, ended) = next_document(&mut phone, &conference).await;
+    assert_eq!(ended, None);
+    assert_eq!((full.state, full.version, full.entity.as_str()), (DocState::Full, 1, conference.as_str()));
+    assert_eq!(full.conference_state.and_then(|c| c.user_count), Some(1));
+    assert_eq!(endpoint(&full, &initiator).and_then(|e| e.status), Some(EndpointStatus::Connected));
+
+    // Bob rings, then connects: partial documents, one version at a time.
+    let bob = add(&mut alice, &mut seen, &conference_id, "bob", "+14255550101").await;
+    let mut version = 1;
+    let mut statuses = Vec::new();
+    loop {
+        let (partial, ended) = next_document(&mut phone, &conference).await;
+        version += 1;
+        assert_eq!(ended, None);
+        assert_eq!((partial.state, partial.version), (DocState::Partial, version));
+        let status = endpoint(&partial, &bob).and_then(|e| e.status).expect("bob's endpoint");
+        statuses.push(status);
+        if status == EndpointStatus::Connected {
+            break;
+        }
+    }
+    assert!(statuses.contains(&EndpointStatus::Alerting), "{statuses:?}");
+
+    // Muted by the owner: his media receive only.
+    alice
+        .send_request(&Request::MuteParticipant(MuteParticipant {
+            request_id: "mute".into(),
+            conference_id: conference_id.clone(),
+            participant_id: bob.clone(),
+            muted: true,
+        }))
+        .await;
+    let (muted, ended) = next_document(&mut phone, &conference).await;
+    version += 1;
+    assert_eq!((muted.state, muted.version, ended), (DocState::Partial, version, None));
+    let media = endpoint(&muted, &bob).expect("bob's endpoint").media;
+    assert_eq!(media.first().and_then(|m| m.status), Some(MediaStatus::RecvOnly), "{media:?}");
+
+    // The owner ends it: partials as everyone departs, the last one
+    // terminating the subscription, which is not renewed.
+    alice
+        .send_request(&Request::EndConference(EndConference { request_id: "end".into(), conference_id: conference_id.clone() }))
+        .await;
+    loop {
+        let (partial, ended) = next_document(&mut phone, &conference).await;
+        version += 1;
+        assert_eq!(partial.version, version);
+        if let Some(reason) = ended {
+            assert_eq!(reason, "noresource");
+            assert_eq!(partial.conference_state.and_then(|c| c.active), Some(false));
+            break;
+        }
+    }
+    read_until(&mut alice, &mut seen, is_conference(ConferenceState::Terminated)).await;
 }
 
 #[tokio::test]

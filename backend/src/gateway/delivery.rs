@@ -240,7 +240,7 @@ impl Sender {
                     other => warn!(to = %message.to, why = %other, "MESSAGE refused; dropped"),
                 }
             }
-            Event::Presence { .. } | Event::Call { .. } | Event::Notifier(_) => {}
+            Event::Presence { .. } | Event::Call { .. } | Event::Notifier(_) | Event::ConferenceInfo { .. } => {}
         }
     }
 

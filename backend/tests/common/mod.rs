@@ -1,11 +1,12 @@
 //! A SIP-over-WebSocket test client and a whole Rollcall started on
 //! loopback ports, for black-box tests over real sockets.
 //!
-//! The client registers, sends MESSAGEs and takes the gateway's replies
-//! through the one SIP user agent (`rollcall_shared::ua`), as the browser
-//! and the gateway do; beside it, it can put requests on the wire as they
-//! are (a wrong password, a chosen `nc`, an unregistered sender, a SUBSCRIBE
-//! with odd headers) for the tests of how the server treats them.
+//! The client registers, sends MESSAGEs, takes the gateway's replies and
+//! follows conferences (RFC 4575) through the one SIP user agent
+//! (`rollcall_shared::ua`), as the browser and the gateway do; beside it,
+//! it can put requests on the wire as they are (a wrong password, a chosen
+//! `nc`, an unregistered sender, a SUBSCRIBE with odd headers) for the
+//! tests of how the server treats them.
 #![allow(dead_code)]
 
 pub mod audio;
@@ -166,6 +167,19 @@ pub struct Client {
     ua: UserAgent,
     next_message: u64,
     started: Instant,
+    /// Conference documents the user agent reported
+    /// ([`Event::ConferenceInfo`]), not yet taken by
+    /// [`Client::next_conference_info`].
+    conference_infos: VecDeque<ConferenceNotice>,
+}
+
+/// One NOTIFY of a followed conference as the user agent reported it: the
+/// raw document, and why the subscription ended, if it did.
+#[derive(Debug, Clone)]
+pub struct ConferenceNotice {
+    pub uri: String,
+    pub body: String,
+    pub terminated: Option<String>,
 }
 
 impl Client {
@@ -212,6 +226,7 @@ impl Client {
             ua: UserAgent::new(config, format!("{user}-pw")),
             next_message: 0,
             started: Instant::now(),
+            conference_infos: VecDeque::new(),
         }
     }
 
@@ -328,6 +343,48 @@ impl Client {
             let outputs = self.ua.received(&text, self.now());
             if let Some(event) = self.run(outputs).await.into_iter().find(|e| done(e)) {
                 return (event, response);
+            }
+        }
+    }
+
+    /// Follows conference `uri` through the user agent (RFC 4575; the
+    /// client must be registered for the SUBSCRIBE to go out).
+    pub async fn follow_conference(&mut self, uri: &str) {
+        let outputs = self.ua.follow_conference(uri, self.now());
+        let events = self.run(outputs).await;
+        self.keep_conference_infos(events);
+    }
+
+    /// Stops following conference `uri` (the user agent sends `Expires: 0`).
+    pub async fn unfollow_conference(&mut self, uri: &str) {
+        let outputs = self.ua.unfollow_conference(uri, self.now());
+        let events = self.run(outputs).await;
+        self.keep_conference_infos(events);
+    }
+
+    /// The next conference document the user agent reports: everything
+    /// that arrives meanwhile (the NOTIFYs, the 407 and 200 of the
+    /// SUBSCRIBE, MESSAGEs forked to this registration too) goes through
+    /// the user agent, which answers it.
+    pub async fn next_conference_info(&mut self) -> ConferenceNotice {
+        loop {
+            if let Some(notice) = self.conference_infos.pop_front() {
+                return notice;
+            }
+            let text = match self.early.pop_front() {
+                Some(text) => text,
+                None => self.recv_text().await,
+            };
+            let outputs = self.ua.received(&text, self.now());
+            let events = self.run(outputs).await;
+            self.keep_conference_infos(events);
+        }
+    }
+
+    fn keep_conference_infos(&mut self, events: Vec<Event>) {
+        for event in events {
+            if let Event::ConferenceInfo { uri, body, terminated } = event {
+                self.conference_infos.push_back(ConferenceNotice { uri, body, terminated });
             }
         }
     }

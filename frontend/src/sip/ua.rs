@@ -129,6 +129,8 @@ impl UserAgent {
             ua::Event::Call { .. } => return None, // the browser places no calls
             #[cfg(not(target_arch = "wasm32"))]
             ua::Event::Notifier(_) => return None, // nor serves event packages
+            #[cfg(not(target_arch = "wasm32"))]
+            ua::Event::ConferenceInfo { .. } => return None, // nor follows conferences by SUBSCRIBE
             ua::Event::Received(received) => match gateway_reply(&received, &self.gateway_aor) {
                 Ok(reply) => Event::Reply(Box::new(reply)),
                 Err(why) => {

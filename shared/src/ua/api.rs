@@ -105,6 +105,26 @@ pub enum Event {
     /// ([`notifier`](super::notifier); not in the browser).
     #[cfg(not(target_arch = "wasm32"))]
     Notifier(super::notifier::NotifierEvent),
+    /// A NOTIFY of a conference followed with
+    /// [`UserAgent::follow_conference`](super::UserAgent::follow_conference)
+    /// (not in the browser): `uri` as it was given, the
+    /// `application/conference-info+xml` `body` as it came (empty when the
+    /// NOTIFY had none; read it with
+    /// [`ConferenceInfo::read`](crate::conference_info::ConferenceInfo::read)).
+    /// `terminated` says the subscription ended, and why: the
+    /// `Subscription-State` reason (`noresource` when the conference ended;
+    /// empty when none was given), or the status code of a refused
+    /// SUBSCRIBE (`403`, `404`…), or [`conference::TOO_MANY`](super::conference::TOO_MANY) /
+    /// [`conference::INVALID`](super::conference::INVALID). After
+    /// `noresource`, `rejected`, `invariant`, a refusal or those two the
+    /// conference is no longer followed; after any other end (`timeout`, a
+    /// 408 or 5xx…) it is subscribed to again, the next document full.
+    #[cfg(not(target_arch = "wasm32"))]
+    ConferenceInfo {
+        uri: String,
+        body: String,
+        terminated: Option<String>,
+    },
 }
 
 /// What the driver must do.

@@ -26,12 +26,15 @@
 //!   (Timers G, H, I, J).
 //! - Answers every incoming MESSAGE and OPTIONS with 200 (405 for methods
 //!   it does not handle) and hands MESSAGEs on ([`Event::Received`]), with
-//!   the sender the IM server asserted.
-//! - Watches the presence of the AORs the application names
-//!   ([`presence`]): SUBSCRIBEs authenticated like MESSAGEs, made again
-//!   after every new registration, refreshed before they expire; NOTIFYs
-//!   answered and turned into [`Event::Presence`] when they change
-//!   something.
+//!   the sender the IM server asserted ([`incoming`], which also routes
+//!   every request that arrives).
+//! - Watches the presence of the AORs the application names, and (not in
+//!   the browser's build) follows conferences ([`conference`], RFC 4575),
+//!   with one subscriber for both ([`subscriber`], the user agent's side
+//!   in `subscribing.rs`): SUBSCRIBEs authenticated like MESSAGEs, made
+//!   again after every new registration, refreshed before they expire;
+//!   NOTIFYs answered and turned into [`Event::Presence`] when they change
+//!   something, or into [`Event::ConferenceInfo`] with each document.
 //! - Serves event packages as a notifier ([`notifier`], not in the
 //!   browser's build): SUBSCRIBEs handed to the application, answered by
 //!   it, NOTIFYs sent for it in its dialogs.
@@ -43,15 +46,20 @@ mod api;
 pub mod auth;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod call;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod conference;
 pub mod incoming;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod notifier;
-pub mod presence;
 pub mod registration;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod server_transaction;
+pub mod subscriber;
+mod subscribing;
 pub mod transaction;
 
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod conference_tests;
 #[cfg(test)]
 mod presence_tests;
 #[cfg(test)]
@@ -63,12 +71,12 @@ use crate::sip::message::{self, Parsed};
 use crate::sip::{self, rsip, RequestBuilder};
 
 use auth::{Authenticator, Kind};
-use presence::{Presence, Step};
 use registration::{Identity, Registration, State, REQUESTED_EXPIRES};
+use subscriber::Subscriber;
 use transaction::{ChallengeVerdict, ClientTransaction, Purpose};
 
 pub use api::{Config, Event, Message, Output, Received, Undelivered};
-pub use presence::normalize_aor;
+pub use subscriber::normalize_aor;
 
 pub struct UserAgent {
     config: Config,
@@ -85,8 +93,8 @@ pub struct UserAgent {
     /// Counts the proxy challenges taken: a MESSAGE sent under an older one
     /// may come back 407 and go out again.
     proxy_epoch: u64,
-    /// Watched AORs and their subscriptions.
-    presence: Presence,
+    /// Watched AORs, followed conferences and their subscriptions.
+    subscriber: Subscriber,
     /// From tag of our MESSAGEs (one per user agent).
     message_tag: String,
     #[cfg(not(target_arch = "wasm32"))]
@@ -138,7 +146,7 @@ impl UserAgent {
             queue: Vec::new(),
             held: Vec::new(),
             proxy_epoch: 0,
-            presence: Presence::new(),
+            subscriber: Subscriber::new(),
             message_tag: sip::new_tag(),
             #[cfg(not(target_arch = "wasm32"))]
             calls: call::Calls::default(),
@@ -195,7 +203,7 @@ impl UserAgent {
         // Held ones wait for the next registration, before anything newer.
         let held = std::mem::take(&mut self.held);
         self.queue.splice(0..0, held);
-        self.presence.disconnected();
+        self.subscriber.disconnected();
         if self.registration.state != State::Refused {
             self.registration.state = State::Idle;
             self.out.push(Output::Event(Event::Lost));
@@ -211,7 +219,7 @@ impl UserAgent {
         self.take()
     }
 
-    /// The clock moved on: refresh the registration and presence
+    /// The clock moved on: refresh the registration and the
     /// subscriptions, retransmit (UDP) and expire transactions.
     pub fn tick(&mut self, now: u64) -> Vec<Output> {
         if self.registration.refresh_due(now) {
@@ -225,8 +233,7 @@ impl UserAgent {
                 self.out.push(Output::Send(again));
             }
         }
-        let steps = self.presence.tick(self.is_registered(), now);
-        self.run_presence(steps, now);
+        self.tick_subscriptions(now);
         // (The browser only has WebSockets: no UDP, no Timer E there.)
         if cfg!(not(target_arch = "wasm32")) {
             for tx in self.transactions.values_mut() {
@@ -244,10 +251,7 @@ impl UserAgent {
                         self.undelivered(m.message.id, Undelivered::Timeout);
                         self.release_held(now);
                     }
-                    Purpose::Subscribe { call_id, expires } => {
-                        let steps = self.presence.failed(&call_id, expires, 408, None, now);
-                        self.run_presence(steps, now);
-                    }
+                    Purpose::Subscribe { call_id, expires } => self.subscribe_failed(&call_id, expires, 408, None, now),
                     #[cfg(not(target_arch = "wasm32"))]
                     Purpose::Notify { id } => self.notified(id, 408),
                     #[cfg(target_arch = "wasm32")]
@@ -291,16 +295,6 @@ impl UserAgent {
             let outputs = self.send(message, now);
             self.out.extend(outputs);
         }
-    }
-
-    /// Watch exactly these AORs (`sip:bob@rollcall.local`) from now on:
-    /// subscribe to the new ones, unsubscribe (Expires: 0) from the ones
-    /// left out. Kept across reconnects; subscriptions go out only while
-    /// registered, and again after every new registration.
-    pub fn watch(&mut self, aors: Vec<String>, now: u64) -> Vec<Output> {
-        let steps = self.presence.watch(aors, self.is_registered(), now);
-        self.run_presence(steps, now);
-        self.take()
     }
 
     /// One message from the connection. A request with a method we do not
@@ -423,47 +417,6 @@ impl UserAgent {
         }
     }
 
-    /// Sends `tx`'s SUBSCRIBE (again, after a challenge: the dialog's next
-    /// CSeq) under a new branch, with credentials when we have a 407's
-    /// challenge cached (the same one MESSAGE uses).
-    fn send_subscribe(&mut self, mut tx: ClientTransaction, now: u64) {
-        let Purpose::Subscribe { call_id, expires } = tx.purpose.clone() else {
-            return;
-        };
-        let Some(uri) = self.presence.target(&call_id).map(str::to_owned) else {
-            return; // the subscription is gone
-        };
-        let credentials = self.auth.credentials(Kind::Proxy, "SUBSCRIBE", &uri, &crate::random::random_hex(8));
-        match self.presence.request(&call_id, expires, &self.id, credentials.as_deref()) {
-            Some(Ok((request, branch))) => {
-                let text = request.to_string();
-                tx.sent(text.clone());
-                self.out.push(Output::Send(text));
-                self.transactions.insert(branch, tx);
-            }
-            Some(Err(_)) => {
-                // Only an AOR that can't be a Request-URI gets here: it is
-                // reported offline, as any subscription that fails.
-                let steps = self.presence.failed(&call_id, expires, 400, None, now);
-                self.run_presence(steps, now);
-            }
-            None => {}
-        }
-    }
-
-    /// Carries out what the presence watcher asks for.
-    fn run_presence(&mut self, steps: Vec<Step>, now: u64) {
-        for step in steps {
-            match step {
-                Step::Subscribe { call_id, expires } => {
-                    let purpose = Purpose::Subscribe { call_id, expires };
-                    self.send_subscribe(ClientTransaction::new(purpose, now, self.config.transport), now);
-                }
-                Step::Report { aor, online } => self.out.push(Output::Event(Event::Presence { aor, online })),
-            }
-        }
-    }
-
     fn flush_queue(&mut self, now: u64) {
         for message in std::mem::take(&mut self.queue) {
             let outputs = self.send(message, now);
@@ -484,74 +437,6 @@ impl UserAgent {
     }
 
     // --- incoming -------------------------------------------------------
-
-    /// A request that arrived: a retransmission gets its answer again (not
-    /// in the browser, whose WebSocket never retransmits); a new one is
-    /// handled, and its answer kept for retransmissions.
-    fn on_request(&mut self, request: message::Request, now: u64) {
-        #[cfg(not(target_arch = "wasm32"))]
-        {
-            use server_transaction::Seen;
-            let reliable = self.config.transport.is_reliable();
-            match self.server_transactions.seen(&request, reliable, now) {
-                Seen::Again(answer) => return self.out.push(Output::Send(answer)),
-                Seen::Absorbed => return,
-                Seen::New => {}
-            }
-            let mark = self.out.len();
-            self.handle_request(&request, now);
-            let answer = self.out[mark..].iter().find_map(|o| match o {
-                Output::Send(text) if text.starts_with("SIP/2.0 ") => Some(text.clone()),
-                _ => None,
-            });
-            if let Some(answer) = answer {
-                self.server_transactions.answered(&request, &answer, reliable, now);
-            }
-        }
-        #[cfg(target_arch = "wasm32")]
-        self.handle_request(&request, now);
-    }
-
-    fn handle_request(&mut self, request: &message::Request, now: u64) {
-        #[cfg(not(target_arch = "wasm32"))]
-        {
-            let (calls, mut cx) = self.call_context();
-            if calls.on_request(&mut cx, request, now) {
-                return;
-            }
-        }
-        if request.method == "NOTIFY" {
-            let (code, steps) = self.presence.notified(request, self.is_registered(), now);
-            // In a dialog the To tag is ours already; 481s get one.
-            let response = request.response(code, None, Some(&sip::new_tag()));
-            self.out.push(Output::Send(response.to_string()));
-            return self.run_presence(steps, now);
-        }
-        let require_asserted = cfg!(not(target_arch = "wasm32")) && self.config.require_asserted;
-        #[cfg(not(target_arch = "wasm32"))]
-        if request.method == "SUBSCRIBE" && !self.event_packages.is_empty() {
-            let asserted = notifier::asserted(request);
-            if require_asserted && asserted.is_none() {
-                let response = request.response(403, Some("No asserted identity"), Some(&sip::new_tag()));
-                return self.out.push(Output::Send(response.to_string()));
-            }
-            let event = notifier::NotifierEvent::Subscribe { request: request.clone(), asserted };
-            return self.out.push(Output::Event(Event::Notifier(event)));
-        }
-        if request.method == "MESSAGE" && require_asserted && request.headers.get("P-Asserted-Identity").is_none() {
-            let response = request.response(403, Some("No asserted identity"), Some(&sip::new_tag()));
-            return self.out.push(Output::Send(response.to_string()));
-        }
-        if let Some(response) = incoming::answer(request) {
-            self.out.push(Output::Send(response.to_string()));
-        }
-        if request.method == "MESSAGE" {
-            // One whose sender cannot be read was answered, and is dropped.
-            if let Ok(received) = incoming::received(request) {
-                self.out.push(Output::Event(Event::Received(received)));
-            }
-        }
-    }
 
     fn on_response(&mut self, response: message::Response, now: u64) {
         let code = response.code;
@@ -616,8 +501,7 @@ impl UserAgent {
                     self.registration.ever_registered = true;
                     self.out.push(Output::Event(Event::Registered { again }));
                     self.flush_queue(now);
-                    let steps = self.presence.registered();
-                    self.run_presence(steps, now);
+                    self.subscribe_all(now);
                 }
             }
             (Purpose::Register { expires }, 423) => {
@@ -633,16 +517,7 @@ impl UserAgent {
                 self.out.push(Output::Event(Event::Delivered { id }));
                 self.release_held(now);
             }
-            (Purpose::Subscribe { call_id, expires }, 200..=299) => {
-                let steps = self.presence.answered(call_id, *expires, &response, now);
-                self.run_presence(steps, now);
-            }
-            (Purpose::Subscribe { call_id, expires }, _) => {
-                let retry_after =
-                    response.headers.get("Retry-After").and_then(|v| v.split([';', ' ', '(']).next()?.trim().parse().ok());
-                let steps = self.presence.failed(call_id, *expires, code, retry_after, now);
-                self.run_presence(steps, now);
-            }
+            (Purpose::Subscribe { call_id, expires }, _) => self.subscribe_answered(call_id, *expires, &response, now),
             _ => {
                 let reason =
                     if response.reason.is_empty() { sip::reason_phrase(code).to_owned() } else { response.reason.clone() };
@@ -664,10 +539,7 @@ impl UserAgent {
                 self.undelivered(m.message.id, Undelivered::Status(code, why.to_owned()));
                 self.release_held(now);
             }
-            Purpose::Subscribe { call_id, expires } => {
-                let steps = self.presence.failed(&call_id, expires, code, None, now);
-                self.run_presence(steps, now);
-            }
+            Purpose::Subscribe { call_id, expires } => self.subscribe_failed(&call_id, expires, code, None, now),
             Purpose::Notify { .. } => {} // answered in `on_response`
         }
     }

@@ -8,7 +8,7 @@ use crate::digest::Algorithm;
 use crate::pidf;
 use crate::sip::{self, rsip};
 
-use super::presence::{REQUESTED_EXPIRES, RETRY_MS};
+use super::subscriber::{REQUESTED_EXPIRES, RETRY_MS};
 use super::tests::{
     answer, challenge, challenged, credentials, events, ha1, list_request, new_ua, registered_ua, sent_request, sent_requests,
     sent_response,
@@ -18,26 +18,26 @@ use super::{Event, Output, UserAgent};
 const BOB: &str = "sip:bob@rollcall.local";
 const CAROL: &str = "sip:carol@rollcall.local";
 /// The presence agent's To tag.
-const PA_TAG: &str = "pa1";
+pub(super) const PA_TAG: &str = "pa1";
 
 /// The SUBSCRIBEs among `outputs` (a tick may also refresh the
 /// registration).
-fn subscribes(outputs: &[Output]) -> Vec<rsip::Request> {
+pub(super) fn subscribes(outputs: &[Output]) -> Vec<rsip::Request> {
     sent_requests(outputs).into_iter().filter(|r| r.method == rsip::Method::Subscribe).collect()
 }
 
 /// The one SUBSCRIBE among `outputs`.
-fn sent_subscribe(outputs: &[Output]) -> rsip::Request {
+pub(super) fn sent_subscribe(outputs: &[Output]) -> rsip::Request {
     let mut found = subscribes(outputs);
     assert_eq!(found.len(), 1, "expected one SUBSCRIBE in {outputs:#?}");
     found.remove(0)
 }
 
-fn header(message: &rsip::Request, name: &str) -> Option<String> {
+pub(super) fn header(message: &rsip::Request, name: &str) -> Option<String> {
     sip::header(&message.headers, name)
 }
 
-fn cseq(request: &rsip::Request) -> u32 {
+pub(super) fn cseq(request: &rsip::Request) -> u32 {
     sip::cseq(request).unwrap().0
 }
 
@@ -46,7 +46,7 @@ fn presence(aor: &str, online: bool) -> Event {
 }
 
 /// The presence agent's 200: its To tag, the granted Expires, a Contact.
-fn accepted(subscribe: &rsip::Request, expires: u32) -> String {
+pub(super) fn accepted(subscribe: &rsip::Request, expires: u32) -> String {
     let mut ok = sip::response(subscribe, 200, None, Some(PA_TAG));
     ok.headers.push(sip::make_header("Expires", expires.to_string()));
     ok.headers.push(sip::make_header("Contact", "<sip:rollcall.local;transport=ws>"));
@@ -86,7 +86,7 @@ fn notify(subscribe: &rsip::Request, n: u32, state: &str, basic: &str) -> String
 
 /// Sends `notify` to `ua`: checks it was answered with `code` in its
 /// dialog, returns the events.
-fn deliver(ua: &mut UserAgent, notify: &str, code: u16, now: u64) -> Vec<Event> {
+pub(super) fn deliver(ua: &mut UserAgent, notify: &str, code: u16, now: u64) -> Vec<Event> {
     let out = ua.received(notify, now);
     let response = sent_response(&out);
     assert_eq!(response.status_code.code(), code, "{out:#?}");

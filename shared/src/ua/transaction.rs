@@ -44,8 +44,9 @@ pub enum Purpose {
         expires: u32,
     },
     Message(OutgoingMessage),
-    /// A SUBSCRIBE of the presence subscription with this Call-ID (its
-    /// dialog state, CSeq included, lives in `presence.rs`).
+    /// A SUBSCRIBE of the subscription with this Call-ID, presence or
+    /// conference (its dialog state, CSeq included, lives in
+    /// `subscriber.rs`).
     Subscribe {
         call_id: String,
         expires: u32,
