@@ -126,10 +126,12 @@ impl Parts {
                 drop(stream);
                 let mut alice = Client::connect(&self.url(), "alice").await;
                 alice.register().await;
-                // 480 until the gateway has registered.
+                // 480 until the gateway has registered; a Fault
+                // (BridgeUnavailable) until the conference service listens.
                 let probe = Request::ListConferences(ListConferences { request_id: rollcall_shared::random::random_hex(4) });
-                if alice.message_to(GATEWAY, &probe.encode()).await.status_code.code() == 200 {
-                    alice.next_reply().await;
+                if alice.message_to(GATEWAY, &probe.encode()).await.status_code.code() == 200
+                    && matches!(alice.next_reply().await, Reply::Conferences { .. })
+                {
                     return alice;
                 }
             }
