@@ -290,3 +290,29 @@ async fn only_the_owner_of_a_known_conference_may_subscribe_with_the_conference_
     assert_eq!(forged.status_code.code(), 481);
     let _ = Reply::decode;
 }
+
+/// Each new subscription costs the gateway a snapshot from the conference
+/// service: one user's flood of SUBSCRIBEs (here to conferences that do not
+/// exist) is refused `503` with `Retry-After` once past its burst, and
+/// does not keep others from subscribing.
+#[tokio::test]
+async fn a_flood_of_subscribes_is_refused_past_its_burst_and_others_are_served() {
+    let server = TestServer::start().await;
+    let mut mallory = server.client("bob").await;
+    let mut codes = Vec::new();
+    for n in 0..14 {
+        let response = subscribe(&mut mallory, &uri(&format!("conf-{n:016x}")), "conference", 600).await;
+        codes.push(response.status_code.code());
+        if response.status_code.code() == 503 {
+            assert!(sip::header(&response.headers, "Retry-After").is_some());
+        }
+    }
+    assert!(codes[..10].iter().all(|c| *c == 404), "the burst is served: {codes:?}");
+    assert!(codes[10..].contains(&503), "then refused: {codes:?}");
+
+    let mut alice = signed_in(&server, "alice").await;
+    let mut seen = Seen::default();
+    let (conference_id, _) = active_conference(&mut alice, &mut seen, "+14255550100").await;
+    let mut watcher = server.client("alice").await;
+    assert_eq!(subscribe(&mut watcher, &uri(&conference_id), "conference", 600).await.status_code.code(), 200);
+}

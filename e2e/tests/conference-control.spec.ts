@@ -50,7 +50,16 @@ test('mute one, mute all, unmute; lock and unlock', async ({ page }) => {
 
 test('busy at work: the mobile is tried at once', async ({ page }) => {
   await signIn(page, 'carol');
+  // Fred's mobile is a phone carol holds in her panel: it rings until she
+  // answers, long enough to read the row.
   const mobile = uniquePhone();
+  await page.getByTestId('nav-phones').click();
+  await page.getByTestId('panel-number').fill(mobile);
+  await page.getByTestId('panel-hold').click();
+  const panel = page.getByTestId('panel-phone').filter({ hasText: mobile });
+  await expect(panel.getByTestId('panel-call-state')).toHaveText('idle');
+  await page.getByTestId('nav-conference').click();
+
   await page.getByTestId('add-person-submit').click(); // the picker
   await page.getByTestId('upload-vcard').setInputFiles({
     name: 'fred.vcf',
@@ -69,11 +78,21 @@ test('busy at work: the mobile is tried at once', async ({ page }) => {
   await page.getByTestId('start-conference').click();
   const conference = page.getByTestId('conference').filter({ has: page.getByTestId('participant-phone').getByText(me, { exact: true }) });
   const fred = conference.getByTestId('participant-row').filter({ hasText: 'Fred Fallback' });
-  await expect(fred.getByTestId('participant-state')).toHaveText('connected');
   await expect(fred.getByTestId('participant-fallback')).toHaveText('busy at work — trying mobile');
   await expect(fred.getByTestId('participant-attempt')).toHaveText('attempt 2');
   await expect(fred.getByTestId('participant-phone')).toHaveText(mobile);
+  await expect(fred.getByTestId('participant-state')).toHaveText('ringing');
   await expect(conference.getByTestId('conference-title')).toHaveText('Conference with Fred Fallback');
+
+  // Carol picks up as Fred and presses 1: connected at the mobile.
+  await page.getByTestId('nav-phones').click();
+  await panel.getByTestId('panel-answer').click();
+  await panel.getByTestId('panel-key-1').click();
+  await expect(panel.getByTestId('panel-call-state')).toHaveText('connected');
+  await panel.getByTestId('panel-release').click();
+  await page.getByTestId('nav-conference').click();
+  await expect(fred.getByTestId('participant-history')).toContainText('connected');
+  await expect(fred.getByTestId('participant-fallback')).toHaveCount(0);
   await endAll(page);
 });
 

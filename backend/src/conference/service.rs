@@ -144,6 +144,12 @@ impl ConferenceConfig {
     pub const MAX_ALTERNATIVES: usize = 4;
     /// Longest `c:subject`, in characters: an e-mail subject, not a letter.
     pub const MAX_SUBJECT_CHARS: usize = 200;
+    /// Longest name of a person to call, in characters.
+    pub const MAX_NAME_CHARS: usize = 100;
+    /// A conference keeps every leg it ever dialled (for snapshots and
+    /// event documents); it may have dialled at most this many times its
+    /// participant limit.
+    pub const MAX_LEGS_PER_PARTICIPANT_SLOT: usize = 4;
 }
 
 /// Secrets stay out of logs.
@@ -372,6 +378,13 @@ impl ConferenceService {
             ));
         }
         check_numbers(&party)?;
+        let ever = self.config.max_participants * ConferenceConfig::MAX_LEGS_PER_PARTICIPANT_SLOT;
+        if conf.legs.len() >= ever {
+            return Err(Fault::new(
+                FaultKind::ConferenceFull,
+                format!("this conference has called {ever} times already; start a new one"),
+            ));
+        }
         if conf.live_legs() >= self.config.max_participants {
             return Err(full(self.config.max_participants));
         }
@@ -663,8 +676,15 @@ fn forget_old(conferences: &mut HashMap<String, Conference>) {
     conferences.retain(|_, c| c.ended_at.is_none_or(|ended| ended.elapsed() < TERMINATED_RETENTION));
 }
 
-/// Every number of `party` is E.164, and there are not too many.
+/// Every number of `party` is E.164, there are not too many, and the name
+/// is of a sensible length.
 fn check_numbers(party: &Party) -> Result<(), Fault> {
+    if party.name.chars().count() > ConferenceConfig::MAX_NAME_CHARS {
+        return Err(Fault::new(
+            FaultKind::InvalidRequest,
+            format!("a name is at most {} characters", ConferenceConfig::MAX_NAME_CHARS),
+        ));
+    }
     if party.alternatives.len() > ConferenceConfig::MAX_ALTERNATIVES {
         return Err(Fault::new(
             FaultKind::InvalidRequest,

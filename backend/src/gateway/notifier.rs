@@ -42,12 +42,22 @@ use tracing::{debug, warn};
 
 use self::subscriptions::{Full, Key, Subscription, Subscriptions};
 use super::web_service::WebService;
+use crate::edge::rate::RateLimiter;
 use crate::sip_client::SipClient;
 
 /// Inputs waiting for the notifier task; beyond, they are dropped (and
-/// logged): a subscriber whose document misses a change gets it right at
-/// its next refresh.
+/// logged): a subscription that misses an event sees a gap in the
+/// conference's sequence at the next one, and is sent a full document
+/// from a new snapshot rather than a partial one on a stale copy.
 const QUEUE: usize = 4096;
+/// New subscriptions one user may ask for, per second on average, with
+/// bursts of [`SUBSCRIBE_BURST`]: each costs a snapshot from the
+/// conference service, read in this one task, so a stranger's flood of
+/// SUBSCRIBEs to made-up conferences must not stall everyone's NOTIFYs.
+const SUBSCRIBES_PER_SECOND: f64 = 1.0;
+const SUBSCRIBE_BURST: f64 = 10.0;
+/// Users whose SUBSCRIBE rate is tracked at once.
+const MAX_TRACKED_SUBSCRIBERS: usize = 100_000;
 /// Longest subscription granted, and the default (RFC 4575 §4.2).
 const MAX_EXPIRES: u32 = 3600;
 /// How often expired subscriptions are ended.
@@ -85,6 +95,7 @@ impl Notifier {
             in_flight: HashMap::new(),
             next_id: 0,
             watched: Arc::clone(&watched),
+            rate: RateLimiter::new(SUBSCRIBES_PER_SECOND, SUBSCRIBE_BURST, MAX_TRACKED_SUBSCRIBERS),
         };
         tokio::spawn(task.run(rx));
         Notifier { tx, watched }
@@ -137,6 +148,8 @@ struct Task {
     in_flight: HashMap<u64, (Key, Instant)>,
     next_id: u64,
     watched: Arc<Mutex<HashSet<String>>>,
+    /// New SUBSCRIBEs per user.
+    rate: RateLimiter<String>,
 }
 
 /// How a NOTIFY stands the subscription.
@@ -203,11 +216,29 @@ impl Task {
         let Some(conference_id) = request.headers.address("To").ok().and_then(|to| user_of(&to.uri)) else {
             return self.answer(&request, 404, None, &[]);
         };
-        if let Err(full) = self.subscriptions.room_for(&owner) {
-            return match full {
-                Full::Owner => self.answer(&request, 403, Some("Too Many Subscriptions"), &[]),
-                Full::All => self.answer(&request, 503, None, &[("Retry-After", "60".to_string())]),
-            };
+        if let Err(wait) = self.rate.take(&owner) {
+            let seconds = wait.as_secs().clamp(1, 60).to_string();
+            warn!(%owner, "SUBSCRIBE refused: over the user's rate");
+            return self.answer(
+                &request,
+                503,
+                Some("Service Unavailable (too many subscriptions at once)"),
+                &[("Retry-After", seconds)],
+            );
+        }
+        if let Err(Full::Owner) = self.subscriptions.room_for(&owner) {
+            // The newest wins: an owner's oldest subscription is likely one
+            // whose connection is gone (the IM server drops those dialogs
+            // without telling us), and a user must be able to follow the
+            // conference they just started.
+            if let Some(oldest) = self.subscriptions.oldest_of(&owner) {
+                debug!(%owner, "the owner's oldest subscription makes room for a new one");
+                self.notify_full(&oldest, State::Terminated(Some("rejected")));
+                self.forget(&oldest);
+            }
+        }
+        if let Err(Full::All) = self.subscriptions.room_for(&owner) {
+            return self.answer(&request, 503, None, &[("Retry-After", "60".to_string())]);
         }
         // Watched before the snapshot is read, so that no event after it is missed.
         self.watched.locked().insert(conference_id.clone());
@@ -265,25 +296,39 @@ impl Task {
         self.notify_full(&key, State::Active);
     }
 
-    /// A participant's event: a partial document to each subscription.
+    /// A participant's event: a partial document to each subscription. A
+    /// participant added since the document was made is read from a new
+    /// snapshot first. When this event alone cannot bring the document up
+    /// to date, a full one goes instead: an event was missed (a gap in the
+    /// sequence), or the participant moved to another number (its `user`
+    /// is keyed by the number: a partial document would leave the old one
+    /// behind).
     async fn on_participant(&mut self, status: ParticipantStatus) {
         for key in self.subscriptions.of_conference(&status.conference_id) {
             let Some(s) = self.subscriptions.get_mut(&key) else { continue };
             if status.sequence <= s.sequence {
                 continue; // already in the document
             }
+            let gap = status.sequence > s.sequence + 1;
+            let moved = status.attempt.as_ref().is_some_and(|a| {
+                s.conference.legs.iter().any(|l| l.participant_id == status.participant_id && l.phone != a.phone)
+            });
             s.sequence = status.sequence;
-            if !s.conference.apply_participant(&status) {
-                // A participant added since: its name and phone are in a new snapshot.
+            if gap || !s.conference.apply_participant(&status) {
                 let owner = s.owner.clone();
                 if let Ok(snapshot) = self.snapshot(&owner, &status.conference_id).await {
                     if let Some(s) = self.subscriptions.get_mut(&key) {
                         s.conference.merge_snapshot(&snapshot);
                         s.conference.apply_participant(&status);
+                        s.sequence = s.sequence.max(snapshot.sequence);
                     }
                 }
             }
-            self.notify_partial(&key, &[status.participant_id.as_str()], State::Active);
+            if gap || moved {
+                self.notify_full(&key, State::Active);
+            } else {
+                self.notify_partial(&key, &[status.participant_id.as_str()], State::Active);
+            }
         }
     }
 
@@ -295,7 +340,11 @@ impl Task {
             if status.sequence <= s.sequence && !ended {
                 continue;
             }
-            s.sequence = s.sequence.max(status.sequence);
+            // After a gap the sequence stays where the document is known to
+            // be whole, so the next participant's event sends a full one.
+            if status.sequence == s.sequence + 1 {
+                s.sequence = status.sequence;
+            }
             s.conference.apply_conference(&status);
             let state = if ended { State::Terminated(Some("noresource")) } else { State::Active };
             self.notify_partial(&key, &[], state);

@@ -57,7 +57,7 @@ pub fn AddParticipant(conference_id: String, locked: Signal<bool>) -> impl IntoV
                 <LocationSelect location testid="add-location" />
                 <button type="submit" data-testid="add-participant">"Add participant"</button>
             </fieldset>
-            {super::shown(move || locked.get(), || view! {
+            {move || locked.get().then(|| view! {
                 <p class="hint" data-testid="add-locked-reason">"The conference is locked: unlock it to add people."</p>
             })}
         </form>

@@ -69,12 +69,12 @@ pub fn ConferenceCard(id: String) -> impl IntoView {
                         {with(|c| c.state.to_string())}
                     </span>
                     {move || running_for().map(|t| view! { <span class="timer" data-testid="conference-duration">{t}</span> })}
-                    {shown(move || !over(), move || view! {
+                    {move || (!over()).then(|| view! {
                         <span data-testid="conference-count">
                             {with(|c| match c.on_call() { 1 => "1 on the call".to_string(), n => format!("{n} on the call") })}
                         </span>
                     })}
-                    {shown(locked, || view! { <span class="badge locked" data-testid="conference-locked">"locked"</span> })}
+                    {move || locked().then(|| view! { <span class="badge locked" data-testid="conference-locked">"locked"</span> })}
                     {move || conference.with(|c| c.as_ref().and_then(|c| c.reason_text())).map(|why| view! {
                         <span class="reason" data-testid="conference-reason">{why}</span>
                     })}
@@ -86,7 +86,8 @@ pub fn ConferenceCard(id: String) -> impl IntoView {
                             title="A locked conference takes nobody new" on:click=lock.clone()>
                             {move || if locked() { "Unlock" } else { "Lock" }}
                         </button>
-                        <button class="link" data-testid="mute-all" title="Everyone but you" on:click=mute_all.clone()>
+                        <button class="link" data-testid="mute-all" title="Everyone but you" on:click=mute_all.clone()
+                            disabled=move || !conference.with(|c| c.as_ref().is_some_and(|c| c.participants.iter().skip(1).any(|p| p.is_live())))>
                             {move || if can_mute_all() { "Mute all" } else { "Unmute all" }}
                         </button>
                         <button class="link danger" data-testid="end-conference" title="Disconnect everyone and end the conference"

@@ -30,6 +30,14 @@ pub fn DraftRows() -> impl IntoView {
 
 #[component]
 fn DraftRow(draft: RwSignal<crate::roster::draft::Draft>, index: usize, member: Member) -> impl IntoView {
+    let subject = DraftRoster::provided().subject;
+    let remove = move |_| {
+        draft.update(|d| d.remove(index));
+        // The e-mail's subject goes with the last of its people.
+        if draft.with_untracked(|d| d.members.is_empty()) {
+            subject.set(None);
+        }
+    };
     let chosen = member.number.clone().unwrap_or_default();
     let where_to = if member.person.phones.is_empty() {
         view! { <span class="muted" data-testid="draft-no-number">"no number"</span> }.into_any()
@@ -54,7 +62,7 @@ fn DraftRow(draft: RwSignal<crate::roster::draft::Draft>, index: usize, member: 
             <td class="actions">
                 <button class="link danger" data-testid="draft-remove" title="Remove from the roster"
                     aria-label=format!("Remove {} from the roster", member.person.name)
-                    on:click=move |_| draft.update(|d| d.remove(index))>"Remove"</button>
+                    on:click=remove>"Remove"</button>
             </td>
         </tr>
     }

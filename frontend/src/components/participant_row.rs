@@ -80,7 +80,9 @@ pub fn ParticipantRow(
         let participant = participant.clone();
         move |number: &str| -> Party {
             match person.as_ref().and_then(|p| p.phones.iter().find(|ph| ph.number == number).map(|ph| (p, ph))) {
-                Some((p, phone)) => party(p, phone),
+                // A number chosen by hand: that one, no fallbacks (the one
+                // just left would be among them).
+                Some((p, phone)) => Party { alternatives: Vec::new(), ..party(p, phone) },
                 None => Party {
                     alternatives: Vec::new(),
                     name: participant.name.clone(),

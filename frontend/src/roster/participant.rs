@@ -98,10 +98,12 @@ impl ParticipantView {
         self.set_state(status.state, status.cause);
     }
 
-    /// "busy at work — trying mobile", while a fallback number is tried.
+    /// "busy at work — trying mobile", while a fallback number is being
+    /// tried (not once it answered, nor once it too has ended).
     pub fn fallback_text(&self) -> Option<String> {
         let (state, location) = self.previous?;
-        self.is_live().then(|| format!("{state} at {location} — trying {}", self.location))
+        let trying = matches!(self.state, ParticipantState::Dialing | ParticipantState::Ringing);
+        trying.then(|| format!("{state} at {location} — trying {}", self.location))
     }
 
     /// Move to `state`, keeping the history.

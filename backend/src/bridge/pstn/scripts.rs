@@ -18,6 +18,9 @@ pub const HANGS_UP: &str = "+15005550004";
 /// An answering machine: answers after the answer delay and never presses a
 /// key, so a screened call to it never joins (docs/protocol.md §6).
 pub const ANSWERING_MACHINE: &str = "+15005550005";
+/// How soon after answering a screened call the simulated phones press 1
+/// (at most: the ring delay, when that is shorter).
+pub const PRESS_ONE_AFTER: std::time::Duration = std::time::Duration::from_millis(100);
 /// The test numbers, whose behaviour is fixed: they cannot be held.
 pub const TEST_NUMBERS: [&str; 5] = [UNALLOCATED, BUSY, NO_ANSWER, HANGS_UP, ANSWERING_MACHINE];
 
@@ -80,7 +83,8 @@ pub type Script = Vec<Step>;
 pub fn script(number: &str, delays: &SimDelays, screened: bool) -> Script {
     use BridgeEventKind::*;
     let step = |after, kind| Step { after, kind };
-    let press_one = screened.then(|| step(delays.ring, Digit('1')));
+    // Right after answering: well within any confirmation timeout.
+    let press_one = screened.then(|| step(delays.ring.min(PRESS_ONE_AFTER), Digit('1')));
     match number {
         UNALLOCATED => vec![step(delays.ring, Failed(Cause::UNALLOCATED_NUMBER))],
         BUSY => vec![step(delays.ring, Ringing), step(delays.answer, Busy)],

@@ -23,8 +23,15 @@ impl ConferenceService {
         };
         let _span = tracing::info_span!("conference", id = %conference_id).entered();
         if let BridgeEventKind::Quality(quality) = event.kind {
-            if let (Some(recorder), Some(leg)) = (&self.config.call_records, conf.legs.get(index)) {
-                recorder.quality(&conf.id, &leg.participant_id, quality);
+            match (&self.config.call_records, conf.legs.get(index)) {
+                // The quality of an earlier attempt (a screened call that
+                // timed out, the next number already dialled) would land on
+                // the record of the attempt now under way: left out.
+                (_, Some(leg)) if leg.leg_id != event.leg => {
+                    tracing::debug!(leg = %event.leg, "quality of an earlier attempt; not recorded")
+                }
+                (Some(recorder), Some(leg)) => recorder.quality(&conf.id, &leg.participant_id, quality),
+                _ => {}
             }
             return;
         }

@@ -72,6 +72,12 @@ impl ConferenceService {
     /// Mutes or unmutes leg `index` on the bridge and reports it (when it
     /// changes).
     pub(super) fn set_muted(&self, conf: &mut Conference, index: usize, muted: bool) {
+        if let Some(leg) = conf.legs.get_mut(index).filter(|leg| leg.state == LegState::Pending) {
+            // Waiting for the initiator: no events of its own yet (§4); its
+            // `dialing` will say it is muted.
+            leg.muted = muted;
+            return self.save(conf);
+        }
         let Some(notification) = conf.apply_mute(index, muted) else { return };
         let leg = &conf.legs[index];
         if leg.state.on_bridge() {

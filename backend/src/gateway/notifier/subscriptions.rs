@@ -69,6 +69,12 @@ impl Subscriptions {
         Ok(())
     }
 
+    /// The subscription of `owner` that expires first (the one least
+    /// recently made or refreshed, for subscriptions of one length).
+    pub fn oldest_of(&self, owner: &str) -> Option<Key> {
+        self.by_dialog.iter().filter(|(_, s)| s.owner == owner).min_by_key(|(_, s)| s.expires_at).map(|(k, _)| k.clone())
+    }
+
     pub fn get_mut(&mut self, key: &Key) -> Option<&mut Subscription> {
         self.by_dialog.get_mut(key)
     }

@@ -230,7 +230,13 @@ fn a_fallback_attempt_says_why_the_next_number_is_tried() {
     assert_eq!(fred.fallback_text().as_deref(), Some("busy at work — trying mobile"));
     c.apply_participant(&ParticipantStatus {
         attempt: at("+14255550111", Location::Mobile, 2),
-        ..ParticipantStatus { cause: Some(Cause(19)), ..leg("p2", 4, ParticipantState::NoAnswer) }
+        ..leg("p2", 4, ParticipantState::Connected)
+    });
+    assert_eq!(c.participants[1].fallback_text(), None, "answered at the mobile: nothing left to explain");
+    assert_eq!(c.participants[1].attempt, Some(2));
+    c.apply_participant(&ParticipantStatus {
+        attempt: at("+14255550111", Location::Mobile, 2),
+        ..ParticipantStatus { cause: Some(Cause(19)), ..leg("p2", 5, ParticipantState::NoAnswer) }
     });
     assert_eq!(c.participants[1].fallback_text(), None, "the last outcome is the last word");
 }

@@ -335,3 +335,54 @@ async fn every_attempt_leaves_its_own_call_record() {
     }
     assert_eq!(mine, [(BUSY.to_string(), "busy".to_string()), (BOB_MOBILE.to_string(), "disconnected".to_string())]);
 }
+
+#[tokio::test]
+async fn a_participant_waiting_for_the_initiator_is_muted_without_an_event_of_its_own() {
+    let mut m = manual();
+    let (id, _) = created(create(&m.service, ADA, INITIATOR, &[BOB]));
+    let waiting = info(&m.service, ADA, &id).participants[1].participant_id.clone();
+    assert_eq!(next(&mut m.events).await.1, "dialing"); // the initiator
+    mute(&m.service, &id, &waiting, true);
+    settle().await;
+    assert!(m.events.try_recv().is_err(), "no event before its own dialing (§4)");
+    assert!(info(&m.service, ADA, &id).participants[1].muted);
+    m.bridge(INITIATOR, BridgeEventKind::Answered).await;
+    let dialing = loop {
+        match m.events.recv().await.expect("event") {
+            Notification::ParticipantStatus { status, .. } if status.participant_id == waiting => break status,
+            _ => continue,
+        }
+    };
+    assert_eq!((dialing.state, dialing.muted), (ParticipantState::Dialing, true));
+    assert_eq!(*m.driver.muted.locked(), [(m.driver.leg_of(BOB), true)], "muted on the bridge once placed");
+}
+
+#[tokio::test(start_paused = true)]
+async fn names_and_the_legs_a_conference_dials_are_bounded() {
+    let s = sim(2);
+    let (id, _) = created(create(&s.service, ADA, INITIATOR, &[]));
+    let long = Party { name: "n".repeat(ConferenceConfig::MAX_NAME_CHARS + 1), ..party(BOB) };
+    let invite = |participant| BridgeRequest::InviteParticipant { owner: ADA.into(), conference_id: id.clone(), participant };
+    assert_eq!(fault_kind(s.service.handle(invite(long))), FaultKind::InvalidRequest);
+    // Dial and release, again and again: the conference keeps every leg, up
+    // to a limit.
+    let mut dialled = 1;
+    loop {
+        match s.service.handle(invite(party(BOB))) {
+            BridgeResponse::InviteParticipant { participant_id, .. } => {
+                dialled += 1;
+                s.service.handle(BridgeRequest::DisconnectParticipant {
+                    owner: ADA.into(),
+                    conference_id: id.clone(),
+                    participant_id,
+                });
+            }
+            BridgeResponse::Fault(fault) => {
+                assert_eq!(fault.kind, FaultKind::ConferenceFull, "{fault}");
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(dialled, 2 * ConferenceConfig::MAX_LEGS_PER_PARTICIPANT_SLOT);
+}

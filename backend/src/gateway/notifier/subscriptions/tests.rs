@@ -58,3 +58,14 @@ fn expired_ones_are_taken_out() {
     assert_eq!(expired[0].0, key(1));
     assert_eq!(table.len(), 1);
 }
+
+#[test]
+fn the_oldest_of_an_owners_subscriptions_is_the_one_expiring_first() {
+    let now = Instant::now();
+    let mut table = Subscriptions::default();
+    table.insert(key(1), subscription("sip:alice@d", "conf-1", now + Duration::from_secs(300))).expect("room");
+    table.insert(key(2), subscription("sip:alice@d", "conf-2", now + Duration::from_secs(60))).expect("room");
+    table.insert(key(3), subscription("sip:bob@d", "conf-3", now + Duration::from_secs(1))).expect("room");
+    assert_eq!(table.oldest_of("sip:alice@d"), Some(key(2)));
+    assert_eq!(table.oldest_of("sip:carol@d"), None);
+}
