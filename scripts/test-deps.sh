@@ -8,7 +8,9 @@
 # backend/tests/sip_trunk.rs (installed by scripts/bench/kamailio.sh, which
 # keeps the package's system service from starting); xmllint (libxml2-utils),
 # which checks conference-info documents against RFC 4575's schema
-# (shared/tests/conference_info_schema.rs, backend/tests/conference_events.rs).
+# (shared/tests/conference_info_schema.rs, backend/tests/conference_events.rs);
+# PostgreSQL and nats-server, the engines of a cluster, each test starting
+# a throw-away instance of its own (backend/tests/cluster_harness.rs).
 set -euo pipefail
 
 need=()
@@ -17,6 +19,8 @@ command -v ip >/dev/null || need+=(iproute2)
 command -v baresip >/dev/null || need+=(baresip-core)
 command -v espeak-ng >/dev/null || need+=(espeak-ng)
 command -v xmllint >/dev/null || need+=(libxml2-utils)
+command -v nats-server >/dev/null || need+=(nats-server)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     bash "$(dirname "${BASH_SOURCE[0]}")/bench/kamailio.sh" install >&2
 fi

@@ -13,8 +13,10 @@ pub mod audio;
 pub mod baresip;
 pub mod flow;
 pub mod kamailio;
+pub mod nats;
 pub mod panel;
 pub mod phone;
+pub mod postgres;
 pub mod program;
 pub mod sip_phones;
 
