@@ -596,7 +596,8 @@ pub(crate) struct ConferenceArgs {
     /// Bearer token the gateway must present.
     #[arg(long, env = "ROLLCALL_CONFERENCE_TOKEN")]
     pub(crate) token: String,
-    /// The gateway's conference reporting web service.
+    /// The gateway's conference reporting web service; several gateways'
+    /// comma-separated (callbacks go to one, the next when it fails).
     #[arg(long, default_value = "http://127.0.0.1:8082/reporting", env = "ROLLCALL_REPORTING_URL")]
     pub(crate) reporting_url: String,
     #[arg(long, env = "ROLLCALL_SIGNING_KEY")]

@@ -49,6 +49,11 @@ impl Parts {
     }
 
     fn gateway_args(&self) -> Vec<String> {
+        self.gateway_args_reporting_on(self.reporting_port)
+    }
+
+    /// A gateway whose reporting web service listens on `reporting_port`.
+    fn gateway_args_reporting_on(&self, reporting_port: u16) -> Vec<String> {
         [
             "gateway",
             "--im-url",
@@ -60,7 +65,7 @@ impl Parts {
             "--conference-token",
             "t0ken",
             "--reporting",
-            &format!("127.0.0.1:{}", self.reporting_port),
+            &format!("127.0.0.1:{reporting_port}"),
             "--signing-key",
             "k3y",
         ]
@@ -282,4 +287,112 @@ async fn each_standalone_part_stops_on_sigterm_with_exit_zero() {
         assert!(status.success(), "{status}");
     }
     assert_eq!(alice.closed_with().await, Some(1001), "the IM server said goodbye");
+}
+
+/// Two gateways registered as the conference AOR (docs/operations.md):
+/// each request reaches exactly one of them — with both forked every
+/// request, a conference would be created twice — and when one goes, the
+/// other takes its users' requests, and the conference service's callbacks
+/// (it reports to either gateway) go on reaching the user through it.
+#[tokio::test]
+async fn two_gateways_carry_out_each_request_once_and_one_goes_on_without_the_other() {
+    let mut parts = Parts::start().await;
+    let second_reporting = free_port();
+    let _second = Stopped(rollcall(&parts.gateway_args_reporting_on(second_reporting)));
+    // The conference service reports to the first gateway, or the second.
+    kill(&mut parts.conference);
+    let urls = format!("http://127.0.0.1:{}/reporting,http://127.0.0.1:{second_reporting}/reporting", parts.reporting_port);
+    let mut args = parts.conference_args();
+    let at = args.iter().position(|a| a == "--reporting-url").expect("a reporting URL") + 1;
+    args[at] = urls;
+    parts.conference = rollcall(&args);
+    let mut alice = parts.alice().await;
+    // Both registered: the IM server lists two bindings of the gateway's AOR.
+    gateway_bindings_become(&parts, 2).await;
+
+    const CREATES: usize = 4;
+    for n in 0..CREATES {
+        alice.send_request(&create(&format!("create-{n}"), &format!("+1425555010{n}"))).await;
+    }
+    let mut answered = 0;
+    while answered < CREATES {
+        if let Reply::CreateConferenceResponse { .. } = alice.next_reply().await {
+            answered += 1;
+        }
+    }
+    assert_eq!(conferences(&mut alice, "list-1").await, CREATES, "each create carried out once, not once per gateway");
+
+    // The first gateway (the one callbacks go to) goes; once the IM server
+    // has seen its connection close, every request goes to the second. (A
+    // request sent to it in the instant it died is answered 408, and sent
+    // again by its client: requestIds make that safe.)
+    kill(&mut parts.gateway);
+    gateway_bindings_become(&parts, 1).await;
+    alice.send_request(&create("after", "+14255550109")).await;
+    let conference_id = loop {
+        match alice.next_reply().await {
+            Reply::CreateConferenceResponse { request_id, conference_id, .. } if request_id == "after" => break conference_id,
+            Reply::Fault(fault) => panic!("refused after a gateway went: {fault}"),
+            _ => {}
+        }
+    };
+    // Its events come through the second gateway.
+    loop {
+        if let Reply::ConferenceStatus(status) = alice.next_reply().await {
+            if status.conference_id == conference_id && status.state == ConferenceState::Active {
+                break;
+            }
+        }
+    }
+    assert_eq!(conferences(&mut alice, "list-2").await, CREATES + 1);
+}
+
+/// A process of the test's own, killed when the test ends (passed or not).
+struct Stopped(Child);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Waits until the gateway's AOR has `count` bindings at the IM server.
+async fn gateway_bindings_become(parts: &Parts, count: usize) {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    loop {
+        // A REGISTER with Expires 0 from a connection with no binding of its
+        // own changes nothing and lists the AOR's bindings.
+        let mut gateway = Client::connect(&parts.url(), "conference").await;
+        let bound = gateway.register_with("gw-pw", 0).await;
+        let contacts = bound.headers.iter().filter(|h| h.to_string().starts_with("Contact")).count();
+        if contacts == count {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "the gateway's AOR has {count} bindings (now {contacts})");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn create(request_id: &str, phone: &str) -> Request {
+    Request::CreateConference(rollcall_shared::soap::conference::CreateConference {
+        request_id: request_id.into(),
+        account: String::new(),
+        initiator: common::flow::party("Alice", phone),
+        participants: Vec::new(),
+        subject: None,
+        confirm: false,
+    })
+}
+
+/// How many conferences Alice has going (ListConferences).
+async fn conferences(alice: &mut Client, request_id: &str) -> usize {
+    alice.send_request(&Request::ListConferences(ListConferences { request_id: request_id.into() })).await;
+    loop {
+        if let Reply::Conferences { request_id: answered, conferences } = alice.next_reply().await {
+            if answered == request_id {
+                return conferences.len();
+            }
+        }
+    }
 }

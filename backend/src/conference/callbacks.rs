@@ -15,6 +15,12 @@
 //! retrying. A callback that cannot be delivered is logged and dropped; the
 //! next one carries a higher sequence number, and the gap tells the client
 //! to re-fetch the snapshot.
+//!
+//! Several gateways: the reporting URL may list several, comma-separated
+//! (one per gateway). Callbacks go to one of them; a failure that is worth
+//! retrying moves on to the next, which from then on takes every
+//! conference's callbacks, so a gateway that dies loses no event — any
+//! gateway tells the owner, through the IM server, wherever they are.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -96,18 +102,29 @@ pub struct CallbackDispatcher {
 /// What each conference's queue task needs to deliver one callback.
 struct Poster {
     client: reqwest::Client,
-    url: String,
+    /// The gateways' reporting web services, in the order to try them.
+    urls: Vec<String>,
+    /// Which of `urls` takes callbacks now (the last that worked).
+    current: std::sync::atomic::AtomicUsize,
     key: Vec<u8>,
     retry: RetryPolicy,
 }
 
+/// The URLs of a reporting URL setting: one, or several comma-separated.
+pub fn reporting_urls(setting: &str) -> Vec<String> {
+    setting.split(',').map(str::trim).filter(|url| !url.is_empty()).map(str::to_string).collect()
+}
+
 impl CallbackDispatcher {
-    /// A dispatcher posting to `url`, signing with `key`. Its queue tasks run
-    /// on `runtime`.
+    /// A dispatcher posting to `url` (or the first that answers of several,
+    /// comma-separated), signing with `key`. Its queue tasks run on
+    /// `runtime`.
     pub fn new(url: String, key: Vec<u8>, retry: RetryPolicy, runtime: Handle) -> anyhow::Result<Self> {
         let client = crate::edge::tls::http_client()?.timeout(retry.timeout).build()?;
+        let urls = reporting_urls(&url);
+        anyhow::ensure!(!urls.is_empty(), "no reporting URL");
         Ok(CallbackDispatcher {
-            poster: Arc::new(Poster { client, url, key, retry }),
+            poster: Arc::new(Poster { client, urls, current: Default::default(), key, retry }),
             runtime,
             queues: Mutex::new(HashMap::new()),
         })
@@ -173,34 +190,65 @@ impl Poster {
             // Signed afresh each attempt: the receiver accepts a signature
             // once, and only within a few minutes of its timestamp.
             let signature = sign(&self.key, unix_now(), body.as_bytes());
-            match self.post(&body, &signature).await {
+            let (index, url) = self.url();
+            match self.post(url, &body, &signature).await {
                 Attempt::Delivered => {
                     tracing::debug!(attempt, "callback delivered");
                     return;
                 }
                 Attempt::GiveUp(why) => {
-                    tracing::error!(%why, url = %self.url, "callback refused; dropped");
+                    tracing::error!(%why, %url, "callback refused; dropped");
                     crate::metrics::global().callbacks_undeliverable.inc();
                     return;
                 }
                 Attempt::Retry(why) if attempt < self.retry.attempts => {
-                    tracing::warn!(%why, attempt, retry_in = ?backoff, "callback failed; will retry");
                     crate::metrics::global().callback_retries.inc();
+                    if self.fail_over(index) {
+                        // Another gateway next, at once; the backoff is for
+                        // when every one has been tried.
+                        tracing::warn!(%why, %url, next = %self.url().1, "callback failed; trying the next gateway");
+                        continue;
+                    }
+                    tracing::warn!(%why, attempt, retry_in = ?backoff, "callback failed; will retry");
                     tokio::time::sleep(backoff).await;
                     backoff = backoff.saturating_mul(2).min(self.retry.max_backoff);
                 }
                 Attempt::Retry(why) => {
-                    tracing::error!(%why, attempts = attempt, url = %self.url, "callback undeliverable; dropped");
+                    tracing::error!(%why, attempts = attempt, %url, "callback undeliverable; dropped");
                     crate::metrics::global().callbacks_undeliverable.inc();
                 }
             }
         }
     }
 
-    async fn post(&self, body: &str, signature: &str) -> Attempt {
+    /// The URL callbacks go to now, and its index.
+    fn url(&self) -> (usize, &str) {
+        let index = self.current.load(std::sync::atomic::Ordering::Relaxed) % self.urls.len();
+        (index, &self.urls[index])
+    }
+
+    /// URL `failed` did not answer: the next one takes over (unless another
+    /// callback moved on already). Returns whether there is another to try
+    /// before backing off: not when `failed` is the last of the list, so a
+    /// round of every gateway costs one backoff.
+    fn fail_over(&self, failed: usize) -> bool {
+        if self.urls.len() < 2 {
+            return false;
+        }
+        let next = (failed + 1) % self.urls.len();
+        let _ = self.current.compare_exchange(
+            failed,
+            next,
+            std::sync::atomic::Ordering::Relaxed,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        next != 0
+    }
+
+    async fn post(&self, url: &str, body: &str, signature: &str) -> Attempt {
         let sent = self
             .client
-            .post(&self.url)
+            .post(url)
             .header(CONTENT_TYPE, SOAP_CONTENT_TYPE)
             .header(SIGNATURE_HEADER, signature)
             .body(body.to_string())

@@ -106,7 +106,9 @@ pub const RECOVERY_SEQUENCE_GAP: u64 = 1000;
 pub struct ConferenceConfig {
     /// Bearer token the gateway must present on `POST /conference`.
     pub token: String,
-    /// The gateway's conference reporting web service (`POST /reporting`).
+    /// The gateway's conference reporting web service (`POST /reporting`);
+    /// several gateways' comma-separated, tried in turn
+    /// ([`super::callbacks`]).
     pub reporting_url: String,
     /// Key of the HMAC-SHA256 signature on every callback, shared with the
     /// gateway.
@@ -240,9 +242,12 @@ impl ConferenceService {
         if config.signing_key.is_empty() {
             return Err(StartError::EmptySigningKey);
         }
-        match reqwest::Url::parse(&config.reporting_url) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") => {}
-            _ => return Err(StartError::ReportingUrl(config.reporting_url.clone())),
+        let urls = super::callbacks::reporting_urls(&config.reporting_url);
+        for url in urls.iter().chain(urls.is_empty().then_some(&config.reporting_url)) {
+            match reqwest::Url::parse(url) {
+                Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => {}
+                _ => return Err(StartError::ReportingUrl(url.clone())),
+            }
         }
         let reporter = CallbackDispatcher::new(
             config.reporting_url.clone(),

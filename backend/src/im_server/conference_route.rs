@@ -155,11 +155,6 @@ fn room<'a>(holders: impl Iterator<Item = &'a str>, subscriber: &str, per_user: 
     Ok(())
 }
 
-/// The gateway's AOR, where conference requests go.
-fn notifier_aor(server: &ImServer) -> String {
-    server.config.aor(&server.config.conference_user)
-}
-
 /// An authenticated `SUBSCRIBE` (`Event: conference`) of `user`: a new one
 /// goes to the gateway if the Request-URI is a conference; one in a dialog
 /// to the gateway of that dialog.
@@ -179,7 +174,7 @@ pub async fn subscribe(server: &Arc<ImServer>, conn: &Arc<Connection>, req: rsip
         if !known {
             return reply(server, conn, &req, 481, None, Vec::new()).await;
         }
-        let targets = server.registrar.lookup(&notifier_aor(server));
+        let targets = relay::gateway_for(server, user);
         let dialogs = Arc::clone(server);
         let after: relay::AfterAnswer = Arc::new(move |response: &rsip::Response| {
             if (200..300).contains(&response.status_code.code()) {
@@ -205,7 +200,7 @@ pub async fn subscribe(server: &Arc<ImServer>, conn: &Arc<Connection>, req: rsip
             return reply(server, conn, &req, 503, None, retry).await;
         }
     }
-    let targets = server.registrar.lookup(&notifier_aor(server));
+    let targets = relay::gateway_for(server, user);
     let im = Arc::clone(server);
     let connection = Arc::clone(conn);
     let after: relay::AfterAnswer = Arc::new(move |response: &rsip::Response| {

@@ -127,17 +127,38 @@ impl Relay {
 pub type AfterAnswer = Arc<dyn Fn(&rsip::Response) + Send + Sync>;
 
 /// Forwards an authenticated `req` of `user` to every binding of its target
-/// (for a conference, `conf-…`, the gateway's: [`super::conference_route`]).
+/// — or, for the gateway (its own AOR, or a conference's `conf-…`:
+/// [`super::conference_route`]), to one of its bindings ([`gateway_for`]).
 pub async fn forward(server: &Arc<ImServer>, from: &Arc<Connection>, req: rsip::Request, user: &str) {
     let target = sip::aor(&req.uri);
     let targets = match target_user(&target, &server.config.domain) {
-        Some(name) if super::conference_route::is_conference(name) => {
-            server.registrar.lookup(&server.config.aor(&server.config.conference_user))
+        Some(name) if super::conference_route::is_conference(name) || name == server.config.conference_user => {
+            gateway_for(server, user)
         }
         Some(name) if server.store.users().get(name).await.ok().flatten().is_some() => server.registrar.lookup(&target),
         _ => return reply(server, from, &req, 404, None, Vec::new()).await,
     };
     forward_to(server, from, req, user, targets, None).await
+}
+
+/// The gateway binding that takes `user`'s requests. Several gateways may
+/// register as the conference AOR (docs/operations.md); a request reaches
+/// exactly one of them, never all (a user's request must be carried out
+/// once), and the same one for a user while the set of gateways stays the
+/// same, so that a user's requests keep their order and a subscription
+/// dialog its notifier. When a gateway goes, its users move to the others.
+pub fn gateway_for(server: &ImServer, user: &str) -> Vec<(Arc<Connection>, String)> {
+    use std::hash::{Hash, Hasher};
+    let mut bindings = server.registrar.lookup(&server.config.aor(&server.config.conference_user));
+    bindings.retain(|(connection, _)| !connection.is_closed());
+    if bindings.len() <= 1 {
+        return bindings;
+    }
+    bindings.sort_by(|a, b| (a.0.id, &a.1).cmp(&(b.0.id, &b.1)));
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    user.hash(&mut hasher);
+    let chosen = (hasher.finish() % bindings.len() as u64) as usize;
+    vec![bindings.swap_remove(chosen)]
 }
 
 /// Forwards an authenticated `req` of `user` to `targets` (each a

@@ -91,7 +91,7 @@ async fn retries_transient_failures_without_reordering() {
 
 fn poster(url: &str, key: &[u8]) -> Poster {
     let client = reqwest::Client::builder().build().expect("client");
-    Poster { client, url: url.into(), key: key.to_vec(), retry: fast_retry() }
+    Poster { client, urls: reporting_urls(url), current: Default::default(), key: key.to_vec(), retry: fast_retry() }
 }
 
 #[tokio::test]
@@ -118,4 +118,11 @@ async fn unreachable_gateway_is_retried_then_dropped() {
     // a refused connection is a transient failure.
     let poster = poster("http://127.0.0.1:9/reporting", KEY);
     tokio::time::timeout(Duration::from_secs(10), poster.deliver(&event("conf-a", 1))).await.expect("gives up in time");
+}
+
+#[test]
+fn a_reporting_url_setting_lists_one_gateway_or_several() {
+    assert_eq!(reporting_urls("http://a/reporting"), ["http://a/reporting"]);
+    assert_eq!(reporting_urls(" http://a/reporting , http://b/reporting,"), ["http://a/reporting", "http://b/reporting"]);
+    assert!(reporting_urls(" , ").is_empty());
 }
