@@ -87,6 +87,7 @@ use crate::store::{Accounts, ConferenceRow};
 
 mod bridge_events;
 mod control;
+mod dialing;
 mod journal;
 
 /// Q.850 cause 38, network out of order: the bridge is gone for good.
@@ -526,71 +527,6 @@ impl ConferenceService {
         }
     }
 
-    /// Hands waiting leg `index` to the bridge and reports it `dialing`.
-    /// Participants of a conference with `confirm` are screened with the
-    /// announcement; the initiator never is.
-    fn dial(&self, on_bridge: &mut LegIndex, conf: &mut Conference, index: usize) -> Result<(), BridgeError> {
-        let Some(leg) = conf.legs.get(index) else { return Ok(()) };
-        let announcement = (conf.confirm && index != 0).then(|| announcement(conf));
-        let call = Dial {
-            room: &conf.id,
-            leg: leg.leg_id,
-            number: &leg.party.phone,
-            caller: &conf.account,
-            announcement: announcement.as_deref(),
-        };
-        self.driver.place(&call)?;
-        if leg.muted {
-            self.driver.set_muted(leg.leg_id, true);
-        }
-        on_bridge.insert(leg.leg_id, (conf.id.clone(), index));
-        self.step(conf, index, LegInput::Dial);
-        Ok(())
-    }
-
-    /// Dials leg `index`, reporting a number the bridge refuses at once as
-    /// `dialing` then `failed` — and, while the person has another number,
-    /// moves on to it.
-    fn dial_or_fail(&self, on_bridge: &mut LegIndex, conf: &mut Conference, index: usize) {
-        if let Err(error) = self.dial(on_bridge, conf, index) {
-            tracing::warn!(%error, participant = %conf.legs[index].participant_id, "bridge refused to dial");
-            let cause = match error {
-                BridgeError::InvalidNumber(_) => Cause(28), // invalid number format
-                BridgeError::LegInUse(_) | BridgeError::Unavailable(_) | BridgeError::Unsupported(_) => Cause::TEMPORARY_FAILURE,
-            };
-            self.step(conf, index, LegInput::Dial);
-            self.step(conf, index, LegInput::Failed(cause));
-            self.try_next_number(on_bridge, conf, index);
-        }
-    }
-
-    /// Leg `index`'s attempt ended busy, unanswered or failed: dial the
-    /// person's next number at once, if there is one and the conference
-    /// goes on. Returns whether it did.
-    fn try_next_number(&self, on_bridge: &mut LegIndex, conf: &mut Conference, index: usize) -> bool {
-        if conf.state.is_terminated() {
-            return false;
-        }
-        let leg_id = LegId(self.next_leg.fetch_add(1, Ordering::Relaxed));
-        let Some(leg) = conf.legs.get_mut(index) else { return false };
-        if !leg.next_number(leg_id) {
-            return false;
-        }
-        tracing::info!(participant = %leg.participant_id, attempt = leg.attempt, "trying the next number");
-        self.dial_or_fail(on_bridge, conf, index);
-        true
-    }
-
-    /// Dials every waiting participant (the initiator has just answered).
-    /// One the bridge refuses is reported `dialing`, then `failed`.
-    fn dial_waiting(&self, on_bridge: &mut LegIndex, conf: &mut Conference) {
-        for index in 1..conf.legs.len() {
-            if conf.legs[index].state == LegState::Pending {
-                self.dial_or_fail(on_bridge, conf, index);
-            }
-        }
-    }
-
     /// Starts the inactivity clock when the conference has just become
     /// idle, and stops it (by making its timer stale) when it no longer is.
     fn watch_idle(&self, conf: &mut Conference) {
@@ -711,16 +647,6 @@ fn live(conf: &Conference) -> Result<(), Fault> {
         return Err(Fault::new(FaultKind::NoSuchConference, format!("conference {} has ended", conf.id)));
     }
     Ok(())
-}
-
-/// What a screened participant hears (docs/protocol.md §6).
-fn announcement(conf: &Conference) -> String {
-    let name = conf.legs[0].party.name.trim();
-    let caller = if name.is_empty() { "Someone" } else { name };
-    match &conf.subject {
-        Some(subject) => format!("{caller} is calling you into a conference about {subject}. Press 1 to join."),
-        None => format!("{caller} is calling you into a conference. Press 1 to join."),
-    }
 }
 
 fn full(max: usize) -> Fault {
