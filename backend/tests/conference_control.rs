@@ -9,13 +9,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::flow::{active_conference, add, party, read_until, signed_in, snapshot, Seen};
+use common::flow::{active_conference, add, confirmed_conference, party, read_until, signed_in, snapshot, Seen};
 use common::panel::{call_on, Person};
 use common::{Client, TestServer, DOMAIN};
 use reqwest::Method;
-use rollcall_shared::soap::conference::{
-    AddParticipant, CreateConference, LockConference, MuteAll, MuteParticipant, Reply, Request,
-};
+use rollcall_shared::soap::conference::{AddParticipant, LockConference, MuteAll, MuteParticipant, Reply, Request};
 use rollcall_shared::soap::{Alternative, ConferenceState, FaultKind, Location, ParticipantState, ParticipantStatus, Party};
 
 const INITIATOR: &str = "+14255550100";
@@ -174,14 +172,11 @@ async fn confirmation_lets_in_who_presses_1_and_ends_the_answering_machine() {
     let mut alice = signed_in(&server, "alice").await;
     let mut seen = Seen::default();
     alice
-        .send_request(&Request::CreateConference(CreateConference {
-            request_id: "create".into(),
-            account: String::new(),
-            initiator: party("Alice", INITIATOR),
-            participants: vec![party("Bob", BOB), party("Machine", ANSWERING_MACHINE)],
-            subject: Some("Q3 budget".into()),
-            confirm: true,
-        }))
+        .send_request(&confirmed_conference(
+            party("Alice", INITIATOR),
+            vec![party("Bob", BOB), party("Machine", ANSWERING_MACHINE)],
+            "Q3 budget",
+        ))
         .await;
     let Reply::CreateConferenceResponse { conference_id, conference_uri, .. } = read_until(&mut alice, &mut seen, |_| true).await
     else {
@@ -213,16 +208,7 @@ async fn a_person_hears_the_announcement_in_the_phone_panel_and_presses_1() {
     bob.ok(Method::PUT, &format!("/pstn/phones/{PHONE}")).await;
     let mut alice = signed_in(&server, "alice").await;
     let mut seen = Seen::default();
-    alice
-        .send_request(&Request::CreateConference(CreateConference {
-            request_id: "create".into(),
-            account: String::new(),
-            initiator: party("Alice", INITIATOR),
-            participants: vec![party("Bob", PHONE)],
-            subject: Some("the launch".into()),
-            confirm: true,
-        }))
-        .await;
+    alice.send_request(&confirmed_conference(party("Alice", INITIATOR), vec![party("Bob", PHONE)], "the launch")).await;
     let call = bob.ringing(PHONE).await;
     let call_id = call["id"].as_str().expect("id").to_string();
     assert_eq!(call["announcement"], "Alice is calling you into a conference about the launch. Press 1 to join.");

@@ -196,10 +196,10 @@ async fn a_screened_phone_hears_its_announcement_alone_until_it_presses_1_and_is
 /// Alice, the joined phone's tone leaves her phone's mix.
 #[tokio::test]
 async fn on_real_phones_who_presses_1_joins_and_who_does_not_is_ended_no_answer() {
-    use common::flow::{party, read_until, signed_in, Seen};
+    use common::flow::{confirmed_conference, party, read_until, signed_in, Seen};
     use common::TestServer;
     use rollcall::bridge::sip::SipBridgeConfig;
-    use rollcall_shared::soap::conference::{CreateConference, MuteParticipant, Reply, Request};
+    use rollcall_shared::soap::conference::{MuteParticipant, Reply, Request};
     use rollcall_shared::soap::ParticipantState;
 
     if !baresip::available("sip_bridge_media") {
@@ -214,14 +214,11 @@ async fn on_real_phones_who_presses_1_joins_and_who_does_not_is_ended_no_answer(
     let mut alice = signed_in(&server, "alice").await;
     let mut seen = Seen::default();
     alice
-        .send_request(&Request::CreateConference(CreateConference {
-            request_id: "create".into(),
-            account: String::new(),
-            initiator: party("Alice", PHONES[0].0),
-            participants: vec![party("Bob", PHONES[1].0), party("Carol", PHONES[2].0)],
-            subject: Some("the test plan".into()),
-            confirm: true,
-        }))
+        .send_request(&confirmed_conference(
+            party("Alice", PHONES[0].0),
+            vec![party("Bob", PHONES[1].0), party("Carol", PHONES[2].0)],
+            "the test plan",
+        ))
         .await;
     let confirming = |r: &Reply| matches!(r, Reply::ParticipantStatus(s) if s.state == ParticipantState::Confirming);
     let Reply::ParticipantStatus(first) = read_until(&mut alice, &mut seen, confirming).await else { unreachable!() };

@@ -12,6 +12,19 @@ pub fn party(name: &str, phone: &str) -> Party {
     Party { alternatives: Vec::new(), name: name.into(), phone: phone.into(), location: Location::Work, email: None }
 }
 
+/// Alice's `CreateConference` (request id `create`, the default account)
+/// asking its participants to confirm, about `subject` (docs/protocol.md §6).
+pub fn confirmed_conference(initiator: Party, participants: Vec<Party>, subject: &str) -> Request {
+    Request::CreateConference(CreateConference {
+        request_id: "create".into(),
+        account: String::new(),
+        initiator,
+        participants,
+        subject: Some(subject.into()),
+        confirm: true,
+    })
+}
+
 /// What the client saw of one conference, in order.
 #[derive(Default)]
 pub struct Seen {
