@@ -23,10 +23,13 @@ pub struct OperatorFile {
     pub token: String,
 }
 
-/// `DB.operator.json` for the database path `db` (as `--db` takes it), or
-/// `None` for an in-memory database.
+/// `DB.operator.json` for the SQLite database path `db` (as `--db` takes
+/// it), or `None` for an in-memory database or a PostgreSQL URL (several
+/// machines share one: the operator passes `--conference-url` and
+/// `--token` instead).
 pub fn path_for(db: &str) -> Option<PathBuf> {
-    (!db.is_empty() && db != ":memory:").then(|| PathBuf::from(format!("{db}.operator.json")))
+    let file = !db.is_empty() && db != ":memory:" && crate::store::Backend::of(db) == crate::store::Backend::Sqlite;
+    file.then(|| PathBuf::from(format!("{db}.operator.json")))
 }
 
 impl OperatorFile {
@@ -57,7 +60,7 @@ impl OperatorFile {
 
     /// Reads the file a running `serve` wrote for database `db`.
     pub fn read(db: &str) -> anyhow::Result<OperatorFile> {
-        let path = path_for(db).context("an in-memory database has no operator file")?;
+        let path = path_for(db).context("only an SQLite file database has an operator file (pass --conference-url and --token)")?;
         let text = std::fs::read_to_string(&path).with_context(|| {
             format!("reading {} (is `rollcall serve --db {db}` running on this machine? else pass --token)", path.display())
         })?;

@@ -16,11 +16,19 @@ async fn serve(db: &str, dir: &std::path::Path) -> (std::process::Child, String)
     common::program::serve(db, dir, &[]).await
 }
 
+/// On SQLite and on PostgreSQL alike.
 #[tokio::test]
 async fn a_conference_running_when_serve_is_killed_is_ended_with_a_reason_after_the_restart() {
     let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("rollcall.db").display().to_string();
-    let (mut first, port) = serve(&db, dir.path()).await;
+    let (databases, _cluster) = common::postgres::databases("restart", dir.path());
+    for db in databases {
+        eprintln!("on {db}");
+        killed_and_restarted_on(&db, dir.path()).await;
+    }
+}
+
+async fn killed_and_restarted_on(db: &str, dir: &std::path::Path) {
+    let (mut first, port) = serve(db, dir).await;
     let mut alice = Client::connect(&format!("ws://127.0.0.1:{port}/sip"), "alice").await;
     alice.register().await;
     let mut seen = Seen::default();
@@ -36,7 +44,7 @@ async fn a_conference_running_when_serve_is_killed_is_ended_with_a_reason_after_
     first.kill().expect("SIGKILL");
     first.wait().expect("gone");
 
-    let (mut second, port) = serve(&db, dir.path()).await;
+    let (mut second, port) = serve(db, dir).await;
     let mut alice = Client::connect(&format!("ws://127.0.0.1:{port}/sip"), "alice").await;
     alice.register().await;
     alice

@@ -2,7 +2,9 @@
 //! (docs/protocol.md §8). Every user may use the account named after them, which
 //! is their default unless an operator made a granted one the default.
 
-use sqlx::{Row, SqlitePool};
+use sqlx::{AnyPool, Row};
+
+use super::Backend;
 
 /// Most accounts one user may be granted (`rollcall account grant` refuses
 /// more); a user's list is read on every `CreateConference`.
@@ -41,17 +43,18 @@ pub fn valid_account(name: &str) -> bool {
 
 #[derive(Clone)]
 pub struct Accounts {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
 }
 
 impl Accounts {
-    pub(super) fn new(pool: SqlitePool) -> Self {
-        Accounts { pool }
+    pub(super) fn new(pool: AnyPool, backend: Backend) -> Self {
+        Accounts { pool, backend }
     }
 
     /// What `user` may bill to.
     pub async fn of(&self, user: &str) -> anyhow::Result<UserAccounts> {
-        let rows = sqlx::query("SELECT account, is_default FROM accounts WHERE username = ?1 ORDER BY account LIMIT ?2")
+        let rows = sqlx::query("SELECT account, is_default FROM accounts WHERE username = $1 ORDER BY account LIMIT $2")
             .bind(user)
             .bind(MAX_ACCOUNTS_PER_USER as i64)
             .fetch_all(&self.pool)
@@ -59,7 +62,7 @@ impl Accounts {
         let mut accounts = UserAccounts::own(user);
         for row in rows {
             let account: String = row.try_get(0)?;
-            if row.try_get::<bool, _>(1)? {
+            if row.try_get::<i64, _>(1)? != 0 {
                 accounts.default = account.clone();
             }
             if !accounts.allowed.contains(&account) {
@@ -72,11 +75,18 @@ impl Accounts {
     /// Lets `user` use `account`; with `default`, makes it their default.
     pub async fn grant(&self, user: &str, account: &str, default: bool) -> anyhow::Result<()> {
         anyhow::ensure!(valid_account(account), "`{account}` is not an account name (letters, digits, . - _)");
-        // IMMEDIATE: the transaction reads, then writes; a deferred one
-        // would fail at once (SQLITE_BUSY, no busy wait) if another
-        // connection wrote in between.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let count: i64 = sqlx::query("SELECT COUNT(*) FROM accounts WHERE username = ?1 AND account <> ?2")
+        // The transaction reads, then writes. On SQLite, IMMEDIATE: a
+        // deferred one would fail at once (SQLITE_BUSY, no busy wait) if
+        // another connection wrote in between. On PostgreSQL, SERIALIZABLE:
+        // two grants at once cannot both pass the count.
+        let mut tx = self
+            .pool
+            .begin_with(match self.backend {
+                Backend::Sqlite => "BEGIN IMMEDIATE",
+                Backend::Postgres => "BEGIN ISOLATION LEVEL SERIALIZABLE",
+            })
+            .await?;
+        let count: i64 = sqlx::query("SELECT COUNT(*) FROM accounts WHERE username = $1 AND account <> $2")
             .bind(user)
             .bind(account)
             .fetch_one(&mut *tx)
@@ -84,15 +94,16 @@ impl Accounts {
             .try_get(0)?;
         anyhow::ensure!((count as usize) < MAX_ACCOUNTS_PER_USER, "{user} already has {MAX_ACCOUNTS_PER_USER} accounts");
         if default {
-            sqlx::query("UPDATE accounts SET is_default = 0 WHERE username = ?1").bind(user).execute(&mut *tx).await?;
+            sqlx::query("UPDATE accounts SET is_default = 0 WHERE username = $1").bind(user).execute(&mut *tx).await?;
         }
         sqlx::query(
-            "INSERT INTO accounts (username, account, is_default) VALUES (?1, ?2, ?3)
-             ON CONFLICT (username, account) DO UPDATE SET is_default = MAX(is_default, excluded.is_default)",
+            "INSERT INTO accounts (username, account, is_default) VALUES ($1, $2, $3)
+             ON CONFLICT (username, account) DO UPDATE SET is_default =
+                 CASE WHEN excluded.is_default > accounts.is_default THEN excluded.is_default ELSE accounts.is_default END",
         )
         .bind(user)
         .bind(account)
-        .bind(default)
+        .bind(i64::from(default))
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -102,17 +113,18 @@ impl Accounts {
     /// Is `name` an account someone was granted? (A user named so would
     /// bill it as their own account.)
     pub async fn is_granted_name(&self, name: &str) -> anyhow::Result<bool> {
-        let row = sqlx::query("SELECT EXISTS (SELECT 1 FROM accounts WHERE lower(account) = lower(?1))")
-            .bind(name)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(row.try_get::<bool, _>(0)?)
+        let row =
+            sqlx::query("SELECT CASE WHEN EXISTS (SELECT 1 FROM accounts WHERE lower(account) = lower($1)) THEN 1 ELSE 0 END")
+                .bind(name)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(row.try_get::<i64, _>(0)? != 0)
     }
 
     /// Takes `account` away from `user` (their own account cannot be).
     /// Returns whether there was such a grant.
     pub async fn revoke(&self, user: &str, account: &str) -> anyhow::Result<bool> {
-        let done = sqlx::query("DELETE FROM accounts WHERE username = ?1 AND account = ?2")
+        let done = sqlx::query("DELETE FROM accounts WHERE username = $1 AND account = $2")
             .bind(user)
             .bind(account)
             .execute(&self.pool)

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context;
 use rollcall_shared::directory::{Entry, Phone};
 use rollcall_shared::sync::LockExt;
-use sqlx::{Row, SqlitePool};
+use sqlx::{AnyPool, Row};
 
 /// Which book: a user's personal contacts, or the global directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +35,7 @@ pub const IMPORT_CHUNK: usize = 100;
 
 #[derive(Clone)]
 pub struct AddressBooks {
-    pool: SqlitePool,
+    pool: AnyPool,
     directory: DirectoryCache,
 }
 
@@ -55,7 +55,7 @@ pub(super) struct DirectoryCache(Arc<Mutex<Option<Snapshot>>>);
 type Snapshot = ((i64, i64), Arc<Vec<Entry>>);
 
 impl AddressBooks {
-    pub(super) fn new(pool: SqlitePool, directory: DirectoryCache) -> Self {
+    pub(super) fn new(pool: AnyPool, directory: DirectoryCache) -> Self {
         AddressBooks { pool, directory }
     }
 
@@ -97,7 +97,7 @@ impl AddressBooks {
                 Ok(ids) => written.append(ids),
                 Err(_) => {
                     for id in &written {
-                        let _ = sqlx::query("DELETE FROM address_entries WHERE id = ?1").bind(id).execute(&self.pool).await;
+                        let _ = sqlx::query("DELETE FROM address_entries WHERE id = $1").bind(id).execute(&self.pool).await;
                     }
                     return wrote.map(|_| ());
                 }
@@ -109,7 +109,7 @@ impl AddressBooks {
 
     /// How many entries `book` has.
     pub async fn count(&self, book: &Book) -> anyhow::Result<usize> {
-        let row = sqlx::query("SELECT COUNT(*) FROM address_entries WHERE owner IS ?1")
+        let row = sqlx::query("SELECT COUNT(*) FROM address_entries WHERE owner IS NOT DISTINCT FROM $1")
             .bind(book.owner())
             .fetch_one(&self.pool)
             .await?;
@@ -128,10 +128,12 @@ impl AddressBooks {
     /// Every entry of `book`, oldest first, directory entries with the user
     /// they are linked to ([`Entry::user`]).
     pub async fn list(&self, book: &Book) -> anyhow::Result<Vec<StoredEntry>> {
-        let rows = sqlx::query("SELECT id, name, emails, phones, username FROM address_entries WHERE owner IS ?1 ORDER BY id")
-            .bind(book.owner())
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT id, name, emails, phones, username FROM address_entries WHERE owner IS NOT DISTINCT FROM $1 ORDER BY id",
+        )
+        .bind(book.owner())
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(stored).collect()
     }
 
@@ -144,13 +146,13 @@ impl AddressBooks {
 
     /// The e-mail addresses of the directory entries of user `username`.
     pub async fn own_emails(&self, username: &str) -> anyhow::Result<Vec<String>> {
-        let rows = sqlx::query("SELECT emails FROM address_entries WHERE owner IS NULL AND username = ?1 ORDER BY id")
+        let rows = sqlx::query("SELECT emails FROM address_entries WHERE owner IS NULL AND username = $1 ORDER BY id")
             .bind(username)
             .fetch_all(&self.pool)
             .await?;
         let mut emails = Vec::new();
         for row in rows {
-            let list: Vec<String> = serde_json::from_str(row.get::<&str, _>(0)).context("stored e-mails")?;
+            let list: Vec<String> = serde_json::from_str(&row.try_get::<String, _>(0)?).context("stored e-mails")?;
             emails.extend(list);
         }
         Ok(emails)
@@ -159,13 +161,13 @@ impl AddressBooks {
     /// The numbers of the directory entries linked to user `username`: the
     /// phones that are theirs.
     pub async fn numbers_of_user(&self, username: &str) -> anyhow::Result<Vec<String>> {
-        let rows = sqlx::query("SELECT phones FROM address_entries WHERE owner IS NULL AND username = ?1 ORDER BY id")
+        let rows = sqlx::query("SELECT phones FROM address_entries WHERE owner IS NULL AND username = $1 ORDER BY id")
             .bind(username)
             .fetch_all(&self.pool)
             .await?;
         let mut numbers = Vec::new();
         for row in rows {
-            let phones: Vec<Phone> = serde_json::from_str(row.get::<&str, _>(0)).context("stored numbers")?;
+            let phones: Vec<Phone> = serde_json::from_str(&row.try_get::<String, _>(0)?).context("stored numbers")?;
             numbers.extend(phones.into_iter().map(|p| p.number));
         }
         Ok(numbers)
@@ -174,16 +176,16 @@ impl AddressBooks {
     /// Is `number` anyone's in the directory?
     pub async fn number_in_directory(&self, number: &str) -> anyhow::Result<bool> {
         let quoted = format!("\"{number}\"");
-        let row = sqlx::query("SELECT EXISTS (SELECT 1 FROM address_entries WHERE owner IS NULL AND instr(phones, ?1) > 0)")
+        let row = sqlx::query("SELECT CASE WHEN EXISTS (SELECT 1 FROM address_entries WHERE owner IS NULL AND instr(phones, $1) > 0) THEN 1 ELSE 0 END")
             .bind(quoted)
             .fetch_one(&self.pool)
             .await?;
-        Ok(row.get::<bool, _>(0))
+        Ok(row.try_get::<i64, _>(0)? != 0)
     }
 
     /// Does `book` have any entry? (`--demo` seeds only empty books.)
     pub async fn is_empty(&self, book: &Book) -> anyhow::Result<bool> {
-        let row = sqlx::query("SELECT COUNT(*) FROM address_entries WHERE owner IS ?1")
+        let row = sqlx::query("SELECT COUNT(*) FROM address_entries WHERE owner IS NOT DISTINCT FROM $1")
             .bind(book.owner())
             .fetch_one(&self.pool)
             .await?;
@@ -192,7 +194,7 @@ impl AddressBooks {
 }
 
 async fn insert(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     book: &Book,
     username: Option<&str>,
     entry: &Entry,
@@ -203,7 +205,7 @@ async fn insert(
     };
     let inserted = sqlx::query(
         "INSERT INTO address_entries (owner, username, name, emails, phones, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(book.owner())
     .bind(username)
@@ -211,16 +213,16 @@ async fn insert(
     .bind(serde_json::to_string(&entry.emails)?)
     .bind(serde_json::to_string(&entry.phones)?)
     .bind(super::now_rfc3339())
-    .execute(&mut **tx)
+    .fetch_one(&mut **tx)
     .await?;
-    Ok(inserted.last_insert_rowid())
+    Ok(inserted.try_get(0)?)
 }
 
-fn stored(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<StoredEntry> {
-    let emails: Vec<String> = serde_json::from_str(row.get::<&str, _>(2)).context("stored e-mails")?;
-    let phones: Vec<Phone> = serde_json::from_str(row.get::<&str, _>(3)).context("stored numbers")?;
-    let user: Option<String> = row.get(4);
-    Ok(StoredEntry { id: row.get(0), entry: Entry { name: row.get(1), emails, phones, user } })
+fn stored(row: &sqlx::any::AnyRow) -> anyhow::Result<StoredEntry> {
+    let emails: Vec<String> = serde_json::from_str(&row.try_get::<String, _>(2)?).context("stored e-mails")?;
+    let phones: Vec<Phone> = serde_json::from_str(&row.try_get::<String, _>(3)?).context("stored numbers")?;
+    let user: Option<String> = row.try_get(4)?;
+    Ok(StoredEntry { id: row.try_get(0)?, entry: Entry { name: row.try_get(1)?, emails, phones, user } })
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use crate::bridge::LegQuality;
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::{AnyConnection, AnyPool, Row};
 
 /// One call leg, from dial to its final state.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,19 +48,19 @@ pub struct StoredCallRecord {
 
 #[derive(Clone)]
 pub struct CallRecords {
-    pool: SqlitePool,
+    pool: AnyPool,
     gate: super::WriteGate,
 }
 
 impl CallRecords {
-    pub(super) fn new(pool: SqlitePool, gate: super::WriteGate) -> Self {
+    pub(super) fn new(pool: AnyPool, gate: super::WriteGate) -> Self {
         CallRecords { pool, gate }
     }
 
     /// A transaction for writing several records (and conferences) at
     /// once, with the writers' turn ([`super::WriteGate`]) held until both
     /// are dropped.
-    pub async fn begin(&self) -> anyhow::Result<(tokio::sync::OwnedMutexGuard<()>, sqlx::Transaction<'static, sqlx::Sqlite>)> {
+    pub async fn begin(&self) -> anyhow::Result<(tokio::sync::OwnedMutexGuard<()>, sqlx::Transaction<'static, sqlx::Any>)> {
         // The connection first, then the writers' turn (see `WriteGate`).
         let tx = self.pool.begin().await?;
         let turn = Arc::clone(&self.gate).lock_owned().await;
@@ -73,11 +73,11 @@ impl CallRecords {
     }
 
     /// [`CallRecords::insert`] on `conn` (a transaction, say).
-    pub async fn insert_on(conn: &mut SqliteConnection, r: &CallRecord) -> anyhow::Result<()> {
+    pub async fn insert_on(conn: &mut AnyConnection, r: &CallRecord) -> anyhow::Result<()> {
         sqlx::query(
             "INSERT INTO call_records (account, owner, conference_id, participant_id, number,
                                        started_at, answered_at, ended_at, final_state, cause)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(&r.account)
         .bind(&r.owner)
@@ -101,10 +101,10 @@ impl CallRecords {
     }
 
     /// [`CallRecords::complete`] on `conn`.
-    pub async fn complete_on(conn: &mut SqliteConnection, r: &CallRecord) -> anyhow::Result<()> {
+    pub async fn complete_on(conn: &mut AnyConnection, r: &CallRecord) -> anyhow::Result<()> {
         let done = sqlx::query(
-            "UPDATE call_records SET answered_at = COALESCE(?1, answered_at), ended_at = ?2, final_state = ?3, cause = ?4
-             WHERE id = (SELECT id FROM call_records WHERE conference_id = ?5 AND participant_id = ?6 AND ended_at IS NULL
+            "UPDATE call_records SET answered_at = COALESCE($1, answered_at), ended_at = $2, final_state = $3, cause = $4
+             WHERE id = (SELECT id FROM call_records WHERE conference_id = $5 AND participant_id = $6 AND ended_at IS NULL
                          ORDER BY id DESC LIMIT 1)",
         )
         .bind(&r.answered_at)
@@ -125,7 +125,7 @@ impl CallRecords {
     /// the process died) as `final_state` with `cause`, now.
     pub async fn close_open(&self, conference_id: &str, final_state: &str, cause: u16) -> anyhow::Result<u64> {
         let done = sqlx::query(
-            "UPDATE call_records SET ended_at = ?1, final_state = ?2, cause = ?3 WHERE conference_id = ?4 AND ended_at IS NULL",
+            "UPDATE call_records SET ended_at = $1, final_state = $2, cause = $3 WHERE conference_id = $4 AND ended_at IS NULL",
         )
         .bind(super::now_rfc3339())
         .bind(final_state)
@@ -144,14 +144,14 @@ impl CallRecords {
 
     /// [`CallRecords::set_quality`] on `conn`.
     pub async fn set_quality_on(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         conference_id: &str,
         participant_id: &str,
         q: &LegQuality,
     ) -> anyhow::Result<()> {
         sqlx::query(
-            "UPDATE call_records SET rx_loss_permille = ?1, rx_jitter_us = ?2, tx_loss_permille = ?3, tx_jitter_us = ?4
-             WHERE id = (SELECT id FROM call_records WHERE conference_id = ?5 AND participant_id = ?6 ORDER BY id DESC LIMIT 1)",
+            "UPDATE call_records SET rx_loss_permille = $1, rx_jitter_us = $2, tx_loss_permille = $3, tx_jitter_us = $4
+             WHERE id = (SELECT id FROM call_records WHERE conference_id = $5 AND participant_id = $6 ORDER BY id DESC LIMIT 1)",
         )
         .bind(i64::from(q.rx_loss_permille))
         .bind(i64::from(q.rx_jitter_us))
@@ -166,11 +166,12 @@ impl CallRecords {
 
     /// The most recent `limit` records, oldest first.
     pub async fn recent(&self, limit: u32) -> anyhow::Result<Vec<StoredCallRecord>> {
-        let rows =
-            sqlx::query(&format!("SELECT {COLUMNS} FROM (SELECT * FROM call_records ORDER BY id DESC LIMIT ?1) ORDER BY id"))
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM (SELECT * FROM call_records ORDER BY id DESC LIMIT $1) AS newest ORDER BY id"
+        ))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(stored).collect()
     }
 
@@ -178,9 +179,9 @@ impl CallRecords {
     /// (an AOR, `sip:alice@rollcall.example`), **newest first** (by row id,
     /// that is in the order the legs ended, reversed).
     pub async fn recent_for_owner(&self, owner: &str, limit: u32) -> anyhow::Result<Vec<StoredCallRecord>> {
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM call_records WHERE owner = ?1 ORDER BY id DESC LIMIT ?2"))
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM call_records WHERE owner = $1 ORDER BY id DESC LIMIT $2"))
             .bind(owner)
-            .bind(limit)
+            .bind(i64::from(limit))
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(stored).collect()
@@ -193,7 +194,7 @@ const COLUMNS: &str = "id, account, owner, conference_id, participant_id, number
                        rx_loss_permille, rx_jitter_us, tx_loss_permille, tx_jitter_us";
 
 /// One row of [`COLUMNS`] as a record.
-fn stored(r: &sqlx::sqlite::SqliteRow) -> anyhow::Result<StoredCallRecord> {
+fn stored(r: &sqlx::any::AnyRow) -> anyhow::Result<StoredCallRecord> {
     let cause: Option<i64> = r.try_get(10)?;
     let (rx_loss, rx_jitter): (Option<i64>, Option<i64>) = (r.try_get(11)?, r.try_get(12)?);
     let (tx_loss, tx_jitter): (Option<i64>, Option<i64>) = (r.try_get(13)?, r.try_get(14)?);

@@ -4,7 +4,7 @@
 //! journal (`conference::billing::StoreRecorder`); `rollcall serve` reads
 //! them back at start (`ConferenceService::recover`).
 
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::{AnyConnection, AnyPool, Row};
 
 /// One conference as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,11 +20,11 @@ pub struct ConferenceRow {
 
 #[derive(Clone)]
 pub struct Conferences {
-    pool: SqlitePool,
+    pool: AnyPool,
 }
 
 impl Conferences {
-    pub(super) fn new(pool: SqlitePool) -> Self {
+    pub(super) fn new(pool: AnyPool) -> Self {
         Conferences { pool }
     }
 
@@ -34,10 +34,10 @@ impl Conferences {
     }
 
     /// [`Conferences::save`] on `conn` (a transaction, say).
-    pub async fn save_on(conn: &mut SqliteConnection, row: &ConferenceRow) -> anyhow::Result<()> {
+    pub async fn save_on(conn: &mut AnyConnection, row: &ConferenceRow) -> anyhow::Result<()> {
         sqlx::query(
             "INSERT INTO conferences (id, owner, account, created, terminated, updated_at, snapshot)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (id) DO UPDATE SET terminated = excluded.terminated, updated_at = excluded.updated_at,
                                             snapshot = excluded.snapshot",
         )
@@ -45,7 +45,7 @@ impl Conferences {
         .bind(&row.owner)
         .bind(&row.account)
         .bind(row.created as i64)
-        .bind(row.terminated)
+        .bind(i64::from(row.terminated))
         .bind(super::now_rfc3339())
         .bind(&row.snapshot)
         .execute(conn)
@@ -55,7 +55,7 @@ impl Conferences {
 
     /// Forgets ended conferences last changed before `before` (RFC 3339).
     pub async fn prune(&self, before: &str) -> anyhow::Result<u64> {
-        let done = sqlx::query("DELETE FROM conferences WHERE terminated = 1 AND updated_at < ?1")
+        let done = sqlx::query("DELETE FROM conferences WHERE terminated = 1 AND updated_at < $1")
             .bind(before)
             .execute(&self.pool)
             .await?;
@@ -70,11 +70,11 @@ impl Conferences {
             "SELECT id, owner, account, created, terminated, snapshot FROM conferences WHERE terminated = 0
              UNION ALL
              SELECT * FROM (SELECT id, owner, account, created, terminated, snapshot FROM conferences
-                            WHERE terminated = 1 AND updated_at >= ?1 ORDER BY updated_at DESC LIMIT ?2)
+                            WHERE terminated = 1 AND updated_at >= $1 ORDER BY updated_at DESC LIMIT $2) AS ended
              ORDER BY created",
         )
         .bind(since)
-        .bind(limit)
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -84,7 +84,7 @@ impl Conferences {
                     owner: r.try_get(1)?,
                     account: r.try_get(2)?,
                     created: r.try_get::<i64, _>(3)?.max(0) as u64,
-                    terminated: r.try_get(4)?,
+                    terminated: r.try_get::<i64, _>(4)? != 0,
                     snapshot: r.try_get(5)?,
                 })
             })

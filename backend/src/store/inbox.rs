@@ -2,7 +2,7 @@
 //! needs — subject, sender, `To`, `Cc`, date and a short text snippet.
 
 use anyhow::Context;
-use sqlx::{Row, SqlitePool};
+use sqlx::{AnyPool, Row};
 
 /// An e-mail with its id.
 pub use rollcall_shared::api::Email as StoredEmail;
@@ -11,11 +11,11 @@ pub use rollcall_shared::api::Message as Email;
 
 #[derive(Clone)]
 pub struct Inbox {
-    pool: SqlitePool,
+    pool: AnyPool,
 }
 
 impl Inbox {
-    pub(super) fn new(pool: SqlitePool) -> Self {
+    pub(super) fn new(pool: AnyPool) -> Self {
         Inbox { pool }
     }
 
@@ -25,7 +25,8 @@ impl Inbox {
     pub async fn add_within(&self, owner: &str, email: &Email, max: usize) -> anyhow::Result<Option<i64>> {
         let result = sqlx::query(
             "INSERT INTO inbox (owner, subject, sender, to_list, cc_list, sent_at, snippet, received_at)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE (SELECT COUNT(*) FROM inbox WHERE owner = ?1) < ?9",
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE (SELECT COUNT(*) FROM inbox WHERE owner = $1) < $9
+             RETURNING id",
         )
         .bind(owner)
         .bind(&email.subject)
@@ -36,9 +37,9 @@ impl Inbox {
         .bind(&email.snippet)
         .bind(super::now_rfc3339())
         .bind(max as i64)
-        .execute(&self.pool)
+        .fetch_optional(&self.pool)
         .await?;
-        Ok((result.rows_affected() == 1).then(|| result.last_insert_rowid()))
+        Ok(result.map(|row| row.try_get(0)).transpose()?)
     }
 
     /// Stores `email` in `owner`'s inbox; its id.
@@ -49,7 +50,7 @@ impl Inbox {
     /// `owner`'s e-mails, newest first.
     pub async fn list(&self, owner: &str) -> anyhow::Result<Vec<StoredEmail>> {
         let rows = sqlx::query(
-            "SELECT id, subject, sender, to_list, cc_list, sent_at, snippet FROM inbox WHERE owner = ?1 ORDER BY id DESC",
+            "SELECT id, subject, sender, to_list, cc_list, sent_at, snippet FROM inbox WHERE owner = $1 ORDER BY id DESC",
         )
         .bind(owner)
         .fetch_all(&self.pool)
@@ -61,7 +62,7 @@ impl Inbox {
     /// answered like one that does not exist.
     pub async fn get(&self, owner: &str, id: i64) -> anyhow::Result<Option<StoredEmail>> {
         let row =
-            sqlx::query("SELECT id, subject, sender, to_list, cc_list, sent_at, snippet FROM inbox WHERE owner = ?1 AND id = ?2")
+            sqlx::query("SELECT id, subject, sender, to_list, cc_list, sent_at, snippet FROM inbox WHERE owner = $1 AND id = $2")
                 .bind(owner)
                 .bind(id)
                 .fetch_optional(&self.pool)
@@ -71,28 +72,28 @@ impl Inbox {
 
     /// How many e-mails `owner` has.
     pub async fn count(&self, owner: &str) -> anyhow::Result<usize> {
-        let row = sqlx::query("SELECT COUNT(*) FROM inbox WHERE owner = ?1").bind(owner).fetch_one(&self.pool).await?;
+        let row = sqlx::query("SELECT COUNT(*) FROM inbox WHERE owner = $1").bind(owner).fetch_one(&self.pool).await?;
         Ok(row.get::<i64, _>(0) as usize)
     }
 
     /// Is `owner`'s inbox empty? (`--demo` seeds only empty inboxes.)
     pub async fn is_empty(&self, owner: &str) -> anyhow::Result<bool> {
-        let row = sqlx::query("SELECT COUNT(*) FROM inbox WHERE owner = ?1").bind(owner).fetch_one(&self.pool).await?;
+        let row = sqlx::query("SELECT COUNT(*) FROM inbox WHERE owner = $1").bind(owner).fetch_one(&self.pool).await?;
         Ok(row.get::<i64, _>(0) == 0)
     }
 }
 
-fn stored(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<StoredEmail> {
-    let json = |i: usize| row.get::<&str, _>(i);
+fn stored(row: &sqlx::any::AnyRow) -> anyhow::Result<StoredEmail> {
+    let json = |i: usize| row.try_get::<String, _>(i);
     Ok(StoredEmail {
-        id: row.get(0),
+        id: row.try_get(0)?,
         message: Email {
-            subject: row.get(1),
-            from: serde_json::from_str(json(2)).context("stored sender")?,
-            to: serde_json::from_str(json(3)).context("stored To")?,
-            cc: serde_json::from_str(json(4)).context("stored Cc")?,
-            date: row.get(5),
-            snippet: row.get(6),
+            subject: row.try_get(1)?,
+            from: serde_json::from_str(&json(2)?).context("stored sender")?,
+            to: serde_json::from_str(&json(3)?).context("stored To")?,
+            cc: serde_json::from_str(&json(4)?).context("stored Cc")?,
+            date: row.try_get(5)?,
+            snippet: row.try_get(6)?,
         },
     })
 }

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
-use sqlx::{Row, SqlitePool};
+use sqlx::{AnyPool, Row};
 use tokio::sync::{mpsc, oneshot};
 
 mod writer;
@@ -47,7 +47,7 @@ pub struct LogEntry {
 
 #[derive(Clone)]
 pub struct MessageLog {
-    pool: SqlitePool,
+    pool: AnyPool,
     /// About how many bytes of messages the table holds (counted at open,
     /// then kept up by [`MessageLog::record`] and the retention sweeps).
     bytes: Arc<AtomicI64>,
@@ -88,16 +88,13 @@ impl Retention {
 const RETENTION_BATCH: i64 = 1000;
 
 impl MessageLog {
-    pub(super) fn new(pool: SqlitePool, bytes: Arc<AtomicI64>, writer: mpsc::Sender<Pending>, gate: super::WriteGate) -> Self {
+    pub(super) fn new(pool: AnyPool, bytes: Arc<AtomicI64>, writer: mpsc::Sender<Pending>, gate: super::WriteGate) -> Self {
         MessageLog { pool, bytes, writer, gate }
     }
 
     /// The bytes of messages in the log (as [`MessageLog::bytes`] counts them).
-    pub(super) async fn count_bytes(pool: &SqlitePool) -> anyhow::Result<i64> {
-        Ok(sqlx::query("SELECT COALESCE(SUM(LENGTH(CAST(message AS BLOB))), 0) FROM message_log")
-            .fetch_one(pool)
-            .await?
-            .try_get(0)?)
+    pub(super) async fn count_bytes(pool: &AnyPool) -> anyhow::Result<i64> {
+        Ok(sqlx::query("SELECT COALESCE(SUM(octet_length(message)), 0) FROM message_log").fetch_one(pool).await?.try_get(0)?)
     }
 
     /// About how many bytes of messages the log holds now.
@@ -138,7 +135,7 @@ impl MessageLog {
             peer: peer.to_string(),
             direction,
             auth_user: auth_user.map(str::to_string),
-            message: redact_credentials(message).into_owned(),
+            message: loggable(message),
             done,
         };
         // A writer that has stopped drops `done`: the receipt then says so.
@@ -175,8 +172,8 @@ impl MessageLog {
     async fn newest(&self, filter: &LogFilter, before: i64, limit: u32) -> anyhow::Result<Vec<LogEntry>> {
         const COLUMNS: &str = "m.id, m.at, m.connection_id, m.peer, m.direction, m.auth_user, m.first_line, m.message";
         const MATCHES: &str =
-            "(?2 IS NULL OR instr(m.message, ?2) > 0) AND (?3 IS NULL OR m.at >= ?3) AND (?4 IS NULL OR m.at <= ?4)
-             AND (?5 IS NULL OR instr(m.message, ?5) > 0) AND m.id < ?6";
+            "($2 IS NULL OR instr(m.message, $2) > 0) AND ($3 IS NULL OR m.at >= $3) AND ($4 IS NULL OR m.at <= $4)
+             AND ($5 IS NULL OR instr(m.message, $5) > 0) AND m.id < $6";
         let call_id = filter.call_id.as_ref().map(|c| format!("\nCall-ID: {c}\r"));
         let bind = |sql: &'static str| {
             sqlx::query(sql)
@@ -186,12 +183,12 @@ impl MessageLog {
                 .bind(filter.until.clone())
                 .bind(filter.containing.clone())
                 .bind(before)
-                .bind(limit)
+                .bind(i64::from(limit))
         };
         let mut tx = self.pool.begin().await?;
         let rows = if filter.user.is_none() {
             bind(sql_once(0, || {
-                format!("SELECT {COLUMNS} FROM message_log m WHERE ?1 IS NULL AND {MATCHES} ORDER BY m.id DESC LIMIT ?7")
+                format!("SELECT {COLUMNS} FROM message_log m WHERE $1 IS NULL AND {MATCHES} ORDER BY m.id DESC LIMIT $7")
             }))
             .fetch_all(&mut *tx)
             .await?
@@ -199,8 +196,8 @@ impl MessageLog {
             let mut rows = bind(sql_once(1, || {
                 format!(
                     "SELECT {COLUMNS} FROM message_log m
-                     WHERE m.id > (SELECT upto FROM message_log_indexed) AND m.auth_user = ?1 AND {MATCHES}
-                     ORDER BY m.id DESC LIMIT ?7"
+                     WHERE m.id > (SELECT upto FROM message_log_indexed) AND m.auth_user = $1 AND {MATCHES}
+                     ORDER BY m.id DESC LIMIT $7"
                 )
             }))
             .fetch_all(&mut *tx)
@@ -209,8 +206,8 @@ impl MessageLog {
                 bind(sql_once(2, || {
                     format!(
                         "SELECT {COLUMNS} FROM message_log_users u JOIN message_log m ON m.id = u.id
-                         WHERE u.auth_user = ?1 AND u.id <= (SELECT upto FROM message_log_indexed) AND u.id < ?6 AND {MATCHES}
-                         ORDER BY u.id DESC LIMIT ?7"
+                         WHERE u.auth_user = $1 AND u.id <= (SELECT upto FROM message_log_indexed) AND u.id < $6 AND {MATCHES}
+                         ORDER BY u.id DESC LIMIT $7"
                     )
                 }))
                 .fetch_all(&mut *tx)
@@ -275,8 +272,8 @@ impl MessageLog {
         let _turn = self.gate.lock().await;
         let rows = sqlx::query(
             "DELETE FROM message_log WHERE id IN
-               (SELECT id FROM message_log WHERE (?1 IS NULL OR at < ?1) ORDER BY id LIMIT ?2)
-             RETURNING LENGTH(CAST(message AS BLOB)), id",
+               (SELECT id FROM message_log WHERE ($1 IS NULL OR at < $1) ORDER BY id LIMIT $2)
+             RETURNING octet_length(message), id",
         )
         .bind(cutoff)
         .bind(RETENTION_BATCH)
@@ -284,13 +281,18 @@ impl MessageLog {
         .await?;
         let bytes: i64 = rows.iter().map(|r| r.try_get::<i64, _>(0).unwrap_or(0)).sum();
         self.bytes.fetch_sub(bytes, Ordering::Relaxed);
-        // Their owners go too, by id.
-        let ids: Vec<i64> = rows.iter().filter_map(|r| r.try_get::<i64, _>(1).ok()).collect();
-        if !ids.is_empty() {
-            sqlx::query("DELETE FROM message_log_users WHERE id IN (SELECT value FROM json_each(?1))")
-                .bind(serde_json::to_string(&ids)?)
-                .execute(&mut *conn)
-                .await?;
+        // Their owners go too: those in the range of ids deleted whose
+        // message is gone.
+        let ids = rows.iter().filter_map(|r| r.try_get::<i64, _>(1).ok());
+        if let (Some(first), Some(last)) = (ids.clone().min(), ids.max()) {
+            sqlx::query(
+                "DELETE FROM message_log_users WHERE id BETWEEN $1 AND $2
+                 AND NOT EXISTS (SELECT 1 FROM message_log m WHERE m.id = message_log_users.id)",
+            )
+            .bind(first)
+            .bind(last)
+            .execute(&mut *conn)
+            .await?;
         }
         Ok(rows.len() as u64)
     }
@@ -299,9 +301,9 @@ impl MessageLog {
     pub async fn recent(&self, limit: u32) -> anyhow::Result<Vec<LogEntry>> {
         let rows = sqlx::query(
             "SELECT id, at, connection_id, peer, direction, auth_user, first_line, message
-             FROM (SELECT * FROM message_log ORDER BY id DESC LIMIT ?1) ORDER BY id",
+             FROM (SELECT * FROM message_log ORDER BY id DESC LIMIT $1) AS newest ORDER BY id",
         )
-        .bind(limit)
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.iter().map(entry).collect())
@@ -315,7 +317,7 @@ fn sql_once(n: usize, make: impl FnOnce() -> String) -> &'static str {
     MADE[n].get_or_init(make)
 }
 
-fn entry(r: &sqlx::sqlite::SqliteRow) -> LogEntry {
+fn entry(r: &sqlx::any::AnyRow) -> LogEntry {
     LogEntry {
         id: r.get(0),
         at: r.get(1),
@@ -325,6 +327,16 @@ fn entry(r: &sqlx::sqlite::SqliteRow) -> LogEntry {
         auth_user: r.get(5),
         first_line: r.get(6),
         message: r.get(7),
+    }
+}
+
+/// `message` as the log keeps it: credentials redacted, and any NUL
+/// character (which PostgreSQL's text cannot hold) shown as U+FFFD.
+fn loggable(message: &str) -> String {
+    let redacted = redact_credentials(message);
+    match redacted.contains('\0') {
+        true => redacted.replace('\0', "\u{FFFD}"),
+        false => redacted.into_owned(),
     }
 }
 

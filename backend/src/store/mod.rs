@@ -1,6 +1,15 @@
-//! SQLite through sqlx, with migrations (`backend/migrations/`). One
-//! repository type per table group: [`Users`], [`MessageLog`],
-//! [`CallRecords`], [`AddressBooks`], [`Inbox`] and [`Accounts`].
+//! The database, through sqlx with migrations: SQLite (the default, a
+//! file beside the server) or PostgreSQL (`--db postgres://…`, for a
+//! cluster of nodes sharing one database). One repository type per table
+//! group: [`Users`], [`MessageLog`], [`CallRecords`], [`AddressBooks`],
+//! [`Inbox`], [`Conferences`] and [`Accounts`].
+//!
+//! The repositories run the same SQL on both, through sqlx's `Any`
+//! driver: `$N` placeholders, integers read as `i64` (BIGINT in
+//! PostgreSQL), SQLite's `instr` defined as a function in PostgreSQL's
+//! first migration. Where the two dialects truly differ (the message log's
+//! batched insert) the code asks [`Store::backend`]. The migrations are
+//! kept step for step in `migrations/sqlite/` and `migrations/postgres/`.
 
 mod accounts;
 mod address_book;
@@ -10,6 +19,9 @@ mod inbox;
 mod message_log;
 mod users;
 
+#[cfg(test)]
+pub(crate) mod testing;
+
 pub use accounts::{valid_account, Accounts, UserAccounts};
 pub use address_book::{AddressBooks, Book, StoredEntry};
 pub use call_records::{CallRecord, CallRecords, StoredCallRecord};
@@ -18,18 +30,41 @@ pub use inbox::{Email, Inbox, StoredEmail};
 pub use message_log::{Direction, LogEntry, LogFilter, LogReceipt, MessageLog, Retention};
 pub use users::{valid_username, User, Users};
 
-use std::str::FromStr;
 use std::sync::atomic::AtomicI64;
 use std::sync::Arc;
 
 use anyhow::Context;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, Row, SqlitePool};
+use futures_util::future::BoxFuture;
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyConnection, AnyPool, Connection, Executor, Row};
+
+/// The database engine a [`Store`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// PostgreSQL for a `postgres://` or `postgresql://` URL; SQLite for
+    /// anything else (a file path, or `:memory:`).
+    pub fn of(db: &str) -> Backend {
+        if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// Connections a server keeps to PostgreSQL at most.
+const POSTGRES_CONNECTIONS: u32 = 16;
 
 /// The database: a pool plus the repositories built on it.
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
     /// The global directory as last read, shared by every request.
     directory: address_book::DirectoryCache,
     /// About how many bytes the message log holds ([`MessageLog::bytes`]).
@@ -55,63 +90,56 @@ pub struct Store {
 pub type WriteGate = Arc<tokio::sync::Mutex<()>>;
 
 impl Store {
-    /// Opens (creating if needed) the SQLite file at `path` and runs pending
-    /// migrations. `:memory:` gives a private in-memory database.
+    /// Opens the database `db` and runs pending migrations: a
+    /// `postgres://` URL, or the path of an SQLite file (created if
+    /// needed; `:memory:` gives a private in-memory database).
     ///
-    /// The file holds every user's HA1, so it is owner-only (mode 0600):
-    /// created so, or tightened when found wider. SQLite gives its `-wal`
-    /// and `-shm` files the mode of the database file.
-    pub async fn open(path: &str) -> anyhow::Result<Store> {
-        if path != ":memory:" {
-            owner_only(std::path::Path::new(path)).with_context(|| format!("database file {path}"))?;
-        }
-        let url = if path == ":memory:" { "sqlite::memory:".to_string() } else { format!("sqlite://{path}") };
-        let options = SqliteConnectOptions::from_str(&url)
-            .with_context(|| format!("database path {path}"))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(std::time::Duration::from_secs(5))
-            // Checkpoints (and their fsync) run in the background, not in
-            // the write that happens to cross the WAL threshold: every SIP
-            // message waits for its log write, so that write must stay cheap.
-            .pragma("wal_autocheckpoint", "0")
-            // A checkpoint that resets the WAL also cuts the file back to
-            // this; without it the file keeps its largest size for ever (the
-            // soak bench saw 170 MB after two seconds of load).
-            .pragma("journal_size_limit", "67108864");
-        // An in-memory database exists once per connection: keep exactly one.
-        let max = if path == ":memory:" { 1 } else { 4 };
-        let pool = SqlitePoolOptions::new()
-            .max_connections(max)
-            .connect_with(options.clone())
-            .await
-            .with_context(|| format!("opening database {path}"))?;
-        sqlx::migrate!("./migrations").run(&pool).await.context("running migrations")?;
+    /// An SQLite file holds every user's HA1, so it is owner-only (mode
+    /// 0600): created so, or tightened when found wider. SQLite gives its
+    /// `-wal` and `-shm` files the mode of the database file.
+    pub async fn open(db: &str) -> anyhow::Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of(db);
+        let (pool, own) = match backend {
+            Backend::Sqlite => open_sqlite(db).await?,
+            Backend::Postgres => (open_postgres(db).await?, None),
+        };
         // A database this process may only read (`rollcall log` on the
         // server's file) is searched all the same: the tail covers it.
         if let Err(e) = message_log::catch_up_owners(&pool).await {
             tracing::warn!(error = %format!("{e:#}"), "indexing the message log's latest owners failed; searches read its tail");
         }
         let write_gate = WriteGate::default();
-        if path != ":memory:" {
+        if backend == Backend::Sqlite && db != ":memory:" {
             tokio::spawn(checkpoint_periodically(pool.clone(), Arc::clone(&write_gate)));
         }
         let log_bytes = Arc::new(AtomicI64::new(MessageLog::count_bytes(&pool).await?));
-        // The log's writer keeps a connection (and its page cache) to itself.
-        let own = match path {
-            ":memory:" => None,
-            _ => Some(options.pragma("cache_size", "-16384").connect().await.context("the message log's connection")?),
-        };
-        let log_writer = message_log::GroupWriter::spawn(pool.clone(), own, Arc::clone(&log_bytes), Arc::clone(&write_gate));
-        Ok(Store { pool, directory: Default::default(), log_bytes, log_writer, user_cache: Default::default(), write_gate })
+        let log_writer =
+            message_log::GroupWriter::spawn(pool.clone(), backend, own, Arc::clone(&log_bytes), Arc::clone(&write_gate));
+        Ok(Store {
+            pool,
+            backend,
+            directory: Default::default(),
+            log_bytes,
+            log_writer,
+            user_cache: Default::default(),
+            write_gate,
+        })
     }
 
-    /// Folds the WAL back into the database file (TRUNCATE: the `-wal` is
-    /// left empty) and closes the pool: the last step of a shutdown.
+    /// The engine this store runs on.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes the pool: the last step of a shutdown. On SQLite, first folds
+    /// the WAL back into the database file (TRUNCATE: the `-wal` is left
+    /// empty).
     pub async fn close(&self) {
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await {
-            tracing::warn!(error = %e, "the last WAL checkpoint failed");
+        if self.backend == Backend::Sqlite {
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await {
+                tracing::warn!(error = %e, "the last WAL checkpoint failed");
+            }
         }
         self.pool.close().await;
     }
@@ -141,7 +169,83 @@ impl Store {
     }
 
     pub fn accounts(&self) -> Accounts {
-        Accounts::new(self.pool.clone())
+        Accounts::new(self.pool.clone(), self.backend)
+    }
+}
+
+/// The SQLite file `path` (or `:memory:`), migrated; with a file, also a
+/// connection of the message log's writer's own.
+async fn open_sqlite(path: &str) -> anyhow::Result<(AnyPool, Option<AnyConnection>)> {
+    let memory = path == ":memory:";
+    if !memory {
+        owner_only(std::path::Path::new(path)).with_context(|| format!("database file {path}"))?;
+    }
+    let url = if memory { "sqlite::memory:".to_string() } else { format!("sqlite://{path}?mode=rwc") };
+    // An in-memory database exists once per connection: keep exactly one.
+    let pool = AnyPoolOptions::new()
+        .max_connections(if memory { 1 } else { 4 })
+        .after_connect(|conn, _| sqlite_settings(conn))
+        .connect(&url)
+        .await
+        .with_context(|| format!("opening database {path}"))?;
+    sqlx::migrate!("./migrations/sqlite").run(&pool).await.context("running migrations")?;
+    // The log's writer keeps a connection (and its page cache) to itself.
+    let own = match memory {
+        true => None,
+        false => {
+            let mut conn = AnyConnection::connect(&url).await.context("the message log's connection")?;
+            sqlite_settings(&mut conn).await?;
+            conn.execute("PRAGMA cache_size = -16384").await?;
+            Some(conn)
+        }
+    };
+    Ok((pool, own))
+}
+
+/// How every SQLite connection is set up.
+fn sqlite_settings(conn: &mut AnyConnection) -> BoxFuture<'_, Result<(), sqlx::Error>> {
+    Box::pin(async move {
+        conn.execute(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA busy_timeout = 5000;
+             PRAGMA foreign_keys = ON;
+             -- Checkpoints (and their fsync) run in the background, not in
+             -- the write that happens to cross the WAL threshold: every SIP
+             -- message waits for its log write, so that write must stay cheap.
+             PRAGMA wal_autocheckpoint = 0;
+             -- A checkpoint that resets the WAL also cuts the file back to
+             -- this; without it the file keeps its largest size for ever (the
+             -- soak bench saw 170 MB after two seconds of load).
+             PRAGMA journal_size_limit = 67108864;",
+        )
+        .await?;
+        Ok(())
+    })
+}
+
+/// The PostgreSQL database at `url`, migrated. Several servers may start
+/// at once: sqlx's migrator takes an advisory lock.
+async fn open_postgres(url: &str) -> anyhow::Result<AnyPool> {
+    let shown = redact_password(url);
+    let pool = AnyPoolOptions::new()
+        .max_connections(POSTGRES_CONNECTIONS)
+        .connect(url)
+        .await
+        .with_context(|| format!("opening database {shown}"))?;
+    sqlx::migrate!("./migrations/postgres").run(&pool).await.context("running migrations")?;
+    Ok(pool)
+}
+
+/// `url` with the password (if any) shown as `***`: for messages.
+fn redact_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        Err(_) => "(an unreadable URL)".to_string(),
     }
 }
 
@@ -190,7 +294,7 @@ const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(
 /// copied, so the next write starts it over (and `journal_size_limit`
 /// trims the file). TRUNCATE remains for a WAL that still outgrew
 /// [`WAL_FRAMES_LIMIT`] (a long reader kept it from starting over).
-async fn checkpoint_periodically(pool: SqlitePool, gate: WriteGate) {
+async fn checkpoint_periodically(pool: AnyPool, gate: WriteGate) {
     let mut tick = tokio::time::interval(CHECKPOINT_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

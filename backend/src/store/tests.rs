@@ -26,3 +26,30 @@ async fn a_world_readable_database_is_tightened() {
     Store::open(&db).await.expect("open");
     assert_eq!(mode(&db), 0o600);
 }
+
+/// Every schema step exists for both engines, under the same number and
+/// name: a change made for one and forgotten for the other fails here.
+#[test]
+fn the_migrations_are_kept_step_for_step_for_both_engines() {
+    let names = |engine: &str| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(engine);
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .expect("the migrations directory")
+            .map(|entry| entry.expect("an entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let sqlite = names("sqlite");
+    assert!(sqlite.len() >= 11, "{sqlite:?}");
+    assert_eq!(sqlite, names("postgres"));
+}
+
+#[test]
+fn the_engine_follows_the_database_named() {
+    assert_eq!(Backend::of("rollcall.db"), Backend::Sqlite);
+    assert_eq!(Backend::of(":memory:"), Backend::Sqlite);
+    assert_eq!(Backend::of("postgres://rollcall@db.example/rollcall"), Backend::Postgres);
+    assert_eq!(Backend::of("postgresql://db.example/rollcall"), Backend::Postgres);
+    assert_eq!(redact_password("postgres://rollcall:s3cret@db.example/rollcall"), "postgres://rollcall:***@db.example/rollcall");
+}

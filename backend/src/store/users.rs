@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use rollcall_shared::digest::{self, Algorithm};
 use rollcall_shared::sync::LockExt;
-use sqlx::{Row, SqlitePool};
+use sqlx::{AnyPool, Row};
 
 /// A user as stored: name, realm and one HA1 per digest algorithm.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,15 +42,15 @@ pub fn valid_username(name: &str) -> bool {
     (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
 
-/// Adds a user or replaces its digests (the user's fields as ?1–?5).
+/// Adds a user or replaces its digests (the user's fields as $1–$5).
 const UPSERT: &str = "INSERT INTO users (username, realm, ha1_md5, ha1_sha256, created_at)
-     VALUES (?1, ?2, ?3, ?4, ?5)
+     VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (username) DO UPDATE
      SET realm = excluded.realm, ha1_md5 = excluded.ha1_md5, ha1_sha256 = excluded.ha1_sha256";
 
 #[derive(Clone)]
 pub struct Users {
-    pool: SqlitePool,
+    pool: AnyPool,
     cache: UserCache,
 }
 
@@ -90,7 +90,7 @@ impl UserCache {
 }
 
 impl Users {
-    pub(super) fn new(pool: SqlitePool, cache: UserCache) -> Self {
+    pub(super) fn new(pool: AnyPool, cache: UserCache) -> Self {
         Users { pool, cache }
     }
 
@@ -107,7 +107,7 @@ impl Users {
             .insert(
                 user,
                 "INSERT INTO users (username, realm, ha1_md5, ha1_sha256, created_at)
-                 SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM users WHERE lower(username) = lower(?1))",
+                 SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM users WHERE lower(username) = lower($1))",
             )
             .await?;
         Ok(rows == 1)
@@ -127,7 +127,7 @@ impl Users {
         Ok(())
     }
 
-    /// Runs `sql` (an insert taking the user's fields as ?1–?5) for `user`;
+    /// Runs `sql` (an insert taking the user's fields as $1–$5) for `user`;
     /// the rows it changed.
     async fn insert(&self, user: &User, sql: &str) -> anyhow::Result<u64> {
         let mut conn = self.pool.acquire().await?;
@@ -136,7 +136,7 @@ impl Users {
         rows
     }
 
-    async fn insert_on(conn: &mut sqlx::SqliteConnection, user: &User, sql: &str) -> anyhow::Result<u64> {
+    async fn insert_on(conn: &mut sqlx::AnyConnection, user: &User, sql: &str) -> anyhow::Result<u64> {
         anyhow::ensure!(valid_username(&user.username), "invalid user name `{}`", user.username);
         let done = sqlx::query(sql)
             .bind(&user.username)
@@ -154,7 +154,7 @@ impl Users {
         if let Some(known) = self.cache.get(username) {
             return Ok(known);
         }
-        let row = sqlx::query("SELECT username, realm, ha1_md5, ha1_sha256 FROM users WHERE username = ?1")
+        let row = sqlx::query("SELECT username, realm, ha1_md5, ha1_sha256 FROM users WHERE username = $1")
             .bind(username)
             .fetch_optional(&self.pool)
             .await?;

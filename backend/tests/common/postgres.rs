@@ -77,12 +77,24 @@ impl Postgres {
             eprintln!("{test}: skipped: initdb failed: {}", String::from_utf8_lossy(&init.stderr));
             return None;
         }
-        let port = super::baresip::free_udp_and_tcp_port();
+        let port = free_port();
         let socket_dir = dir.path().to_str().expect("a UTF-8 path").to_string();
         let port_text = port.to_string();
         let server = as_owner(
             &bin.join("postgres"),
-            &["-D", &data_text, "-p", &port_text, "-k", &socket_dir, "-c", "listen_addresses=127.0.0.1", "-F"],
+            &[
+                "-D",
+                &data_text,
+                "-p",
+                &port_text,
+                "-k",
+                &socket_dir,
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "max_connections=400",
+                "-F",
+            ],
         )
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -114,6 +126,51 @@ impl Postgres {
             .expect("psql runs");
         assert!(output.status.success(), "psql `{sql}`: {}", String::from_utf8_lossy(&output.stderr));
         String::from_utf8_lossy(&output.stdout).trim().to_string()
+    }
+}
+
+/// The databases a black-box test runs on: an SQLite file in `dir`, and a
+/// PostgreSQL database when a cluster starts (returned too: it lives as
+/// long as the test holds it).
+pub fn databases(test: &str, dir: &Path) -> (Vec<String>, Option<Postgres>) {
+    let mut all = vec![dir.join("rollcall.db").display().to_string()];
+    let cluster = Postgres::start(test);
+    all.extend(cluster.as_ref().map(|c| c.create_database("rollcall")));
+    (all, cluster)
+}
+
+/// A loopback TCP port nobody listens on now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
+}
+
+impl Postgres {
+    /// A new empty database in the cluster; its URL.
+    pub fn create_database(&self, name: &str) -> String {
+        self.psql(&format!("CREATE DATABASE {name}"));
+        self.url.rsplit_once('/').map(|(server, _)| format!("{server}/{name}")).expect("the URL names a database")
+    }
+
+    /// Keeps the cluster running until this process ends, however it ends:
+    /// a watchdog then stops it and removes its directory. For a cluster
+    /// shared by the tests of one process (held in a static, never dropped).
+    pub fn stop_when_process_ends(&self) {
+        let pg_ctl = self.bin.join("pg_ctl");
+        let stop = if is_root() { "runuser -u postgres -- \"$1\"" } else { "\"$1\"" };
+        let script = format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 0.2; done; {stop} stop -D \"$2\" -m immediate -s; rm -rf \"$3\"",
+            pid = std::process::id()
+        );
+        let dir = self.data.parent().expect("the cluster's directory");
+        let _ = Command::new("sh")
+            .args(["-c", &script, "watchdog"])
+            .arg(&pg_ctl)
+            .arg(&self.data)
+            .arg(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
     }
 }
 

@@ -6,11 +6,11 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use futures_util::future::{FutureExt, Shared};
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::{AnyConnection, AnyPool, Row};
 use tokio::sync::{mpsc, oneshot};
 
 use super::Direction;
-use crate::store::WriteGate;
+use crate::store::{Backend, WriteGate};
 
 /// One message waiting for the writer, and who waits for it.
 pub(in crate::store) struct Pending {
@@ -75,16 +75,18 @@ impl GroupWriter {
     /// `own`: a connection of its own (a file database), whose page cache
     /// then stays warm; otherwise it borrows one from `pool` per batch.
     pub(in crate::store) fn spawn(
-        pool: SqlitePool,
-        own: Option<SqliteConnection>,
+        pool: AnyPool,
+        backend: Backend,
+        own: Option<AnyConnection>,
         bytes: Arc<AtomicI64>,
         gate: WriteGate,
     ) -> mpsc::Sender<Pending> {
         let (tx, mut rx) = mpsc::channel::<Pending>(WRITER_QUEUE);
         let conn = match own {
-            Some(conn) => WriterConnection::Own(conn),
-            None => WriterConnection::Pool(pool),
+            Some(conn) => Connection::Own(conn),
+            None => Connection::Pool(pool),
         };
+        let conn = WriterConnection { conn, backend };
         let mut writer = Writer { conn, bytes, gate, owners: Vec::new(), newest: 0, index_at: None, index_failing: false };
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(GROUP_MAX);
@@ -211,10 +213,14 @@ impl Writer {
 }
 
 /// Inserts `batch` with one statement (atomic on its own): the rows go as
-/// one JSON array that SQLite unpacks with `json_each`. Each statement is
-/// a round trip to sqlx's SQLite worker thread, so a batch of any size
-/// costs one, and the statement stays prepared.
-async fn write_batch(conn: &mut SqliteConnection, batch: &[Pending]) -> anyhow::Result<Vec<(i64, Option<String>)>> {
+/// one JSON array that the database unpacks. On SQLite each statement is
+/// a round trip to sqlx's worker thread, on PostgreSQL one over the
+/// network: a batch of any size costs one, and the statement stays prepared.
+async fn write_batch(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    batch: &[Pending],
+) -> anyhow::Result<Vec<(i64, Option<String>)>> {
     let rows: Vec<serde_json::Value> = batch
         .iter()
         .map(|p| {
@@ -222,45 +228,61 @@ async fn write_batch(conn: &mut SqliteConnection, batch: &[Pending]) -> anyhow::
             serde_json::json!([p.at, p.connection_id, p.peer, p.direction.as_str(), p.auth_user, first_line, p.message])
         })
         .collect();
-    let inserted = sqlx::query(
-        "INSERT INTO message_log (at, connection_id, peer, direction, auth_user, first_line, message)
-         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
-                json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'),
-                json_extract(value, '$[6]')
-         FROM json_each(?1) ORDER BY key
-         RETURNING id, auth_user",
-    )
-    .bind(serde_json::Value::Array(rows).to_string())
-    .fetch_all(conn)
-    .await?;
-    Ok(inserted.iter().map(|r| (r.get(0), r.get(1))).collect())
+    let sql = match backend {
+        Backend::Sqlite => {
+            "INSERT INTO message_log (at, connection_id, peer, direction, auth_user, first_line, message)
+             SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+                    json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'),
+                    json_extract(value, '$[6]')
+             FROM json_each($1) ORDER BY key
+             RETURNING id, auth_user"
+        }
+        Backend::Postgres => {
+            "INSERT INTO message_log (at, connection_id, peer, direction, auth_user, first_line, message)
+             SELECT r->>0, (r->>1)::bigint, r->>2, r->>3, r->>4, r->>5, r->>6
+             FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(r, n) ORDER BY n
+             RETURNING id, auth_user"
+        }
+    };
+    let inserted = sqlx::query(sql).bind(serde_json::Value::Array(rows).to_string()).fetch_all(conn).await?;
+    inserted.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
 }
 
 /// Adds `owners` (sorted) to `message_log_users` and moves the watermark to
 /// `upto`, in one transaction.
-async fn index_owners(conn: &mut SqliteConnection, owners: &[(i64, String)], upto: i64) -> anyhow::Result<()> {
+async fn index_owners(conn: &mut AnyConnection, backend: Backend, owners: &[(i64, String)], upto: i64) -> anyhow::Result<()> {
     let rows: Vec<serde_json::Value> = owners.iter().map(|(id, user)| serde_json::json!([id, user])).collect();
     let mut tx = sqlx::Connection::begin(conn).await?;
-    sqlx::query(
-        "INSERT OR IGNORE INTO message_log_users (id, auth_user)
-         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1) ORDER BY key",
-    )
-    .bind(serde_json::Value::Array(rows).to_string())
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("UPDATE message_log_indexed SET upto = MAX(upto, ?1)").bind(upto).execute(&mut *tx).await?;
+    let sql = match backend {
+        Backend::Sqlite => {
+            "INSERT INTO message_log_users (id, auth_user)
+             SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each($1) WHERE true ORDER BY key
+             ON CONFLICT DO NOTHING"
+        }
+        Backend::Postgres => {
+            "INSERT INTO message_log_users (id, auth_user)
+             SELECT (r->>0)::bigint, r->>1 FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(r, n) ORDER BY n
+             ON CONFLICT DO NOTHING"
+        }
+    };
+    sqlx::query(sql).bind(serde_json::Value::Array(rows).to_string()).execute(&mut *tx).await?;
+    sqlx::query("UPDATE message_log_indexed SET upto = CASE WHEN upto > $1 THEN upto ELSE $1 END")
+        .bind(upto)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// After a restart: the owners of messages written after the watermark
 /// (the last run stopped before indexing them) go into `message_log_users`.
-pub(in crate::store) async fn catch_up_owners(pool: &SqlitePool) -> anyhow::Result<()> {
+pub(in crate::store) async fn catch_up_owners(pool: &AnyPool) -> anyhow::Result<()> {
     let mut tx = pool.begin().await?;
     sqlx::query(
-        "INSERT OR IGNORE INTO message_log_users (id, auth_user)
+        "INSERT INTO message_log_users (id, auth_user)
          SELECT id, auth_user FROM message_log
-         WHERE id > (SELECT upto FROM message_log_indexed) AND auth_user IS NOT NULL",
+         WHERE id > (SELECT upto FROM message_log_indexed) AND auth_user IS NOT NULL
+         ON CONFLICT DO NOTHING",
     )
     .execute(&mut *tx)
     .await?;
@@ -269,38 +291,44 @@ pub(in crate::store) async fn catch_up_owners(pool: &SqlitePool) -> anyhow::Resu
     Ok(())
 }
 
-enum WriterConnection {
-    Own(SqliteConnection),
-    Pool(SqlitePool),
+/// Where the writer writes, and in which dialect.
+struct WriterConnection {
+    conn: Connection,
+    backend: Backend,
+}
+
+enum Connection {
+    Own(AnyConnection),
+    Pool(AnyPool),
 }
 
 /// Each write holds the writers' turn ([`WriteGate`]), taken after
 /// the connection (never the other way round).
 impl WriterConnection {
     async fn write(&mut self, gate: &WriteGate, batch: &[Pending]) -> anyhow::Result<Vec<(i64, Option<String>)>> {
-        match self {
-            WriterConnection::Own(conn) => {
+        match &mut self.conn {
+            Connection::Own(conn) => {
                 let _turn = gate.lock().await;
-                write_batch(conn, batch).await
+                write_batch(conn, self.backend, batch).await
             }
-            WriterConnection::Pool(pool) => {
+            Connection::Pool(pool) => {
                 let mut conn = pool.acquire().await?;
                 let _turn = gate.lock().await;
-                write_batch(&mut conn, batch).await
+                write_batch(&mut conn, self.backend, batch).await
             }
         }
     }
 
     async fn index(&mut self, gate: &WriteGate, owners: &[(i64, String)], upto: i64) -> anyhow::Result<()> {
-        match self {
-            WriterConnection::Own(conn) => {
+        match &mut self.conn {
+            Connection::Own(conn) => {
                 let _turn = gate.lock().await;
-                index_owners(conn, owners, upto).await
+                index_owners(conn, self.backend, owners, upto).await
             }
-            WriterConnection::Pool(pool) => {
+            Connection::Pool(pool) => {
                 let mut conn = pool.acquire().await?;
                 let _turn = gate.lock().await;
-                index_owners(&mut conn, owners, upto).await
+                index_owners(&mut conn, self.backend, owners, upto).await
             }
         }
     }
