@@ -150,6 +150,10 @@ async fn run_im_server(args: ImServerArgs) -> anyhow::Result<()> {
         config.algorithms = algorithms.clone();
     }
     let im = ImServer::new(config, store.clone());
+    let cluster = match args.cluster.config()? {
+        Some(config) => Some(im_server::cluster::join(&im, config).await?),
+        None => None,
+    };
     let sip = im_server::transport::ports::listen(&im, &edge.sip, edge.listener.tls.clone()).await?;
     let client = ClientConfig { gateway_aor, domain: args.common.domain };
     let listener = TcpListener::bind(args.http).await.with_context(|| format!("binding {}", args.http))?;
@@ -162,7 +166,14 @@ async fn run_im_server(args: ImServerArgs) -> anyhow::Result<()> {
     if let Some(addr) = sip.tls {
         say!("  SIP over TLS on {addr}");
     }
-    stop_on_signal(&edge.listener.shutdown, Some(&store)).await
+    if let Some(cluster) = &cluster {
+        say!("  node {} of the cluster at {}", cluster.node(), args.cluster.cluster.as_deref().unwrap_or_default());
+    }
+    let stopped = stop_on_signal(&edge.listener.shutdown, Some(&store)).await;
+    if let Some(cluster) = cluster {
+        cluster.leave().await;
+    }
+    stopped
 }
 
 async fn run_gateway(args: GatewayArgs) -> anyhow::Result<()> {

@@ -32,6 +32,8 @@ pub struct Metrics {
     pub auth_failures: Counter,
     /// Messages the message log refused, so not acted on or not sent.
     pub unlogged: Counter,
+    /// Messages for other nodes of the cluster not published (outbox full, NATS refused).
+    pub cluster_dropped: Counter,
     /// Conference service: callback deliveries retried, and given up.
     pub callback_retries: Counter,
     pub callbacks_undeliverable: Counter,
@@ -50,6 +52,7 @@ pub fn global() -> &'static Metrics {
         log_write_seconds: Histogram::new(exponential_buckets(0.00005, 2.0, 16)),
         auth_failures: Counter::default(),
         unlogged: Counter::default(),
+        cluster_dropped: Counter::default(),
         callback_retries: Counter::default(),
         callbacks_undeliverable: Counter::default(),
         repeated_requests: Counter::default(),
@@ -94,6 +97,7 @@ pub fn render(sources: &Sources) -> Result<String, std::fmt::Error> {
     registry.register("log_write_seconds", "IM server: one message log write", m.log_write_seconds.clone());
     registry.register("auth_failures", "Wrong passwords and unknown user names", m.auth_failures.clone());
     registry.register("unlogged", "Messages refused because the message log could not take them", m.unlogged.clone());
+    registry.register("cluster_dropped", "Messages for other IM server nodes not published", m.cluster_dropped.clone());
     registry.register("callback_retries", "Callback deliveries retried", m.callback_retries.clone());
     registry.register("callbacks_undeliverable", "Callbacks given up after the last retry", m.callbacks_undeliverable.clone());
     registry.register("repeated_requests", "Requests answered again from memory (same requestId)", m.repeated_requests.clone());

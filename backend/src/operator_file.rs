@@ -60,7 +60,8 @@ impl OperatorFile {
 
     /// Reads the file a running `serve` wrote for database `db`.
     pub fn read(db: &str) -> anyhow::Result<OperatorFile> {
-        let path = path_for(db).context("only an SQLite file database has an operator file (pass --conference-url and --token)")?;
+        let path =
+            path_for(db).context("only an SQLite file database has an operator file (pass --conference-url and --token)")?;
         let text = std::fs::read_to_string(&path).with_context(|| {
             format!("reading {} (is `rollcall serve --db {db}` running on this machine? else pass --token)", path.display())
         })?;

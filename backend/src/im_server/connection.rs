@@ -115,6 +115,8 @@ pub struct Connection {
     user: Mutex<Option<String>>,
     /// Set as soon as the peer has gone, before its bindings are dropped.
     closed: AtomicBool,
+    /// Held by another node of the cluster ([`Connection::stand_in`]).
+    stand_in: bool,
     /// Signalled when the connection must end: the peer stopped reading
     /// (its send queue is full), or a message for it could not be logged.
     trouble: Notify,
@@ -147,6 +149,56 @@ impl Connection {
     fn end(&self, why: Trouble) {
         self.trouble_kind.locked().get_or_insert(why);
         self.trouble.notify_one();
+    }
+
+    /// A connection held by another node of the cluster, as this node
+    /// reaches it (`super::cluster`): what is sent to it is logged here as
+    /// sent, like anything sent, and then handed to `carry`, which takes
+    /// it to that node. Its id is one of this node's.
+    pub(crate) fn stand_in(
+        server: &Arc<ImServer>,
+        peer: String,
+        transport: Transport,
+        sent_by: String,
+        user: Option<String>,
+        carry: impl Fn(String) + Send + 'static,
+    ) -> Arc<Connection> {
+        let (tx, mut rx) = mpsc::channel::<Outgoing>(server.peers.limits().send_queue.max(1));
+        let conn = Arc::new(Connection {
+            id: server.next_connection_id(),
+            peer,
+            transport,
+            sent_by,
+            peer_ip: std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+            peer_port: 0,
+            tx,
+            user: Mutex::new(user),
+            closed: AtomicBool::new(false),
+            stand_in: true,
+            trouble: Notify::new(),
+            trouble_kind: Mutex::new(None),
+        });
+        let stats = Arc::clone(server);
+        // Ends when the stand-in is dropped (its queue's sender with it).
+        tokio::spawn(async move {
+            while let Some(outgoing) = rx.recv().await {
+                match outgoing.ready().await {
+                    Ok(Some(text)) => carry(text),
+                    Ok(None) | Err(_) => stats.stats.count_unlogged(),
+                }
+            }
+        });
+        conn
+    }
+
+    /// Is it another node's connection ([`Connection::stand_in`])?
+    pub fn is_stand_in(&self) -> bool {
+        self.stand_in
+    }
+
+    /// Marks it closed (a stand-in whose connection has gone).
+    pub(crate) fn mark_closed(&self) {
+        self.closed.store(true, Ordering::SeqCst);
     }
 
     pub fn set_user(&self, user: &str) {
@@ -215,6 +267,7 @@ where
             tx,
             user: Mutex::new(None),
             closed: AtomicBool::new(false),
+            stand_in: false,
             trouble: Notify::new(),
             trouble_kind: Mutex::new(None),
         });
@@ -426,11 +479,9 @@ where
         } else {
             drop(close_tx);
         }
-        server.relay.connection_closed(id);
-        super::presence::connection_closed(&server, id);
-        server.dialogs.connection_closed(id);
-        for aor in server.registrar.remove_connection(id) {
-            super::presence::changed_soon(&server, &aor);
+        forget(&server, id);
+        if let Some(cluster) = server.cluster() {
+            cluster.closed(id);
         }
         drop(conn);
         drop(admission);
@@ -442,6 +493,18 @@ where
     }
     .instrument(span)
     .await
+}
+
+/// Connection `id` has closed (or, for a stand-in, its node says so): the
+/// forks waiting on it are answered, its subscriptions and dialogs end,
+/// and its bindings go — their watchers are told.
+pub(crate) fn forget(server: &ImServer, id: u64) {
+    server.relay.connection_closed(id);
+    super::presence::connection_closed(server, id);
+    server.dialogs.connection_closed(id);
+    for aor in server.registrar.remove_connection(id) {
+        super::presence::changed_soon(server, &aor);
+    }
 }
 
 /// How long a connection may stay silent. A WebSocket is pinged, and

@@ -9,7 +9,7 @@ use rollcall_shared::MAX_MESSAGE_BYTES;
 use tracing::{debug, warn, Instrument};
 
 use super::auth::Verdict;
-use super::connection::Connection;
+use super::connection::{self, Connection};
 use super::refusal::{self, ALLOW};
 use super::{conference_route, presence, relay, ImServer, Stats};
 
@@ -47,7 +47,7 @@ pub async fn handle(server: &Arc<ImServer>, conn: &Arc<Connection>, text: &str) 
             true
         }
         Ok(rsip::SipMessage::Response(resp)) => {
-            relay::on_response(server, resp).await;
+            relay::on_response(server, conn, resp, connection::acting_on()).await;
             true
         }
         Err(e) => {
@@ -129,10 +129,19 @@ async fn register(server: &Arc<ImServer>, conn: &Arc<Connection>, req: rsip::Req
     let expires = sip::expires(&req).unwrap_or(3600).min(server.config.max_expires);
     let was_online = server.registrar.is_online(&aor);
     match sip::header(&req.headers, "Contact") {
-        Some(contact) if contact.trim() == "*" || expires == 0 => server.registrar.unbind(&aor, conn.id),
+        Some(contact) if contact.trim() == "*" || expires == 0 => {
+            server.registrar.unbind(&aor, conn.id);
+            if let Some(cluster) = server.cluster() {
+                cluster.unbound(&aor, conn.id);
+            }
+        }
         Some(contact) => {
             let contact = strip_expires_param(&contact);
-            server.registrar.bind(&aor, conn, &contact, Duration::from_secs(u64::from(expires)))
+            let expires = Duration::from_secs(u64::from(expires));
+            server.registrar.bind(&aor, conn, &contact, expires);
+            if let Some(cluster) = server.cluster() {
+                cluster.bound(&aor, conn, &contact, expires);
+            }
         }
         None => {} // a query: just list the bindings
     }

@@ -13,8 +13,10 @@
 //!   the conference event package's dialogs (RFC 4575) relayed both ways.
 //! - [`handler`]: dispatch by method.
 //! - [`refusal`]: what a request not acted on is answered (400, 405, 420…).
+//! - [`cluster`]: several nodes as one, over NATS.
 
 pub mod auth;
+pub mod cluster;
 pub mod conference_route;
 pub mod connection;
 mod handler;
@@ -26,7 +28,7 @@ pub mod relay;
 pub mod transport;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::extract::ws::WebSocketUpgrade;
@@ -127,6 +129,8 @@ pub struct ImServer {
     pub peers: Arc<limits::Peers>,
     pub stats: Stats,
     next_connection: AtomicU64,
+    /// This node's cluster, once it has joined one ([`cluster::join`]).
+    cluster: OnceLock<Arc<cluster::Cluster>>,
 }
 
 impl ImServer {
@@ -145,6 +149,7 @@ impl ImServer {
             relay: relay::Relay::default(),
             stats: Stats::default(),
             next_connection: AtomicU64::new(1),
+            cluster: OnceLock::new(),
             config,
             store,
         });
@@ -154,6 +159,19 @@ impl ImServer {
 
     fn next_connection_id(&self) -> u64 {
         self.next_connection.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The cluster this node is in, if any.
+    pub fn cluster(&self) -> Option<&Arc<cluster::Cluster>> {
+        self.cluster.get()
+    }
+
+    /// A Via branch for a fork this node sends (naming the node in a cluster).
+    pub(crate) fn new_branch(&self) -> String {
+        match self.cluster() {
+            Some(cluster) => cluster.branch(),
+            None => rollcall_shared::sip::new_branch(),
+        }
     }
 }
 

@@ -99,6 +99,14 @@ impl Registrar {
         found
     }
 
+    /// Every live binding: AOR, connection, Contact and time left.
+    pub fn all(&self) -> Vec<(String, Arc<Connection>, String, Duration)> {
+        let now = Instant::now();
+        let all = self.bindings.locked();
+        let live = all.iter().flat_map(|(aor, list)| list.iter().filter(move |b| b.expires_at > now).map(move |b| (aor, b)));
+        live.map(|(aor, b)| (aor.clone(), Arc::clone(&b.connection), b.contact.clone(), b.expires_at - now)).collect()
+    }
+
     /// The Contact values currently bound to `aor` with their remaining
     /// lifetime in seconds (for the 200 OK to a REGISTER).
     pub fn contacts(&self, aor: &str) -> Vec<(String, u64)> {

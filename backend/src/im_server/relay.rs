@@ -151,6 +151,11 @@ pub fn gateway_for(server: &ImServer, user: &str) -> Vec<(Arc<Connection>, Strin
     use std::hash::{Hash, Hasher};
     let mut bindings = server.registrar.lookup(&server.config.aor(&server.config.conference_user));
     bindings.retain(|(connection, _)| !connection.is_closed());
+    // In a cluster, a gateway on this node before those of others (no hop
+    // over NATS, and a conference subscription's dialog stays on one node).
+    if bindings.iter().any(|(connection, _)| !connection.is_stand_in()) {
+        bindings.retain(|(connection, _)| !connection.is_stand_in());
+    }
     if bindings.len() <= 1 {
         return bindings;
     }
@@ -199,7 +204,7 @@ pub async fn forward_to(
     let (tx, rx) = mpsc::unbounded_channel();
     let mut branches = Vec::with_capacity(targets.len());
     for (target, contact) in &targets {
-        let branch = sip::new_branch();
+        let branch = server.new_branch();
         let fork = fork_for(&req, target, contact, &branch);
         let text = fork.to_string();
         let fork = Fork { tx: tx.clone(), connection: target.id, request: fork, heard: false, after: after.clone() };
@@ -263,9 +268,11 @@ async fn retransmit(server: Arc<ImServer>, target: Arc<Connection>, branch: Stri
     }
 }
 
-/// A response arrived: hand it to the relayed request it answers (or, for
-/// a NOTIFY the presence agent sent, to the presence agent).
-pub async fn on_response(server: &ImServer, resp: rsip::Response) {
+/// A response arrived on `from` (its log write `logged`): hand it to the
+/// relayed request it answers — or, for a NOTIFY the presence agent sent,
+/// to the presence agent; or, answering a fork of another node of the
+/// cluster, to that node.
+pub async fn on_response(server: &ImServer, from: &Connection, resp: rsip::Response, logged: Option<LogReceipt>) {
     let branch = sip::header(&resp.headers, "Via").as_deref().and_then(branch_param);
     let is_final = resp.status_code.code() >= 200;
     match branch.and_then(|b| server.relay.waiting(&b, is_final)) {
@@ -273,9 +280,10 @@ pub async fn on_response(server: &ImServer, resp: rsip::Response) {
             if let Some(after) = after {
                 after(&resp);
             }
-            let _ = tx.send(Answer { response: resp, ours: false, logged: connection::acting_on() });
+            let _ = tx.send(Answer { response: resp, ours: false, logged });
         }
         None if matches!(sip::cseq(&resp), Ok((_, rsip::Method::Notify))) => super::presence::on_notify_response(server, &resp),
+        None if server.cluster().is_some_and(|c| c.carry_response(from, &resp, logged.clone())) => {}
         None => {
             debug!("stray response dropped");
             Stats::count(&server.stats.dropped);
@@ -325,7 +333,7 @@ pub(crate) fn target_user<'a>(aor: &'a str, domain: &str) -> Option<&'a str> {
 }
 
 /// `branch=` of a Via value.
-fn branch_param(via: &str) -> Option<String> {
+pub(crate) fn branch_param(via: &str) -> Option<String> {
     let first = via.split(',').next()?;
     first
         .split(';')

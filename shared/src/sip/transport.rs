@@ -23,6 +23,13 @@ impl Transport {
         }
     }
 
+    /// The transport a Via's token names ([`Transport::via_name`]), any case.
+    pub fn from_via_name(name: &str) -> Option<Transport> {
+        [Transport::Udp, Transport::Tcp, Transport::Tls, Transport::Ws, Transport::Wss]
+            .into_iter()
+            .find(|t| t.via_name().eq_ignore_ascii_case(name))
+    }
+
     /// The `transport=` URI parameter (RFC 3261 §19.1.1, RFC 7118 §5.2).
     pub fn uri_param(self) -> &'static str {
         match self {

@@ -1,0 +1,489 @@
+//! Several IM server nodes as one (issue 14; docs/operations.md "A cluster
+//! of IM servers"): each node holds its own connections, and the nodes
+//! tell each other over NATS which AORs are bound where, so that any node
+//! reaches any user.
+//!
+//! - A node announces each binding it makes or drops, and each of its
+//!   connections that closes. The other nodes keep such a binding as one of
+//!   a *stand-in* ([`Connection::stand_in`]): what is sent to a stand-in
+//!   is logged on that node as sent and carried to the node that holds the
+//!   real connection, which sends it on (and logs it there as sent too).
+//! - A response to a request forked on another node — the fork's Via
+//!   branch ends with that node's name ([`Cluster::branch`]) — is carried
+//!   back to it; that node logs it as received from the stand-in and hands
+//!   it to its relay as if the stand-in had answered.
+//! - Every node says it is alive each heartbeat; a node not heard for the
+//!   timeout, or saying goodbye, is gone: its stand-ins close, the forks
+//!   waiting on them are answered `408`, and watchers of its users' AORs
+//!   are told.
+//! - A node that starts, or hears of a node it did not know, asks for the
+//!   bindings it missed (`hello`).
+//!
+//! Ordering: NATS keeps one publisher's order on a subject, and each node
+//! handles each subject in one task, so a sender's messages reach a
+//! recipient on another node in the order sent (docs/architecture.md).
+//!
+//! Bounded: at most [`MAX_NODES`] other nodes and [`MAX_STAND_INS`]
+//! stand-ins in all are kept (more are refused, logged at warn), and at
+//! most [`OUTBOX`] messages wait to be published (more are dropped and
+//! counted; the requests among them time out like any unanswered fork).
+
+pub mod wire;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use futures_util::StreamExt;
+use rollcall_shared::sip::{self, rsip};
+use rollcall_shared::sync::LockExt;
+use tokio::sync::mpsc;
+use tracing::{info, warn};
+
+use super::connection::{self, Connection};
+use super::transport::Transport;
+use super::{presence, relay, ImServer, Stats};
+use crate::store::{Direction, LogReceipt};
+use wire::{Announcement, Carried, Reached, Subjects};
+
+/// Other nodes kept at most.
+pub const MAX_NODES: usize = 64;
+/// Stand-ins (other nodes' connections with bindings) kept at most, in all.
+pub const MAX_STAND_INS: usize = 1_000_000;
+/// Messages waiting to be published at most.
+pub const OUTBOX: usize = 65_536;
+
+/// How a node joins its cluster.
+#[derive(Debug, Clone)]
+pub struct ClusterConfig {
+    /// The NATS server(s), `nats://host:4222` (comma-separated for several).
+    pub url: String,
+    /// The first token of every subject (`rollcall`): clusters sharing a
+    /// NATS server keep apart by it.
+    pub prefix: String,
+    /// This node's name ([`wire::valid_node_name`]); random when `None`.
+    pub node: Option<String>,
+    /// How often a node says it is alive.
+    pub heartbeat: Duration,
+    /// A node not heard for this long is gone.
+    pub timeout: Duration,
+}
+
+impl ClusterConfig {
+    pub fn new(url: &str) -> ClusterConfig {
+        ClusterConfig {
+            url: url.to_string(),
+            prefix: "rollcall".to_string(),
+            node: None,
+            heartbeat: Duration::from_secs(1),
+            timeout: Duration::from_secs(3),
+        }
+    }
+}
+
+/// This node's membership of the cluster.
+pub struct Cluster {
+    node: String,
+    subjects: Subjects,
+    /// What waits to be published, in order: subject, payload, and the log
+    /// write it must wait for.
+    outbox: mpsc::Sender<(String, Vec<u8>, Option<LogReceipt>)>,
+    state: Mutex<State>,
+    client: async_nats::Client,
+}
+
+#[derive(Default)]
+struct State {
+    /// This node's connections that hold (or held) bindings, by id: where
+    /// deliveries go.
+    local: HashMap<u64, Weak<Connection>>,
+    /// The other nodes as last heard.
+    nodes: HashMap<String, Node>,
+    /// Stand-ins kept, over all nodes.
+    stand_ins: usize,
+}
+
+struct Node {
+    heard: Instant,
+    /// Its connections' stand-ins, by its connection id.
+    stand_ins: HashMap<u64, Arc<Connection>>,
+}
+
+/// Joins the cluster: connects to NATS, listens, says hello, and keeps
+/// saying it is alive. Gives `server` its [`Cluster`].
+pub async fn join(server: &Arc<ImServer>, config: ClusterConfig) -> anyhow::Result<Arc<Cluster>> {
+    let node = match &config.node {
+        Some(node) => {
+            anyhow::ensure!(wire::valid_node_name(node), "`{node}` is not a node name (letters, digits, - and _; at most 32)");
+            node.clone()
+        }
+        None => rollcall_shared::random::random_hex(8),
+    };
+    let client = async_nats::ConnectOptions::new()
+        .name(format!("rollcall im-server {node}"))
+        .connect(config.url.as_str())
+        .await
+        .with_context(|| format!("connecting to NATS at {}", config.url))?;
+    let subjects = Subjects::new(&config.prefix);
+    let announcements = client.subscribe(subjects.announcements()).await?;
+    let to_me = client.subscribe(subjects.announcements_to(&node)).await?;
+    let deliveries = client.subscribe(subjects.deliveries_to(&node)).await?;
+    let responses = client.subscribe(subjects.responses_to(&node)).await?;
+    let (outbox, queued) = mpsc::channel(OUTBOX);
+    let cluster = Arc::new(Cluster { node, subjects, outbox, state: Mutex::default(), client: client.clone() });
+    if server.cluster.set(Arc::clone(&cluster)).is_err() {
+        anyhow::bail!("this IM server is in a cluster already");
+    }
+    tokio::spawn(publish(client.clone(), queued, Arc::clone(server)));
+    let weak = Arc::downgrade(server);
+    tokio::spawn(on_announcements(weak.clone(), futures_util::stream::select(announcements, to_me)));
+    tokio::spawn(each_carried(weak.clone(), deliveries, deliver));
+    tokio::spawn(each_carried(weak.clone(), responses, answered));
+    tokio::spawn(keep_alive(weak, config.heartbeat, config.timeout));
+    cluster.announce(&Announcement::Hello { node: cluster.node.clone() });
+    info!(node = %cluster.node, nats = %config.url, "joined the cluster");
+    Ok(cluster)
+}
+
+impl Cluster {
+    /// This node's name.
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    /// A new Via branch for a fork sent from this node: it ends with the
+    /// node's name, so that the node holding the recipient's connection
+    /// knows where the response goes.
+    pub fn branch(&self) -> String {
+        format!("{}.{}", sip::new_branch(), self.node)
+    }
+
+    /// How many other nodes are known now.
+    pub fn nodes(&self) -> usize {
+        self.state.locked().nodes.len()
+    }
+
+    /// Tells the others that `aor` is bound to this node's `conn`.
+    pub fn bound(&self, aor: &str, conn: &Arc<Connection>, contact: &str, expires: Duration) {
+        self.state.locked().local.insert(conn.id, Arc::downgrade(conn));
+        self.announce(&self.bind_announcement(aor, conn, contact, expires));
+    }
+
+    /// Tells the others that `aor` is no longer bound to this node's connection `id`.
+    pub fn unbound(&self, aor: &str, id: u64) {
+        self.announce(&Announcement::Unbind { node: self.node.clone(), connection: id, aor: aor.to_string() });
+    }
+
+    /// This node's connection `id` has closed.
+    pub fn closed(&self, id: u64) {
+        if self.state.locked().local.remove(&id).is_some() {
+            self.announce(&Announcement::Closed { node: self.node.clone(), connection: id });
+        }
+    }
+
+    /// Says goodbye (the others drop this node's bindings at once) and
+    /// waits until that is sent.
+    pub async fn leave(&self) {
+        self.announce(&Announcement::Bye { node: self.node.clone() });
+        // The outbox publishes in order: once a flush after the goodbye is
+        // through, so is the goodbye.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.client.flush()).await;
+    }
+
+    /// `resp`, received on this node's `from`, answers no fork of this
+    /// node: when its branch names another node, it is carried there (once
+    /// `logged`, its own log write, is durable) and `true` is returned.
+    pub fn carry_response(&self, from: &Connection, resp: &rsip::Response, logged: Option<LogReceipt>) -> bool {
+        let Some(branch) = sip::header(&resp.headers, "Via").as_deref().and_then(relay::branch_param) else { return false };
+        let Some((_, node)) = branch.rsplit_once('.') else { return false };
+        if node == self.node || !self.state.locked().nodes.contains_key(node) {
+            return false;
+        }
+        let carried = Carried { node: self.node.clone(), connection: from.id, text: resp.to_string() };
+        self.send(self.subjects.responses_to(node), carried.encode(), logged);
+        true
+    }
+
+    fn bind_announcement(&self, aor: &str, conn: &Connection, contact: &str, expires: Duration) -> Announcement {
+        Announcement::Bind {
+            node: self.node.clone(),
+            connection: conn.id,
+            aor: aor.to_string(),
+            contact: contact.to_string(),
+            expires_ms: expires.as_millis() as u64,
+            reached: Reached {
+                peer: conn.peer.clone(),
+                transport: conn.transport.via_name().to_string(),
+                sent_by: conn.sent_by.clone(),
+                user: conn.user(),
+            },
+        }
+    }
+
+    fn announce(&self, announcement: &Announcement) {
+        self.announce_on(self.subjects.announcements(), announcement);
+    }
+
+    fn announce_on(&self, subject: String, announcement: &Announcement) {
+        match serde_json::to_vec(announcement) {
+            Ok(payload) => self.send(subject, payload, None),
+            Err(e) => warn!(error = %e, "an announcement could not be written"),
+        }
+    }
+
+    fn send(&self, subject: String, payload: Vec<u8>, after: Option<LogReceipt>) {
+        if self.outbox.try_send((subject, payload, after)).is_err() {
+            warn!("the cluster's outbox is full: a message to another node is dropped");
+            crate::metrics::global().cluster_dropped.inc();
+        }
+    }
+
+    /// The stand-in for `connection` of `node`, made (as `reached`) if new;
+    /// `None` when the limits are reached.
+    fn stand_in(
+        self: &Arc<Self>,
+        server: &Arc<ImServer>,
+        node: &str,
+        connection: u64,
+        reached: &Reached,
+    ) -> Option<Arc<Connection>> {
+        let mut state = self.state.locked();
+        if let Some(known) = state.nodes.get(node).and_then(|n| n.stand_ins.get(&connection)) {
+            return Some(Arc::clone(known));
+        }
+        if state.stand_ins >= MAX_STAND_INS {
+            warn!(%node, "too many stand-ins: a binding of another node is not kept");
+            return None;
+        }
+        let Some(transport) = Transport::from_via_name(&reached.transport) else {
+            warn!(%node, transport = %reached.transport, "a binding over an unknown transport is not kept");
+            return None;
+        };
+        let (cluster, subject, to) = (Arc::downgrade(self), self.subjects.deliveries_to(node), node.to_string());
+        let carry = move |text: String| {
+            if let Some(cluster) = cluster.upgrade() {
+                cluster.send(subject.clone(), Carried { node: cluster.node.clone(), connection, text }.encode(), None);
+            }
+        };
+        let peer = format!("{} via node {to}", reached.peer);
+        let stand_in = Connection::stand_in(server, peer, transport, reached.sent_by.clone(), reached.user.clone(), carry);
+        let known = state.nodes.len() < MAX_NODES || state.nodes.contains_key(node);
+        if !known {
+            warn!(%node, "too many nodes: a binding of another node is not kept");
+            return None;
+        }
+        let entry =
+            state.nodes.entry(node.to_string()).or_insert_with(|| Node { heard: Instant::now(), stand_ins: HashMap::new() });
+        entry.stand_ins.insert(connection, Arc::clone(&stand_in));
+        state.stand_ins += 1;
+        Some(stand_in)
+    }
+
+    /// `node` was heard now; `true` when it was not known before.
+    fn heard(&self, node: &str) -> bool {
+        let mut state = self.state.locked();
+        if let Some(known) = state.nodes.get_mut(node) {
+            known.heard = Instant::now();
+            return false;
+        }
+        if state.nodes.len() >= MAX_NODES {
+            return false;
+        }
+        state.nodes.insert(node.to_string(), Node { heard: Instant::now(), stand_ins: HashMap::new() });
+        true
+    }
+
+    /// Removes the stand-in for `connection` of `node`, if any.
+    fn take_stand_in(&self, node: &str, connection: u64) -> Option<Arc<Connection>> {
+        let mut state = self.state.locked();
+        let taken = state.nodes.get_mut(node)?.stand_ins.remove(&connection)?;
+        state.stand_ins -= 1;
+        Some(taken)
+    }
+
+    /// Removes `node` and returns its stand-ins.
+    fn take_node(&self, node: &str) -> Vec<Arc<Connection>> {
+        let mut state = self.state.locked();
+        let Some(gone) = state.nodes.remove(node) else { return Vec::new() };
+        state.stand_ins -= gone.stand_ins.len();
+        gone.stand_ins.into_values().collect()
+    }
+
+    /// The nodes not heard for `timeout`.
+    fn silent(&self, timeout: Duration) -> Vec<String> {
+        let state = self.state.locked();
+        state.nodes.iter().filter(|(_, n)| n.heard.elapsed() > timeout).map(|(name, _)| name.clone()).collect()
+    }
+
+    /// This node's connection `id`, if it is still open.
+    fn local(&self, id: u64) -> Option<Arc<Connection>> {
+        self.state.locked().local.get(&id).and_then(Weak::upgrade).filter(|c| !c.is_closed())
+    }
+}
+
+/// Publishes what the outbox holds, in order, each once its log write is
+/// durable (a message whose write failed is not sent).
+async fn publish(
+    client: async_nats::Client,
+    mut queued: mpsc::Receiver<(String, Vec<u8>, Option<LogReceipt>)>,
+    server: Arc<ImServer>,
+) {
+    while let Some((subject, payload, after)) = queued.recv().await {
+        if let Some(after) = after {
+            if after.settled().await.is_err() {
+                server.stats.count_unlogged();
+                continue;
+            }
+        }
+        if let Err(e) = client.publish(subject, payload.into()).await {
+            warn!(error = %e, "publishing to the cluster failed");
+            crate::metrics::global().cluster_dropped.inc();
+        }
+    }
+}
+
+/// Every node's announcements, and those for this node alone.
+async fn on_announcements(server: Weak<ImServer>, mut messages: impl futures_util::Stream<Item = async_nats::Message> + Unpin) {
+    while let Some(message) = messages.next().await {
+        let Some(server) = server.upgrade() else { return };
+        let Some(cluster) = server.cluster().cloned() else { return };
+        let announcement: Announcement = match serde_json::from_slice(&message.payload) {
+            Ok(a) => a,
+            Err(e) => {
+                warn!(error = %e, "an unreadable announcement from the cluster is dropped");
+                Stats::count(&server.stats.dropped);
+                continue;
+            }
+        };
+        let node = announcement.node().to_string();
+        if node == cluster.node {
+            continue;
+        }
+        if !matches!(announcement, Announcement::Bye { .. }) && cluster.heard(&node) {
+            // A node this one did not know (it started, or this one did):
+            // ask it for its bindings.
+            info!(%node, "a node joined the cluster");
+            cluster.announce_on(cluster.subjects.announcements_to(&node), &Announcement::Hello { node: cluster.node.clone() });
+        }
+        on_announcement(&server, &cluster, announcement);
+    }
+}
+
+fn on_announcement(server: &Arc<ImServer>, cluster: &Arc<Cluster>, announcement: Announcement) {
+    match announcement {
+        Announcement::Heartbeat { .. } => {}
+        Announcement::Hello { node } => {
+            // Every binding of this node's own connections, to it alone.
+            let subject = cluster.subjects.announcements_to(&node);
+            for (aor, conn, contact, left) in server.registrar.all() {
+                if cluster.local(conn.id).is_some() {
+                    cluster.announce_on(subject.clone(), &cluster.bind_announcement(&aor, &conn, &contact, left));
+                }
+            }
+        }
+        Announcement::Bye { node } => {
+            info!(%node, "a node left the cluster");
+            drop_node(server, cluster, &node);
+        }
+        Announcement::Bind { node, connection, aor, contact, expires_ms, reached } => {
+            let Some(stand_in) = cluster.stand_in(server, &node, connection, &reached) else { return };
+            let was_online = server.registrar.is_online(&aor);
+            server.registrar.bind(&aor, &stand_in, &contact, Duration::from_millis(expires_ms));
+            if !was_online {
+                presence::changed_soon(server, &aor);
+            }
+        }
+        Announcement::Unbind { node, connection, aor } => {
+            let Some(stand_in) = cluster.state.locked().nodes.get(&node).and_then(|n| n.stand_ins.get(&connection).cloned())
+            else {
+                return;
+            };
+            let was_online = server.registrar.is_online(&aor);
+            server.registrar.unbind(&aor, stand_in.id);
+            if was_online && !server.registrar.is_online(&aor) {
+                presence::changed_soon(server, &aor);
+            }
+        }
+        Announcement::Closed { node, connection } => {
+            if let Some(stand_in) = cluster.take_stand_in(&node, connection) {
+                close(server, &stand_in);
+            }
+        }
+    }
+}
+
+/// A stand-in's connection has gone.
+fn close(server: &ImServer, stand_in: &Connection) {
+    stand_in.mark_closed();
+    connection::forget(server, stand_in.id);
+}
+
+fn drop_node(server: &ImServer, cluster: &Cluster, node: &str) {
+    for stand_in in cluster.take_node(node) {
+        close(server, &stand_in);
+    }
+}
+
+/// Hands each SIP message carried to this node on `messages` to
+/// `handle`, in the order they came.
+async fn each_carried<F, Fut>(server: Weak<ImServer>, mut messages: async_nats::Subscriber, handle: F)
+where
+    F: Fn(Arc<ImServer>, Arc<Cluster>, Carried) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    while let Some(message) = messages.next().await {
+        let Some(server) = server.upgrade() else { return };
+        let Some(cluster) = server.cluster().cloned() else { return };
+        match Carried::decode(&message.payload) {
+            Some(carried) => handle(server, cluster, carried).await,
+            None => Stats::count(&server.stats.dropped),
+        }
+    }
+}
+
+/// A request from another node for this node's connection: sent on (and
+/// logged as sent). One for a connection that has gone is answered by
+/// saying so: the sender's relay answers `408`.
+async fn deliver(server: Arc<ImServer>, cluster: Arc<Cluster>, carried: Carried) {
+    match cluster.local(carried.connection) {
+        Some(conn) => conn.send(&server, carried.text).await,
+        None => cluster.announce(&Announcement::Closed { node: cluster.node.clone(), connection: carried.connection }),
+    }
+}
+
+/// A response from another node's connection to a request this node
+/// forked: logged as received from the stand-in, then handed to the relay.
+async fn answered(server: Arc<ImServer>, cluster: Arc<Cluster>, carried: Carried) {
+    let stand_in = cluster.state.locked().nodes.get(&carried.node).and_then(|n| n.stand_ins.get(&carried.connection).cloned());
+    let (Some(stand_in), Ok(rsip::SipMessage::Response(resp))) = (stand_in, rsip::SipMessage::try_from(carried.text.as_str()))
+    else {
+        return Stats::count(&server.stats.dropped);
+    };
+    Stats::count(&server.stats.received);
+    let user = stand_in.user();
+    let logged =
+        server.store.message_log().submit(stand_in.id, &stand_in.peer, Direction::In, user.as_deref(), &carried.text).await;
+    relay::on_response(&server, &stand_in, resp, Some(logged)).await;
+}
+
+/// Says this node is alive every `heartbeat`, and drops the nodes not
+/// heard for `timeout`.
+async fn keep_alive(server: Weak<ImServer>, heartbeat: Duration, timeout: Duration) {
+    let mut tick = tokio::time::interval(heartbeat);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let Some(server) = server.upgrade() else { return };
+        let Some(cluster) = server.cluster().cloned() else { return };
+        cluster.announce(&Announcement::Heartbeat { node: cluster.node.clone() });
+        for node in cluster.silent(timeout) {
+            warn!(%node, "a node of the cluster went silent: its connections are dropped");
+            drop_node(&server, &cluster, &node);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
