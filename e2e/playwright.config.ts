@@ -26,6 +26,9 @@ const SIP_PORT = 18082;
 /// (helpers.ts: TLS_URL), pinging WebSockets every second so that a proxy
 /// with a short idle timeout keeps the tunnel (proxy.spec.ts).
 const TLS_PORT = 18443;
+/// Two nodes of a cluster on PostgreSQL and NATS (helpers.ts: CLUSTER_URLS,
+/// scripts/e2e-cluster.sh).
+const CLUSTER_PORTS = [18090, 18091];
 // E2E_BASE_URL=http://host:port runs the tests against a server you
 // started yourself (it must have the demo users with password demo-pass).
 const external = process.env.E2E_BASE_URL;
@@ -57,6 +60,7 @@ export default defineConfig({
     server(INACTIVE_PORT, join(mkdtempSync(join(tmpdir(), 'rollcall-e2e-')), 'inactive.db'), '--inactivity-ms 3000'),
     tlsServer(TLS_PORT),
     sipServer(SIP_PORT),
+    clusterServer(),
   ],
 });
 
@@ -81,6 +85,19 @@ function sipServer(port: number) {
   return {
     ...server(port, db, ''),
     command: `../scripts/e2e-sip-phones.sh ${port} ${db} 26100 --demo --demo-password demo-pass --static-dir ../dist`,
+  };
+}
+
+/// Two `rollcall serve` nodes of a cluster (scripts/e2e-cluster.sh starts
+/// PostgreSQL and nats-server first, and stops them with the nodes).
+function clusterServer() {
+  const [one, two] = CLUSTER_PORTS;
+  return {
+    ...server(two, 'unused', ''),
+    command:
+      `../scripts/e2e-cluster.sh ${one} ${two} --demo --demo-password demo-pass --static-dir ../dist --fast ` +
+      `--max-live-conferences 1000`,
+    gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 5_000 },
   };
 }
 

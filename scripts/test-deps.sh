@@ -10,7 +10,9 @@
 # which checks conference-info documents against RFC 4575's schema
 # (shared/tests/conference_info_schema.rs, backend/tests/conference_events.rs);
 # PostgreSQL and nats-server, the engines of a cluster, each test starting
-# a throw-away instance of its own (backend/tests/cluster_harness.rs).
+# a throw-away instance of its own (backend/src/store/testing.rs,
+# backend/tests/cluster.rs, conference_instances.rs, restart.rs,
+# scripts/e2e-cluster.sh).
 set -euo pipefail
 
 need=()

@@ -583,6 +583,15 @@ pub(crate) struct ServeArgs {
     pub(crate) log: LogArgs,
     #[command(flatten)]
     pub(crate) metrics: MetricsArgs,
+    /// A node of a cluster (docs/operations.md): each node runs every part,
+    /// shares the database (postgres://) and NATS, and needs a `--node`
+    /// name of its own.
+    #[command(flatten)]
+    pub(crate) cluster: ClusterArgs,
+    /// The gateway's SIP password; every node of a cluster gives the same
+    /// one (their gateways register as one user). Fresh each start without it.
+    #[arg(long, env = "ROLLCALL_GATEWAY_PASSWORD")]
+    pub(crate) gateway_password: Option<String>,
 }
 
 #[derive(Args)]
@@ -616,7 +625,8 @@ pub(crate) struct GatewayArgs {
     pub(crate) user: String,
     #[arg(long, env = "ROLLCALL_GATEWAY_PASSWORD")]
     pub(crate) password: String,
-    /// The conference web service's SOAP endpoint.
+    /// The conference web service's SOAP endpoint; several instances'
+    /// comma-separated (requests go to one, the next when it cannot be reached).
     #[arg(long, default_value = "http://127.0.0.1:8081/conference", env = "ROLLCALL_CONFERENCE_URL")]
     pub(crate) conference_url: String,
     #[arg(long, env = "ROLLCALL_CONFERENCE_TOKEN")]
@@ -646,9 +656,21 @@ pub(crate) struct ConferenceArgs {
     pub(crate) reporting_url: String,
     #[arg(long, env = "ROLLCALL_SIGNING_KEY")]
     pub(crate) signing_key: String,
-    /// SQLite database for call records (none written without it).
+    /// Database (SQLite file or postgres:// URL) for call records and
+    /// conference state (none written without it).
     #[arg(long, env = "ROLLCALL_DB")]
     pub(crate) db: Option<String>,
+    /// This instance's name among the conference services sharing the
+    /// database: each holds its running conferences under a lease and takes
+    /// over those of an instance that stops renewing (docs/operations.md).
+    /// Default, on PostgreSQL: the host name. On SQLite (one service per
+    /// file) there are no leases without it.
+    #[arg(long, env = "ROLLCALL_INSTANCE")]
+    pub(crate) instance: Option<String>,
+    /// How long a lease lasts unrenewed, in milliseconds (renewed every
+    /// third of it).
+    #[arg(long, default_value_t = 10_000, env = "ROLLCALL_LEASE_MS")]
+    pub(crate) lease_ms: u64,
     #[command(flatten)]
     pub(crate) timing: Timing,
     #[command(flatten)]

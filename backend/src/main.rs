@@ -94,6 +94,7 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         Vec::new()
     };
+    let cluster = serve_cluster(&args)?;
     let running = serve::start(ServeOptions {
         http: args.http,
         db: args.common.db,
@@ -112,6 +113,8 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         log_retention: args.log.retention(),
         signup: args.signup,
         metrics: args.metrics.serve(),
+        cluster,
+        gateway_password: args.gateway_password.clone(),
     })
     .await?;
     let scheme = if running.public_url.starts_with("https") { "https" } else { "http" };
@@ -201,8 +204,13 @@ async fn run_conference_service(args: ConferenceArgs) -> anyhow::Result<()> {
         Some(db) => Some(Store::open(db).await?),
         None => None,
     };
-    let recorder = store.as_ref().map(|store| {
-        Arc::new(StoreRecorder::spawn(store.call_records(), store.conferences(), &tokio::runtime::Handle::current()))
+    let lease = lease_of(&args)?;
+    let conferences = store.as_ref().map(|store| match &lease {
+        Some(lease) => store.conferences().leased(lease.clone()),
+        None => store.conferences(),
+    });
+    let recorder = store.as_ref().zip(conferences.clone()).map(|(store, conferences)| {
+        Arc::new(StoreRecorder::spawn(store.call_records(), conferences, &tokio::runtime::Handle::current()))
     });
     let call_records = recorder.clone().map(|r| r as Arc<dyn conference::CallRecorder>);
     let config = ConferenceConfig {
@@ -224,9 +232,14 @@ async fn run_conference_service(args: ConferenceArgs) -> anyhow::Result<()> {
         }
         None => ConferenceService::with_simulator(config, args.timing.delays())?,
     };
-    if let Some(store) = &store {
-        // Conferences of the last run: running ones end (their calls died).
-        serve::recover_conferences(store, &service).await?;
+    if let (Some(store), Some(conferences)) = (&store, &conferences) {
+        // Conferences of the last run, or of an instance that died: running
+        // ones end (their calls died).
+        conference::recovery::recover(store, conferences, &service).await?;
+        if let Some(lease) = &lease {
+            conference::recovery::keep_leases(store.clone(), conferences.clone(), Arc::clone(&service), lease.ttl / 3);
+            say!("instance {} (lease {} ms)", lease.instance, lease.ttl.as_millis());
+        }
     }
     let listener = TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     let options = args.tls.listener()?;
@@ -249,6 +262,39 @@ async fn run_conference_service(args: ConferenceArgs) -> anyhow::Result<()> {
         store.close().await;
     }
     Ok(())
+}
+
+/// The cluster a `serve` node joins: it must be named (its conference
+/// service's lease is), share its gateway's password and a PostgreSQL
+/// database with the other nodes.
+fn serve_cluster(args: &ServeArgs) -> anyhow::Result<Option<rollcall::im_server::cluster::ClusterConfig>> {
+    let Some(config) = args.cluster.config()? else { return Ok(None) };
+    anyhow::ensure!(config.node.is_some(), "a node of a cluster needs a name (--node)");
+    anyhow::ensure!(
+        args.gateway_password.is_some(),
+        "the nodes of a cluster share their gateway's password (--gateway-password)"
+    );
+    anyhow::ensure!(
+        rollcall::store::Backend::of(&args.common.db) == rollcall::store::Backend::Postgres,
+        "the nodes of a cluster share one database (--db postgres://…)"
+    );
+    Ok(Some(config))
+}
+
+/// The lease this conference service holds its conferences under: with
+/// `--instance`, or on PostgreSQL (named after the host); none otherwise.
+fn lease_of(args: &ConferenceArgs) -> anyhow::Result<Option<rollcall::store::Lease>> {
+    let on_postgres = args.db.as_deref().is_some_and(|db| rollcall::store::Backend::of(db) == rollcall::store::Backend::Postgres);
+    let instance = match &args.instance {
+        Some(instance) => instance.clone(),
+        None if on_postgres => {
+            std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_default()
+        }
+        None => return Ok(None),
+    };
+    anyhow::ensure!(!instance.is_empty() && instance.len() <= 64, "give this instance a name (--instance)");
+    anyhow::ensure!(args.lease_ms >= 300, "--lease-ms must be at least 300");
+    Ok(Some(rollcall::store::Lease { instance, ttl: Duration::from_millis(args.lease_ms) }))
 }
 
 async fn run_user(command: UserCommand) -> anyhow::Result<()> {

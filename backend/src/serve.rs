@@ -27,10 +27,11 @@ use crate::edge::throttle::Throttle;
 use crate::edge::{self, EdgeOptions};
 use crate::gateway::{self, Gateway, GatewayConfig, GatewayLimits};
 use crate::http_digest::HttpDigest;
+use crate::im_server::cluster::ClusterConfig;
 use crate::im_server::{self, ImConfig, ImServer};
 use crate::pim;
 use crate::shutdown::Shutdown;
-use crate::store::{Retention, Store, User};
+use crate::store::{Lease, Retention, Store, User};
 use crate::web::{self, ClientConfig, Readiness};
 
 /// The gateway's SIP user name.
@@ -77,6 +78,13 @@ pub struct ServeOptions {
     /// Where `/metrics` is served, and the bearer token it needs (none: no
     /// metrics listener).
     pub metrics: Option<(SocketAddr, Option<String>)>,
+    /// The cluster this node joins (`--cluster`; its `node` named), if any:
+    /// its conference service then holds its conferences under a lease
+    /// named after the node (docs/operations.md).
+    pub cluster: Option<ClusterConfig>,
+    /// The gateway's password (fresh each start when `None`). Every node of
+    /// a cluster registers its gateway as the same user: they share one.
+    pub gateway_password: Option<String>,
 }
 
 /// A running system; dropping it does not stop it (the tasks run until the
@@ -107,13 +115,12 @@ pub struct Running {
     pub metrics: Option<SocketAddr>,
     recorder: Arc<StoreRecorder>,
     conference: Arc<ConferenceService>,
+    cluster: Option<Arc<im_server::cluster::Cluster>>,
 }
 
-/// Ended conferences taken back at start (for `GetConference`): those that
-/// ended this recently (as long as a running service remembers them), at
-/// most this many. Older ones are deleted from the database then.
-const RECOVER_ENDED: Duration = conference::TERMINATED_RETENTION;
-const RECOVER_MAX_ENDED: u32 = 1000;
+/// How long a cluster node's conference service holds its conferences
+/// unrenewed: another node takes over those of a node that died after this.
+const LEASE: Duration = Duration::from_secs(10);
 
 /// How long a shutdown lets HTTP requests in hand finish.
 const STOP_GRACE: Duration = Duration::from_millis(300);
@@ -143,6 +150,9 @@ impl Running {
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
         }
+        if let Some(cluster) = &self.cluster {
+            cluster.leave().await;
+        }
         let _ = tokio::time::timeout(CLOSE_LIMIT, self.recorder.flush()).await;
         self.store.close().await;
         info!("stopped");
@@ -165,8 +175,9 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         }
         pim::demo::seed(&store, &names).await.context("seeding the demo address books and inbox")?;
     }
-    // The gateway is a SIP user like any other, with a fresh password each start.
-    let gateway_password = random_hex(16);
+    // The gateway is a SIP user like any other, with a fresh password each
+    // start (or the one a cluster's nodes share).
+    let gateway_password = options.gateway_password.clone().unwrap_or_else(|| random_hex(16));
     users.upsert(&User::with_password(GATEWAY_USER, &options.domain, &gateway_password)).await?;
 
     let http_listener = TcpListener::bind(options.http).await.with_context(|| format!("binding {}", options.http))?;
@@ -179,7 +190,12 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     let signing_key = random_hex(32).into_bytes();
 
     // Conference web service + simulated PSTN, writing call records to the store.
-    let recorder = Arc::new(StoreRecorder::spawn(store.call_records(), store.conferences(), &tokio::runtime::Handle::current()));
+    let lease = options.cluster.as_ref().map(|cluster| Lease { instance: cluster.node.clone().unwrap_or_default(), ttl: LEASE });
+    let conferences = match &lease {
+        Some(lease) => store.conferences().leased(lease.clone()),
+        None => store.conferences(),
+    };
+    let recorder = Arc::new(StoreRecorder::spawn(store.call_records(), conferences.clone(), &tokio::runtime::Handle::current()));
     let shutdown = options.edge.listener.shutdown.clone();
     // The private listeners stop with the public one.
     let private = ListenerOptions { shutdown: shutdown.clone(), ..ListenerOptions::plain() };
@@ -209,7 +225,10 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     // What ran before a restart, before anyone can ask about it: conferences
     // whose calls died with the process end with fatal-error (their
     // callbacks wait, retried, until the gateway is up).
-    recover_conferences(&store, &service).await?;
+    conference::recovery::recover(&store, &conferences, &service).await?;
+    if let Some(lease) = &lease {
+        conference::recovery::keep_leases(store.clone(), conferences, Arc::clone(&service), lease.ttl / 3);
+    }
     edge::listener::spawn(conference_listener, conference::router(Arc::clone(&service)), private.clone());
     // For `rollcall bridge crash` on this machine (the port and token are private).
     OperatorFile { conference_url: conference_url.clone(), token: token.clone() }
@@ -247,6 +266,10 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     let panel = phone_panel::router(simulator.clone(), crash, digest.clone(), hold_policy);
     let pim = pim::api::router(store.clone(), digest);
     let im = ImServer::new(im_config, store.clone());
+    let cluster = match options.cluster.clone() {
+        Some(config) => Some(im_server::cluster::join(&im, config).await?),
+        None => None,
+    };
     let client = ClientConfig { domain: options.domain.clone(), gateway_aor: format!("sip:{GATEWAY_USER}@{}", options.domain) };
     let ready = Readiness::default();
     let mut public =
@@ -313,6 +336,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         metrics,
         recorder,
         conference: service,
+        cluster,
         http,
         sip,
         public_url,
@@ -325,28 +349,6 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         store,
         simulator,
     })
-}
-
-/// Takes back into `service` the conferences of the last run kept in
-/// `store` ([`ConferenceService::recover`]): those still running, and those
-/// that ended within [`RECOVER_ENDED`]. How many.
-pub async fn recover_conferences(store: &Store, service: &ConferenceService) -> anyhow::Result<usize> {
-    let since = std::time::SystemTime::now().checked_sub(RECOVER_ENDED).unwrap_or(std::time::UNIX_EPOCH);
-    let since = humantime::format_rfc3339_millis(since).to_string();
-    store.conferences().prune(&since).await.context("forgetting old conferences")?;
-    let rows =
-        store.conferences().to_recover(&since, RECOVER_MAX_ENDED).await.context("reading the conferences of the last run")?;
-    if rows.is_empty() {
-        return Ok(0);
-    }
-    let running: Vec<String> = rows.iter().filter(|r| !r.terminated).map(|r| r.id.clone()).collect();
-    let recovered = service.recover(rows);
-    // Their live legs' call records end with the process: as the leg did.
-    for id in running {
-        store.call_records().close_open(&id, "disconnected", 41).await.context("closing call records")?;
-    }
-    info!(conferences = recovered, "conferences of the last run taken back");
-    Ok(recovered)
 }
 
 /// Serves `router` on `listener` in the background, with peer addresses.

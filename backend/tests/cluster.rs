@@ -123,14 +123,13 @@ async fn until_reachable(from: &mut Client, to: &str, answerer: &mut Client) -> 
     }
 }
 
-/// Sends to `to` until it is `480` (its node is known to be gone); how
-/// long that took.
-async fn until_unreachable(from: &mut Client, to: &str) -> Duration {
+/// Sends to `to` until it is `480` (its node is known to be gone).
+async fn until_unreachable(from: &mut Client, to: &str) {
     let started = tokio::time::Instant::now();
     loop {
         let status = from.message_to(&format!("sip:{to}@rollcall.local"), "anyone?").await.status_code.code();
         if status == 480 {
-            return started.elapsed();
+            return;
         }
         assert!(started.elapsed() < PATIENCE, "{to} became unreachable (last {status})");
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -179,8 +178,9 @@ async fn users_on_different_nodes_reach_each_other_and_a_dead_node_takes_only_it
 
     // Node two dies: only bob goes (within the timeout), alice stays.
     two.kill();
-    let took = until_unreachable(&mut alice, "bob").await;
-    assert!(took < Duration::from_secs(5), "bob's binding went with his node ({took:?})");
+    // (Within PATIENCE; without the heartbeat's timeout bob's binding would
+    // stay until his registration expired, an hour on.)
+    until_unreachable(&mut alice, "bob").await;
     let mut carol = one.client("carol").await;
     let (status, _) = deliver(&mut carol, "alice", "still here?", &mut alice).await;
     assert_eq!(status, 200, "node one's own users are untouched");

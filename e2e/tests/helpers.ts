@@ -15,6 +15,8 @@ export const SIP_URL = process.env.E2E_BASE_URL ? undefined : 'http://127.0.0.1:
 /// Its phones: baresip, answering at once.
 export const SIP_PHONES = ['+14255550201', '+14255550202', '+14255550203'];
 export const TLS_URL = process.env.E2E_BASE_URL ? undefined : 'https://127.0.0.1:18443';
+/// The two nodes of the e2e cluster (playwright.config.ts, scripts/e2e-cluster.sh).
+export const CLUSTER_URLS = process.env.E2E_BASE_URL ? undefined : ['http://127.0.0.1:18090', 'http://127.0.0.1:18091'];
 
 /// The Chromium flags every spec runs with (playwright.config.ts).
 export const CHROMIUM_ARGS = [

@@ -107,7 +107,7 @@ async fn write_batch(records: &CallRecords, conferences: &Conferences, batch: &m
             match job {
                 Job::Open(record) => CallRecords::insert_on(&mut tx, record).await?,
                 Job::Complete(record) => CallRecords::complete_on(&mut tx, record).await?,
-                Job::Conference(row) if !superseded(i, job) => Conferences::save_on(&mut tx, row).await?,
+                Job::Conference(row) if !superseded(i, job) => conferences.save_on(&mut tx, row).await?,
                 Job::Quality { conference_id, participant_id, quality } => {
                     CallRecords::set_quality_on(&mut tx, conference_id, participant_id, quality).await?
                 }

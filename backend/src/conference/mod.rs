@@ -53,6 +53,7 @@ pub mod billing;
 pub mod callbacks;
 pub mod http;
 mod record;
+pub mod recovery;
 pub mod service;
 pub mod state;
 

@@ -1,6 +1,9 @@
 //! The gateway's client of the conference web service: SOAP 1.2 over HTTP
-//! with a bearer token (docs/protocol.md §3).
+//! with a bearer token (docs/protocol.md §3). Given several instances'
+//! URLs (comma-separated), it uses one and moves to the next when that
+//! one cannot be reached (docs/operations.md "Several conference services").
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -9,7 +12,9 @@ use rollcall_shared::soap::CONTENT_TYPE;
 
 pub struct WebService {
     client: reqwest::Client,
-    url: String,
+    urls: Vec<String>,
+    /// The one in use.
+    current: AtomicUsize,
     token: String,
 }
 
@@ -17,23 +22,58 @@ impl WebService {
     pub fn new(url: &str, token: &str) -> anyhow::Result<Self> {
         let client =
             crate::edge::tls::http_client()?.timeout(Duration::from_secs(10)).build().context("building the HTTP client")?;
-        Ok(WebService { client, url: url.to_string(), token: token.to_string() })
+        let urls = crate::conference::callbacks::reporting_urls(url);
+        anyhow::ensure!(!urls.is_empty(), "no conference web service URL");
+        Ok(WebService { client, urls, current: AtomicUsize::new(0), token: token.to_string() })
     }
 
     /// One operation. A SOAP Fault is a normal answer (`BridgeResponse::Fault`);
-    /// `Err` means the service could not be reached or answered nonsense.
+    /// `Err` means no instance could be reached, or one answered nonsense.
+    /// An instance that cannot be reached is left for the next, each tried
+    /// once per call.
     pub async fn call(&self, request: &BridgeRequest) -> anyhow::Result<BridgeResponse> {
-        let response = self
+        let body = request.encode();
+        let first = self.current.load(Ordering::Relaxed);
+        let mut last_error = None;
+        for step in 0..self.urls.len() {
+            let at = (first + step) % self.urls.len();
+            match self.call_at(&self.urls[at], &body).await {
+                Err(Unreachable(e)) => {
+                    tracing::warn!(url = %self.urls[at], error = %format!("{e:#}"), "a conference web service is unreachable");
+                    last_error = Some(e);
+                }
+                Ok(answered) => {
+                    self.current.store(at, Ordering::Relaxed);
+                    return answered;
+                }
+            }
+        }
+        Err(last_error.unwrap_or_else(|| anyhow::anyhow!("no conference web service")))
+    }
+
+    /// One operation at `url`: the answer (or nonsense), or `Unreachable`.
+    async fn call_at(&self, url: &str, body: &str) -> Result<anyhow::Result<BridgeResponse>, Unreachable> {
+        let sent = self
             .client
-            .post(&self.url)
+            .post(url)
             .header("Content-Type", CONTENT_TYPE)
             .bearer_auth(&self.token)
-            .body(request.encode())
+            .body(body.to_string())
             .send()
-            .await
-            .context("conference web service request")?;
+            .await;
+        let response = match sent {
+            Ok(response) => response,
+            Err(e) if e.is_connect() => return Err(Unreachable(anyhow::Error::new(e).context("conference web service request"))),
+            Err(e) => return Ok(Err(anyhow::Error::new(e).context("conference web service request"))),
+        };
         let status = response.status();
-        let body = response.text().await.context("conference web service response body")?;
-        BridgeResponse::decode(&body).with_context(|| format!("conference web service answered HTTP {status}"))
+        Ok(async {
+            let body = response.text().await.context("conference web service response body")?;
+            BridgeResponse::decode(&body).with_context(|| format!("conference web service answered HTTP {status}"))
+        }
+        .await)
     }
 }
+
+/// An instance that could not be reached (nothing was asked of it).
+struct Unreachable(anyhow::Error);

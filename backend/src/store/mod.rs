@@ -25,7 +25,7 @@ pub(crate) mod testing;
 pub use accounts::{valid_account, Accounts, UserAccounts};
 pub use address_book::{AddressBooks, Book, StoredEntry};
 pub use call_records::{CallRecord, CallRecords, StoredCallRecord};
-pub use conferences::{ConferenceRow, Conferences};
+pub use conferences::{ConferenceRow, Conferences, Lease};
 pub use inbox::{Email, Inbox, StoredEmail};
 pub use message_log::{Direction, LogEntry, LogFilter, LogReceipt, MessageLog, Retention};
 pub use users::{valid_username, User, Users};
@@ -125,6 +125,11 @@ impl Store {
             user_cache: Default::default(),
             write_gate,
         })
+    }
+
+    /// Has the store been closed ([`Store::close`])?
+    pub fn is_closed(&self) -> bool {
+        self.pool.is_closed()
     }
 
     /// The engine this store runs on.

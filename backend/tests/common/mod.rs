@@ -105,6 +105,8 @@ impl TestServer {
             log_retention: rollcall::store::Retention::DEFAULT,
             signup: false,
             metrics: None,
+            cluster: None,
+            gateway_password: None,
         };
         adjust(&mut options);
         let db = options.db.clone();

@@ -120,8 +120,13 @@ impl Postgres {
     /// Runs `sql` with `psql` and returns what it printed (unaligned,
     /// tuples only).
     pub fn psql(&self, sql: &str) -> String {
+        self.psql_on(&self.url, sql)
+    }
+
+    /// [`Postgres::psql`] on the database at `url`.
+    pub fn psql_on(&self, url: &str, sql: &str) -> String {
         let output = Command::new(self.bin.join("psql"))
-            .args([self.url.as_str(), "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql])
+            .args([url, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql])
             .output()
             .expect("psql runs");
         assert!(output.status.success(), "psql `{sql}`: {}", String::from_utf8_lossy(&output.stderr));
