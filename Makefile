@@ -47,3 +47,5 @@ bench:
 	cargo bench -p rollcall --bench users
 	cargo bench -p rollcall --bench soak
 	cargo bench -p rollcall --bench mixing
+	cargo bench -p rollcall --bench cluster
+	cargo bench -p rollcall --bench any_driver

@@ -22,110 +22,25 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use load::servers::{self, Server};
-use load::{ms, ok_for, percentile, send_closed_loop, user_name, Agent, Sip};
+use load::{env_or, median, ms, ok_for, percentile, relay_run, user_name, Agent, RelayKnobs, Run, Sip};
 use rollcall_shared::soap::conference::{CreateConference, Reply, Request};
 use rollcall_shared::soap::{Location, Party};
 
 /// The create runs' users start here, clear of the relay's pairs.
 const CREATE_FIRST_USER: usize = 1000;
 
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-struct Run {
-    rate: f64,
-    p50: Duration,
-    p99: Duration,
-    rechallenged: u64,
-    failed: u64,
-    /// CPU time per relayed MESSAGE, µs: the server's, the load generator's.
-    server_us: f64,
-    generator_us: f64,
-}
-
-/// One run: `pairs` senders (users 0..pairs) each to its receiver (users
-/// pairs..2·pairs), `in_flight` MESSAGEs outstanding per sender.
-async fn relay_run(server: &Server, pairs: usize, in_flight: usize, seconds: f64) -> Run {
-    let mut senders = Vec::new();
-    let mut receivers = Vec::new();
-    for i in 0..pairs {
-        senders.push(Agent::register(&server.url, &user_name(i)).await);
-        receivers.push(Agent::register(&server.url, &user_name(pairs + i)).await);
-    }
-    let answering: Vec<_> = receivers.into_iter().map(|r| tokio::spawn(r.answer_all())).collect();
-    let (server_cpu, generator_cpu) = (server.cpu_seconds(), servers::own_cpu_seconds());
-    let start = Instant::now();
-    let until = start + Duration::from_secs_f64(seconds);
-    let tasks: Vec<_> = senders
-        .into_iter()
-        .enumerate()
-        .map(|(i, mut agent)| {
-            let to = user_name(pairs + i);
-            tokio::spawn(async move {
-                let stats =
-                    send_closed_loop(&mut agent, &to, in_flight, until, Duration::from_secs(5), "hello from the load generator")
-                        .await;
-                agent.close().await;
-                stats
-            })
-        })
-        .collect();
-    let mut latencies = Vec::new();
-    let (mut rechallenged, mut failed) = (0, 0);
-    for t in tasks {
-        let s = t.await.expect("sender");
-        latencies.extend(s.latencies);
-        rechallenged += s.rechallenged;
-        failed += s.failed;
-    }
-    let elapsed = start.elapsed();
-    let per_message = |cpu: f64| cpu * 1e6 / latencies.len().max(1) as f64;
-    let (server_us, generator_us) =
-        (per_message(server.cpu_seconds() - server_cpu), per_message(servers::own_cpu_seconds() - generator_cpu));
-    for a in answering {
-        a.abort();
-    }
-    latencies.sort();
-    Run {
-        server_us,
-        generator_us,
-        rate: latencies.len() as f64 / elapsed.as_secs_f64(),
-        p50: percentile(&latencies, 50.0),
-        p99: percentile(&latencies, 99.0),
-        rechallenged,
-        failed,
-    }
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    if v.is_empty() {
-        0.0
-    } else {
-        v[v.len() / 2]
-    }
-}
-
 async fn relay_comparison(servers: &[Server]) {
-    let pairs = env_or("RELAY_PAIRS", 20usize);
-    let seconds = env_or("RELAY_SECONDS", 4.0f64);
-    let rounds = env_or("RELAY_ROUNDS", 2usize);
-    let in_flights: Vec<usize> = std::env::var("RELAY_IN_FLIGHT")
-        .unwrap_or_else(|_| "1,4".into())
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect();
+    let RelayKnobs { pairs, seconds, rounds, in_flights } = RelayKnobs::from_env();
     println!("— MESSAGE relay: {pairs} sender/receiver pairs over WebSocket with digest auth, {seconds} s runs, alternating —");
     for &in_flight in &in_flights {
         // Warm-up, not counted: connections, caches, the log's first pages.
         for s in servers {
-            relay_run(s, pairs, in_flight, 0.5).await;
+            relay_run(&[s], &s.url, &s.url, pairs, in_flight, 0.5).await;
         }
         let mut results: HashMap<&str, Vec<Run>> = HashMap::new();
         for round in 0..rounds {
             for s in servers {
-                let r = relay_run(s, pairs, in_flight, seconds).await;
+                let r = relay_run(&[s], &s.url, &s.url, pairs, in_flight, seconds).await;
                 println!(
                     "  {:<9} {in_flight} in flight, run {}: {:>7.0} MESSAGE/s  p50 {:>6.2} ms  p99 {:>6.2} ms  challenged again {:>5}  failed {}  CPU/MESSAGE: server {:.0} µs, generator {:.0} µs",
                     s.name,

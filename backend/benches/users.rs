@@ -13,11 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use load::servers::{self, Server};
-use load::{ms, percentile, send_closed_loop, user_name, Agent};
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
+use load::{env_or, ms, percentile, send_closed_loop, user_name, Agent};
 
 fn sample(server: &Server, label: &str, users: usize, baseline_kb: u64) {
     let (rss, fds) = server.rss_kb_and_fds();

@@ -32,7 +32,11 @@ struct Cluster {
 
 impl Cluster {
     fn start(test: &str) -> Option<Cluster> {
-        let nats = Nats::start(test)?;
+        Cluster::start_on(test, Nats::start(test)?)
+    }
+
+    /// The cluster on `nats`, a NATS server started by the caller.
+    fn start_on(test: &str, nats: Nats) -> Option<Cluster> {
         let postgres = Postgres::start(test)?;
         let db = postgres.create_database("rollcall");
         for user in ["alice", "bob", "carol"] {
@@ -47,16 +51,24 @@ impl Cluster {
 
     /// A node named `name`, once it takes connections.
     async fn node(&self, name: &str) -> Node {
-        let port = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_rollcall"))
-            .args(["im-server", "--http", &format!("127.0.0.1:{port}"), "--db", &self.db])
+        self.node_at(name, &self.nats.url).await
+    }
+
+    /// The `rollcall im-server` of node `name`, joining NATS at `nats`.
+    fn command(&self, name: &str, nats: &str, port: u16) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_rollcall"));
+        command
+            .args(["im-server", "--http", &format!("127.0.0.1:{port}"), "--db", &self.db, "--sip", "off"])
             .args(["--static-dir", &self.dir.path().join("none").display().to_string()])
-            .args(["--cluster", &self.nats.url, "--node", name])
-            .args(["--cluster-heartbeat-ms", "100", "--cluster-timeout-ms", "600"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("rollcall starts");
+            .args(["--cluster", nats, "--node", name])
+            .args(["--cluster-heartbeat-ms", "100", "--cluster-timeout-ms", "600"]);
+        command
+    }
+
+    /// A node named `name`, joining NATS at `nats`, once it takes connections.
+    async fn node_at(&self, name: &str, nats: &str) -> Node {
+        let port = free_port();
+        let child = self.command(name, nats, port).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("rollcall starts");
         let deadline = tokio::time::Instant::now() + PATIENCE;
         while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
             assert!(tokio::time::Instant::now() < deadline, "node {name} listens");
@@ -234,5 +246,28 @@ async fn a_node_that_starts_late_learns_the_bindings_made_before_it() {
     // and is told.
     let three = cluster.node("three").await;
     let mut alice = three.client("alice").await;
+    assert_eq!(until_reachable(&mut alice, "bob", &mut bob).await, 200);
+}
+
+#[tokio::test]
+async fn nodes_sign_in_to_a_nats_server_that_requires_it() {
+    let Some(nats) = Nats::start_with("cluster auth", &["--user", "rollcall", "--pass", "s3cret"]) else { return };
+    let port = nats.port;
+    let Some(cluster) = Cluster::start_on("cluster auth", nats) else { return };
+    // The wrong password: the node says so and stops.
+    let refused =
+        cluster.command("wrong", &format!("nats://rollcall:guess@127.0.0.1:{port}"), free_port()).output().expect("runs");
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("connecting to NATS"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    // The right one, on one of two servers listed (the other is not there).
+    let url = format!("nats://rollcall:s3cret@127.0.0.1:{port},nats://127.0.0.1:{}", free_port());
+    let one = cluster.node_at("one", &url).await;
+    let two = cluster.node_at("two", &url).await;
+    let mut alice = one.client("alice").await;
+    let mut bob = two.client("bob").await;
     assert_eq!(until_reachable(&mut alice, "bob", &mut bob).await, 200);
 }

@@ -427,6 +427,116 @@ pub async fn send_closed_loop(
     stats
 }
 
+/// The environment variable `name` read as a `T`, or `default`.
+pub fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// The middle value (the upper of the two middle ones).
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// How the relay benches run, from the environment: RELAY_PAIRS (20),
+/// RELAY_SECONDS (4 per run), RELAY_ROUNDS (2), RELAY_IN_FLIGHT ("1,4").
+pub struct RelayKnobs {
+    pub pairs: usize,
+    pub seconds: f64,
+    pub rounds: usize,
+    pub in_flights: Vec<usize>,
+}
+
+impl RelayKnobs {
+    pub fn from_env() -> RelayKnobs {
+        RelayKnobs {
+            pairs: env_or("RELAY_PAIRS", 20),
+            seconds: env_or("RELAY_SECONDS", 4.0),
+            rounds: env_or("RELAY_ROUNDS", 2),
+            in_flights: std::env::var("RELAY_IN_FLIGHT")
+                .unwrap_or_else(|_| "1,4".into())
+                .split(',')
+                .filter_map(|s| s.trim().parse().ok())
+                .collect(),
+        }
+    }
+}
+
+/// What one relay run measured.
+pub struct Run {
+    pub rate: f64,
+    pub p50: Duration,
+    pub p99: Duration,
+    pub rechallenged: u64,
+    pub failed: u64,
+    /// CPU time per relayed MESSAGE, µs: the server's, the load generator's.
+    pub server_us: f64,
+    pub generator_us: f64,
+}
+
+/// One run: `pairs` senders (users 0..pairs, connected to `send_url`) each
+/// to its receiver (users pairs..2·pairs, connected to `receive_url`),
+/// `in_flight` MESSAGEs outstanding per sender; the CPU time is that of
+/// `servers` together.
+pub async fn relay_run(
+    servers: &[&servers::Server],
+    send_url: &str,
+    receive_url: &str,
+    pairs: usize,
+    in_flight: usize,
+    seconds: f64,
+) -> Run {
+    let mut senders = Vec::new();
+    let mut receivers = Vec::new();
+    for i in 0..pairs {
+        senders.push(Agent::register(send_url, &user_name(i)).await);
+        receivers.push(Agent::register(receive_url, &user_name(pairs + i)).await);
+    }
+    let answering: Vec<_> = receivers.into_iter().map(|r| tokio::spawn(r.answer_all())).collect();
+    let cpu = || servers.iter().map(|s| s.cpu_seconds()).sum::<f64>();
+    let (server_cpu, generator_cpu) = (cpu(), servers::own_cpu_seconds());
+    let start = Instant::now();
+    let until = start + Duration::from_secs_f64(seconds);
+    let tasks: Vec<_> = senders
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut agent)| {
+            let to = user_name(pairs + i);
+            tokio::spawn(async move {
+                let stats =
+                    send_closed_loop(&mut agent, &to, in_flight, until, Duration::from_secs(5), "hello from the load generator")
+                        .await;
+                agent.close().await;
+                stats
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    let (mut rechallenged, mut failed) = (0, 0);
+    for t in tasks {
+        let s = t.await.expect("sender");
+        latencies.extend(s.latencies);
+        rechallenged += s.rechallenged;
+        failed += s.failed;
+    }
+    let elapsed = start.elapsed();
+    let per_message = |cpu: f64| cpu * 1e6 / latencies.len().max(1) as f64;
+    let (server_us, generator_us) = (per_message(cpu() - server_cpu), per_message(servers::own_cpu_seconds() - generator_cpu));
+    for a in answering {
+        a.abort();
+    }
+    latencies.sort();
+    Run {
+        server_us,
+        generator_us,
+        rate: latencies.len() as f64 / elapsed.as_secs_f64(),
+        p50: percentile(&latencies, 50.0),
+        p99: percentile(&latencies, 99.0),
+        rechallenged,
+        failed,
+    }
+}
+
 /// The sorted samples' value at `p` (0–100).
 pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {

@@ -111,6 +111,27 @@ pub fn scratch(name: &str) -> PathBuf {
 /// per-user and per-address limits lifted (the load comes from one address
 /// and measures speed, not refusals), message log on as always.
 pub fn rollcall(dir: &Path, port: u16, users: usize) -> Server {
+    let db = with_users(dir, users);
+    let mut command = Command::new(rollcall_bin());
+    command.arg("serve").args(["--http", &format!("127.0.0.1:{port}")]).arg("--db").arg(&db);
+    command.args(["--user-request-rate", "1000000", "--user-request-burst", "1000000"]);
+    command.args(["--max-live-conferences", "1000000"]);
+    launch("rollcall", command, dir, port, users)
+}
+
+/// `rollcall im-server` (release) on `port`, node `node` of the cluster
+/// on the NATS server at `nats`, with load users 0..`users` imported into
+/// a database of its own and the same limits lifted as [`rollcall`]'s.
+pub fn im_node(name: &'static str, dir: &Path, port: u16, users: usize, nats: &str) -> Server {
+    let db = with_users(dir, users);
+    let mut command = Command::new(rollcall_bin());
+    command.arg("im-server").args(["--http", &format!("127.0.0.1:{port}")]).arg("--db").arg(&db);
+    command.args(["--sip", "off", "--cluster", nats, "--node", name]);
+    launch(name, command, dir, port, users)
+}
+
+/// A database in `dir` with load users 0..`users` (`rollcall user import`).
+fn with_users(dir: &Path, users: usize) -> PathBuf {
     let db = dir.join("rollcall.db");
     let list: String = (0..users).map(|i| format!("{} {}\n", user_name(i), password(&user_name(i)))).collect();
     let file = dir.join("users.txt");
@@ -124,25 +145,42 @@ pub fn rollcall(dir: &Path, port: u16, users: usize) -> Server {
         .status()
         .expect("rollcall user import runs");
     assert!(status.success(), "rollcall user import");
+    db
+}
+
+/// Starts `command` (a rollcall server) with the per-user and per-address
+/// limits lifted, its log in `dir`, and waits for `port`.
+fn launch(name: &'static str, mut command: Command, dir: &Path, port: u16, users: usize) -> Server {
     let big = (users * 2 + 1000).to_string();
     let log = std::fs::File::create(dir.join("rollcall.log")).expect("log file");
-    let child = Command::new(rollcall_bin())
-        .arg("serve")
-        .args(["--http", &format!("127.0.0.1:{port}")])
-        .arg("--db")
-        .arg(&db)
+    let child = command
         .args(["--max-connections", &big, "--max-tcp-per-ip", &big, "--max-connections-per-ip", &big])
         .args(["--unauth-rate", "1000000", "--unauth-burst", "1000000"])
         .args(["--user-message-rate", "1000000", "--user-message-burst", "1000000"])
-        .args(["--user-request-rate", "1000000", "--user-request-burst", "1000000"])
-        .args(["--max-live-conferences", "1000000"])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
-        .expect("rollcall serve starts");
-    wait_for_port(port, "rollcall serve");
-    Server { name: "rollcall", url: format!("ws://127.0.0.1:{port}/sip"), pid: child.id(), child: Some(child), stop: None }
+        .expect("rollcall starts");
+    wait_for_port(port, name);
+    Server { name, url: format!("ws://127.0.0.1:{port}/sip"), pid: child.id(), child: Some(child), stop: None }
+}
+
+/// Debian's nats-server on `port` (installed on first use).
+pub fn nats(dir: &Path, port: u16) -> Server {
+    if Command::new("nats-server").arg("--version").output().is_err() {
+        let installed = Command::new("apt-get").args(["install", "-y", "-qq", "nats-server"]).status();
+        assert!(installed.is_ok_and(|s| s.success()), "apt-get install nats-server");
+    }
+    let log = std::fs::File::create(dir.join("nats.log")).expect("log file");
+    let child = Command::new("nats-server")
+        .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("nats-server starts");
+    wait_for_port(port, "nats-server");
+    Server { name: "nats", url: format!("nats://127.0.0.1:{port}"), pid: child.id(), child: Some(child), stop: None }
 }
 
 fn kamailio_script() -> PathBuf {

@@ -120,11 +120,13 @@ pub async fn join(server: &Arc<ImServer>, config: ClusterConfig) -> anyhow::Resu
         }
         None => rollcall_shared::random::random_hex(8),
     };
-    let client = async_nats::ConnectOptions::new()
+    let (servers, options) = connect_options(&config.url)?;
+    let shown = servers.iter().map(|s| format!("{}:{}", s.host(), s.port())).collect::<Vec<_>>().join(",");
+    let client = options
         .name(format!("rollcall im-server {node}"))
-        .connect(config.url.as_str())
+        .connect(servers)
         .await
-        .with_context(|| format!("connecting to NATS at {}", config.url))?;
+        .with_context(|| format!("connecting to NATS at {shown}"))?;
     let subjects = Subjects::new(&config.prefix);
     let announcements = client.subscribe(subjects.announcements()).await?;
     let to_me = client.subscribe(subjects.announcements_to(&node)).await?;
@@ -144,6 +146,26 @@ pub async fn join(server: &Arc<ImServer>, config: ClusterConfig) -> anyhow::Resu
     cluster.announce(&Announcement::Hello { node: cluster.node.clone() });
     info!(node = %cluster.node, nats = %config.url, "joined the cluster");
     Ok(cluster)
+}
+
+/// The NATS servers of `urls` (comma-separated), and how to sign in to
+/// them: the user and password, or the token (a user without a password),
+/// the first of them names.
+fn connect_options(urls: &str) -> anyhow::Result<(Vec<async_nats::ServerAddr>, async_nats::ConnectOptions)> {
+    let servers: Vec<async_nats::ServerAddr> = urls
+        .split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(|u| u.parse().map_err(|e| anyhow::anyhow!("`{u}` is not a NATS URL: {e}")))
+        .collect::<anyhow::Result<_>>()?;
+    anyhow::ensure!(!servers.is_empty(), "no NATS server given (--cluster)");
+    let credentials = servers.iter().find_map(|s| s.username().map(|user| (user.to_string(), s.password().map(str::to_string))));
+    let options = match credentials {
+        Some((user, Some(password))) => async_nats::ConnectOptions::with_user_and_password(user, password),
+        Some((token, None)) => async_nats::ConnectOptions::with_token(token),
+        None => async_nats::ConnectOptions::new(),
+    };
+    Ok((servers, options))
 }
 
 impl Cluster {

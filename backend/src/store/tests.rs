@@ -53,3 +53,20 @@ fn the_engine_follows_the_database_named() {
     assert_eq!(Backend::of("postgresql://db.example/rollcall"), Backend::Postgres);
     assert_eq!(redact_password("postgres://rollcall:s3cret@db.example/rollcall"), "postgres://rollcall:***@db.example/rollcall");
 }
+
+/// Every connection to an SQLite file runs as `open` sets it up: WAL,
+/// synchronous NORMAL (a commit does not wait for the disk; the WAL keeps
+/// it safe from a crash of the process), the busy wait, no automatic
+/// checkpoints.
+#[tokio::test]
+async fn sqlite_connections_are_set_up_for_the_write_ahead_log() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = Store::open(&dir.path().join("p.db").display().to_string()).await.expect("open");
+    let mut conn = store.pool.acquire().await.expect("a connection");
+    let mode: String = sqlx::query("PRAGMA journal_mode").fetch_one(&mut *conn).await.expect("mode").get(0);
+    assert_eq!(mode.to_lowercase(), "wal");
+    for (pragma, expected) in [("synchronous", 1), ("busy_timeout", 5000), ("wal_autocheckpoint", 0)] {
+        let value: i64 = sqlx::query(&format!("PRAGMA {pragma}")).fetch_one(&mut *conn).await.expect(pragma).get(0);
+        assert_eq!(value, expected, "{pragma}");
+    }
+}

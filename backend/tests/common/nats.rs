@@ -16,6 +16,11 @@ impl Nats {
     /// Starts a server, or says why not and returns `None` (the caller
     /// skips with that message).
     pub fn start(test: &str) -> Option<Nats> {
+        Nats::start_with(test, &[])
+    }
+
+    /// [`Nats::start`] with more of `nats-server`'s flags (`--user`, say).
+    pub fn start_with(test: &str, flags: &[&str]) -> Option<Nats> {
         if Command::new("nats-server").arg("--version").output().is_err() {
             eprintln!("{test}: skipped: nats-server is not installed (apt-get install nats-server)");
             return None;
@@ -23,6 +28,7 @@ impl Nats {
         let port = super::baresip::free_udp_and_tcp_port();
         let server = Command::new("nats-server")
             .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+            .args(flags)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
