@@ -307,3 +307,28 @@ async fn each_part_killed_in_turn_loses_no_event_and_doubles_none() {
         assert!(watch.gaps.is_empty());
     }
 }
+
+/// RFC 4575 across the cluster: bob is on node three, which has no
+/// gateway; his SUBSCRIBE to his conference goes to the gateway on node
+/// one, and that gateway's NOTIFYs come back to him through it. (One
+/// gateway: a subscription is notified by the gateway it reached, and the
+/// conference's events go to the gateway the conference service posts to
+/// — docs/operations.md, "Several gateways".)
+#[tokio::test]
+async fn a_user_on_a_node_without_a_gateway_follows_his_conference() {
+    let Some(mut cluster) = Cluster::start("cluster conference events") else { return };
+    kill(&mut cluster.gateways[1]);
+    let mut watch = Watch::default();
+    let mut bob = cluster.client("bob", 2).await;
+    let conference = create(&mut bob, &mut watch, "+14255550120").await;
+    let uri = format!("sip:{conference}@rollcall.local");
+    let mut phone = cluster.client("bob", 2).await;
+    phone.follow_conference(&uri).await;
+    let full = phone.next_conference_info().await;
+    assert_eq!((full.uri.as_str(), full.terminated), (uri.as_str(), None));
+    assert!(full.body.contains(r#"state="full""#), "{}", full.body);
+    // An event: a partial document, through the gateway's node again.
+    add(&mut bob, &mut watch, &conference, "+14255550121").await;
+    let partial = phone.next_conference_info().await;
+    assert!(partial.body.contains(r#"state="partial""#), "{}", partial.body);
+}

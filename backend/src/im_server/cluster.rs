@@ -18,6 +18,10 @@
 //!   are told.
 //! - A node that starts, or hears of a node it did not know, asks for the
 //!   bindings it missed (`hello`).
+//! - A conference subscription (RFC 4575) whose subscriber is on another
+//!   node than its gateway: the gateway's node notes the dialog as the
+//!   gateway's 2xx passes through it, and carries the gateway's NOTIFYs in
+//!   it to the subscriber's node (`notify`), which relays them as its own.
 //!
 //! Ordering: NATS keeps one publisher's order on a subject, and each node
 //! handles each subject in one task, so a sender's messages reach a
@@ -43,7 +47,7 @@ use tracing::{info, warn};
 
 use super::connection::{self, Connection};
 use super::transport::Transport;
-use super::{presence, relay, ImServer, Stats};
+use super::{conference_route, presence, relay, ImServer, Stats};
 use crate::store::{Direction, LogReceipt};
 use wire::{Announcement, Carried, Reached, Subjects};
 
@@ -53,6 +57,11 @@ pub const MAX_NODES: usize = 64;
 pub const MAX_STAND_INS: usize = 1_000_000;
 /// Messages waiting to be published at most.
 pub const OUTBOX: usize = 65_536;
+/// Other nodes' conference subscription dialogs known at most.
+pub const MAX_REMOTE_DIALOGS: usize = super::conference_route::MAX_DIALOGS;
+
+/// A conference subscription dialog: Call-ID, subscriber's tag, notifier's tag.
+pub type DialogKey = (String, String, String);
 
 /// How a node joins its cluster.
 #[derive(Debug, Clone)]
@@ -102,6 +111,8 @@ struct State {
     nodes: HashMap<String, Node>,
     /// Stand-ins kept, over all nodes.
     stand_ins: usize,
+    /// Other nodes' conference subscription dialogs, and until when.
+    dialogs: HashMap<DialogKey, (String, Instant)>,
 }
 
 struct Node {
@@ -132,6 +143,7 @@ pub async fn join(server: &Arc<ImServer>, config: ClusterConfig) -> anyhow::Resu
     let to_me = client.subscribe(subjects.announcements_to(&node)).await?;
     let deliveries = client.subscribe(subjects.deliveries_to(&node)).await?;
     let responses = client.subscribe(subjects.responses_to(&node)).await?;
+    let notifies = client.subscribe(subjects.notifies_to(&node)).await?;
     let (outbox, queued) = mpsc::channel(OUTBOX);
     let cluster = Arc::new(Cluster { node, subjects, outbox, state: Mutex::default(), client: client.clone() });
     if server.cluster.set(Arc::clone(&cluster)).is_err() {
@@ -142,6 +154,7 @@ pub async fn join(server: &Arc<ImServer>, config: ClusterConfig) -> anyhow::Resu
     tokio::spawn(on_announcements(weak.clone(), futures_util::stream::select(announcements, to_me)));
     tokio::spawn(each_carried(weak.clone(), deliveries, deliver));
     tokio::spawn(each_carried(weak.clone(), responses, answered));
+    tokio::spawn(each_carried(weak.clone(), notifies, notified));
     tokio::spawn(keep_alive(weak, config.heartbeat, config.timeout));
     cluster.announce(&Announcement::Hello { node: cluster.node.clone() });
     info!(node = %cluster.node, nats = %config.url, "joined the cluster");
@@ -214,6 +227,35 @@ impl Cluster {
         let _ = tokio::time::timeout(Duration::from_secs(2), self.client.flush()).await;
     }
 
+    /// A NOTIFY from this node's `from` (the gateway) in dialog `key`, which
+    /// another node keeps: carried there (once `logged` is durable) and
+    /// `true`; `false` when no node keeps it.
+    pub fn carry_notify(&self, from: &Connection, key: &DialogKey, req: &rsip::Request, logged: Option<LogReceipt>) -> bool {
+        let node = {
+            let state = self.state.locked();
+            state.dialogs.get(key).filter(|(_, until)| *until > Instant::now()).map(|(node, _)| node.clone())
+        };
+        let Some(node) = node else { return false };
+        let carried = Carried { node: self.node.clone(), connection: from.id, text: req.to_string() };
+        self.send(self.subjects.notifies_to(&node), carried.encode(), logged);
+        true
+    }
+
+    /// `node` keeps dialog `key` until `until` (the oldest forgotten when
+    /// the table is full).
+    fn keep_remote_dialog(&self, node: String, key: DialogKey, until: Instant) {
+        let mut state = self.state.locked();
+        let now = Instant::now();
+        if state.dialogs.len() >= MAX_REMOTE_DIALOGS {
+            state.dialogs.retain(|_, (_, until)| *until > now);
+        }
+        if state.dialogs.len() >= MAX_REMOTE_DIALOGS && !state.dialogs.contains_key(&key) {
+            warn!(%node, "too many other nodes' conference dialogs: one is not kept");
+            return;
+        }
+        state.dialogs.insert(key, (node, until));
+    }
+
     /// `resp`, received on this node's `from`, answers no fork of this
     /// node: when its branch names another node, it is carried there (once
     /// `logged`, its own log write, is durable) and `true` is returned.
@@ -222,6 +264,17 @@ impl Cluster {
         let Some((_, node)) = branch.rsplit_once('.') else { return false };
         if node == self.node || !self.state.locked().nodes.contains_key(node) {
             return false;
+        }
+        // A 2xx to a SUBSCRIBE (the gateway accepting a conference
+        // subscription): that node keeps the dialog, so the gateway's
+        // NOTIFYs in it, which come here, go there.
+        if (200..300).contains(&resp.status_code.code()) && matches!(sip::cseq(resp), Ok((_, rsip::Method::Subscribe))) {
+            if let (Ok(call_id), Some(subscriber_tag), Some(notifier_tag)) =
+                (sip::call_id(resp), sip::from_tag(resp), sip::to_tag(resp))
+            {
+                let until = Instant::now() + conference_route::granted(resp) + conference_route::GRACE;
+                self.keep_remote_dialog(node.to_string(), (call_id, subscriber_tag, notifier_tag), until);
+            }
         }
         let carried = Carried { node: self.node.clone(), connection: from.id, text: resp.to_string() };
         self.send(self.subjects.responses_to(node), carried.encode(), logged);
@@ -488,6 +541,25 @@ async fn answered(server: Arc<ImServer>, cluster: Arc<Cluster>, carried: Carried
     let logged =
         server.store.message_log().submit(stand_in.id, &stand_in.peer, Direction::In, user.as_deref(), &carried.text).await;
     relay::on_response(&server, &stand_in, resp, Some(logged)).await;
+}
+
+/// A NOTIFY from a gateway on another node, in a conference subscription
+/// dialog this node keeps: logged as received from the gateway's stand-in,
+/// then relayed to the subscriber as if the gateway were here.
+async fn notified(server: Arc<ImServer>, cluster: Arc<Cluster>, carried: Carried) {
+    let stand_in = cluster.state.locked().nodes.get(&carried.node).and_then(|n| n.stand_ins.get(&carried.connection).cloned());
+    let (Some(stand_in), Ok(rsip::SipMessage::Request(req))) = (stand_in, rsip::SipMessage::try_from(carried.text.as_str()))
+    else {
+        return Stats::count(&server.stats.dropped);
+    };
+    Stats::count(&server.stats.received);
+    let user = stand_in.user();
+    let logged =
+        server.store.message_log().submit(stand_in.id, &stand_in.peer, Direction::In, user.as_deref(), &carried.text).await;
+    if logged.durable().await.is_err() {
+        return server.stats.count_unlogged();
+    }
+    conference_route::notify(&server, &stand_in, req).await;
 }
 
 /// Says this node is alive every `heartbeat`, and drops the nodes not

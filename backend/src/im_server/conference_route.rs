@@ -37,7 +37,7 @@ pub const MAX_PER_USER: usize = 20;
 pub const MAX_DIALOGS: usize = 10_000;
 /// A dialog is kept this long past the expiry its last 2xx granted, for a
 /// final NOTIFY on its way.
-const GRACE: Duration = Duration::from_secs(32);
+pub(super) const GRACE: Duration = Duration::from_secs(32);
 /// The longest lifetime believed from a 2xx (its `Expires`).
 const MAX_EXPIRES: u64 = 3600;
 
@@ -224,7 +224,7 @@ pub async fn subscribe(server: &Arc<ImServer>, conn: &Arc<Connection>, req: rsip
 }
 
 /// The lifetime a 2xx to SUBSCRIBE granted (`Expires`), at most an hour.
-fn granted(response: &rsip::Response) -> Duration {
+pub(super) fn granted(response: &rsip::Response) -> Duration {
     let seconds = sip::header(&response.headers, "Expires").and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(MAX_EXPIRES);
     Duration::from_secs(seconds.min(MAX_EXPIRES))
 }
@@ -245,6 +245,12 @@ pub async fn notify(server: &Arc<ImServer>, conn: &Arc<Connection>, req: rsip::R
         .filter(|d| sender.as_deref() == Some(d.notifier.as_str()))
         .map(|d| (Arc::clone(&d.connection), d.contact.clone(), d.notifier.clone()));
     let Some((target, contact, notifier)) = found else {
+        // A dialog another node of the cluster keeps (its subscriber is
+        // there; the gateway, here): the NOTIFY goes there.
+        let from_notifier = sender.as_deref() == Some(server.config.conference_user.as_str());
+        if from_notifier && server.cluster().is_some_and(|c| c.carry_notify(conn, &key, &req, super::connection::acting_on())) {
+            return;
+        }
         return reply(server, conn, &req, 481, None, Vec::new()).await;
     };
     let terminated = sip::header(&req.headers, "Subscription-State")
