@@ -102,8 +102,8 @@ pub struct Cluster {
     client: async_nats::Client,
 }
 
-#[derive(Default)]
 struct State {
+    limits: Limits,
     /// This node's connections that hold (or held) bindings, by id: where
     /// deliveries go.
     local: HashMap<u64, Weak<Connection>>,
@@ -113,6 +113,63 @@ struct State {
     stand_ins: usize,
     /// Other nodes' conference subscription dialogs, and until when.
     dialogs: HashMap<DialogKey, (String, Instant)>,
+}
+
+/// How much of other nodes a node keeps ([`MAX_NODES`],
+/// [`MAX_STAND_INS`], [`MAX_REMOTE_DIALOGS`]; smaller in tests).
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    nodes: usize,
+    stand_ins: usize,
+    dialogs: usize,
+}
+
+impl Default for State {
+    fn default() -> State {
+        let limits = Limits { nodes: MAX_NODES, stand_ins: MAX_STAND_INS, dialogs: MAX_REMOTE_DIALOGS };
+        State { limits, local: HashMap::new(), nodes: HashMap::new(), stand_ins: 0, dialogs: HashMap::new() }
+    }
+}
+
+impl State {
+    /// `node` was heard now; `true` when it was not known before (and is
+    /// now, unless there are as many nodes as the limit).
+    fn heard(&mut self, node: &str) -> bool {
+        if let Some(known) = self.nodes.get_mut(node) {
+            known.heard = Instant::now();
+            return false;
+        }
+        if self.nodes.len() >= self.limits.nodes {
+            return false;
+        }
+        self.nodes.insert(node.to_string(), Node { heard: Instant::now(), stand_ins: HashMap::new() });
+        true
+    }
+
+    /// May one more stand-in of `node` be kept? Why not, when not.
+    fn room_for_stand_in(&self, node: &str) -> Result<(), &'static str> {
+        if self.stand_ins >= self.limits.stand_ins {
+            return Err("too many stand-ins: a binding of another node is not kept");
+        }
+        if self.nodes.len() >= self.limits.nodes && !self.nodes.contains_key(node) {
+            return Err("too many nodes: a binding of another node is not kept");
+        }
+        Ok(())
+    }
+
+    /// Keeps `node`'s dialog `key` until `until`, the expired ones
+    /// forgotten when the table is full; `false` when it is full of live ones.
+    fn keep_dialog(&mut self, node: String, key: DialogKey, until: Instant) -> bool {
+        if self.dialogs.len() >= self.limits.dialogs {
+            let now = Instant::now();
+            self.dialogs.retain(|_, (_, until)| *until > now);
+        }
+        if self.dialogs.len() >= self.limits.dialogs && !self.dialogs.contains_key(&key) {
+            return false;
+        }
+        self.dialogs.insert(key, (node, until));
+        true
+    }
 }
 
 struct Node {
@@ -244,16 +301,9 @@ impl Cluster {
     /// `node` keeps dialog `key` until `until` (the oldest forgotten when
     /// the table is full).
     fn keep_remote_dialog(&self, node: String, key: DialogKey, until: Instant) {
-        let mut state = self.state.locked();
-        let now = Instant::now();
-        if state.dialogs.len() >= MAX_REMOTE_DIALOGS {
-            state.dialogs.retain(|_, (_, until)| *until > now);
-        }
-        if state.dialogs.len() >= MAX_REMOTE_DIALOGS && !state.dialogs.contains_key(&key) {
+        if !self.state.locked().keep_dialog(node.clone(), key, until) {
             warn!(%node, "too many other nodes' conference dialogs: one is not kept");
-            return;
         }
-        state.dialogs.insert(key, (node, until));
     }
 
     /// `resp`, received on this node's `from`, answers no fork of this
@@ -328,8 +378,8 @@ impl Cluster {
         if let Some(known) = state.nodes.get(node).and_then(|n| n.stand_ins.get(&connection)) {
             return Some(Arc::clone(known));
         }
-        if state.stand_ins >= MAX_STAND_INS {
-            warn!(%node, "too many stand-ins: a binding of another node is not kept");
+        if let Err(why) = state.room_for_stand_in(node) {
+            warn!(%node, "{why}");
             return None;
         }
         let Some(transport) = Transport::from_via_name(&reached.transport) else {
@@ -344,11 +394,6 @@ impl Cluster {
         };
         let peer = format!("{} via node {to}", reached.peer);
         let stand_in = Connection::stand_in(server, peer, transport, reached.sent_by.clone(), reached.user.clone(), carry);
-        let known = state.nodes.len() < MAX_NODES || state.nodes.contains_key(node);
-        if !known {
-            warn!(%node, "too many nodes: a binding of another node is not kept");
-            return None;
-        }
         let entry =
             state.nodes.entry(node.to_string()).or_insert_with(|| Node { heard: Instant::now(), stand_ins: HashMap::new() });
         entry.stand_ins.insert(connection, Arc::clone(&stand_in));
@@ -358,16 +403,7 @@ impl Cluster {
 
     /// `node` was heard now; `true` when it was not known before.
     fn heard(&self, node: &str) -> bool {
-        let mut state = self.state.locked();
-        if let Some(known) = state.nodes.get_mut(node) {
-            known.heard = Instant::now();
-            return false;
-        }
-        if state.nodes.len() >= MAX_NODES {
-            return false;
-        }
-        state.nodes.insert(node.to_string(), Node { heard: Instant::now(), stand_ins: HashMap::new() });
-        true
+        self.state.locked().heard(node)
     }
 
     /// Removes the stand-in for `connection` of `node`, if any.

@@ -1,4 +1,7 @@
+use std::time::{Duration, Instant};
+
 use super::wire::*;
+use super::{Limits, State};
 
 #[test]
 fn announcements_read_back_as_written() {
@@ -48,4 +51,34 @@ fn subjects_keep_clusters_and_nodes_apart() {
     assert_eq!(s.deliveries_to("n1"), "acme.node.n1.deliver");
     assert_eq!(s.responses_to("n1"), "acme.node.n1.response");
     assert_eq!(s.notifies_to("n1"), "acme.node.n1.notify");
+}
+
+fn small() -> State {
+    State { limits: Limits { nodes: 2, stand_ins: 3, dialogs: 2 }, ..State::default() }
+}
+
+#[test]
+fn other_nodes_are_kept_up_to_the_limit() {
+    let mut state = small();
+    assert!(state.heard("a") && state.heard("b"), "new nodes");
+    assert!(!state.heard("a"), "known already");
+    assert!(!state.heard("c"), "a third is not kept");
+    assert_eq!(state.nodes.len(), 2);
+    assert_eq!(state.room_for_stand_in("a"), Ok(()));
+    assert!(state.room_for_stand_in("c").is_err(), "no stand-ins of a node past the limit");
+    state.stand_ins = 3;
+    assert!(state.room_for_stand_in("a").is_err(), "no stand-ins past the limit");
+}
+
+#[test]
+fn other_nodes_dialogs_are_kept_up_to_the_limit_expired_ones_first_out() {
+    let mut state = small();
+    let key = |n: &str| (format!("call-{n}"), "s".to_string(), "n".to_string());
+    let later = Instant::now() + Duration::from_secs(60);
+    assert!(state.keep_dialog("a".into(), key("1"), Instant::now()), "kept (it expires at once)");
+    assert!(state.keep_dialog("a".into(), key("2"), later));
+    assert!(state.keep_dialog("b".into(), key("3"), later), "the expired one made room");
+    assert!(!state.keep_dialog("b".into(), key("4"), later), "full of live dialogs");
+    assert!(state.keep_dialog("b".into(), key("3"), later), "a known one is renewed");
+    assert_eq!(state.dialogs.len(), 2);
 }
