@@ -110,6 +110,12 @@ struct Poster {
     retry: RetryPolicy,
 }
 
+/// Where a gateway at reporting URL `url` takes copies of callbacks
+/// delivered to another gateway: `…/reporting/mirror`.
+pub fn mirror_url(url: &str) -> String {
+    format!("{}/mirror", url.trim_end_matches('/'))
+}
+
 /// The URLs of a reporting URL setting: one, or several comma-separated.
 pub fn reporting_urls(setting: &str) -> Vec<String> {
     setting.split(',').map(str::trim).filter(|url| !url.is_empty()).map(str::to_string).collect()
@@ -194,6 +200,7 @@ impl Poster {
             match self.post(url, &body, &signature).await {
                 Attempt::Delivered => {
                     tracing::debug!(attempt, "callback delivered");
+                    self.mirror(index, &body).await;
                     return;
                 }
                 Attempt::GiveUp(why) => {
@@ -217,6 +224,20 @@ impl Poster {
                     tracing::error!(%why, attempts = attempt, %url, "callback undeliverable; dropped");
                     crate::metrics::global().callbacks_undeliverable.inc();
                 }
+            }
+        }
+    }
+
+    /// A copy of a callback delivered to gateway `delivered` goes to every
+    /// other gateway's `/reporting/mirror`, once, unretried: each gateway
+    /// NOTIFYs the conference subscriptions (RFC 4575) it holds itself,
+    /// while only the one a callback was delivered to sends the owner's
+    /// MESSAGE events (docs/operations.md, "Several gateways").
+    async fn mirror(&self, delivered: usize, body: &str) {
+        for (_, url) in self.urls.iter().enumerate().filter(|(i, _)| *i != delivered) {
+            let signature = sign(&self.key, unix_now(), body.as_bytes());
+            if let Attempt::Retry(why) | Attempt::GiveUp(why) = self.post(&mirror_url(url), body, &signature).await {
+                tracing::debug!(%why, %url, "a callback's copy for another gateway was not taken");
             }
         }
     }

@@ -37,25 +37,47 @@ struct ReportingState {
 pub fn router(gateway: Arc<Gateway>, signing_key: Vec<u8>) -> Router {
     Router::new()
         .route("/reporting", post(report))
+        .route("/reporting/mirror", post(mirror))
         .layer(DefaultBodyLimit::max(MAX_MESSAGE_BYTES))
         .with_state(Arc::new(ReportingState { gateway, signatures: signing::Verifier::new(signing_key) }))
 }
 
-async fn report(State(state): State<Arc<ReportingState>>, headers: HeaderMap, body: Bytes) -> (StatusCode, &'static str) {
+/// A callback, signed and decoded; the HTTP answer when it is not one.
+fn verified(state: &ReportingState, headers: &HeaderMap, body: &[u8]) -> Result<Notification, (StatusCode, &'static str)> {
     let signature = headers.get(signing::SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if let Err(refusal) = state.signatures.verify(signature, &body) {
+    if let Err(refusal) = state.signatures.verify(signature, body) {
         warn!(%refusal, "callback refused");
-        return (StatusCode::UNAUTHORIZED, "bad signature\n");
+        return Err((StatusCode::UNAUTHORIZED, "bad signature\n"));
     }
-    let Ok(text) = std::str::from_utf8(&body) else {
-        return (StatusCode::BAD_REQUEST, "body is not UTF-8\n");
+    let Ok(text) = std::str::from_utf8(body) else {
+        return Err((StatusCode::BAD_REQUEST, "body is not UTF-8\n"));
     };
-    let notification = match Notification::decode(text) {
-        Ok(n) => n,
-        Err(e) => {
-            warn!(error = %e, "undecodable callback");
-            return (StatusCode::BAD_REQUEST, "not a notification\n");
-        }
+    Notification::decode(text).map_err(|e| {
+        warn!(error = %e, "undecodable callback");
+        (StatusCode::BAD_REQUEST, "not a notification\n")
+    })
+}
+
+/// `POST /reporting/mirror`: a copy of a callback the conference service
+/// delivered to another gateway. Only this gateway's own conference
+/// subscriptions (RFC 4575) are told; the owner's MESSAGE events are that
+/// other gateway's to send.
+async fn mirror(State(state): State<Arc<ReportingState>>, headers: HeaderMap, body: Bytes) -> (StatusCode, &'static str) {
+    let notification = match verified(&state, &headers, &body) {
+        Ok(notification) => notification,
+        Err(refused) => return refused,
+    };
+    match &notification {
+        Notification::ParticipantStatus { status, .. } => state.gateway.notifier.participant(status),
+        Notification::ConferenceStatus { status, .. } => state.gateway.notifier.conference(status),
+    }
+    (StatusCode::OK, "ok\n")
+}
+
+async fn report(State(state): State<Arc<ReportingState>>, headers: HeaderMap, body: Bytes) -> (StatusCode, &'static str) {
+    let notification = match verified(&state, &headers, &body) {
+        Ok(notification) => notification,
+        Err(refused) => return refused,
     };
     let conference_id = match &notification {
         Notification::ParticipantStatus { status, .. } => status.conference_id.clone(),
