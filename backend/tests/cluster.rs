@@ -271,3 +271,31 @@ async fn nodes_sign_in_to_a_nats_server_that_requires_it() {
     let mut bob = two.client("bob").await;
     assert_eq!(until_reachable(&mut alice, "bob", &mut bob).await, 200);
 }
+
+#[tokio::test]
+async fn a_node_restarted_under_its_name_is_not_mistaken_for_its_last_run() {
+    let Some(cluster) = Cluster::start("cluster restarted node") else { return };
+    let one = cluster.node("one").await;
+    let mut two = cluster.node("two").await;
+    let mut alice = one.client("alice").await;
+    let mut bob = two.client("bob").await; // node two's first connection
+    assert_eq!(until_reachable(&mut alice, "bob", &mut bob).await, 200);
+
+    // Node two dies and is back at once, within the others' timeout.
+    two.kill();
+    let two = cluster.node("two").await;
+    let mut carol = two.client("carol").await; // its first connection again
+                                               // Whatever is answered while node one learns that bob's node is gone,
+                                               // nothing for bob ever reaches carol.
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let (status, got) = deliver(&mut alice, "bob", "for bob only", &mut carol).await;
+        assert!(got.is_none(), "a message for bob reached carol: {got:?}");
+        if status == 480 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "bob became unreachable (last {status})");
+    }
+    // And carol, on the new run of node two, is reachable.
+    assert_eq!(until_reachable(&mut alice, "carol", &mut carol).await, 200);
+}

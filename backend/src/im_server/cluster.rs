@@ -93,6 +93,7 @@ impl ClusterConfig {
 
 /// This node's membership of the cluster.
 pub struct Cluster {
+    /// Its name in the cluster: `--node`'s, and a suffix of this run's.
     node: String,
     subjects: Subjects,
     /// What waits to be published, in order: subject, payload, and the log
@@ -181,13 +182,17 @@ struct Node {
 /// Joins the cluster: connects to NATS, listens, says hello, and keeps
 /// saying it is alive. Gives `server` its [`Cluster`].
 pub async fn join(server: &Arc<ImServer>, config: ClusterConfig) -> anyhow::Result<Arc<Cluster>> {
-    let node = match &config.node {
+    let name = match &config.node {
         Some(node) => {
             anyhow::ensure!(wire::valid_node_name(node), "`{node}` is not a node name (letters, digits, - and _; at most 32)");
             node.clone()
         }
         None => rollcall_shared::random::random_hex(8),
     };
+    // The name and this run's own suffix: a node that restarts under its
+    // name (faster than the others' timeout) is a new node to them, so
+    // its new connections' ids never meet stand-ins of its last run's.
+    let node = format!("{name}-{}", rollcall_shared::random::random_hex(4));
     let (servers, options) = connect_options(&config.url)?;
     let shown = servers.iter().map(|s| format!("{}:{}", s.host(), s.port())).collect::<Vec<_>>().join(",");
     let client = options
