@@ -663,8 +663,8 @@ pub(crate) struct ConferenceArgs {
     /// This instance's name among the conference services sharing the
     /// database: each holds its running conferences under a lease and takes
     /// over those of an instance that stops renewing (docs/operations.md).
-    /// Default, on PostgreSQL: the host name. On SQLite (one service per
-    /// file) there are no leases without it.
+    /// Default, on PostgreSQL: the host name and --listen's port. On
+    /// SQLite (one service per file) there are no leases without it.
     #[arg(long, env = "ROLLCALL_INSTANCE")]
     pub(crate) instance: Option<String>,
     /// How long a lease lasts unrenewed, in milliseconds (renewed every

@@ -170,7 +170,7 @@ async fn run_im_server(args: ImServerArgs) -> anyhow::Result<()> {
         say!("  SIP over TLS on {addr}");
     }
     if let Some(cluster) = &cluster {
-        say!("  node {} of the cluster at {}", cluster.node(), args.cluster.cluster.as_deref().unwrap_or_default());
+        say!("  node {} of the cluster at {}", cluster.node(), cluster.servers());
     }
     let stopped = stop_on_signal(&edge.listener.shutdown, Some(&store)).await;
     if let Some(cluster) = cluster {
@@ -288,7 +288,9 @@ fn lease_of(args: &ConferenceArgs) -> anyhow::Result<Option<rollcall::store::Lea
     let instance = match &args.instance {
         Some(instance) => instance.clone(),
         None if on_postgres => {
-            std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_default()
+            // The host and the port: two services on one host are two instances.
+            let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
+            format!("{host}:{}", args.listen.port())
         }
         None => return Ok(None),
     };

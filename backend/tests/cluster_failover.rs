@@ -177,6 +177,12 @@ impl Drop for Cluster {
 struct Watch {
     /// The last sequence seen of each conference.
     last: HashMap<String, u64>,
+    /// Every event's sequence seen, by conference: none may come twice.
+    seen: HashMap<String, std::collections::HashSet<u64>>,
+    /// The sequence of each conference's latest snapshot: an event up to
+    /// it that arrives afterwards (sent before the snapshot was read) is
+    /// stale, and a client ignores it.
+    floor: HashMap<String, u64>,
     /// Conferences with a gap to close by a snapshot.
     gaps: Vec<String>,
     /// The latest state of each conference.
@@ -203,17 +209,38 @@ impl Watch {
                 self.state.insert(snapshot.conference_id.clone(), (snapshot.state, snapshot.reason));
                 let last = self.last.entry(snapshot.conference_id.clone()).or_default();
                 *last = (*last).max(snapshot.sequence);
+                self.floor.insert(snapshot.conference_id.clone(), snapshot.sequence);
                 self.gaps.retain(|c| c != &snapshot.conference_id);
                 return;
             }
             _ => return,
         };
+        let first_time = self.seen.entry(conference.clone()).or_default().insert(sequence);
+        assert!(first_time, "event {sequence} of {conference} came twice ({reply:?})");
+        if sequence <= self.floor.get(conference).copied().unwrap_or(0) {
+            return; // stale: the snapshot had it
+        }
         let last = self.last.entry(conference.clone()).or_default();
-        assert!(sequence > *last, "event {sequence} of {conference} after {last}: twice or out of order ({reply:?})");
+        assert!(sequence > *last, "event {sequence} of {conference} after {last}: out of order ({reply:?})");
         if *last > 0 && sequence > *last + 1 && !self.gaps.contains(conference) {
             self.gaps.push(conference.clone());
         }
         *last = sequence;
+    }
+}
+
+/// Sends `request` to the gateway, again (the same request: its id makes
+/// that safe) while it is answered 408 or 480 — a gateway dying, or not
+/// yet known, as it is sent.
+async fn send(client: &mut Client, request: &Request) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let status = client.message_to(GATEWAY, &request.encode()).await.status_code.code();
+        if status == 200 {
+            return;
+        }
+        assert!(matches!(status, 408 | 480) && tokio::time::Instant::now() < deadline, "the gateway took the request ({status})");
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
@@ -231,16 +258,18 @@ async fn until(client: &mut Client, watch: &mut Watch, mut done: impl FnMut(&Wat
 /// A new conference of `client`'s, once active; its id.
 async fn create(client: &mut Client, watch: &mut Watch, phone: &str) -> String {
     let request_id = format!("create-{}", rollcall_shared::random::random_hex(4));
-    client
-        .send_request(&Request::CreateConference(CreateConference {
+    send(
+        client,
+        &Request::CreateConference(CreateConference {
             confirm: false,
             subject: None,
             request_id,
             account: String::new(),
             initiator: party("Initiator", phone),
             participants: Vec::new(),
-        }))
-        .await;
+        }),
+    )
+    .await;
     let Reply::CreateConferenceResponse { conference_id, .. } =
         until(client, watch, |_, r| matches!(r, Reply::CreateConferenceResponse { .. } | Reply::Fault(_))).await
     else {
@@ -254,13 +283,12 @@ async fn create(client: &mut Client, watch: &mut Watch, phone: &str) -> String {
 /// Adds someone at `phone` to `conference_id`, once connected.
 async fn add(client: &mut Client, watch: &mut Watch, conference_id: &str, phone: &str) {
     let request_id = format!("add-{}", rollcall_shared::random::random_hex(4));
-    client
-        .send_request(&Request::AddParticipant(AddParticipant {
-            request_id,
-            conference_id: conference_id.into(),
-            participant: party("Guest", phone),
-        }))
-        .await;
+    let request = Request::AddParticipant(AddParticipant {
+        request_id,
+        conference_id: conference_id.into(),
+        participant: party("Guest", phone),
+    });
+    send(client, &request).await;
     let answer = until(client, watch, |_, r| matches!(r, Reply::AddParticipantResponse { .. } | Reply::Fault(_))).await;
     let Reply::AddParticipantResponse { participant_id, .. } = answer else { panic!("AddParticipant refused: {answer:?}") };
     until(client, watch, |w, _| w.participants.get(&participant_id) == Some(&ParticipantState::Connected)).await;
@@ -270,7 +298,7 @@ async fn add(client: &mut Client, watch: &mut Watch, conference_id: &str, phone:
 async fn resync(client: &mut Client, watch: &mut Watch) {
     for conference_id in watch.gaps.clone() {
         let request_id = format!("get-{}", rollcall_shared::random::random_hex(4));
-        client.send_request(&Request::GetConference(GetConference { request_id, conference_id: conference_id.clone() })).await;
+        send(client, &Request::GetConference(GetConference { request_id, conference_id: conference_id.clone() })).await;
         until(client, watch, |_, r| matches!(r, Reply::Conference(s) if s.conference_id == conference_id)).await;
     }
 }

@@ -108,7 +108,15 @@ struct Poster {
     current: std::sync::atomic::AtomicUsize,
     key: Vec<u8>,
     retry: RetryPolicy,
+    /// Each gateway's queue of callback copies (index-aligned with `urls`):
+    /// sent in order by a task of its own, so a gateway that is down delays
+    /// only its copies, never a conference's callbacks.
+    mirrors: Vec<mpsc::Sender<String>>,
 }
+
+/// Copies waiting for one gateway at most; more are dropped (a gateway that
+/// is down).
+const MIRROR_QUEUE: usize = 1024;
 
 /// Where a gateway at reporting URL `url` takes copies of callbacks
 /// delivered to another gateway: `…/reporting/mirror`.
@@ -129,8 +137,12 @@ impl CallbackDispatcher {
         let client = crate::edge::tls::http_client()?.timeout(retry.timeout).build()?;
         let urls = reporting_urls(&url);
         anyhow::ensure!(!urls.is_empty(), "no reporting URL");
+        let mirrors = match urls.len() {
+            1 => Vec::new(),
+            _ => urls.iter().map(|url| spawn_mirror(&runtime, client.clone(), key.clone(), mirror_url(url))).collect(),
+        };
         Ok(CallbackDispatcher {
-            poster: Arc::new(Poster { client, urls, current: Default::default(), key, retry }),
+            poster: Arc::new(Poster { client, urls, current: Default::default(), key, retry, mirrors }),
             runtime,
             queues: Mutex::new(HashMap::new()),
         })
@@ -177,6 +189,33 @@ impl Reporter for CallbackDispatcher {
     }
 }
 
+/// The task that posts copies of callbacks to one gateway's `url`
+/// (`…/reporting/mirror`), in order, each signed afresh, none retried.
+fn spawn_mirror(runtime: &Handle, client: reqwest::Client, key: Vec<u8>, url: String) -> mpsc::Sender<String> {
+    let (tx, mut rx) = mpsc::channel::<String>(MIRROR_QUEUE);
+    runtime.spawn(async move {
+        while let Some(body) = rx.recv().await {
+            let signature = sign(&key, unix_now(), body.as_bytes());
+            let sent = client
+                .post(&url)
+                .header(CONTENT_TYPE, SOAP_CONTENT_TYPE)
+                .header(SIGNATURE_HEADER, signature)
+                .body(body)
+                .timeout(MIRROR_TIMEOUT)
+                .send()
+                .await;
+            if let Err(e) = sent {
+                tracing::debug!(error = %e, %url, "a callback's copy was not taken");
+            }
+        }
+    });
+    tx
+}
+
+/// How long a copy may take: a gateway that is down costs its own queue
+/// this much per copy, nobody else anything.
+const MIRROR_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// What one attempt came to.
 enum Attempt {
     Delivered,
@@ -200,7 +239,7 @@ impl Poster {
             match self.post(url, &body, &signature).await {
                 Attempt::Delivered => {
                     tracing::debug!(attempt, "callback delivered");
-                    self.mirror(index, &body).await;
+                    self.mirror(index, &body);
                     return;
                 }
                 Attempt::GiveUp(why) => {
@@ -233,11 +272,10 @@ impl Poster {
     /// NOTIFYs the conference subscriptions (RFC 4575) it holds itself,
     /// while only the one a callback was delivered to sends the owner's
     /// MESSAGE events (docs/operations.md, "Several gateways").
-    async fn mirror(&self, delivered: usize, body: &str) {
-        for (_, url) in self.urls.iter().enumerate().filter(|(i, _)| *i != delivered) {
-            let signature = sign(&self.key, unix_now(), body.as_bytes());
-            if let Attempt::Retry(why) | Attempt::GiveUp(why) = self.post(&mirror_url(url), body, &signature).await {
-                tracing::debug!(%why, %url, "a callback's copy for another gateway was not taken");
+    fn mirror(&self, delivered: usize, body: &str) {
+        for (index, copies) in self.mirrors.iter().enumerate().filter(|(i, _)| *i != delivered) {
+            if copies.try_send(body.to_string()).is_err() {
+                tracing::debug!(url = %self.urls[index], "a gateway's queue of callback copies is full: one dropped");
             }
         }
     }

@@ -36,7 +36,15 @@ pub async fn recover(store: &Store, conferences: &Conferences, service: &Confere
     let since = std::time::SystemTime::now().checked_sub(RECOVER_ENDED).unwrap_or(std::time::UNIX_EPOCH);
     let since = humantime::format_rfc3339_millis(since).to_string();
     conferences.prune(&since).await.context("forgetting old conferences")?;
-    let mut rows = conferences.claim(CLAIM_MAX, true).await.context("taking over the running conferences")?;
+    let mut rows = Vec::new();
+    loop {
+        let claimed = conferences.claim(CLAIM_MAX, true).await.context("taking over the running conferences")?;
+        let more = claimed.len() == CLAIM_MAX as usize;
+        rows.extend(claimed);
+        if !more {
+            break;
+        }
+    }
     rows.extend(conferences.ended_since(&since, RECOVER_MAX_ENDED).await.context("reading the ended conferences")?);
     let recovered = take_back(store, service, rows).await?;
     if recovered > 0 {
@@ -71,8 +79,19 @@ pub fn keep_leases(store: Store, conferences: Conferences, service: Arc<Conferen
             if store.is_closed() {
                 return;
             }
-            if let Err(e) = conferences.renew().await {
-                tracing::warn!(error = %format!("{e:#}"), "renewing the conferences' lease failed");
+            match conferences.renew().await {
+                Ok(held) => {
+                    let (live, _) = service.census();
+                    if (held as usize) < live {
+                        tracing::error!(
+                            held,
+                            live,
+                            "this instance runs conferences whose lease another has taken (it stopped renewing in time): \
+                             their owners were told they ended; their calls here go on until they hang up"
+                        );
+                    }
+                }
+                Err(e) => tracing::warn!(error = %format!("{e:#}"), "renewing the conferences' lease failed"),
             }
             let claimed = match conferences.claim(CLAIM_MAX, false).await {
                 Ok(claimed) => claimed,

@@ -21,7 +21,13 @@ pub struct WebService {
 impl WebService {
     pub fn new(url: &str, token: &str) -> anyhow::Result<Self> {
         let client =
-            crate::edge::tls::http_client()?.timeout(Duration::from_secs(10)).build().context("building the HTTP client")?;
+            // A host that is down answers nothing: give up connecting soon and
+            // try the next instance, rather than spend the whole timeout.
+            crate::edge::tls::http_client()?
+                .timeout(Duration::from_secs(10))
+                .connect_timeout(Duration::from_secs(2))
+                .build()
+                .context("building the HTTP client")?;
         let urls = crate::conference::callbacks::reporting_urls(url);
         anyhow::ensure!(!urls.is_empty(), "no conference web service URL");
         Ok(WebService { client, urls, current: AtomicUsize::new(0), token: token.to_string() })

@@ -21,7 +21,8 @@
 //! - A conference subscription (RFC 4575) whose subscriber is on another
 //!   node than its gateway: the gateway's node notes the dialog as the
 //!   gateway's 2xx passes through it, and carries the gateway's NOTIFYs in
-//!   it to the subscriber's node (`notify`), which relays them as its own.
+//!   it to the subscriber's node (on the subject of responses, after the
+//!   2xx), which relays them as its own.
 //!
 //! Ordering: NATS keeps one publisher's order on a subject, and each node
 //! handles each subject in one task, so a sender's messages reach a
@@ -95,10 +96,17 @@ impl ClusterConfig {
 pub struct Cluster {
     /// Its name in the cluster: `--node`'s, and a suffix of this run's.
     node: String,
+    /// The NATS servers, `host:port,…` (no credentials: for the log).
+    servers: String,
     subjects: Subjects,
-    /// What waits to be published, in order: subject, payload, and the log
-    /// write it must wait for.
+    /// What waits to be published once its log write is durable, in order:
+    /// subject, payload, and that write (responses and NOTIFYs received
+    /// here, carried on before they are acted on).
     outbox: mpsc::Sender<(String, Vec<u8>, Option<LogReceipt>)>,
+    /// What is published at once, in order: announcements and heartbeats,
+    /// and what stand-ins send (logged already). Never behind a log write,
+    /// so a slow database does not silence the node.
+    immediate: mpsc::Sender<(String, Vec<u8>, Option<LogReceipt>)>,
     state: Mutex<State>,
     client: async_nats::Client,
 }
@@ -205,21 +213,22 @@ pub async fn join(server: &Arc<ImServer>, config: ClusterConfig) -> anyhow::Resu
     let to_me = client.subscribe(subjects.announcements_to(&node)).await?;
     let deliveries = client.subscribe(subjects.deliveries_to(&node)).await?;
     let responses = client.subscribe(subjects.responses_to(&node)).await?;
-    let notifies = client.subscribe(subjects.notifies_to(&node)).await?;
     let (outbox, queued) = mpsc::channel(OUTBOX);
-    let cluster = Arc::new(Cluster { node, subjects, outbox, state: Mutex::default(), client: client.clone() });
+    let (immediate, queued_now) = mpsc::channel(OUTBOX);
+    let cluster =
+        Arc::new(Cluster { node, servers: shown, subjects, outbox, immediate, state: Mutex::default(), client: client.clone() });
     if server.cluster.set(Arc::clone(&cluster)).is_err() {
         anyhow::bail!("this IM server is in a cluster already");
     }
     tokio::spawn(publish(client.clone(), queued, Arc::clone(server)));
+    tokio::spawn(publish(client.clone(), queued_now, Arc::clone(server)));
     let weak = Arc::downgrade(server);
     tokio::spawn(on_announcements(weak.clone(), futures_util::stream::select(announcements, to_me)));
     tokio::spawn(each_carried(weak.clone(), deliveries, deliver));
     tokio::spawn(each_carried(weak.clone(), responses, answered));
-    tokio::spawn(each_carried(weak.clone(), notifies, notified));
     tokio::spawn(keep_alive(weak, config.heartbeat, config.timeout));
     cluster.announce(&Announcement::Hello { node: cluster.node.clone() });
-    info!(node = %cluster.node, nats = %config.url, "joined the cluster");
+    info!(node = %cluster.node, nats = %cluster.servers, "joined the cluster");
     Ok(cluster)
 }
 
@@ -231,7 +240,7 @@ fn connect_options(urls: &str) -> anyhow::Result<(Vec<async_nats::ServerAddr>, a
         .split(',')
         .map(str::trim)
         .filter(|u| !u.is_empty())
-        .map(|u| u.parse().map_err(|e| anyhow::anyhow!("`{u}` is not a NATS URL: {e}")))
+        .map(|u| u.parse().map_err(|e| anyhow::anyhow!("a --cluster URL is not a NATS URL: {e}")))
         .collect::<anyhow::Result<_>>()?;
     anyhow::ensure!(!servers.is_empty(), "no NATS server given (--cluster)");
     let credentials = servers.iter().find_map(|s| s.username().map(|user| (user.to_string(), s.password().map(str::to_string))));
@@ -247,6 +256,11 @@ impl Cluster {
     /// This node's name.
     pub fn node(&self) -> &str {
         &self.node
+    }
+
+    /// The NATS servers it joined through, `host:port,…` (no credentials).
+    pub fn servers(&self) -> &str {
+        &self.servers
     }
 
     /// A new Via branch for a fork sent from this node: it ends with the
@@ -298,8 +312,10 @@ impl Cluster {
             state.dialogs.get(key).filter(|(_, until)| *until > Instant::now()).map(|(node, _)| node.clone())
         };
         let Some(node) = node else { return false };
+        // On the subject of responses, in the same order: the gateway's 2xx
+        // that made the dialog there is handled before its first NOTIFY.
         let carried = Carried { node: self.node.clone(), connection: from.id, text: req.to_string() };
-        self.send(self.subjects.notifies_to(&node), carried.encode(), logged);
+        self.send(self.subjects.responses_to(&node), carried.encode(), logged);
         true
     }
 
@@ -314,7 +330,16 @@ impl Cluster {
     /// `resp`, received on this node's `from`, answers no fork of this
     /// node: when its branch names another node, it is carried there (once
     /// `logged`, its own log write, is durable) and `true` is returned.
-    pub fn carry_response(&self, from: &Connection, resp: &rsip::Response, logged: Option<LogReceipt>) -> bool {
+    pub fn carry_response(
+        &self,
+        server: &ImServer,
+        from: &Connection,
+        resp: &rsip::Response,
+        logged: Option<LogReceipt>,
+    ) -> bool {
+        // Only an authenticated connection's answers go on (a stranger's
+        // would be carried, and noted, for nothing).
+        let Some(user) = from.user() else { return false };
         let Some(branch) = sip::header(&resp.headers, "Via").as_deref().and_then(relay::branch_param) else { return false };
         let Some((_, node)) = branch.rsplit_once('.') else { return false };
         if node == self.node || !self.state.locked().nodes.contains_key(node) {
@@ -323,7 +348,9 @@ impl Cluster {
         // A 2xx to a SUBSCRIBE (the gateway accepting a conference
         // subscription): that node keeps the dialog, so the gateway's
         // NOTIFYs in it, which come here, go there.
-        if (200..300).contains(&resp.status_code.code()) && matches!(sip::cseq(resp), Ok((_, rsip::Method::Subscribe))) {
+        let from_notifier = user == server.config.conference_user;
+        let accepted = (200..300).contains(&resp.status_code.code());
+        if from_notifier && accepted && matches!(sip::cseq(resp), Ok((_, rsip::Method::Subscribe))) {
             if let (Ok(call_id), Some(subscriber_tag), Some(notifier_tag)) =
                 (sip::call_id(resp), sip::from_tag(resp), sip::to_tag(resp))
             {
@@ -364,7 +391,8 @@ impl Cluster {
     }
 
     fn send(&self, subject: String, payload: Vec<u8>, after: Option<LogReceipt>) {
-        if self.outbox.try_send((subject, payload, after)).is_err() {
+        let queue = if after.is_some() { &self.outbox } else { &self.immediate };
+        if queue.try_send((subject, payload, after)).is_err() {
             warn!("the cluster's outbox is full: a message to another node is dropped");
             crate::metrics::global().cluster_dropped.inc();
         }
@@ -491,13 +519,27 @@ fn on_announcement(server: &Arc<ImServer>, cluster: &Arc<Cluster>, announcement:
     match announcement {
         Announcement::Heartbeat { .. } => {}
         Announcement::Hello { node } => {
-            // Every binding of this node's own connections, to it alone.
+            // Every binding of this node's own connections, to it alone —
+            // however many: each waits for room in the queue rather than
+            // being dropped when it is full.
             let subject = cluster.subjects.announcements_to(&node);
-            for (aor, conn, contact, left) in server.registrar.all() {
-                if cluster.local(conn.id).is_some() {
-                    cluster.announce_on(subject.clone(), &cluster.bind_announcement(&aor, &conn, &contact, left));
+            let binds: Vec<Vec<u8>> = server
+                .registrar
+                .all()
+                .into_iter()
+                .filter(|(_, conn, _, _)| cluster.local(conn.id).is_some())
+                .filter_map(|(aor, conn, contact, left)| {
+                    serde_json::to_vec(&cluster.bind_announcement(&aor, &conn, &contact, left)).ok()
+                })
+                .collect();
+            let queue = cluster.immediate.clone();
+            tokio::spawn(async move {
+                for payload in binds {
+                    if queue.send((subject.clone(), payload, None)).await.is_err() {
+                        return;
+                    }
                 }
-            }
+            });
         }
         Announcement::Bye { node } => {
             info!(%node, "a node left the cluster");
@@ -506,7 +548,9 @@ fn on_announcement(server: &Arc<ImServer>, cluster: &Arc<Cluster>, announcement:
         Announcement::Bind { node, connection, aor, contact, expires_ms, reached } => {
             let Some(stand_in) = cluster.stand_in(server, &node, connection, &reached) else { return };
             let was_online = server.registrar.is_online(&aor);
-            server.registrar.bind(&aor, &stand_in, &contact, Duration::from_millis(expires_ms));
+            // No longer than a registration may last here (and no overflow).
+            let most = u64::from(server.config.max_expires) * 1000;
+            server.registrar.bind(&aor, &stand_in, &contact, Duration::from_millis(expires_ms.min(most)));
             if !was_online {
                 presence::changed_soon(server, &aor);
             }
@@ -569,38 +613,31 @@ async fn deliver(server: Arc<ImServer>, cluster: Arc<Cluster>, carried: Carried)
     }
 }
 
-/// A response from another node's connection to a request this node
-/// forked: logged as received from the stand-in, then handed to the relay.
+/// What another node carries back on this node's `response` subject, in
+/// the order sent: responses from that node's connections to requests
+/// this node forked — logged as received from the stand-in, then handed to
+/// the relay — and NOTIFYs of a gateway there in conference subscription
+/// dialogs this node keeps — logged so too, then relayed to the subscriber
+/// as if the gateway were here.
 async fn answered(server: Arc<ImServer>, cluster: Arc<Cluster>, carried: Carried) {
     let stand_in = cluster.state.locked().nodes.get(&carried.node).and_then(|n| n.stand_ins.get(&carried.connection).cloned());
-    let (Some(stand_in), Ok(rsip::SipMessage::Response(resp))) = (stand_in, rsip::SipMessage::try_from(carried.text.as_str()))
-    else {
+    let (Some(stand_in), Ok(message)) = (stand_in, sip::parse(&carried.text)) else {
         return Stats::count(&server.stats.dropped);
     };
     Stats::count(&server.stats.received);
     let user = stand_in.user();
     let logged =
         server.store.message_log().submit(stand_in.id, &stand_in.peer, Direction::In, user.as_deref(), &carried.text).await;
-    relay::on_response(&server, &stand_in, resp, Some(logged)).await;
-}
-
-/// A NOTIFY from a gateway on another node, in a conference subscription
-/// dialog this node keeps: logged as received from the gateway's stand-in,
-/// then relayed to the subscriber as if the gateway were here.
-async fn notified(server: Arc<ImServer>, cluster: Arc<Cluster>, carried: Carried) {
-    let stand_in = cluster.state.locked().nodes.get(&carried.node).and_then(|n| n.stand_ins.get(&carried.connection).cloned());
-    let (Some(stand_in), Ok(rsip::SipMessage::Request(req))) = (stand_in, rsip::SipMessage::try_from(carried.text.as_str()))
-    else {
-        return Stats::count(&server.stats.dropped);
-    };
-    Stats::count(&server.stats.received);
-    let user = stand_in.user();
-    let logged =
-        server.store.message_log().submit(stand_in.id, &stand_in.peer, Direction::In, user.as_deref(), &carried.text).await;
-    if logged.durable().await.is_err() {
-        return server.stats.count_unlogged();
+    match message {
+        rsip::SipMessage::Response(resp) => relay::on_response(&server, &stand_in, resp, Some(logged)).await,
+        rsip::SipMessage::Request(req) if req.method == rsip::Method::Notify => {
+            if logged.durable().await.is_err() {
+                return server.stats.count_unlogged();
+            }
+            conference_route::notify(&server, &stand_in, req).await;
+        }
+        rsip::SipMessage::Request(_) => Stats::count(&server.stats.dropped),
     }
-    conference_route::notify(&server, &stand_in, req).await;
 }
 
 /// Says this node is alive every `heartbeat`, and drops the nodes not

@@ -283,7 +283,7 @@ pub async fn on_response(server: &ImServer, from: &Connection, resp: rsip::Respo
             let _ = tx.send(Answer { response: resp, ours: false, logged });
         }
         None if matches!(sip::cseq(&resp), Ok((_, rsip::Method::Notify))) => super::presence::on_notify_response(server, &resp),
-        None if server.cluster().is_some_and(|c| c.carry_response(from, &resp, logged.clone())) => {}
+        None if server.cluster().is_some_and(|c| c.carry_response(server, from, &resp, logged.clone())) => {}
         None => {
             debug!("stray response dropped");
             Stats::count(&server.stats.dropped);

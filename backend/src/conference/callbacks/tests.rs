@@ -91,7 +91,14 @@ async fn retries_transient_failures_without_reordering() {
 
 fn poster(url: &str, key: &[u8]) -> Poster {
     let client = reqwest::Client::builder().build().expect("client");
-    Poster { client, urls: reporting_urls(url), current: Default::default(), key: key.to_vec(), retry: fast_retry() }
+    Poster {
+        client,
+        urls: reporting_urls(url),
+        current: Default::default(),
+        key: key.to_vec(),
+        retry: fast_retry(),
+        mirrors: Vec::new(),
+    }
 }
 
 #[tokio::test]

@@ -49,6 +49,11 @@ impl ConferenceService {
         let Registry { conferences, created, .. } = &mut *registry;
         let mut recovered = 0;
         for row in rows {
+            // One this instance runs already (its lease lapsed and it took
+            // it back): it goes on as it is.
+            if conferences.get(&row.id).is_some_and(|c| !c.state.is_terminated()) {
+                continue;
+            }
             let snapshot = match BridgeResponse::decode(&row.snapshot) {
                 Ok(BridgeResponse::ConferenceInfo(snapshot)) => snapshot,
                 _ => {

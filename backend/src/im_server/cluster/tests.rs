@@ -50,7 +50,6 @@ fn subjects_keep_clusters_and_nodes_apart() {
     assert_eq!(s.announcements_to("n1"), "acme.node.n1.announce");
     assert_eq!(s.deliveries_to("n1"), "acme.node.n1.deliver");
     assert_eq!(s.responses_to("n1"), "acme.node.n1.response");
-    assert_eq!(s.notifies_to("n1"), "acme.node.n1.notify");
 }
 
 fn small() -> State {

@@ -29,11 +29,6 @@ impl Subjects {
         format!("{}.node.{node}.deliver", self.prefix)
     }
 
-    /// NOTIFYs of conference subscription dialogs `node` keeps.
-    pub fn notifies_to(&self, node: &str) -> String {
-        format!("{}.node.{node}.notify", self.prefix)
-    }
-
     /// Responses to requests `node` forked.
     pub fn responses_to(&self, node: &str) -> String {
         format!("{}.node.{node}.response", self.prefix)
