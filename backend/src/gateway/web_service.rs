@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use rollcall_shared::soap::bridge::{BridgeRequest, BridgeResponse};
+use rollcall_shared::soap::FaultKind;
 use rollcall_shared::soap::CONTENT_TYPE;
 
 pub struct WebService {
@@ -36,11 +37,15 @@ impl WebService {
     /// One operation. A SOAP Fault is a normal answer (`BridgeResponse::Fault`);
     /// `Err` means no instance could be reached, or one answered nonsense.
     /// An instance that cannot be reached is left for the next, each tried
-    /// once per call.
+    /// once per call. An instance that does not know the conference asked
+    /// about (`NoSuchConference`) passes it on to the next too: a
+    /// conference lives in the instance that created it, which need not be
+    /// the one in use now (it was unreachable for a moment, say).
     pub async fn call(&self, request: &BridgeRequest) -> anyhow::Result<BridgeResponse> {
         let body = request.encode();
         let first = self.current.load(Ordering::Relaxed);
         let mut last_error = None;
+        let mut not_known = None;
         for step in 0..self.urls.len() {
             let at = (first + step) % self.urls.len();
             match self.call_at(&self.urls[at], &body).await {
@@ -48,13 +53,24 @@ impl WebService {
                     tracing::warn!(url = %self.urls[at], error = %format!("{e:#}"), "a conference web service is unreachable");
                     last_error = Some(e);
                 }
+                Ok(Ok(BridgeResponse::Fault(fault))) if fault.kind == FaultKind::NoSuchConference => {
+                    if not_known.is_none() && last_error.is_none() {
+                        self.current.store(at, Ordering::Relaxed);
+                    }
+                    not_known.get_or_insert(BridgeResponse::Fault(fault));
+                }
                 Ok(answered) => {
-                    self.current.store(at, Ordering::Relaxed);
+                    if not_known.is_none() {
+                        self.current.store(at, Ordering::Relaxed);
+                    }
                     return answered;
                 }
             }
         }
-        Err(last_error.unwrap_or_else(|| anyhow::anyhow!("no conference web service")))
+        match not_known {
+            Some(answer) => Ok(answer),
+            None => Err(last_error.unwrap_or_else(|| anyhow::anyhow!("no conference web service"))),
+        }
     }
 
     /// One operation at `url`: the answer (or nonsense), or `Unreachable`.
@@ -83,3 +99,6 @@ impl WebService {
 
 /// An instance that could not be reached (nothing was asked of it).
 struct Unreachable(anyhow::Error);
+
+#[cfg(test)]
+mod tests;
