@@ -14,13 +14,10 @@ use std::time::Duration;
 
 use common::nats::Nats;
 use common::postgres::Postgres;
+use common::program::free_port;
 use common::{Client, PATIENCE};
 use rollcall::store::{LogFilter, Store};
 use rollcall_shared::sip::{self, rsip};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("binds").local_addr().expect("addr").port()
-}
 
 /// The engines, a shared database with alice and bob, and a way to start nodes.
 struct Cluster {

@@ -19,38 +19,26 @@
 mod common;
 
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
-use common::flow::party;
+use common::flow::{party, when_the_gateway_answers};
 use common::nats::Nats;
 use common::postgres::Postgres;
+use common::program::{free_port, part};
 use common::{Client, GATEWAY, PATIENCE};
-use rollcall_shared::soap::conference::{AddParticipant, CreateConference, GetConference, ListConferences, Reply, Request};
+use rollcall_shared::soap::conference::{AddParticipant, CreateConference, GetConference, Reply, Request};
 use rollcall_shared::soap::{ConferenceState, ParticipantState, TerminationReason};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("binds").local_addr().expect("addr").port()
-}
-
-fn rollcall(args: &[String]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_rollcall"))
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("rollcall starts")
-}
-
-fn strings(args: &[&str]) -> Vec<String> {
-    args.iter().map(|a| a.to_string()).collect()
-}
 
 fn kill(child: &mut Option<Child>) {
     let mut child = child.take().expect("running");
     child.kill().expect("SIGKILL");
     child.wait().expect("gone");
 }
+
+/// One deployment at a time: each is a dozen processes, and two at once on
+/// two cores slowed replies past the clients' patience.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 struct Cluster {
     _postgres: Postgres,
@@ -80,7 +68,7 @@ impl Cluster {
         let reporting = [free_port(), free_port()];
         let service_ports = [free_port(), free_port()];
         let nodes = [0, 1, 2].map(|n| {
-            Some(rollcall(&strings(&[
+            Some(part(&[
                 "im-server",
                 "--http",
                 &format!("127.0.0.1:{}", node_ports[n]),
@@ -98,11 +86,11 @@ impl Cluster {
                 "100",
                 "--cluster-timeout-ms",
                 "600",
-            ])))
+            ]))
         });
         let reporting_urls = reporting.map(|p| format!("http://127.0.0.1:{p}/reporting")).join(",");
         let services = [0, 1].map(|n| {
-            Some(rollcall(&strings(&[
+            Some(part(&[
                 "conference-service",
                 "--listen",
                 &format!("127.0.0.1:{}", service_ports[n]),
@@ -119,11 +107,11 @@ impl Cluster {
                 "--lease-ms",
                 "600",
                 "--fast",
-            ])))
+            ]))
         });
         let conference_urls = service_ports.map(|p| format!("http://127.0.0.1:{p}/conference")).join(",");
         let gateways = [0, 1].map(|n| {
-            Some(rollcall(&strings(&[
+            Some(part(&[
                 "gateway",
                 "--im-url",
                 &format!("ws://127.0.0.1:{}/sip", node_ports[n]),
@@ -137,29 +125,14 @@ impl Cluster {
                 &format!("127.0.0.1:{}", reporting[n]),
                 "--signing-key",
                 "k3y",
-            ])))
+            ]))
         });
         Some(Cluster { _postgres: postgres, _nats: nats, _dir: dir, node_ports, nodes, gateways, services })
     }
 
     /// `user`, registered on node `n`, once a gateway answers there.
     async fn client(&self, user: &str, n: usize) -> Client {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        let url = format!("ws://127.0.0.1:{}/sip", self.node_ports[n]);
-        loop {
-            if tokio::net::TcpStream::connect(("127.0.0.1", self.node_ports[n])).await.is_ok() {
-                let mut client = Client::connect(&url, user).await;
-                client.register().await;
-                let probe = Request::ListConferences(ListConferences { request_id: rollcall_shared::random::random_hex(4) });
-                if client.message_to(GATEWAY, &probe.encode()).await.status_code.code() == 200
-                    && matches!(client.next_reply().await, Reply::Conferences { .. })
-                {
-                    return client;
-                }
-            }
-            assert!(tokio::time::Instant::now() < deadline, "{user} reaches a gateway through node {}", n + 1);
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        when_the_gateway_answers(self.node_ports[n], user).await
     }
 }
 
@@ -305,6 +278,7 @@ async fn resync(client: &mut Client, watch: &mut Watch) {
 
 #[tokio::test]
 async fn each_part_killed_in_turn_loses_no_event_and_doubles_none() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let Some(mut cluster) = Cluster::start("cluster failover") else { return };
     let (mut alice_seen, mut bob_seen) = (Watch::default(), Watch::default());
     let mut alice = cluster.client("alice", 0).await;
@@ -345,6 +319,7 @@ async fn each_part_killed_in_turn_loses_no_event_and_doubles_none() {
 /// subscriptions (`/reporting/mirror`), so both users get every document.
 #[tokio::test]
 async fn users_on_a_node_without_a_gateway_follow_their_conferences_through_either_gateway() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let Some(cluster) = Cluster::start("cluster conference events") else { return };
     for (user, phone, guest) in [("alice", "+14255550120", "+14255550121"), ("bob", "+14255550130", "+14255550131")] {
         let mut watch = Watch::default();

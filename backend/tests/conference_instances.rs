@@ -12,31 +12,15 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
-use common::flow::{active_conference, Seen};
+use common::flow::{active_conference, when_the_gateway_answers, Seen};
 use common::postgres::Postgres;
-use common::{Client, GATEWAY, PATIENCE};
-use rollcall_shared::soap::conference::{ListConferences, Reply, Request};
+use common::program::{free_port, part};
+use common::{Client, PATIENCE};
+use rollcall_shared::soap::conference::Reply;
 use rollcall_shared::soap::{ConferenceState, TerminationReason};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("binds").local_addr().expect("addr").port()
-}
-
-fn rollcall(args: &[String]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_rollcall"))
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("rollcall starts")
-}
-
-fn strings(args: &[&str]) -> Vec<String> {
-    args.iter().map(|a| a.to_string()).collect()
-}
 
 struct Deployment {
     postgres: Postgres,
@@ -74,12 +58,12 @@ impl Deployment {
         };
         let none = deployment.dir.path().join("none").display().to_string();
         let im = ["im-server", "--http", &format!("127.0.0.1:{}", deployment.im_port), "--db", &deployment.db];
-        deployment.children.push(rollcall(&strings(&[&im[..], &["--static-dir", &none]].concat())));
+        deployment.children.push(part(&[&im[..], &["--static-dir", &none]].concat()));
         for n in 0..2 {
             deployment.start_instance(n);
         }
         let urls = deployment.conference_ports.map(|port| format!("http://127.0.0.1:{port}/conference")).join(",");
-        let gateway = strings(&[
+        let gateway: [&str; 13] = [
             "gateway",
             "--im-url",
             &format!("ws://127.0.0.1:{}/sip", deployment.im_port),
@@ -93,13 +77,13 @@ impl Deployment {
             &format!("127.0.0.1:{}", deployment.reporting_port),
             "--signing-key",
             "k3y",
-        ]);
-        deployment.children.push(rollcall(&gateway));
+        ];
+        deployment.children.push(part(&gateway));
         Some(deployment)
     }
 
     fn start_instance(&mut self, n: usize) {
-        let args = strings(&[
+        let args: [&str; 16] = [
             "conference-service",
             "--listen",
             &format!("127.0.0.1:{}", self.conference_ports[n]),
@@ -116,8 +100,8 @@ impl Deployment {
             "--lease-ms",
             "600",
             "--fast",
-        ]);
-        self.instances[n] = Some(rollcall(&args));
+        ];
+        self.instances[n] = Some(part(&args));
     }
 
     fn kill_instance(&mut self, n: usize) {
@@ -134,22 +118,7 @@ impl Deployment {
 
     /// Alice, registered, once the gateway and a conference service answer.
     async fn alice(&self) -> Client {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        let url = format!("ws://127.0.0.1:{}/sip", self.im_port);
-        loop {
-            if tokio::net::TcpStream::connect(("127.0.0.1", self.im_port)).await.is_ok() {
-                let mut alice = Client::connect(&url, "alice").await;
-                alice.register().await;
-                let probe = Request::ListConferences(ListConferences { request_id: rollcall_shared::random::random_hex(4) });
-                if alice.message_to(GATEWAY, &probe.encode()).await.status_code.code() == 200
-                    && matches!(alice.next_reply().await, Reply::Conferences { .. })
-                {
-                    return alice;
-                }
-            }
-            assert!(tokio::time::Instant::now() < deadline, "the parts came up");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        when_the_gateway_answers(self.im_port, "alice").await
     }
 }
 

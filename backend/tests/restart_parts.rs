@@ -7,26 +7,14 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
-use common::flow::{active_conference, add, read_until, Seen};
-use common::{Client, GATEWAY, PATIENCE};
+use common::flow::{active_conference, add, read_until, when_the_gateway_answers, Seen};
+use common::program::{free_port, part};
+use common::{Client, PATIENCE};
 use rollcall_shared::soap::conference::{EndConference, GetConference, ListConferences, Reply, Request};
 use rollcall_shared::soap::{ConferenceState, ParticipantState, TerminationReason};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("binds").local_addr().expect("addr").port()
-}
-
-fn rollcall(args: &[String]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_rollcall"))
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("rollcall starts")
-}
 
 /// The three parts, each a process of its own, on fixed ports.
 struct Parts {
@@ -113,9 +101,9 @@ impl Parts {
             gateway: dummy(),
             conference: dummy(),
         };
-        parts.im = rollcall(&parts.im_args());
-        parts.conference = rollcall(&parts.conference_args());
-        parts.gateway = rollcall(&parts.gateway_args());
+        parts.im = part(&parts.im_args());
+        parts.conference = part(&parts.conference_args());
+        parts.gateway = part(&parts.gateway_args());
         parts
     }
 
@@ -125,24 +113,7 @@ impl Parts {
 
     /// Alice, registered, once the gateway answers her.
     async fn alice(&self) -> Client {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        loop {
-            if let Ok(stream) = tokio::net::TcpStream::connect(("127.0.0.1", self.im_port)).await {
-                drop(stream);
-                let mut alice = Client::connect(&self.url(), "alice").await;
-                alice.register().await;
-                // 480 until the gateway has registered; a Fault
-                // (BridgeUnavailable) until the conference service listens.
-                let probe = Request::ListConferences(ListConferences { request_id: rollcall_shared::random::random_hex(4) });
-                if alice.message_to(GATEWAY, &probe.encode()).await.status_code.code() == 200
-                    && matches!(alice.next_reply().await, Reply::Conferences { .. })
-                {
-                    return alice;
-                }
-            }
-            assert!(tokio::time::Instant::now() < deadline, "the parts came up");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        when_the_gateway_answers(self.im_port, "alice").await
     }
 }
 
@@ -182,7 +153,7 @@ async fn the_gateway_killed_and_back_gets_the_callbacks_it_missed() {
 
     kill(&mut parts.gateway);
     tokio::time::sleep(Duration::from_millis(2000)).await;
-    parts.gateway = rollcall(&parts.gateway_args());
+    parts.gateway = part(&parts.gateway_args());
     // `seen` checks that the sequence goes on with no gap and no repeat.
     read_until(
         &mut alice,
@@ -201,7 +172,7 @@ async fn the_im_server_killed_and_back_everyone_reconnects_and_resyncs() {
 
     kill(&mut parts.im);
     assert_eq!(alice.closed_with().await, None, "the connection just ends");
-    parts.im = rollcall(&parts.im_args());
+    parts.im = part(&parts.im_args());
 
     // Alice comes back (as her tab would) and resyncs by snapshot.
     let mut alice = parts.alice().await;
@@ -239,7 +210,7 @@ async fn the_conference_service_killed_and_back_ends_its_conference_with_a_reaso
     active_conference(&mut alice, &mut seen, "+14255550100").await;
 
     kill(&mut parts.conference);
-    parts.conference = rollcall(&parts.conference_args());
+    parts.conference = part(&parts.conference_args());
     // Told by events; their sequence jumps ahead (RECOVERY_SEQUENCE_GAP), so
     // a client that may have seen events the service had not saved yet
     // resyncs rather than mistaking new events for old ones.
@@ -298,14 +269,14 @@ async fn each_standalone_part_stops_on_sigterm_with_exit_zero() {
 async fn two_gateways_carry_out_each_request_once_and_one_goes_on_without_the_other() {
     let mut parts = Parts::start().await;
     let second_reporting = free_port();
-    let _second = Stopped(rollcall(&parts.gateway_args_reporting_on(second_reporting)));
+    let _second = Stopped(part(&parts.gateway_args_reporting_on(second_reporting)));
     // The conference service reports to the first gateway, or the second.
     kill(&mut parts.conference);
     let urls = format!("http://127.0.0.1:{}/reporting,http://127.0.0.1:{second_reporting}/reporting", parts.reporting_port);
     let mut args = parts.conference_args();
     let at = args.iter().position(|a| a == "--reporting-url").expect("a reporting URL") + 1;
     args[at] = urls;
-    parts.conference = rollcall(&args);
+    parts.conference = part(&args);
     let mut alice = parts.alice().await;
     // Both registered: the IM server lists two bindings of the gateway's AOR.
     gateway_bindings_become(&parts, 2).await;

@@ -3,7 +3,9 @@
 //! gap), reading replies until a condition holds, and the usual first steps
 //! (sign in, an active conference, add a participant).
 
-use rollcall_shared::soap::conference::{AddParticipant, CreateConference, EndConference, GetConference, Reply, Request};
+use rollcall_shared::soap::conference::{
+    AddParticipant, CreateConference, EndConference, GetConference, ListConferences, Reply, Request,
+};
 use rollcall_shared::soap::{ConferenceSnapshot, ConferenceState, Location, ParticipantState, ParticipantStatus, Party};
 
 use super::{Client, TestServer};
@@ -168,4 +170,28 @@ pub async fn signed_in(server: &TestServer, user: &str) -> Client {
     let mut client = server.client(user).await;
     client.register().await;
     client
+}
+
+/// `user`, signed in and registered over the IM server's WebSocket on
+/// loopback `port`, once the gateway answers there: a parts-as-processes
+/// deployment is up (until the gateway has registered the IM server
+/// answers 480; until a conference service listens, the gateway answers
+/// a Fault).
+pub async fn when_the_gateway_answers(port: u16, user: &str) -> Client {
+    let deadline = tokio::time::Instant::now() + super::PATIENCE;
+    let url = format!("ws://127.0.0.1:{port}/sip");
+    loop {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            let mut client = Client::connect(&url, user).await;
+            client.register().await;
+            let probe = Request::ListConferences(ListConferences { request_id: rollcall_shared::random::random_hex(4) });
+            if client.message_to(super::GATEWAY, &probe.encode()).await.status_code.code() == 200
+                && matches!(client.next_reply().await, Reply::Conferences { .. })
+            {
+                return client;
+            }
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{user} reaches the gateway through port {port}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }

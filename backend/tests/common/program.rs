@@ -27,3 +27,25 @@ pub async fn serve(db: &str, dir: &std::path::Path, extra: &[&str]) -> (Child, S
     .expect("the port is printed");
     (child, port)
 }
+
+/// A loopback TCP port nobody listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("binds").local_addr().expect("addr").port()
+}
+
+/// The `rollcall` program with `args`, quiet: one part of a deployment.
+/// With `ROLLCALL_TEST_LOGS=DIR` each part's log (at `RUST_LOG`, default
+/// `debug`) goes to a file of its own in DIR, for a failure to be read.
+pub fn part<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Child {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rollcall"));
+    command.args(args).stdout(Stdio::null()).stderr(Stdio::null());
+    if let Some(dir) = std::env::var_os("ROLLCALL_TEST_LOGS") {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = args.first().map(|a| a.as_ref().to_string_lossy().into_owned()).unwrap_or_default();
+        let file = std::fs::File::create(std::path::Path::new(&dir).join(format!("{}-{n}-{name}.log", std::process::id())));
+        command.stderr(file.expect("a log file"));
+        command.env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "debug".into()));
+    }
+    command.spawn().expect("rollcall starts")
+}
