@@ -80,17 +80,18 @@ pub fn keep_leases(store: Store, conferences: Conferences, service: Arc<Conferen
                 return;
             }
             match conferences.renew().await {
-                Ok(held) => {
-                    let (live, _) = service.census();
-                    if (held as usize) < live {
-                        tracing::error!(
-                            held,
-                            live,
-                            "this instance runs conferences whose lease another has taken (it stopped renewing in time): \
-                             their owners were told they ended; their calls here go on until they hang up"
-                        );
+                // Fewer held than running here: another instance may have
+                // taken some over; those end here.
+                Ok(held) if (held as usize) < service.running().len() => {
+                    match conferences.taken_from_me(&service.running()).await {
+                        Ok(taken) if !taken.is_empty() => {
+                            service.give_up(&taken);
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %format!("{e:#}"), "checking the conferences' holders failed"),
                     }
                 }
+                Ok(_) => {}
                 Err(e) => tracing::warn!(error = %format!("{e:#}"), "renewing the conferences' lease failed"),
             }
             let claimed = match conferences.claim(CLAIM_MAX, false).await {

@@ -123,6 +123,25 @@ impl Conferences {
         Ok(claimed)
     }
 
+    /// Which of `ids` another instance holds now (its lease ran out here,
+    /// and that instance took the conference over).
+    pub async fn taken_from_me(&self, ids: &[String]) -> anyhow::Result<Vec<String>> {
+        let Some(lease) = &self.lease else { return Ok(Vec::new()) };
+        let mut taken = Vec::new();
+        for id in ids {
+            let holder: Option<Option<String>> = sqlx::query("SELECT instance FROM conferences WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|row| row.try_get(0))
+                .transpose()?;
+            if matches!(holder, Some(Some(instance)) if instance != lease.instance) {
+                taken.push(id.clone());
+            }
+        }
+        Ok(taken)
+    }
+
     /// Forgets ended conferences last changed before `before` (RFC 3339).
     pub async fn prune(&self, before: &str) -> anyhow::Result<u64> {
         let done = sqlx::query("DELETE FROM conferences WHERE terminated = 1 AND updated_at < $1")

@@ -6,6 +6,30 @@
 use super::*;
 
 impl ConferenceService {
+    /// The conferences running here, by id.
+    pub fn running(&self) -> Vec<String> {
+        let registry = self.registry.locked();
+        registry.conferences.values().filter(|c| !c.state.is_terminated()).map(|c| c.id.clone()).collect()
+    }
+
+    /// Conferences another instance has taken over (this one stopped
+    /// renewing its lease in time): their calls here are hung up and they
+    /// end here too. Their owners heard of the end from that instance,
+    /// whose events jumped ahead; what this one sends is older and ignored
+    /// (docs/protocol.md §2), and its writes are fenced off. How many.
+    pub fn give_up(&self, ids: &[String]) -> usize {
+        let mut registry = self.registry.locked();
+        let mut given_up = 0;
+        for id in ids {
+            let Some(conf) = registry.conferences.get_mut(id).filter(|c| !c.state.is_terminated()) else { continue };
+            let _span = tracing::info_span!("conference", id = %conf.id).entered();
+            tracing::error!("another instance took this conference over (the lease ran out here): its calls here end");
+            self.fail(conf, Cause::TEMPORARY_FAILURE);
+            given_up += 1;
+        }
+        given_up
+    }
+
     /// Conferences not terminated, and their legs by participant state.
     pub fn census(&self) -> (usize, std::collections::BTreeMap<&'static str, usize>) {
         let registry = self.registry.locked();

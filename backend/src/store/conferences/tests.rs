@@ -59,3 +59,20 @@ async fn without_leases_a_restart_takes_back_every_running_conference() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_instance_learns_which_of_its_conferences_another_took_over() {
+    each_store(|store| async move {
+        let a = store.conferences().leased(lease("a", 300));
+        let b = store.conferences().leased(lease("b", 60_000));
+        a.save(&running("conf-1", 1)).await.expect("saved");
+        a.save(&running("conf-2", 2)).await.expect("saved");
+        assert!(a.taken_from_me(&["conf-1".into(), "conf-2".into()]).await.expect("read").is_empty());
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(b.claim(1, false).await.expect("claim").len(), 1, "b takes the oldest");
+        // (conf-3 is not in the database yet: a journal write on its way.)
+        let ids = ["conf-1".to_string(), "conf-2".to_string(), "conf-3".to_string()];
+        assert_eq!(a.taken_from_me(&ids).await.expect("read"), ["conf-1"]);
+    })
+    .await;
+}
