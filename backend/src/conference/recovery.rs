@@ -79,18 +79,17 @@ pub fn keep_leases(store: Store, conferences: Conferences, service: Arc<Conferen
             if store.is_closed() {
                 return;
             }
+            let running = service.running();
             match conferences.renew().await {
                 // Fewer held than running here: another instance may have
                 // taken some over; those end here.
-                Ok(held) if (held as usize) < service.running().len() => {
-                    match conferences.taken_from_me(&service.running()).await {
-                        Ok(taken) if !taken.is_empty() => {
-                            service.give_up(&taken);
-                        }
-                        Ok(_) => {}
-                        Err(e) => tracing::warn!(error = %format!("{e:#}"), "checking the conferences' holders failed"),
+                Ok(held) if (held as usize) < running.len() => match conferences.taken_from_me(&running).await {
+                    Ok(taken) if !taken.is_empty() => {
+                        service.give_up(&taken);
                     }
-                }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %format!("{e:#}"), "checking the conferences' holders failed"),
+                },
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %format!("{e:#}"), "renewing the conferences' lease failed"),
             }

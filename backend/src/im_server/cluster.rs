@@ -270,11 +270,6 @@ impl Cluster {
         format!("{}.{}", sip::new_branch(), self.node)
     }
 
-    /// How many other nodes are known now.
-    pub fn nodes(&self) -> usize {
-        self.state.locked().nodes.len()
-    }
-
     /// Tells the others that `aor` is bound to this node's `conn`.
     pub fn bound(&self, aor: &str, conn: &Arc<Connection>, contact: &str, expires: Duration) {
         self.state.locked().local.insert(conn.id, Arc::downgrade(conn));
